@@ -1,0 +1,38 @@
+import { commands } from './commands/index.js';
+import { CliError, type CliIo, processIo } from './io.js';
+
+const usage = (): string =>
+  [
+    'usage: pos <command> [options]',
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`),
+    '',
+    'Run `pos <command> --help` for the options of one command.',
+  ].join('\n');
+
+/** Runs one `pos` invocation and returns its exit code; errors become one line on stderr. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
+    io.err(`pos: unknown command '${name}' (try pos --help)`);
+    return 2;
+  }
+  try {
+    const command = await entry.load();
+    return await command.run(rest, io);
+  } catch (error) {
+    io.err(`pos ${name}: ${describeError(error)}`);
+    return error instanceof CliError ? error.exitCode : 1;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
+  return String(error);
+}

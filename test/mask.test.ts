@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { maskPan, maskPansIn } from '../protocols/mask.js';
+import { fromHex, toHex } from '../protocols/bytes.js';
+
+describe('maskPan (PCI DSS 3.4: at most first 6 and last 4 shown)', () => {
+  it('keeps first 6 and last 4 of a 16-digit PAN', () => expect(maskPan('4761739001010010')).toBe('476173******0010'));
+  it('keeps first 6 and last 4 of a 19-digit PAN', () => expect(maskPan('6212345678901234567')).toBe('621234*********4567'));
+  it('shows only the last 4 of a short number', () => expect(maskPan('1234567890')).toBe('******7890'));
+  it('masks PANs inside track text', () => expect(maskPansIn(';4761739001010010=2512201?')).toBe(';476173******0010=2512201?'));
+});
+
+describe('hex', () => {
+  it('round-trips', () => expect(toHex(fromHex('00 a4 04 00'))).toBe('00A40400'));
+  it('names odd length', () => expect(() => fromHex('abc', 'key')).toThrow(/key: odd number of hex digits \(3\)/));
+  it('names the bad character', () => expect(() => fromHex('0g', 'data')).toThrow(/data: not a hex digit at character 1/));
+});
