@@ -1,0 +1,1 @@
+export { SerialTransport, type SerialTransportOptions, type ReconnectOptions } from './serial-transport.js';

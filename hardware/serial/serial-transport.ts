@@ -1,0 +1,136 @@
+/**
+ * ByteTransport over a serial port (serialport 13). It opens by path and baud rate, reports a
+ * device that goes away (USB unplug, socat PTY closed) with `gone`, and — unless told not to —
+ * keeps trying to reopen the same path with exponential backoff, emitting `open` when the device
+ * is back. It never touches the modem lines (DTR/RTS) unless asked to, and then tolerates the
+ * "Inappropriate ioctl for device" a pseudo-terminal answers.
+ */
+import { EventEmitter } from 'node:events';
+import { SerialPort } from 'serialport';
+import type { ByteTransport, TransportEvents } from '../transport.js';
+
+export interface ReconnectOptions {
+  /** First delay after the device went away. Default 50 ms. */
+  initialDelayMs?: number;
+  /** Backoff ceiling. Default 2000 ms. */
+  maxDelayMs?: number;
+}
+
+export interface SerialTransportOptions {
+  path: string;
+  /** Default 115200 (the PN532 HSU default). */
+  baudRate?: number;
+  /** Reopen after the device disappears. Default on; `false` makes `gone` final. */
+  reconnect?: ReconnectOptions | false;
+  /**
+   * Modem lines to set after each open. Default: none, which is what PTYs and most USB-serial
+   * PN532 boards want. Failures (a PTY refuses the ioctl) are ignored.
+   */
+  modemLines?: { dtr?: boolean; rts?: boolean };
+}
+
+export class SerialTransport extends EventEmitter<TransportEvents> implements ByteTransport {
+  readonly description: string;
+  private port: SerialPort | undefined;
+  private wanted = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs: number;
+  private readonly baudRate: number;
+  private readonly reconnect: Required<ReconnectOptions> | false;
+
+  constructor(private readonly options: SerialTransportOptions) {
+    super();
+    this.baudRate = options.baudRate ?? 115200;
+    this.description = `serial:${options.path}@${this.baudRate}`;
+    this.reconnect =
+      options.reconnect === false
+        ? false
+        : { initialDelayMs: options.reconnect?.initialDelayMs ?? 50, maxDelayMs: options.reconnect?.maxDelayMs ?? 2000 };
+    this.retryDelayMs = this.reconnect ? this.reconnect.initialDelayMs : 0;
+  }
+
+  get isOpen(): boolean {
+    return this.port?.isOpen === true;
+  }
+
+  /** Opens the port; rejects if the path cannot be opened now (later losses are handled by reconnect). */
+  async open(): Promise<void> {
+    if (this.isOpen) return;
+    this.wanted = true;
+    await this.openPort();
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) throw new Error(`${this.description} is not open`);
+    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    await new Promise<void>((resolve, reject) => {
+      port.write(chunk, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Closes for good: no reconnect, no events afterwards. */
+  async close(): Promise<void> {
+    this.wanted = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const port = this.port;
+    this.port = undefined;
+    if (!port) return;
+    port.removeAllListeners();
+    port.on('error', () => {}); // a late error from a closing port is not news
+    if (!port.isOpen) return;
+    await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+
+  private async openPort(): Promise<void> {
+    const port = this.createPort();
+    await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+    if (!this.wanted) {
+      // close() was called while we were opening
+      await new Promise<void>((resolve) => port.close(() => resolve()));
+      return;
+    }
+    this.port = port;
+    this.retryDelayMs = this.reconnect ? this.reconnect.initialDelayMs : 0;
+    port.on('data', (chunk: Buffer) => this.emit('data', chunk));
+    port.once('close', (error: Error | null) => this.lost(port, error ?? new Error(`${this.description} closed`)));
+    port.once('end', () => this.lost(port, new Error(`${this.description} reached end of stream`)));
+    port.on('error', (error: Error) => this.lost(port, error));
+    await this.setModemLines(port);
+    this.emit('open');
+  }
+
+  private createPort(): SerialPort {
+    return new SerialPort({ path: this.options.path, baudRate: this.baudRate, autoOpen: false });
+  }
+
+  private async setModemLines(port: SerialPort): Promise<void> {
+    const lines = this.options.modemLines;
+    if (!lines || (lines.dtr === undefined && lines.rts === undefined)) return;
+    // PTYs answer "Inappropriate ioctl for device": the lines do not exist there, nothing to do.
+    await new Promise<void>((resolve) => port.set(lines, () => resolve()));
+  }
+
+  private lost(port: SerialPort, reason: Error): void {
+    if (port !== this.port) return;
+    this.port = undefined;
+    port.removeAllListeners();
+    port.on('error', () => {});
+    if (port.isOpen) port.close(() => {});
+    this.emit('gone', reason);
+    this.scheduleReopen();
+  }
+
+  private scheduleReopen(): void {
+    if (!this.wanted || !this.reconnect) return;
+    const limits = this.reconnect;
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(delay * 2, limits.maxDelayMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.wanted) return;
+      this.openPort().catch(() => this.scheduleReopen());
+    }, delay);
+  }
+}
