@@ -1,0 +1,3 @@
+/** PN532 HSU frame codec and command builders/parsers (pure: bytes in, values out). */
+export * from './frame.js';
+export * from './commands.js';
