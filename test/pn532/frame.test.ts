@@ -157,7 +157,7 @@ describe('streaming FrameParser', () => {
 
   it('resynchronises on the next start code after a bad checksum', () => {
     const corrupt = Buffer.from(firmware);
-    corrupt[8] ^= 0x10; // data byte: DCS no longer matches
+    corrupt[8] = corrupt[8]! ^ 0x10; // data byte: DCS no longer matches
     const parser = new FrameParser();
     const results = parser.push(Buffer.concat([corrupt, ACK_FRAME, firmware]));
     expect(errors(results)[0]).toMatchObject({ path: 'DCS', offset: 11 });
