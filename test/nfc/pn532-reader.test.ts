@@ -1,0 +1,148 @@
+// The PN532 driver against the virtual PN532, through the real serialport binding over socat PTYs.
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fromHex } from '../../protocols/bytes.js';
+import { CardCollisionError, CardGoneError, ReaderGoneError, ReaderTimeoutError } from '../../hardware/nfc/card-reader.js';
+import { echoCard, startBench, tapCard, type Bench } from './harness.js';
+
+let bench: Bench | undefined;
+afterEach(async () => {
+  await bench?.close();
+  bench = undefined;
+});
+
+describe('Pn532Reader over a PTY against the virtual PN532', () => {
+  it('wakes the chip, configures the SAM and reads the firmware version (PN532 v1.6)', async () => {
+    bench = await startBench();
+    expect(bench.reader.firmware).toEqual({ ic: 0x32, version: 1, revision: 6, support: 7 });
+    expect(bench.device.stats.commands).toBe(3); // SAMConfiguration, GetFirmwareVersion, RFConfiguration
+  });
+
+  it('times out waiting for a card in an empty field, without hanging', async () => {
+    bench = await startBench();
+    await expect(bench.reader.waitForCard({ timeoutMs: 150 })).rejects.toBeInstanceOf(ReaderTimeoutError);
+  });
+
+  it('honours an abort signal while polling', async () => {
+    bench = await startBench();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('cashier cancelled')), 50);
+    await expect(bench.reader.waitForCard({ signal: controller.signal })).rejects.toThrow('cashier cancelled');
+  });
+
+  it('reports a tapped card, exchanges APDUs, and sees it go after removal', async () => {
+    bench = await startBench();
+    const card = echoCard();
+    tapCard(bench, card);
+    const present = once(bench.reader, 'present');
+    const info = await bench.reader.waitForCard({ timeoutMs: 2000 });
+    expect(await present).toEqual([info]);
+    expect(info).toEqual({ uid: card.uid, atqa: fromHex('0004'), sak: 0x20, ats: card.ats });
+    const response = await bench.reader.transceive(fromHex('00 B2 00 04 00'));
+    expect(response).toEqual(fromHex('00 01 02 03 90 00'));
+    expect(card.received).toEqual([fromHex('00 B2 00 04 00')]);
+
+    bench.device.remove(card);
+    const gone = once(bench.reader, 'gone');
+    await bench.reader.waitForRemoval({ timeoutMs: 2000 });
+    await gone;
+    expect(bench.reader.currentCard).toBeUndefined();
+    await expect(bench.reader.transceive(fromHex('00 B2 00 04 00'))).rejects.toBeInstanceOf(CardGoneError);
+  });
+
+  it('chains long APDUs both ways with the MI bit and extended frames', async () => {
+    bench = await startBench();
+    const card = echoCard();
+    tapCard(bench, card);
+    await bench.reader.waitForCard({ timeoutMs: 2000 });
+    // C-APDU of 600 bytes (3 InDataExchange pieces: 262 + 262 + 76) asking for a 700-byte answer
+    const apdu = Buffer.alloc(600, 0xa5);
+    apdu.writeUInt16BE(700, 2);
+    const response = await bench.reader.transceive(apdu);
+    expect(card.received).toEqual([apdu]);
+    expect(response.length).toBe(702);
+    expect(response.subarray(0, 4)).toEqual(fromHex('00 01 02 03'));
+    expect(response[699]).toBe(699 & 0xff);
+    expect(response.subarray(700)).toEqual(fromHex('90 00'));
+  });
+
+  it('throws CardGoneError when the card leaves in the middle of an exchange', async () => {
+    bench = await startBench();
+    tapCard(bench, echoCard(), { removeAfterApdus: 2 });
+    await bench.reader.waitForCard({ timeoutMs: 2000 });
+    const gone = once(bench.reader, 'gone');
+    await bench.reader.transceive(fromHex('00 B2 00 02 00'));
+    await expect(bench.reader.transceive(fromHex('00 B2 00 02 00'))).rejects.toBeInstanceOf(CardGoneError);
+    await gone;
+    await expect(bench.reader.waitForCard({ timeoutMs: 100 })).rejects.toBeInstanceOf(ReaderTimeoutError);
+  });
+
+  it('reports a collision when two cards are in the field', async () => {
+    bench = await startBench();
+    tapCard(bench, echoCard('first'));
+    tapCard(bench, echoCard('second', Buffer.from([0x08, 0xaa, 0xbb, 0xcc])));
+    await expect(bench.reader.waitForCard({ timeoutMs: 2000 })).rejects.toBeInstanceOf(CardCollisionError);
+  });
+
+  it('NACKs a response with a bad checksum and gets it again', async () => {
+    bench = await startBench();
+    tapCard(bench, echoCard());
+    await bench.reader.waitForCard({ timeoutMs: 2000 });
+    bench.device.faults.corruptResponses = 1;
+    expect(await bench.reader.transceive(fromHex('00 B2 00 02 00'))).toEqual(fromHex('00 01 90 00'));
+    expect(bench.reader.stats.nacks).toBe(1);
+    expect(bench.device.stats.nacksReceived).toBe(1);
+  });
+
+  it('resends a command the chip never ACKed (lost on the wire)', async () => {
+    bench = await startBench({ reader: { ackTimeoutMs: 50 } });
+    tapCard(bench, echoCard());
+    await bench.reader.waitForCard({ timeoutMs: 2000 });
+    bench.device.faults.dropCommands = 1;
+    expect(await bench.reader.transceive(fromHex('00 B2 00 01 00'))).toEqual(fromHex('00 90 00'));
+    expect(bench.reader.stats.resends).toBe(1);
+  });
+
+  it('gives up with ReaderTimeoutError when the chip never answers', async () => {
+    bench = await startBench({ reader: { ackTimeoutMs: 30, retries: 2 } });
+    tapCard(bench, echoCard());
+    await bench.reader.waitForCard({ timeoutMs: 2000 });
+    bench.device.faults.dropCommands = 10;
+    await expect(bench.reader.transceive(fromHex('00 B2 00 01 00'))).rejects.toBeInstanceOf(ReaderTimeoutError);
+    expect(bench.reader.stats.resends).toBe(2);
+  });
+
+  it('resynchronises after junk bytes before a response', async () => {
+    bench = await startBench();
+    tapCard(bench, echoCard());
+    await bench.reader.waitForCard({ timeoutMs: 2000 });
+    bench.device.faults.junkBeforeResponse = fromHex('55 FF 00 13 37 FF FF 00 00');
+    expect(await bench.reader.transceive(fromHex('00 B2 00 01 00'))).toEqual(fromHex('00 90 00'));
+    expect(bench.reader.stats.junkBytes).toBeGreaterThan(0);
+  });
+
+  it('reports the reader gone when the device is unplugged, and comes back when it returns', async () => {
+    bench = await startBench();
+    tapCard(bench, echoCard());
+    await bench.reader.waitForCard({ timeoutMs: 2000 });
+    const disconnected = once(bench.reader.device, 'disconnected');
+    const cardGone = once(bench.reader, 'gone');
+    await bench.unplug();
+    await disconnected;
+    await cardGone;
+    await expect(bench.reader.transceive(fromHex('00 B2 00 01 00'))).rejects.toBeInstanceOf(CardGoneError);
+
+    const ready = once(bench.reader.device, 'ready');
+    await bench.replug(); // a fresh virtual PN532, asleep again, with the same card in its field
+    await ready;
+    const info = await bench.reader.waitForCard({ timeoutMs: 2000 });
+    expect(info.uid).toEqual(Buffer.from([0x08, 0x12, 0x34, 0x56]));
+    expect(await bench.reader.transceive(fromHex('00 B2 00 01 00'))).toEqual(fromHex('00 90 00'));
+  });
+
+  it('waitForCard fails fast with ReaderGoneError once the reader is stopped', async () => {
+    bench = await startBench();
+    await bench.reader.stop();
+    await expect(bench.reader.waitForCard({ timeoutMs: 100 })).rejects.toBeInstanceOf(ReaderGoneError);
+  });
+});
