@@ -6,6 +6,7 @@
  * "Inappropriate ioctl for device" a pseudo-terminal answers.
  */
 import { EventEmitter } from 'node:events';
+import { stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import type { ByteTransport, TransportEvents } from '../transport.js';
 
@@ -27,6 +28,12 @@ export interface SerialTransportOptions {
    * PN532 boards want. Failures (a PTY refuses the ioctl) are ignored.
    */
   modemLines?: { dtr?: boolean; rts?: boolean };
+  /**
+   * How often to check that the device node still exists. Needed because when the far end of a
+   * PTY closes, the serialport binding may read 0 bytes forever instead of reporting a disconnect.
+   * Default 250 ms; 0 disables the check.
+   */
+  watchIntervalMs?: number;
 }
 
 export class SerialTransport extends EventEmitter<TransportEvents> implements ByteTransport {
@@ -35,6 +42,7 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
   private wanted = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelayMs: number;
+  private watchTimer: NodeJS.Timeout | undefined;
   private readonly baudRate: number;
   private readonly reconnect: Required<ReconnectOptions> | false;
 
@@ -74,6 +82,8 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
     this.wanted = false;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
     const port = this.port;
     this.port = undefined;
     if (!port) return;
@@ -98,6 +108,7 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
     port.once('end', () => this.lost(port, new Error(`${this.description} reached end of stream`)));
     port.on('error', (error: Error) => this.lost(port, error));
     await this.setModemLines(port);
+    this.watch(port);
     this.emit('open');
   }
 
@@ -112,9 +123,23 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
     await new Promise<void>((resolve) => port.set(lines, () => resolve()));
   }
 
+  /** Reports the device gone when its node disappears (USB unplug, PTY closed). */
+  private watch(port: SerialPort): void {
+    const every = this.options.watchIntervalMs ?? 250;
+    if (every <= 0) return;
+    clearInterval(this.watchTimer);
+    this.watchTimer = setInterval(() => {
+      stat(this.options.path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') this.lost(port, new Error(`${this.options.path} disappeared`));
+      });
+    }, every);
+  }
+
   private lost(port: SerialPort, reason: Error): void {
     if (port !== this.port) return;
     this.port = undefined;
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
     port.removeAllListeners();
     port.on('error', () => {});
     if (port.isOpen) port.close(() => {});

@@ -40,7 +40,7 @@ export async function startBench(
   };
   await plugDevice();
   bench.dir = dir;
-  bench.host = new SerialTransport({ path: bench.pty.b, reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
+  bench.host = new SerialTransport({ path: bench.pty.b, reconnect: { initialDelayMs: 20, maxDelayMs: 200 }, watchIntervalMs: 50 });
   bench.reader = new Pn532Reader(bench.host, { ackTimeoutMs: 200, responseTimeoutMs: 1000, ...options.reader });
   bench.unplug = async () => {
     bench.device.close();

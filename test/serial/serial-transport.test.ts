@@ -19,7 +19,7 @@ async function pair(dir?: string): Promise<PtyPair> {
 }
 
 function transport(path: string, options: Partial<ConstructorParameters<typeof SerialTransport>[0]> = {}): SerialTransport {
-  const t = new SerialTransport({ path, reconnect: { initialDelayMs: 20, maxDelayMs: 200 }, ...options });
+  const t = new SerialTransport({ path, reconnect: { initialDelayMs: 20, maxDelayMs: 200 }, watchIntervalMs: 50, ...options });
   cleanups.push(() => t.close());
   return t;
 }
