@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../protocols/bytes.js';
+import { testCards, testCardByPan, cryptogramDataElements } from '../../protocols/testcards.js';
+import type { CardReader, CardInfo } from '../../hardware/nfc/card-reader.js';
+import { contactlessRead, defaultTerminalData, CardResponseError } from '../../hardware/nfc/contactless-read.js';
+import { applicationCryptogram, createVirtualCard, iccMasterKey, kcv, retailMac, sessionKey, type VirtualEmvCard } from '../../hardware/nfc/virtual-cards/index.js';
+import { findTlv } from '../../hardware/nfc/virtual-cards/tlv-builder.js';
+import { EventEmitter } from 'node:events';
+
+/** The card straight behind a CardReader, no PN532: tests the card alone. */
+function directReader(card: VirtualEmvCard): CardReader {
+  const reader = new EventEmitter() as CardReader;
+  Object.assign(reader, {
+    start: async () => {},
+    stop: async () => {},
+    waitForCard: async (): Promise<CardInfo> => ({ uid: card.uid, atqa: card.atqa, sak: card.sak, ats: card.ats }),
+    transceive: async (apdu: Buffer) => card.transmit(apdu).response,
+  });
+  return reader;
+}
+
+describe('EMV key derivation and MAC against published vectors', () => {
+  // pyemv test vectors (IMK 0123456789ABCDEFFEDCBA9876543210, PAN 9901234567890123, PSN 45), as collected in
+  // /work/shared/reference/terminal-protocols.md §6: IMK KCV 08D7, ICC MK KCV 1DA5, SK(R=1234567890123456) KCV 0995,
+  // ARQC over 0123456789ABCDEF0123456789ABCDEF = 4B46013359B7A58B.
+  const imk = fromHex('0123456789ABCDEFFEDCBA9876543210');
+  const mk = iccMasterKey(imk, '9901234567890123', '45');
+  it('IMK, ICC MK (Option A) and session key KCVs', () => {
+    expect(toHex(kcv(imk))).toBe('08D7');
+    expect(toHex(kcv(mk))).toBe('1DA5');
+    expect(toHex(kcv(sessionKey(mk, fromHex('1234567890123456'))))).toBe('0995');
+  });
+  it('ARQC with the session key, ISO 9797-1 alg 3, padding method 2', () => {
+    const sk = sessionKey(mk, fromHex('1234567890123456'));
+    expect(toHex(retailMac(sk, fromHex('0123456789ABCDEF0123456789ABCDEF'), 2))).toBe('4B46013359B7A58B');
+  });
+  it('the profiles list the right IMK KCVs', () => {
+    for (const card of Object.values(testCards)) expect(toHex(kcv(fromHex(card.imk)))).toBe(card.imkKcv);
+  });
+});
+
+/** Recomputes the ARQC the way the issuer simulator must (docs/virtual-devices.md). */
+function issuerArqc(id: keyof typeof testCards, terminal: Record<string, string>, atc: string): string {
+  const profile = testCards[id];
+  const values: Record<string, string> = { ...terminal, '82': profile.aip, '9F36': atc };
+  const iad = fromHex(profile.iad);
+  const tail = profile.recipe.tail === 'whole-iad' ? iad : iad.subarray(profile.recipe.tail.start, profile.recipe.tail.end);
+  const data = Buffer.concat([...cryptogramDataElements.map((tag) => fromHex(values[tag]!)), tail]);
+  return toHex(
+    applicationCryptogram({ recipe: profile.recipe, imk: fromHex(profile.imk), pan: profile.pan, psn: profile.psn, atc: fromHex(atc), unpredictableNumber: fromHex(terminal['9F37']!), data }),
+  );
+}
+
+describe('virtual EMV cards, flows per profile', () => {
+  const un = fromHex('1A2B3C4D');
+
+  it('visa (qVSDC): ARQC in the GPO answer, one record, ATC incremented', async () => {
+    const card = createVirtualCard('visa');
+    const result = await contactlessRead(directReader(card), defaultTerminalData(un));
+    expect(result.aid).toBe('A0000000031010');
+    expect(result.pan).toBe('4761739001010010');
+    expect(result.cryptogram).toMatchObject({ source: 'GPO', cid: '80', atc: '0011', iad: '06011203A00000' });
+    expect(result.cryptogram!.ac).toBe(issuerArqc('visa', result.terminalData, '0011'));
+    expect(result.exchanges.map((e) => e.command.slice(0, 4))).toEqual(['00A4', '00A4', '80A8', '00B2']);
+    // GENERATE AC is not part of qVSDC
+    expect(toHex(card.transmit(fromHex('80AE800000')).response)).toBe('6985');
+  });
+
+  it('mastercard (M/Chip): AIP/AFL in GPO, CDOL1 from a record, ARQC from GENERATE AC', async () => {
+    const card = createVirtualCard('mastercard');
+    const result = await contactlessRead(directReader(card), defaultTerminalData(un));
+    expect(result.aid).toBe('A0000000041010');
+    expect(result.exchanges.map((e) => e.command.slice(0, 4))).toEqual(['00A4', '00A4', '80A8', '00B2', '00B2', '00B2', '80AE']);
+    expect(result.exchanges[2]!.command).toBe('80A8000002830000'); // empty PDOL
+    expect(result.cryptogram).toMatchObject({ source: 'GENERATE AC', cid: '80', atc: '0021' });
+    expect(result.cryptogram!.ac).toBe(issuerArqc('mastercard', result.terminalData, '0021'));
+    expect(card.lastCryptogram?.type).toBe('ARQC');
+  });
+
+  it('unionpay (qUICS-like): ARQC in GPO, card data in two records', async () => {
+    const card = createVirtualCard('unionpay');
+    const result = await contactlessRead(directReader(card), defaultTerminalData(un));
+    expect(result.aid).toBe('A000000333010101');
+    expect(result.pan).toBe('6250946000000016');
+    expect(result.exchanges).toHaveLength(5);
+    expect(result.cryptogram!.ac).toBe(issuerArqc('unionpay', result.terminalData, '0031'));
+  });
+
+  it('a different unpredictable number or ATC gives a different ARQC', async () => {
+    const card = createVirtualCard('mastercard');
+    const first = await contactlessRead(directReader(card), defaultTerminalData(un));
+    card.activate();
+    const second = await contactlessRead(directReader(card), defaultTerminalData(un));
+    expect(second.cryptogram!.atc).toBe('0022');
+    expect(second.cryptogram!.ac).not.toBe(first.cryptogram!.ac);
+  });
+
+  it('PPSE FCI lists the AID with its kernel id (Book B entry point)', () => {
+    const card = createVirtualCard('visa');
+    const response = card.transmit(fromHex('00A404000E325041592E5359532E444446303100')).response;
+    expect(toHex(response.subarray(-2))).toBe('9000');
+    expect(toHex(findTlv(response.subarray(0, -2), '4F')!)).toBe('A0000000031010');
+    expect(toHex(findTlv(response.subarray(0, -2), '9F2A')!)).toBe('03');
+    expect(testCardByPan('4761739001010010')?.id).toBe('visa');
+  });
+
+  it('answers bad APDUs with status words: wrong length, unknown INS/CLA, record not found, GPO before SELECT', () => {
+    const card = createVirtualCard('mastercard');
+    const sw = (hex: string) => toHex(card.transmit(fromHex(hex)).response.subarray(-2));
+    expect(sw('80A8000002830000')).toBe('6985');
+    expect(sw('00A4040007A000000004101000')).toBe('9000');
+    expect(sw('80A80000028301AA00')).toBe('6700');
+    expect(sw('00B2091400')).toBe('6A83');
+    expect(sw('00CA9F3600')).toBe('6D00');
+    expect(sw('A0A4040000')).toBe('6E00');
+    expect(sw('00A4')).toBe('6700');
+  });
+});
+
+describe('card faults', () => {
+  const un = fromHex('01020304');
+
+  it('no matching AID: SELECT answers 6A82', async () => {
+    const card = createVirtualCard('visa');
+    card.faults.noMatchingAid = true;
+    await expect(contactlessRead(directReader(card), defaultTerminalData(un))).rejects.toEqual(new CardResponseError('SELECT PPSE', '6A82'));
+  });
+
+  it('a forced status word for one command', async () => {
+    const card = createVirtualCard('mastercard');
+    card.faults.statusWords['GENERATE AC'] = '6985';
+    await expect(contactlessRead(directReader(card), defaultTerminalData(un))).rejects.toMatchObject({ command: 'GENERATE AC', statusWord: '6985' });
+  });
+
+  it('malformed TLV in an answer', async () => {
+    const card = createVirtualCard('visa');
+    card.faults.malformedTlv = 'GET PROCESSING OPTIONS';
+    await expect(contactlessRead(directReader(card), defaultTerminalData(un))).rejects.toThrow(/runs past the end/);
+  });
+
+  it('a slow card reports its processing delay to the PN532', () => {
+    const card = createVirtualCard('unionpay');
+    card.faults.delayMs = 120;
+    expect(card.transmit(fromHex('00A404000E325041592E5359532E444446303100')).delayMs).toBe(120);
+  });
+});
