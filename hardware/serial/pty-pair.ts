@@ -1,0 +1,79 @@
+/**
+ * A socat pseudo-terminal pair: two linked PTYs, so a virtual device can sit on one end while a
+ * driver (ours or any program) opens the other through the real serialport binding, exactly as it
+ * would open /dev/ttyUSB0. Used by `pos virtual …`, the tests (test/support/pty.ts) and the
+ * benchmarks. `socat` must be installed (CI installs it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface PtyPair {
+  /** One end (by convention the device side). */
+  readonly a: string;
+  /** The other end (by convention the host/driver side). */
+  readonly b: string;
+  /** socat's pid, so a test can simulate an unplug by killing it. */
+  readonly pid: number;
+  /** Kills socat ("unplugs" both ends); resolves when it has exited. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface PtyOptions {
+  /** Directory for the links a and b; a fresh temp dir by default. Reusing one lets a test "replug" the same paths. */
+  dir?: string;
+  /** Explicit link paths instead of DIR/a and DIR/b (e.g. the path a user asked for). */
+  links?: { a: string; b: string };
+  /** How long to wait for both links to appear. */
+  timeoutMs?: number;
+}
+
+/** Starts `socat -d -d pty,raw,echo=0,link=DIR/a pty,raw,echo=0,link=DIR/b` and waits for both links. */
+export async function openPtyPair(options: PtyOptions = {}): Promise<PtyPair> {
+  const ownDir = options.dir === undefined && options.links === undefined;
+  const dir = options.dir ?? (ownDir ? mkdtempSync(join(tmpdir(), 'pty-')) : '');
+  const a = options.links?.a ?? join(dir, 'a');
+  const b = options.links?.b ?? join(dir, 'b');
+  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (stderr.length < 4096) stderr += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
+
+  const deadline = Date.now() + (options.timeoutMs ?? 5000);
+  try {
+    await Promise.race([waitForLinks([a, b], deadline, () => child.exitCode !== null, () => stderr), spawnError]);
+  } catch (error) {
+    await kill(child, exited);
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    a,
+    b,
+    pid: child.pid!,
+    close: () =>
+      (closed ??= kill(child, exited).then(() => {
+        if (ownDir) rmSync(dir, { recursive: true, force: true });
+      })),
+  };
+}
+
+async function waitForLinks(paths: string[], deadline: number, exited: () => boolean, stderr: () => string): Promise<void> {
+  while (!paths.every((p) => existsSync(p))) {
+    if (exited()) throw new Error(`socat exited before creating the PTYs: ${stderr().trim().split('\n').pop() ?? ''}`);
+    if (Date.now() > deadline) throw new Error(`socat did not create ${paths.join(' and ')} in time`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await exited;
+}
