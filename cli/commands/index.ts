@@ -5,4 +5,5 @@ import type { CommandEntry } from '../io.js';
  * (serialport, sqlite, node-hid) never slow down or break another.
  */
 export const commands: CommandEntry[] = [
+  { name: 'virtual', summary: 'virtual devices on real PTYs: pos virtual reader|msr|scanner', load: () => import('./virtual.js') },
 ];

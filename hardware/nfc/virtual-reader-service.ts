@@ -1,0 +1,267 @@
+/**
+ * A virtual PN532 on a real pseudo-terminal, with a small HTTP control API: what
+ * `pos virtual reader` runs. Any program that speaks PN532 HSU (our driver, libnfc with
+ * `pn532_uart:PATH`, a Python script) opens the PTY path as it would a USB-serial PN532 board.
+ *
+ * Control API (JSON over HTTP on 127.0.0.1):
+ *   GET  /status                      field, faults, counters
+ *   POST /tap     {card, removeAfterApdus?, uid?}   put a card of a profile in the field
+ *   POST /remove  {card?}             take one profile's cards (or all) out of the field
+ *   POST /faults  {device?: {...}, card?: {...}}   set faults (see docs/virtual-devices.md)
+ *   POST /reset                       clear all faults
+ * Errors answer 400 with {error} naming the bad field. Card keys and PANs are never in answers
+ * beyond the masked PAN.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { maskPan } from '../../protocols/mask.js';
+import { testCards, testCardProfileIds, type TestCardProfileId } from '../../protocols/testcards.js';
+import { openPtyPair, type PtyPair } from '../serial/pty-pair.js';
+import { SerialTransport } from '../serial/serial-transport.js';
+import { VirtualPn532 } from './virtual-pn532.js';
+import { createVirtualCard, type ApduCommandName, type CardFaults, type VirtualEmvCard } from './virtual-cards/emv-card.js';
+
+export interface VirtualReaderOptions {
+  /**
+   * The path programs open. If it is an existing character device (one end of a PTY pair someone
+   * else made), the virtual PN532 attaches to it; otherwise socat creates a pair with this path
+   * as the host end and `PATH.device` as ours.
+   */
+  pty: string;
+  /** A card profile to tap at start. */
+  card?: TestCardProfileId;
+  baudRate?: number;
+  /** HTTP control port on 127.0.0.1; 0 picks a free one; undefined: no HTTP API. */
+  controlPort?: number;
+}
+
+const commandNames: ApduCommandName[] = ['SELECT', 'GET PROCESSING OPTIONS', 'READ RECORD', 'GENERATE AC'];
+
+/** A 400 answer naming what is wrong. */
+export class ControlError extends Error {
+  override readonly name = 'ControlError';
+}
+
+export class VirtualReaderService {
+  /** Card faults applied to every card in the field and to cards tapped later. */
+  readonly cardFaults: CardFaults = { noMatchingAid: false, statusWords: {}, delayMs: 0, malformedTlv: undefined };
+  private cards: VirtualEmvCard[] = [];
+  private server: Server | undefined;
+  controlUrl: string | undefined;
+
+  private constructor(
+    readonly path: string,
+    readonly device: VirtualPn532,
+    private readonly transport: SerialTransport,
+    private readonly pty: PtyPair | undefined,
+  ) {}
+
+  static async start(options: VirtualReaderOptions): Promise<VirtualReaderService> {
+    const baudRate = options.baudRate ?? 115200;
+    if (options.card !== undefined && !testCardProfileIds.includes(options.card))
+      throw new ControlError(`card: unknown profile '${options.card}' (${testCardProfileIds.join(', ')})`);
+    const attach = existsSync(options.pty) && statSync(options.pty).isCharacterDevice();
+    const pty = attach ? undefined : await openPtyPair({ links: { a: `${options.pty}.device`, b: options.pty } });
+    const transport = new SerialTransport({ path: pty ? pty.a : options.pty, baudRate, reconnect: false });
+    try {
+      await transport.open();
+    } catch (error) {
+      await pty?.close();
+      throw error;
+    }
+    const service = new VirtualReaderService(options.pty, new VirtualPn532(transport, { baudRate }), transport, pty);
+    if (options.card) service.tap(options.card);
+    if (options.controlPort !== undefined) await service.listen(options.controlPort);
+    return service;
+  }
+
+  tap(profile: string, options: { removeAfterApdus?: number; uid?: string } = {}): VirtualEmvCard {
+    if (!testCardProfileIds.includes(profile as TestCardProfileId))
+      throw new ControlError(`card: unknown profile '${profile}' (${testCardProfileIds.join(', ')})`);
+    if (options.uid !== undefined && !/^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{14})$/.test(options.uid))
+      throw new ControlError('uid: 4 or 7 bytes of hex');
+    if (options.removeAfterApdus !== undefined && !(Number.isInteger(options.removeAfterApdus) && options.removeAfterApdus >= 0))
+      throw new ControlError('removeAfterApdus: a whole number ≥ 0');
+    const card = createVirtualCard(profile as TestCardProfileId, options.uid ? { uid: Buffer.from(options.uid, 'hex') } : {});
+    this.applyCardFaults(card);
+    this.cards.push(card);
+    this.device.tap(card, options.removeAfterApdus === undefined ? {} : { removeAfterApdus: options.removeAfterApdus });
+    return card;
+  }
+
+  /** Removes the cards of one profile, or all; returns how many left the field. */
+  remove(profile?: string): number {
+    if (profile !== undefined && !testCardProfileIds.includes(profile as TestCardProfileId))
+      throw new ControlError(`card: unknown profile '${profile}'`);
+    const leaving = this.cards.filter((c) => profile === undefined || c.profile.id === profile);
+    this.cards = this.cards.filter((c) => !leaving.includes(c));
+    return leaving.reduce((n, card) => n + this.device.remove(card), 0);
+  }
+
+  /** Sets faults from the control API's JSON shape; validates every field first. */
+  setFaults(body: unknown): void {
+    const { device = {}, card = {} } = asObject(body, 'body') as { device?: unknown; card?: unknown };
+    const d = asObject(device, 'device');
+    const c = asObject(card, 'card');
+    const count = (value: unknown, name: string) => {
+      if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 1000) throw new ControlError(`${name}: a whole number 0..1000`);
+      return value as number;
+    };
+    const updates: Array<() => void> = [];
+    if ('corruptResponses' in d) {
+      const n = count(d.corruptResponses, 'device.corruptResponses');
+      updates.push(() => (this.device.faults.corruptResponses = n));
+    }
+    if ('dropCommands' in d) {
+      const n = count(d.dropCommands, 'device.dropCommands');
+      updates.push(() => (this.device.faults.dropCommands = n));
+    }
+    if ('junkBeforeResponse' in d) {
+      const hex = d.junkBeforeResponse;
+      if (typeof hex !== 'string' || !/^([0-9A-Fa-f]{2}){1,64}$/.test(hex)) throw new ControlError('device.junkBeforeResponse: 1..64 bytes of hex');
+      updates.push(() => (this.device.faults.junkBeforeResponse = Buffer.from(hex, 'hex')));
+    }
+    if ('noMatchingAid' in c) {
+      if (typeof c.noMatchingAid !== 'boolean') throw new ControlError('card.noMatchingAid: true or false');
+      const value = c.noMatchingAid;
+      updates.push(() => (this.cardFaults.noMatchingAid = value));
+    }
+    if ('delayMs' in c) {
+      const n = count(c.delayMs, 'card.delayMs');
+      updates.push(() => (this.cardFaults.delayMs = n));
+    }
+    if ('malformedTlv' in c) {
+      const name = c.malformedTlv;
+      if (name !== null && !commandNames.includes(name as ApduCommandName))
+        throw new ControlError(`card.malformedTlv: null or one of ${commandNames.join(', ')}`);
+      updates.push(() => (this.cardFaults.malformedTlv = (name ?? undefined) as ApduCommandName | undefined));
+    }
+    if ('statusWords' in c) {
+      const words = asObject(c.statusWords, 'card.statusWords');
+      for (const [name, sw] of Object.entries(words)) {
+        if (!commandNames.includes(name as ApduCommandName)) throw new ControlError(`card.statusWords: unknown command '${name}'`);
+        if (sw !== null && (typeof sw !== 'string' || !/^[0-9A-Fa-f]{4}$/.test(sw))) throw new ControlError(`card.statusWords.${name}: 4 hex digits or null`);
+      }
+      updates.push(() => {
+        for (const [name, sw] of Object.entries(words)) {
+          if (sw === null) delete this.cardFaults.statusWords[name as ApduCommandName];
+          else this.cardFaults.statusWords[name as ApduCommandName] = (sw as string).toUpperCase();
+        }
+      });
+    }
+    for (const update of updates) update();
+    for (const existing of this.cards) this.applyCardFaults(existing);
+  }
+
+  resetFaults(): void {
+    Object.assign(this.device.faults, { corruptResponses: 0, junkBeforeResponse: undefined, dropCommands: 0 });
+    Object.assign(this.cardFaults, { noMatchingAid: false, statusWords: {}, delayMs: 0, malformedTlv: undefined });
+    for (const card of this.cards) this.applyCardFaults(card);
+  }
+
+  status(): Record<string, unknown> {
+    const field = new Set(this.device.cardsInField());
+    return {
+      pty: this.path,
+      baudRate: this.device.baudRate,
+      control: this.controlUrl ?? null,
+      field: this.cards
+        .filter((c) => field.has(c.label))
+        .map((c) => ({ card: c.profile.id, pan: maskPan(c.profile.pan), uid: c.uid.toString('hex').toUpperCase(), atc: c.atc })),
+      faults: {
+        device: { ...this.device.faults, junkBeforeResponse: this.device.faults.junkBeforeResponse?.toString('hex').toUpperCase() ?? null },
+        card: { ...this.cardFaults, malformedTlv: this.cardFaults.malformedTlv ?? null },
+      },
+      stats: this.device.stats,
+      profiles: testCardProfileIds.map((id) => ({ card: id, scheme: testCards[id].scheme, aid: testCards[id].aid })),
+    };
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+    this.device.close();
+    await this.transport.close();
+    await this.pty?.close();
+  }
+
+  private applyCardFaults(card: VirtualEmvCard): void {
+    card.faults.noMatchingAid = this.cardFaults.noMatchingAid;
+    card.faults.delayMs = this.cardFaults.delayMs;
+    card.faults.malformedTlv = this.cardFaults.malformedTlv;
+    card.faults.statusWords = { ...this.cardFaults.statusWords };
+  }
+
+  private async listen(port: number): Promise<void> {
+    const server = createServer((request, response) => void this.handle(request, response));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.controlUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const reply = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    try {
+      const route = `${request.method} ${new URL(request.url ?? '/', 'http://x').pathname}`;
+      const body = request.method === 'POST' ? await readJson(request) : undefined;
+      switch (route) {
+        case 'GET /status':
+          return reply(200, this.status());
+        case 'POST /tap': {
+          const { card, removeAfterApdus, uid } = asObject(body, 'body') as { card?: unknown; removeAfterApdus?: unknown; uid?: unknown };
+          if (typeof card !== 'string') throw new ControlError('card: a profile name');
+          const options: { removeAfterApdus?: number; uid?: string } = {};
+          if (removeAfterApdus !== undefined) options.removeAfterApdus = removeAfterApdus as number;
+          if (uid !== undefined) options.uid = String(uid);
+          this.tap(card, options);
+          return reply(200, this.status());
+        }
+        case 'POST /remove': {
+          const { card } = asObject(body ?? {}, 'body') as { card?: unknown };
+          if (card !== undefined && typeof card !== 'string') throw new ControlError('card: a profile name');
+          return reply(200, { removed: this.remove(card), ...this.status() });
+        }
+        case 'POST /faults':
+          this.setFaults(body);
+          return reply(200, this.status());
+        case 'POST /reset':
+          this.resetFaults();
+          return reply(200, this.status());
+        default:
+          return reply(404, { error: `no route ${route}` });
+      }
+    } catch (error) {
+      if (error instanceof ControlError) return reply(400, { error: error.message });
+      return reply(500, { error: 'internal error' });
+    }
+  }
+}
+
+function asObject(value: unknown, name: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ControlError(`${name}: a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > 16_384) throw new ControlError('body: larger than 16 KiB');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ControlError('body: not valid JSON');
+  }
+}

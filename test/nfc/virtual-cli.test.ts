@@ -1,0 +1,157 @@
+// `pos virtual reader`: the service on a real PTY, its HTTP control API through the CLI, and one
+// real subprocess run of the bin.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.js';
+import type { CliIo } from '../../cli/io.js';
+import { fromHex } from '../../protocols/bytes.js';
+import { contactlessRead, defaultTerminalData, CardResponseError } from '../../hardware/nfc/contactless-read.js';
+import { CardGoneError } from '../../hardware/nfc/card-reader.js';
+import { Pn532Reader } from '../../hardware/nfc/pn532-reader.js';
+import { VirtualReaderService } from '../../hardware/nfc/virtual-reader-service.js';
+import { SerialTransport } from '../../hardware/serial/index.js';
+
+function capture(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), readStdin: async () => '' };
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vreader-'));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function openReader(path: string): Promise<Pn532Reader> {
+  const reader = new Pn532Reader(new SerialTransport({ path, reconnect: false }), { ackTimeoutMs: 200 });
+  await reader.start();
+  cleanups.push(() => reader.stop());
+  return reader;
+}
+
+describe('pos virtual (in process)', () => {
+  it('prints usage, and one line naming a bad device', async () => {
+    const io = capture();
+    expect(await main(['virtual', '--help'], io)).toBe(0);
+    expect(io.stdout.join('\n')).toMatch(/reader/);
+    const bad = capture();
+    expect(await main(['virtual', 'toaster'], bad)).toBe(2);
+    expect(bad.stderr).toEqual([expect.stringMatching(/unknown device 'toaster'/)]);
+    const help = capture();
+    expect(await main(['virtual', 'reader', '--help'], help)).toBe(0);
+    expect(help.stdout.join('\n')).toMatch(/example:/);
+  });
+
+  it('drives a served virtual reader: read, fault, tap, remove, status', async () => {
+    const dir = tempDir();
+    const service = await VirtualReaderService.start({ pty: join(dir, 'pn532'), card: 'mastercard', controlPort: 0 });
+    cleanups.push(() => service.stop());
+    const port = new URL(service.controlUrl!).port;
+    const reader = await openReader(join(dir, 'pn532'));
+
+    await reader.waitForCard({ timeoutMs: 2000 });
+    const first = await contactlessRead(reader, defaultTerminalData(fromHex('11223344')));
+    expect(first.cryptogram?.source).toBe('GENERATE AC');
+    await reader.release();
+
+    const io = capture();
+    expect(await main(['virtual', 'reader', 'fault', '--control-port', port, '--sw', 'generate-ac=6985'], io)).toBe(0);
+    expect(JSON.parse(io.stdout[0]!).faults.card.statusWords).toEqual({ 'GENERATE AC': '6985' });
+    await reader.waitForCard({ timeoutMs: 2000 });
+    await expect(contactlessRead(reader, defaultTerminalData(fromHex('11223345')))).rejects.toEqual(new CardResponseError('GENERATE AC', '6985'));
+    await reader.release();
+
+    expect(await main(['virtual', 'reader', 'reset', '--control-port', port], capture())).toBe(0);
+    expect(await main(['virtual', 'reader', 'remove', '--control-port', port], capture())).toBe(0);
+    await expect(reader.waitForCard({ timeoutMs: 100 })).rejects.toThrow(/no card/);
+
+    const tapped = capture();
+    expect(await main(['virtual', 'reader', 'tap', 'visa', '--control-port', port, '--remove-after', '2'], tapped)).toBe(0);
+    const status = JSON.parse(tapped.stdout[0]!);
+    expect(status.field).toEqual([{ card: 'visa', pan: '476173******0010', uid: '08A1B2C3', atc: 16 }]);
+    expect(JSON.stringify(status)).not.toMatch(/4761739001010010|0123456789ABCDEF/); // PAN masked, no keys
+    await reader.waitForCard({ timeoutMs: 2000 });
+    await expect(contactlessRead(reader, defaultTerminalData(fromHex('11223346')))).rejects.toBeInstanceOf(CardGoneError);
+  });
+
+  it('rejects bad control input with one line naming it', async () => {
+    const dir = tempDir();
+    const service = await VirtualReaderService.start({ pty: join(dir, 'pn532'), controlPort: 0 });
+    cleanups.push(() => service.stop());
+    const port = new URL(service.controlUrl!).port;
+    const cases: Array<[string[], RegExp]> = [
+      [['tap', 'amex'], /card: unknown profile 'amex'/],
+      [['tap'], /missing PROFILE/],
+      [['fault', '--sw', 'gpo=69'], /--sw gpo=69: expected COMMAND=SW/],
+      [['fault', '--malformed-tlv', 'verify'], /unknown command 'verify'/],
+      [['fault', '--junk', 'XYZ'], /junkBeforeResponse/],
+      [['dance'], /unknown action 'dance'/],
+    ];
+    for (const [args, message] of cases) {
+      const io = capture();
+      expect(await main(['virtual', 'reader', ...args, '--control-port', port], io)).toBe(2);
+      expect(io.stderr).toEqual([expect.stringMatching(message)]);
+    }
+    const none = capture();
+    expect(await main(['virtual', 'reader', 'status'], none)).toBe(2);
+    expect(none.stderr[0]).toMatch(/--control-port is required/);
+  });
+
+  it('attaches to an existing PTY instead of starting socat', async () => {
+    const dir = tempDir();
+    const { openPtyPair } = await import('../support/pty.js');
+    const pty = await openPtyPair({ dir });
+    cleanups.push(() => pty.close());
+    const service = await VirtualReaderService.start({ pty: pty.a, card: 'unionpay' });
+    cleanups.push(() => service.stop());
+    const reader = await openReader(pty.b);
+    const info = await reader.waitForCard({ timeoutMs: 2000 });
+    expect(info.uid).toEqual(fromHex('08172839'));
+  });
+});
+
+describe('pos virtual reader (subprocess)', () => {
+  it('serves a virtual PN532 on a PTY until SIGTERM, then removes it', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'pn532');
+    const bin = resolve(import.meta.dirname, '../../cli/pos.mjs');
+    const child = spawn(process.execPath, [bin, 'virtual', 'reader', '--pty', path, '--card', 'visa', '--control-port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    const [line] = await Promise.race([
+      (async () => {
+        for await (const l of createInterface({ input: child.stdout! })) return [l];
+        return [''];
+      })(),
+      exited.then((code) => [`exited ${code}`]),
+    ]);
+    const started = JSON.parse(line!);
+    expect(started).toMatchObject({ pty: path, baudRate: 115200, card: 'visa' });
+
+    const reader = new Pn532Reader(new SerialTransport({ path, reconnect: false }), { ackTimeoutMs: 200 });
+    await reader.start();
+    await reader.waitForCard({ timeoutMs: 3000 });
+    const result = await contactlessRead(reader, defaultTerminalData(fromHex('0A0B0C0D')));
+    expect(result.cryptogram?.source).toBe('GPO');
+    await reader.stop();
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(path)).toBe(false);
+  });
+});
