@@ -54,6 +54,10 @@ const readerUsage = `usage:
       [--no-matching-aid] [--sw COMMAND=SW ...] [--delay-ms N] [--malformed-tlv COMMAND]
       COMMAND: select, gpo, read-record, generate-ac
   pos virtual reader reset --control-port N
+  pos virtual reader read --device PATH [--baud N] [--timeout-ms N]
+      Opens PATH with the real PN532 driver (a virtual reader's PTY, or a real PN532 on
+      /dev/ttyUSB0), waits for a card and does a scripted contactless read; prints JSON
+      (PAN masked).
 
 example:
   pos virtual reader --pty /tmp/pn532 --card visa --control-port 7070 &
@@ -82,6 +86,8 @@ async function runReader(args: string[], io: CliIo): Promise<number> {
     sw: { type: 'string', multiple: true },
     'delay-ms': { type: 'string' },
     'malformed-tlv': { type: 'string' },
+    device: { type: 'string' },
+    'timeout-ms': { type: 'string' },
   });
   if (values.help) {
     io.out(readerUsage);
@@ -89,6 +95,7 @@ async function runReader(args: string[], io: CliIo): Promise<number> {
   }
   const [action, ...rest] = positionals;
   if (action === undefined) return serve(values, io);
+  if (action === 'read') return read(values, io);
 
   const port = integer(values['control-port'], '--control-port', 1, 65535);
   if (port === undefined) throw new CliError('--control-port is required to talk to a running virtual reader');
@@ -145,6 +152,38 @@ async function serve(values: ReaderValues, io: CliIo): Promise<number> {
   });
   await service.stop();
   return 0;
+}
+
+async function read(values: ReaderValues, io: CliIo): Promise<number> {
+  const path = values.device as string | undefined;
+  if (!path) throw new CliError('read: --device PATH is required (a PTY or /dev/ttyUSB0)');
+  const baudRate = integer(values.baud as string | undefined, '--baud', 1200, 4_000_000) ?? 115200;
+  const timeoutMs = integer(values['timeout-ms'] as string | undefined, '--timeout-ms', 1, 600_000) ?? 10_000;
+  const [{ Pn532Reader }, { SerialTransport }, { contactlessRead, defaultTerminalData }, { maskPan }, { randomBytes }] = await Promise.all([
+    import('../../hardware/nfc/pn532-reader.js'),
+    import('../../hardware/serial/index.js'),
+    import('../../hardware/nfc/contactless-read.js'),
+    import('../../protocols/mask.js'),
+    import('node:crypto'),
+  ]);
+  const reader = new Pn532Reader(new SerialTransport({ path, baudRate, reconnect: false }));
+  try {
+    await reader.start();
+    const card = await reader.waitForCard({ timeoutMs });
+    const result = await contactlessRead(reader, defaultTerminalData(randomBytes(4)));
+    const firmware = reader.firmware!;
+    printJson(io, {
+      reader: { firmware: `${firmware.ic.toString(16)} v${firmware.version}.${firmware.revision}`, device: path, baudRate },
+      card: { uid: card.uid.toString('hex').toUpperCase(), atqa: card.atqa.toString('hex').toUpperCase(), sak: card.sak },
+      aid: result.aid,
+      pan: result.pan ? maskPan(result.pan) : null,
+      cryptogram: result.cryptogram ?? null,
+      apdus: result.exchanges.length,
+    });
+    return 0;
+  } finally {
+    await reader.stop();
+  }
 }
 
 function faultBody(values: ReaderValues): unknown {

@@ -84,6 +84,21 @@ describe('pos virtual (in process)', () => {
     await expect(contactlessRead(reader, defaultTerminalData(fromHex('11223346')))).rejects.toBeInstanceOf(CardGoneError);
   });
 
+  it('read: runs the real driver against a device path and prints the read with the PAN masked', async () => {
+    const dir = tempDir();
+    const service = await VirtualReaderService.start({ pty: join(dir, 'pn532'), card: 'unionpay' });
+    cleanups.push(() => service.stop());
+    const io = capture();
+    expect(await main(['virtual', 'reader', 'read', '--device', join(dir, 'pn532'), '--timeout-ms', '3000'], io)).toBe(0);
+    const output = JSON.parse(io.stdout[0]!);
+    expect(output).toMatchObject({ reader: { firmware: '32 v1.6' }, aid: 'A000000333010101', pan: '625094******0016', apdus: 5 });
+    expect(output.cryptogram.ac).toMatch(/^[0-9A-F]{16}$/);
+    expect(io.stdout[0]).not.toMatch(/6250946000000016/);
+    const missing = capture();
+    expect(await main(['virtual', 'reader', 'read'], missing)).toBe(2);
+    expect(missing.stderr[0]).toMatch(/--device PATH is required/);
+  });
+
   it('rejects bad control input with one line naming it', async () => {
     const dir = tempDir();
     const service = await VirtualReaderService.start({ pty: join(dir, 'pn532'), controlPort: 0 });
