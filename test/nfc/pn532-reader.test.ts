@@ -18,6 +18,27 @@ describe('Pn532Reader over a PTY against the virtual PN532', () => {
     expect(bench.device.stats.commands).toBe(3); // SAMConfiguration, GetFirmwareVersion, RFConfiguration
   });
 
+  it('puts published frames on the wire: libnfc wake-up + SAMConfiguration, GetFirmwareVersion and its answer', async () => {
+    bench = await startBench({ start: false });
+    const toDevice: Buffer[] = [];
+    const toHost: Buffer[] = [];
+    bench.deviceTransport.on('data', (chunk) => toDevice.push(chunk));
+    bench.host.on('data', (chunk) => toHost.push(chunk));
+    await bench.reader.start();
+    const sent = Buffer.concat(toDevice);
+    const received = Buffer.concat(toHost);
+    // libnfc pn532_uart.c wake-up (55 55 + 14 × 00), then SAMConfiguration normal mode as captured from an
+    // HSU client (code corpus: "send: 55 55 00 … ff 03 fd d4 14 01 17 00"), then GetFirmwareVersion (libnfc/Adafruit).
+    expect(sent.subarray(0, 35)).toEqual(
+      fromHex('55 55 00 00 00 00 00 00 00 00 00 00 00 00 00 00' + '00 00 FF 03 FD D4 14 01 17 00' + '00 00 FF 02 FE D4 02 2A 00'),
+    );
+    // the virtual chip's answers: ACK + D5 15 (captured "00 00 FF 00 FF 00 00 00 FF 02 FE D5 15 16 00"), then
+    // ACK + the PN532 v1.6 firmware frame 00 00 FF 06 FA D5 03 32 01 06 07 E8 00
+    expect(received.subarray(0, 34)).toEqual(
+      fromHex('00 00 FF 00 FF 00 00 00 FF 02 FE D5 15 16 00' + '00 00 FF 00 FF 00 00 00 FF 06 FA D5 03 32 01 06 07 E8 00'),
+    );
+  });
+
   it('times out waiting for a card in an empty field, without hanging', async () => {
     bench = await startBench();
     await expect(bench.reader.waitForCard({ timeoutMs: 150 })).rejects.toBeInstanceOf(ReaderTimeoutError);
