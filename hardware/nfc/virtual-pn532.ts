@@ -183,7 +183,12 @@ export class VirtualPn532 extends EventEmitter<VirtualPn532Events> {
         }
         this.stats.commands++;
         this.clock.transmit(ACK_FRAME, arrived);
-        this.execute(frame.data[0]!, frame.data.subarray(1), arrived);
+        try {
+          this.execute(frame.data[0]!, frame.data.subarray(1), arrived);
+        } catch {
+          // parameters no chip would accept (e.g. a target record that does not fit): a syntax error
+          this.sendRaw(ERROR_FRAME, arrived);
+        }
       }
     }
   }

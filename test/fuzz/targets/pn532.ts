@@ -12,7 +12,19 @@ import {
   parseInDataExchange,
   parseInListPassiveTarget,
 } from '../../../protocols/pn532/index.js';
+import { EventEmitter } from 'node:events';
+import { VirtualPn532 } from '../../../hardware/nfc/virtual-pn532.js';
+import { createVirtualCard } from '../../../hardware/nfc/virtual-cards/index.js';
+import { encodeCommand } from '../../../protocols/pn532/index.js';
 import type { FuzzTarget } from '../harness.js';
+
+/** A byte link that records what the virtual chip writes. */
+class MemoryLink extends EventEmitter<{ data: [Buffer] }> {
+  written = 0;
+  async write(bytes: Uint8Array): Promise<void> {
+    this.written += bytes.length;
+  }
+}
 
 const seeds = [
   fromHex('00 00 FF 02 FE D4 02 2A 00'),
@@ -49,5 +61,27 @@ export const targets: FuzzTarget[] = [
       if (code === 0x41) return parseInDataExchange(input);
       return parseInListPassiveTarget(input);
     },
+  },
+  {
+    // The device side: any command frame a host (or a hostile program on the PTY) sends must get an
+    // answer or be ignored, never throw. Input byte 0 is the command code, the rest its parameters;
+    // raw input is also fed as-is to exercise the device's own parser.
+    name: 'pn532.VirtualPn532(commands)',
+    seeds: [Buffer.from('4a0100', 'hex'), Buffer.from('4001', 'hex'), Buffer.from('400100a404000e325041592e5359532e444446303100', 'hex'), Buffer.from('5200', 'hex'), Buffer.from('3205ff0101', 'hex')],
+    decode: (input) => {
+      const link = new MemoryLink();
+      const device = new VirtualPn532(link, { startAsleep: false, baudRate: 4_000_000 });
+      device.tap(createVirtualCard('mastercard'));
+      try {
+        link.emit('data', encodeCommand(0x14, Buffer.from([0x01])));
+        link.emit('data', encodeCommand(0x4a, Buffer.from([0x01, 0x00])));
+        if (input.length > 0 && input.length <= 264) link.emit('data', encodeCommand(input[0]!, input.subarray(1)));
+        link.emit('data', input);
+        return device.stats;
+      } finally {
+        device.close();
+      }
+    },
+    isExpectedError: () => false,
   },
 ];
