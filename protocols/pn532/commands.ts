@@ -28,6 +28,8 @@ export const WAKEUP_PREAMBLE: Buffer = Buffer.from([0x55, 0x55, ...new Array<num
 export const STATUS_MORE_INFORMATION = 0x40;
 /** The error code is the low 6 bits of the status byte. */
 export const STATUS_ERROR_MASK = 0x3f;
+/** The target number is the low 6 bits of InDataExchange's Tg byte (bit 6 is MI). */
+const TG_MASK = 0x3f;
 /**
  * Largest DataOut/DataIn of one InDataExchange (UM0701 §7.3.8: 262 bytes). Longer APDUs are cut
  * into pieces with the MI bit set on all but the last.
@@ -247,7 +249,7 @@ export interface InDataExchangeRequest {
 export function parseInDataExchangeRequest(params: Buffer): InDataExchangeRequest {
   if (params.length < 1) throw new DecodeError('InDataExchange command', 'Tg', 1, 'missing');
   const tgByte = params[0]!;
-  return { tg: tgByte & STATUS_ERROR_MASK, more: (tgByte & STATUS_MORE_INFORMATION) !== 0, data: Buffer.from(params.subarray(1)) };
+  return { tg: tgByte & TG_MASK, more: (tgByte & STATUS_MORE_INFORMATION) !== 0, data: Buffer.from(params.subarray(1)) };
 }
 
 /** Encodes one InListPassiveTarget target record (the device side of parseInListPassiveTarget). */

@@ -50,10 +50,10 @@ describe('EMV contactless read over a PTY', () => {
     expect(bench.reader.currentCard).toBeUndefined();
   });
 
-  it('a slow card (150 ms per APDU) still completes: ACK first, answer later', async () => {
-    bench = await startBench({ reader: { ackTimeoutMs: 50 } });
+  it('a slow card (300 ms per APDU) still completes: ACK first, answer later', async () => {
+    bench = await startBench({ reader: { ackTimeoutMs: 100 } });
     const card = createVirtualCard('visa');
-    card.faults.delayMs = 150;
+    card.faults.delayMs = 300;
     tapCard(bench, card);
     await bench.reader.waitForCard({ timeoutMs: 2000 });
     const result = await contactlessRead(bench.reader, defaultTerminalData(fromHex('00000003')));
