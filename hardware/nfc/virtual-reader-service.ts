@@ -179,8 +179,12 @@ export class VirtualReaderService {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections();
+    const server = this.server;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections(); // keep-alive control clients must not hold the shutdown
+      await closed;
+    }
     this.device.close();
     await this.transport.close();
     await this.pty?.close();
