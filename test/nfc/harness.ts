@@ -69,7 +69,7 @@ export function tapCard(bench: Bench, card: ContactlessCard, options: { removeAf
 }
 
 /** A minimal ISO-DEP card: answers `data || 9000` where data is `length` bytes given by P1P2. */
-export function echoCard(label = 'echo', uid = Buffer.from([0x08, 0x12, 0x34, 0x56])): ContactlessCard & { received: Buffer[] } {
+export function echoCard(label = 'echo', uid: Buffer = Buffer.from([0x08, 0x12, 0x34, 0x56])): ContactlessCard & { received: Buffer[] } {
   const received: Buffer[] = [];
   return {
     label,
