@@ -323,10 +323,12 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
     }
     const deadline = performance.now() + this.responseTimeoutMs;
     let nacks = 0;
+    let unexpected: string | undefined;
     for (;;) {
       const item = await this.next(deadline);
       if (item === undefined) {
         await this.write(ACK_FRAME).catch(() => {}); // abort the command, as libnfc does
+        if (unexpected) throw new ReaderProtocolError(`the PN532 answered ${name} with response code ${unexpected}`);
         throw new ReaderTimeoutError(`no response to ${name} within ${this.responseTimeoutMs} ms`);
       }
       if (item.type === 'error') {
@@ -341,8 +343,11 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
       if (answer.kind === 'ack' || answer.kind === 'nack') continue;
       if (answer.kind === 'error') throw new ReaderProtocolError(`the PN532 answered ${name} with an application error frame`);
       if (answer.tfi !== TFI_PN532_TO_HOST) continue; // our own frame echoed by a loopback line
-      if (answer.data[0] !== ((code + 1) & 0xff))
-        throw new ReaderProtocolError(`response code ${toHex(answer.data.subarray(0, 1))} to ${name}`);
+      if (answer.data[0] !== ((code + 1) & 0xff)) {
+        // a late retransmission of an earlier answer (after a spurious NACK): skip it, keep waiting
+        unexpected = toHex(answer.data.subarray(0, 1));
+        continue;
+      }
       return answer.data;
     }
   }

@@ -1,0 +1,98 @@
+// The driver against a scripted device on an in-memory transport: answers no real PN532 would
+// volunteer, byte for byte, to check the recovery paths one at a time.
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { fromHex } from '../../protocols/bytes.js';
+import { ACK_FRAME, ERROR_FRAME, FrameParser, encodeResponse } from '../../protocols/pn532/index.js';
+import type { ByteTransport, TransportEvents } from '../../hardware/transport.js';
+import { Pn532Reader } from '../../hardware/nfc/pn532-reader.js';
+import { ReaderProtocolError } from '../../hardware/nfc/card-reader.js';
+
+/** A transport whose far end is a function from each command (PD0..) to the bytes to answer. */
+class ScriptedTransport extends EventEmitter<TransportEvents> implements ByteTransport {
+  readonly description = 'scripted';
+  isOpen = false;
+  readonly commands: Buffer[] = [];
+  private readonly parser = new FrameParser();
+  constructor(private readonly answer: (command: Buffer, index: number) => Buffer | undefined) {
+    super();
+  }
+  async open(): Promise<void> {
+    this.isOpen = true;
+  }
+  async close(): Promise<void> {
+    this.isOpen = false;
+  }
+  async write(bytes: Uint8Array): Promise<void> {
+    for (const result of this.parser.push(bytes)) {
+      if (result.type !== 'frame' || result.frame.kind !== 'info') continue;
+      this.commands.push(result.frame.data);
+      const reply = this.answer(result.frame.data, this.commands.length - 1);
+      if (reply) setImmediate(() => this.emit('data', reply));
+    }
+  }
+}
+
+/** Answers start-up commands like a PN532 v1.6. */
+function startup(command: Buffer): Buffer | undefined {
+  if (command[0] === 0x14) return Buffer.concat([ACK_FRAME, encodeResponse(0x14)]);
+  if (command[0] === 0x02) return Buffer.concat([ACK_FRAME, encodeResponse(0x02, fromHex('32010607'))]);
+  if (command[0] === 0x32) return Buffer.concat([ACK_FRAME, encodeResponse(0x32)]);
+  if (command[0] === 0x52) return Buffer.concat([ACK_FRAME, encodeResponse(0x52, fromHex('00'))]);
+  return undefined;
+}
+
+describe('Pn532Reader recovery paths (scripted device)', () => {
+  it('skips a stale answer to an earlier command and takes the right one', async () => {
+    const transport = new ScriptedTransport((command) => {
+      if (command[0] === 0x02) return Buffer.concat([ACK_FRAME, encodeResponse(0x40, fromHex('00 9000')), encodeResponse(0x02, fromHex('32010607'))]);
+      return startup(command);
+    });
+    const reader = new Pn532Reader(transport);
+    await reader.start();
+    expect(reader.firmware).toEqual({ ic: 0x32, version: 1, revision: 6, support: 7 });
+    await reader.stop();
+  });
+
+  it('reports a device that only ever answers with the wrong response code as a protocol error', async () => {
+    const transport = new ScriptedTransport((command) =>
+      command[0] === 0x02 ? Buffer.concat([ACK_FRAME, encodeResponse(0x04, fromHex('00'))]) : startup(command),
+    );
+    const reader = new Pn532Reader(transport, { responseTimeoutMs: 100 });
+    await expect(reader.start()).rejects.toThrow(ReaderProtocolError);
+    expect(transport.isOpen).toBe(false); // a failed start closes what it opened
+  });
+
+  it('turns the application error frame into a ReaderProtocolError', async () => {
+    const transport = new ScriptedTransport((command) => (command[0] === 0x02 ? Buffer.concat([ACK_FRAME, ERROR_FRAME]) : startup(command)));
+    const reader = new Pn532Reader(transport);
+    await expect(reader.start()).rejects.toThrow(/application error frame/);
+  });
+
+  it('a status error that is not a lost card is a ReaderProtocolError carrying the code', async () => {
+    const transport = new ScriptedTransport((command) => {
+      if (command[0] === 0x4a) return Buffer.concat([ACK_FRAME, encodeResponse(0x4a, fromHex('01 01 0004 20 04 01020304 05 78807002'))]);
+      if (command[0] === 0x40) return Buffer.concat([ACK_FRAME, encodeResponse(0x40, fromHex('13'))]); // DEP data format
+      return startup(command);
+    });
+    const reader = new Pn532Reader(transport);
+    await reader.start();
+    await reader.waitForCard({ timeoutMs: 500 });
+    await expect(reader.transceive(fromHex('00A4040000'))).rejects.toMatchObject({ name: 'ReaderProtocolError', statusCode: 0x13 });
+    await reader.stop();
+  });
+
+  it('refuses an endless MI chain beyond the response limit', async () => {
+    const transport = new ScriptedTransport((command) => {
+      if (command[0] === 0x4a) return Buffer.concat([ACK_FRAME, encodeResponse(0x4a, fromHex('01 01 0004 20 04 01020304 05 78807002'))]);
+      if (command[0] === 0x40) return Buffer.concat([ACK_FRAME, encodeResponse(0x40, Buffer.concat([fromHex('40'), Buffer.alloc(200)]))]);
+      return startup(command);
+    });
+    const reader = new Pn532Reader(transport, { maxResponseLength: 1000 });
+    await reader.start();
+    await reader.waitForCard({ timeoutMs: 500 });
+    await expect(reader.transceive(fromHex('00B2010C00'))).rejects.toThrow(/longer than 1000/);
+    expect(transport.commands.filter((c) => c[0] === 0x40).length).toBeLessThanOrEqual(6);
+    await reader.stop();
+  });
+});
