@@ -13,7 +13,7 @@ import { dolEntries, findTlv } from './virtual-cards/tlv-builder.js';
 
 export interface ContactlessReadResult {
   aid: string;
-  /** The APDUs exchanged, in order: command and response hex. */
+  /** The APDUs exchanged, in order: command and response hex. They hold the PAN and track 2: never log them. */
   exchanges: Array<{ command: string; response: string }>;
   cryptogram: { ac: string; cid: string; atc: string; iad: string; source: 'GPO' | 'GENERATE AC' } | undefined;
   /** PAN from 5A or 57 (unmasked: callers mask before showing it). */

@@ -81,6 +81,7 @@ interface Activation {
 
 export interface VirtualPn532Events {
   command: [code: number];
+  /** Every APDU a card answered. Responses hold the PAN and track 2: never log them unmasked. */
   apdu: [card: string, command: Buffer, response: Buffer];
   field: [labels: string[]];
 }
