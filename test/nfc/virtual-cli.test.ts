@@ -117,6 +117,16 @@ describe('pos virtual (in process)', () => {
       expect(await main(['virtual', 'reader', ...args, '--control-port', port], io)).toBe(2);
       expect(io.stderr).toEqual([expect.stringMatching(message)]);
     }
+    for (const [args, message] of [
+      [['--pty', join(dir, 'x'), '--baud', '5'], /--baud: a whole number 1200\.\.4000000/],
+      [['--pty', join(dir, 'x'), '--card', 'amex'], /--card: unknown profile 'amex'/],
+      [['--card', 'visa'], /--pty PATH is required/],
+      [['--pty', join(dir, 'x'), '--bogus'], /Unknown option '--bogus'/],
+    ] as Array<[string[], RegExp]>) {
+      const io = capture();
+      expect(await main(['virtual', 'reader', ...args], io)).toBe(2);
+      expect(io.stderr).toEqual([expect.stringMatching(message)]);
+    }
     const none = capture();
     expect(await main(['virtual', 'reader', 'status'], none)).toBe(2);
     expect(none.stderr[0]).toMatch(/--control-port is required/);
