@@ -34,6 +34,21 @@ describe('EMV key derivation and MAC against published vectors', () => {
     const sk = sessionKey(mk, fromHex('1234567890123456'));
     expect(toHex(retailMac(sk, fromHex('0123456789ABCDEF0123456789ABCDEF'), 2))).toBe('4B46013359B7A58B');
   });
+  // knovichikhin/pyemv tests, test_visa_cvn18 and test_mastercard_cvn16: IMK 0123…3210, PAN 1234567890123456, PSN 00
+  // (ICC MK KCV BAB0), ATC 001C. These pin the recipes the virtual visa and mastercard profiles use.
+  it('Visa CVN 18 ARQC 7A788EA6B8A3E733 (common session key, whole IAD, padding 2)', () => {
+    const data = Buffer.concat(['000000004000', '000000000000', '0124', '8000048000', '0124', '191105', '01', '52BF4585', '1800', '001C', '06011203A0B800'].map((v) => fromHex(v)));
+    const pan = '1234567890123456';
+    expect(toHex(kcv(iccMasterKey(imk, pan, '00')))).toBe('BAB0');
+    expect(toHex(kcv(sessionKey(iccMasterKey(imk, pan, '00'), fromHex('001C000000000000'))))).toBe('22C8');
+    const ac = applicationCryptogram({ recipe: testCards.visa.recipe, imk, pan, psn: '00', atc: fromHex('001C'), unpredictableNumber: fromHex('52BF4585'), data });
+    expect(toHex(ac)).toBe('7A788EA6B8A3E733');
+  });
+  it('Mastercard CVN 16 ARQC 24CCF3DEE3158C70 (SKD with UN, CVR, padding 2)', () => {
+    const data = Buffer.concat(['000000009999', '000000000000', '0124', '8000000000', '0124', '209906', '00', 'ABCDEF12', '1800', '001C', 'A00003220000'].map((v) => fromHex(v)));
+    const ac = applicationCryptogram({ recipe: testCards.mastercard.recipe, imk, pan: '1234567890123456', psn: '00', atc: fromHex('001C'), unpredictableNumber: fromHex('ABCDEF12'), data });
+    expect(toHex(ac)).toBe('24CCF3DEE3158C70');
+  });
   it('the profiles list the right IMK KCVs', () => {
     for (const card of Object.values(testCards)) expect(toHex(kcv(fromHex(card.imk)))).toBe(card.imkKcv);
   });
