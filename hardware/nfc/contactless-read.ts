@@ -7,9 +7,10 @@
  * terminal/kernel owns that).
  */
 import { toHex } from '../../protocols/bytes.js';
+import { decodeTlv, findTag } from '../../protocols/tlv/index.js';
 import type { CardReader } from './card-reader.js';
 import { PPSE_NAME } from './virtual-cards/emv-card.js';
-import { dolEntries, findTlv } from './virtual-cards/tlv-builder.js';
+import { dolEntries } from './virtual-cards/tlv-builder.js';
 
 export interface ContactlessReadResult {
   aid: string;
@@ -94,6 +95,11 @@ export async function contactlessRead(reader: CardReader, terminal: Map<string, 
     result.cryptogram = cryptogramFrom(answer, 'GENERATE AC');
   }
   return result;
+}
+
+/** The value of the first `tag` in a card's answer; a malformed answer throws DecodeError naming tag and offset. */
+function findTlv(answer: Buffer, tag: string): Buffer | undefined {
+  return findTag(decodeTlv(answer), tag)?.value;
 }
 
 function select(name: Buffer): Buffer {

@@ -4,7 +4,8 @@ import { testCards, testCardByPan, cryptogramDataElements } from '../../protocol
 import type { CardReader, CardInfo } from '../../hardware/nfc/card-reader.js';
 import { contactlessRead, defaultTerminalData, CardResponseError } from '../../hardware/nfc/contactless-read.js';
 import { applicationCryptogram, createVirtualCard, iccMasterKey, kcv, retailMac, sessionKey, type VirtualEmvCard } from '../../hardware/nfc/virtual-cards/index.js';
-import { findTlv } from '../../hardware/nfc/virtual-cards/tlv-builder.js';
+import { decodeTlv, findTag } from '../../protocols/tlv/index.js';
+import { DecodeError } from '../../protocols/errors.js';
 import { EventEmitter } from 'node:events';
 
 /** The card straight behind a CardReader, no PN532: tests the card alone. */
@@ -114,8 +115,9 @@ describe('virtual EMV cards, flows per profile', () => {
     const card = createVirtualCard('visa');
     const response = card.transmit(fromHex('00A404000E325041592E5359532E444446303100')).response;
     expect(toHex(response.subarray(-2))).toBe('9000');
-    expect(toHex(findTlv(response.subarray(0, -2), '4F')!)).toBe('A0000000031010');
-    expect(toHex(findTlv(response.subarray(0, -2), '9F2A')!)).toBe('03');
+    const fci = decodeTlv(response.subarray(0, -2));
+    expect(toHex(findTag(fci, '4F')!.value)).toBe('A0000000031010');
+    expect(toHex(findTag(fci, '9F2A')!.value)).toBe('03');
     expect(testCardByPan('4761739001010010')?.id).toBe('visa');
   });
 
@@ -150,7 +152,7 @@ describe('card faults', () => {
   it('malformed TLV in an answer', async () => {
     const card = createVirtualCard('visa');
     card.faults.malformedTlv = 'GET PROCESSING OPTIONS';
-    await expect(contactlessRead(directReader(card), defaultTerminalData(un))).rejects.toThrow(/runs past the end/);
+    await expect(contactlessRead(directReader(card), defaultTerminalData(un))).rejects.toBeInstanceOf(DecodeError);
   });
 
   it('a slow card reports its processing delay to the PN532', () => {
