@@ -1,0 +1,85 @@
+/**
+ * What a person or a log may see of a message. By default PANs keep their first 6 and last 4
+ * digits, tracks keep only the masked PAN, and PIN blocks, keys and other secrets are replaced by
+ * stars; inside DE55 the same goes for the PAN, track and PIN tags.
+ */
+import { maskPan } from '../mask.js';
+import { emvTagName } from '../tlv/index.js';
+import type { FieldMap, FieldValue } from './field.js';
+import type { IsoMessage } from './message.js';
+import type { FieldSpec, Sensitivity } from './spec.js';
+
+/** EMV tags that carry card secrets: PAN, track equivalents, PIN data. */
+const sensitiveTags: Record<string, Sensitivity> = {
+  '5A': 'pan',
+  '57': 'track',
+  '56': 'track',
+  '9F6B': 'track',
+  '9F1F': 'secret',
+  '9F20': 'secret',
+  '99': 'secret',
+};
+
+function maskTrack(track: string): string {
+  const separator = track.search(/[=^D]/);
+  if (separator < 0) return '*'.repeat(track.length);
+  const pan = track.slice(0, separator).replace(/^[%;B]+/, '');
+  return maskPan(pan) + '*'.repeat(track.length - separator);
+}
+
+function maskText(text: string, sensitivity: Sensitivity | undefined): string {
+  if (sensitivity === 'pan') return maskPan(text);
+  if (sensitivity === 'track') return maskTrack(text);
+  if (sensitivity === 'secret') return '*'.repeat(text.length);
+  return text;
+}
+
+function leafJson(value: string | Buffer, sensitivity: Sensitivity | undefined, reveal: boolean): string {
+  if (typeof value === 'string') return reveal ? value : maskText(value, sensitivity);
+  const hex = value.toString('hex').toUpperCase();
+  if (reveal || !sensitivity) return hex;
+  if (sensitivity === 'pan') return maskPan(hex.replace(/F+$/, ''));
+  if (sensitivity === 'track') return maskTrack(hex.replace(/F+$/, ''));
+  return '*'.repeat(hex.length);
+}
+
+function mapJson(map: FieldMap, spec: FieldSpec, reveal: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const composite = spec.subfields!;
+  for (const [key, value] of Object.entries(map)) {
+    if (composite.kind === 'tlv') {
+      out[key] = typeof value === 'string' || Buffer.isBuffer(value) ? leafJson(value, sensitiveTags[key.split('#')[0]!], reveal) : mapJson(value, spec, reveal);
+    } else {
+      const sub = composite.fields[key] ?? (composite.kind === 'tagged' ? composite.unknownTag : undefined);
+      out[key] = sub ? maskedJson(sub, value, reveal) : leafJson(value as string | Buffer, 'secret', reveal);
+    }
+  }
+  return out;
+}
+
+/** The JSON form of one field value: text as characters, bytes as uppercase hex, composites as objects. */
+export function maskedJson(spec: FieldSpec, value: FieldValue, reveal: boolean): unknown {
+  if (typeof value === 'string' || Buffer.isBuffer(value)) return leafJson(value, spec.sensitive, reveal);
+  return mapJson(value, spec, reveal);
+}
+
+function lines(label: string, json: unknown, indent: string, names: (key: string) => string | undefined): string[] {
+  if (typeof json === 'string') return [`${indent}${label.padEnd(44 - indent.length)} ${json}`];
+  const out = [`${indent}${label}`];
+  for (const [key, value] of Object.entries(json as Record<string, unknown>)) {
+    const name = names(key);
+    out.push(...lines(name ? `${key} ${name}` : key, value, `${indent}  `, names));
+  }
+  return out;
+}
+
+export function describeMessage(message: IsoMessage, reveal: boolean): string {
+  const json = message.toJSON({ reveal });
+  const out = [`MTI ${json.mti}${json.header ? `  header ${json.header}` : ''}  (spec ${message.spec.name})`];
+  for (const [id, value] of Object.entries(json.fields)) {
+    const spec = message.spec.fields[id]!;
+    const names = spec.subfields?.kind === 'tlv' ? emvTagName : (key: string) => (spec.subfields && 'fields' in spec.subfields ? spec.subfields.fields[key]?.name : undefined);
+    out.push(...lines(`${id.padStart(3)} ${spec.name}`, value, '', names));
+  }
+  return out.join('\n');
+}

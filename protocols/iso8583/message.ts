@@ -1,0 +1,253 @@
+/**
+ * An ISO 8583 message: MTI, optional header (a TPDU), and data elements addressed by path
+ * ("4", "55.9F26", "127.2"). Specs are compiled once and shared by every message that uses them.
+ */
+import { DecodeError, EncodeError } from '../errors.js';
+import { packBcd, unpackBcd } from './bcd.js';
+import { bitmapSize, encodeBitmap, readBitmapBytes, setBits } from './bitmap.js';
+import { decodeText, encodeText, type Charset } from './charsets.js';
+import { describeMessage, maskedJson } from './describe.js';
+import { compileField, type FieldCodec, type FieldMap, type FieldValue } from './field.js';
+import type { MessageSpec } from './spec.js';
+
+interface CompiledSpec {
+  fields: Array<FieldCodec | undefined>;
+  headerLength: number;
+  mtiSize: number;
+  bitmapSize: number;
+}
+
+const compiled = new WeakMap<MessageSpec, CompiledSpec>();
+
+export function compileSpec(spec: MessageSpec): CompiledSpec {
+  let result = compiled.get(spec);
+  if (result) return result;
+  const fields: Array<FieldCodec | undefined> = [];
+  const highest = spec.bitmap.tertiary ? 192 : 128;
+  for (const [id, field] of Object.entries(spec.fields)) {
+    const number = Number(id);
+    if (!Number.isInteger(number) || number < 2 || number > highest) throw new Error(`spec ${spec.name}: no data element ${id}`);
+    try {
+      fields[number] = compileField(field);
+    } catch (error) {
+      throw new Error(`spec ${spec.name}, field ${id}: ${(error as Error).message}`);
+    }
+  }
+  result = {
+    fields,
+    headerLength: spec.headerLength ?? 0,
+    mtiSize: spec.mtiEncoding === 'bcd' ? 2 : 4,
+    bitmapSize: bitmapSize(spec.bitmap.encoding, 8),
+  };
+  compiled.set(spec, result);
+  return result;
+}
+
+const mtiPattern = /^[0-9]{4}$/;
+
+/** 0200 → 0210, 0220 → 0230, 0400 → 0410, 0800 → 0810: the function digit goes from request/advice to its response. */
+export function responseMti(mti: string): string {
+  if (!mtiPattern.test(mti)) throw new EncodeError('MTI', '', 'must be 4 digits');
+  const fn = Number(mti[2]);
+  if (fn % 2 !== 0) throw new EncodeError('MTI', '', `${mti} is already a response`);
+  return `${mti.slice(0, 2)}${fn + 1}${mti[3]}`;
+}
+
+function splitPath(path: string): [number, string[]] {
+  const [head, ...rest] = path.split('.');
+  const number = Number(head);
+  if (!head || !Number.isInteger(number)) throw new EncodeError('ISO 8583 field', path, 'path must start with a field number');
+  return [number, rest];
+}
+
+export class IsoMessage {
+  header: Buffer;
+  private readonly values = new Map<number, FieldValue>();
+  private readonly compiled: CompiledSpec;
+
+  constructor(
+    readonly spec: MessageSpec,
+    public mti = '0000',
+  ) {
+    this.compiled = compileSpec(spec);
+    this.header = Buffer.alloc(this.compiled.headerLength);
+  }
+
+  /** Sets a field or subfield. Numbers are accepted for numeric fields and padded to length when packed. */
+  set(path: string, value: FieldValue | number): this {
+    const [number, rest] = splitPath(path);
+    const codec = this.compiled.fields[number];
+    if (!codec) throw new EncodeError('ISO 8583 field', path, `spec ${this.spec.name} does not define field ${number}`);
+    const stored = typeof value === 'number' ? String(value) : value;
+    if (rest.length === 0) {
+      this.values.set(number, stored);
+      return this;
+    }
+    if (!codec.spec.subfields) throw new EncodeError('ISO 8583 field', path, `field ${number} has no subfields`);
+    let map = this.values.get(number);
+    if (map === undefined || typeof map === 'string' || Buffer.isBuffer(map)) this.values.set(number, (map = {}));
+    for (let i = 0; i < rest.length - 1; i++) {
+      const key = codec.spec.subfields.kind === 'tlv' ? rest[i]!.toUpperCase() : rest[i]!;
+      let next: FieldValue | undefined = map[key];
+      if (next === undefined || typeof next === 'string' || Buffer.isBuffer(next)) map[key] = next = {};
+      map = next;
+    }
+    const last = codec.spec.subfields.kind === 'tlv' ? rest[rest.length - 1]!.toUpperCase() : rest[rest.length - 1]!;
+    map[last] = stored;
+    return this;
+  }
+
+  get(path: string): FieldValue | undefined {
+    const [number, rest] = splitPath(path);
+    let value = this.values.get(number);
+    for (const key of rest) {
+      if (value === undefined || typeof value === 'string' || Buffer.isBuffer(value)) return undefined;
+      value = value[key] ?? value[key.toUpperCase()];
+    }
+    return value;
+  }
+
+  getString(path: string): string | undefined {
+    const value = this.get(path);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw new EncodeError('ISO 8583 field', path, 'is not a text field');
+    return value;
+  }
+
+  getBuffer(path: string): Buffer | undefined {
+    const value = this.get(path);
+    if (value === undefined) return undefined;
+    if (!Buffer.isBuffer(value)) throw new EncodeError('ISO 8583 field', path, 'is not a binary field');
+    return value;
+  }
+
+  has(path: string): boolean {
+    return this.get(path) !== undefined;
+  }
+
+  unset(path: string): this {
+    const [number, rest] = splitPath(path);
+    if (rest.length === 0) {
+      this.values.delete(number);
+      return this;
+    }
+    const parent = this.get([number, ...rest.slice(0, -1)].join('.'));
+    if (parent && typeof parent !== 'string' && !Buffer.isBuffer(parent)) delete parent[rest[rest.length - 1]!];
+    return this;
+  }
+
+  fieldIds(): number[] {
+    return [...this.values.keys()].sort((a, b) => a - b);
+  }
+
+  pack(): Buffer {
+    if (!mtiPattern.test(this.mti)) throw new EncodeError('MTI', '', 'must be 4 digits');
+    const { fields, headerLength } = this.compiled;
+    if (this.header.length !== headerLength)
+      throw new EncodeError('header', '', `is ${this.header.length} bytes; spec ${this.spec.name} needs ${headerLength}`);
+    const ids = this.fieldIds();
+    const highest = ids.length ? ids[ids.length - 1]! : 0;
+    const tertiary = this.spec.bitmap.tertiary === true;
+    if (highest > (tertiary ? 192 : 128)) throw new EncodeError('ISO 8583 field', String(highest), 'beyond the bitmap');
+    const bitmaps = highest > 128 ? 3 : highest > 64 ? 2 : 1;
+    const bits = [...ids];
+    if (bitmaps >= 2) bits.push(1);
+    if (bitmaps === 3) bits.push(65);
+    const parts: Buffer[] = [this.header, this.encodeMti(), encodeBitmap(bits, bitmaps * 8, this.spec.bitmap.encoding)];
+    for (const id of ids) parts.push(fields[id]!.encode(this.values.get(id)!, String(id)));
+    return Buffer.concat(parts);
+  }
+
+  static unpack(spec: MessageSpec, bytes: Buffer): IsoMessage {
+    const message = new IsoMessage(spec);
+    const { fields, headerLength, mtiSize, bitmapSize: oneBitmap } = message.compiled;
+    if (bytes.length < headerLength + mtiSize + oneBitmap)
+      throw new DecodeError('ISO 8583 message', '', bytes.length, `too short: ${bytes.length} bytes`);
+    message.header = Buffer.from(bytes.subarray(0, headerLength));
+    let at = headerLength;
+    message.mti = message.decodeMti(bytes, at);
+    at += mtiSize;
+    const bitmapStart = at;
+    const encoding = spec.bitmap.encoding;
+    let raw = readBitmapBytes(bytes, at, 8, encoding, 'bitmap');
+    at += oneBitmap;
+    let count = 1;
+    const tertiary = spec.bitmap.tertiary === true;
+    while ((count === 1 && raw[0]! & 0x80) || (count === 2 && tertiary && raw[8]! & 0x80)) {
+      if (bytes.length - at < oneBitmap) throw new DecodeError('ISO 8583 bitmap', '', at, 'next bitmap runs past the end of the message');
+      raw = Buffer.concat([raw, readBitmapBytes(bytes, at, 8, encoding, 'bitmap')]);
+      at += oneBitmap;
+      count++;
+    }
+    for (const number of setBits(raw)) {
+      if (number === 1 || (number === 65 && tertiary)) continue;
+      const codec = fields[number];
+      if (!codec) throw new DecodeError('ISO 8583 field', String(number), bitmapStart, `bitmap announces field ${number}, which spec ${spec.name} does not define`);
+      const { value, next } = codec.decode(bytes, at, bytes.length, String(number));
+      message.values.set(number, value);
+      at = next;
+    }
+    if (at !== bytes.length) throw new DecodeError('ISO 8583 message', '', at, `${bytes.length - at} bytes after the last field`);
+    return message;
+  }
+
+  /** Problems that would stop this message from being sent: required fields missing, values that do not fit. */
+  validate(): string[] {
+    const problems: string[] = [];
+    if (!mtiPattern.test(this.mti)) problems.push('MTI: must be 4 digits');
+    for (const id of this.spec.required?.[this.mti] ?? [])
+      if (!this.values.has(id)) problems.push(`field ${id} (${this.spec.fields[id]?.name ?? 'unknown'}) is required for ${this.mti}`);
+    for (const id of this.fieldIds()) {
+      try {
+        this.compiled.fields[id]!.encode(this.values.get(id)!, String(id));
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+    }
+    return problems;
+  }
+
+  /** A readable dump; PAN, tracks, PIN block and keys are masked unless `reveal`. */
+  describe(options: { reveal?: boolean } = {}): string {
+    return describeMessage(this, options.reveal === true);
+  }
+
+  /** `{ mti, fields }` with text as characters, binary as uppercase hex and composites as objects; masked unless `reveal`. */
+  toJSON(options: { reveal?: boolean } = {}): { mti: string; header?: string; fields: Record<string, unknown> } {
+    const fields: Record<string, unknown> = {};
+    for (const id of this.fieldIds()) fields[id] = maskedJson(this.spec.fields[id]!, this.values.get(id)!, options.reveal === true);
+    if (!this.header.length) return { mti: this.mti, fields };
+    return { mti: this.mti, header: this.header.toString('hex').toUpperCase(), fields };
+  }
+
+  /** Builds a message from the JSON shape toJSON() prints (binary as hex, composites as objects). */
+  static fromJSON(spec: MessageSpec, json: { mti: string; header?: string; fields: Record<string, unknown> }): IsoMessage {
+    const message = new IsoMessage(spec, json.mti);
+    if (json.header !== undefined) message.header = Buffer.from(json.header, 'hex');
+    for (const [id, value] of Object.entries(json.fields)) message.set(id, fromJsonValue(value, id));
+    return message;
+  }
+
+  private encodeMti(): Buffer {
+    const encoding = this.spec.mtiEncoding;
+    return encoding === 'bcd' ? packBcd(this.mti, 'left')! : encodeText(this.mti, encoding as Charset)!;
+  }
+
+  private decodeMti(bytes: Buffer, at: number): string {
+    const encoding = this.spec.mtiEncoding;
+    const mti = encoding === 'bcd' ? unpackBcd(bytes, at, 4, 'left', false) : decodeText(bytes, at, at + 4, encoding as Charset);
+    if (typeof mti !== 'string' || !mtiPattern.test(mti)) throw new DecodeError('MTI', '', at, 'is not 4 digits');
+    return mti;
+  }
+}
+
+function fromJsonValue(value: unknown, path: string): FieldValue {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const map: FieldMap = {};
+    for (const [key, sub] of Object.entries(value)) map[key] = fromJsonValue(sub, `${path}.${key}`);
+    return map;
+  }
+  throw new EncodeError('ISO 8583 field', path, 'JSON value must be a string, a number or an object');
+}
