@@ -1,4 +1,5 @@
 import { commands } from './commands/index.js';
+import { DecodeError, EncodeError } from '../protocols/errors.js';
 import { CliError, type CliIo, processIo } from './io.js';
 
 const usage = (): string =>
@@ -28,7 +29,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return await command.run(rest, io);
   } catch (error) {
     io.err(`pos ${name}: ${describeError(error)}`);
-    return error instanceof CliError ? error.exitCode : 1;
+    if (error instanceof CliError) return error.exitCode;
+    // Bad input that a codec refused is a usage error too; anything else is ours.
+    return error instanceof DecodeError || error instanceof EncodeError || (error as Error)?.name === 'SpecError' ? 2 : 1;
   }
 }
 

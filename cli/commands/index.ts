@@ -5,5 +5,7 @@ import type { CommandEntry } from '../io.js';
  * (serialport, sqlite, node-hid) never slow down or break another.
  */
 export const commands: CommandEntry[] = [
+  { name: 'iso8583', summary: 'decode or encode an ISO 8583 message: pos iso8583 decode|encode', load: () => import('./iso8583.js') },
+  { name: 'tlv', summary: 'decode BER-TLV (EMV) data: pos tlv decode HEX', load: () => import('./tlv.js') },
   { name: 'virtual', summary: 'virtual devices on real PTYs: pos virtual reader|msr|scanner', load: () => import('./virtual.js') },
 ];

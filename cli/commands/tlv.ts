@@ -1,0 +1,45 @@
+import { fromHex } from '../../protocols/bytes.js';
+import { DecodeError } from '../../protocols/errors.js';
+import { decodeTlv, emvTagName, type Tlv } from '../../protocols/tlv/index.js';
+import { CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
+
+const help = `usage: pos tlv decode HEX|-
+
+Decodes BER-TLV (EMV Book 3 Annex B) and prints JSON: one entry per object with its tag, the
+EMV dictionary name when known, and its value as hex, or its children for templates.
+
+example:
+  pos tlv decode 77099F2701809F36020001`;
+
+interface TlvJson {
+  tag: string;
+  name?: string;
+  value?: string;
+  children?: TlvJson[];
+}
+
+function toJson(item: Tlv): TlvJson {
+  const name = emvTagName(item.tag);
+  const json: TlvJson = { tag: item.tag, ...(name ? { name } : {}) };
+  if (item.children) json.children = item.children.map(toJson);
+  else json.value = item.value.toString('hex').toUpperCase();
+  return json;
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions(args, {});
+  const [action, input] = positionals;
+  if (values.help || !action) {
+    io.out(help);
+    return values.help ? 0 : 2;
+  }
+  if (action !== 'decode') throw new CliError(`unknown action '${action}' (decode)`);
+  const bytes = fromHex(await readInput(input, io, 'TLV hex'), 'TLV hex');
+  try {
+    printJson(io, decodeTlv(bytes).map(toJson));
+  } catch (error) {
+    if (error instanceof DecodeError) throw new CliError(error.message);
+    throw error;
+  }
+  return 0;
+}
