@@ -340,18 +340,48 @@ const tlvComposite: PayloadCodec = {
   decode: (bytes, offset, end, path) => tlvToMap(decodeTlv(bytes.subarray(offset, end), { offset, path })),
 };
 
+/**
+ * The order tags arrived in. JavaScript objects list integer-like keys ("82", "95") first, so a
+ * decoded DE55 remembers its wire order here to re-encode byte for byte.
+ */
+const tlvOrder = Symbol('tlvOrder');
+type OrderedMap = FieldMap & { [tlvOrder]?: string[] };
+
 function tlvToMap(items: Tlv[]): FieldMap {
-  const map: FieldMap = {};
+  const map: OrderedMap = {};
+  const order: string[] = [];
   for (const item of items) {
     let key = item.tag;
     for (let n = 2; key in map; n++) key = `${item.tag}#${n}`;
     map[key] = item.children ? tlvToMap(item.children) : Buffer.from(item.value);
+    order.push(key);
   }
+  Object.defineProperty(map, tlvOrder, { value: order, enumerable: false });
   return map;
 }
 
+/** Sets a key of a DE55-style map, remembering insertion order as the wire order. */
+export function setTlvEntry(map: FieldMap, key: string, value: FieldValue): void {
+  const ordered = map as OrderedMap;
+  let order = ordered[tlvOrder];
+  if (!order) {
+    order = Object.keys(map);
+    Object.defineProperty(map, tlvOrder, { value: order, enumerable: false });
+  }
+  if (!(key in map)) order.push(key);
+  map[key] = value;
+}
+
+function orderedKeys(map: OrderedMap): string[] {
+  const order = map[tlvOrder];
+  if (!order) return Object.keys(map);
+  const keys = order.filter((key) => key in map);
+  for (const key of Object.keys(map)) if (!order.includes(key)) keys.push(key);
+  return keys;
+}
+
 function mapToTlv(map: FieldMap, path: string): Tlv[] {
-  return Object.entries(map).map(([key, value]) => {
+  return orderedKeys(map).map((key) => [key, map[key]!] as const).map(([key, value]) => {
     const tag = key.split('#')[0]!.toUpperCase();
     if (Buffer.isBuffer(value)) return { tag, value };
     if (typeof value === 'string') {

@@ -7,7 +7,7 @@ import { packBcd, unpackBcd } from './bcd.js';
 import { bitmapSize, encodeBitmap, readBitmapBytes, setBits } from './bitmap.js';
 import { decodeText, encodeText, type Charset } from './charsets.js';
 import { describeMessage, maskedJson } from './describe.js';
-import { compileField, type FieldCodec, type FieldMap, type FieldValue } from './field.js';
+import { compileField, setTlvEntry, type FieldCodec, type FieldMap, type FieldValue } from './field.js';
 import type { MessageSpec } from './spec.js';
 
 interface CompiledSpec {
@@ -86,14 +86,15 @@ export class IsoMessage {
     if (!codec.spec.subfields) throw new EncodeError('ISO 8583 field', path, `field ${number} has no subfields`);
     let map = this.values.get(number);
     if (map === undefined || typeof map === 'string' || Buffer.isBuffer(map)) this.values.set(number, (map = {}));
+    const tlv = codec.spec.subfields.kind === 'tlv';
+    const put = (target: FieldMap, key: string, value: FieldValue) => (tlv ? setTlvEntry(target, key, value) : (target[key] = value));
     for (let i = 0; i < rest.length - 1; i++) {
-      const key = codec.spec.subfields.kind === 'tlv' ? rest[i]!.toUpperCase() : rest[i]!;
+      const key = tlv ? rest[i]!.toUpperCase() : rest[i]!;
       let next: FieldValue | undefined = map[key];
-      if (next === undefined || typeof next === 'string' || Buffer.isBuffer(next)) map[key] = next = {};
+      if (next === undefined || typeof next === 'string' || Buffer.isBuffer(next)) put(map, key, (next = {}));
       map = next;
     }
-    const last = codec.spec.subfields.kind === 'tlv' ? rest[rest.length - 1]!.toUpperCase() : rest[rest.length - 1]!;
-    map[last] = stored;
+    put(map, tlv ? rest[rest.length - 1]!.toUpperCase() : rest[rest.length - 1]!, stored);
     return this;
   }
 

@@ -275,3 +275,14 @@ describe('custom specs from JSON (docs/iso8583-spec-json.md)', () => {
     );
   });
 });
+
+describe('DE55 keeps its wire order', () => {
+  it('re-encodes tags byte for byte, integer-like tags (82, 95) included', () => {
+    const message = new IsoMessage(specs.default, '0200');
+    for (const [tag, hex] of [['9F26', '0102030405060708'], ['82', '3900'], ['9F36', '0001'], ['95', '0000000000']]) message.set(`55.${tag}`, Buffer.from(hex!, 'hex'));
+    const wire = message.pack();
+    const decoded = IsoMessage.unpack(specs.default, wire);
+    expect(decoded.pack()).toEqual(wire);
+    expect(wire.toString('hex')).toContain('9f2608010203040506070882023900');
+  });
+});
