@@ -11,21 +11,31 @@ const nibbleOf = (code: number): number => {
   return -1;
 };
 
-/** Packs digits (and '=' as D); returns undefined when a character has no nibble. */
-export function packBcd(digits: string, pad: BcdPad): Buffer | undefined {
-  const odd = digits.length % 2;
-  const out = Buffer.allocUnsafe((digits.length + odd) >> 1);
+export const bcdBytes = (digits: number): number => (digits + 1) >> 1;
+
+/** Packs digits (and '=' as D) into `out` at `at`; returns false when a character has no nibble. */
+export function packBcdInto(digits: string, pad: BcdPad, out: Buffer, at: number): boolean {
+  const odd = digits.length & 1;
   let nibbleIndex = odd && pad === 'left' ? 1 : 0;
-  if (odd && pad === 'left') out[0] = 0;
+  if (nibbleIndex) out[at] = 0;
   for (let i = 0; i < digits.length; i++, nibbleIndex++) {
     const nibble = nibbleOf(digits.charCodeAt(i));
-    if (nibble < 0) return undefined;
-    const byte = nibbleIndex >> 1;
+    if (nibble < 0) return false;
+    const byte = at + (nibbleIndex >> 1);
     if (nibbleIndex & 1) out[byte] = out[byte]! | nibble;
     else out[byte] = nibble << 4;
   }
-  if (odd && pad !== 'left') out[out.length - 1] = out[out.length - 1]! | (pad === 'right-f' ? 0xf : 0);
-  return out;
+  if (odd && pad !== 'left') {
+    const last = at + bcdBytes(digits.length) - 1;
+    out[last] = out[last]! | (pad === 'right-f' ? 0xf : 0);
+  }
+  return true;
+}
+
+/** Packs digits (and '=' as D); returns undefined when a character has no nibble. */
+export function packBcd(digits: string, pad: BcdPad): Buffer | undefined {
+  const out = Buffer.allocUnsafe(bcdBytes(digits.length));
+  return packBcdInto(digits, pad, out, 0) ? out : undefined;
 }
 
 /**

@@ -11,18 +11,39 @@ export function bitmapSize(encoding: BitmapEncoding, bytes: number): number {
   return encoding === 'binary' ? bytes : bytes * 2;
 }
 
+const hexDigits = '0123456789ABCDEF';
+
 /** Encodes the bits of `present` (1-based numbers within this bitmap) into `bytes` bytes. */
 export function encodeBitmap(present: readonly number[], bytes: number, encoding: BitmapEncoding): Buffer {
   const raw = Buffer.alloc(bytes);
   for (const bit of present) raw[(bit - 1) >> 3] = raw[(bit - 1) >> 3]! | (0x80 >> ((bit - 1) & 7));
   if (encoding === 'binary') return raw;
-  return encodeText(raw.toString('hex').toUpperCase(), encoding === 'hex' ? 'ascii' : encoding)!;
+  let hex = '';
+  for (let i = 0; i < bytes; i++) hex += hexDigits[raw[i]! >> 4]! + hexDigits[raw[i]! & 0x0f]!;
+  return encodeText(hex, encoding === 'hex' ? 'ascii' : encoding)!;
+}
+
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const upper = code & ~0x20;
+  if (upper >= 0x41 && upper <= 0x46) return upper - 0x37;
+  return -1;
 }
 
 /** The raw bitmap bytes at `offset` (the caller has checked that they are there). */
 export function readBitmapBytes(bytes: Buffer, offset: number, count: number, encoding: BitmapEncoding, path: string): Buffer {
   if (encoding === 'binary') return bytes.subarray(offset, offset + count);
-  const charset: Charset = encoding === 'hex' ? 'ascii' : encoding;
+  if (encoding === 'hex') {
+    const raw = Buffer.allocUnsafe(count);
+    for (let i = 0; i < count; i++) {
+      const high = hexValue(bytes[offset + 2 * i]!);
+      const low = hexValue(bytes[offset + 2 * i + 1]!);
+      if (high < 0 || low < 0) throw new DecodeError('ISO 8583 bitmap', path, offset, 'bitmap is not hex digits');
+      raw[i] = (high << 4) | low;
+    }
+    return raw;
+  }
+  const charset: Charset = encoding;
   const text = decodeText(bytes, offset, offset + count * 2, charset);
   if (!/^[0-9A-Fa-f]+$/.test(text)) throw new DecodeError('ISO 8583 bitmap', path, offset, 'bitmap is not hex digits');
   return Buffer.from(text, 'hex');

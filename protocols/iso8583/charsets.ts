@@ -44,15 +44,17 @@ export type Charset = 'ascii' | 'ebcdic037' | 'ebcdic1047';
 
 interface CharTable {
   decode: string[];
-  encode: Map<number, number>;
+  /** Latin-1 code → EBCDIC byte, or -1. Every character of both code pages is in Latin-1. */
+  encode: Int16Array;
 }
 
 function buildTable(table: string): CharTable {
   const decode = [...table];
   if (decode.length !== 256) throw new Error(`EBCDIC table has ${decode.length} entries`);
-  const encode = new Map<number, number>();
+  const encode = new Int16Array(256).fill(-1);
   decode.forEach((char, byte) => {
-    if (!encode.has(char.charCodeAt(0))) encode.set(char.charCodeAt(0), byte);
+    const code = char.charCodeAt(0);
+    if (encode[code] === -1) encode[code] = byte;
   });
   return { decode, encode };
 }
@@ -62,20 +64,38 @@ const tables: Record<Exclude<Charset, 'ascii'>, CharTable> = {
   ebcdic1047: buildTable(cp1047From037(cp037)),
 };
 
-/** Encodes text; returns undefined when a character has no byte in the charset (the caller names the field). */
-export function encodeText(text: string, charset: Charset): Buffer | undefined {
+/** Writes text into `out` at `at`; returns false when a character has no byte in the charset. */
+const nonAscii = /[^\x00-\x7f]/;
+
+export function encodeTextInto(text: string, charset: Charset, out: Buffer, at: number): boolean {
+  if (charset === 'ascii' && text.length > 24) {
+    // Long text: one native copy beats a loop of charCodeAt.
+    if (nonAscii.test(text)) return false;
+    out.write(text, at, 'latin1');
+    return true;
+  }
   if (charset === 'ascii') {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return undefined;
-    return Buffer.from(text, 'latin1');
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 0x7f) return false;
+      out[at + i] = code;
+    }
+    return true;
   }
   const { encode } = tables[charset];
-  const out = Buffer.allocUnsafe(text.length);
   for (let i = 0; i < text.length; i++) {
-    const byte = encode.get(text.charCodeAt(i));
-    if (byte === undefined) return undefined;
-    out[i] = byte;
+    const code = text.charCodeAt(i);
+    const byte = code < 256 ? encode[code]! : -1;
+    if (byte < 0) return false;
+    out[at + i] = byte;
   }
-  return out;
+  return true;
+}
+
+/** Encodes text; returns undefined when a character has no byte in the charset (the caller names the field). */
+export function encodeText(text: string, charset: Charset): Buffer | undefined {
+  const out = Buffer.allocUnsafe(text.length);
+  return encodeTextInto(text, charset, out, 0) ? out : undefined;
 }
 
 export function decodeText(bytes: Buffer, start: number, end: number, charset: Charset): string {

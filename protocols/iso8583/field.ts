@@ -6,9 +6,10 @@
  */
 import { DecodeError, EncodeError } from '../errors.js';
 import { decodeTlv, encodeTlv, type Tlv } from '../tlv/index.js';
-import { packBcd, unpackBcd, type BcdPad } from './bcd.js';
+import { bcdBytes, packBcdInto, unpackBcd, type BcdPad } from './bcd.js';
 import { decodeBitmap, encodeBitmap, bitmapSize } from './bitmap.js';
-import { decodeText, encodeText, type Charset } from './charsets.js';
+import { decodeText, encodeText, encodeTextInto, type Charset } from './charsets.js';
+import { ByteWriter } from './writer.js';
 import type { CompositeSpec, FieldSpec, LengthPrefix, PrefixEncoding } from './spec.js';
 
 export type FieldValue = string | Buffer | FieldMap;
@@ -20,6 +21,8 @@ export interface FieldCodec {
   readonly spec: FieldSpec;
   /** Subfield codecs of a positional, bitmapped or tagged composite, by id. */
   readonly subfields?: ReadonlyMap<string, FieldCodec>;
+  /** Appends the field (prefix and data) to the writer; throws EncodeError naming `path`. */
+  write(value: FieldValue, path: string, out: ByteWriter): void;
   encode(value: FieldValue, path: string): Buffer;
   /** Reads the field at `offset`, never past `end`; returns the value and the offset after it. */
   decode(bytes: Buffer, offset: number, end: number, path: string): { value: FieldValue; next: number };
@@ -50,7 +53,8 @@ const typeNames: Record<FieldSpec['type'], string> = {
 
 interface Prefixer {
   readonly size: number;
-  write(length: number, path: string): Buffer;
+  /** Writes `length` into the `size` bytes reserved at `at`. */
+  writeAt(out: Buffer, at: number, length: number, path: string): void;
   read(bytes: Buffer, offset: number, path: string): number;
 }
 
@@ -60,43 +64,52 @@ function makePrefixer(prefix: LengthPrefix, encoding: PrefixEncoding): Prefixer 
     const max = 2 ** (8 * digits) - 1;
     return {
       size: digits,
-      write: (length, path) => {
+      writeAt: (out, at, length, path) => {
         if (length > max) throw new EncodeError(what, path, `length ${length} does not fit a ${digits}-byte prefix`);
-        const out = Buffer.alloc(digits);
-        out.writeUIntBE(length, 0, digits);
-        return out;
+        out.writeUIntBE(length, at, digits);
       },
       read: (bytes, offset) => bytes.readUIntBE(offset, digits),
     };
   }
+  const tooLong = (length: number, path: string) => new EncodeError(what, path, `length ${length} does not fit a ${prefix} prefix`);
   if (encoding === 'bcd') {
-    const size = Math.ceil(digits / 2);
+    const size = bcdBytes(digits);
+    const max = 10 ** (size * 2) - 1;
     return {
       size,
-      write: (length, path) => {
-        const text = String(length).padStart(size * 2, '0');
-        if (text.length > size * 2) throw new EncodeError(what, path, `length ${length} does not fit a ${prefix} prefix`);
-        return packBcd(text, 'left')!;
+      writeAt: (out, at, length, path) => {
+        if (length > max) throw tooLong(length, path);
+        for (let i = size - 1, rest = length; i >= 0; i--, rest = Math.floor(rest / 100)) out[at + i] = (Math.floor(rest / 10) % 10 << 4) | rest % 10;
       },
       read: (bytes, offset, path) => {
-        const text = unpackBcd(bytes, offset, size * 2, 'left', false);
-        if (typeof text === 'number') throw new DecodeError(what, path, offset + text, `${prefix} length prefix is not BCD digits`);
-        return Number(text);
+        let length = 0;
+        for (let i = 0; i < size; i++) {
+          const byte = bytes[offset + i]!;
+          const high = byte >> 4;
+          const low = byte & 0x0f;
+          if (high > 9 || low > 9) throw new DecodeError(what, path, offset + i, `${prefix} length prefix is not BCD digits`);
+          length = length * 100 + high * 10 + low;
+        }
+        return length;
       },
     };
   }
-  const charset = encoding as Charset;
+  const zero = encoding === 'ascii' ? 0x30 : 0xf0;
+  const max = 10 ** digits - 1;
   return {
     size: digits,
-    write: (length, path) => {
-      const text = String(length).padStart(digits, '0');
-      if (text.length > digits) throw new EncodeError(what, path, `length ${length} does not fit a ${prefix} prefix`);
-      return encodeText(text, charset)!;
+    writeAt: (out, at, length, path) => {
+      if (length > max) throw tooLong(length, path);
+      for (let i = digits - 1, rest = length; i >= 0; i--, rest = Math.floor(rest / 10)) out[at + i] = zero + (rest % 10);
     },
     read: (bytes, offset, path) => {
-      const text = decodeText(bytes, offset, offset + digits, charset);
-      if (!/^[0-9]+$/.test(text)) throw new DecodeError(what, path, offset, `${prefix} length prefix is not ${digits} digits`);
-      return Number(text);
+      let length = 0;
+      for (let i = 0; i < digits; i++) {
+        const digit = bytes[offset + i]! - zero;
+        if (digit < 0 || digit > 9) throw new DecodeError(what, path, offset, `${prefix} length prefix is not ${digits} digits`);
+        length = length * 10 + digit;
+      }
+      return length;
     },
   };
 }
@@ -110,13 +123,12 @@ function defaultPrefixEncoding(spec: FieldSpec): PrefixEncoding {
 
 /** Encodes and decodes a field's data for a given number of units (characters, digits or bytes). */
 interface DataCodec {
-  /** Units a value has (string length, buffer length). */
-  units(value: FieldValue, path: string): number;
   /** Wire bytes that `units` units take. */
   bytesFor(units: number): number;
   /** Units that `byteCount` wire bytes hold (for prefixes that count bytes). */
   unitsIn(byteCount: number): number;
-  write(value: FieldValue, path: string): Buffer;
+  /** Appends the value and returns its length in units (characters, digits or bytes). */
+  write(value: FieldValue, path: string, out: ByteWriter): number;
   read(bytes: Buffer, offset: number, units: number, path: string): FieldValue;
 }
 
@@ -132,12 +144,13 @@ function makeDataCodec(spec: FieldSpec): DataCodec {
       throw new EncodeError(what, path, 'binary field needs bytes (a Buffer or hex text)');
     };
     return {
-      units: (value, path) => asBuffer(value, path).length,
       bytesFor: (units) => (hex ? units * 2 : units),
       unitsIn: (byteCount) => (hex ? byteCount >> 1 : byteCount),
-      write: (value, path) => {
+      write: (value, path, out) => {
         const bytes = asBuffer(value, path);
-        return hex ? Buffer.from(bytes.toString('hex').toUpperCase(), 'latin1') : bytes;
+        if (hex) out.latin1(bytes.toString('hex').toUpperCase(), true);
+        else out.bytes(bytes);
+        return bytes.length;
       },
       read: (bytes, offset, units, path) => {
         if (!hex) return Buffer.from(bytes.subarray(offset, offset + units));
@@ -159,15 +172,18 @@ function makeDataCodec(spec: FieldSpec): DataCodec {
     if (type !== 'n' && type !== 'z' && type !== 'xn') throw new Error(`BCD encoding needs type n, z or xn, not ${type}`);
     const pad: BcdPad = spec.bcdPad ?? (type === 'z' ? 'right' : 'left');
     const signed = type === 'xn';
-    const digitBytes = (digits: number) => (digits + 1) >> 1;
     return {
-      units: (value, path) => asText(value, path).length,
-      bytesFor: (units) => (signed ? 1 + digitBytes(units - 1) : digitBytes(units)),
+      bytesFor: (units) => (signed ? 1 + bcdBytes(units - 1) : bcdBytes(units)),
       unitsIn: (byteCount) => (signed ? 1 + (byteCount - 1) * 2 : byteCount * 2),
-      write: (value, path) => {
+      write: (value, path, out) => {
         const text = asText(value, path);
-        if (!signed) return packBcd(text, pad)!;
-        return Buffer.concat([Buffer.from(text[0]!, 'latin1'), packBcd(text.slice(1), pad)!]);
+        const digits = signed ? text.slice(1) : text;
+        const size = bcdBytes(digits.length) + (signed ? 1 : 0);
+        out.ensure(size);
+        if (signed) out.buf[out.pos] = text.charCodeAt(0);
+        packBcdInto(digits, pad, out.buf, out.pos + (signed ? 1 : 0));
+        out.pos += size;
+        return text.length;
       },
       read: (bytes, offset, units, path) => {
         let sign = '';
@@ -189,13 +205,14 @@ function makeDataCodec(spec: FieldSpec): DataCodec {
   if (!charsets.has(encoding)) throw new Error(`type ${type} cannot use ${encoding} encoding`);
   const charset = encoding as Charset;
   return {
-    units: (value, path) => asText(value, path).length,
     bytesFor: (units) => units,
     unitsIn: (byteCount) => byteCount,
-    write: (value, path) => {
-      const bytes = encodeText(asText(value, path), charset);
-      if (!bytes) throw new EncodeError(what, path, `holds a character that ${charset} cannot encode`);
-      return bytes;
+    write: (value, path, out) => {
+      const text = asText(value, path);
+      out.ensure(text.length);
+      if (!encodeTextInto(text, charset, out.buf, out.pos)) throw new EncodeError(what, path, `holds a character that ${charset} cannot encode`);
+      out.pos += text.length;
+      return text.length;
     },
     read: (bytes, offset, units, path) => {
       const text = decodeText(bytes, offset, offset + units, charset);
@@ -209,7 +226,7 @@ function makeDataCodec(spec: FieldSpec): DataCodec {
 
 interface PayloadCodec {
   readonly subfields?: ReadonlyMap<string, FieldCodec>;
-  encode(value: FieldValue, path: string): Buffer;
+  write(value: FieldValue, path: string, out: ByteWriter): void;
   decode(bytes: Buffer, offset: number, end: number, path: string): FieldMap;
 }
 
@@ -234,18 +251,16 @@ function makeComposite(spec: CompositeSpec): PayloadCodec {
       const subfields = compileSubfields(spec.fields);
       return {
         subfields,
-        encode: (value, path) => {
+        write: (value, path, out) => {
           const map = asMap(value, path);
-          const parts: Buffer[] = [];
           const ids = [...subfields.keys()];
           const lastPresent = ids.findLastIndex((id) => map[id] !== undefined);
           for (let i = 0; i <= lastPresent; i++) {
             const id = ids[i]!;
             const sub = map[id];
             if (sub === undefined) throw new EncodeError(what, `${path}.${id}`, 'positional subfield missing before a later one');
-            parts.push(subfields.get(id)!.encode(sub, `${path}.${id}`));
+            subfields.get(id)!.write(sub, `${path}.${id}`, out);
           }
-          return Buffer.concat(parts);
         },
         decode: (bytes, offset, end, path) => {
           const map: FieldMap = {};
@@ -267,18 +282,12 @@ function makeComposite(spec: CompositeSpec): PayloadCodec {
       const encodingSize = bitmapSize(spec.bitmap, bitmapBytes);
       return {
         subfields,
-        encode: (value, path) => {
+        write: (value, path, out) => {
           const map = asMap(value, path);
-          const present: number[] = [];
-          const parts: Buffer[] = [];
-          for (const [id, codec] of subfields) {
-            const sub = map[id];
-            if (sub === undefined) continue;
-            present.push(Number(id));
-            parts.push(codec.encode(sub, `${path}.${id}`));
-          }
           for (const id of Object.keys(map)) if (!subfields.has(id)) throw new EncodeError(what, `${path}.${id}`, 'no such subfield in the spec');
-          return Buffer.concat([encodeBitmap(present, bitmapBytes, spec.bitmap), ...parts]);
+          const present = [...subfields.keys()].filter((id) => map[id] !== undefined);
+          out.bytes(encodeBitmap(present.map(Number), bitmapBytes, spec.bitmap));
+          for (const id of present) subfields.get(id)!.write(map[id]!, `${path}.${id}`, out);
         },
         decode: (bytes, offset, end, path) => {
           if (end - offset < encodingSize) throw new DecodeError(what, path, offset, 'subfield bitmap runs past the end of the field');
@@ -303,17 +312,15 @@ function makeComposite(spec: CompositeSpec): PayloadCodec {
       const charset: Charset = spec.tagEncoding ?? 'ascii';
       return {
         subfields,
-        encode: (value, path) => {
-          const map = asMap(value, path);
-          const parts: Buffer[] = [];
-          for (const [tag, sub] of Object.entries(map)) {
+        write: (value, path, out) => {
+          for (const [tag, sub] of Object.entries(asMap(value, path))) {
             const codec = subfields.get(tag) ?? unknown;
             if (!codec) throw new EncodeError(what, `${path}.${tag}`, 'no such tag in the spec');
             const tagBytes = encodeText(tag, charset);
             if (!tagBytes || tag.length !== spec.tagLength) throw new EncodeError(what, `${path}.${tag}`, `tag must be ${spec.tagLength} characters`);
-            parts.push(tagBytes, codec.encode(sub, `${path}.${tag}`));
+            out.bytes(tagBytes);
+            codec.write(sub, `${path}.${tag}`, out);
           }
-          return Buffer.concat(parts);
         },
         decode: (bytes, offset, end, path) => {
           const map: FieldMap = {};
@@ -336,7 +343,7 @@ function makeComposite(spec: CompositeSpec): PayloadCodec {
 
 /** DE55-style BER-TLV: tag → bytes, templates → nested maps; a repeated tag is kept as "TAG#2". */
 const tlvComposite: PayloadCodec = {
-  encode: (value, path) => encodeTlv(mapToTlv(asMap(value, path), path)),
+  write: (value, path, out) => out.bytes(encodeTlv(mapToTlv(asMap(value, path), path))),
   decode: (bytes, offset, end, path) => tlvToMap(decodeTlv(bytes.subarray(offset, end), { offset, path })),
 };
 
@@ -402,20 +409,41 @@ function padFixed(spec: FieldSpec, value: FieldValue): FieldValue {
 }
 
 export function compileField(spec: FieldSpec): FieldCodec {
-  const data = makeDataCodec(spec.subfields ? { ...spec, type: 'b', encoding: spec.encoding === 'hex' ? 'hex' : 'binary' } : spec);
+  const hexComposite = spec.subfields !== undefined && spec.encoding === 'hex';
+  const data = makeDataCodec(spec.subfields ? { ...spec, type: 'b', encoding: hexComposite ? 'hex' : 'binary' } : spec);
   const composite = spec.subfields ? makeComposite(spec.subfields) : undefined;
   const prefixer = spec.prefix ? makePrefixer(spec.prefix, spec.prefixEncoding ?? defaultPrefixEncoding(spec)) : undefined;
   const countsBytes = spec.prefixCounts === 'bytes';
   const max = spec.length;
 
-  const encode = (value: FieldValue, path: string): Buffer => {
-    const payload: FieldValue = composite ? composite.encode(value, path) : prefixer ? value : padFixed(spec, value);
-    const units = data.units(payload, path);
+  const writeBody = (value: FieldValue, path: string, out: ByteWriter): number => {
+    if (!composite) return data.write(prefixer ? value : padFixed(spec, value), path, out);
+    if (!hexComposite) {
+      const start = out.pos;
+      composite.write(value, path, out);
+      return out.pos - start;
+    }
+    const payload = new ByteWriter(64);
+    composite.write(value, path, payload);
+    return data.write(payload.result(), path, out);
+  };
+
+  const write = (value: FieldValue, path: string, out: ByteWriter): void => {
+    const prefixAt = prefixer ? out.reserve(prefixer.size) : 0;
+    const start = out.pos;
+    const units = writeBody(value, path, out);
     if (units > max) throw new EncodeError(what, path, `length ${units} exceeds the maximum ${max}`);
-    if (!prefixer && units !== max) throw new EncodeError(what, path, `length ${units} is not the fixed length ${max}`);
-    const body = data.write(payload, path);
-    if (!prefixer) return body;
-    return Buffer.concat([prefixer.write(countsBytes ? body.length : units, path), body]);
+    if (!prefixer) {
+      if (units !== max) throw new EncodeError(what, path, `length ${units} is not the fixed length ${max}`);
+      return;
+    }
+    prefixer.writeAt(out.buf, prefixAt, countsBytes ? out.pos - start : units, path);
+  };
+
+  const encode = (value: FieldValue, path: string): Buffer => {
+    const out = new ByteWriter(64);
+    write(value, path, out);
+    return out.result();
   };
 
   const decode = (bytes: Buffer, offset: number, end: number, path: string) => {
@@ -431,12 +459,13 @@ export function compileField(spec: FieldSpec): FieldCodec {
     const size = data.bytesFor(units);
     if (size > end - at) throw new DecodeError(what, path, at, `needs ${size} bytes but ${end - at} remain`);
     if (composite) {
+      if (!hexComposite) return { value: composite.decode(bytes, at, at + size, path), next: at + size };
       const payload = data.read(bytes, at, units, path) as Buffer;
-      const value = spec.encoding === 'hex' ? composite.decode(payload, 0, payload.length, path) : composite.decode(bytes, at, at + size, path);
-      return { value, next: at + size };
+      return { value: composite.decode(payload, 0, payload.length, path), next: at + size };
     }
     return { value: data.read(bytes, at, units, path), next: at + size };
   };
 
-  return composite?.subfields ? { spec, subfields: composite.subfields, encode, decode } : { spec, encode, decode };
+  const codec = { spec, write, encode, decode };
+  return composite?.subfields ? { ...codec, subfields: composite.subfields } : codec;
 }

@@ -9,9 +9,12 @@ import { decodeText, encodeText, type Charset } from './charsets.js';
 import { describeMessage, maskedJson } from './describe.js';
 import { compileField, setTlvEntry, type FieldCodec, type FieldMap, type FieldValue } from './field.js';
 import type { MessageSpec } from './spec.js';
+import { ByteWriter } from './writer.js';
 
 interface CompiledSpec {
   fields: Array<FieldCodec | undefined>;
+  /** "0".."192", so that packing does not build a path string per field. */
+  paths: string[];
   headerLength: number;
   mtiSize: number;
   bitmapSize: number;
@@ -35,6 +38,7 @@ export function compileSpec(spec: MessageSpec): CompiledSpec {
   }
   result = {
     fields,
+    paths: Array.from({ length: 193 }, (_, i) => String(i)),
     headerLength: spec.headerLength ?? 0,
     mtiSize: spec.mtiEncoding === 'bcd' ? 2 : 4,
     bitmapSize: bitmapSize(spec.bitmap.encoding, 8),
@@ -53,7 +57,15 @@ export function responseMti(mti: string): string {
   return `${mti.slice(0, 2)}${fn + 1}${mti[3]}`;
 }
 
+const noSubpath: string[] = [];
+const noHeader = Buffer.alloc(0);
+
 function splitPath(path: string): [number, string[]] {
+  if (!path.includes('.')) {
+    const number = Number(path);
+    if (path === '' || !Number.isInteger(number)) throw new EncodeError('ISO 8583 field', path, 'path must start with a field number');
+    return [number, noSubpath];
+  }
   const [head, ...rest] = path.split('.');
   const number = Number(head);
   if (!head || !Number.isInteger(number)) throw new EncodeError('ISO 8583 field', path, 'path must start with a field number');
@@ -70,7 +82,7 @@ export class IsoMessage {
     public mti = '0000',
   ) {
     this.compiled = compileSpec(spec);
-    this.header = Buffer.alloc(this.compiled.headerLength);
+    this.header = this.compiled.headerLength ? Buffer.alloc(this.compiled.headerLength) : noHeader;
   }
 
   /** Sets a field or subfield. Numbers are accepted for numeric fields and padded to length when packed. */
@@ -154,9 +166,13 @@ export class IsoMessage {
     const bits = [...ids];
     if (bitmaps >= 2) bits.push(1);
     if (bitmaps === 3) bits.push(65);
-    const parts: Buffer[] = [this.header, this.encodeMti(), encodeBitmap(bits, bitmaps * 8, this.spec.bitmap.encoding)];
-    for (const id of ids) parts.push(fields[id]!.encode(this.values.get(id)!, String(id)));
-    return Buffer.concat(parts);
+    const out = new ByteWriter(256);
+    out.bytes(this.header);
+    out.bytes(this.encodeMti());
+    out.bytes(encodeBitmap(bits, bitmaps * 8, this.spec.bitmap.encoding));
+    const { paths } = this.compiled;
+    for (const id of ids) fields[id]!.write(this.values.get(id)!, paths[id]!, out);
+    return out.result();
   }
 
   static unpack(spec: MessageSpec, bytes: Buffer): IsoMessage {
@@ -164,7 +180,7 @@ export class IsoMessage {
     const { fields, headerLength, mtiSize, bitmapSize: oneBitmap } = message.compiled;
     if (bytes.length < headerLength + mtiSize + oneBitmap)
       throw new DecodeError('ISO 8583 message', '', bytes.length, `too short: ${bytes.length} bytes`);
-    message.header = Buffer.from(bytes.subarray(0, headerLength));
+    if (headerLength) message.header = Buffer.from(bytes.subarray(0, headerLength));
     let at = headerLength;
     message.mti = message.decodeMti(bytes, at);
     at += mtiSize;
@@ -184,7 +200,7 @@ export class IsoMessage {
       if (number === 1 || (number === 65 && tertiary)) continue;
       const codec = fields[number];
       if (!codec) throw new DecodeError('ISO 8583 field', String(number), bitmapStart, `bitmap announces field ${number}, which spec ${spec.name} does not define`);
-      const { value, next } = codec.decode(bytes, at, bytes.length, String(number));
+      const { value, next } = codec.decode(bytes, at, bytes.length, message.compiled.paths[number]!);
       message.values.set(number, value);
       at = next;
     }
