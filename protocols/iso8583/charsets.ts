@@ -98,8 +98,11 @@ export function encodeText(text: string, charset: Charset): Buffer | undefined {
   return encodeTextInto(text, charset, out, 0) ? out : undefined;
 }
 
+/** Buffer's own latin1Slice, without toString's argument juggling (a third of unpack time otherwise). */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string }).latin1Slice;
+
 export function decodeText(bytes: Buffer, start: number, end: number, charset: Charset): string {
-  if (charset === 'ascii') return bytes.toString('latin1', start, end);
+  if (charset === 'ascii') return latin1Slice.call(bytes, start, end);
   const { decode } = tables[charset];
   let text = '';
   for (let i = start; i < end; i++) text += decode[bytes[i]!]!;

@@ -348,14 +348,13 @@ const tlvComposite: PayloadCodec = {
 };
 
 /**
- * The order tags arrived in. JavaScript objects list integer-like keys ("82", "95") first, so a
- * decoded DE55 remembers its wire order here to re-encode byte for byte.
+ * The wire order of each DE55-style map. JavaScript objects list integer-like keys ("82", "95")
+ * first, so a map remembers here the order its tags arrived or were set in, to re-encode byte for byte.
  */
-const tlvOrder = Symbol('tlvOrder');
-type OrderedMap = FieldMap & { [tlvOrder]?: string[] };
+const tlvOrders = new WeakMap<FieldMap, string[]>();
 
 function tlvToMap(items: Tlv[]): FieldMap {
-  const map: OrderedMap = {};
+  const map: FieldMap = {};
   const order: string[] = [];
   for (const item of items) {
     let key = item.tag;
@@ -363,28 +362,26 @@ function tlvToMap(items: Tlv[]): FieldMap {
     map[key] = item.children ? tlvToMap(item.children) : Buffer.from(item.value);
     order.push(key);
   }
-  Object.defineProperty(map, tlvOrder, { value: order, enumerable: false });
+  tlvOrders.set(map, order);
   return map;
 }
 
 /** Sets a key of a DE55-style map, remembering insertion order as the wire order. */
 export function setTlvEntry(map: FieldMap, key: string, value: FieldValue): void {
-  const ordered = map as OrderedMap;
-  let order = ordered[tlvOrder];
-  if (!order) {
-    order = Object.keys(map);
-    Object.defineProperty(map, tlvOrder, { value: order, enumerable: false });
-  }
+  let order = tlvOrders.get(map);
+  if (!order) tlvOrders.set(map, (order = Object.keys(map)));
   if (!(key in map)) order.push(key);
   map[key] = value;
 }
 
-function orderedKeys(map: OrderedMap): string[] {
-  const order = map[tlvOrder];
-  if (!order) return Object.keys(map);
-  const keys = order.filter((key) => key in map);
-  for (const key of Object.keys(map)) if (!order.includes(key)) keys.push(key);
-  return keys;
+function orderedKeys(map: FieldMap): string[] {
+  const order = tlvOrders.get(map);
+  const keys = Object.keys(map);
+  if (!order) return keys;
+  if (order.length === keys.length && order.every((key) => key in map)) return order;
+  const known = order.filter((key) => key in map);
+  for (const key of keys) if (!known.includes(key)) known.push(key);
+  return known;
 }
 
 function mapToTlv(map: FieldMap, path: string): Tlv[] {

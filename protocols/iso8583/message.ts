@@ -59,6 +59,8 @@ export function responseMti(mti: string): string {
 
 const noSubpath: string[] = [];
 const noHeader = Buffer.alloc(0);
+/** Packing is synchronous and never nested, so every message packs into this one buffer and copies out. */
+const scratch = new ByteWriter(4096);
 
 function splitPath(path: string): [number, string[]] {
   if (!path.includes('.')) {
@@ -74,7 +76,8 @@ function splitPath(path: string): [number, string[]] {
 
 export class IsoMessage {
   header: Buffer;
-  private readonly values = new Map<number, FieldValue>();
+  /** Values by field number; an array because field numbers are small and packing walks them in order. */
+  private readonly values: Array<FieldValue | undefined> = [];
   private readonly compiled: CompiledSpec;
 
   constructor(
@@ -92,27 +95,26 @@ export class IsoMessage {
     if (!codec) throw new EncodeError('ISO 8583 field', path, `spec ${this.spec.name} does not define field ${number}`);
     const stored = typeof value === 'number' ? String(value) : value;
     if (rest.length === 0) {
-      this.values.set(number, stored);
+      this.values[number] = stored;
       return this;
     }
     if (!codec.spec.subfields) throw new EncodeError('ISO 8583 field', path, `field ${number} has no subfields`);
-    let map = this.values.get(number);
-    if (map === undefined || typeof map === 'string' || Buffer.isBuffer(map)) this.values.set(number, (map = {}));
+    let map = this.values[number];
+    if (map === undefined || typeof map === 'string' || Buffer.isBuffer(map)) this.values[number] = map = {};
     const tlv = codec.spec.subfields.kind === 'tlv';
-    const put = (target: FieldMap, key: string, value: FieldValue) => (tlv ? setTlvEntry(target, key, value) : (target[key] = value));
     for (let i = 0; i < rest.length - 1; i++) {
       const key = tlv ? rest[i]!.toUpperCase() : rest[i]!;
       let next: FieldValue | undefined = map[key];
-      if (next === undefined || typeof next === 'string' || Buffer.isBuffer(next)) put(map, key, (next = {}));
+      if (next === undefined || typeof next === 'string' || Buffer.isBuffer(next)) putEntry(map, key, (next = {}), tlv);
       map = next;
     }
-    put(map, tlv ? rest[rest.length - 1]!.toUpperCase() : rest[rest.length - 1]!, stored);
+    putEntry(map, tlv ? rest[rest.length - 1]!.toUpperCase() : rest[rest.length - 1]!, stored, tlv);
     return this;
   }
 
   get(path: string): FieldValue | undefined {
     const [number, rest] = splitPath(path);
-    let value = this.values.get(number);
+    let value = this.values[number];
     for (const key of rest) {
       if (value === undefined || typeof value === 'string' || Buffer.isBuffer(value)) return undefined;
       value = value[key] ?? value[key.toUpperCase()];
@@ -141,7 +143,7 @@ export class IsoMessage {
   unset(path: string): this {
     const [number, rest] = splitPath(path);
     if (rest.length === 0) {
-      this.values.delete(number);
+      this.values[number] = undefined;
       return this;
     }
     const parent = this.get([number, ...rest.slice(0, -1)].join('.'));
@@ -150,7 +152,9 @@ export class IsoMessage {
   }
 
   fieldIds(): number[] {
-    return [...this.values.keys()].sort((a, b) => a - b);
+    const ids: number[] = [];
+    for (let id = 2; id < this.values.length; id++) if (this.values[id] !== undefined) ids.push(id);
+    return ids;
   }
 
   pack(): Buffer {
@@ -166,12 +170,13 @@ export class IsoMessage {
     const bits = [...ids];
     if (bitmaps >= 2) bits.push(1);
     if (bitmaps === 3) bits.push(65);
-    const out = new ByteWriter(256);
+    const out = scratch;
+    out.pos = 0;
     out.bytes(this.header);
     out.bytes(this.encodeMti());
     out.bytes(encodeBitmap(bits, bitmaps * 8, this.spec.bitmap.encoding));
     const { paths } = this.compiled;
-    for (const id of ids) fields[id]!.write(this.values.get(id)!, paths[id]!, out);
+    for (const id of ids) fields[id]!.write(this.values[id]!, paths[id]!, out);
     return out.result();
   }
 
@@ -201,7 +206,7 @@ export class IsoMessage {
       const codec = fields[number];
       if (!codec) throw new DecodeError('ISO 8583 field', String(number), bitmapStart, `bitmap announces field ${number}, which spec ${spec.name} does not define`);
       const { value, next } = codec.decode(bytes, at, bytes.length, message.compiled.paths[number]!);
-      message.values.set(number, value);
+      message.values[number] = value;
       at = next;
     }
     if (at !== bytes.length) throw new DecodeError('ISO 8583 message', '', at, `${bytes.length - at} bytes after the last field`);
@@ -213,10 +218,10 @@ export class IsoMessage {
     const problems: string[] = [];
     if (!mtiPattern.test(this.mti)) problems.push('MTI: must be 4 digits');
     for (const id of this.spec.required?.[this.mti] ?? [])
-      if (!this.values.has(id)) problems.push(`field ${id} (${this.spec.fields[id]?.name ?? 'unknown'}) is required for ${this.mti}`);
+      if (this.values[id] === undefined) problems.push(`field ${id} (${this.spec.fields[id]?.name ?? 'unknown'}) is required for ${this.mti}`);
     for (const id of this.fieldIds()) {
       try {
-        this.compiled.fields[id]!.encode(this.values.get(id)!, String(id));
+        this.compiled.fields[id]!.encode(this.values[id]!, String(id));
       } catch (error) {
         problems.push((error as Error).message);
       }
@@ -232,7 +237,7 @@ export class IsoMessage {
   /** `{ mti, fields }` with text as characters, binary as uppercase hex and composites as objects; masked unless `reveal`. */
   toJSON(options: { reveal?: boolean } = {}): { mti: string; header?: string; fields: Record<string, unknown> } {
     const fields: Record<string, unknown> = {};
-    for (const id of this.fieldIds()) fields[id] = maskedJson(this.spec.fields[id]!, this.values.get(id)!, options.reveal === true);
+    for (const id of this.fieldIds()) fields[id] = maskedJson(this.spec.fields[id]!, this.values[id]!, options.reveal === true);
     if (!this.header.length) return { mti: this.mti, fields };
     return { mti: this.mti, header: this.header.toString('hex').toUpperCase(), fields };
   }
@@ -256,6 +261,11 @@ export class IsoMessage {
     if (typeof mti !== 'string' || !mtiPattern.test(mti)) throw new DecodeError('MTI', '', at, 'is not 4 digits');
     return mti;
   }
+}
+
+function putEntry(map: FieldMap, key: string, value: FieldValue, tlv: boolean): void {
+  if (tlv) setTlvEntry(map, key, value);
+  else map[key] = value;
 }
 
 function fromJsonValue(value: unknown, path: string): FieldValue {

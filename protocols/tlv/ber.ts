@@ -48,7 +48,7 @@ function decodeLevel(bytes: Buffer, base: number, path: string, depth: number): 
         if (at - tagStart >= 4) throw new DecodeError(what, path, base + tagStart, 'tag longer than 4 bytes');
       } while (bytes[at++]! & 0x80);
     }
-    const tag = bytes.toString('hex', tagStart, at).toUpperCase();
+    const tag = tagText(bytes, tagStart, at);
     const here = path ? `${path}.${tag}` : tag;
     if (at >= bytes.length) throw new DecodeError(what, here, base + at, 'length missing');
     const lengthStart = at;
@@ -72,17 +72,46 @@ function decodeLevel(bytes: Buffer, base: number, path: string, depth: number): 
   return items;
 }
 
-function encodeLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  if (length <= 0xff) return Buffer.from([0x81, length]);
-  if (length <= 0xffff) return Buffer.from([0x82, length >> 8, length & 0xff]);
-  if (length <= 0xffffff) return Buffer.from([0x83, length >> 16, (length >> 8) & 0xff, length & 0xff]);
+const hexPairs = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0').toUpperCase());
+
+/** Uppercase hex of a tag's bytes, without toString('hex') + toUpperCase() per object. */
+function tagText(bytes: Buffer, start: number, end: number): string {
+  let text = hexPairs[bytes[start]!]!;
+  for (let i = start + 1; i < end; i++) text += hexPairs[bytes[i]!]!;
+  return text;
+}
+
+function lengthSize(length: number): number {
+  if (length < 0x80) return 1;
+  if (length <= 0xff) return 2;
+  if (length <= 0xffff) return 3;
+  if (length <= 0xffffff) return 4;
   throw new EncodeError(what, '', `value of ${length} bytes is too long`);
+}
+
+function writeLength(out: Buffer, at: number, length: number): number {
+  const size = lengthSize(length);
+  if (size === 1) out[at] = length;
+  else {
+    out[at] = 0x80 | (size - 1);
+    out.writeUIntBE(length, at + 1, size - 1);
+  }
+  return at + size;
 }
 
 const tagPattern = /^(?:[0-9A-F]{2}){1,4}$/;
 
+const tagCache = new Map<string, Buffer>();
+
 function encodeTag(tag: string): Buffer {
+  let bytes = tagCache.get(tag);
+  if (bytes) return bytes;
+  bytes = checkTag(tag);
+  if (tagCache.size < 4096) tagCache.set(tag, bytes);
+  return bytes;
+}
+
+function checkTag(tag: string): Buffer {
   const upper = tag.toUpperCase();
   if (!tagPattern.test(upper)) throw new EncodeError(what, tag, 'tag must be 1 to 4 bytes of hex');
   const bytes = Buffer.from(upper, 'hex');
@@ -96,12 +125,18 @@ function encodeTag(tag: string): Buffer {
 
 /** Encodes the objects in order; a constructed item with children is encoded from its children. */
 export function encodeTlv(items: readonly Tlv[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const item of items) {
-    const value = item.children ? encodeTlv(item.children) : item.value;
-    parts.push(encodeTag(item.tag), encodeLength(value.length), value);
+  const values = items.map((item) => (item.children ? encodeTlv(item.children) : item.value));
+  const tags = items.map((item) => encodeTag(item.tag));
+  let size = 0;
+  for (let i = 0; i < items.length; i++) size += tags[i]!.length + lengthSize(values[i]!.length) + values[i]!.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < items.length; i++) {
+    at += tags[i]!.copy(out, at);
+    at = writeLength(out, at, values[i]!.length);
+    at += values[i]!.copy(out, at);
   }
-  return Buffer.concat(parts);
+  return out;
 }
 
 /** Depth-first search for the first object with this tag. */
