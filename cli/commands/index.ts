@@ -7,5 +7,7 @@ import type { CommandEntry } from '../io.js';
 export const commands: CommandEntry[] = [
   { name: 'iso8583', summary: 'decode or encode an ISO 8583 message: pos iso8583 decode|encode', load: () => import('./iso8583.js') },
   { name: 'tlv', summary: 'decode BER-TLV (EMV) data: pos tlv decode HEX', load: () => import('./tlv.js') },
+  { name: 'qr', summary: 'decode EMVCo QR payloads and payment codes, encode merchant QR: pos qr decode|encode', load: () => import('./qr.js') },
+  { name: 'track', summary: 'decode magnetic stripe tracks: pos track decode TEXT', load: () => import('./track.js') },
   { name: 'virtual', summary: 'virtual devices on real PTYs: pos virtual reader|msr|scanner', load: () => import('./virtual.js') },
 ];

@@ -90,3 +90,47 @@ describe('the pos bin', () => {
     expect(result.stderr.trim().split('\n')).toEqual(['pos tlv: TLV hex: not a hex digit at character 0']);
   });
 });
+
+describe('pos qr', () => {
+  // The EMVCo MPM specification's example payload (CRC A13A).
+  const emvco =
+    '00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京540523.7253031565502016233030412340603***0708A60086670902ME91320016A0112233449988770708123456786304A13A';
+  it('decodes a merchant-presented payload with its CRC verdict', async () => {
+    const { io, out } = capture();
+    expect(await main(['qr', 'decode', emvco], io)).toBe(0);
+    const json = JSON.parse(out.join(''));
+    expect(json).toMatchObject({ kind: 'emvco-merchant-presented', crcValid: true, objects: { 59: 'BEST TRANSPORT', 64: { '01': '最佳运输' } } });
+  });
+  it('says when the CRC is wrong', async () => {
+    const { io, out } = capture();
+    expect(await main(['qr', 'decode', emvco.replace(/A13A$/, '0000')], io)).toBe(0);
+    expect(JSON.parse(out.join('')).crcValid).toBe(false);
+  });
+  it('classifies a payment code and refuses one that fits no scheme', async () => {
+    const ok = capture();
+    expect(await main(['qr', 'decode', '281234567890123456'], ok.io)).toBe(0);
+    expect(JSON.parse(ok.out.join('')).scheme).toBe('ALIPAY');
+    const bad = capture();
+    expect(await main(['qr', 'decode', '99999'], bad.io)).toBe(2);
+    expect(bad.err).toEqual(['pos qr: not a payment code: matches no payment code rule (5 digits starting 99)']);
+  });
+  it('encodes, and what it encodes decodes with a valid CRC', async () => {
+    const encoded = capture();
+    expect(await main(['qr', 'encode', '{"52":"5411","53":"156","58":"CN","59":"SHOP","60":"SHANGHAI"}'], encoded.io)).toBe(0);
+    const decoded = capture();
+    expect(await main(['qr', 'decode', encoded.out.join('')], decoded.io)).toBe(0);
+    expect(JSON.parse(decoded.out.join('')).crcValid).toBe(true);
+  });
+});
+
+describe('pos track', () => {
+  it('decodes a swipe with the PAN masked, and names a bad track', async () => {
+    const { io, out } = capture();
+    expect(await main(['track', 'decode', ';4761739001010010=2212201?'], io)).toBe(0);
+    const json = JSON.parse(out.join(''));
+    expect(json.track2).toMatchObject({ pan: '476173******0010', expiry: '2212', service: { requiresChip: true } });
+    const bad = capture();
+    expect(await main(['track', 'decode', ';4761739001010010=2212201?9'], bad.io)).toBe(2);
+    expect(bad.err).toEqual(['pos track: track 2 LRC at byte 26: LRC does not match']);
+  });
+});

@@ -1,0 +1,58 @@
+import { DecodeError } from '../../protocols/errors.js';
+import { decodeCpm, decodeMpm, encodeMpm, isCpm, paymentCodeClassifier, type MpmObject } from '../../protocols/qr/index.js';
+import { CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
+
+const help = `usage: pos qr decode PAYLOAD|-
+       pos qr encode JSON|-
+
+decode  prints JSON for what was scanned:
+          an EMVCo merchant-presented payload (000201…6304XXXX): its data objects, templates
+            nested, and whether the CRC in tag 63 is valid;
+          an EMVCo consumer-presented payload (base64, 85 "CPV01"): its BER-TLV templates;
+          anything else: the payment-code classification (UNIONPAY, WECHAT, ALIPAY) or why none fits.
+encode  takes merchant-presented data objects as JSON ({"52":"5411","59":"NAME","62":{"05":"REF"}})
+        and prints the payload with its CRC appended.
+
+examples:
+  pos qr decode '000201010212520454115303156540523.725802CN5914BEST TRANSPORT6007BEIJING6304DF22'
+  pos qr decode 134567890123456789
+  pos qr encode '{"01":"12","52":"5411","53":"156","54":"23.72","58":"CN","59":"BEST TRANSPORT","60":"BEIJING"}'`;
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions(args, {});
+  const [action, input] = positionals;
+  if (values.help || !action) {
+    io.out(help);
+    return values.help ? 0 : 2;
+  }
+  const text = await readInput(input, io, action === 'encode' ? 'JSON' : 'payload');
+  try {
+    if (action === 'decode') {
+      if (text.startsWith('000201')) {
+        const { objects, crc } = decodeMpm(text);
+        printJson(io, { kind: 'emvco-merchant-presented', crcValid: crc.valid, crc, objects });
+      } else if (isCpm(text)) {
+        printJson(io, { kind: 'emvco-consumer-presented', scheme: 'EMVCPM', objects: decodeCpm(text) });
+      } else {
+        const result = paymentCodeClassifier().classify(text);
+        if (result.scheme === undefined) throw new CliError(`not a payment code: ${result.reason}`);
+        printJson(io, { kind: 'payment-code', scheme: result.scheme, rule: result.rule, length: text.length });
+      }
+      return 0;
+    }
+    if (action === 'encode') {
+      let objects: MpmObject;
+      try {
+        objects = JSON.parse(text);
+      } catch (error) {
+        throw new CliError(`JSON: ${(error as Error).message}`);
+      }
+      io.out(encodeMpm(objects));
+      return 0;
+    }
+  } catch (error) {
+    if (error instanceof DecodeError) throw new CliError(error.message);
+    throw error;
+  }
+  throw new CliError(`unknown action '${action}' (decode or encode)`);
+}
