@@ -150,8 +150,9 @@ export function track2Data(track: Track2): string {
 /** Parses what a reader sends for one swipe: track 1 and/or track 2, in either order, separated or not. */
 export function parseSwipe(text: string): { track1?: Track1; track2?: Track2 } {
   const result: { track1?: Track1; track2?: Track2 } = {};
-  const t1 = /%[^?]*\?/.exec(text);
-  const t2 = /;[^?]*\?/.exec(text);
+  // A character right after the end sentinel is the track's LRC, unless it starts the next track.
+  const t1 = /%[^?]*\?[^%;\r\n]?/.exec(text);
+  const t2 = /;[^?]*\?[^%;\r\n]?/.exec(text);
   if (t1) result.track1 = parseTrack1(t1[0]);
   if (t2) result.track2 = parseTrack2(t2[0]);
   if (!t1 && !t2) throw new DecodeError('swipe', '', 0, 'holds no track (no %…? or ;…?)');
