@@ -1,15 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { DecodeError } from '../../protocols/errors.js';
-import { decodeCpm, decodeMpm, encodeMpm, isCpm, paymentCodeClassifier, type MpmObject } from '../../protocols/qr/index.js';
+import { decodeCpm, decodeMpm, encodeMpm, isCpm, parsePaymentCodeRules, paymentCodeClassifier, type MpmObject } from '../../protocols/qr/index.js';
 import { CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
 
-const help = `usage: pos qr decode PAYLOAD|-
+const help = `usage: pos qr decode [--rules FILE.json] PAYLOAD|-
        pos qr encode JSON|-
 
 decode  prints JSON for what was scanned:
           an EMVCo merchant-presented payload (000201…6304XXXX): its data objects, templates
             nested, and whether the CRC in tag 63 is valid;
           an EMVCo consumer-presented payload (base64, 85 "CPV01"): its BER-TLV templates;
-          anything else: the payment-code classification (UNIONPAY, WECHAT, ALIPAY) or why none fits.
+          anything else: the payment-code classification (UNIONPAY, WECHAT, ALIPAY) or why none fits;
+          --rules replaces the built-in payment-code rules (docs/qr.md).
 encode  takes merchant-presented data objects as JSON ({"52":"5411","59":"NAME","62":{"05":"REF"}})
         and prints the payload with its CRC appended.
 
@@ -18,8 +20,16 @@ examples:
   pos qr decode 134567890123456789
   pos qr encode '{"01":"12","52":"5411","53":"156","54":"23.72","58":"CN","59":"BEST TRANSPORT","60":"BEIJING"}'`;
 
+function readRules(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`--rules: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(args, {});
+  const { values, positionals } = parseOptions(args, { rules: { type: 'string' } });
   const [action, input] = positionals;
   if (values.help || !action) {
     io.out(help);
@@ -34,7 +44,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       } else if (isCpm(text)) {
         printJson(io, { kind: 'emvco-consumer-presented', scheme: 'EMVCPM', objects: decodeCpm(text) });
       } else {
-        const result = paymentCodeClassifier().classify(text);
+        const rules = values.rules === undefined ? undefined : parsePaymentCodeRules(readRules(values.rules));
+        const result = paymentCodeClassifier(rules).classify(text);
         if (result.scheme === undefined) throw new CliError(`not a payment code: ${result.reason}`);
         printJson(io, { kind: 'payment-code', scheme: result.scheme, rule: result.rule, length: text.length });
       }
