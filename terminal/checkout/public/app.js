@@ -1,0 +1,419 @@
+// The cashier's page: amount in, live status from the terminal over a websocket, receipt out.
+// The server decides everything (amount rules, one transaction at a time); the page shows it.
+import { translator } from './i18n.js';
+
+const $ = (selector) => document.querySelector(selector);
+const state = {
+  language: localStorage.getItem('pos.language') ?? (navigator.language.startsWith('zh') ? 'zh-CN' : 'en'),
+  config: null,
+  busy: false,
+  status: null,
+  result: null,
+  devices: new Map(),
+  receiptCopy: 'customer',
+  supervisorAction: null,
+};
+let t = translator(state.language);
+
+// ---------- language ----------
+function applyLanguage() {
+  t = translator(state.language);
+  document.documentElement.lang = state.language;
+  for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
+  $('#lang').textContent = t('lang.other');
+  renderDevices();
+  renderStatus();
+  renderTester();
+  if (!$('#view-history').hidden) loadHistory();
+}
+$('#lang').addEventListener('click', () => {
+  state.language = state.language === 'en' ? 'zh-CN' : 'en';
+  localStorage.setItem('pos.language', state.language);
+  applyLanguage();
+});
+
+// ---------- tabs ----------
+function showView(name) {
+  for (const tab of document.querySelectorAll('[role=tab]')) tab.setAttribute('aria-selected', String(tab.dataset.view === name));
+  for (const view of document.querySelectorAll('.view')) view.hidden = view.id !== `view-${name}`;
+  if (name === 'history') loadHistory();
+  if (name === 'checkout') $('#amount-input').focus();
+}
+for (const tab of document.querySelectorAll('[role=tab]')) tab.addEventListener('click', () => showView(tab.dataset.view));
+
+// ---------- money ----------
+function money(minor) {
+  const symbol = state.config?.currency.symbol ?? '';
+  return `${symbol}${(minor / 100).toFixed(2)}`;
+}
+
+// ---------- amount entry ----------
+const amountInput = $('#amount-input');
+function setAmountError(key) {
+  $('#amount-error').textContent = key ? t(key) : '';
+}
+function pressKey(key) {
+  if (state.busy && key !== 'cancel') return;
+  setAmountError(null);
+  const value = amountInput.value;
+  if (key === 'clear') amountInput.value = '';
+  else if (key === 'back') amountInput.value = value.slice(0, -1);
+  else if (key === 'cancel') return cancel();
+  else if (key === '.' && value.includes('.')) return;
+  else if (/^\d+$/.test(key) && /\.\d\d$/.test(value)) return;
+  else if (value.length + key.length <= 12) amountInput.value = value + key;
+}
+for (const button of document.querySelectorAll('#keypad button')) {
+  button.addEventListener('click', () => pressKey(button.dataset.key));
+}
+amountInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter') {
+    event.preventDefault();
+    pay();
+  }
+});
+document.addEventListener('keydown', (event) => {
+  if (event.altKey && ['1', '2', '3'].includes(event.key)) {
+    event.preventDefault();
+    showView(['checkout', 'history', 'batch'][Number(event.key) - 1]);
+    return;
+  }
+  if (event.key === 'Escape' && state.busy) cancel();
+});
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({}));
+  return { ok: response.ok, status: response.status, data };
+}
+
+function problemKey(answer) {
+  if (answer.status === 409) return 'error.busy';
+  if (answer.status === 403) return 'error.supervisor';
+  return answer.data.error?.startsWith('amount.') ? answer.data.error : 'error.request';
+}
+
+async function pay() {
+  if (state.busy) return;
+  $('#pay').disabled = true; // a double press sends one request; the server refuses a second anyway
+  try {
+    const answer = await api('POST', '/api/sale', { amount: amountInput.value });
+    if (!answer.ok) setAmountError(problemKey(answer));
+    else beginBusy('sale', answer.data.amount);
+  } catch {
+    setAmountError('error.network');
+  } finally {
+    $('#pay').disabled = state.busy;
+  }
+}
+$('#pay').addEventListener('click', pay);
+
+async function cancel() {
+  await api('POST', '/api/cancel').catch(() => undefined);
+}
+
+// ---------- status ----------
+function beginBusy(kind, amount) {
+  state.busy = true;
+  state.result = null;
+  state.status = { step: kind === 'sale' ? 'present-card' : 'processing', amount };
+  $('#pay').disabled = true;
+  $('#receipt-box').hidden = true;
+  renderStatus();
+}
+
+function endBusy() {
+  state.busy = false;
+  state.status = null;
+  $('#pay').disabled = false;
+}
+
+function resultTone(result) {
+  return result.state === 'approved' ? 'approved' : result.state === 'declined' ? 'declined' : 'failed';
+}
+
+function renderStatus() {
+  const box = $('#status');
+  const title = $('#status-title');
+  const detail = $('#status-detail');
+  if (state.result) {
+    const result = state.result;
+    const tone = resultTone(result);
+    box.className = `status ${tone}`;
+    title.textContent = `${t(`result.${result.state}`, result.state)} · ${money(result.amount)}`;
+    const why = result.responseCode ? t(`rc.${result.responseCode}`, result.reason) : result.reason ?? '';
+    const lines = [];
+    if (tone !== 'approved' && why) lines.push(why);
+    if (result.authCode) lines.push(`${t('result.auth')} ${result.authCode}`);
+    if (result.rrn) lines.push(`${t('result.rrn')} ${result.rrn}`);
+    if (result.maskedPan) lines.push(result.maskedPan);
+    detail.textContent = lines.join(' · ');
+    renderReceipt();
+    return;
+  }
+  if (state.busy && state.status) {
+    const step = state.status.step;
+    box.className = 'status busy';
+    const amount = state.status.amount ?? state.inFlightAmount;
+    title.textContent = t(`step.${step}`, state.status.message ?? t('status.busy')) + (amount ? ` · ${money(amount)}` : '');
+    detail.textContent = step === 'present-card' ? t('step.present-card.detail') : '';
+    return;
+  }
+  box.className = 'status idle';
+  title.textContent = t('status.idle');
+  detail.textContent = t('status.idleDetail');
+}
+
+function renderReceipt() {
+  const receipt = state.result?.receipt;
+  $('#receipt-box').hidden = !receipt;
+  if (!receipt) return;
+  $('#receipt').textContent = receipt[state.receiptCopy];
+  for (const button of document.querySelectorAll('[data-copy]')) button.setAttribute('aria-pressed', String(button.dataset.copy === state.receiptCopy));
+}
+for (const button of document.querySelectorAll('[data-copy]')) {
+  button.addEventListener('click', () => {
+    state.receiptCopy = button.dataset.copy;
+    renderReceipt();
+  });
+}
+$('#print').addEventListener('click', () => window.print());
+
+// ---------- devices ----------
+function renderDevices() {
+  const list = $('#devices');
+  list.replaceChildren(
+    ...[...state.devices.values()].map((device) => {
+      const item = document.createElement('li');
+      item.className = `device ${device.state}`;
+      item.dataset.device = device.name;
+      item.title = device.detail ?? '';
+      item.textContent = `${t(`device.${device.name}`, device.name)}: ${t(`device.${device.state}`, device.state)}`;
+      return item;
+    }),
+  );
+}
+
+// ---------- history, void, refund ----------
+async function loadHistory() {
+  const answer = await api('GET', '/api/transactions?limit=100');
+  const rows = (answer.data.transactions ?? []).map((txn) => {
+    const row = document.createElement('tr');
+    row.dataset.id = txn.id;
+    const cells = [
+      txn.createdAt ? new Date(txn.createdAt).toLocaleString(state.language) : '',
+      t(`kind.${txn.kind}`, txn.kind),
+      money(txn.amount),
+      txn.maskedPan ?? '',
+      txn.tender ? t(`tender.${txn.tender}`, txn.tender) : '',
+      `${t(`result.${txn.state}`, txn.state)}${txn.responseCode && txn.responseCode !== '00' ? ` (${txn.responseCode})` : ''}`,
+      txn.authCode ?? '',
+      txn.rrn ?? '',
+    ];
+    for (const text of cells) {
+      const cell = document.createElement('td');
+      cell.textContent = text;
+      row.append(cell);
+    }
+    const actions = document.createElement('td');
+    actions.className = 'actions';
+    if (txn.receipt) actions.append(actionButton('action.receipt', () => showReceiptOf(txn)));
+    if (txn.kind === 'sale' && txn.state === 'approved') {
+      actions.append(actionButton('action.void', () => askSupervisor('void', txn)));
+      actions.append(actionButton('action.refund', () => askSupervisor('refund', txn)));
+    }
+    row.append(actions);
+    return row;
+  });
+  $('#history-rows').replaceChildren(...rows);
+}
+
+function actionButton(key, onClick) {
+  const button = document.createElement('button');
+  button.textContent = t(key);
+  button.dataset.action = key;
+  button.addEventListener('click', onClick);
+  return button;
+}
+
+function showReceiptOf(txn) {
+  state.result = txn;
+  showView('checkout');
+  renderStatus();
+}
+
+function askSupervisor(kind, txn) {
+  state.supervisorAction = { kind, txn };
+  $('#supervisor-title').textContent = t(`supervisor.${kind}`);
+  $('#supervisor-summary').textContent = `${money(txn.amount)} · ${txn.maskedPan ?? ''} · ${txn.rrn ?? ''}`;
+  $('#refund-amount-row').hidden = kind !== 'refund';
+  $('#refund-amount').value = (txn.amount / 100).toFixed(2);
+  $('#supervisor-pin').value = '';
+  $('#supervisor-error').textContent = '';
+  $('#supervisor').showModal();
+  $('#supervisor-pin').focus();
+}
+
+$('#supervisor-ok').addEventListener('click', async (event) => {
+  event.preventDefault();
+  const action = state.supervisorAction;
+  if (!action) return;
+  const body = { original: action.txn.id, supervisorPin: $('#supervisor-pin').value };
+  if (action.kind === 'refund') body.amount = $('#refund-amount').value;
+  const answer = await api('POST', `/api/${action.kind}`, body);
+  if (!answer.ok) {
+    $('#supervisor-error').textContent = t(problemKey(answer));
+    return;
+  }
+  $('#supervisor').close();
+  showView('checkout');
+  beginBusy(action.kind, answer.data.amount ?? action.txn.amount);
+});
+
+// ---------- batch ----------
+$('#batch-close').addEventListener('click', async () => {
+  $('#batch-close').disabled = true;
+  const answer = await api('POST', '/api/batch/close');
+  if (!answer.ok) {
+    $('#batch-close').disabled = false;
+    $('#batch-result').textContent = t(problemKey(answer));
+  }
+});
+
+function renderBatch(batch) {
+  $('#batch-close').disabled = false;
+  const box = $('#batch-result');
+  const heading = document.createElement('p');
+  heading.className = `batch-heading ${batch.inBalance ? 'approved' : 'declined'}`;
+  heading.textContent = batch.inBalance ? t('batch.inBalance') : t('batch.outOfBalance').replace('{n}', String(batch.uploaded ?? 0));
+  const table = document.createElement('table');
+  const totals = Object.entries(batch.totals ?? {});
+  table.innerHTML = `<thead><tr><th>${t('batch.tender')}</th><th>${t('batch.count')}</th><th>${t('batch.amount')}</th></tr></thead>`;
+  const body = document.createElement('tbody');
+  for (const [tender, total] of totals) {
+    const row = document.createElement('tr');
+    for (const text of [t(`tender.${tender}`, t(`kind.${tender}`, tender)), String(total.count), money(total.amount)]) {
+      const cell = document.createElement('td');
+      cell.textContent = text;
+      row.append(cell);
+    }
+    body.append(row);
+  }
+  table.append(body);
+  const report = document.createElement('pre');
+  report.className = 'receipt';
+  report.textContent = batch.report ?? '';
+  box.replaceChildren(heading, totals.length ? table : document.createTextNode(t('batch.empty')), report);
+}
+
+// ---------- tester panel ----------
+function renderTester() {
+  const catalogue = state.config?.tester;
+  $('#tester').hidden = !catalogue;
+  if (!catalogue) return;
+  const fill = (select, items, noneKey) => {
+    const chosen = select.value;
+    select.replaceChildren(
+      ...(noneKey ? [new Option(t(noneKey), '')] : []),
+      ...items.map((item) => new Option(item.label, item.value)),
+    );
+    if (chosen) select.value = chosen;
+  };
+  fill($('#tester-card'), catalogue.cards.map((card) => ({ value: card.id, label: `${card.label} ${card.maskedPan}` })));
+  fill($('#tester-code'), catalogue.codes.map((code) => ({ value: code.text, label: code.label })));
+  fill($('#tester-outcome'), catalogue.outcomes.map((outcome) => ({ value: outcome.cents, label: `.${outcome.cents} → ${outcome.label}` })), 'tester.outcomeNone');
+  fill($('#tester-fault'), catalogue.faults.map((fault) => ({ value: fault, label: fault })), 'tester.faultNone');
+}
+
+async function tester(path, body) {
+  const answer = await api('POST', `/api/tester/${path}`, body);
+  $('#tester-note').textContent = answer.ok ? t('tester.done') : answer.data.message ?? t('error.request');
+}
+$('#tester-tap').addEventListener('click', () => tester('tap', { card: $('#tester-card').value }));
+$('#tester-remove').addEventListener('click', () => tester('remove'));
+$('#tester-swipe').addEventListener('click', () => tester('swipe', { card: $('#tester-card').value }));
+$('#tester-scan').addEventListener('click', () => tester('scan', { text: $('#tester-code').value }));
+$('#tester-pin-enter').addEventListener('click', () => tester('pin', { pin: $('#tester-pin').value }));
+$('#tester-pin-cancel').addEventListener('click', () => tester('pin', { cancel: true }));
+$('#tester-fault').addEventListener('change', () => tester('fault', { fault: $('#tester-fault').value || null }));
+$('#tester-outcome').addEventListener('change', () => {
+  const cents = $('#tester-outcome').value;
+  if (!cents) return;
+  const whole = amountInput.value.split('.')[0] || '10';
+  amountInput.value = `${whole}.${cents}`;
+});
+
+// ---------- live updates ----------
+function onPush(message) {
+  switch (message.type) {
+    case 'busy':
+      if (!state.busy) beginBusy(message.kind, message.amount);
+      break;
+    case 'status':
+      state.busy = true;
+      state.status = { ...state.status, ...message.status };
+      renderStatus();
+      break;
+    case 'device':
+      state.devices.set(message.device.name, message.device);
+      renderDevices();
+      break;
+    case 'result':
+      endBusy();
+      state.result = message.result;
+      renderStatus();
+      if (!$('#view-history').hidden) loadHistory();
+      if (message.result.state === 'approved' && message.result.kind === 'sale') amountInput.value = '';
+      break;
+    case 'batch':
+      endBusy();
+      renderStatus();
+      renderBatch(message.batch);
+      break;
+    case 'failed':
+      endBusy();
+      state.result = { state: 'failed', amount: state.status?.amount ?? 0, reason: message.error };
+      renderStatus();
+      $('#batch-close').disabled = false;
+      break;
+  }
+}
+
+function connect(delay = 500) {
+  const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  socket.addEventListener('message', (event) => onPush(JSON.parse(event.data)));
+  socket.addEventListener('open', () => {
+    delay = 500;
+    restore(); // catch up with what happened while the page was away
+  });
+  socket.addEventListener('close', () => setTimeout(() => connect(Math.min(delay * 2, 5000)), delay));
+}
+
+async function restore() {
+  const answer = await api('GET', '/api/state');
+  const { inFlight, lastResult, devices } = answer.data;
+  for (const device of devices ?? []) state.devices.set(device.name, device);
+  renderDevices();
+  if (inFlight) {
+    beginBusy(inFlight.kind, inFlight.amount);
+    if (inFlight.status) state.status = { ...state.status, ...inFlight.status };
+  } else {
+    endBusy();
+    if (lastResult) state.result = lastResult;
+  }
+  renderStatus();
+}
+
+async function start() {
+  state.config = (await api('GET', '/api/config')).data;
+  $('#currency').textContent = state.config.currency.symbol;
+  $('#merchant').textContent = state.config.merchantName;
+  applyLanguage();
+  connect();
+  amountInput.focus();
+}
+start();

@@ -1,0 +1,246 @@
+/**
+ * The checkout page's server: static assets, a small JSON API the page calls, and a websocket that
+ * pushes the terminal's status, device and result events as they happen. One transaction at a time:
+ * a second "pay" while one runs is refused (409), so a double press never starts two.
+ */
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import type { Logger } from 'pino';
+import { AmountError, parseAmount } from './amount.js';
+import type { CheckoutTerminal, DeviceState, StatusEvent, TesterControls, TransactionView } from './types.js';
+
+export interface CheckoutOptions {
+  terminal: CheckoutTerminal;
+  /** Present only when virtual devices are in use: the page then shows the tester panel. */
+  tester?: TesterControls;
+  /** Voids and refunds need it (the supervisor's confirmation). */
+  supervisorPin: string;
+  currency: { code: string; symbol: string };
+  merchantName?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  logger?: Logger;
+}
+
+export interface RunningCheckout {
+  url: string;
+  close(): Promise<void>;
+}
+
+type Push =
+  | { type: 'status'; status: StatusEvent }
+  | { type: 'device'; device: DeviceState }
+  | { type: 'busy'; kind: string; amount?: number }
+  | { type: 'result'; result: TransactionView }
+  | { type: 'batch'; batch: unknown }
+  | { type: 'failed'; error: string };
+
+interface InFlight {
+  kind: string;
+  amount?: number;
+  status?: StatusEvent;
+}
+
+const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
+
+export async function startCheckout(options: CheckoutOptions): Promise<RunningCheckout> {
+  const app = Fastify({ loggerInstance: options.logger, disableRequestLogging: true });
+  await app.register(fastifyWebsocket);
+  await app.register(fastifyStatic, { root: publicDir });
+
+  const sockets = new Set<{ send(text: string): void }>();
+  const push = (message: Push): void => {
+    const text = JSON.stringify(message);
+    for (const socket of sockets) socket.send(text);
+  };
+
+  let inFlight: InFlight | undefined;
+  let lastResult: TransactionView | undefined;
+
+  const onStatus = (status: StatusEvent): void => {
+    if (inFlight) inFlight.status = status;
+    push({ type: 'status', status });
+  };
+  const onDevice = (device: DeviceState): void => push({ type: 'device', device });
+  options.terminal.on('status', onStatus);
+  options.terminal.on('device', onDevice);
+
+  /** Runs one terminal operation in the background; its outcome reaches every page over the socket. */
+  function begin(kind: string, amount: number | undefined, run: () => Promise<TransactionView | unknown>): void {
+    inFlight = { kind, amount };
+    push({ type: 'busy', kind, amount });
+    run()
+      .then((outcome) => {
+        if (kind === 'batch') push({ type: 'batch', batch: outcome });
+        else {
+          lastResult = outcome as TransactionView;
+          push({ type: 'result', result: lastResult });
+        }
+      })
+      .catch((error: unknown) => {
+        options.logger?.warn({ kind, err: error instanceof Error ? error.message : String(error) }, 'checkout operation failed');
+        push({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
+      })
+      .finally(() => {
+        inFlight = undefined;
+      });
+  }
+
+  const busy = { error: 'busy', message: 'a transaction is in progress' };
+
+  app.get('/api/config', async () => ({
+    currency: options.currency,
+    merchantName: options.merchantName ?? '',
+    tester: options.tester ? options.tester.catalogue() : null,
+  }));
+
+  app.get('/api/state', async () => ({
+    inFlight: inFlight ?? null,
+    lastResult: lastResult ?? null,
+    devices: options.terminal.devices(),
+  }));
+
+  const amountBody = {
+    type: 'object',
+    required: ['amount'],
+    additionalProperties: false,
+    properties: { amount: { type: 'string', maxLength: 32 } },
+  } as const;
+
+  app.post<{ Body: { amount: string } }>('/api/sale', { schema: { body: amountBody } }, async (request, reply) => {
+    if (inFlight) return reply.code(409).send(busy);
+    const amount = parseAmount(request.body.amount);
+    begin('sale', amount, () => options.terminal.sale({ amount }));
+    return reply.code(202).send({ accepted: true, amount });
+  });
+
+  app.post('/api/cancel', async () => {
+    options.terminal.cancel();
+    return { cancelled: inFlight !== undefined };
+  });
+
+  app.get<{ Querystring: { limit?: number } }>(
+    '/api/transactions',
+    { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500 } } } } },
+    async (request) => ({ transactions: await options.terminal.history({ limit: request.query.limit ?? 50 }) }),
+  );
+
+  const supervised = (extra: Record<string, unknown>, required: string[]) =>
+    ({
+      type: 'object',
+      required: ['original', 'supervisorPin', ...required],
+      additionalProperties: false,
+      properties: { original: { type: 'string', minLength: 1, maxLength: 64 }, supervisorPin: { type: 'string', maxLength: 12 }, ...extra },
+    }) as const;
+
+  app.post<{ Body: { original: string; supervisorPin: string } }>(
+    '/api/void',
+    { schema: { body: supervised({}, []) } },
+    async (request, reply) => {
+      if (request.body.supervisorPin !== options.supervisorPin) return reply.code(403).send({ error: 'supervisor', message: 'supervisor PIN is wrong' });
+      if (inFlight) return reply.code(409).send(busy);
+      begin('void', undefined, () => options.terminal.void({ original: request.body.original }));
+      return reply.code(202).send({ accepted: true });
+    },
+  );
+
+  app.post<{ Body: { original: string; supervisorPin: string; amount: string } }>(
+    '/api/refund',
+    { schema: { body: supervised({ amount: { type: 'string', maxLength: 32 } }, ['amount']) } },
+    async (request, reply) => {
+      if (request.body.supervisorPin !== options.supervisorPin) return reply.code(403).send({ error: 'supervisor', message: 'supervisor PIN is wrong' });
+      if (inFlight) return reply.code(409).send(busy);
+      const amount = parseAmount(request.body.amount);
+      begin('refund', amount, () => options.terminal.refund({ amount, original: request.body.original }));
+      return reply.code(202).send({ accepted: true, amount });
+    },
+  );
+
+  app.post('/api/batch/close', async (_request, reply) => {
+    if (inFlight) return reply.code(409).send(busy);
+    begin('batch', undefined, () => options.terminal.batchClose());
+    return reply.code(202).send({ accepted: true });
+  });
+
+  if (options.tester) await app.register(testerRoutes(options.tester));
+
+  app.get('/ws', { websocket: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error instanceof AmountError) return reply.code(400).send({ error: error.problem, message: error.message });
+    const validation = (error as { validation?: unknown }).validation;
+    if (validation) return reply.code(400).send({ error: 'request', message: error.message });
+    options.logger?.error({ err: error.message }, 'checkout request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+
+  const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  return {
+    url: address.replace('[::1]', 'localhost'),
+    async close() {
+      options.terminal.off('status', onStatus as never);
+      options.terminal.off('device', onDevice as never);
+      for (const socket of sockets) (socket as { close?: () => void }).close?.();
+      await app.close();
+    },
+  };
+}
+
+/** The tester's panel talks to these; they exist only when virtual devices are in use. */
+const testerRoutes = (tester: TesterControls) => async (app: FastifyInstance): Promise<void> => {
+  const one = (name: string, schema: Record<string, unknown>) =>
+    ({ type: 'object', required: [name], additionalProperties: false, properties: { [name]: schema } }) as const;
+  const id = { type: 'string', minLength: 1, maxLength: 64 };
+
+  app.post<{ Body: { card: string } }>('/api/tester/tap', { schema: { body: one('card', id) } }, async (request) => {
+    await tester.tap(request.body.card);
+    return { ok: true };
+  });
+  app.post('/api/tester/remove', async () => {
+    await tester.removeCard();
+    return { ok: true };
+  });
+  app.post<{ Body: { card: string } }>('/api/tester/swipe', { schema: { body: one('card', id) } }, async (request) => {
+    await tester.swipe(request.body.card);
+    return { ok: true };
+  });
+  app.post<{ Body: { text: string } }>(
+    '/api/tester/scan',
+    { schema: { body: one('text', { type: 'string', minLength: 1, maxLength: 512 }) } },
+    async (request) => {
+      await tester.scan(request.body.text);
+      return { ok: true };
+    },
+  );
+  app.post<{ Body: { pin?: string; cancel?: boolean } }>(
+    '/api/tester/pin',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { pin: { type: 'string', pattern: '^[0-9]{4,12}$' }, cancel: { type: 'boolean', const: true } },
+          oneOf: [{ required: ['pin'] }, { required: ['cancel'] }],
+        },
+      },
+    },
+    async (request) => {
+      await tester.pin(request.body.pin !== undefined ? { pin: request.body.pin } : { cancel: true });
+      return { ok: true };
+    },
+  );
+  app.post<{ Body: { fault: string | null } }>(
+    '/api/tester/fault',
+    { schema: { body: { type: 'object', required: ['fault'], additionalProperties: false, properties: { fault: { type: ['string', 'null'], maxLength: 32 } } } } },
+    async (request) => {
+      await tester.hostFault(request.body.fault);
+      return { ok: true };
+    },
+  );
+};

@@ -1,0 +1,72 @@
+/**
+ * What the checkout page needs from the terminal runtime and, when virtual devices are in use, from
+ * the tester's controls. The page server knows only these shapes, so the demo can compose any
+ * terminal (real or virtual devices) and any host with it.
+ */
+
+export type TransactionKind = 'sale' | 'refund' | 'void' | 'preauth' | 'completion' | 'balance';
+export type Tender = 'card' | 'magstripe' | 'code';
+
+export interface TransactionView {
+  id: string;
+  kind: TransactionKind;
+  state: string;
+  amount: number;
+  responseCode?: string;
+  reason?: string;
+  reasonCode?: string;
+  maskedPan?: string;
+  scheme?: string;
+  entryMode?: string;
+  tender?: Tender;
+  authCode?: string;
+  rrn?: string;
+  createdAt?: string;
+  receipt?: { merchant: string; customer: string };
+}
+
+export interface StatusEvent {
+  txnId: string;
+  step: string;
+  message: string;
+}
+
+export interface DeviceState {
+  name: string;
+  state: string;
+  detail?: string;
+}
+
+export interface BatchView {
+  inBalance: boolean;
+  uploaded?: number;
+  [key: string]: unknown;
+}
+
+/** The subset of the terminal's API the page drives (terminal/index.ts implements it). */
+export interface CheckoutTerminal {
+  sale(request: { amount: number }): Promise<TransactionView>;
+  refund(request: { amount: number; original: string }): Promise<TransactionView>;
+  void(request: { original: string }): Promise<TransactionView>;
+  batchClose(): Promise<BatchView>;
+  history(options: { limit: number }): Promise<TransactionView[]> | TransactionView[];
+  cancel(): void;
+  devices(): DeviceState[];
+  on(event: 'status', listener: (status: StatusEvent) => void): unknown;
+  on(event: 'device', listener: (device: DeviceState) => void): unknown;
+  off(event: 'status' | 'device', listener: (...args: never[]) => void): unknown;
+}
+
+/** A tester's hands on the virtual devices and the host (only present in virtual setups). */
+export interface TesterControls {
+  /** Card profiles a tester can tap or swipe, and sample customer codes to scan. */
+  catalogue(): { cards: Array<{ id: string; label: string; maskedPan: string }>; codes: Array<{ id: string; label: string; text: string }>; outcomes: Array<{ cents: string; label: string }>; faults: string[] };
+  tap(card: string): Promise<void>;
+  removeCard(): Promise<void>;
+  swipe(card: string): Promise<void>;
+  scan(text: string): Promise<void>;
+  /** Types a PIN on the virtual PIN pad, or cancels it. */
+  pin(entry: { pin: string } | { cancel: true }): Promise<void>;
+  /** Switches a host fault on (by name) or all faults off (null). */
+  hostFault(fault: string | null): Promise<void>;
+}
