@@ -1,0 +1,266 @@
+/**
+ * The journal's SQL, written once for both databases: each operation is a generator that yields
+ * queries (with `?` placeholders) and receives their results, so SQLite runs it synchronously inside
+ * one transaction and PostgreSQL runs it over a network connection, with the same logic.
+ */
+import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, SettlementReport, Totals, TransactionFilter } from './types.js';
+
+export interface Query {
+  sql: string;
+  params: unknown[];
+}
+export interface QueryResult {
+  rows: Array<Record<string, unknown>>;
+  changes: number;
+}
+export type Program<T> = Generator<Query, T, QueryResult>;
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export function schema(dialect: Dialect): string[] {
+  const id = dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY';
+  const big = dialect === 'sqlite' ? 'INTEGER' : 'BIGINT';
+  return [
+    `CREATE TABLE IF NOT EXISTS transactions (
+      id ${id},
+      terminal_id TEXT NOT NULL, merchant_id TEXT NOT NULL, stan TEXT NOT NULL, transmitted TEXT NOT NULL,
+      mti TEXT NOT NULL, kind TEXT NOT NULL, processing_code TEXT NOT NULL, amount ${big} NOT NULL, currency TEXT NOT NULL,
+      masked_pan TEXT, wallet TEXT, entry_mode TEXT, issuer TEXT, account TEXT,
+      response_code TEXT NOT NULL, auth_code TEXT, rrn TEXT,
+      debit ${big} NOT NULL DEFAULT 0, closed TEXT, refunded ${big} NOT NULL DEFAULT 0, original_id ${big}, batch TEXT,
+      answer TEXT NOT NULL, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL,
+      UNIQUE (terminal_id, stan, transmitted)
+    )`,
+    'CREATE INDEX IF NOT EXISTS transactions_rrn ON transactions (rrn)',
+    'CREATE INDEX IF NOT EXISTS transactions_terminal_batch ON transactions (terminal_id, batch)',
+    'CREATE INDEX IF NOT EXISTS transactions_created ON transactions (created_at)',
+    'CREATE INDEX IF NOT EXISTS transactions_merchant ON transactions (merchant_id)',
+    'CREATE INDEX IF NOT EXISTS transactions_pan ON transactions (masked_pan)',
+    `CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, balance ${big} NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value ${big} NOT NULL)`,
+    `INSERT INTO counters (name, value) VALUES ('rrn', 0) ON CONFLICT (name) DO NOTHING`,
+    `CREATE TABLE IF NOT EXISTS settlements (
+      terminal_id TEXT NOT NULL, batch TEXT NOT NULL, report TEXT NOT NULL, closed_at TEXT NOT NULL,
+      PRIMARY KEY (terminal_id, batch)
+    )`,
+  ];
+}
+
+const columns =
+  'terminal_id, merchant_id, stan, transmitted, mti, kind, processing_code, amount, currency, masked_pan, wallet, entry_mode, issuer, account, response_code, auth_code, rrn, debit, original_id, answer, fingerprint, created_at';
+const insertSql = `INSERT INTO transactions (${columns}) VALUES (${columns
+  .split(',')
+  .map(() => '?')
+  .join(', ')}) ON CONFLICT (terminal_id, stan, transmitted) DO NOTHING RETURNING id`;
+const selectRow = 'SELECT * FROM transactions';
+
+const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
+const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : num(value));
+const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+
+export function toRow(r: Record<string, unknown>): JournalRow {
+  return {
+    id: num(r.id),
+    terminalId: String(r.terminal_id),
+    merchantId: String(r.merchant_id),
+    stan: String(r.stan),
+    transmitted: String(r.transmitted),
+    mti: String(r.mti),
+    kind: String(r.kind) as JournalRow['kind'],
+    processingCode: String(r.processing_code),
+    amount: num(r.amount),
+    currency: String(r.currency),
+    maskedPan: str(r.masked_pan),
+    wallet: str(r.wallet),
+    entryMode: str(r.entry_mode),
+    issuer: str(r.issuer),
+    account: str(r.account),
+    responseCode: String(r.response_code),
+    authCode: str(r.auth_code),
+    rrn: str(r.rrn),
+    debit: num(r.debit),
+    closed: str(r.closed),
+    refunded: num(r.refunded),
+    originalId: numOrNull(r.original_id),
+    batch: str(r.batch),
+    answer: JSON.parse(String(r.answer)) as AnswerFields,
+    fingerprint: String(r.fingerprint),
+    createdAt: String(r.created_at),
+  };
+}
+
+function* one(sql: string, params: unknown[]): Program<JournalRow | undefined> {
+  const result = yield { sql, params };
+  const first = result.rows[0];
+  return first ? toRow(first) : undefined;
+}
+
+export const byKey = (terminalId: string, stan: string, transmitted: string) =>
+  one(`${selectRow} WHERE terminal_id = ? AND stan = ? AND transmitted = ?`, [terminalId, stan, transmitted]);
+export const byRrn = (rrn: string) => one(`${selectRow} WHERE rrn = ? ORDER BY id LIMIT 1`, [rrn]);
+export const byStan = (terminalId: string, stan: string, mmdd: string | undefined) =>
+  mmdd
+    ? one(`${selectRow} WHERE terminal_id = ? AND stan = ? AND transmitted LIKE ? ORDER BY id DESC LIMIT 1`, [terminalId, stan, `${mmdd}%`])
+    : one(`${selectRow} WHERE terminal_id = ? AND stan = ? ORDER BY id DESC LIMIT 1`, [terminalId, stan]);
+
+/** Applies one effect; returns the response code that refuses the entry, or null. */
+function* applyEffect(effect: Effect): Program<string | null> {
+  switch (effect.type) {
+    case 'debit': {
+      const check = effect.check ? 1 : 0;
+      const result = yield {
+        sql: 'UPDATE accounts SET balance = balance - ? WHERE id = ? AND (? = 0 OR balance >= ?)',
+        params: [effect.amount, effect.account, check, effect.amount],
+      };
+      return result.changes === 0 && effect.check ? '51' : null;
+    }
+    case 'close': {
+      const closed = yield {
+        sql: 'UPDATE transactions SET closed = ? WHERE id = ? AND closed IS NULL RETURNING debit, account, kind, original_id, amount',
+        params: [effect.as, effect.originalId],
+      };
+      const original = closed.rows[0];
+      if (!original) return effect.refusal;
+      yield* credit(str(original.account), num(original.debit));
+      if (effect.as !== 'reversed' || original.original_id === null) return null;
+      // Reversing a void or a completion puts its original back; reversing a refund un-counts it.
+      const kind = String(original.kind);
+      if (kind === 'void' || kind === 'completion') {
+        const reopened = yield {
+          sql: 'UPDATE transactions SET closed = NULL WHERE id = ? AND closed = ? RETURNING debit, account',
+          params: [original.original_id, kind === 'void' ? 'voided' : 'completed'],
+        };
+        const back = reopened.rows[0];
+        if (back) yield* credit(str(back.account), -num(back.debit));
+      } else if (kind === 'refund') {
+        yield { sql: 'UPDATE transactions SET refunded = refunded - ? WHERE id = ?', params: [original.amount, original.original_id] };
+      }
+      return null;
+    }
+    case 'refund': {
+      const result = yield {
+        sql: 'UPDATE transactions SET refunded = refunded + ? WHERE id = ? AND closed IS NULL AND refunded + ? <= amount',
+        params: [effect.amount, effect.originalId, effect.amount],
+      };
+      return result.changes === 0 ? '13' : null;
+    }
+    case 'settle': {
+      yield {
+        sql: "UPDATE transactions SET batch = ? WHERE terminal_id = ? AND batch IS NULL AND response_code = '00'",
+        params: [effect.batch, effect.terminalId],
+      };
+      yield {
+        sql: 'INSERT INTO settlements (terminal_id, batch, report, closed_at) VALUES (?, ?, ?, ?) ON CONFLICT (terminal_id, batch) DO NOTHING',
+        params: [effect.terminalId, effect.batch, JSON.stringify(effect.report), effect.report.closedAt],
+      };
+      return null;
+    }
+  }
+}
+
+function* credit(account: string | null, amount: number): Program<void> {
+  if (account === null || amount === 0) return;
+  yield { sql: 'UPDATE accounts SET balance = balance + ? WHERE id = ?', params: [amount, account] };
+}
+
+function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
+  const r = entry.row;
+  const inserted = yield {
+    sql: insertSql,
+    params: [
+      r.terminalId, r.merchantId, r.stan, r.transmitted, r.mti, r.kind, r.processingCode, r.amount, r.currency, r.maskedPan, r.wallet,
+      r.entryMode, r.issuer, r.account, r.responseCode, r.authCode, r.rrn, r.debit, r.originalId, JSON.stringify(r.answer), r.fingerprint, now,
+    ],
+  };
+  const id = inserted.rows[0]?.id;
+  if (id === undefined) {
+    const original = yield* byKey(r.terminalId, r.stan, r.transmitted);
+    if (!original) throw new Error('journal: conflicting row vanished');
+    return { status: 'duplicate', row: original };
+  }
+  let refusal: string | null = null;
+  for (const effect of entry.effects) {
+    refusal = yield* applyEffect(effect);
+    if (refusal) break;
+  }
+  const row: JournalRow = { ...r, id: num(id), closed: null, refunded: 0, batch: null, createdAt: now };
+  if (refusal) {
+    const answer: AnswerFields = { ...r.answer, '39': refusal };
+    delete answer['38'];
+    yield { sql: 'UPDATE transactions SET response_code = ?, auth_code = NULL, debit = 0, answer = ? WHERE id = ?', params: [refusal, JSON.stringify(answer), row.id] };
+    Object.assign(row, { responseCode: refusal, authCode: null, debit: 0, answer });
+  }
+  return { status: 'new', row };
+}
+
+export function* commitEntries(entries: JournalEntry[], now: string): Program<CommitResult[]> {
+  const results: CommitResult[] = [];
+  for (const entry of entries) results.push(yield* applyEntry(entry, now));
+  return results;
+}
+
+export function* reserveRrns(size: number): Program<number> {
+  const result = yield { sql: "UPDATE counters SET value = value + ? WHERE name = 'rrn' RETURNING value", params: [size] };
+  return num(result.rows[0]!.value) - size + 1;
+}
+
+export function* unsettledTotals(terminalId: string): Program<Totals> {
+  const result = yield {
+    sql: `SELECT kind, COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM transactions
+          WHERE terminal_id = ? AND batch IS NULL AND response_code = '00' AND closed IS NULL
+            AND kind IN ('sale', 'completion', 'advice', 'refund') GROUP BY kind`,
+    params: [terminalId],
+  };
+  const totals: Totals = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 };
+  for (const row of result.rows) {
+    if (row.kind === 'refund') {
+      totals.debitCount += num(row.n);
+      totals.debitAmount += num(row.total);
+    } else {
+      totals.creditCount += num(row.n);
+      totals.creditAmount += num(row.total);
+    }
+  }
+  return totals;
+}
+
+export function* search(filter: TransactionFilter): Program<JournalRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    where.push(sql);
+    params.push(value);
+  };
+  if (filter.terminalId) add('terminal_id = ?', filter.terminalId);
+  if (filter.merchantId) add('merchant_id = ?', filter.merchantId);
+  if (filter.maskedPan) add('masked_pan = ?', filter.maskedPan);
+  if (filter.rrn) add('rrn = ?', filter.rrn);
+  if (filter.from) add('created_at >= ?', filter.from);
+  // A bare date as `to` means the whole of that day.
+  if (filter.to) add('created_at < ?', /^\d{4}-\d{2}-\d{2}$/.test(filter.to) ? `${filter.to}T99` : filter.to);
+  params.push(Math.min(filter.limit ?? 100, 1000));
+  const result = yield { sql: `${selectRow}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, params };
+  return result.rows.map(toRow);
+}
+
+export function* settlements(terminalId: string | undefined): Program<SettlementReport[]> {
+  const result = yield terminalId
+    ? { sql: 'SELECT report FROM settlements WHERE terminal_id = ? ORDER BY closed_at DESC', params: [terminalId] }
+    : { sql: 'SELECT report FROM settlements ORDER BY closed_at DESC LIMIT 1000', params: [] };
+  return result.rows.map((row) => JSON.parse(String(row.report)) as SettlementReport);
+}
+
+export function* ensureAccounts(accounts: Array<{ id: string; balance: number }>): Program<void> {
+  for (const account of accounts)
+    yield { sql: 'INSERT INTO accounts (id, balance) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', params: [account.id, account.balance] };
+}
+
+export function* setBalance(account: string, balance: number): Program<void> {
+  yield { sql: 'INSERT INTO accounts (id, balance) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET balance = excluded.balance', params: [account, balance] };
+}
+
+export function* balance(account: string): Program<number | undefined> {
+  const result = yield { sql: 'SELECT balance FROM accounts WHERE id = ?', params: [account] };
+  const row = result.rows[0];
+  return row ? num(row.balance) : undefined;
+}

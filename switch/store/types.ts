@@ -1,0 +1,133 @@
+/**
+ * The switch's durable journal and account balances, behind one interface with a SQLite and a
+ * PostgreSQL implementation. Every answer the switch sends is in the journal first: the pipeline
+ * hands its entry to `commit()` and writes to the socket only after the promise resolves.
+ * Exactly-once rests on the unique key (terminal, STAN, transmission date-time) and on effects
+ * (debits, reversals, voids) that apply only when their journal row is new, in the same transaction.
+ */
+
+export type TxKind =
+  | 'authorization'
+  | 'preauthorization'
+  | 'sale'
+  | 'refund'
+  | 'void'
+  | 'balance'
+  | 'completion'
+  | 'advice'
+  | 'reversal'
+  | 'upload'
+  | 'settlement';
+
+/** What the answer carries besides the request's echoed fields: DE37, 38, 39, 54, 55 (hex). Never secrets. */
+export type AnswerFields = Record<string, string>;
+
+export interface JournalRow {
+  id: number;
+  terminalId: string;
+  merchantId: string;
+  stan: string;
+  /** DE7 MMDDhhmmss */
+  transmitted: string;
+  mti: string;
+  kind: TxKind;
+  processingCode: string;
+  /** minor units */
+  amount: number;
+  currency: string;
+  maskedPan: string | null;
+  wallet: string | null;
+  entryMode: string | null;
+  issuer: string | null;
+  account: string | null;
+  responseCode: string;
+  authCode: string | null;
+  rrn: string | null;
+  /** What this row took from its account (negative: credited); 0 for rows without money. */
+  debit: number;
+  /** null while the row stands; 'reversed', 'voided' or 'completed' once undone. */
+  closed: string | null;
+  refunded: number;
+  originalId: number | null;
+  /** Settlement batch the row was closed in, or null while unsettled. */
+  batch: string | null;
+  answer: AnswerFields;
+  /** MTI + processing code + amount of the request, to tell a retry from a different message reusing the key. */
+  fingerprint: string;
+  createdAt: string;
+}
+
+export type NewRow = Omit<JournalRow, 'id' | 'closed' | 'refunded' | 'batch' | 'createdAt'>;
+
+export type Effect =
+  /** Take `amount` from the account (negative: credit). `check`: refuse (51) when the balance is short. */
+  | { type: 'debit'; account: string; amount: number; check: boolean }
+  /** Undo an original row's debit and mark it closed; refused (`refusal`) when it is already closed. */
+  | { type: 'close'; originalId: number; as: 'reversed' | 'voided' | 'completed'; refusal: string | null }
+  /** Count a refund against its original; refused (13) above the original amount. */
+  | { type: 'refund'; originalId: number; amount: number }
+  /** Close the terminal's settlement batch: every unsettled row gets the batch number. */
+  | { type: 'settle'; terminalId: string; batch: string; report: SettlementReport };
+
+export interface JournalEntry {
+  row: NewRow;
+  effects: Effect[];
+}
+
+export type CommitResult =
+  /** Written: the row as stored (its response code may differ from the entry's when an effect was refused). */
+  | { status: 'new'; row: JournalRow }
+  /** The key was already journaled (a retry): the original row, nothing applied. */
+  | { status: 'duplicate'; row: JournalRow };
+
+export interface Totals {
+  creditCount: number;
+  creditAmount: number;
+  debitCount: number;
+  debitAmount: number;
+}
+
+export interface SettlementReport {
+  terminalId: string;
+  merchantId: string;
+  batch: string;
+  inBalance: boolean;
+  /** What the terminal reported in its first 0500. */
+  terminal: Totals;
+  /** What the journal held for the terminal's unsettled rows. */
+  host: Totals;
+  uploaded: number;
+  closedAt: string;
+}
+
+export interface TransactionFilter {
+  terminalId?: string;
+  merchantId?: string;
+  /** ISO date (YYYY-MM-DD) of the journal time, or a range. */
+  from?: string;
+  to?: string;
+  maskedPan?: string;
+  rrn?: string;
+  limit?: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** One transaction for all entries; resolves once it is durable. */
+  commit(entries: JournalEntry[]): Promise<CommitResult[]>;
+  byKey(terminalId: string, stan: string, transmitted: string): Promise<JournalRow | undefined>;
+  byRrn(rrn: string): Promise<JournalRow | undefined>;
+  /** For DE61 originals: the terminal's row with this STAN, the latest when the date matches several. */
+  byStan(terminalId: string, stan: string, mmdd: string | undefined): Promise<JournalRow | undefined>;
+  /** Balance in minor units; undefined: no such account. */
+  balance(account: string): Promise<number | undefined>;
+  /** Creates the accounts that do not exist yet (balances of existing ones are kept). */
+  ensureAccounts(accounts: Array<{ id: string; balance: number }>): Promise<void>;
+  setBalance(account: string, balance: number): Promise<void>;
+  /** Reserves `size` retrieval reference numbers; returns the first. Unique across processes sharing the database. */
+  reserveRrns(size: number): Promise<number>;
+  unsettledTotals(terminalId: string): Promise<Totals>;
+  search(filter: TransactionFilter): Promise<JournalRow[]>;
+  settlements(terminalId?: string): Promise<SettlementReport[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,113 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore, type JournalEntry, type NewRow, type Store } from '../../switch/store/index.js';
+import { testDatabases } from './databases.js';
+
+function row(over: Partial<NewRow> = {}): NewRow {
+  return {
+    terminalId: 'T0000001', merchantId: 'M00000000000001', stan: '000001', transmitted: '1127103000', mti: '0200', kind: 'sale',
+    processingCode: '000000', amount: 1000, currency: '156', maskedPan: '476173******0010', wallet: null, entryMode: '071',
+    issuer: 'visa', account: 'card:visa', responseCode: '00', authCode: '123456', rrn: '000000000001', debit: 1000,
+    originalId: null, answer: { '37': '000000000001', '38': '123456', '39': '00' }, fingerprint: '0200:000000:1000', ...over,
+  };
+}
+const sale = (over: Partial<NewRow> = {}): JournalEntry => {
+  const r = row(over);
+  return { row: r, effects: [{ type: 'debit', account: r.account!, amount: r.amount, check: true }] };
+};
+
+for (const database of testDatabases()) {
+  describe.skipIf(!database.available)(`journal on ${database.name}`, () => {
+    const stores: Store[] = [];
+    const open = async (url = database.url()) => {
+      const store = await openStore(url);
+      stores.push(store);
+      await store.ensureAccounts([{ id: 'card:visa', balance: 5000 }]);
+      return store;
+    };
+    afterAll(async () => {
+      for (const store of stores) await store.close();
+      await database.cleanup();
+    });
+
+    it('journals a sale once and answers a repeat with the original, without a second debit', async () => {
+      const store = await open();
+      const [first] = await store.commit([sale()]);
+      expect(first!.status).toBe('new');
+      const [again] = await store.commit([sale({ rrn: '000000000002', authCode: '999999' })]);
+      expect(again).toMatchObject({ status: 'duplicate', row: { rrn: '000000000001', authCode: '123456', responseCode: '00' } });
+      expect(await store.balance('card:visa')).toBe(4000);
+      expect((await store.byKey('T0000001', '000001', '1127103000'))!.id).toBe(first!.row.id);
+      expect((await store.byRrn('000000000001'))!.stan).toBe('000001');
+      expect((await store.byStan('T0000001', '000001', '1127'))!.stan).toBe('000001');
+    });
+
+    it('refuses a debit above the balance with 51 and keeps the balance', async () => {
+      const store = await open();
+      const [result] = await store.commit([sale({ amount: 6000 })]);
+      expect(result!.row).toMatchObject({ responseCode: '51', authCode: null, debit: 0, answer: { '39': '51' } });
+      expect(await store.balance('card:visa')).toBe(5000);
+      expect((await store.byKey('T0000001', '000001', '1127103000'))!.responseCode).toBe('51');
+    });
+
+    it('applies a reversal once, reopens a voided sale when the void is reversed, and bounds refunds', async () => {
+      const store = await open();
+      const [s] = await store.commit([sale()]);
+      const id = s!.row.id;
+      const reversal = (stan: string, originalId: number): JournalEntry => ({
+        row: row({ mti: '0400', kind: 'reversal', stan, debit: 0, originalId, rrn: null, authCode: null }),
+        effects: [{ type: 'close', originalId, as: 'reversed', refusal: null }],
+      });
+      const [v] = await store.commit([
+        { row: row({ kind: 'void', stan: '000002', processingCode: '020000', debit: 0, originalId: id, rrn: '000000000003' }), effects: [{ type: 'close', originalId: id, as: 'voided', refusal: '12' }] },
+      ]);
+      expect(await store.balance('card:visa')).toBe(5000);
+      const [secondVoid] = await store.commit([
+        { row: row({ kind: 'void', stan: '000003', debit: 0, originalId: id, rrn: '000000000004' }), effects: [{ type: 'close', originalId: id, as: 'voided', refusal: '12' }] },
+      ]);
+      expect(secondVoid!.row.responseCode).toBe('12');
+      await store.commit([reversal('000004', v!.row.id), reversal('000005', v!.row.id)]);
+      expect(await store.balance('card:visa')).toBe(4000);
+      expect((await store.byKey('T0000001', '000001', '1127103000'))!.closed).toBeNull();
+
+      const refund = (stan: string, amount: number): JournalEntry => ({
+        row: row({ kind: 'refund', stan, amount, debit: -amount, originalId: id, rrn: null }),
+        effects: [{ type: 'refund', originalId: id, amount }, { type: 'debit', account: 'card:visa', amount: -amount, check: false }],
+      });
+      const [r1, r2] = await store.commit([refund('000006', 600), refund('000007', 600)]);
+      expect([r1!.row.responseCode, r2!.row.responseCode]).toEqual(['00', '13']);
+      expect(await store.balance('card:visa')).toBe(4600);
+      await store.commit([reversal('000008', r1!.row.id)]);
+      expect(await store.balance('card:visa')).toBe(4000);
+      expect((await store.byKey('T0000001', '000001', '1127103000'))!.refunded).toBe(0);
+    });
+
+    it('totals the unsettled rows and closes the batch', async () => {
+      const store = await open();
+      await store.commit([sale(), sale({ stan: '000002', amount: 500 }), sale({ stan: '000003', amount: 9999 })]);
+      await store.commit([{ row: row({ kind: 'refund', stan: '000004', amount: 200, debit: -200 }), effects: [] }]);
+      const totals = await store.unsettledTotals('T0000001');
+      expect(totals).toEqual({ creditCount: 2, creditAmount: 1500, debitCount: 1, debitAmount: 200 });
+      const report = { terminalId: 'T0000001', merchantId: 'M00000000000001', batch: '000001', inBalance: true, terminal: totals, host: totals, uploaded: 0, closedAt: new Date().toISOString() };
+      await store.commit([{ row: row({ mti: '0500', kind: 'settlement', stan: '000005', amount: 0, debit: 0 }), effects: [{ type: 'settle', terminalId: 'T0000001', batch: '000001', report }] }]);
+      expect(await store.unsettledTotals('T0000001')).toEqual({ creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 });
+      expect(await store.settlements('T0000001')).toEqual([report]);
+      expect((await store.search({ terminalId: 'T0000001', maskedPan: '476173******0010' })).length).toBe(5);
+      expect((await store.search({ rrn: 'nope' })).length).toBe(0);
+      const today = new Date().toISOString().slice(0, 10);
+      expect((await store.search({ from: today, to: today, limit: 2 })).length).toBe(2);
+    });
+
+    it('keeps exactly-once and unique RRNs between two processes sharing the database', async () => {
+      const url = database.url();
+      const a = await open(url);
+      const b = await open(url);
+      const entries = Array.from({ length: 20 }, (_, i) => sale({ stan: String(i + 1).padStart(6, '0'), amount: 10 }));
+      const [ra, rb] = await Promise.all([a.commit(entries), b.commit(entries)]);
+      const fresh = [...ra, ...rb].filter((r) => r.status === 'new');
+      expect(fresh.length).toBe(20);
+      expect(await a.balance('card:visa')).toBe(5000 - 200);
+      const blocks = await Promise.all([a.reserveRrns(100), b.reserveRrns(100), a.reserveRrns(100)]);
+      expect(new Set(blocks).size).toBe(3);
+    });
+  });
+}
