@@ -1,0 +1,271 @@
+/**
+ * The terminal's journal (SQLite, WAL): every transaction is a row written BEFORE its request is
+ * sent, and moved through its states as answers come; the STAN and batch counters live here so a
+ * restart never reuses a STAN; the store-and-forward queue holds reversals and advices until the
+ * host acknowledges them. Replayable request fields (PAN included) are sealed with AES-256-GCM
+ * under a key derived from the terminal master key; track data, PIN blocks and keys are never
+ * written at all.
+ */
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+
+export type TxnKind = 'sale' | 'refund' | 'void' | 'preauth' | 'completion' | 'balance';
+/**
+ * pending: the request is journaled and may be on the wire; approved/declined: the host answered;
+ * failed: nothing reached the host (or the host's answer was unusable and nothing was charged);
+ * reversing: a reversal is queued; reversed: the host acknowledged it.
+ */
+export type TxnState = 'pending' | 'approved' | 'declined' | 'failed' | 'reversing' | 'reversed';
+
+export interface TxnRow {
+  id: string;
+  kind: TxnKind;
+  state: TxnState;
+  tender: 'card' | 'code';
+  amount: number;
+  currency: string;
+  stan: string;
+  /** DE7 of the request, MMDDhhmmss (UTC). */
+  transmitted: string;
+  batch: number;
+  entryMode: string;
+  maskedPan?: string;
+  scheme?: string;
+  aid?: string;
+  label?: string;
+  tvr?: string;
+  tsi?: string;
+  authCode?: string;
+  rrn?: string;
+  responseCode?: string;
+  reason?: string;
+  reasonCode?: string;
+  originalId?: string;
+  /** Set on an approved sale/completion/refund once a void of it was approved. */
+  voidedBy?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One queued message: a reversal (0400, 0420 when repeated) or an advice (0220). */
+export interface QueueEntry {
+  id: number;
+  txnId: string;
+  kind: 'reversal' | 'advice';
+  /** ISO 8583 fields to send (by path), including DE11/DE7 fixed when the entry was queued. */
+  fields: Record<string, string>;
+  attempts: number;
+  done: boolean;
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS txns (
+  id TEXT PRIMARY KEY, seq INTEGER NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL, tender TEXT NOT NULL,
+  amount INTEGER NOT NULL, currency TEXT NOT NULL, stan TEXT NOT NULL, transmitted TEXT NOT NULL,
+  batch INTEGER NOT NULL, entry_mode TEXT NOT NULL, masked_pan TEXT, scheme TEXT, aid TEXT, label TEXT,
+  tvr TEXT, tsi TEXT, auth_code TEXT, rrn TEXT, response_code TEXT, reason TEXT, reason_code TEXT,
+  original_id TEXT, voided_by TEXT, request BLOB, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS txns_batch ON txns (batch, state);
+CREATE TABLE IF NOT EXISTS queue (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, txn_id TEXT NOT NULL, kind TEXT NOT NULL, fields BLOB NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, done INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+  created_at TEXT NOT NULL, UNIQUE (txn_id, kind));
+`;
+
+const columns: Record<string, string> = {
+  state: 'state', maskedPan: 'masked_pan', scheme: 'scheme', aid: 'aid', label: 'label', tvr: 'tvr', tsi: 'tsi',
+  authCode: 'auth_code', rrn: 'rrn', responseCode: 'response_code', reason: 'reason', reasonCode: 'reason_code',
+  voidedBy: 'voided_by', entryMode: 'entry_mode',
+};
+
+export type TxnUpdate = Partial<Pick<TxnRow, 'state' | 'maskedPan' | 'scheme' | 'aid' | 'label' | 'tvr' | 'tsi' | 'authCode' | 'rrn' | 'responseCode' | 'reason' | 'reasonCode' | 'voidedBy' | 'entryMode'>>;
+
+export class Journal {
+  private readonly db: Database.Database;
+  private readonly key: Buffer;
+
+  /** `path` is a file (or ':memory:'); `secret` (the TMK) keys the sealing of stored request fields. */
+  constructor(path: string, secret: Buffer) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL'); // a journaled row must survive a power cut before its request goes out
+    this.db.exec(schema);
+    this.db.prepare(`INSERT OR IGNORE INTO counters (name, value) VALUES ('stan', 0), ('batch', 1), ('seq', 0)`).run();
+    this.key = createHash('sha256').update('pos-terminal journal').update(secret).digest();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** The next STAN, 000001–999999 then 000001 again, persisted before it is returned. */
+  nextStan(): string {
+    const next = this.db.transaction(() => {
+      const current = this.counter('stan');
+      const value = current >= 999999 ? 1 : current + 1;
+      this.db.prepare(`UPDATE counters SET value = ? WHERE name = 'stan'`).run(value);
+      return value;
+    })();
+    return String(next).padStart(6, '0');
+  }
+
+  /** Sets the STAN counter (tests of the wrap; a replacement terminal continuing a range). */
+  setStan(value: number): void {
+    this.db.prepare(`UPDATE counters SET value = ? WHERE name = 'stan'`).run(value);
+  }
+
+  get batch(): number {
+    return this.counter('batch');
+  }
+
+  nextBatch(): number {
+    const value = this.batch >= 999999 ? 1 : this.batch + 1;
+    this.db.prepare(`UPDATE counters SET value = ? WHERE name = 'batch'`).run(value);
+    return value;
+  }
+
+  private counter(name: string): number {
+    return (this.db.prepare(`SELECT value FROM counters WHERE name = ?`).get(name) as { value: number }).value;
+  }
+
+  /** Writes a new transaction as `pending` together with the fields needed to reverse or upload it. */
+  insert(row: Omit<TxnRow, 'state' | 'createdAt' | 'updatedAt'>, request: Record<string, string>): TxnRow {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      const seq = this.counter('seq') + 1;
+      this.db.prepare(`UPDATE counters SET value = ? WHERE name = 'seq'`).run(seq);
+      this.db
+        .prepare(
+          `INSERT INTO txns (id, seq, kind, state, tender, amount, currency, stan, transmitted, batch, entry_mode, masked_pan, scheme, aid, label, original_id, request, created_at, updated_at)
+           VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(row.id, seq, row.kind, row.tender, row.amount, row.currency, row.stan, row.transmitted, row.batch, row.entryMode,
+          row.maskedPan ?? null, row.scheme ?? null, row.aid ?? null, row.label ?? null, row.originalId ?? null, this.seal(request), now, now);
+    })();
+    return this.get(row.id)!;
+  }
+
+  update(id: string, changes: TxnUpdate): TxnRow {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === undefined) continue;
+      sets.push(`${columns[key]!} = ?`);
+      values.push(value);
+    }
+    sets.push('updated_at = ?');
+    values.push(new Date().toISOString(), id);
+    this.db.prepare(`UPDATE txns SET ${sets.join(', ')} WHERE id = ?`).run(...values);
+    return this.get(id)!;
+  }
+
+  /** Stores replayable request fields again (a request completed with DE37/DE38 for a batch upload). */
+  updateRequest(id: string, request: Record<string, string>): void {
+    this.db.prepare(`UPDATE txns SET request = ? WHERE id = ?`).run(this.seal(request), id);
+  }
+
+  get(id: string): TxnRow | undefined {
+    const raw = this.db.prepare(`SELECT * FROM txns WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
+    return raw ? toRow(raw) : undefined;
+  }
+
+  request(id: string): Record<string, string> {
+    const raw = this.db.prepare(`SELECT request FROM txns WHERE id = ?`).get(id) as { request: Buffer } | undefined;
+    return raw ? (this.open(raw.request) as Record<string, string>) : {};
+  }
+
+  history(limit: number): TxnRow[] {
+    return (this.db.prepare(`SELECT * FROM txns ORDER BY seq DESC LIMIT ?`).all(limit) as Array<Record<string, unknown>>).map(toRow);
+  }
+
+  /** Transactions whose outcome is not known (journaled, maybe sent, never answered): resolved at start. */
+  unresolved(): TxnRow[] {
+    return (this.db.prepare(`SELECT * FROM txns WHERE state = 'pending' ORDER BY seq`).all() as Array<Record<string, unknown>>).map(toRow);
+  }
+
+  /** Approved and not voided or reversed, in one batch: what the batch totals count and an upload sends. */
+  settled(batch: number): TxnRow[] {
+    return (
+      this.db.prepare(`SELECT * FROM txns WHERE batch = ? AND state = 'approved' AND voided_by IS NULL ORDER BY seq`).all(batch) as Array<Record<string, unknown>>
+    ).map(toRow);
+  }
+
+  /** Queues a reversal or advice once per transaction (a second call returns the first entry). */
+  enqueue(txnId: string, kind: QueueEntry['kind'], fields: Record<string, string>): QueueEntry {
+    this.db
+      .prepare(`INSERT OR IGNORE INTO queue (txn_id, kind, fields, created_at) VALUES (?, ?, ?, ?)`)
+      .run(txnId, kind, this.seal(fields), new Date().toISOString());
+    return this.queueEntry(txnId, kind)!;
+  }
+
+  queueEntry(txnId: string, kind: QueueEntry['kind']): QueueEntry | undefined {
+    const raw = this.db.prepare(`SELECT * FROM queue WHERE txn_id = ? AND kind = ?`).get(txnId, kind) as Record<string, unknown> | undefined;
+    return raw ? this.toEntry(raw) : undefined;
+  }
+
+  pendingQueue(): QueueEntry[] {
+    return (this.db.prepare(`SELECT * FROM queue WHERE done = 0 ORDER BY id`).all() as Array<Record<string, unknown>>).map((raw) => this.toEntry(raw));
+  }
+
+  /** Counts an attempt BEFORE it is sent, so the next one is known to be a repeat (0420). */
+  markAttempt(id: number): number {
+    this.db.prepare(`UPDATE queue SET attempts = attempts + 1 WHERE id = ?`).run(id);
+    return (this.db.prepare(`SELECT attempts FROM queue WHERE id = ?`).get(id) as { attempts: number }).attempts;
+  }
+
+  markDone(id: number): void {
+    this.db.prepare(`UPDATE queue SET done = 1, last_error = NULL WHERE id = ?`).run(id);
+  }
+
+  markFailed(id: number, error: string): void {
+    this.db.prepare(`UPDATE queue SET last_error = ? WHERE id = ?`).run(error, id);
+  }
+
+  private toEntry(raw: Record<string, unknown>): QueueEntry {
+    return {
+      id: raw.id as number,
+      txnId: raw.txn_id as string,
+      kind: raw.kind as QueueEntry['kind'],
+      fields: this.open(raw.fields as Buffer) as Record<string, string>,
+      attempts: raw.attempts as number,
+      done: raw.done === 1,
+    };
+  }
+
+  private seal(value: unknown): Buffer {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  }
+
+  private open(sealed: Buffer): unknown {
+    const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.subarray(0, 12));
+    decipher.setAuthTag(sealed.subarray(12, 28));
+    return JSON.parse(Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8'));
+  }
+}
+
+function toRow(raw: Record<string, unknown>): TxnRow {
+  const optional = (key: string) => (raw[key] === null ? undefined : (raw[key] as string));
+  const row: TxnRow = {
+    id: raw.id as string,
+    kind: raw.kind as TxnKind,
+    state: raw.state as TxnState,
+    tender: raw.tender as 'card' | 'code',
+    amount: raw.amount as number,
+    currency: raw.currency as string,
+    stan: raw.stan as string,
+    transmitted: raw.transmitted as string,
+    batch: raw.batch as number,
+    entryMode: raw.entry_mode as string,
+    createdAt: raw.created_at as string,
+    updatedAt: raw.updated_at as string,
+  };
+  for (const [key, column] of Object.entries({ ...columns, originalId: 'original_id' })) {
+    const value = optional(column);
+    if (value !== undefined && !(key in row)) (row as unknown as Record<string, string>)[key] = value;
+  }
+  return row;
+}

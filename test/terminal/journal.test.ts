@@ -1,0 +1,79 @@
+// The terminal journal on a real SQLite file: STAN on disk with its wrap, rows written before
+// sending, the store-and-forward queue (one entry per transaction and kind), sealed request fields.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Journal } from '../../terminal/journal.js';
+
+const tmk = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
+const dirs: string[] = [];
+function journalPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+  dirs.push(dir);
+  return join(dir, 'terminal.db');
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const row = (id: string, stan: string) => ({
+  id, kind: 'sale' as const, tender: 'card' as const, amount: 1234, currency: '156', stan, transmitted: '0315101010', batch: 1, entryMode: '071', maskedPan: '476173******0010',
+});
+
+describe('terminal journal', () => {
+  it('STAN survives a restart and wraps 999999 → 000001', () => {
+    const path = journalPath();
+    let journal = new Journal(path, tmk);
+    expect(journal.nextStan()).toBe('000001');
+    expect(journal.nextStan()).toBe('000002');
+    journal.close();
+    journal = new Journal(path, tmk);
+    expect(journal.nextStan()).toBe('000003');
+    journal.setStan(999998);
+    expect(journal.nextStan()).toBe('999999');
+    expect(journal.nextStan()).toBe('000001');
+    journal.close();
+  });
+
+  it('a transaction is pending until resolved; unresolved() lists it after a restart', () => {
+    const path = journalPath();
+    let journal = new Journal(path, tmk);
+    journal.insert(row('t1', '000001'), { '2': '4761739001010010', '4': '1234' });
+    journal.insert(row('t2', '000002'), {});
+    journal.update('t2', { state: 'approved', authCode: 'A1B2C3', rrn: '000000000001', responseCode: '00' });
+    journal.close();
+    journal = new Journal(path, tmk);
+    expect(journal.unresolved().map((t) => t.id)).toEqual(['t1']);
+    expect(journal.request('t1')).toEqual({ '2': '4761739001010010', '4': '1234' });
+    expect(journal.get('t2')).toMatchObject({ state: 'approved', authCode: 'A1B2C3', maskedPan: '476173******0010' });
+    expect(journal.settled(1).map((t) => t.id)).toEqual(['t2']);
+    expect(journal.history(10).map((t) => t.id)).toEqual(['t2', 't1']);
+    journal.close();
+  });
+
+  it('the PAN in stored request fields is sealed: not in the database file', () => {
+    const path = journalPath();
+    const journal = new Journal(path, tmk);
+    journal.insert(row('t1', '000001'), { '2': '4761739001010010' });
+    journal.enqueue('t1', 'reversal', { '2': '4761739001010010' });
+    journal.close();
+    const bytes = Buffer.concat([readFileSync(path), readFileSync(`${path}-wal`, { flag: 'a+' })]).toString('latin1');
+    expect(bytes).not.toContain('4761739001010010');
+    expect(() => new Journal(path, Buffer.alloc(16)).request('t1')).toThrow();
+  });
+
+  it('one reversal per transaction; attempts counted before sending; done entries leave the queue', () => {
+    const journal = new Journal(journalPath(), tmk);
+    const first = journal.enqueue('t1', 'reversal', { '11': '000005' });
+    const again = journal.enqueue('t1', 'reversal', { '11': '000099' });
+    expect(again.id).toBe(first.id);
+    expect(again.fields['11']).toBe('000005');
+    expect(journal.markAttempt(first.id)).toBe(1);
+    expect(journal.markAttempt(first.id)).toBe(2);
+    expect(journal.pendingQueue()).toHaveLength(1);
+    journal.markDone(first.id);
+    expect(journal.pendingQueue()).toHaveLength(0);
+    journal.close();
+  });
+});

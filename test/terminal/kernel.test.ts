@@ -1,0 +1,178 @@
+// The EMV contactless kernel over virtual cards through a direct CardReader (fast path; the PTY path
+// with the real PN532 driver is in e2e). The issuer-side recomputation uses the same recipe as the
+// switch (protocols/testcards.ts, pyemv-checked in test/nfc/virtual-cards.test.ts).
+import { describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../../protocols/bytes.js';
+import { cryptogramDataElements, testCards } from '../../protocols/testcards.js';
+import { createVirtualCard, type VirtualEmvCard } from '../../hardware/nfc/virtual-cards/index.js';
+import { applicationCryptogram } from '../../hardware/nfc/virtual-cards/cryptogram.js';
+import { tlv } from '../../hardware/nfc/virtual-cards/tlv-builder.js';
+import type { ContactlessCard } from '../../hardware/nfc/virtual-cards/contactless-card.js';
+import { runKernel, de55Fields, type KernelConfig, type KernelResult } from '../../terminal/kernel/kernel.js';
+import { processIssuerAnswer } from '../../terminal/kernel/issuer.js';
+import { KernelError } from '../../terminal/kernel/errors.js';
+import { defaultAids } from '../../terminal/config.js';
+import { DirectCardReader } from './direct-reader.js';
+
+const config: KernelConfig = {
+  aids: defaultAids,
+  terminalCountry: '0156',
+  currency: '0156',
+  terminalType: '22',
+  capabilities: 'E0F0C8',
+  limits: { contactless: 100000, cvmRequired: 30000, floor: 0 },
+  onlinePinCapable: true,
+};
+
+async function read(card: ContactlessCard, amount = 1234, options: { removeAfterApdus?: number; config?: Partial<KernelConfig> } = {}) {
+  const reader = new DirectCardReader();
+  reader.tap(card, options);
+  const result = await runKernel(reader, { ...config, ...options.config }, { amount, type: '00', unpredictableNumber: fromHex('CAFEBABE'), date: '260315' });
+  return { reader, result };
+}
+
+/** What the issuer does with DE55: rebuild the recipe's data and recompute the AC. */
+function issuerArqc(card: VirtualEmvCard, result: KernelResult): string {
+  const fields = new Map(de55Fields(result).map(([path, value]) => [path.slice(3), value]));
+  const iad = fields.get('9F10')!;
+  const tail = card.profile.recipe.tail === 'whole-iad' ? iad : iad.subarray(card.profile.recipe.tail.start, card.profile.recipe.tail.end);
+  return toHex(
+    applicationCryptogram({
+      recipe: card.profile.recipe,
+      imk: fromHex(card.profile.imk),
+      pan: result.pan,
+      psn: result.psn ?? '00',
+      atc: fields.get('9F36')!,
+      unpredictableNumber: fields.get('9F37')!,
+      data: Buffer.concat([...cryptogramDataElements.map((tag) => fields.get(tag)!), tail]),
+    }),
+  );
+}
+
+describe('EMV contactless kernel', () => {
+  it('mastercard: GPO format 2 without cryptogram, READ RECORD per AFL, GENERATE AC; DE55 lets the issuer recompute the ARQC', async () => {
+    const card = createVirtualCard('mastercard');
+    const { reader, result } = await read(card);
+    expect(result.cryptogramSource).toBe('GENERATE AC');
+    expect(result.decision).toBe('ARQC');
+    expect(reader.sent.map((a) => toHex(a.subarray(0, 2)))).toEqual(['00A4', '00A4', '80A8', '00B2', '00B2', '00B2', '80AE']);
+    expect(toHex(reader.sent[6]!.subarray(2, 3))).toBe('80'); // ARQC requested above the floor limit
+    expect(result.pan).toBe(testCards.mastercard.pan);
+    expect(result.expiry).toBe('3011');
+    expect(result.scheme).toBe('Mastercard');
+    expect(toHex(result.data.get('9F26')!)).toBe(toHex(card.lastCryptogram!.ac));
+    expect(issuerArqc(card, result)).toBe(toHex(card.lastCryptogram!.ac));
+    expect(result.track2).toMatch(/^5413339000001513=3011201/);
+  });
+
+  it('visa and unionpay: the cryptogram comes in the GPO answer (no GENERATE AC); the PDOL TVR is what DE55 carries', async () => {
+    for (const id of ['visa', 'unionpay'] as const) {
+      const card = createVirtualCard(id);
+      const { reader, result } = await read(card);
+      expect(result.cryptogramSource).toBe('GPO');
+      expect(reader.sent.some((a) => a[1] === 0xae)).toBe(false);
+      expect(issuerArqc(card, result)).toBe(toHex(card.lastCryptogram!.ac));
+      expect(result.pan).toBe(testCards[id].pan);
+    }
+  });
+
+  it('TVR/TSI: ODA not performed, floor limit exceeded; CVM-required limit → online PIN', async () => {
+    const low = (await read(createVirtualCard('mastercard'), 1000)).result;
+    expect(low.cvm).toBe('no-cvm');
+    expect(low.tvr.hex()).toBe('8000008000');
+    expect(low.tsi.hex()).toBe('6800');
+    const high = (await read(createVirtualCard('mastercard'), 50000)).result;
+    expect(high.cvm).toBe('online-pin');
+    expect(toHex(high.data.get('9F34')!)).toBe('020000');
+    const noPinPad = (await read(createVirtualCard('mastercard'), 50000, { config: { onlinePinCapable: false } })).result;
+    expect(noPinPad.cvm).toBe('no-cvm');
+    expect(noPinPad.tvr.has('cardholderVerificationFailed')).toBe(true);
+  });
+
+  it('below the floor limit a TC is requested (this online-only card still answers ARQC)', async () => {
+    const { reader, result } = await read(createVirtualCard('mastercard'), 500, { config: { limits: { ...config.limits, floor: 1000 } } });
+    expect(toHex(reader.sent[6]!.subarray(2, 3))).toBe('40');
+    expect(result.tvr.has('exceedsFloorLimit')).toBe(false);
+    expect(result.decision).toBe('ARQC');
+  });
+
+  it('over the contactless limit: refused before any APDU', async () => {
+    const reader = new DirectCardReader();
+    reader.tap(createVirtualCard('visa'));
+    await expect(runKernel(reader, config, { amount: 100001, type: '00' })).rejects.toMatchObject({ reasonCode: 'over-contactless-limit' });
+    expect(reader.sent).toHaveLength(0);
+  });
+
+  it('application selection by priority, falling back to the next candidate when SELECT fails', async () => {
+    const visa = createVirtualCard('visa');
+    // The PPSE lists a Mastercard AID at priority 1 (which this card cannot select: 6A82) and Visa at priority 2.
+    const twoApps: ContactlessCard = {
+      ...visa,
+      label: 'two-apps',
+      activate: () => visa.activate(),
+      transmit(apdu) {
+        if (apdu[1] === 0xa4 && apdu.subarray(5, 19).toString('latin1') === '2PAY.SYS.DDF01') {
+          const entry = (aid: string, priority: string) => tlv('61', [tlv('4F', fromHex(aid)), tlv('87', fromHex(priority))]);
+          const fci = tlv('6F', [tlv('84', Buffer.from('2PAY.SYS.DDF01')), tlv('A5', [tlv('BF0C', [entry('A0000000031010', '02'), entry('A0000000041010', '01')])])]);
+          return { response: Buffer.concat([fci, fromHex('9000')]), delayMs: 0 };
+        }
+        return visa.transmit(apdu);
+      },
+    };
+    const { reader, result } = await read(twoApps);
+    expect(toHex(reader.sent[1]!.subarray(5, 12))).toBe('A0000000041010');
+    expect(toHex(reader.sent[2]!.subarray(5, 12))).toBe('A0000000031010');
+    expect(result.aid).toBe('A0000000031010');
+  });
+
+  it('bad card answers end with a clear reason code', async () => {
+    const cases: Array<[string, (card: VirtualEmvCard) => void, string, string]> = [
+      ['malformed GPO TLV', (c) => (c.faults.malformedTlv = 'GET PROCESSING OPTIONS'), 'card-data-malformed', 'GET PROCESSING OPTIONS'],
+      ['malformed record', (c) => (c.faults.malformedTlv = 'READ RECORD'), 'card-data-malformed', 'READ RECORD'],
+      ['GPO 6985', (c) => (c.faults.statusWords['GET PROCESSING OPTIONS'] = '6985'), 'card-status', 'GET PROCESSING OPTIONS'],
+      ['READ RECORD 6A83', (c) => (c.faults.statusWords['READ RECORD'] = '6A83'), 'card-status', 'READ RECORD'],
+      ['GENERATE AC 6985', (c) => (c.faults.statusWords['GENERATE AC'] = '6985'), 'card-status', 'GENERATE AC'],
+      ['no matching AID', (c) => (c.faults.noMatchingAid = true), 'card-status', 'SELECT PPSE'],
+    ];
+    for (const [name, fault, reasonCode, step] of cases) {
+      const card = createVirtualCard('mastercard');
+      fault(card);
+      const error = await read(card).catch((e: unknown) => e);
+      expect(error, name).toBeInstanceOf(KernelError);
+      expect(error, name).toMatchObject({ reasonCode, step });
+      expect((error as Error).message).not.toContain(testCards.mastercard.pan);
+    }
+  });
+
+  it('a card that lists only unsupported applications: no-application', async () => {
+    const { result } = await read(createVirtualCard('visa')).catch(() => ({ result: undefined }));
+    expect(result).toBeDefined();
+    const error = await read(createVirtualCard('visa'), 100, { config: { aids: [{ aid: 'A000000004', scheme: 'Mastercard', arpcMethod: 1 }] } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reasonCode: 'no-application' });
+  });
+
+  it('card removed mid-read: card-removed', async () => {
+    const error = await read(createVirtualCard('mastercard'), 1234, { removeAfterApdus: 3 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reasonCode: 'card-removed', step: 'READ RECORD' });
+  });
+
+  it('issuer answer: method 1 needs ARPC‖ARC with ARC = DE39; method 2 ARPC‖CSU; approval without 91 fails', async () => {
+    const mc = (await read(createVirtualCard('mastercard'))).result;
+    expect(await processIssuerAnswer(mc, { responseCode: '00', issuerAuthenticationData: fromHex('0102030405060708' + '3030') }, undefined)).toEqual({ ok: true, cardUpdated: false });
+    expect(await processIssuerAnswer(mc, { responseCode: '00', issuerAuthenticationData: fromHex('0102030405060708' + '3035') }, undefined)).toMatchObject({ ok: false, reasonCode: 'arpc-failed' });
+    expect(mc.tvr.has('issuerAuthenticationFailed')).toBe(true);
+    const visa = (await read(createVirtualCard('visa'))).result;
+    expect(await processIssuerAnswer(visa, { responseCode: '00', issuerAuthenticationData: fromHex('0102030400000000') }, undefined)).toEqual({ ok: true, cardUpdated: false });
+    expect(await processIssuerAnswer(visa, { responseCode: '00', issuerAuthenticationData: undefined }, undefined)).toMatchObject({ ok: false, reasonCode: 'arpc-failed' });
+    expect(await processIssuerAnswer(visa, { responseCode: '51', issuerAuthenticationData: undefined }, undefined)).toEqual({ ok: true, cardUpdated: false });
+  });
+
+  it('unionpay (AIP: issuer authentication supported): 91 goes to the card; a card already gone → card-removed', async () => {
+    const present = await read(createVirtualCard('unionpay'));
+    const arpc = fromHex('0102030405060708' + '3030');
+    expect(await processIssuerAnswer(present.result, { responseCode: '00', issuerAuthenticationData: arpc }, present.reader)).toEqual({ ok: true, cardUpdated: false });
+    expect(toHex(present.reader.sent.at(-1)!.subarray(0, 2))).toBe('0082');
+    const leaving = await read(createVirtualCard('unionpay'), 1234, { removeAfterApdus: 5 });
+    expect(await processIssuerAnswer(leaving.result, { responseCode: '00', issuerAuthenticationData: arpc }, leaving.reader)).toMatchObject({ ok: false, reasonCode: 'card-removed' });
+  });
+});
