@@ -147,3 +147,42 @@ export const testCardProfileIds = Object.keys(testCards) as TestCardProfileId[];
 export function testCardByPan(pan: string): TestCardProfile | undefined {
   return Object.values(testCards).find((card) => card.pan === pan);
 }
+
+/** A card as its magnetic stripe holds it: what a virtual MSR "swipes" and the issuer simulator recognises. */
+export interface MagstripeTestCard {
+  id: MagstripeTestCardId;
+  pan: string;
+  /** YYMM. */
+  expiry: string;
+  /** First digit 2 or 6: a chip card (a chip-capable terminal must ask for the chip; swiping it is fallback). */
+  serviceCode: string;
+  /** Track 1 name field, SURNAME/FIRST. */
+  name: string;
+  /** Discretionary data, digits only (track 2; track 1 carries the same). TEST DATA. */
+  discretionary: string;
+}
+
+export type MagstripeTestCardId = TestCardProfileId | 'magstripe';
+
+const stripeOf = (card: TestCardProfile, discretionary: string): MagstripeTestCard => ({
+  id: card.id,
+  pan: card.pan,
+  expiry: card.expiry.slice(0, 4),
+  serviceCode: card.serviceCode,
+  name: card.cardholderName,
+  discretionary,
+});
+
+/**
+ * The stripes of the three contactless profiles (service codes 201/220: chip cards, so a swipe is
+ * fallback) and a magstripe-only card (service code 101: international, normal authorization, no
+ * restrictions), 4111 1111 1111 1111, the widely published Visa test number.
+ */
+export const magstripeTestCards: Readonly<Record<MagstripeTestCardId, MagstripeTestCard>> = {
+  visa: stripeOf(testCards.visa, '0000012300000'),
+  mastercard: stripeOf(testCards.mastercard, '0000045600000'),
+  unionpay: stripeOf(testCards.unionpay, '0000078900000'),
+  magstripe: { id: 'magstripe', pan: '4111111111111111', expiry: '3012', serviceCode: '101', name: 'VIRTUAL/MAGSTRIPE', discretionary: '0000010100000' },
+};
+
+export const magstripeTestCardIds = Object.keys(magstripeTestCards) as MagstripeTestCardId[];
