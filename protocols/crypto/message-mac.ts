@@ -1,0 +1,15 @@
+/**
+ * The message MAC of CONTRACTS.md: ISO 9797-1 algorithm 3 (retail MAC), padding method 1, 8 bytes,
+ * under the TAK, over the packed message from the MTI to the end of the last field before the MAC
+ * field. The caller hands over exactly those bytes.
+ */
+import { retailMac } from './mac.js';
+import { equalBytes } from './primitives.js';
+
+export function messageMac(tak: Buffer, macInput: Buffer): Buffer {
+  return retailMac(tak, macInput, 1, 8);
+}
+
+export function verifyMessageMac(tak: Buffer, macInput: Buffer, mac: Buffer): boolean {
+  return equalBytes(messageMac(tak, macInput), mac);
+}
