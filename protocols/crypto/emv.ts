@@ -91,6 +91,16 @@ export function cryptogramKey(input: Omit<CryptogramInput, 'data'>): Buffer {
   return mk;
 }
 
+/**
+ * The ARPC key of a recipe. Method 2 uses the AC session key (the ICC MK when the recipe has none);
+ * method 1 uses the ICC MK for CVN 10 style and Mastercard SKD recipes (as pyemv's CVN 10 / CVN 16
+ * do) and the common session key for EMV CSK recipes (EMV 4.x Book 2 A1.3).
+ */
+export function arpcKey(input: Omit<CryptogramInput, 'data'>, method: 1 | 2): Buffer {
+  if (method === 1 && input.recipe.sessionKey !== 'emv-csk') return iccMasterKey(input.imk, input.pan, input.psn);
+  return cryptogramKey(input);
+}
+
 /** The 8-byte application cryptogram of a protocols/testcards.ts recipe. */
 export function applicationCryptogram(input: CryptogramInput): Buffer {
   return generateArqc(cryptogramKey(input), input.data, input.recipe.padding);

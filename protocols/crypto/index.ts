@@ -39,6 +39,7 @@ export {
 export {
   applicationCryptogram,
   arpcMethod1,
+  arpcKey,
   arpcMethod2,
   commonSessionKey,
   cryptogramKey,

@@ -18,16 +18,25 @@ export type KeyUsage =
   /** issuer master key for application cryptograms (EMV) */
   | 'IMK-AC'
   /** PIN verification key (Visa PVV) */
-  | 'PVK';
+  | 'PVK'
+  /** zone PIN key: PIN blocks towards a network or issuer (PIN translate target) */
+  | 'ZPK';
+
+/** Block cipher of a key: TDES (default) or AES (AES DUKPT BDKs). */
+export type KeyAlgorithm = 'tdes' | 'aes';
 
 export interface KeyInfo {
   id: string;
   usage: KeyUsage;
+  algorithm: KeyAlgorithm;
   /** Key check value, 6 hex digits (3 bytes: first bytes of E(K, 0…0); AES keys use the CMAC method). */
   kcv: string;
 }
 
-/** Where a PIN block came from: a terminal PIN key, or DUKPT (the BDK id and the 10- or 12-byte KSN). */
+/**
+ * Where a PIN block came from: a terminal PIN key, or DUKPT (the BDK id and the KSN: 10 bytes for a
+ * TDES BDK, PIN variant; 12 bytes for an AES BDK, AES-128 PIN working key and format 4 blocks).
+ */
 export type PinKey = { tpk: string } | { bdk: string; ksn: Buffer };
 
 export interface PinVerification {
@@ -59,7 +68,7 @@ export interface CryptogramCheck {
 
 export interface Hsm {
   /** Import a clear key at setup (configuration, test cards); afterwards it is only wrapped. */
-  importKey(id: string, usage: KeyUsage, clear: Buffer): Promise<KeyInfo>;
+  importKey(id: string, usage: KeyUsage, clear: Buffer, algorithm?: KeyAlgorithm): Promise<KeyInfo>;
   /** The key's id, usage and check value, or undefined. */
   keyInfo(id: string): KeyInfo | undefined;
   /**
@@ -72,6 +81,11 @@ export interface Hsm {
   verifyMac(takId: string, data: Buffer, mac: Buffer): Promise<boolean>;
   /** Decrypts the PIN block inside the HSM and checks it against the card's PVV. */
   verifyPin(request: PinVerification): Promise<boolean>;
+  /**
+   * PIN translate: the block from a TPK or DUKPT re-enciphered under a ZPK (TDES, format 0 by
+   * default). Throws when the incoming block does not decode (wrong key or damaged block).
+   */
+  translatePin(request: { pan: string; format: 0 | 1 | 3 | 4; pinBlock: Buffer; key: PinKey; zpkId: string; toFormat?: 0 | 1 | 3 }): Promise<Buffer>;
   /** PIN issuance for test cards: the Visa PVV of a PIN. Setup only; never called per transaction. */
   issuePvv(pvkId: string, pan: string, pvki: number, pin: string): Promise<string>;
   /** EMV: recompute the ARQC with the recipe's session key and compare. */

@@ -1,0 +1,256 @@
+/**
+ * The HSM simulator. Every key lives as a TR-31 version D key block under the local master key
+ * (LMK, AES-256) — the storage form a payShield-style key-block LMK uses — and the block's header
+ * carries the key's usage, so a TAK cannot be used as a TPK. Clear keys exist only inside one
+ * method call and are zeroed before it returns. No method returns a clear key, PIN or PIN block;
+ * the debug log names the operation, the key ids and the outcome, nothing else.
+ */
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
+import {
+  arpcKey,
+  arpcMethod1,
+  arpcMethod2,
+  CryptoError,
+  cryptogramKey,
+  decipherPinBlock,
+  desEcb,
+  encipherPinBlock,
+  equalBytes,
+  kcv,
+  messageMac,
+  aesDukptKeys,
+  oddParity,
+  tdesDukptKeys,
+  unwrapTr31,
+  verifyArqc,
+  verifyMessageMac,
+  visaPvv,
+  wrapTr31,
+  type PinBlockFormat,
+} from '../../protocols/crypto/index.js';
+import { maskPan } from '../../protocols/mask.js';
+import type { CryptogramCheck, Hsm, KeyAlgorithm, KeyInfo, KeyUsage, PinKey, PinVerification } from './hsm.js';
+
+/** What the simulator logs to: a pino logger or anything with the same debug signature. */
+export interface HsmLogger {
+  debug(object: object, message?: string): void;
+}
+
+export interface SimulatedHsmOptions {
+  /** The local master key: 32 bytes (AES-256). */
+  lmk: Buffer;
+  logger?: HsmLogger;
+}
+
+/** An HSM command refused: unknown key, a key used for the wrong purpose, bad arguments. */
+export class HsmError extends Error {
+  override readonly name = 'HsmError';
+}
+
+/** TR-31 header fields per usage: key usage code and mode of use (X9.143 tables). */
+const tr31Usage: Record<KeyUsage, { usage: string; modeOfUse: string }> = {
+  TMK: { usage: 'K0', modeOfUse: 'B' },
+  TPK: { usage: 'P0', modeOfUse: 'B' },
+  ZPK: { usage: 'P0', modeOfUse: 'B' },
+  TAK: { usage: 'M3', modeOfUse: 'C' },
+  BDK: { usage: 'B0', modeOfUse: 'X' },
+  'IMK-AC': { usage: 'E0', modeOfUse: 'X' },
+  PVK: { usage: 'V2', modeOfUse: 'C' },
+};
+
+/** A proprietary optional block (IDs starting with a digit) holding our usage name: P0 serves both TPK and ZPK. */
+const usageBlockId = '10';
+
+const keyLengths: Record<KeyAlgorithm, number[]> = { tdes: [16, 24], aes: [16, 24, 32] };
+
+interface StoredKey {
+  info: KeyInfo;
+  /** TR-31 D block under the LMK; the only form the key is kept in. */
+  block: string;
+}
+
+export class SimulatedHsm implements Hsm {
+  readonly #lmk: Buffer;
+  readonly #keys = new Map<string, StoredKey>();
+  readonly #log: HsmLogger | undefined;
+
+  constructor({ lmk, logger }: SimulatedHsmOptions) {
+    if (!Buffer.isBuffer(lmk) || lmk.length !== 32) throw new HsmError(`LMK: ${Buffer.isBuffer(lmk) ? lmk.length : 0} bytes, expected 32 (AES-256)`);
+    this.#lmk = Buffer.from(lmk);
+    this.#log = logger;
+  }
+
+  async importKey(id: string, usage: KeyUsage, clear: Buffer, algorithm: KeyAlgorithm = 'tdes'): Promise<KeyInfo> {
+    if (!(usage in tr31Usage)) throw new HsmError(`key ${id}: unknown usage ${String(usage)}`);
+    if (!keyLengths[algorithm]?.includes(clear.length)) throw new HsmError(`key ${id}: ${clear.length} bytes, expected ${keyLengths[algorithm].join(', ')} for ${algorithm}`);
+    const info = this.#store(id, usage, algorithm, clear);
+    this.#debug('importKey', { id, usage, kcv: info.kcv });
+    return info;
+  }
+
+  keyInfo(id: string): KeyInfo | undefined {
+    const stored = this.#keys.get(id);
+    return stored && { ...stored.info };
+  }
+
+  async generateWorkingKey(usage: 'TPK' | 'TAK', tmkId: string, newId: string): Promise<{ underKek: Buffer; kcv: Buffer }> {
+    const key = oddParity(randomBytes(16));
+    try {
+      const result = this.#use(tmkId, 'TMK', (tmk) => ({ underKek: desEcb(tmk, key), kcv: kcv(key) }));
+      this.#store(newId, usage, 'tdes', key);
+      this.#debug('generateWorkingKey', { usage, tmkId, newId, kcv: result.kcv.toString('hex').toUpperCase() });
+      return result;
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  async generateMac(takId: string, data: Buffer): Promise<Buffer> {
+    const mac = this.#use(takId, 'TAK', (tak) => messageMac(tak, data));
+    this.#debug('generateMac', { takId, bytes: data.length });
+    return mac;
+  }
+
+  async verifyMac(takId: string, data: Buffer, mac: Buffer): Promise<boolean> {
+    const ok = this.#use(takId, 'TAK', (tak) => verifyMessageMac(tak, data, mac));
+    this.#debug('verifyMac', { takId, bytes: data.length, ok });
+    return ok;
+  }
+
+  async verifyPin(request: PinVerification): Promise<boolean> {
+    const pin = this.#decipherPin(request.pinBlock, request.format, request.pan, request.key);
+    const ok =
+      pin !== undefined &&
+      this.#use(request.pvkId, 'PVK', (pvk) => {
+        try {
+          return equalBytes(Buffer.from(visaPvv(pvk, request.pan, request.pvki, pin)), Buffer.from(request.pvv));
+        } catch (error) {
+          if (error instanceof CryptoError) return false;
+          throw error;
+        }
+      });
+    this.#debug('verifyPin', { pan: maskPan(request.pan), key: describePinKey(request.key), pvkId: request.pvkId, ok });
+    return ok;
+  }
+
+  async translatePin(request: { pan: string; format: 0 | 1 | 3 | 4; pinBlock: Buffer; key: PinKey; zpkId: string; toFormat?: 0 | 1 | 3 }): Promise<Buffer> {
+    const pin = this.#decipherPin(request.pinBlock, request.format, request.pan, request.key);
+    if (pin === undefined) throw new HsmError('translatePin: the PIN block does not decode under its key');
+    const format = request.toFormat ?? 0;
+    const out = this.#use(request.zpkId, 'ZPK', (zpk) => encipherPinBlock(zpk, { format, pin, pan: request.pan }));
+    this.#debug('translatePin', { pan: maskPan(request.pan), from: describePinKey(request.key), zpkId: request.zpkId, format });
+    return out;
+  }
+
+  async issuePvv(pvkId: string, pan: string, pvki: number, pin: string): Promise<string> {
+    const pvv = this.#use(pvkId, 'PVK', (pvk) => visaPvv(pvk, pan, pvki, pin));
+    this.#debug('issuePvv', { pvkId, pan: maskPan(pan), pvki });
+    return pvv;
+  }
+
+  async verifyArqc(check: CryptogramCheck): Promise<boolean> {
+    const ok = this.#use(check.imkId, 'IMK-AC', (imk) => {
+      const key = cryptogramKey({ ...check, imk });
+      try {
+        return verifyArqc(key, check.data, check.arqc, check.recipe.padding);
+      } finally {
+        key.fill(0);
+      }
+    });
+    this.#debug('verifyArqc', { imkId: check.imkId, pan: maskPan(check.pan), cvn: check.recipe.cvn, ok });
+    return ok;
+  }
+
+  async generateArpc(
+    check: Omit<CryptogramCheck, 'data'>,
+    answer: { method: 1; arc: Buffer } | { method: 2; csu: Buffer; proprietary?: Buffer },
+  ): Promise<Buffer> {
+    const arpc = this.#use(check.imkId, 'IMK-AC', (imk) => {
+      const key = arpcKey({ ...check, imk }, answer.method);
+      try {
+        if (answer.method === 1) return Buffer.concat([arpcMethod1(key, check.arqc, answer.arc), answer.arc]);
+        const proprietary = answer.proprietary ?? Buffer.alloc(0);
+        return Buffer.concat([arpcMethod2(key, check.arqc, answer.csu, proprietary), answer.csu, proprietary]);
+      } finally {
+        key.fill(0);
+      }
+    });
+    this.#debug('generateArpc', { imkId: check.imkId, pan: maskPan(check.pan), method: answer.method });
+    return arpc;
+  }
+
+  /** Ids, usages and check values only. */
+  toJSON(): { keys: KeyInfo[] } {
+    return { keys: [...this.#keys.values()].map(({ info }) => ({ ...info })) };
+  }
+
+  [inspect.custom](): string {
+    return `SimulatedHsm { keys: ${this.#keys.size} }`;
+  }
+
+  #store(id: string, usage: KeyUsage, algorithm: KeyAlgorithm, clear: Buffer): KeyInfo {
+    const { usage: code, modeOfUse } = tr31Usage[usage];
+    const block = wrapTr31({
+      kbpk: this.#lmk,
+      header: { usage: code, algorithm: algorithm === 'aes' ? 'A' : 'T', modeOfUse, versionNumber: '00', exportability: 'N', optionalBlocks: [{ id: usageBlockId, data: usage }] },
+      key: clear,
+      maskedLength: 32,
+    });
+    const info: KeyInfo = { id, usage, algorithm, kcv: kcv(clear, algorithm).toString('hex').toUpperCase() };
+    this.#keys.set(id, { info, block });
+    return info;
+  }
+
+  /** Runs `use` with the clear key of `id`, after checking its usage; zeroes the clear key afterwards. */
+  #use<T>(id: string, usage: KeyUsage | readonly KeyUsage[], use: (clear: Buffer, info: KeyInfo) => T): T {
+    const stored = this.#keys.get(id);
+    if (!stored) throw new HsmError(`key ${id}: not found`);
+    const allowed: readonly KeyUsage[] = typeof usage === 'string' ? [usage] : usage;
+    if (!allowed.includes(stored.info.usage)) throw new HsmError(`key ${id}: usage ${stored.info.usage}, expected ${allowed.join(' or ')}`);
+    const { header, key } = unwrapTr31(stored.block, this.#lmk);
+    const tagged = header.optionalBlocks.find((b) => b.id === usageBlockId)?.data;
+    if (tagged !== stored.info.usage) throw new HsmError(`key ${id}: key block usage does not match`);
+    try {
+      return use(key, stored.info);
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  /** The clear PIN of a block, or undefined when it does not decode (wrong key, damaged block). */
+  #decipherPin(pinBlock: Buffer, format: PinBlockFormat, pan: string, key: PinKey): string | undefined {
+    const attempt = (pinKey: Buffer): string | undefined => {
+      try {
+        return decipherPinBlock(pinKey, pinBlock, format, pan);
+      } catch (error) {
+        if (error instanceof CryptoError) return undefined;
+        throw error;
+      }
+    };
+    if ('tpk' in key) return this.#use(key.tpk, ['TPK', 'ZPK'], attempt);
+    return this.#use(key.bdk, 'BDK', (bdk, info) => {
+      let keys: Record<string, Buffer>;
+      try {
+        keys = info.algorithm === 'aes' ? aesDukptKeys(bdk, key.ksn, 'aes128') : tdesDukptKeys(bdk, key.ksn);
+      } catch (error) {
+        if (error instanceof CryptoError) return undefined; // a KSN with a bad length or counter
+        throw error;
+      }
+      const pinKey = (info.algorithm === 'aes' ? keys.pinEncryption : keys.pin)!;
+      try {
+        return attempt(pinKey);
+      } finally {
+        for (const value of Object.values(keys)) value.fill(0);
+      }
+    });
+  }
+
+  #debug(op: string, fields: Record<string, unknown>): void {
+    this.#log?.debug({ hsm: op, ...fields }, `hsm ${op}`);
+  }
+}
+
+function describePinKey(key: PinKey): string {
+  return 'tpk' in key ? `tpk:${key.tpk}` : `dukpt:${key.bdk}`;
+}
