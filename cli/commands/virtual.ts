@@ -4,8 +4,7 @@
  * `reader` is here (hardware/nfc/virtual-reader-service.ts). `msr` and `scanner` belong to the
  * msr-scanner helper: their modules hardware/virtual-cli/msr.ts and hardware/virtual-cli/scanner.ts
  * export `run(args: string[], io: { out(text: string): void; err(text: string): void }): Promise<number>`
- * (hardware/ must not import cli/, see test/architecture.test.ts). Add their dispatch lines to
- * `devices` below when those modules exist.
+ * (hardware/ must not import cli/, see test/architecture.test.ts).
  */
 import { CliError, parseOptions, printJson, type CliIo } from '../io.js';
 
@@ -13,6 +12,8 @@ type Runner = (args: string[], io: CliIo) => Promise<number>;
 
 const devices: Record<string, () => Promise<Runner>> = {
   reader: async () => runReader,
+  msr: async () => (await import('../../hardware/virtual-cli/msr.js')).run,
+  scanner: async () => (await import('../../hardware/virtual-cli/scanner.js')).run,
 };
 
 const summaries: Record<string, string> = {

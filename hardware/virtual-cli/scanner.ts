@@ -1,0 +1,78 @@
+/** `pos virtual scanner`: a virtual serial QR/barcode scanner on a PTY, and its control commands. */
+import { VirtualScannerService } from '../scanner/virtual-scanner-service.js';
+import { UsageError, control, integer, parse, runCommand, serveUntilSignal, type VirtualCliIo } from './common.js';
+
+const usage = `usage:
+  pos virtual scanner --pty PATH [--kind serial] [--baud N] [--suffix cr|lf|crlf|none] [--prefix TEXT] [--control-port N]
+      Runs a virtual serial scanner until Ctrl-C (9600 baud 8N1, CR suffix by default). PATH is
+      what programs open: an existing PTY is attached to, otherwise socat creates a pair with PATH
+      as the host end. Prints one JSON line: {"pty", "control", "kind", "baudRate"}.
+      HID scanners (keyboard wedge, HID-POS) cannot sit on a PTY: their twins are in-process
+      (hardware/scanner/virtual-hid-scanners.ts, used by the demo and the tests).
+  pos virtual scanner status --control-port N
+  pos virtual scanner scan TEXT --control-port N [--symbology ]Q1]
+      Scans TEXT; --symbology sends that AIM identifier before it, as a scanner set to do so.
+
+example:
+  pos virtual scanner --pty /tmp/scanner --control-port 7072 &
+  pos virtual scanner scan 134567890123456789 --control-port 7072 --symbology ]Q1`;
+
+const suffixes = { cr: 'CR', lf: 'LF', crlf: 'CRLF', none: 'none' } as const;
+
+export async function run(args: string[], io: VirtualCliIo): Promise<number> {
+  return runCommand('scanner', io, async () => {
+    const { values, positionals } = parse(args, {
+      pty: { type: 'string' },
+      kind: { type: 'string' },
+      baud: { type: 'string' },
+      suffix: { type: 'string' },
+      prefix: { type: 'string' },
+      'control-port': { type: 'string' },
+      symbology: { type: 'string' },
+    });
+    if (values.help) {
+      io.out(usage);
+      return 0;
+    }
+    const [action, ...rest] = positionals;
+    if (action === undefined) {
+      if (!values.pty) throw new UsageError('--pty PATH is required (the path programs will open)');
+      const kind = values.kind ?? 'serial';
+      if (kind === 'hid-wedge' || kind === 'hid-pos' || kind === 'hid')
+        throw new UsageError(`--kind ${kind}: HID scanners cannot sit on a PTY (no /dev/uhid here); their twins are in-process — use --kind serial`);
+      if (kind !== 'serial') throw new UsageError(`--kind: serial (got '${kind}')`);
+      const suffix = suffixes[(values.suffix ?? 'cr') as keyof typeof suffixes];
+      if (!suffix) throw new UsageError('--suffix: cr, lf, crlf or none');
+      const baudRate = integer(values.baud, '--baud', 1200, 4_000_000) ?? 9600;
+      const controlPort = integer(values['control-port'], '--control-port', 0, 65535);
+      const service = await VirtualScannerService.start({
+        pty: values.pty,
+        baudRate,
+        suffix,
+        ...(values.prefix ? { prefix: values.prefix } : {}),
+        ...(controlPort === undefined ? {} : { controlPort }),
+      });
+      io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, kind, baudRate }));
+      await serveUntilSignal(() => service.stop());
+      return 0;
+    }
+    const port = integer(values['control-port'], '--control-port', 1, 65535);
+    if (port === undefined) throw new UsageError('--control-port is required to talk to a running virtual scanner');
+    let answer: unknown;
+    switch (action) {
+      case 'status':
+        answer = await control('scanner', port, 'GET', '/status');
+        break;
+      case 'scan': {
+        const text = rest[0];
+        if (!text) throw new UsageError('scan: missing TEXT');
+        answer = await control('scanner', port, 'POST', '/scan', { text, ...(values.symbology ? { symbology: values.symbology } : {}) });
+        break;
+      }
+      default:
+        throw new UsageError(`unknown action '${action}' (status, scan)`);
+    }
+    io.out(JSON.stringify(answer, null, 2));
+    return 0;
+  });
+}
