@@ -93,7 +93,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   return {
     kind: 'postgres',
     commit: (entries) => transaction(() => sql.commitEntries(entries, new Date().toISOString())),
-    byKey: (terminalId, stan, transmitted) => run(sql.byKey(terminalId, stan, transmitted)),
+    byKey: (terminalId, stan, transmitted, mti) => run(sql.byKey(terminalId, stan, transmitted, mti)),
     byRrn: (rrn) => run(sql.byRrn(rrn)),
     byStan: (terminalId, stan, mmdd) => run(sql.byStan(terminalId, stan, mmdd)),
     balance: (account) => run(sql.balance(account)),

@@ -28,8 +28,8 @@ export function schema(dialect: Dialect): string[] {
       masked_pan TEXT, wallet TEXT, entry_mode TEXT, issuer TEXT, account TEXT,
       response_code TEXT NOT NULL, auth_code TEXT, rrn TEXT,
       debit ${big} NOT NULL DEFAULT 0, closed TEXT, refunded ${big} NOT NULL DEFAULT 0, original_id ${big}, batch TEXT,
-      answer TEXT NOT NULL, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL,
-      UNIQUE (terminal_id, stan, transmitted)
+      answer TEXT NOT NULL, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL, request_class TEXT NOT NULL,
+      UNIQUE (terminal_id, stan, transmitted, request_class)
     )`,
     'CREATE INDEX IF NOT EXISTS transactions_rrn ON transactions (rrn)',
     'CREATE INDEX IF NOT EXISTS transactions_terminal_batch ON transactions (terminal_id, batch)',
@@ -47,11 +47,11 @@ export function schema(dialect: Dialect): string[] {
 }
 
 const columns =
-  'terminal_id, merchant_id, stan, transmitted, mti, kind, processing_code, amount, currency, masked_pan, wallet, entry_mode, issuer, account, response_code, auth_code, rrn, debit, original_id, answer, fingerprint, created_at';
+  'terminal_id, merchant_id, stan, transmitted, mti, kind, processing_code, amount, currency, masked_pan, wallet, entry_mode, issuer, account, response_code, auth_code, rrn, debit, original_id, answer, fingerprint, created_at, request_class';
 const insertSql = `INSERT INTO transactions (${columns}) VALUES (${columns
   .split(',')
   .map(() => '?')
-  .join(', ')}) ON CONFLICT (terminal_id, stan, transmitted) DO NOTHING RETURNING id`;
+  .join(', ')}) ON CONFLICT (terminal_id, stan, transmitted, request_class) DO NOTHING RETURNING id`;
 const selectRow = 'SELECT * FROM transactions';
 
 const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
@@ -95,8 +95,16 @@ function* one(sql: string, params: unknown[]): Program<JournalRow | undefined> {
   return first ? toRow(first) : undefined;
 }
 
-export const byKey = (terminalId: string, stan: string, transmitted: string) =>
-  one(`${selectRow} WHERE terminal_id = ? AND stan = ? AND transmitted = ?`, [terminalId, stan, transmitted]);
+/**
+ * The request key is (DE41, DE11, DE7) within a message class: a batch upload (0320) may repeat its
+ * original's STAN and time, and a repeated reversal (0420) is the same request as its 0400.
+ */
+export function requestClass(mti: string): string {
+  return mti === '0420' || mti === '0421' ? '0400' : `${mti.slice(0, 3)}0`;
+}
+
+export const byKey = (terminalId: string, stan: string, transmitted: string, mti: string) =>
+  one(`${selectRow} WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?`, [terminalId, stan, transmitted, requestClass(mti)]);
 export const byRrn = (rrn: string) => one(`${selectRow} WHERE rrn = ? ORDER BY id LIMIT 1`, [rrn]);
 export const byStan = (terminalId: string, stan: string, mmdd: string | undefined) =>
   mmdd
@@ -169,12 +177,12 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
     sql: insertSql,
     params: [
       r.terminalId, r.merchantId, r.stan, r.transmitted, r.mti, r.kind, r.processingCode, r.amount, r.currency, r.maskedPan, r.wallet,
-      r.entryMode, r.issuer, r.account, r.responseCode, r.authCode, r.rrn, r.debit, r.originalId, JSON.stringify(r.answer), r.fingerprint, now,
+      r.entryMode, r.issuer, r.account, r.responseCode, r.authCode, r.rrn, r.debit, r.originalId, JSON.stringify(r.answer), r.fingerprint, now, requestClass(r.mti),
     ],
   };
   const id = inserted.rows[0]?.id;
   if (id === undefined) {
-    const original = yield* byKey(r.terminalId, r.stan, r.transmitted);
+    const original = yield* byKey(r.terminalId, r.stan, r.transmitted, r.mti);
     if (!original) throw new Error('journal: conflicting row vanished');
     return { status: 'duplicate', row: original };
   }
@@ -204,16 +212,17 @@ export function* reserveRrns(size: number): Program<number> {
   return num(result.rows[0]!.value) - size + 1;
 }
 
-export function* unsettledTotals(terminalId: string): Program<Totals> {
+export function* unsettledTotals(terminalId: string): Program<Totals & { uploaded: number }> {
   const result = yield {
     sql: `SELECT kind, COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM transactions
           WHERE terminal_id = ? AND batch IS NULL AND response_code = '00' AND closed IS NULL
-            AND kind IN ('sale', 'completion', 'advice', 'refund') GROUP BY kind`,
+            AND kind IN ('sale', 'completion', 'advice', 'refund', 'upload') GROUP BY kind`,
     params: [terminalId],
   };
-  const totals: Totals = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 };
+  const totals = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0, uploaded: 0 };
   for (const row of result.rows) {
-    if (row.kind === 'refund') {
+    if (row.kind === 'upload') totals.uploaded += num(row.n);
+    else if (row.kind === 'refund') {
       totals.debitCount += num(row.n);
       totals.debitAmount += num(row.total);
     } else {

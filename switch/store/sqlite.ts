@@ -47,7 +47,7 @@ export function openSqliteStore(path: string): Store {
   return {
     kind: 'sqlite',
     commit: async (entries) => transaction(sql.commitEntries(entries, new Date().toISOString())),
-    byKey: async (terminalId, stan, transmitted) => run(sql.byKey(terminalId, stan, transmitted)),
+    byKey: async (terminalId, stan, transmitted, mti) => run(sql.byKey(terminalId, stan, transmitted, mti)),
     byRrn: async (rrn) => run(sql.byRrn(rrn)),
     byStan: async (terminalId, stan, mmdd) => run(sql.byStan(terminalId, stan, mmdd)),
     balance: async (account) => run(sql.balance(account)),

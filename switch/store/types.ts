@@ -115,7 +115,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** One transaction for all entries; resolves once it is durable. */
   commit(entries: JournalEntry[]): Promise<CommitResult[]>;
-  byKey(terminalId: string, stan: string, transmitted: string): Promise<JournalRow | undefined>;
+  /** The row of a request key; `mti` selects the message class (see requestClass). */
+  byKey(terminalId: string, stan: string, transmitted: string, mti: string): Promise<JournalRow | undefined>;
   byRrn(rrn: string): Promise<JournalRow | undefined>;
   /** For DE61 originals: the terminal's row with this STAN, the latest when the date matches several. */
   byStan(terminalId: string, stan: string, mmdd: string | undefined): Promise<JournalRow | undefined>;
@@ -126,7 +127,8 @@ export interface Store {
   setBalance(account: string, balance: number): Promise<void>;
   /** Reserves `size` retrieval reference numbers; returns the first. Unique across processes sharing the database. */
   reserveRrns(size: number): Promise<number>;
-  unsettledTotals(terminalId: string): Promise<Totals>;
+  /** Totals of the terminal's unsettled approved rows, and how many batch uploads it sent since. */
+  unsettledTotals(terminalId: string): Promise<Totals & { uploaded: number }>;
   search(filter: TransactionFilter): Promise<JournalRow[]>;
   settlements(terminalId?: string): Promise<SettlementReport[]>;
   close(): Promise<void>;

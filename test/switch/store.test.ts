@@ -36,7 +36,7 @@ for (const database of testDatabases()) {
       const [again] = await store.commit([sale({ rrn: '000000000002', authCode: '999999' })]);
       expect(again).toMatchObject({ status: 'duplicate', row: { rrn: '000000000001', authCode: '123456', responseCode: '00' } });
       expect(await store.balance('card:visa')).toBe(4000);
-      expect((await store.byKey('T0000001', '000001', '1127103000'))!.id).toBe(first!.row.id);
+      expect((await store.byKey('T0000001', '000001', '1127103000', '0200'))!.id).toBe(first!.row.id);
       expect((await store.byRrn('000000000001'))!.stan).toBe('000001');
       expect((await store.byStan('T0000001', '000001', '1127'))!.stan).toBe('000001');
     });
@@ -46,7 +46,7 @@ for (const database of testDatabases()) {
       const [result] = await store.commit([sale({ amount: 6000 })]);
       expect(result!.row).toMatchObject({ responseCode: '51', authCode: null, debit: 0, answer: { '39': '51' } });
       expect(await store.balance('card:visa')).toBe(5000);
-      expect((await store.byKey('T0000001', '000001', '1127103000'))!.responseCode).toBe('51');
+      expect((await store.byKey('T0000001', '000001', '1127103000', '0200'))!.responseCode).toBe('51');
     });
 
     it('applies a reversal once, reopens a voided sale when the void is reversed, and bounds refunds', async () => {
@@ -67,7 +67,7 @@ for (const database of testDatabases()) {
       expect(secondVoid!.row.responseCode).toBe('12');
       await store.commit([reversal('000004', v!.row.id), reversal('000005', v!.row.id)]);
       expect(await store.balance('card:visa')).toBe(4000);
-      expect((await store.byKey('T0000001', '000001', '1127103000'))!.closed).toBeNull();
+      expect((await store.byKey('T0000001', '000001', '1127103000', '0200'))!.closed).toBeNull();
 
       const refund = (stan: string, amount: number): JournalEntry => ({
         row: row({ kind: 'refund', stan, amount, debit: -amount, originalId: id, rrn: null }),
@@ -78,7 +78,7 @@ for (const database of testDatabases()) {
       expect(await store.balance('card:visa')).toBe(4600);
       await store.commit([reversal('000008', r1!.row.id)]);
       expect(await store.balance('card:visa')).toBe(4000);
-      expect((await store.byKey('T0000001', '000001', '1127103000'))!.refunded).toBe(0);
+      expect((await store.byKey('T0000001', '000001', '1127103000', '0200'))!.refunded).toBe(0);
     });
 
     it('totals the unsettled rows and closes the batch', async () => {
@@ -86,10 +86,11 @@ for (const database of testDatabases()) {
       await store.commit([sale(), sale({ stan: '000002', amount: 500 }), sale({ stan: '000003', amount: 9999 })]);
       await store.commit([{ row: row({ kind: 'refund', stan: '000004', amount: 200, debit: -200 }), effects: [] }]);
       const totals = await store.unsettledTotals('T0000001');
-      expect(totals).toEqual({ creditCount: 2, creditAmount: 1500, debitCount: 1, debitAmount: 200 });
-      const report = { terminalId: 'T0000001', merchantId: 'M00000000000001', batch: '000001', inBalance: true, terminal: totals, host: totals, uploaded: 0, closedAt: new Date().toISOString() };
+      expect(totals).toEqual({ creditCount: 2, creditAmount: 1500, debitCount: 1, debitAmount: 200, uploaded: 0 });
+      const { uploaded: _uploaded, ...sums } = totals;
+      const report = { terminalId: 'T0000001', merchantId: 'M00000000000001', batch: '000001', inBalance: true, terminal: sums, host: sums, uploaded: 0, closedAt: new Date().toISOString() };
       await store.commit([{ row: row({ mti: '0500', kind: 'settlement', stan: '000005', amount: 0, debit: 0 }), effects: [{ type: 'settle', terminalId: 'T0000001', batch: '000001', report }] }]);
-      expect(await store.unsettledTotals('T0000001')).toEqual({ creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 });
+      expect(await store.unsettledTotals('T0000001')).toEqual({ creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0, uploaded: 0 });
       expect(await store.settlements('T0000001')).toEqual([report]);
       expect((await store.search({ terminalId: 'T0000001', maskedPan: '476173******0010' })).length).toBe(5);
       expect((await store.search({ rrn: 'nope' })).length).toBe(0);

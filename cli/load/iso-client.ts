@@ -1,0 +1,163 @@
+/**
+ * A minimal ISO 8583 terminal connection for `pos load` and the switch's tests: TCP with a length
+ * header, sign-on to get the TPK and TAK (checked by their KCVs), requests MACed under the TAK,
+ * answers matched by STAN and their MACs checked. It speaks only the wire contract, so it needs
+ * neither the switch nor the terminal.
+ */
+import net from 'node:net';
+import { messageMac, unwrapWorkingKeys, verifyMessageMac } from '../../protocols/crypto/index.js';
+import { Deframer, frame, type LengthHeader } from '../../protocols/framing/index.js';
+import { IsoMessage, specs, type MessageSpec } from '../../protocols/iso8583/index.js';
+
+export interface IsoClientOptions {
+  host?: string;
+  port: number;
+  spec?: MessageSpec;
+  framing?: LengthHeader;
+  terminalId: string;
+  merchantId: string;
+  /** Terminal master key, hex. */
+  tmk: string;
+  /** Answer timeout, ms. */
+  timeoutMs?: number;
+  /** Check the MAC of every answer (an answer with a bad MAC counts as no answer). Default true. */
+  verifyAnswers?: boolean;
+}
+
+export class NoAnswerError extends Error {
+  override readonly name = 'NoAnswerError';
+}
+
+const macMtis = new Set(['0100', '0200', '0220', '0320', '0400', '0420', '0500']);
+
+/** MMDDhhmmss in UTC. */
+export function transmissionTime(date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}`;
+}
+
+export class IsoClient {
+  readonly spec: MessageSpec;
+  tpk?: Buffer;
+  tak?: Buffer;
+  private stan = 0;
+  private readonly waiting = new Map<string, { resolve(m: IsoMessage): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private closedError?: Error;
+
+  private constructor(
+    readonly options: IsoClientOptions,
+    private readonly socket: net.Socket,
+  ) {
+    this.spec = options.spec ?? specs.default;
+    const deframer = new Deframer({ length: options.framing ?? 'binary2' });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      for (const raw of deframer.push(chunk)) this.receive(raw);
+    });
+    socket.on('error', (error) => this.fail(error));
+    socket.on('close', () => this.fail(new NoAnswerError('connection closed')));
+  }
+
+  static connect(options: IsoClientOptions): Promise<IsoClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: options.host ?? '127.0.0.1', port: options.port }, () => {
+        socket.off('error', reject);
+        resolve(new IsoClient(options, socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** The next STAN, 000001–999999. */
+  nextStan(): string {
+    this.stan = (this.stan % 999999) + 1;
+    return String(this.stan).padStart(6, '0');
+  }
+
+  /** A request with DE7, DE11, DE41, DE42 filled in. */
+  message(mti: string, fields: Record<string, string | number | Buffer> = {}): IsoMessage {
+    const message = new IsoMessage(this.spec, mti);
+    if (this.spec.headerLength === 5) message.header = Buffer.from('6000010000', 'hex');
+    message.set('7', transmissionTime()).set('11', this.nextStan()).set('41', this.options.terminalId);
+    if (mti !== '0800') message.set('42', this.options.merchantId);
+    for (const [path, value] of Object.entries(fields)) message.set(path, value);
+    return message;
+  }
+
+  async signOn(code: '001' | '101' = '001'): Promise<IsoMessage> {
+    const answer = await this.send(this.message('0800', { '70': code }));
+    const keys = answer.getBuffer('96');
+    if (answer.getString('39') === '00' && keys) ({ tpk: this.tpk, tak: this.tak } = unwrapWorkingKeys(keys, Buffer.from(this.options.tmk, 'hex')));
+    return answer;
+  }
+
+  /** Packs (with a MAC when the class needs one and the client has a TAK), sends, and waits for the answer with the same STAN. */
+  send(message: IsoMessage): Promise<IsoMessage> {
+    return this.sendRaw(this.pack(message), message.getString('11')!);
+  }
+
+  pack(message: IsoMessage): Buffer {
+    if (!macMtis.has(message.mti) || !this.tak) return message.pack();
+    const field = message.fieldIds().some((id) => id > 64) ? '128' : '64';
+    message.set(field, Buffer.alloc(8));
+    const bytes = message.pack();
+    const header = this.spec.headerLength ?? 0;
+    messageMac(this.tak, bytes.subarray(header, bytes.length - 8)).copy(bytes, bytes.length - 8);
+    return bytes;
+  }
+
+  sendRaw(bytes: Buffer, stan: string): Promise<IsoMessage> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(stan);
+        reject(new NoAnswerError(`no answer to STAN ${stan}`));
+      }, this.options.timeoutMs ?? 5000);
+      this.waiting.set(stan, { resolve, reject, timer });
+      this.socket.write(frame(bytes, { length: this.options.framing ?? 'binary2' }));
+    });
+  }
+
+  /** Writes bytes as they are (framing included): for garbage and oversize tests. */
+  writeRaw(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.destroyed) return resolve();
+      this.socket.once('close', () => resolve());
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 200).unref();
+    });
+  }
+
+  private receive(raw: Buffer): void {
+    const answer = IsoMessage.unpack(this.spec, raw);
+    const stan = answer.getString('11') ?? '';
+    const waiter = this.waiting.get(stan);
+    if (!waiter) return;
+    if (this.options.verifyAnswers !== false && this.tak && answer.getString('39') !== 'A0' && macMtis.has(answer.mti.slice(0, 2) + String(Number(answer.mti[2]) - 1) + answer.mti[3])) {
+      const mac = answer.getBuffer('128') ?? answer.getBuffer('64');
+      const header = this.spec.headerLength ?? 0;
+      // A wrong MAC on an answer is treated as no answer (CONTRACTS.md): leave the waiter to time out.
+      if (!mac || !verifyMessageMac(this.tak, raw.subarray(header, raw.length - 8), mac)) return;
+    }
+    this.waiting.delete(stan);
+    clearTimeout(waiter.timer);
+    waiter.resolve(answer);
+  }
+
+  private fail(error: Error): void {
+    this.closedError ??= error;
+    for (const [stan, waiter] of this.waiting) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+      this.waiting.delete(stan);
+    }
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * The admin HTTP API (fastify): journal search, terminals, merchants, test cards, fault injection,
+ * settlement reports, health and Prometheus metrics. Every route's input is a JSON schema that
+ * fastify validates, and the same schemas make the OpenAPI document at /openapi.json.
+ * Writes need `Authorization: Bearer <token>`; without a configured token they are refused.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { maskPan } from '../../protocols/mask.js';
+import type { TerminalConfig } from '../config.js';
+import type { Fault, Faults } from '../faults.js';
+import { cardAccount, type IssuerCard } from '../issuer/cards.js';
+import type { Metrics } from '../metrics.js';
+import type { JournalRow, Store } from '../store/index.js';
+
+export interface AdminOptions {
+  port: number;
+  host?: string | undefined;
+  token?: string | undefined;
+  store: Store;
+  faults: Faults;
+  metrics: Metrics;
+  log: Logger;
+  terminals(): Array<Omit<TerminalConfig, 'tmk'>>;
+  cards: readonly IssuerCard[];
+}
+
+export interface AdminServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}' };
+const transactionQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    terminal: { type: 'string', maxLength: 8 },
+    merchant: { type: 'string', maxLength: 15 },
+    from: date,
+    to: date,
+    pan: { type: 'string', pattern: '^[0-9]{6}\\*+[0-9]{4}$', description: 'masked PAN, first 6 and last 4' },
+    rrn: { type: 'string', pattern: '^[0-9A-Za-z]{1,12}$' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  },
+};
+const faultBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    delayMs: { type: 'integer', minimum: 0, maximum: 600000 },
+    drop: { type: 'boolean' },
+    disconnect: { type: 'boolean' },
+    corruptMac: { type: 'boolean' },
+  },
+};
+const terminalParam = {
+  type: 'object',
+  required: ['terminal'],
+  properties: { terminal: { type: 'string', minLength: 1, maxLength: 8, description: 'DE41, or * for every terminal' } },
+};
+
+interface RouteDoc {
+  method: 'GET' | 'PUT' | 'DELETE';
+  url: string;
+  summary: string;
+  write?: boolean;
+  querystring?: object;
+  params?: object;
+  body?: object;
+  produces?: string;
+}
+
+const routes: RouteDoc[] = [
+  { method: 'GET', url: '/health', summary: 'Liveness and the journal kind' },
+  { method: 'GET', url: '/metrics', summary: 'Prometheus metrics', produces: 'text/plain' },
+  { method: 'GET', url: '/openapi.json', summary: 'This document' },
+  { method: 'GET', url: '/transactions', summary: 'Search the journal (newest first); PANs are masked', querystring: transactionQuery },
+  { method: 'GET', url: '/terminals', summary: 'Configured terminals (no keys)' },
+  { method: 'GET', url: '/merchants', summary: 'Merchants and their terminals' },
+  { method: 'GET', url: '/cards', summary: 'Issuer test cards with balances (masked PANs; full numbers in docs/test-cards.md)' },
+  { method: 'GET', url: '/settlements', summary: 'Settlement reports (closed batches)', querystring: { type: 'object', additionalProperties: false, properties: { terminal: { type: 'string', maxLength: 8 } } } },
+  { method: 'GET', url: '/faults', summary: 'Faults in force' },
+  { method: 'PUT', url: '/faults/:terminal', summary: 'Inject a fault for one terminal or all (*): delay, drop, disconnect, corrupt MAC', write: true, params: terminalParam, body: faultBody },
+  { method: 'DELETE', url: '/faults/:terminal', summary: 'Clear the fault of one terminal, or every fault (*)', write: true, params: terminalParam },
+];
+
+export function openApiDocument(): object {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const route of routes) {
+    const path = route.url.replace(/:(\w+)/g, '{$1}');
+    const parameters = [
+      ...Object.entries((route.querystring as { properties?: Record<string, object> })?.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', schema })),
+      ...Object.entries((route.params as { properties?: Record<string, object> })?.properties ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
+    ];
+    (paths[path] ??= {})[route.method.toLowerCase()] = {
+      summary: route.summary,
+      ...(parameters.length ? { parameters } : {}),
+      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
+      ...(route.write ? { security: [{ bearer: [] }] } : {}),
+      responses: {
+        200: { description: 'OK', content: { [route.produces ?? 'application/json']: {} } },
+        ...(route.write ? { 401: { description: 'missing or wrong bearer token' }, 403: { description: 'writes disabled (no token configured)' } } : {}),
+        ...(route.querystring || route.body || route.params ? { 400: { description: 'request fails the schema' } } : {}),
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'pos switch admin API', version: '1.0.0', description: 'Acquiring switch simulator: journal, faults, settlement, test cards (docs/switch.md).' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    paths,
+  };
+}
+
+/** A journal row as the API shows it: no answer internals or fingerprints. */
+function publicRow(row: JournalRow) {
+  const { answer, fingerprint: _fingerprint, ...rest } = row;
+  return { ...rest, ...(answer['55.91'] ? { arpc: answer['55.91'] } : {}) };
+}
+
+export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
+  const { store, faults, metrics } = options;
+  const app = Fastify({ loggerInstance: options.log.child({ component: 'admin' }), disableRequestLogging: true });
+  const checkToken = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!options.token) return reply.code(403).send({ error: 'writes are disabled: start the switch with an admin token' });
+    const given = Buffer.from(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '');
+    const wanted = Buffer.from(options.token);
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return reply.code(401).send({ error: 'missing or wrong bearer token' });
+  };
+  const handlers: Record<string, (request: FastifyRequest, reply: FastifyReply) => unknown> = {
+    'GET /health': async () => ({ status: 'ok', journal: store.kind }),
+    'GET /metrics': async (_request, reply) => reply.type('text/plain; version=0.0.4').send(metrics.text()),
+    'GET /openapi.json': async () => openApiDocument(),
+    'GET /transactions': async (request) => {
+      const q = request.query as Record<string, string | number | undefined>;
+      const rows = await store.search({
+        ...(q.terminal ? { terminalId: String(q.terminal) } : {}),
+        ...(q.merchant ? { merchantId: String(q.merchant) } : {}),
+        ...(q.from ? { from: String(q.from) } : {}),
+        ...(q.to ? { to: String(q.to) } : {}),
+        ...(q.pan ? { maskedPan: String(q.pan) } : {}),
+        ...(q.rrn ? { rrn: String(q.rrn) } : {}),
+        limit: Number(q.limit ?? 100),
+      });
+      return { transactions: rows.map(publicRow) };
+    },
+    'GET /terminals': async () => ({ terminals: options.terminals() }),
+    'GET /merchants': async () => {
+      const merchants = new Map<string, { merchantId: string; name?: string; terminals: string[] }>();
+      for (const t of options.terminals()) {
+        const m = merchants.get(t.merchantId) ?? { merchantId: t.merchantId, ...(t.merchantName ? { name: t.merchantName } : {}), terminals: [] };
+        m.terminals.push(t.id);
+        merchants.set(t.merchantId, m);
+      }
+      return { merchants: [...merchants.values()] };
+    },
+    'GET /cards': async () => ({
+      cards: await Promise.all(
+        options.cards.map(async (card) => ({
+          pan: maskPan(card.pan), label: card.label, status: card.status, expiry: card.expiry, limit: card.limit,
+          balance: (await store.balance(cardAccount(card.pan))) ?? null, ...(card.emv ? { emvProfile: card.emv.id } : {}),
+        })),
+      ),
+    }),
+    'GET /settlements': async (request) => ({ settlements: await store.settlements((request.query as { terminal?: string }).terminal) }),
+    'GET /faults': async () => ({ faults: faults.list() }),
+    'PUT /faults/:terminal': async (request) => {
+      const { terminal } = request.params as { terminal: string };
+      faults.set(terminal, request.body as Fault);
+      return { faults: faults.list() };
+    },
+    'DELETE /faults/:terminal': async (request) => {
+      const { terminal } = request.params as { terminal: string };
+      faults.clear(terminal === '*' ? undefined : terminal);
+      return { faults: faults.list() };
+    },
+  };
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      schema: {
+        ...(route.querystring ? { querystring: route.querystring } : {}),
+        ...(route.params ? { params: route.params } : {}),
+        ...(route.body ? { body: route.body } : {}),
+      },
+      ...(route.write ? { preHandler: checkToken } : {}),
+      handler: handlers[`${route.method} ${route.url}`]!,
+    });
+  }
+  await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+  const address = app.server.address();
+  return { port: typeof address === 'object' && address ? address.port : options.port, close: () => app.close() };
+}

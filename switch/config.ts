@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import type { LengthHeader } from '../protocols/framing/index.js';
+import type { MessageSpec } from '../protocols/iso8583/index.js';
+import type { Hsm } from './hsm/hsm.js';
+
+export interface TerminalConfig {
+  /** DE41, 8 characters. */
+  id: string;
+  /** DE42, 15 characters. */
+  merchantId: string;
+  merchantName?: string;
+  /** Double-length TDES terminal master key, hex. TEST KEYS in configuration files only. */
+  tmk: string;
+  /** DUKPT: the BDK id the terminal's IPEK derives from (default `bdk`), for documentation and the admin API. */
+  dukptIksn?: string;
+}
+
+export interface SwitchConfig {
+  /** TCP port for terminals; 0 picks a free one. */
+  port?: number;
+  host?: string;
+  /** Admin HTTP port; undefined = no admin API, 0 = a free port. */
+  adminPort?: number;
+  /** Bearer token the admin API requires for writes; without one, writes are refused. */
+  adminToken?: string;
+  /** 'sqlite:PATH', a file path, 'postgres://…' or ':memory:' (not durable). */
+  db?: string;
+  spec?: MessageSpec;
+  framing?: LengthHeader;
+  maxMessageLength?: number;
+  terminals?: TerminalConfig[];
+  /**
+   * A terminal ID outside `terminals` signs on with this TMK and merchant (load tests, demos).
+   * Without it, unknown terminals are refused.
+   */
+  enrollUnknown?: { tmk: string; merchantId?: string };
+  /** Delay of the `.98` late answer; default 60 s. */
+  lateAnswerMs?: number;
+  /** A connection silent this long is closed; default 10 minutes. */
+  idleTimeoutMs?: number;
+  /** DUKPT BDK (hex); default the X9.24 test BDK. */
+  bdk?: string;
+  /** HSM local master key (64 hex digits, AES-256) for the simulated HSM; default a random one per process. */
+  lmk?: string;
+  /** An HSM to use instead of the simulated one. */
+  hsm?: Hsm;
+  logger?: Logger;
+}
+
+export const x924TestBdk = '0123456789ABCDEFFEDCBA9876543210';

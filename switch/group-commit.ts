@@ -1,0 +1,65 @@
+/**
+ * Group commit: entries handed in while a transaction is being written wait and go together in
+ * the next one, so one fsync (SQLite) or one COMMIT round trip (PostgreSQL) covers a whole burst of
+ * answers. Every promise resolves only after its transaction is durable.
+ */
+import type { CommitResult, JournalEntry, Store } from './store/index.js';
+
+interface Waiting {
+  entry: JournalEntry;
+  resolve(result: CommitResult): void;
+  reject(error: unknown): void;
+}
+
+export class GroupCommit {
+  private queue: Waiting[] = [];
+  private running = 0;
+  private scheduled = false;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly store: Store,
+    /** Transactions in flight at once: 1 for SQLite (one writer); more let PostgreSQL overlap round trips. */
+    private readonly concurrency = 1,
+    private readonly maxBatch = 512,
+  ) {}
+
+  submit(entry: JournalEntry): Promise<CommitResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entry, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once nothing is queued or being written. */
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running >= this.concurrency || this.queue.length === 0) return;
+    this.scheduled = true;
+    // setImmediate: let the requests already read from sockets in this turn join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.running >= this.concurrency || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.maxBatch);
+    this.running++;
+    try {
+      const results = await this.store.commit(batch.map((waiting) => waiting.entry));
+      batch.forEach((waiting, i) => waiting.resolve(results[i]!));
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+    } finally {
+      this.running--;
+      if (this.queue.length) this.schedule();
+      else if (this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+}

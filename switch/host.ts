@@ -1,0 +1,156 @@
+/**
+ * The TCP host: many terminal connections, each with its own deframer. Requests on one connection
+ * are processed concurrently and answered as they finish (terminals match answers by STAN).
+ * A frame that is oversize, garbage or undecodable closes that one connection with a logged reason.
+ */
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { DecodeError } from '../protocols/errors.js';
+import { Deframer, frame, type FramingOptions } from '../protocols/framing/index.js';
+import { maskPan } from '../protocols/mask.js';
+import type { Faults } from './faults.js';
+import type { Metrics } from './metrics.js';
+import { decode, packAnswer, run, type Context, type Step, type SwitchParts } from './pipeline.js';
+
+export interface HostOptions {
+  parts: SwitchParts;
+  steps: { decide: Step[]; finish: Step[] };
+  framing: FramingOptions;
+  faults: Faults;
+  metrics: Metrics;
+  lateAnswerMs: number;
+  idleTimeoutMs: number;
+  log: Logger;
+}
+
+export class Host {
+  readonly server = net.createServer((socket) => this.accept(socket));
+  private readonly sockets = new Set<net.Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private connections = 0;
+
+  constructor(private readonly options: HostOptions) {}
+
+  listen(port: number, host?: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.allSettled([...this.inFlight]);
+    await closed;
+  }
+
+  private accept(socket: net.Socket): void {
+    const { metrics, framing, idleTimeoutMs } = this.options;
+    const log = this.options.log.child({ connection: ++this.connections, remote: `${socket.remoteAddress}:${socket.remotePort}` });
+    const deframer = new Deframer(framing);
+    this.sockets.add(socket);
+    metrics.connections++;
+    metrics.connectionsTotal++;
+    socket.setNoDelay(true);
+    socket.setTimeout(idleTimeoutMs, () => {
+      log.info('idle connection closed');
+      socket.destroy();
+    });
+    log.debug('connected');
+    socket.on('data', (chunk: Buffer) => {
+      let messages: Buffer[];
+      try {
+        messages = deframer.push(chunk);
+      } catch (error) {
+        metrics.badFrames++;
+        log.warn({ reason: (error as Error).message }, 'bad frame: connection closed');
+        socket.destroy();
+        return;
+      }
+      for (const raw of messages) {
+        const work = this.handle(socket, raw, log).catch((error: unknown) => log.error({ err: safeError(error) }, 'request failed'));
+        this.inFlight.add(work);
+        void work.finally(() => this.inFlight.delete(work));
+      }
+    });
+    socket.on('error', (error) => log.debug({ reason: error.message }, 'socket error'));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      metrics.connections--;
+      log.debug('disconnected');
+    });
+  }
+
+  private async handle(socket: net.Socket, raw: Buffer, connectionLog: Logger): Promise<void> {
+    const { parts, steps, metrics, faults } = this.options;
+    const started = process.hrtime.bigint();
+    let ctx: Context;
+    try {
+      ctx = decode(parts, raw, connectionLog);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      metrics.badFrames++;
+      connectionLog.warn({ reason: error.message }, 'undecodable message: connection closed');
+      socket.destroy();
+      return;
+    }
+    try {
+      await run(ctx, steps);
+    } catch (error) {
+      // Nothing was journaled as approved: answer 96 (the terminal reverses or retries).
+      connectionLog.error({ err: safeError(error), terminal: ctx.terminalId, stan: ctx.stan }, 'processing failed');
+      ctx.answer = { '39': '96' };
+    }
+    const summary = {
+      terminal: ctx.terminalId, stan: ctx.stan, mti: ctx.mti, kind: ctx.kind, code: ctx.answer['39'],
+      ...(ctx.pan ? { pan: maskPan(ctx.pan) } : {}), ...(ctx.reason ? { reason: ctx.reason } : {}),
+    };
+    if (ctx.outcome === 'drop') {
+      metrics.dropped++;
+      connectionLog.info(summary, 'no answer (forced by amount)');
+      return;
+    }
+    const fault = faults.for(ctx.terminalId);
+    if (fault?.drop || fault?.disconnect) {
+      connectionLog.info({ ...summary, fault }, 'fault injected');
+      if (fault.disconnect) socket.destroy();
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = frame(await packAnswer(ctx, fault?.corruptMac === true), this.options.framing);
+    } catch (error) {
+      connectionLog.error({ err: safeError(error), ...summary }, 'answer could not be packed: connection closed');
+      socket.destroy();
+      return;
+    }
+    const delay = (ctx.outcome === 'late' ? this.options.lateAnswerMs : 0) + (fault?.delayMs ?? 0);
+    const send = () => {
+      if (socket.destroyed) return;
+      socket.write(bytes);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.answered(ctx.mti, ctx.answer['39'] ?? '', seconds);
+      if (ctx.answer['39'] !== '00' && ctx.reason) connectionLog.info(summary, 'declined');
+      else connectionLog.debug(summary, 'answered');
+    };
+    if (delay <= 0) return send();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      send();
+    }, delay);
+    this.timers.add(timer);
+  }
+}
+
+/** Error fields for logs: message and code only (driver errors can quote SQL parameters in `detail`). */
+function safeError(error: unknown): { message: string; code?: string } {
+  const e = error as { message?: string; code?: string };
+  return { message: String(e?.message ?? error), ...(e?.code ? { code: e.code } : {}) };
+}

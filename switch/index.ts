@@ -1,0 +1,130 @@
+/**
+ * The acquiring switch simulator: `startSwitch(config)` opens the journal, loads the test cards
+ * and terminal keys into the HSM, and serves terminals over TCP (and the admin API over HTTP).
+ */
+import { randomBytes } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import { specs } from '../protocols/iso8583/index.js';
+import { startAdmin, type AdminServer } from './admin/server.js';
+import { x924TestBdk, type SwitchConfig, type TerminalConfig } from './config.js';
+import { Faults } from './faults.js';
+import { GroupCommit } from './group-commit.js';
+import { Host } from './host.js';
+import { createSimulatedHsm, type Hsm } from './hsm/index.js';
+import { cardAccount, issuerCards, type IssuerCard } from './issuer/cards.js';
+import { Metrics } from './metrics.js';
+import { pipeline, type SwitchParts, type TerminalState } from './pipeline.js';
+import { openStore, type Store } from './store/index.js';
+
+export type { SwitchConfig, TerminalConfig } from './config.js';
+export type { Fault } from './faults.js';
+
+export interface RunningSwitch {
+  port: number;
+  adminPort?: number;
+  faults: Faults;
+  metrics: Metrics;
+  store: Store;
+  stop(): Promise<void>;
+}
+
+const rrnBlock = 1000;
+
+export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwitch> {
+  const log: Logger = config.logger ?? pino({ level: 'silent' });
+  const spec = config.spec ?? specs.default;
+  const hsm: Hsm = config.hsm ?? createSimulatedHsm({ lmk: config.lmk ? Buffer.from(config.lmk, 'hex') : randomBytes(32) });
+  const store = await openStore(config.db ?? ':memory:');
+  try {
+    const bdkId = 'bdk';
+    const pvkId = 'pvk';
+    await hsm.importKey(bdkId, 'BDK', Buffer.from(config.bdk ?? x924TestBdk, 'hex'));
+    // The PVK only turns test PINs into PVVs and back; a fresh one per process is enough.
+    await hsm.importKey(pvkId, 'PVK', randomBytes(16));
+    const cards = new Map<string, IssuerCard & { pvv: string }>();
+    for (const card of issuerCards) {
+      cards.set(card.pan, { ...card, pvv: await hsm.issuePvv(pvkId, card.pan, 1, '1234') });
+      if (card.emv && !hsm.keyInfo(`imk:${card.emv.id}`)) await hsm.importKey(`imk:${card.emv.id}`, 'IMK-AC', Buffer.from(card.emv.imk, 'hex'));
+    }
+    await store.ensureAccounts(issuerCards.map((card) => ({ id: cardAccount(card.pan), balance: card.balance })));
+
+    const configured = new Map((config.terminals ?? []).map((t) => [t.id, t]));
+    const terminals = new Map<string, Promise<TerminalState | undefined>>();
+    const loadTerminal = async (id: string): Promise<TerminalState | undefined> => {
+      const known: TerminalConfig | undefined =
+        configured.get(id) ?? (config.enrollUnknown && /^[ -~]{8}$/.test(id) ? { id, merchantId: config.enrollUnknown.merchantId ?? '', tmk: config.enrollUnknown.tmk } : undefined);
+      if (!known) return undefined;
+      await hsm.importKey(`tmk:${id}`, 'TMK', Buffer.from(known.tmk, 'hex'));
+      return { id, merchantId: known.merchantId, tmkId: `tmk:${id}`, generation: 0 };
+    };
+    const terminal = (id: string) => {
+      let state = terminals.get(id);
+      if (!state) {
+        terminals.set(id, (state = loadTerminal(id)));
+        // An unknown ID is not cached, so a table of refusals cannot grow without bound.
+        void state.then((found) => found || terminals.delete(id));
+      }
+      return state;
+    };
+
+    let rrnNext = 0;
+    let rrnEnd = 0;
+    let reserving: Promise<void> | undefined;
+    const nextRrn = async (): Promise<string> => {
+      while (rrnNext >= rrnEnd) {
+        reserving ??= store.reserveRrns(rrnBlock).then((first) => {
+          rrnNext = first;
+          rrnEnd = first + rrnBlock;
+          reserving = undefined;
+        });
+        await reserving;
+      }
+      return String(rrnNext++ % 1e12).padStart(12, '0');
+    };
+    const accounts = new Set<string>();
+    const parts: SwitchParts = {
+      spec, store, hsm, log, terminal, cards, bdkId, pvkId, nextRrn, pinTries: new Map(),
+      ensureAccount: async (id, balance) => {
+        if (accounts.has(id)) return;
+        await store.ensureAccounts([{ id, balance }]);
+        accounts.add(id);
+      },
+    };
+    const commits = new GroupCommit(store, store.kind === 'postgres' ? 4 : 1);
+    const faults = new Faults();
+    const metrics = new Metrics();
+    const host = new Host({
+      parts, steps: pipeline((entry) => commits.submit(entry)), faults, metrics, log,
+      framing: { length: config.framing ?? 'binary2', maxMessageLength: config.maxMessageLength ?? 8192 },
+      lateAnswerMs: config.lateAnswerMs ?? 60_000,
+      idleTimeoutMs: config.idleTimeoutMs ?? 600_000,
+    });
+    const port = await host.listen(config.port ?? 0, config.host);
+    let admin: AdminServer | undefined;
+    if (config.adminPort !== undefined) {
+      admin = await startAdmin({
+        port: config.adminPort, host: config.host, token: config.adminToken, store, faults, metrics, log,
+        terminals: () => [...configured.values()].map(({ tmk: _secret, ...rest }) => rest),
+        cards: issuerCards,
+      });
+    }
+    log.info({ port, adminPort: admin?.port, db: store.kind, spec: spec.name }, 'switch listening');
+    return {
+      port,
+      ...(admin ? { adminPort: admin.port } : {}),
+      faults,
+      metrics,
+      store,
+      stop: async () => {
+        await admin?.close();
+        await host.close();
+        await commits.drain();
+        await store.close();
+        log.info('switch stopped');
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

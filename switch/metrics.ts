@@ -1,0 +1,45 @@
+/** Counters and a latency histogram in the Prometheus text format (no client library needed for this few). */
+const buckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class Metrics {
+  private readonly responses = new Map<string, number>();
+  private readonly histogram = new Array<number>(buckets.length + 1).fill(0);
+  private latencySum = 0;
+  private latencyCount = 0;
+  connections = 0;
+  connectionsTotal = 0;
+  badFrames = 0;
+  dropped = 0;
+
+  answered(mti: string, responseCode: string, seconds: number): void {
+    const key = `mti="${mti}",code="${responseCode}"`;
+    this.responses.set(key, (this.responses.get(key) ?? 0) + 1);
+    let i = 0;
+    while (i < buckets.length && seconds > buckets[i]!) i++;
+    this.histogram[i]!++;
+    this.latencySum += seconds;
+    this.latencyCount++;
+  }
+
+  text(): string {
+    const lines = [
+      '# HELP pos_switch_responses_total Answers sent, by response MTI and DE39.',
+      '# TYPE pos_switch_responses_total counter',
+      ...[...this.responses].map(([labels, n]) => `pos_switch_responses_total{${labels}} ${n}`),
+      '# HELP pos_switch_request_seconds Time from a request read to its answer written.',
+      '# TYPE pos_switch_request_seconds histogram',
+    ];
+    let cumulative = 0;
+    buckets.forEach((le, i) => {
+      cumulative += this.histogram[i]!;
+      lines.push(`pos_switch_request_seconds_bucket{le="${le}"} ${cumulative}`);
+    });
+    lines.push(`pos_switch_request_seconds_bucket{le="+Inf"} ${this.latencyCount}`);
+    lines.push(`pos_switch_request_seconds_sum ${this.latencySum}`, `pos_switch_request_seconds_count ${this.latencyCount}`);
+    lines.push('# TYPE pos_switch_connections gauge', `pos_switch_connections ${this.connections}`);
+    lines.push('# TYPE pos_switch_connections_total counter', `pos_switch_connections_total ${this.connectionsTotal}`);
+    lines.push('# TYPE pos_switch_bad_frames_total counter', `pos_switch_bad_frames_total ${this.badFrames}`);
+    lines.push('# TYPE pos_switch_dropped_total counter', `pos_switch_dropped_total ${this.dropped}`);
+    return `${lines.join('\n')}\n`;
+  }
+}

@@ -1,0 +1,515 @@
+/**
+ * How the switch processes one request: small named steps over a typed context, in the order they
+ * run. A decision step may settle the answer (`decline`), which skips the remaining decision steps;
+ * `respond` and `journal` always run. The host then packs the answer, MACs it and writes it —
+ * only after `journal` resolved, so nothing is answered that is not on disk.
+ *
+ *   decode → validate → mac → route → pin → risk → issuer → respond → journal
+ *
+ * `route` runs before `pin` because the PIN is checked against the card's PVV, which the routing
+ * step finds. Exactly-once is the journal's: a repeat of a request key gets the stored answer and
+ * none of its effects (see switch/store).
+ */
+import type { Logger } from 'pino';
+import { DecodeError } from '../protocols/errors.js';
+import { IsoMessage, type MessageSpec } from '../protocols/iso8583/index.js';
+import { maskPan } from '../protocols/mask.js';
+import { cryptogramDataElements } from '../protocols/testcards.js';
+import { encodeKeyExchange } from '../protocols/crypto/index.js';
+import type { CryptogramCheck, Hsm } from './hsm/hsm.js';
+import { cardAccount, cardResponse, forcedByCents, luhnValid, routeBin, walletAccount, walletBalance, type IssuerCard } from './issuer/cards.js';
+import type { AnswerFields, Effect, JournalRow, Store, TxKind } from './store/index.js';
+
+/** One signed-on (or known) terminal, in memory: keys live in the HSM under these ids. */
+export interface TerminalState {
+  id: string;
+  merchantId: string;
+  tmkId: string;
+  tpkId?: string;
+  takId?: string;
+  /** Counts key generations so each sign-on gets fresh key ids. */
+  generation: number;
+}
+
+/** What every request's steps share: the switch's parts. */
+export interface SwitchParts {
+  spec: MessageSpec;
+  store: Store;
+  hsm: Hsm;
+  log: Logger;
+  terminal(id: string): Promise<TerminalState | undefined>;
+  cards: ReadonlyMap<string, IssuerCard & { pvv: string }>;
+  bdkId: string;
+  pvkId: string;
+  nextRrn(): Promise<string>;
+  /** Wrong PIN counts per card account (in memory; a restart forgives). */
+  pinTries: Map<string, number>;
+  ensureAccount(id: string, balance: number): Promise<void>;
+}
+
+export type Outcome = 'answer' | 'drop' | 'late';
+
+export interface Context {
+  readonly parts: SwitchParts;
+  readonly raw: Buffer;
+  readonly request: IsoMessage;
+  readonly log: Logger;
+  mti: string;
+  kind: TxKind | 'network' | 'unknown';
+  terminal?: TerminalState;
+  terminalId: string;
+  stan: string;
+  transmitted: string;
+  amount: number;
+  pan?: string;
+  wallet?: string;
+  issuer?: string;
+  card?: IssuerCard & { pvv: string };
+  account?: string;
+  original?: JournalRow;
+  /** Money this request takes from its account (negative: credits), and the journal effects that do it. */
+  debit: number;
+  effects: Effect[];
+  /** Set once decided; the remaining decision steps are skipped. */
+  responseCode?: string;
+  reason?: string;
+  answer: AnswerFields;
+  /** DE96 of a sign-on answer. */
+  keyExchange?: Buffer;
+  arqc?: Omit<CryptogramCheck, 'data'>;
+  outcome: Outcome;
+  /** Authenticated requests of a journaled kind are journaled; format and MAC failures are not. */
+  journaled: boolean;
+  row?: JournalRow;
+}
+
+export type Step = (ctx: Context) => void | Promise<void>;
+
+function decline(ctx: Context, responseCode: string, reason: string): void {
+  ctx.responseCode = responseCode;
+  ctx.reason = reason;
+}
+
+const macMtis = new Set(['0100', '0200', '0220', '0320', '0400', '0420', '0500']);
+const str = (ctx: Context, path: string) => ctx.request.getString(path);
+
+// ───────────────────────────────────────────── decode ──
+/** Bytes → message. A frame that does not decode is not answered: the host closes that connection. */
+export function decode(parts: SwitchParts, raw: Buffer, log: Logger): Context {
+  const request = IsoMessage.unpack(parts.spec, raw);
+  return {
+    parts, raw, request, log, mti: request.mti, kind: 'unknown', terminalId: '', stan: '', transmitted: '', amount: 0,
+    debit: 0, effects: [], answer: {}, outcome: 'answer', journaled: false,
+  };
+}
+
+// ───────────────────────────────────────────── validate ──
+const validate: Step = async (ctx) => {
+  const { request } = ctx;
+  ctx.terminalId = str(ctx, '41') ?? '';
+  ctx.stan = str(ctx, '11') ?? '';
+  ctx.transmitted = str(ctx, '7') ?? '';
+  const terminal = await ctx.parts.terminal(ctx.terminalId);
+  if (!terminal) return decline(ctx, '03', `unknown terminal ${ctx.terminalId}`);
+  ctx.terminal = terminal;
+  ctx.kind = kindOf(ctx);
+  // A balance inquiry has no amount to send.
+  const problems = request.validate().filter((problem) => !(ctx.kind === 'balance' && problem.startsWith('field 4 ')));
+  if (problems.length) return decline(ctx, '30', `format: ${problems.length} problem(s), first: ${problems[0]}`);
+  if (ctx.kind === 'unknown') return decline(ctx, '12', `no such transaction: MTI ${ctx.mti} processing code ${str(ctx, '3') ?? '-'}`);
+  const merchant = str(ctx, '42');
+  if (merchant !== undefined && merchant !== terminal.merchantId) return decline(ctx, '03', `merchant ${merchant} is not the terminal's`);
+  const amount = str(ctx, '4');
+  ctx.amount = amount === undefined ? 0 : Number(amount);
+  const pan = str(ctx, '2') ?? str(ctx, '35')?.split(/[=D]/)[0];
+  if (pan) ctx.pan = pan;
+  const wallet = str(ctx, '48.WS');
+  if (wallet) ctx.wallet = wallet;
+};
+
+function kindOf(ctx: Context): Context['kind'] {
+  const code = str(ctx, '3')?.slice(0, 2);
+  const preauth = str(ctx, '25') === '06';
+  switch (ctx.mti) {
+    case '0100':
+      return preauth ? 'preauthorization' : 'authorization';
+    case '0200':
+      return code === '00' ? 'sale' : code === '20' ? 'refund' : code === '02' ? 'void' : code === '31' ? 'balance' : 'unknown';
+    case '0220':
+      return preauth ? 'completion' : 'advice';
+    case '0320':
+      return 'upload';
+    case '0400':
+    case '0420':
+      return 'reversal';
+    case '0500':
+      return 'settlement';
+    case '0800':
+      return 'network';
+    default:
+      return 'unknown';
+  }
+}
+
+// ───────────────────────────────────────────── mac ──
+/** Requests of the MAC'd classes must carry a valid DE64/DE128 under the terminal's TAK; else A0. */
+const mac: Step = async (ctx) => {
+  if (macMtis.has(ctx.mti)) {
+    const field = ctx.request.has('128') ? '128' : ctx.request.has('64') ? '64' : undefined;
+    const takId = ctx.terminal!.takId;
+    if (!field) return decline(ctx, 'A0', 'no MAC');
+    if (!takId) return decline(ctx, 'A0', 'terminal not signed on (no TAK)');
+    const headerLength = ctx.parts.spec.headerLength ?? 0;
+    const data = ctx.raw.subarray(headerLength, ctx.raw.length - 8);
+    if (!(await ctx.parts.hsm.verifyMac(takId, data, ctx.raw.subarray(ctx.raw.length - 8)))) return decline(ctx, 'A0', 'MAC does not verify');
+  }
+  ctx.journaled = ctx.kind !== 'network';
+};
+
+// ───────────────────────────────────────────── route ──
+/** By wallet (DE48 WS, scanned codes without a PAN) or by BIN; then the issuer's card, if it has one. */
+const route: Step = async (ctx) => {
+  if (!['authorization', 'preauthorization', 'sale', 'refund', 'balance', 'advice'].includes(ctx.kind)) return;
+  if (ctx.wallet && !ctx.pan) {
+    const code = str(ctx, '48.QR') ?? '';
+    ctx.issuer = `wallet:${ctx.wallet}`;
+    ctx.account = walletAccount(ctx.wallet, code);
+    await ctx.parts.ensureAccount(ctx.account, walletBalance);
+    return;
+  }
+  if (!ctx.pan) return decline(ctx, '14', 'no PAN and no wallet');
+  const issuer = routeBin(ctx.pan);
+  if (!issuer) return decline(ctx, '14', `no issuer for BIN ${ctx.pan.slice(0, 6)}`);
+  if (!luhnValid(ctx.pan)) return decline(ctx, '14', `PAN ${maskPan(ctx.pan)} fails the Luhn check`);
+  ctx.issuer = issuer;
+  const card = ctx.parts.cards.get(ctx.pan);
+  if (card) {
+    ctx.card = card;
+    ctx.account = cardAccount(card.pan);
+  }
+};
+
+// ───────────────────────────────────────────── pin ──
+/** Online PIN (DE52): under DUKPT when DE53 carries the KSN, else under the terminal's TPK; checked against the card's PVV. */
+const pin: Step = async (ctx) => {
+  const block = ctx.request.getBuffer('52');
+  if (!block || !ctx.card || !ctx.pan) return;
+  const { parts, card } = ctx;
+  const tries = parts.pinTries.get(ctx.account!) ?? 0;
+  if (tries >= 3) return decline(ctx, '75', 'PIN tries exceeded');
+  const ksn = ctx.request.getBuffer('53');
+  const key = ksn ? { bdk: parts.bdkId, ksn } : ctx.terminal!.tpkId ? { tpk: ctx.terminal!.tpkId } : undefined;
+  if (!key) return decline(ctx, '55', 'PIN under a TPK but the terminal has not signed on');
+  const ok = await parts.hsm.verifyPin({ pan: ctx.pan, format: 0, pinBlock: block, key, pvkId: parts.pvkId, pvki: 1, pvv: card.pvv });
+  if (ok) {
+    parts.pinTries.delete(ctx.account!);
+    return;
+  }
+  parts.pinTries.set(ctx.account!, tries + 1);
+  decline(ctx, tries + 1 >= 3 ? '75' : '55', 'wrong PIN');
+};
+
+// ───────────────────────────────────────────── risk ──
+/** Card status, expiry, amount and limits, then the forced outcomes by the amount's cents. */
+const risk: Step = (ctx) => {
+  const money = ['authorization', 'preauthorization', 'sale', 'refund', 'completion'].includes(ctx.kind);
+  if (money && ctx.amount <= 0) return decline(ctx, '13', 'amount must be above zero');
+  const card = ctx.card;
+  if (card && ctx.kind !== 'advice') {
+    if (card.status !== 'active') return decline(ctx, cardResponse[card.status], `card is ${card.status}`);
+    if (card.expiry < yymm(new Date())) return decline(ctx, '54', `card expired ${card.expiry}`);
+    if (money && ctx.amount > card.limit) return decline(ctx, '61', `amount above the card's limit of ${card.limit}`);
+  }
+  if (!['authorization', 'preauthorization', 'sale', 'balance'].includes(ctx.kind)) return;
+  const forced = forcedByCents[ctx.amount % 100];
+  if (forced === 'drop') ctx.outcome = 'drop';
+  else if (forced === 'late') ctx.outcome = 'late';
+  else if (forced === '65' && ctx.request.has('52')) return;
+  else if (forced) decline(ctx, forced, `forced by amount cents .${String(ctx.amount % 100).padStart(2, '0')}`);
+};
+
+const yymm = (date: Date) => `${String(date.getUTCFullYear() % 100).padStart(2, '0')}${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
+
+// ───────────────────────────────────────────── issuer ──
+/** The issuer's decision per kind, with the journal effects that carry it out. */
+const issuer: Step = async (ctx) => {
+  switch (ctx.kind) {
+    case 'network':
+      return network(ctx);
+    case 'authorization':
+    case 'preauthorization':
+    case 'sale':
+      if (!(await arqcVerifies(ctx))) return;
+      if (!(await fundsAvailable(ctx))) return;
+      return approve(ctx, ctx.amount);
+    case 'balance': {
+      const balance = ctx.account ? await ctx.parts.store.balance(ctx.account) : undefined;
+      if (balance !== undefined) ctx.answer['54'] = `0002${str(ctx, '49') ?? '156'}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
+      return approve(ctx, 0);
+    }
+    case 'advice':
+      // An offline approval already happened at the terminal: book it, never decline.
+      return approve(ctx, ctx.amount, false);
+    case 'refund':
+      return refund(ctx);
+    case 'void':
+      return voidSale(ctx);
+    case 'completion':
+      return completion(ctx);
+    case 'reversal':
+      return reversal(ctx);
+    case 'upload':
+      return upload(ctx);
+    case 'settlement':
+      return settlement(ctx);
+  }
+};
+
+function approve(ctx: Context, debit: number, check = true): void {
+  ctx.responseCode = '00';
+  ctx.debit = debit;
+  if (debit !== 0 && ctx.account) ctx.effects.push({ type: 'debit', account: ctx.account, amount: debit, check });
+}
+
+async function fundsAvailable(ctx: Context): Promise<boolean> {
+  if (!ctx.account) return true;
+  const balance = await ctx.parts.store.balance(ctx.account);
+  if (balance !== undefined && balance < ctx.amount) {
+    decline(ctx, '51', 'insufficient funds');
+    return false;
+  }
+  return true;
+}
+
+/** DE55 9F26 against the card's IMK through the HSM; the recipe of the card's profile tells the ARPC method. */
+async function arqcVerifies(ctx: Context): Promise<boolean> {
+  const arqc = ctx.request.getBuffer('55.9F26');
+  const profile = ctx.card?.emv;
+  if (!arqc || !profile || !ctx.pan) return true;
+  const tag = (name: string) => ctx.request.getBuffer(`55.${name}`);
+  const parts: Buffer[] = [];
+  for (const name of cryptogramDataElements) {
+    const value = tag(name);
+    if (!value) return declined(ctx, '05', `ARQC data lacks tag ${name}`);
+    parts.push(value);
+  }
+  const iad = tag('9F10');
+  const atc = tag('9F36');
+  const un = tag('9F37');
+  if (!iad || !atc || !un) return declined(ctx, '05', 'ARQC data lacks 9F10, 9F36 or 9F37');
+  const { tail } = profile.recipe;
+  parts.push(tail === 'whole-iad' ? iad : iad.subarray(tail.start, tail.end));
+  const check: Omit<CryptogramCheck, 'data'> = {
+    imkId: `imk:${profile.id}`, pan: ctx.pan, psn: str(ctx, '23')?.slice(-2) ?? profile.psn, recipe: profile.recipe, atc, unpredictableNumber: un, arqc,
+  };
+  if (!(await ctx.parts.hsm.verifyArqc({ ...check, data: Buffer.concat(parts) }))) return declined(ctx, '05', 'ARQC does not verify');
+  ctx.arqc = check;
+  return true;
+}
+
+function declined(ctx: Context, responseCode: string, reason: string): false {
+  decline(ctx, responseCode, reason);
+  return false;
+}
+
+/** The original of a void, refund or completion: DE48 OR (its RRN), else DE61 (STAN and date) on this terminal. */
+async function findOriginal(ctx: Context): Promise<JournalRow | undefined> {
+  const rrn = str(ctx, '48.OR');
+  if (rrn) return ctx.parts.store.byRrn(rrn);
+  const de90 = str(ctx, '90');
+  if (de90) return ctx.parts.store.byKey(ctx.terminalId, de90.slice(4, 10), de90.slice(10, 20), de90.slice(0, 4));
+  const stan = str(ctx, '61.2');
+  return stan ? ctx.parts.store.byStan(ctx.terminalId, stan, str(ctx, '61.3')) : undefined;
+}
+
+async function refund(ctx: Context): Promise<void> {
+  const hasReference = ctx.request.has('48.OR') || ctx.request.has('61');
+  if (hasReference) {
+    const original = await findOriginal(ctx);
+    if (!original || original.responseCode !== '00') return decline(ctx, '25', 'original of the refund not found');
+    ctx.original = original;
+    ctx.effects.push({ type: 'refund', originalId: original.id, amount: ctx.amount });
+  }
+  approve(ctx, -ctx.amount, false);
+}
+
+async function voidSale(ctx: Context): Promise<void> {
+  const original = await findOriginal(ctx);
+  if (!original) return decline(ctx, '25', 'original of the void not found');
+  if (original.terminalId !== ctx.terminalId || !['sale', 'completion', 'advice'].includes(original.kind) || original.responseCode !== '00')
+    return decline(ctx, '12', 'original cannot be voided');
+  ctx.original = original;
+  ctx.amount = original.amount;
+  ctx.account = original.account ?? undefined;
+  ctx.responseCode = '00';
+  ctx.effects.push({ type: 'close', originalId: original.id, as: 'voided', refusal: '12' });
+}
+
+async function completion(ctx: Context): Promise<void> {
+  const original = await findOriginal(ctx);
+  if (!original || original.kind !== 'preauthorization' || original.responseCode !== '00') return decline(ctx, '25', 'pre-authorization not found');
+  ctx.original = original;
+  ctx.account = original.account ?? undefined;
+  ctx.effects.push({ type: 'close', originalId: original.id, as: 'completed', refusal: '12' });
+  approve(ctx, ctx.amount, false);
+}
+
+/** Idempotent: an original already reversed (or declined) needs nothing more; an unknown one is 25. */
+async function reversal(ctx: Context): Promise<void> {
+  const de90 = str(ctx, '90') ?? '';
+  const original = await ctx.parts.store.byKey(ctx.terminalId, de90.slice(4, 10), de90.slice(10, 20), de90.slice(0, 4));
+  if (!original) return decline(ctx, '25', 'original of the reversal not found');
+  ctx.original = original;
+  ctx.account = original.account ?? undefined;
+  ctx.responseCode = '00';
+  if (original.responseCode === '00') ctx.effects.push({ type: 'close', originalId: original.id, as: 'reversed', refusal: null });
+}
+
+/** 0320: a transaction the host knows needs nothing; one it missed (offline) is booked like an advice. */
+async function upload(ctx: Context): Promise<void> {
+  ctx.responseCode = '00';
+  const known = await ctx.parts.store.byKey(ctx.terminalId, ctx.stan, ctx.transmitted, '0200');
+  if (known || !ctx.pan) return;
+  const issuer = routeBin(ctx.pan);
+  if (issuer) ctx.issuer = issuer;
+}
+
+/** 0500: totals agree → 00 and the batch closes; else 95, and after the upload (60.1 = 01) 00 and close. */
+async function settlement(ctx: Context): Promise<void> {
+  const host = await ctx.parts.store.unsettledTotals(ctx.terminalId);
+  const terminal = {
+    creditCount: Number(str(ctx, '74') ?? 0), creditAmount: Number(str(ctx, '86') ?? 0),
+    debitCount: Number(str(ctx, '76') ?? 0), debitAmount: Number(str(ctx, '88') ?? 0),
+  };
+  const inBalance = terminal.creditCount === host.creditCount && terminal.creditAmount === host.creditAmount &&
+    terminal.debitCount === host.debitCount && terminal.debitAmount === host.debitAmount;
+  const afterUpload = str(ctx, '60.1') === '01';
+  if (!inBalance && !afterUpload) return decline(ctx, '95', 'totals out of balance');
+  const { uploaded, ...hostTotals } = host;
+  const batch = str(ctx, '60.2') ?? '000000';
+  ctx.responseCode = '00';
+  ctx.effects.push({
+    type: 'settle', terminalId: ctx.terminalId, batch,
+    report: { terminalId: ctx.terminalId, merchantId: ctx.terminal!.merchantId, batch, inBalance, terminal, host: hostTotals, uploaded, closedAt: new Date().toISOString() },
+  });
+}
+
+/** 0800: sign-on and key exchange hand out a fresh TPK and TAK under the terminal's TMK (DE96); sign-off and echo just answer. */
+async function network(ctx: Context): Promise<void> {
+  const code = str(ctx, '70');
+  const terminal = ctx.terminal!;
+  if (code === '001' || code === '101') {
+    const generation = terminal.generation + 1;
+    const hsm = ctx.parts.hsm;
+    const tpk = await hsm.generateWorkingKey('TPK', terminal.tmkId, `tpk:${terminal.id}:${generation}`);
+    const tak = await hsm.generateWorkingKey('TAK', terminal.tmkId, `tak:${terminal.id}:${generation}`);
+    Object.assign(terminal, { generation, tpkId: `tpk:${terminal.id}:${generation}`, takId: `tak:${terminal.id}:${generation}` });
+    ctx.keyExchange = encodeKeyExchange({ tpkUnderTmk: tpk.underKek, tpkKcv: tpk.kcv, takUnderTmk: tak.underKek, takKcv: tak.kcv });
+  } else if (code === '002') {
+    delete terminal.takId;
+    delete terminal.tpkId;
+  } else if (code !== '301') return decline(ctx, '12', `network management code ${code ?? '-'}`);
+  ctx.responseCode = '00';
+}
+
+// ───────────────────────────────────────────── respond ──
+/** The answer's own fields: RRN, authorization code, response code, ARPC. */
+const respond: Step = async (ctx) => {
+  const code = ctx.responseCode ?? '96';
+  ctx.answer['39'] = code;
+  if (!ctx.journaled) return;
+  ctx.answer['37'] = await ctx.parts.nextRrn();
+  if (code === '00' && ctx.kind !== 'reversal' && ctx.kind !== 'settlement' && ctx.kind !== 'upload')
+    ctx.answer['38'] = authCode(ctx.answer['37']);
+  if (ctx.arqc) {
+    const profile = ctx.card!.emv!;
+    const arpc = profile.recipe.cvn === 18
+      ? await ctx.parts.hsm.generateArpc(ctx.arqc, { method: 2, csu: Buffer.alloc(4) })
+      : await ctx.parts.hsm.generateArpc(ctx.arqc, { method: 1, arc: Buffer.from(code, 'latin1') });
+    ctx.answer['55.91'] = arpc.toString('hex').toUpperCase();
+  }
+};
+
+const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_000).padStart(6, '0');
+
+// ───────────────────────────────────────────── journal ──
+/** Hands the entry to the group commit; a repeat of a journaled key comes back with the original answer. */
+export type Commit = (entry: import('./store/index.js').JournalEntry) => Promise<import('./store/index.js').CommitResult>;
+
+export function journalStep(commit: Commit): Step {
+  return async (ctx) => {
+    if (!ctx.journaled || ctx.outcome === 'drop') return;
+    const fingerprint = `${ctx.mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${ctx.amount}`;
+    const result = await commit({
+      row: {
+        terminalId: ctx.terminalId, merchantId: str(ctx, '42') ?? ctx.terminal!.merchantId, stan: ctx.stan, transmitted: ctx.transmitted,
+        mti: ctx.mti, kind: ctx.kind as TxKind, processingCode: str(ctx, '3') ?? '000000', amount: ctx.amount, currency: str(ctx, '49') ?? '156',
+        maskedPan: ctx.pan ? maskPan(ctx.pan) : null, wallet: ctx.wallet ?? null, entryMode: str(ctx, '22') ?? null, issuer: ctx.issuer ?? null,
+        account: ctx.account ?? null, responseCode: ctx.answer['39']!, authCode: ctx.answer['38'] ?? null, rrn: ctx.answer['37'] ?? null,
+        debit: ctx.answer['39'] === '00' ? ctx.debit : 0, originalId: ctx.original?.id ?? null, answer: ctx.answer, fingerprint,
+      },
+      effects: ctx.answer['39'] === '00' ? ctx.effects : [],
+    });
+    ctx.row = result.row;
+    if (result.status === 'duplicate' && result.row.fingerprint !== fingerprint) {
+      ctx.answer = { '39': '94' };
+      ctx.reason = 'request key reused by a different request';
+      return;
+    }
+    ctx.answer = result.row.answer;
+    if (result.status === 'duplicate') ctx.reason = 'repeat: original answer';
+    else if (result.row.responseCode !== ctx.responseCode) ctx.reason = `journal refused: ${result.row.responseCode}`;
+  };
+}
+
+// ───────────────────────────────────────────── the pipeline ──
+export function pipeline(commit: Commit): { decide: Step[]; finish: Step[] } {
+  return { decide: [validate, mac, route, pin, risk, issuer], finish: [respond, journalStep(commit)] };
+}
+
+export async function run(ctx: Context, steps: { decide: Step[]; finish: Step[] }): Promise<void> {
+  for (const step of steps.decide) {
+    if (ctx.responseCode !== undefined || ctx.outcome === 'drop') break;
+    await step(ctx);
+  }
+  for (const step of steps.finish) await step(ctx);
+}
+
+// ───────────────────────────────────────────── pack (host) ──
+const echoed = ['3', '4', '7', '11', '12', '13', '22', '25', '41', '42', '49', '60', '61', '70', '90'];
+
+/** The answer on the wire: echoed request fields, the answer's fields, DE96, and a MAC under the TAK for the MAC'd classes (not on A0). */
+export async function packAnswer(ctx: Context, corruptMac = false): Promise<Buffer> {
+  const { request, parts } = ctx;
+  const answer = new IsoMessage(parts.spec, responseMtiOf(ctx.mti));
+  if (request.header.length >= 5 && request.header[0] === 0x60) {
+    // TPDU: the answer swaps destination and source NII.
+    const h = Buffer.from(request.header);
+    request.header.copy(h, 1, 3, 5);
+    request.header.copy(h, 3, 1, 3);
+    answer.header = h;
+  } else answer.header = request.header;
+  for (const id of echoed) {
+    const value = request.get(id);
+    if (value !== undefined) answer.set(id, value);
+  }
+  if (ctx.kind === 'void' && ctx.amount) answer.set('4', ctx.amount);
+  for (const [path, value] of Object.entries(ctx.answer)) answer.set(path, path.startsWith('55.') ? Buffer.from(value, 'hex') : value);
+  if (ctx.keyExchange) answer.set('96', ctx.keyExchange);
+  const takId = ctx.terminal?.takId;
+  if (!macMtis.has(ctx.mti) || !takId || ctx.answer['39'] === 'A0') return answer.pack();
+  const macField = answer.fieldIds().some((id) => id > 64) ? '128' : '64';
+  answer.set(macField, Buffer.alloc(8));
+  const bytes = answer.pack();
+  const headerLength = parts.spec.headerLength ?? 0;
+  const macValue = await parts.hsm.generateMac(takId, bytes.subarray(headerLength, bytes.length - 8));
+  macValue.copy(bytes, bytes.length - 8);
+  if (corruptMac) bytes[bytes.length - 1]! ^= 0x01;
+  return bytes;
+}
+
+function responseMtiOf(mti: string): string {
+  const fn = Number(mti[2]);
+  if (!/^\d{4}$/.test(mti) || fn % 2 !== 0) throw new DecodeError('MTI', '', 0, `${mti} is not a request`);
+  return `${mti.slice(0, 2)}${fn + 1}${mti[3]}`;
+}

@@ -1,0 +1,53 @@
+/** A switch on a fresh journal plus terminal connections, for the switch's suites. */
+import pino from 'pino';
+import { IsoClient } from '../../cli/load/iso-client.js';
+import { applicationCryptogram } from '../../protocols/crypto/index.js';
+import { testCards, type TestCardProfileId } from '../../protocols/testcards.js';
+import { startSwitch, type RunningSwitch, type SwitchConfig } from '../../switch/index.js';
+
+/** A test terminal master key (double-length TDES). TEST KEY. */
+export const tmk = 'C1D0F8FB4958670DBA40AB1F3752EF0D';
+export const terminalIds = ['T0000001', 'T0000002', 'T0000003'];
+export const merchantId = 'M00000000000001';
+
+export async function testSwitch(db: string, over: Partial<SwitchConfig> = {}): Promise<RunningSwitch> {
+  return startSwitch({
+    db,
+    terminals: terminalIds.map((id) => ({ id, merchantId, merchantName: 'Test shop', tmk })),
+    lateAnswerMs: 300,
+    logger: pino({ level: 'silent' }),
+    ...over,
+  });
+}
+
+export async function terminal(sw: RunningSwitch, terminalId = terminalIds[0]!, signOn = true): Promise<IsoClient> {
+  const client = await IsoClient.connect({ port: sw.port, terminalId, merchantId, tmk, timeoutMs: 2000 });
+  if (signOn) await client.signOn();
+  return client;
+}
+
+/** DE55 tags (as `55.TAG` paths) of a contactless ARQC the way the virtual card computes it (protocols/testcards.ts recipe). */
+export function contactlessDe55(id: TestCardProfileId, amount: number, options: { atc?: number; tamper?: boolean } = {}): Record<string, Buffer> {
+  const card = testCards[id];
+  const atc = Buffer.alloc(2);
+  atc.writeUInt16BE(options.atc ?? card.initialAtc);
+  const un = Buffer.from('A1B2C3D4', 'hex');
+  const iad = Buffer.from(card.iad, 'hex');
+  const values: Array<[string, Buffer]> = [
+    ['9F02', Buffer.from(String(amount).padStart(12, '0'), 'hex')],
+    ['9F03', Buffer.alloc(6)],
+    ['9F1A', Buffer.from('0156', 'hex')],
+    ['95', Buffer.alloc(5)],
+    ['5F2A', Buffer.from('0156', 'hex')],
+    ['9A', Buffer.from('261127', 'hex')],
+    ['9C', Buffer.from('00', 'hex')],
+    ['9F37', un],
+    ['82', Buffer.from(card.aip, 'hex')],
+    ['9F36', atc],
+  ];
+  const { tail } = card.recipe;
+  const data = Buffer.concat([...values.map(([, v]) => v), tail === 'whole-iad' ? iad : iad.subarray(tail.start, tail.end)]);
+  const arqc = applicationCryptogram({ imk: Buffer.from(card.imk, 'hex'), pan: card.pan, psn: card.psn, recipe: card.recipe, atc, unpredictableNumber: un, data });
+  if (options.tamper) arqc[0]! ^= 0xff;
+  return Object.fromEntries([...values, ['9F10', iad], ['9F26', arqc], ['9F27', Buffer.from('80', 'hex')]].map(([tag, value]) => [`55.${tag as string}`, value as Buffer]));
+}
