@@ -10,4 +10,5 @@ export const commands: CommandEntry[] = [
   { name: 'qr', summary: 'decode EMVCo QR payloads and payment codes, encode merchant QR: pos qr decode|encode', load: () => import('./qr.js') },
   { name: 'track', summary: 'decode magnetic stripe tracks: pos track decode TEXT', load: () => import('./track.js') },
   { name: 'virtual', summary: 'virtual devices on real PTYs: pos virtual reader|msr|scanner', load: () => import('./virtual.js') },
+  { name: 'devices', summary: 'list serial ports and HID devices, recognising POS hardware: pos devices [--json]', load: () => import('./devices.js') },
 ];
