@@ -83,3 +83,26 @@ describe('inprocHid', () => {
     await expect(transport.open()).rejects.toThrow(/no such device/);
   });
 });
+
+describe('virtual devices over inprocPair (how the demo connects them)', () => {
+  it('the MSR and serial scanner drivers read their virtual twins without a PTY', async () => {
+    const { SerialMsr, VirtualMsr } = await import('../../hardware/msr/index.js');
+    const { SerialScanner, VirtualSerialScanner } = await import('../../hardware/scanner/index.js');
+    const [msrHost, msrDevice] = inprocPair('msr');
+    const [scanHost, scanDevice] = inprocPair('scanner');
+    await msrDevice.open();
+    await scanDevice.open();
+    const msr = new SerialMsr(msrHost);
+    const scanner = new SerialScanner(scanHost);
+    await msr.start();
+    await scanner.start();
+    const swiped = once(msr, 'swipe');
+    const scanned = once(scanner, 'scan');
+    void new VirtualMsr(msrDevice, { baudRate: 115200 }).swipe('magstripe', { tracks: [2] });
+    void new VirtualSerialScanner(scanDevice, { baudRate: 115200 }).scan('280012345678901234', ']Q1');
+    expect((await swiped)[0]).toEqual({ track2: ';4111111111111111=30121010000010100000?' });
+    expect((await scanned)[0]).toEqual({ text: '280012345678901234', symbology: ']Q1' });
+    await msr.stop();
+    await scanner.stop();
+  });
+});
