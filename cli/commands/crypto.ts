@@ -1,0 +1,308 @@
+import { fromHex, toHex } from '../../protocols/bytes.js';
+import {
+  aesCmac,
+  aesDukptKeys,
+  arpcMethod1,
+  arpcMethod2,
+  cbcMac,
+  commonSessionKey,
+  CryptoError,
+  decipherPinBlock,
+  decodePinBlock,
+  encipherPinBlock,
+  encodePinBlock,
+  generateArqc,
+  iccMasterKey,
+  kcv,
+  mastercardSessionKey,
+  nextAesKsn,
+  nextTdesKsn,
+  retailMac,
+  sessionKeyFromR,
+  tdesDukptKeys,
+  tdesKsnCounter,
+  aesKsnCounter,
+  unwrapTr31,
+  verifyArqc,
+  wrapTr31,
+  type AesDukptKeyType,
+  type PaddingMethod,
+  type PinBlockFormat,
+} from '../../protocols/crypto/index.js';
+import { CliError, parseOptions, printJson, type CliIo } from '../io.js';
+
+const helps: Record<string, string> = {
+  '': `usage: pos crypto dukpt|pinblock|mac|kcv|emv|tr31 … [--help]
+
+Payment cryptography calculators (docs/crypto.md). Every action prints JSON; hex is uppercase.
+This is a calculator: it prints the keys and PINs you ask it for. Use test keys only.
+
+  dukpt            TDES or AES DUKPT keys of a KSN
+  pinblock encode  ISO 9564 PIN block, formats 0 1 3 4 (enciphered with --key)
+  pinblock decode  the PIN of a PIN block
+  mac              ISO 9797-1 MAC algorithm 1 or 3, or AES-CMAC
+  kcv              key check value
+  emv              derive-icc-key | session-key | arqc | arpc
+  tr31             wrap | unwrap (version D)
+
+example:
+  pos crypto dukpt --bdk 0123456789ABCDEFFEDCBA9876543210 --ksn FFFF9876543210E00001`,
+  dukpt: `usage: pos crypto dukpt --bdk HEX --ksn HEX [--type tdes|aes128|aes256] [--working-key-type aes128|aes256|tdes2|tdes3]
+
+TDES DUKPT (X9.24-1:2009; 10-byte KSN): IPEK, transaction key and the PIN, MAC and data variants.
+AES DUKPT (X9.24-3-2017; 12-byte KSN): initial key, transaction key and the PIN/MAC/data working
+keys (of the BDK's size unless --working-key-type). --type defaults from the KSN length.
+
+example:
+  pos crypto dukpt --bdk 0123456789ABCDEFFEDCBA9876543210 --ksn FFFF9876543210E00001
+  pos crypto dukpt --type aes128 --bdk FEDCBA9876543210F1F1F1F1F1F1F1F1 --ksn 123456789012345600000001`,
+  pinblock: `usage: pos crypto pinblock encode --format 0|1|3|4 --pin PIN --pan PAN [--key HEX]
+       pos crypto pinblock decode --format 0|1|3|4 --block HEX --pan PAN [--key HEX]
+
+ISO 9564-1 PIN blocks. Formats 0, 1, 3 are 8 bytes (TDES key); format 4 is 16 bytes (AES key) and
+is only meaningful enciphered. Without --key, encode prints the clear block (format 4: the PIN field)
+and decode reads a clear block.
+
+example:
+  pos crypto pinblock encode --format 0 --pin 1234 --pan 4012345678909 --key 0123456789ABCDEFFEDCBA9876543210`,
+  mac: `usage: pos crypto mac --alg retail|cbc|cmac --key HEX --data HEX [--padding 1|2|3] [--length BYTES]
+
+retail: ISO 9797-1 algorithm 3 (ANSI X9.19), 16-byte key; cbc: algorithm 1 with DES/TDES;
+cmac: AES-CMAC (its own padding; --padding does not apply). Padding defaults to 1.
+
+example:
+  pos crypto mac --alg retail --key 41414141414141414242424242424242 --padding 1 --data 68656C6C6F20776F726C64`,
+  kcv: `usage: pos crypto kcv --key HEX [--alg tdes|aes] [--length BYTES]
+
+Key check value: TDES E(K, 0…0), AES CMAC(K, 0…0); 3 bytes by default.
+
+example:
+  pos crypto kcv --key 0123456789ABCDEFFEDCBA9876543210`,
+  emv: `usage: pos crypto emv derive-icc-key --imk HEX --pan PAN [--psn NN]
+       pos crypto emv session-key --mk HEX (--atc HEX [--un HEX] | --r HEX)
+       pos crypto emv arqc --key HEX --data HEX [--padding 1|2] [--verify HEX]
+       pos crypto emv arpc --key HEX --arqc HEX (--arc HEX | --csu HEX [--pad HEX])
+
+ICC master key by Option A; the EMV common session key (R = ATC‖00…), the Mastercard SKD key
+(with --un: R = ATC‖0000‖UN) or any R; ARQC with ISO 9797-1 alg 3 (CVN 10: padding 1, CVN 16/18: 2);
+ARPC method 1 (--arc) or method 2 (--csu).
+
+example:
+  pos crypto emv derive-icc-key --imk 0123456789ABCDEFFEDCBA9876543210 --pan 9901234567890123 --psn 45`,
+  tr31: `usage: pos crypto tr31 wrap --kbpk HEX --key HEX [--usage P0] [--algorithm A] [--mode E] [--version 00] [--export E]
+       pos crypto tr31 unwrap --kbpk HEX --block TEXT
+
+TR-31 / X9.143 key blocks, version D (AES KBPK of 16, 24 or 32 bytes).
+
+example:
+  pos crypto tr31 unwrap --kbpk 88E1AB2A2E3DD38C1FA039A536500CC8A87AB9D62DC92C01058FA79F44657DE6 \\
+    --block D0112P0AE00E0000B82679114F470F540165EDFBF7E250FCEA43F810D215F8D207E2E417C07156A27E8E31DA05F7425509593D03A457DC34`,
+};
+
+const options = {
+  bdk: { type: 'string' },
+  ksn: { type: 'string' },
+  type: { type: 'string' },
+  'working-key-type': { type: 'string' },
+  format: { type: 'string' },
+  pin: { type: 'string' },
+  pan: { type: 'string' },
+  psn: { type: 'string' },
+  key: { type: 'string' },
+  block: { type: 'string' },
+  alg: { type: 'string' },
+  padding: { type: 'string' },
+  data: { type: 'string' },
+  length: { type: 'string' },
+  imk: { type: 'string' },
+  mk: { type: 'string' },
+  atc: { type: 'string' },
+  un: { type: 'string' },
+  r: { type: 'string' },
+  verify: { type: 'string' },
+  arqc: { type: 'string' },
+  arc: { type: 'string' },
+  csu: { type: 'string' },
+  pad: { type: 'string' },
+  kbpk: { type: 'string' },
+  usage: { type: 'string' },
+  algorithm: { type: 'string' },
+  mode: { type: 'string' },
+  version: { type: 'string' },
+  export: { type: 'string' },
+} as const;
+
+type Values = Partial<Record<keyof typeof options, string>>;
+
+const hex = (bytes: Buffer) => toHex(bytes);
+
+function need(values: Values, name: keyof typeof options): string {
+  const value = values[name];
+  if (value === undefined || value === '') throw new CliError(`missing --${name}`);
+  return value;
+}
+
+const hexOption = (values: Values, name: keyof typeof options) => fromHex(need(values, name), `--${name}`);
+const optionalHex = (values: Values, name: keyof typeof options) => (values[name] === undefined ? undefined : hexOption(values, name));
+
+function choice<T extends string>(values: Values, name: keyof typeof options, allowed: readonly T[], fallback?: T): T {
+  const value = values[name] ?? fallback;
+  if (value === undefined) throw new CliError(`missing --${name} (${allowed.join('|')})`);
+  if (!allowed.includes(value as T)) throw new CliError(`--${name} ${value}: expected ${allowed.join('|')}`);
+  return value as T;
+}
+
+function integer(values: Values, name: keyof typeof options, fallback: number): number {
+  const value = values[name];
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new CliError(`--${name} ${value}: expected a whole number`);
+  return Number(value);
+}
+
+const padding = (values: Values, fallback: '1' | '2' = '1') => Number(choice(values, 'padding', ['1', '2', '3'], fallback)) as PaddingMethod;
+
+function dukpt(values: Values): object {
+  const bdk = hexOption(values, 'bdk');
+  const ksn = hexOption(values, 'ksn');
+  const type = choice(values, 'type', ['tdes', 'aes128', 'aes256'], ksn.length === 12 ? (bdk.length === 32 ? 'aes256' : 'aes128') : 'tdes');
+  if (type === 'tdes') {
+    const keys = tdesDukptKeys(bdk, ksn);
+    return {
+      type,
+      ksn: hex(ksn),
+      counter: tdesKsnCounter(ksn),
+      nextKsn: hex(nextTdesKsn(ksn)),
+      ipek: hex(keys.ipek),
+      transactionKey: hex(keys.transactionKey),
+      pin: hex(keys.pin),
+      macRequest: hex(keys.macRequest),
+      macResponse: hex(keys.macResponse),
+      dataRequest: hex(keys.dataRequest),
+      dataResponse: hex(keys.dataResponse),
+    };
+  }
+  const expected = type === 'aes128' ? 16 : 32;
+  if (bdk.length !== expected) throw new CliError(`--bdk: ${bdk.length} bytes, expected ${expected} for ${type}`);
+  const workingType = choice<AesDukptKeyType>(values, 'working-key-type', ['aes128', 'aes192', 'aes256', 'tdes2', 'tdes3'], type);
+  const keys = aesDukptKeys(bdk, ksn, workingType);
+  return {
+    type,
+    workingKeyType: workingType,
+    ksn: hex(ksn),
+    counter: aesKsnCounter(ksn),
+    nextKsn: hex(nextAesKsn(ksn)),
+    initialKey: hex(keys.initialKey),
+    transactionKey: hex(keys.transactionKey),
+    pinEncryption: hex(keys.pinEncryption),
+    macGeneration: hex(keys.macGeneration),
+    macVerification: hex(keys.macVerification),
+    dataEncryption: hex(keys.dataEncryption),
+    dataDecryption: hex(keys.dataDecryption),
+  };
+}
+
+function pinblock(action: string | undefined, values: Values): object {
+  const format = Number(choice(values, 'format', ['0', '1', '3', '4'])) as PinBlockFormat;
+  const key = optionalHex(values, 'key');
+  if (action === 'encode') {
+    const input = { format, pin: need(values, 'pin'), ...(values.pan !== undefined ? { pan: values.pan } : {}) };
+    const clear = encodePinBlock(input);
+    return { format, [format === 4 ? 'pinField' : 'clear']: hex(clear), ...(key ? { enciphered: hex(encipherPinBlock(key, input)) } : {}) };
+  }
+  if (action === 'decode') {
+    const block = hexOption(values, 'block');
+    const pin = key ? decipherPinBlock(key, block, format, values.pan) : decodePinBlock(block, format, values.pan);
+    return { format, pin };
+  }
+  throw new CliError(`unknown pinblock action '${action ?? ''}' (encode|decode)`);
+}
+
+function mac(values: Values): object {
+  const alg = choice(values, 'alg', ['retail', 'cbc', 'cmac']);
+  const key = hexOption(values, 'key');
+  const data = hexOption(values, 'data');
+  if (alg === 'cmac') return { alg, mac: hex(aesCmac(key, data, integer(values, 'length', 16))) };
+  const method = padding(values);
+  const length = integer(values, 'length', 8);
+  return { alg, padding: method, mac: hex(alg === 'retail' ? retailMac(key, data, method, length) : cbcMac(key, data, method, length)) };
+}
+
+function emv(action: string | undefined, values: Values): object {
+  if (action === 'derive-icc-key') {
+    const mk = iccMasterKey(hexOption(values, 'imk'), need(values, 'pan'), values.psn ?? '00');
+    return { iccMasterKey: hex(mk), kcv: hex(kcv(mk)) };
+  }
+  if (action === 'session-key') {
+    const mk = hexOption(values, 'mk');
+    const r = optionalHex(values, 'r');
+    const un = optionalHex(values, 'un');
+    const sk = r ? sessionKeyFromR(mk, r) : un ? mastercardSessionKey(mk, hexOption(values, 'atc'), un) : commonSessionKey(mk, hexOption(values, 'atc'));
+    return { method: r ? 'R' : un ? 'mastercard-skd' : 'emv-csk', sessionKey: hex(sk), kcv: hex(kcv(sk)) };
+  }
+  if (action === 'arqc') {
+    const key = hexOption(values, 'key');
+    const data = hexOption(values, 'data');
+    const method = padding(values, '2');
+    const expected = optionalHex(values, 'verify');
+    return { arqc: hex(generateArqc(key, data, method)), padding: method, ...(expected ? { verified: verifyArqc(key, data, expected, method) } : {}) };
+  }
+  if (action === 'arpc') {
+    const key = hexOption(values, 'key');
+    const arqc = hexOption(values, 'arqc');
+    const arc = optionalHex(values, 'arc');
+    if (arc) {
+      const arpc = arpcMethod1(key, arqc, arc);
+      return { method: 1, arpc: hex(arpc), tag91: hex(Buffer.concat([arpc, arc])) };
+    }
+    const csu = hexOption(values, 'csu');
+    const pad = optionalHex(values, 'pad') ?? Buffer.alloc(0);
+    const arpc = arpcMethod2(key, arqc, csu, pad);
+    return { method: 2, arpc: hex(arpc), tag91: hex(Buffer.concat([arpc, csu, pad])) };
+  }
+  throw new CliError(`unknown emv action '${action ?? ''}' (derive-icc-key|session-key|arqc|arpc)`);
+}
+
+function tr31(action: string | undefined, values: Values): object {
+  const kbpk = hexOption(values, 'kbpk');
+  if (action === 'wrap') {
+    const key = hexOption(values, 'key');
+    const algorithm = values.algorithm ?? 'A';
+    const block = wrapTr31({
+      kbpk,
+      key,
+      header: { usage: values.usage ?? 'P0', algorithm, modeOfUse: values.mode ?? 'E', versionNumber: values.version ?? '00', exportability: values.export ?? 'E' },
+    });
+    return { keyBlock: block, kcv: hex(kcv(key, algorithm === 'A' ? 'aes' : 'tdes')) };
+  }
+  if (action === 'unwrap') {
+    const { header, key } = unwrapTr31(need(values, 'block'), kbpk);
+    return { header, key: hex(key), kcv: hex(kcv(key, header.algorithm === 'A' ? 'aes' : 'tdes')) };
+  }
+  throw new CliError(`unknown tr31 action '${action ?? ''}' (wrap|unwrap)`);
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseOptions(args, options);
+  const [command, action] = positionals;
+  if (values.help || !command) {
+    io.out(helps[command ?? ''] ?? helps['']!);
+    return values.help ? 0 : 2;
+  }
+  const v = values as Values;
+  try {
+    const result =
+      command === 'dukpt' ? dukpt(v)
+      : command === 'pinblock' ? pinblock(action, v)
+      : command === 'mac' ? mac(v)
+      : command === 'kcv' ? { kcv: hex(kcv(hexOption(v, 'key'), choice<'tdes' | 'aes'>(v, 'alg', ['tdes', 'aes'], 'tdes'), integer(v, 'length', 3))) }
+      : command === 'emv' ? emv(action, v)
+      : command === 'tr31' ? tr31(action, v)
+      : undefined;
+    if (!result) throw new CliError(`unknown action '${command}' (dukpt|pinblock|mac|kcv|emv|tr31)`);
+    printJson(io, result);
+    return 0;
+  } catch (error) {
+    if (error instanceof CryptoError) throw new CliError(error.message);
+    throw error;
+  }
+}
