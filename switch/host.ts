@@ -136,7 +136,7 @@ export class Host {
       if (socket.destroyed) return;
       socket.write(bytes);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.answered(ctx.mti, ctx.answer['39'] ?? '', seconds);
+      metrics.answered(`${ctx.mti.slice(0, 2)}${Number(ctx.mti[2]) + 1}${ctx.mti[3]}`, ctx.answer['39'] ?? '', seconds);
       if (ctx.answer['39'] !== '00' && ctx.reason) connectionLog.info(summary, 'declined');
       else connectionLog.debug(summary, 'answered');
     };

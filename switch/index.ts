@@ -33,7 +33,7 @@ const rrnBlock = 1000;
 export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwitch> {
   const log: Logger = config.logger ?? pino({ level: 'silent' });
   const spec = config.spec ?? specs.default;
-  const hsm: Hsm = config.hsm ?? createSimulatedHsm({ lmk: config.lmk ? Buffer.from(config.lmk, 'hex') : randomBytes(32) });
+  const hsm: Hsm = config.hsm ?? createSimulatedHsm({ lmk: config.lmk ? Buffer.from(config.lmk, 'hex') : randomBytes(32), logger: log.child({ component: 'hsm' }) });
   const store = await openStore(config.db ?? ':memory:');
   try {
     const bdkId = 'bdk';

@@ -122,7 +122,12 @@ function publicRow(row: JournalRow) {
 
 export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
   const { store, faults, metrics } = options;
-  const app = Fastify({ loggerInstance: options.log.child({ component: 'admin' }), disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: options.log.child({ component: 'admin' }),
+    disableRequestLogging: true,
+    // Unknown properties are an error, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
   const checkToken = async (request: FastifyRequest, reply: FastifyReply) => {
     if (!options.token) return reply.code(403).send({ error: 'writes are disabled: start the switch with an admin token' });
     const given = Buffer.from(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '');

@@ -21,7 +21,7 @@ export async function testSwitch(db: string, over: Partial<SwitchConfig> = {}): 
 }
 
 export async function terminal(sw: RunningSwitch, terminalId = terminalIds[0]!, signOn = true): Promise<IsoClient> {
-  const client = await IsoClient.connect({ port: sw.port, terminalId, merchantId, tmk, timeoutMs: 2000 });
+  const client = await IsoClient.connect({ port: sw.port, terminalId, merchantId, tmk, timeoutMs: 1000 });
   if (signOn) await client.signOn();
   return client;
 }
