@@ -16,7 +16,7 @@ export interface ReportField {
   /** Bits per element. */
   size: number;
   count: number;
-  /** One 32-bit usage (page << 16 | id) per element; the last repeats when fewer were declared. */
+  /** The declared 32-bit usages (page << 16 | id), one per element; the last repeats when fewer were declared. */
   usages: number[];
   /** The main item's flags: bit 0 constant, 1 variable, 8 buffered bytes. */
   flags: number;
@@ -37,8 +37,12 @@ interface Globals {
 
 const what = 'HID report descriptor';
 const MAX_BITS_PER_REPORT = 8 * 4096;
+/** Linux refuses longer descriptors too (HID_MAX_DESCRIPTOR_SIZE); it bounds the work on hostile input. */
+export const MAX_DESCRIPTOR_BYTES = 4096;
+const MAX_USAGES = 4096;
 
 export function parseReportDescriptor(bytes: Uint8Array): ReportDescriptor {
+  if (bytes.length > MAX_DESCRIPTOR_BYTES) throw new DecodeError(what, '', MAX_DESCRIPTOR_BYTES, `longer than ${MAX_DESCRIPTOR_BYTES} bytes`);
   const fields: ReportField[] = [];
   const cursors = new Map<string, number>();
   let globals: Globals = { usagePage: 0, reportSize: 0, reportCount: 0, reportId: 0 };
@@ -80,7 +84,7 @@ export function parseReportDescriptor(bytes: Uint8Array): ReportDescriptor {
             bitOffset: start,
             size: globals.reportSize,
             count: globals.reportCount,
-            usages: Array.from({ length: globals.reportCount }, (_, i) => usages[Math.min(i, usages.length - 1)] ?? 0),
+            usages: usages.length ? usages.slice(0, globals.reportCount) : [0],
             flags: value,
           });
       } else if (tag === 0xa) {
@@ -110,12 +114,13 @@ export function parseReportDescriptor(bytes: Uint8Array): ReportDescriptor {
         globals = popped;
       }
     } else if (type === 2) {
+      if (usages.length >= MAX_USAGES) throw new DecodeError(what, 'usage', at, `more than ${MAX_USAGES} usages for one item`);
       if (tag === 0x0) usages.push(full(value));
       else if (tag === 0x1) usageMin = full(value);
       else if (tag === 0x2) {
         if (usageMin === undefined) throw new DecodeError(what, 'usage maximum', at, 'without a usage minimum');
         const max = full(value);
-        if (max < usageMin || max - usageMin > 4096) throw new DecodeError(what, 'usage maximum', at, 'range empty or wider than 4096');
+        if (max < usageMin || usages.length + max - usageMin >= MAX_USAGES) throw new DecodeError(what, 'usage maximum', at, `range empty or past ${MAX_USAGES} usages`);
         for (let u = usageMin; u <= max; u++) usages.push(u);
         usageMin = undefined;
       }
@@ -139,9 +144,10 @@ export function findInputUsage(descriptor: ReportDescriptor, usage: number, repo
   for (const field of descriptor.fields) {
     if (field.kind !== 'input' || (reportId !== undefined && field.reportId !== reportId)) continue;
     const first = field.usages.indexOf(usage);
-    if (first < 0) continue;
+    if (first < 0 || first >= field.count) continue;
     let count = 1;
     while (field.usages[first + count] === usage) count++;
+    if (first + count === field.usages.length) count = field.count - first; // the last declared usage repeats
     return { reportId: field.reportId, bitOffset: field.bitOffset + first * field.size, size: field.size, count };
   }
   return undefined;

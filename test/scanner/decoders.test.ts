@@ -127,6 +127,7 @@ describe('HID report descriptors', () => {
     expect(() => parseReportDescriptor(report('C0'))).toThrow(/end collection at byte 0/);
     expect(() => parseReportDescriptor(report('85 00'))).toThrow(/report ID at byte 0: must be 1..255/);
     expect(() => parseReportDescriptor(report('B4'))).toThrow(/pop at byte 0: without a push/);
+    expect(() => parseReportDescriptor(Buffer.alloc(4097))).toThrow(/longer than 4096 bytes/);
   });
 });
 
