@@ -137,6 +137,15 @@ describe('AES DUKPT (ANSI X9.24-3-2017 supplement vectors, as in openemv/dukpt t
     expect([toHex(keys.pinEncryption), toHex(keys.macGeneration), toHex(keys.dataEncryption)]).toEqual([pin, mac, data]);
   });
 
+  // X9.24-3-2017 Annex B counter-1 values for the other usages, and the PIN key of counter 8675309
+  // (0x845FED, 14 bits set: walks many intermediate keys), as public AES DUKPT test suites list them
+  it('AES-128 MAC-verify and data-decrypt keys of counter 1; PIN key of counter 0x845FED', () => {
+    const keys = aesDukptKeys(bdk128, ksn('00000001'));
+    expect(toHex(keys.macVerification)).toBe('DBB463945B286C07CD3AD82EE96FD9C9');
+    expect(toHex(keys.dataDecryption)).toBe('16292C6EA8F64C5420A0584BFBC577BE');
+    expect(toHex(aesDukptKeys(bdk128, ksn('00845FED')).pinEncryption)).toBe('D1DDA386AA4A556AF0119FDCB5D132C6');
+  });
+
   // X9.24-3-2017 supplement reference values for counter 1 (AES-256 BDK → AES-256 working keys;
   // AES-128 BDK → 2TDEA PIN key), as transcribed in public references to x9.org's test-vector set
   it('AES-256 working keys and a 2TDEA working key from an AES-128 BDK, counter 1', () => {
