@@ -114,11 +114,16 @@ export class SerialMsr extends EventEmitter<MagstripeReaderEvents> implements Ma
     await this.transport.close();
   }
 
+  /** Reports bad input as an `error` event; with nobody listening it is dropped rather than thrown (a bad swipe must not crash the process). */
+  protected fail(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
   private receive(chunk: Buffer): void {
     this.parser.write(chunk);
     if (this.parser.buffer.length > this.maxLineLength) {
       this.parser.buffer = Buffer.alloc(0);
-      this.emit('error', new SwipeFormatError(`no line terminator within ${this.maxLineLength} bytes`));
+      this.fail(new SwipeFormatError(`no line terminator within ${this.maxLineLength} bytes`));
     }
   }
 
@@ -126,12 +131,15 @@ export class SerialMsr extends EventEmitter<MagstripeReaderEvents> implements Ma
     // CRLF / LFCR readers leave the other half; some readers frame with STX … ETX.
     const line = bytes.toString('latin1').replace(/^[\r\n\x02]+|[\r\n\x03]+$/g, '');
     if (line === '') return;
+    let swipe: Swipe;
     try {
-      this.emit('swipe', swipeFromLine(line));
+      swipe = swipeFromLine(line);
     } catch (error) {
-      if (error instanceof SwipeUnreadableError) this.emit('error', error);
-      else if (error instanceof DecodeError) this.emit('error', new SwipeFormatError(error));
-      else this.emit('error', new SwipeFormatError('unexpected error while parsing'));
+      if (error instanceof SwipeUnreadableError) this.fail(error);
+      else if (error instanceof DecodeError) this.fail(new SwipeFormatError(error));
+      else this.fail(new SwipeFormatError('unexpected error while parsing'));
+      return;
     }
+    this.emit('swipe', swipe);
   }
 }

@@ -47,6 +47,11 @@ abstract class HidScanner extends EventEmitter<ScannerEvents> implements Scanner
     await this.transport.close();
   }
 
+  /** Reports bad input as an `error` event; with nobody listening it is dropped rather than thrown (a bad scan must not crash the process). */
+  protected fail(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
   protected async ready(): Promise<void> {}
   protected abstract report(report: Buffer): void;
   protected abstract reset(): void;
@@ -79,7 +84,7 @@ export class HidWedgeScanner extends HidScanner {
       for (const text of this.decoder.push(keys)) if (text !== '') this.emit('scan', toScan(text));
     } catch (error) {
       this.decoder.reset();
-      this.emit('error', asScanError(error));
+      this.fail(asScanError(error));
     }
     this.idle.touch(this.decoder.pending !== '');
   }
@@ -92,7 +97,7 @@ export class HidWedgeScanner extends HidScanner {
     const text = this.decoder.flush();
     if (text === '') return;
     if (this.idle.deliver) this.emit('scan', toScan(text));
-    else this.emit('error', new ScanIncompleteError(text.length, this.idle.idleMs));
+    else this.fail(new ScanIncompleteError(text.length, this.idle.idleMs));
   }
 }
 
@@ -142,7 +147,7 @@ export class HidPosScanner extends HidScanner {
       const scan = decoder.push(report);
       if (scan) this.deliver(scan);
     } catch (error) {
-      this.emit('error', error instanceof DecodeError ? new ScanDecodeError(error) : asScanError(error));
+      this.fail(error instanceof DecodeError ? new ScanDecodeError(error) : asScanError(error));
     }
     this.idle.touch(decoder.pending);
   }
@@ -155,7 +160,7 @@ export class HidPosScanner extends HidScanner {
     if (!this.decoder?.pending) return;
     const scan = this.decoder.flush();
     if (this.idle.deliver) this.deliver(scan);
-    else this.emit('error', new ScanIncompleteError(scan.data.length, this.idle.idleMs));
+    else this.fail(new ScanIncompleteError(scan.data.length, this.idle.idleMs));
   }
 
   private deliver(scan: HidPosScan): void {

@@ -57,11 +57,16 @@ export class SerialScanner extends EventEmitter<ScannerEvents> implements Scanne
     await this.transport.close();
   }
 
+  /** Reports bad input as an `error` event; with nobody listening it is dropped rather than thrown (a bad scan must not crash the process). */
+  protected fail(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
   private receive(chunk: Buffer): void {
     this.parser.write(chunk);
     if (this.parser.buffer.length > this.maxLength) {
       this.parser.buffer = Buffer.alloc(0);
-      this.emit('error', new ScanDecodeError(`no suffix within ${this.maxLength} bytes`));
+      this.fail(new ScanDecodeError(`no suffix within ${this.maxLength} bytes`));
     }
     this.idle.touch(this.pendingBytes().length > 0);
   }
@@ -79,7 +84,7 @@ export class SerialScanner extends EventEmitter<ScannerEvents> implements Scanne
     this.parser.buffer = Buffer.alloc(0);
     if (bytes.length === 0) return;
     if (this.idle.deliver) this.deliver(bytes);
-    else this.emit('error', new ScanIncompleteError(bytes.length, this.idle.idleMs));
+    else this.fail(new ScanIncompleteError(bytes.length, this.idle.idleMs));
   }
 
   private line(bytes: Buffer): void {

@@ -98,6 +98,15 @@ describe('SerialMsr against the virtual MSR over a PTY', () => {
     expect(((await failed) as Error).message).toBe('swipe not understood: no line terminator within 64 bytes');
   });
 
+  it('with no error listener, bad input is dropped, not thrown', async () => {
+    const { virtual, msr } = await rig();
+    msr.removeAllListeners('error');
+    await virtual.sendRaw(Buffer.from('garbage\r%E?;E?\r'));
+    const swiped = next(msr, 'swipe');
+    await virtual.swipe('unionpay');
+    expect(await swiped).toHaveProperty('track2');
+  });
+
   it('reports the reader gone when the line is unplugged', async () => {
     const { pty, msr } = await rig();
     const gone = once(msr, 'gone');
