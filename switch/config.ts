@@ -30,8 +30,8 @@ export interface SwitchConfig {
   maxMessageLength?: number;
   terminals?: TerminalConfig[];
   /**
-   * A terminal ID outside `terminals` signs on with this TMK and merchant (load tests, demos).
-   * Without it, unknown terminals are refused.
+   * A terminal ID outside `terminals` signs on with this TMK, under this merchant or any DE42 when
+   * none is given (load tests, demos). Without it, unknown terminals are refused (03).
    */
   enrollUnknown?: { tmk: string; merchantId?: string };
   /** Delay of the `.98` late answer; default 60 s. */
@@ -48,3 +48,5 @@ export interface SwitchConfig {
 }
 
 export const x924TestBdk = '0123456789ABCDEFFEDCBA9876543210';
+/** The TMK `pos switch` enrolls unknown terminals with by default and `pos load` uses. TEST KEY. */
+export const testTmk = 'C1D0F8FB4958670DBA40AB1F3752EF0D';

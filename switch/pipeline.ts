@@ -118,7 +118,7 @@ const validate: Step = async (ctx) => {
   if (problems.length) return decline(ctx, '30', `format: ${problems.length} problem(s), first: ${problems[0]}`);
   if (ctx.kind === 'unknown') return decline(ctx, '12', `no such transaction: MTI ${ctx.mti} processing code ${str(ctx, '3') ?? '-'}`);
   const merchant = str(ctx, '42');
-  if (merchant !== undefined && merchant !== terminal.merchantId) return decline(ctx, '03', `merchant ${merchant} is not the terminal's`);
+  if (merchant !== undefined && terminal.merchantId && merchant !== terminal.merchantId) return decline(ctx, '03', `merchant ${merchant} is not the terminal's`);
   const amount = str(ctx, '4');
   ctx.amount = amount === undefined ? 0 : Number(amount);
   const pan = str(ctx, '2') ?? str(ctx, '35')?.split(/[=D]/)[0];

@@ -12,4 +12,6 @@ export const commands: CommandEntry[] = [
   { name: 'crypto', summary: 'payment crypto calculators: pos crypto dukpt|pinblock|mac|kcv|emv|tr31', load: () => import('./crypto.js') },
   { name: 'virtual', summary: 'virtual devices on real PTYs: pos virtual reader|msr|scanner', load: () => import('./virtual.js') },
   { name: 'devices', summary: 'list serial ports and HID devices, recognising POS hardware: pos devices [--json]', load: () => import('./devices.js') },
+  { name: 'switch', summary: 'the acquiring switch simulator: pos switch [--port N] [--admin-port N] [--db URL]', load: () => import('./switch.js') },
+  { name: 'load', summary: 'load generator: N virtual terminals against a switch: pos load --terminals N --rate N', load: () => import('./load.js') },
 ];

@@ -5,7 +5,7 @@
  * Writes need `Authorization: Bearer <token>`; without a configured token they are refused.
  */
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { maskPan } from '../../protocols/mask.js';
 import type { TerminalConfig } from '../config.js';
@@ -124,7 +124,7 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
   const { store, faults, metrics } = options;
   const app = Fastify({
     loggerInstance: options.log.child({ component: 'admin' }),
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Unknown properties are an error, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
   });

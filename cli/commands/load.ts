@@ -1,0 +1,85 @@
+/** `pos load`: N virtual terminals against a switch over TCP, with a progress line and a summary. */
+import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
+import { testTmk } from '../../switch/config.js';
+import { CliError, parseOptions, printJson, type CliIo } from '../io.js';
+import { runLoad } from '../load/generator.js';
+import { resolveSpec } from '../spec-option.js';
+
+const usage = `usage: pos load [--host H] [--port N] [--terminals N] [--rate N] [--duration S] [--mix sale=80,refund=10,reversal=10]
+                [--spec NAME|FILE.json] [--framing binary2|…] [--tmk HEX] [--merchant ID] [--timeout-ms N] [--json]
+  N virtual terminals (IDs L0000001…), one connection and STAN sequence each, one request in flight per
+  terminal, paced to --rate requests/s in total (0 = as fast as answers come) for --duration seconds.
+  Unanswered requests are reversed as a POS would. Progress on stderr each second; summary at the end
+  (--json: one JSON object). Defaults: port 8583, 16 terminals, rate 0, 10 s, the switch's test TMK.`;
+
+const number = (value: string | undefined, name: string, fallback: number) => {
+  if (value === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new CliError(`--${name}: expected a number, got '${value}'`);
+  return Number(value);
+};
+
+function parseMix(text: string): { sale: number; refund: number; reversal: number } {
+  const mix = { sale: 0, refund: 0, reversal: 0 };
+  for (const part of text.split(',')) {
+    const [name, share] = part.split('=');
+    if (!name || !(name in mix) || !share || !/^\d+$/.test(share)) throw new CliError(`--mix: expected sale=N,refund=N,reversal=N, got '${part}'`);
+    mix[name as keyof typeof mix] = Number(share);
+  }
+  if (mix.sale === 0) throw new CliError('--mix: sales are needed (refunds and reversals refer to them)');
+  return mix;
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseOptions(args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    terminals: { type: 'string' },
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    mix: { type: 'string' },
+    spec: { type: 'string' },
+    framing: { type: 'string' },
+    tmk: { type: 'string' },
+    merchant: { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    io.out(usage);
+    return 0;
+  }
+  const framing = (values.framing ?? 'binary2') as LengthHeader;
+  if (!lengthHeaders.includes(framing)) throw new CliError(`--framing: one of ${lengthHeaders.join(', ')}`);
+  const tmk = values.tmk ?? testTmk;
+  if (!/^[0-9A-Fa-f]{32}$/.test(tmk)) throw new CliError('--tmk: 32 hex digits');
+  const terminals = number(values.terminals, 'terminals', 16);
+  if (terminals < 1 || terminals > 9999 || !Number.isInteger(terminals)) throw new CliError('--terminals: 1 to 9999');
+  const result = await runLoad({
+    host: values.host ?? '127.0.0.1',
+    port: number(values.port, 'port', 8583),
+    spec: resolveSpec(values.spec),
+    framing,
+    terminals,
+    rate: number(values.rate, 'rate', 0),
+    durationMs: number(values.duration, 'duration', 10) * 1000,
+    ...(values.mix ? { mix: parseMix(values.mix) } : {}),
+    tmk,
+    ...(values.merchant ? { merchantId: values.merchant } : {}),
+    timeoutMs: number(values['timeout-ms'], 'timeout-ms', 5000),
+    onProgress: (p) =>
+      io.err(`${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  sent ${p.sent}  approved ${p.approved}  declined ${p.declined}  unanswered ${p.unanswered}`),
+  });
+  const { approvals: _approvals, unansweredRequests, ...summary } = result;
+  const report = { ...summary, unansweredReversed: unansweredRequests.filter((u) => u.reversed).length };
+  if (values.json) printJson(io, report);
+  else
+    io.out(
+      [
+        `${report.sent} requests in ${(report.durationMs / 1000).toFixed(1)} s over ${terminals} terminals`,
+        `approved ${report.approved} (${report.approvalsPerSecond}/s), declined ${report.declined}, unanswered ${report.unanswered} (reversed ${report.unansweredReversed})`,
+        `latency ms: p50 ${report.latencyMs.p50}  p99 ${report.latencyMs.p99}  p99.9 ${report.latencyMs.p999}  max ${report.latencyMs.max}`,
+        `response codes: ${Object.entries(report.responseCodes).map(([code, n]) => `${code}×${n}`).join(' ')}`,
+      ].join('\n'),
+    );
+  return report.unanswered > report.unansweredReversed ? 1 : 0;
+}

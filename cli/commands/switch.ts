@@ -1,0 +1,84 @@
+/** `pos switch`: the acquiring switch simulator until Ctrl-C (docs/switch.md). */
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
+import { testTmk, type TerminalConfig } from '../../switch/config.js';
+import { startSwitch } from '../../switch/index.js';
+import { CliError, parseOptions, type CliIo } from '../io.js';
+import { resolveSpec } from '../spec-option.js';
+
+const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec NAME|FILE.json] [--framing binary2|bcd2|ascii4|none]
+                  [--terminals FILE.json] [--no-enroll] [--late-answer-ms N] [--log-level LEVEL] [--host ADDR]
+  Serves terminals over TCP (default port 8583) and the admin API over HTTP (default 8584; 0 = none).
+  --db          sqlite:PATH or PATH (default sqlite:switch.db), postgres://… (?schema=NAME), :memory:
+  --terminals   JSON array of { id, merchantId, merchantName?, tmk } (TMK: 32 hex digits)
+  --no-enroll   refuse terminals not in --terminals (by default they sign on with the test TMK)
+  The admin API token for writes comes from $POS_ADMIN_TOKEN (writes are refused without it).
+  Prints one JSON line {"port","adminPort","db"} when ready; logs (pino JSON) go to stderr.`;
+
+function integer(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) > 65535 * 1000) throw new CliError(`--${name}: expected a whole number, got '${value}'`);
+  return Number(value);
+}
+
+function readTerminals(path: string): TerminalConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new CliError(`--terminals: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  if (!Array.isArray(parsed)) throw new CliError('--terminals: expected a JSON array');
+  return parsed.map((t: Partial<TerminalConfig>, i) => {
+    if (typeof t?.id !== 'string' || t.id.length !== 8) throw new CliError(`--terminals[${i}].id: 8 characters`);
+    if (typeof t.merchantId !== 'string' || t.merchantId.length !== 15) throw new CliError(`--terminals[${i}].merchantId: 15 characters`);
+    if (typeof t.tmk !== 'string' || !/^[0-9A-Fa-f]{32}$/.test(t.tmk)) throw new CliError(`--terminals[${i}].tmk: 32 hex digits`);
+    return { id: t.id, merchantId: t.merchantId, tmk: t.tmk, ...(typeof t.merchantName === 'string' ? { merchantName: t.merchantName } : {}) };
+  });
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseOptions(args, {
+    port: { type: 'string' },
+    'admin-port': { type: 'string' },
+    host: { type: 'string' },
+    db: { type: 'string' },
+    spec: { type: 'string' },
+    framing: { type: 'string' },
+    terminals: { type: 'string' },
+    'no-enroll': { type: 'boolean' },
+    'late-answer-ms': { type: 'string' },
+    'log-level': { type: 'string' },
+  });
+  if (values.help) {
+    io.out(usage);
+    return 0;
+  }
+  const framing = (values.framing ?? 'binary2') as LengthHeader;
+  if (!lengthHeaders.includes(framing)) throw new CliError(`--framing: one of ${lengthHeaders.join(', ')}`);
+  const level = values['log-level'] ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw new CliError(`--log-level: unknown level '${level}'`);
+  const adminPort = integer(values['admin-port'], 'admin-port', 8584);
+  const token = process.env.POS_ADMIN_TOKEN;
+  const sw = await startSwitch({
+    port: integer(values.port, 'port', 8583),
+    ...(adminPort ? { adminPort } : {}),
+    ...(values.host ? { host: values.host } : {}),
+    ...(token ? { adminToken: token } : {}),
+    db: values.db ?? 'sqlite:switch.db',
+    spec: resolveSpec(values.spec),
+    framing,
+    terminals: values.terminals ? readTerminals(values.terminals) : [],
+    ...(values['no-enroll'] ? {} : { enrollUnknown: { tmk: testTmk } }),
+    lateAnswerMs: integer(values['late-answer-ms'], 'late-answer-ms', 60_000),
+    logger: pino({ level }, pino.destination(2)),
+  });
+  io.out(JSON.stringify({ port: sw.port, adminPort: sw.adminPort ?? null, db: sw.store.kind }));
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sw.stop();
+  return 0;
+}

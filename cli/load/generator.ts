@@ -1,0 +1,216 @@
+/**
+ * The load generator behind `pos load` and `npm run bench:switch`: N virtual terminals, one TCP
+ * connection each with its own STAN sequence, one request in flight per terminal, paced to a total
+ * target rate. The mix is sales, refunds (against an approved sale's RRN) and reversals (of an
+ * approved sale). A request without an answer (timeout, connection lost) is reversed once the
+ * terminal is connected again, the way a POS does; 25 counts as done.
+ */
+import type { LengthHeader } from '../../protocols/framing/index.js';
+import type { IsoMessage, MessageSpec } from '../../protocols/iso8583/index.js';
+import { IsoClient, NoAnswerError } from './iso-client.js';
+
+export interface LoadOptions {
+  host?: string;
+  port: number;
+  spec?: MessageSpec;
+  framing?: LengthHeader;
+  terminals: number;
+  /** Requests per second over all terminals; 0 = as fast as answers come. */
+  rate: number;
+  durationMs: number;
+  /** Share of sales, refunds and reversals; normalised. */
+  mix?: { sale: number; refund: number; reversal: number };
+  tmk: string;
+  merchantId?: string;
+  /** First characters of the terminal IDs; the rest is the terminal's number. */
+  terminalPrefix?: string;
+  timeoutMs?: number;
+  verifyAnswers?: boolean;
+  /** Called about once a second while running. */
+  onProgress?(progress: LoadProgress): void;
+}
+
+export interface LoadProgress {
+  elapsedMs: number;
+  sent: number;
+  approved: number;
+  declined: number;
+  unanswered: number;
+}
+
+/** A request the generator saw approved: its key, for reconciliation against the journal. */
+export interface SeenRequest {
+  terminalId: string;
+  stan: string;
+  transmitted: string;
+  mti: string;
+  kind: 'sale' | 'refund' | 'reversal';
+  amount: number;
+  pan: string;
+  rrn?: string;
+}
+
+export interface LoadResult extends LoadProgress {
+  durationMs: number;
+  approvalsPerSecond: number;
+  latencyMs: { p50: number; p99: number; p999: number; max: number };
+  responseCodes: Record<string, number>;
+  reversalsForUnanswered: number;
+  reconnects: number;
+  approvals: SeenRequest[];
+  /** Requests that never got an answer, with whether their reversal was answered (00 or 25). */
+  unansweredRequests: Array<SeenRequest & { reversed: boolean }>;
+}
+
+const cards = ['4111111111111111', '5555555555554444', '6212345678901232', '4242424242424242'];
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const mix = options.mix ?? { sale: 80, refund: 10, reversal: 10 };
+  const total = mix.sale + mix.refund + mix.reversal;
+  const latencies: number[] = [];
+  const codes: Record<string, number> = {};
+  const state = { sent: 0, approved: 0, declined: 0, unanswered: 0, reversals: 0, reconnects: 0 };
+  const approvals: SeenRequest[] = [];
+  const unansweredRequests: LoadResult['unansweredRequests'] = [];
+  const started = performance.now();
+  const end = started + options.durationMs;
+  const interval = options.rate > 0 ? (1000 * options.terminals) / options.rate : 0;
+
+  const progressTimer = options.onProgress
+    ? setInterval(() => options.onProgress!({ elapsedMs: performance.now() - started, sent: state.sent, approved: state.approved, declined: state.declined, unanswered: state.unanswered }), 1000)
+    : undefined;
+
+  const runTerminal = async (index: number) => {
+    const terminalId = `${options.terminalPrefix ?? 'L'}${String(index + 1).padStart(8 - (options.terminalPrefix ?? 'L').length, '0')}`;
+    const clientOptions = {
+      host: options.host ?? '127.0.0.1', port: options.port, terminalId, merchantId: options.merchantId ?? 'M00000000000001', tmk: options.tmk,
+      timeoutMs: options.timeoutMs ?? 5000, ...(options.spec ? { spec: options.spec } : {}), ...(options.framing ? { framing: options.framing } : {}),
+      ...(options.verifyAnswers === false ? { verifyAnswers: false } : {}),
+    };
+    let client: IsoClient | undefined;
+    let stan = 0;
+    const connect = async (): Promise<IsoClient> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const c = await IsoClient.connect(clientOptions);
+          // Keep the STAN sequence across reconnects: a new connection is the same terminal.
+          for (let i = 0; i < stan; i++) c.nextStan();
+          const answer = await c.signOn();
+          if (answer.getString('39') !== '00') throw new Error(`sign-on answered ${answer.getString('39')}`);
+          return c;
+        } catch (error) {
+          if (performance.now() > end + 30_000) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
+        }
+      }
+    };
+    const pendingReversals: Array<SeenRequest & { reversed: boolean }> = [];
+    const sales: SeenRequest[] = [];
+    const send = async (message: IsoMessage): Promise<IsoMessage | undefined> => {
+      client ??= await connect();
+      stan = Number(message.getString('11'));
+      try {
+        return await client.send(message);
+      } catch (error) {
+        if (!(error instanceof NoAnswerError)) throw error;
+        if (client.closed) {
+          client = undefined;
+          state.reconnects++;
+        }
+        return undefined;
+      }
+    };
+    /** Reverses until answered (00, or 25 for an original the switch never journaled); repeats go as 0420. */
+    const reverse = async (original: SeenRequest & { reversed: boolean }, forUnanswered: boolean) => {
+      for (let attempt = 0; !original.reversed && (attempt < 5 || performance.now() < end + 30_000); attempt++) {
+        client ??= await connect();
+        const message = client.message(attempt === 0 ? '0400' : '0420', {
+          '2': original.pan, '3': original.kind === 'refund' ? '200000' : '000000', '4': original.amount, '22': '011', '49': '156',
+          '90': `${original.mti}${original.stan}${original.transmitted}${'0'.repeat(22)}`,
+        });
+        const code = (await send(message))?.getString('39');
+        if (code !== '00' && code !== '25') continue;
+        original.reversed = true;
+        if (forUnanswered) state.reversals++;
+        if (code === '00') approvals.push({ terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: message.mti, kind: 'reversal', amount: original.amount, pan: original.pan });
+      }
+    };
+
+    let next = performance.now() + (interval * index) / options.terminals;
+    while (performance.now() < end) {
+      if (interval) {
+        const wait = next - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        next += interval;
+      }
+      client ??= await connect();
+      for (const pending of pendingReversals.filter((p) => !p.reversed)) await reverse(pending, true);
+      const roll = Math.random() * total;
+      const original = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
+      let kind: SeenRequest['kind'] = roll < mix.sale || !original ? 'sale' : roll < mix.sale + mix.refund ? 'refund' : 'reversal';
+      let message: IsoMessage;
+      let pan: string;
+      let amount: number;
+      if (kind === 'reversal') {
+        sales.splice(sales.indexOf(original!), 1);
+        await reverse({ ...original!, reversed: false }, false);
+        continue;
+      } else if (kind === 'refund') {
+        pan = original!.pan;
+        amount = Math.max(10, Math.floor(original!.amount / 20) * 10);
+        message = client.message('0200', { '2': pan, '3': '200000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', '48.OR': original!.rrn! });
+      } else {
+        kind = 'sale';
+        pan = cards[Math.floor(Math.random() * cards.length)]!;
+        // Whole tens of cents: never one of the forced-outcome cents.
+        amount = (10 + Math.floor(Math.random() * 990)) * 10;
+        message = client.message('0200', { '2': pan, '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156' });
+      }
+      const seen: SeenRequest = { terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: '0200', kind, amount, pan };
+      const t0 = performance.now();
+      state.sent++;
+      const answer = await send(message);
+      if (!answer) {
+        state.unanswered++;
+        const entry = { ...seen, reversed: false };
+        pendingReversals.push(entry);
+        unansweredRequests.push(entry);
+        continue;
+      }
+      latencies.push(performance.now() - t0);
+      const code = answer.getString('39') ?? '??';
+      codes[code] = (codes[code] ?? 0) + 1;
+      if (code !== '00') {
+        state.declined++;
+        continue;
+      }
+      state.approved++;
+      seen.rrn = answer.getString('37')!;
+      approvals.push(seen);
+      if (kind === 'sale') sales.push(seen);
+      if (sales.length > 50) sales.shift();
+    }
+    for (const pending of pendingReversals.filter((p) => !p.reversed)) await reverse(pending, true);
+    await client?.close();
+  };
+
+  try {
+    await Promise.all(Array.from({ length: options.terminals }, (_, i) => runTerminal(i)));
+  } finally {
+    if (progressTimer) clearInterval(progressTimer);
+  }
+  const durationMs = performance.now() - started;
+  const sorted = Float64Array.from(latencies).sort();
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    elapsedMs: durationMs, durationMs, sent: state.sent, approved: state.approved, declined: state.declined, unanswered: state.unanswered,
+    approvalsPerSecond: Math.round((state.approved / durationMs) * 1000),
+    latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted[sorted.length - 1] ?? 0) },
+    responseCodes: codes, reversalsForUnanswered: state.reversals, reconnects: state.reconnects, approvals, unansweredRequests,
+  };
+}
