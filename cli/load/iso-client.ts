@@ -54,7 +54,7 @@ export class IsoClient {
     socket.on('data', (chunk: Buffer) => {
       for (const raw of deframer.push(chunk)) this.receive(raw);
     });
-    socket.on('error', (error) => this.fail(error));
+    socket.on('error', (error) => this.fail(new NoAnswerError(`connection lost: ${error.message}`)));
     socket.on('close', () => this.fail(new NoAnswerError('connection closed')));
   }
 
