@@ -115,9 +115,14 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
 
   /** A new request with the fields every message carries: DE7, DE11 (next STAN), DE41, DE42. */
   newMessage(mti: string): IsoMessage {
+    return this.bareMessage(mti).set('7', transmissionDateTime()).set('11', this.options.nextStan());
+  }
+
+  /** A message with the header, DE41 and DE42 only (a queued message brings its own DE7/DE11). */
+  bareMessage(mti: string): IsoMessage {
     const message = new IsoMessage(this.options.spec, mti);
     message.header = this.header();
-    return message.set('7', transmissionDateTime()).set('11', this.options.nextStan()).set('41', this.options.terminalId).set('42', this.options.merchantId);
+    return message.set('41', this.options.terminalId).set('42', this.options.merchantId);
   }
 
   /**

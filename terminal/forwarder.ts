@@ -1,0 +1,79 @@
+/**
+ * Store and forward: sends the journal's queued reversals (0400, then 0420 for every repeat) and
+ * advices (0220) in order, one at a time, until the host acknowledges each. An entry keeps the
+ * DE11/DE7 it was given when queued, so a repeat is the same request to the host; once
+ * acknowledged it is marked done and never sent again. 0410 with 25 (original unknown) counts as
+ * done, as does 0230 with 94 (already had it).
+ */
+import type { HostLink } from './host-link.js';
+import type { Journal, QueueEntry } from './journal.js';
+import type { Logger } from './logger.js';
+
+const acknowledged: Record<QueueEntry['kind'], string[]> = { reversal: ['00', '25'], advice: ['00', '94'] };
+
+export class Forwarder {
+  private running: Promise<boolean> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly link: HostLink,
+    private readonly logger: Logger,
+    private readonly onDone: (entry: QueueEntry) => void,
+    /** Whether the link can carry MACed messages now (signed on). */
+    private readonly ready: () => boolean,
+  ) {}
+
+  start(retryMs: number): void {
+    this.timer = setInterval(() => void this.flush(), retryMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Sends what is queued; resolves true when the queue is empty. Concurrent calls share one run. */
+  flush(): Promise<boolean> {
+    this.running ??= this.run().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async run(): Promise<boolean> {
+    for (const entry of this.journal.pendingQueue()) {
+      if (!this.link.isConnected || !this.ready()) return false;
+      if (!(await this.send(entry))) return false; // keep the order: stop at the first one not acknowledged
+    }
+    return this.journal.pendingQueue().length === 0;
+  }
+
+  private async send(entry: QueueEntry): Promise<boolean> {
+    const attempt = this.journal.markAttempt(entry.id);
+    const mti = entry.kind === 'advice' ? '0220' : attempt > 1 ? '0420' : '0400';
+    const message = this.link.bareMessage(mti);
+    for (const [path, value] of Object.entries(entry.fields)) message.set(path, value);
+    try {
+      const answer = await this.link.send(message);
+      const code = answer.getString('39') ?? '';
+      if (!acknowledged[entry.kind].includes(code)) {
+        this.journal.markFailed(entry.id, `answered ${code}`);
+        this.logger.warn({ txnId: entry.txnId, mti, code }, 'store-and-forward entry not acknowledged: will retry');
+        return false;
+      }
+      this.journal.markDone(entry.id);
+      this.logger.info({ txnId: entry.txnId, mti, code }, 'store-and-forward entry acknowledged');
+      this.onDone(entry);
+      return true;
+    } catch (error) {
+      this.journal.markFailed(entry.id, (error as Error).message);
+      this.logger.warn({ txnId: entry.txnId, mti, err: (error as Error).message }, 'store-and-forward send failed: will retry');
+      return false;
+    }
+  }
+}
+
+/** DE90 for a reversal or completion: original MTI, STAN, DE7, then acquirer and forwarder (zeros). */
+export function originalDataElements(mti: string, stan: string, transmitted: string): string {
+  return `${mti}${stan}${transmitted}${'0'.repeat(11)}${'0'.repeat(11)}`;
+}
+

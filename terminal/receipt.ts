@@ -1,0 +1,94 @@
+/**
+ * Receipts as plain text, 32 columns (a 58 mm printer): merchant and customer copies with the
+ * masked PAN, AID, application label, TVR, TSI, authorization code, RRN and entry mode; and the
+ * batch totals slip. Nothing here ever sees more than a masked PAN.
+ */
+export interface ReceiptData {
+  merchantId: string;
+  terminalId: string;
+  kind: string;
+  state: string;
+  amount: number;
+  currency: string;
+  at: Date;
+  stan: string;
+  batch: number;
+  entryMode: string;
+  maskedPan?: string;
+  scheme?: string;
+  aid?: string;
+  label?: string;
+  tvr?: string;
+  tsi?: string;
+  authCode?: string;
+  rrn?: string;
+  responseCode?: string;
+  reason?: string;
+  pinVerified?: boolean;
+}
+
+const width = 32;
+const entryModes: Record<string, string> = { '07': 'CONTACTLESS', '02': 'SWIPED', '90': 'SWIPED (FALLBACK)', '03': 'SCANNED CODE', '01': 'KEYED' };
+const currencies: Record<string, string> = { '156': 'CNY', '840': 'USD', '978': 'EUR', '826': 'GBP' };
+
+export function money(amount: number, currency: string): string {
+  const sign = amount < 0 ? '-' : '';
+  const abs = Math.abs(amount);
+  return `${currencies[currency] ?? currency} ${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+function line(left: string, right = ''): string {
+  const room = width - right.length;
+  return left.length >= room ? `${left}\n${right.padStart(width)}` : left.padEnd(room) + right;
+}
+
+export function receipt(data: ReceiptData, copy: 'merchant' | 'customer'): string {
+  const lines = [
+    '='.repeat(width),
+    line(`MERCHANT ${data.merchantId}`),
+    line(`TERMINAL ${data.terminalId}`, `BATCH ${String(data.batch).padStart(6, '0')}`),
+    line(data.at.toISOString().slice(0, 19).replace('T', ' '), `TRACE ${data.stan}`),
+    '-'.repeat(width),
+    line(data.kind.toUpperCase(), data.state.toUpperCase()),
+  ];
+  if (data.maskedPan) lines.push(line('CARD', data.maskedPan));
+  if (data.scheme) lines.push(line('SCHEME', data.scheme.toUpperCase()));
+  lines.push(line('ENTRY', entryModes[data.entryMode.slice(0, 2)] ?? data.entryMode));
+  if (data.label) lines.push(line('APP', data.label));
+  if (data.aid) lines.push(line('AID', data.aid));
+  if (data.tvr) lines.push(line('TVR', data.tvr));
+  if (data.tsi) lines.push(line('TSI', data.tsi));
+  if (data.authCode) lines.push(line('AUTH CODE', data.authCode));
+  if (data.rrn) lines.push(line('RRN', data.rrn));
+  if (data.responseCode) lines.push(line('RESPONSE', data.responseCode));
+  lines.push('-'.repeat(width), line('AMOUNT', money(data.amount, data.currency)));
+  if (data.state !== 'approved' && data.reason) lines.push(data.reason.toUpperCase());
+  if (data.pinVerified) lines.push('PIN VERIFIED ONLINE');
+  lines.push('-'.repeat(width), copy === 'merchant' ? '*** MERCHANT COPY ***' : '*** CUSTOMER COPY ***', '='.repeat(width));
+  return lines.join('\n');
+}
+
+export interface TenderTotals {
+  salesCount: number;
+  salesAmount: number;
+  refundsCount: number;
+  refundsAmount: number;
+}
+
+export function batchSlip(data: { merchantId: string; terminalId: string; batch: number; currency: string; at: Date; inBalance: boolean; uploaded: number; totals: Record<string, TenderTotals> }): string {
+  const lines = [
+    '='.repeat(width),
+    line(`MERCHANT ${data.merchantId}`),
+    line(`TERMINAL ${data.terminalId}`, `BATCH ${String(data.batch).padStart(6, '0')}`),
+    line(data.at.toISOString().slice(0, 19).replace('T', ' ')),
+    line('SETTLEMENT', data.inBalance ? 'IN BALANCE' : 'OUT OF BALANCE'),
+  ];
+  for (const [tender, t] of Object.entries(data.totals)) {
+    lines.push('-'.repeat(width), tender.toUpperCase());
+    lines.push(line(`SALES ${t.salesCount}`, money(t.salesAmount, data.currency)));
+    lines.push(line(`REFUNDS ${t.refundsCount}`, money(t.refundsAmount, data.currency)));
+  }
+  if (!data.inBalance) lines.push('-'.repeat(width), line('UPLOADED', String(data.uploaded)));
+  lines.push('='.repeat(width));
+  return lines.join('\n');
+}

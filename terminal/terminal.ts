@@ -1,0 +1,662 @@
+/**
+ * The terminal runtime (CONTRACTS.md "Terminal API"): one transaction at a time, each a journal
+ * row written before its request leaves, driven through card presentment (tap, swipe or scanned
+ * code), the kernel, PIN entry and the host; every outcome that is not known for sure (no answer,
+ * a dropped or late answer, a failed ARPC, the card gone before the issuer's answer reached it)
+ * becomes a reversal in the store-and-forward queue. At start it signs on and resolves whatever
+ * its journal left pending.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { IsoMessage, specs, type MessageSpec } from '../protocols/iso8583/index.js';
+import { parseTrack2, serviceCode as readServiceCode } from '../protocols/magstripe/index.js';
+import { maskPan } from '../protocols/mask.js';
+import { decodeCpm, emvcoCpmScheme, paymentCodeClassifier, type PaymentCodeClassifier } from '../protocols/qr/index.js';
+import type { TlvObject } from '../protocols/tlv/index.js';
+import type { CardReader } from '../hardware/nfc/card-reader.js';
+import { defaultAids, defaultLimits, defaultTimeouts, type TerminalConfig, type Timeouts } from './config.js';
+import { localTimeDate, transmissionDateTime } from './clock.js';
+import type { ScanEvent, SwipeEvent } from './devices.js';
+import { Forwarder, originalDataElements } from './forwarder.js';
+import { HostLink, HostTimeoutError, HostUnavailableError } from './host-link.js';
+import { Journal, type QueueEntry, type TxnKind, type TxnRow } from './journal.js';
+import { KernelError } from './kernel/errors.js';
+import { processIssuerAnswer } from './kernel/issuer.js';
+import { de55Fields, runKernel, type KernelConfig, type KernelResult } from './kernel/kernel.js';
+import { silentLogger, type Logger } from './logger.js';
+import { batchSlip, receipt, type TenderTotals } from './receipt.js';
+import { describeResponse } from './responses.js';
+import { NotSignedOnError, SessionKeys } from './session-keys.js';
+
+export type TransactionState = 'approved' | 'declined' | 'failed' | 'reversed' | 'reversing' | 'cancelled';
+
+export interface TransactionResult {
+  id: string;
+  kind: TxnKind;
+  state: TransactionState;
+  responseCode?: string;
+  /** Plain English. */
+  reason: string;
+  /** Stable key for translations. */
+  reasonCode: string;
+  amount: number;
+  maskedPan?: string;
+  scheme?: string;
+  entryMode: string;
+  authCode?: string;
+  rrn?: string;
+  /** Balance inquiry: the host's DE54 text. */
+  balance?: string;
+  receipt?: { merchant: string; customer: string };
+}
+
+export interface BatchResult {
+  batch: number;
+  inBalance: boolean;
+  uploaded: number;
+  totals: Record<string, TenderTotals>;
+  responseCode: string;
+  slip: string;
+}
+
+export type StatusStep = 'present-card' | 'reading-card' | 'enter-pin' | 'processing' | 'approved' | 'declined' | 'failed' | 'reversing' | 'reversed' | 'cancelled';
+
+export interface TerminalEvents {
+  status: [{ txnId: string; step: StatusStep; message: string }];
+  device: [{ name: 'reader' | 'scanner' | 'msr' | 'host' | 'pinpad'; state: 'ready' | 'gone' | 'busy'; detail?: string }];
+}
+
+/** A second transaction was started while one is running. */
+export class BusyError extends Error {
+  override readonly name = 'BusyError';
+}
+
+/** What the customer presented, reduced to what the host needs. Track data and PIN blocks stay here, in memory. */
+type Presented =
+  | { tender: 'card'; entryMode: '071'; pan: string; expiry?: string; kernel: KernelResult }
+  | { tender: 'card'; entryMode: '021' | '901'; pan: string; expiry: string; track2: string; pinRequired: boolean }
+  | { tender: 'code'; entryMode: '031'; code: string; wallet: string; pan?: string; icc?: Array<[string, Buffer]> };
+
+class Outcome extends Error {
+  constructor(
+    readonly state: TransactionState,
+    readonly reasonCode: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+const processingCodes: Record<TxnKind, string> = { sale: '000000', preauth: '000000', completion: '000000', refund: '200000', void: '020000', balance: '310000' };
+const emvTypes: Record<TxnKind, '00' | '20' | '31'> = { sale: '00', preauth: '00', completion: '00', refund: '20', void: '20', balance: '31' };
+
+export class Terminal extends EventEmitter<TerminalEvents> {
+  readonly journal: Journal;
+  readonly link: HostLink;
+  private readonly keys: SessionKeys;
+  private readonly forwarder: Forwarder;
+  private readonly logger: Logger;
+  private readonly timeouts: Timeouts;
+  private readonly kernelConfig: KernelConfig;
+  private readonly classifier: PaymentCodeClassifier;
+  private readonly spec: MessageSpec;
+  private readonly currency: string;
+  private busy = false;
+  private abort: AbortController | undefined;
+  private signOnRunning: Promise<boolean> | undefined;
+  private signOnTimer: NodeJS.Timeout | undefined;
+  private readonly cleanups: Array<() => void> = [];
+
+  constructor(readonly config: TerminalConfig) {
+    super();
+    this.logger = config.logger ?? silentLogger();
+    this.timeouts = { ...defaultTimeouts, ...config.timeouts };
+    this.spec = typeof config.spec === 'object' ? config.spec : specs[config.spec ?? 'default'];
+    this.currency = config.currency ?? '156';
+    const tmk = Buffer.from(config.tmk, 'hex');
+    this.journal = new Journal(config.journal, tmk);
+    this.keys = new SessionKeys(tmk);
+    this.link = new HostLink({
+      host: config.host,
+      port: config.port,
+      spec: this.spec,
+      framing: config.framing ?? 'binary2',
+      terminalId: config.terminalId,
+      merchantId: config.merchantId,
+      nextStan: () => this.journal.nextStan(),
+      timeoutMs: this.timeouts.hostMs,
+      connectTimeoutMs: this.timeouts.connectMs,
+      reconnect: { initialDelayMs: this.timeouts.reconnectInitialMs, maxDelayMs: this.timeouts.reconnectMaxMs },
+      echoIntervalMs: this.timeouts.echoIntervalMs,
+      logger: this.logger,
+    });
+    this.link.mac = this.keys;
+    this.link.echoAllowed = () => this.keys.ready && !this.busy;
+    this.forwarder = new Forwarder(this.journal, this.link, this.logger, (entry) => this.onForwarded(entry), () => this.keys.ready);
+    this.kernelConfig = {
+      aids: config.aids ?? defaultAids,
+      terminalCountry: (config.country ?? '156').padStart(4, '0'),
+      currency: this.currency.padStart(4, '0'),
+      terminalType: '22',
+      capabilities: 'E0F0C8',
+      limits: { ...defaultLimits, ...config.limits },
+      onlinePinCapable: config.pinPad !== undefined,
+    };
+    this.classifier = paymentCodeClassifier(config.paymentCodeRules);
+  }
+
+  /** Connects, signs on, resolves what the journal left pending, starts the queue. */
+  async start(): Promise<void> {
+    this.recoverJournal();
+    this.link.on('connected', () => void this.signOn());
+    this.link.on('disconnected', (reason) => {
+      this.keys.clear();
+      this.emit('device', { name: 'host', state: 'gone', detail: reason });
+    });
+    this.watchDevices();
+    await this.link.start();
+    if (this.link.isConnected) await this.signOn();
+    this.forwarder.start(this.timeouts.queueRetryMs);
+  }
+
+  async stop(): Promise<void> {
+    this.abort?.abort(new Outcome('cancelled', 'terminal-stopped', 'the terminal stopped'));
+    clearTimeout(this.signOnTimer);
+    this.forwarder.stop();
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    await this.link.stop();
+    this.journal.close();
+  }
+
+  /** Aborts the step that is waiting (card presentment, PIN entry); a request already sent still finishes. */
+  cancel(): void {
+    this.abort?.abort(new Outcome('cancelled', 'cancelled', 'cancelled by the operator'));
+  }
+
+  get signedOn(): boolean {
+    return this.keys.ready;
+  }
+
+  history(options: { limit?: number } = {}): TxnRow[] {
+    return this.journal.history(options.limit ?? 50);
+  }
+
+  transaction(id: string): TxnRow | undefined {
+    return this.journal.get(id);
+  }
+
+  /** Sends what the store-and-forward queue holds now; true when it is empty. */
+  flushQueue(): Promise<boolean> {
+    return this.forwarder.flush();
+  }
+
+  sale(options: { amount: number; tender?: 'card' | 'code' }): Promise<TransactionResult> {
+    return this.run('sale', options.amount, (id) => this.presentedTransaction(id, 'sale', options.amount, options.tender));
+  }
+
+  preauth(options: { amount: number }): Promise<TransactionResult> {
+    return this.run('preauth', options.amount, (id) => this.presentedTransaction(id, 'preauth', options.amount, 'card'));
+  }
+
+  balance(options: { tender?: 'card' } = {}): Promise<TransactionResult> {
+    return this.run('balance', 0, (id) => this.presentedTransaction(id, 'balance', 0, options.tender ?? 'card'));
+  }
+
+  refund(options: { amount: number; original: string }): Promise<TransactionResult> {
+    return this.run('refund', options.amount, (id) => this.referencedTransaction(id, 'refund', options.original, options.amount));
+  }
+
+  void(options: { original: string }): Promise<TransactionResult> {
+    return this.run('void', 0, (id) => this.referencedTransaction(id, 'void', options.original));
+  }
+
+  completion(options: { original: string; amount?: number }): Promise<TransactionResult> {
+    return this.run('completion', options.amount ?? 0, (id) => this.referencedTransaction(id, 'completion', options.original, options.amount));
+  }
+
+  // ------------------------------------------------------------------ transaction plumbing
+
+  private async run(kind: TxnKind, amount: number, body: (id: string) => Promise<TransactionResult>): Promise<TransactionResult> {
+    if (this.busy) throw new BusyError('a transaction is already running');
+    if (!Number.isInteger(amount) || amount < 0 || amount > 999999999999) throw new RangeError('amount must be a whole number of minor units');
+    this.busy = true;
+    const id = randomUUID();
+    this.abort = new AbortController();
+    try {
+      return await body(id);
+    } catch (error) {
+      if (!(error instanceof Outcome)) throw error;
+      const row = this.journal.get(id);
+      if (row) this.journal.update(id, { state: error.state === 'cancelled' ? 'failed' : (error.state as TxnRow['state']), reason: error.reason, reasonCode: error.reasonCode });
+      this.status(id, error.state === 'cancelled' ? 'cancelled' : 'failed', error.reason);
+      return { id, kind, state: error.state, reason: error.reason, reasonCode: error.reasonCode, amount, entryMode: row?.entryMode ?? '', maskedPan: row?.maskedPan };
+    } finally {
+      await this.releaseCard();
+      this.busy = false;
+      this.abort = undefined;
+    }
+  }
+
+  /** Deactivates the card so that the next transaction starts with a fresh activation (PN532 InRelease). */
+  private async releaseCard(): Promise<void> {
+    const reader = this.config.reader as (CardReader & { release?: () => Promise<void> }) | undefined;
+    await reader?.release?.().catch((error: Error) => this.logger.warn({ err: error.message }, 'card release failed'));
+  }
+
+  private status(txnId: string, step: StatusStep, message: string): void {
+    this.emit('status', { txnId, step, message });
+  }
+
+  private async presentedTransaction(id: string, kind: TxnKind, amount: number, tender: 'card' | 'code' | undefined): Promise<TransactionResult> {
+    if (tender !== 'code' && amount > this.kernelConfig.limits.contactless && !this.config.msr)
+      throw new Outcome('failed', 'over-contactless-limit', 'the amount is above the contactless limit');
+    const presented = await this.present(id, kind, amount, tender);
+    const request = this.link.newMessage(kind === 'preauth' ? '0100' : '0200');
+    this.setCommon(request, kind, amount, presented.entryMode);
+    if (kind === 'preauth') request.set('25', '06');
+    if (presented.tender === 'card') {
+      request.set('2', presented.pan);
+      if (presented.expiry) request.set('14', presented.expiry);
+      if (presented.entryMode === '071') {
+        const k = presented.kernel;
+        if (k.psn) request.set('23', k.psn.padStart(3, '0'));
+        if (k.track2) request.set('35', k.track2);
+        for (const [path, value] of de55Fields(k)) request.set(path, value);
+      } else request.set('35', presented.track2);
+    } else {
+      request.set('48.QR', presented.code).set('48.WS', presented.wallet);
+      if (presented.pan) request.set('2', presented.pan);
+      for (const [path, value] of presented.icc ?? []) request.set(path, value);
+    }
+    const needsPin = presented.tender === 'card' && (presented.entryMode === '071' ? presented.kernel.cvm === 'online-pin' : presented.pinRequired && this.config.pinPad !== undefined);
+    if (needsPin && presented.tender === 'card') await this.enterPin(id, request, presented.pan, amount, presented);
+    const row = this.insert(id, kind, request, presented, amount);
+    return this.exchange(row, request, presented);
+  }
+
+  private async referencedTransaction(id: string, kind: 'refund' | 'void' | 'completion', originalId: string, amount?: number): Promise<TransactionResult> {
+    const original = this.journal.get(originalId);
+    if (!original) throw new Outcome('failed', 'original-not-found', 'the original transaction is not in this terminal’s journal');
+    const fits = { refund: ['sale', 'completion'], void: ['sale', 'completion', 'refund'], completion: ['preauth'] }[kind];
+    if (!fits.includes(original.kind) || original.state !== 'approved' || original.voidedBy)
+      throw new Outcome('failed', 'original-not-eligible', `a ${original.kind} that is ${original.voidedBy ? 'voided' : original.state} cannot be ${kind === 'void' ? 'voided' : kind === 'refund' ? 'refunded' : 'completed'}`);
+    if (kind === 'void' && original.batch !== this.journal.batch) throw new Outcome('failed', 'original-settled', 'the original is in a closed batch: refund it instead');
+    const value = kind === 'void' ? original.amount : (amount ?? original.amount);
+    if (kind !== 'void' && (value <= 0 || value > original.amount)) throw new Outcome('failed', 'amount-exceeds-original', 'the amount must be above zero and at most the original amount');
+    const stored = this.journal.request(originalId);
+    const request = this.link.newMessage(kind === 'completion' ? '0220' : '0200');
+    this.setCommon(request, kind, value, original.entryMode);
+    for (const path of ['2', '14', '48.WS']) if (stored[path]) request.set(path, stored[path]);
+    request.set('61.1', String(original.batch).padStart(6, '0')).set('61.2', original.stan).set('61.3', original.transmitted.slice(0, 4));
+    if (kind === 'completion') {
+      request.set('25', '06').set('90', originalDataElements('0100', original.stan, original.transmitted));
+      if (original.authCode) request.set('38', original.authCode);
+    } else if (original.rrn) request.set('48.OR', original.rrn);
+    const presented = { maskedPan: original.maskedPan, scheme: original.scheme, tender: original.tender };
+    const row = this.journal.insert(
+      { id, kind, tender: original.tender, amount: value, currency: this.currency, stan: request.getString('11')!, transmitted: request.getString('7')!, batch: this.journal.batch, entryMode: original.entryMode, maskedPan: presented.maskedPan, scheme: presented.scheme, originalId },
+      replayable(request),
+    );
+    const result = await this.exchange(row, request, undefined);
+    if (kind === 'void' && result.state === 'approved') this.journal.update(originalId, { voidedBy: id });
+    return result;
+  }
+
+  private setCommon(request: IsoMessage, kind: TxnKind, amount: number, entryMode: string): void {
+    const local = localTimeDate();
+    request.set('3', processingCodes[kind]).set('4', amount).set('12', local.time).set('13', local.date).set('22', entryMode).set('25', '00').set('49', this.currency);
+    request.set('60.1', '00').set('60.2', String(this.journal.batch).padStart(6, '0'));
+  }
+
+  private insert(id: string, kind: TxnKind, request: IsoMessage, presented: Presented, amount: number): TxnRow {
+    const kernel = presented.tender === 'card' && presented.entryMode === '071' ? presented.kernel : undefined;
+    return this.journal.insert(
+      {
+        id, kind, tender: presented.tender, amount, currency: this.currency, stan: request.getString('11')!, transmitted: request.getString('7')!,
+        batch: this.journal.batch, entryMode: presented.entryMode, maskedPan: presented.pan ? maskPan(presented.pan) : undefined,
+        scheme: kernel?.scheme ?? (presented.tender === 'code' ? presented.wallet : presented.pan ? schemeOfPan(presented.pan) : undefined),
+        aid: kernel?.aid, label: kernel?.label,
+      },
+      replayable(request),
+    );
+  }
+
+  /** Sends a journaled request and settles its outcome; anything not known for sure is reversed. */
+  private async exchange(row: TxnRow, request: IsoMessage, presented: Presented | undefined): Promise<TransactionResult> {
+    this.status(row.id, 'processing', 'waiting for the host');
+    if (!this.keys.ready && !(await this.signOn())) return this.finish(row.id, 'failed', 'host-unavailable', 'the host is not reachable or refused sign-on; nothing was charged');
+    let answer: IsoMessage;
+    try {
+      answer = await this.link.send(request);
+    } catch (error) {
+      if (error instanceof HostUnavailableError || error instanceof NotSignedOnError)
+        return this.finish(row.id, 'failed', 'host-unavailable', `${error.message}; nothing was charged`);
+      if (error instanceof HostTimeoutError) return this.reverse(row, 'no-answer', `no answer from the host: ${error.message}`, presented);
+      throw error;
+    }
+    const code = answer.getString('39') ?? '';
+    const words = describeResponse(code);
+    const updates = { responseCode: code, authCode: answer.getString('38'), rrn: answer.getString('37') };
+    this.journal.update(row.id, updates);
+    if (code !== '00') {
+      return this.finish(row.id, 'declined', words.reasonCode, words.reason, { presented });
+    }
+    if (presented?.tender === 'card' && presented.entryMode === '071') {
+      const issuer = await processIssuerAnswer(presented.kernel, { responseCode: code, issuerAuthenticationData: answer.getBuffer('55.91') }, this.config.reader);
+      this.journal.update(row.id, { tvr: presented.kernel.tvr.hex(), tsi: presented.kernel.tsi.hex() });
+      if (!issuer.ok) return this.reverse(row, issuer.reasonCode, issuer.reason, presented);
+    }
+    const stored = this.journal.request(row.id);
+    if (updates.rrn) stored['37'] = updates.rrn;
+    if (updates.authCode) stored['38'] = updates.authCode;
+    this.journal.updateRequest(row.id, stored);
+    return this.finish(row.id, 'approved', 'approved', 'approved', { presented, balance: answer.getString('54') });
+  }
+
+  /** Queues the reversal of a request whose outcome is unknown and tries to send it now. */
+  private async reverse(row: TxnRow, reasonCode: string, reason: string, presented: Presented | undefined): Promise<TransactionResult> {
+    this.status(row.id, 'reversing', `${reason}: reversing`);
+    this.queueReversal(row, reasonCode, reason);
+    await this.forwarder.flush();
+    const state = this.journal.get(row.id)!.state === 'reversed' ? 'reversed' : 'reversing';
+    return this.finish(row.id, state, reasonCode, reason, { presented, keepState: true });
+  }
+
+  private queueReversal(row: TxnRow, reasonCode: string, reason: string): void {
+    const original = this.journal.request(row.id);
+    const fields: Record<string, string> = { '7': transmissionDateTime(), '11': this.journal.nextStan(), '90': originalDataElements(row.kind === 'preauth' ? '0100' : '0200', row.stan, row.transmitted) };
+    for (const path of ['2', '3', '4', '14', '22', '23', '25', '49', '60.1', '60.2']) if (original[path] !== undefined) fields[path] = original[path];
+    this.journal.enqueue(row.id, 'reversal', fields);
+    this.journal.update(row.id, { state: 'reversing', reasonCode, reason });
+    this.logger.warn({ txnId: row.id, reasonCode }, 'reversal queued');
+  }
+
+  private finish(
+    id: string,
+    state: TransactionState,
+    reasonCode: string,
+    reason: string,
+    extra: { presented?: Presented; balance?: string; keepState?: boolean } = {},
+  ): TransactionResult {
+    const row = extra.keepState ? this.journal.update(id, { reasonCode, reason }) : this.journal.update(id, { state: state as TxnRow['state'], reasonCode, reason });
+    const kernel = extra.presented?.tender === 'card' && extra.presented.entryMode === '071' ? extra.presented.kernel : undefined;
+    const slip = {
+      merchantId: this.config.merchantId, terminalId: this.config.terminalId, kind: row.kind, state, amount: row.amount, currency: row.currency, at: new Date(row.createdAt), stan: row.stan,
+      batch: row.batch, entryMode: row.entryMode, maskedPan: row.maskedPan, scheme: row.scheme, aid: row.aid, label: row.label, tvr: kernel?.tvr.hex() ?? row.tvr,
+      tsi: kernel?.tsi.hex() ?? row.tsi, authCode: row.authCode, rrn: row.rrn, responseCode: row.responseCode, reason, pinVerified: kernel?.tvr.has('onlinePinEntered'),
+    };
+    this.status(id, state === 'approved' ? 'approved' : state === 'declined' ? 'declined' : state === 'reversed' ? 'reversed' : state === 'reversing' ? 'reversing' : 'failed', reason);
+    return {
+      id, kind: row.kind, state, responseCode: row.responseCode, reason, reasonCode, amount: row.amount, maskedPan: row.maskedPan, scheme: row.scheme, entryMode: row.entryMode,
+      authCode: row.authCode, rrn: row.rrn, ...(extra.balance ? { balance: extra.balance } : {}),
+      receipt: { merchant: receipt(slip, 'merchant'), customer: receipt(slip, 'customer') },
+    };
+  }
+
+  private onForwarded(entry: QueueEntry): void {
+    if (entry.kind !== 'reversal') return;
+    const row = this.journal.get(entry.txnId);
+    if (row?.state === 'reversing') {
+      this.journal.update(entry.txnId, { state: 'reversed' });
+      this.status(entry.txnId, 'reversed', 'the reversal was acknowledged');
+    }
+  }
+
+  /** At start: every transaction still pending was maybe sent, maybe answered: reverse it (or drop a balance inquiry). */
+  private recoverJournal(): void {
+    for (const row of this.journal.unresolved()) {
+      if (row.kind === 'balance') this.journal.update(row.id, { state: 'failed', reasonCode: 'interrupted', reason: 'interrupted before the answer; nothing to undo' });
+      else if (row.kind === 'completion') {
+        const stored = this.journal.request(row.id);
+        this.journal.enqueue(row.id, 'advice', stored);
+        this.journal.update(row.id, { state: 'approved', reasonCode: 'advice-queued', reason: 'interrupted: the completion is sent as an advice' });
+      } else this.queueReversal(row, 'interrupted', 'the terminal stopped before the outcome was known');
+    }
+  }
+
+  // ------------------------------------------------------------------ host session
+
+  /** Sign-on (0800, DE70 001): installs the TPK/TAK from DE96; then sends the queue. */
+  private signOn(): Promise<boolean> {
+    this.signOnRunning ??= this.doSignOn().finally(() => (this.signOnRunning = undefined));
+    return this.signOnRunning;
+  }
+
+  private async doSignOn(): Promise<boolean> {
+    clearTimeout(this.signOnTimer);
+    try {
+      const answer = await this.link.send(this.link.newMessage('0800').set('70', '001'), this.timeouts.hostMs);
+      const de96 = answer.getBuffer('96');
+      if (answer.getString('39') !== '00' || !de96) throw new Error(`sign-on answered ${answer.getString('39') ?? 'no response code'}${de96 ? '' : ' without keys (DE96)'}`);
+      this.keys.install(de96);
+      this.logger.info('signed on: working keys installed');
+      this.emit('device', { name: 'host', state: 'ready', detail: `${this.config.host}:${this.config.port}` });
+      void this.forwarder.flush();
+      return true;
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'sign-on failed');
+      this.emit('device', { name: 'host', state: 'gone', detail: `sign-on failed: ${(error as Error).message}` });
+      if (this.link.isConnected) {
+        this.signOnTimer = setTimeout(() => void this.signOn(), this.timeouts.reconnectInitialMs);
+        this.signOnTimer.unref();
+      }
+      return false;
+    }
+  }
+
+  // ------------------------------------------------------------------ presentment
+
+  private watchDevices(): void {
+    const watch = (emitter: EventEmitter | undefined, name: 'reader' | 'scanner' | 'msr', events: Record<string, 'ready' | 'gone'>) => {
+      if (!emitter) return;
+      for (const [event, state] of Object.entries(events)) {
+        const listener = (detail?: unknown) => this.emit('device', { name, state, detail: detail instanceof Error ? detail.message : undefined });
+        emitter.on(event, listener);
+        this.cleanups.push(() => emitter.off(event, listener));
+      }
+    };
+    watch(this.config.reader as unknown as EventEmitter | undefined, 'reader', { error: 'gone' });
+    const device = (this.config.reader as { device?: EventEmitter } | undefined)?.device;
+    watch(device, 'reader', { ready: 'ready', disconnected: 'gone' });
+    for (const scanner of this.config.scanners ?? []) watch(scanner, 'scanner', { gone: 'gone', error: 'gone' });
+    watch(this.config.msr, 'msr', { error: 'gone' });
+  }
+
+  /** Waits for a tap, a swipe or a scanned code (as the tender allows) and turns it into what the host needs. */
+  private async present(id: string, kind: TxnKind, amount: number, tender: 'card' | 'code' | undefined): Promise<Presented> {
+    const signal = AbortSignal.any([this.abort!.signal, AbortSignal.timeout(this.timeouts.presentMs)]);
+    let reader = tender === 'code' ? undefined : this.config.reader;
+    const msr = tender === 'code' ? undefined : this.config.msr;
+    const scanners = tender === 'card' ? [] : (this.config.scanners ?? []);
+    if (!reader && !msr && scanners.length === 0) throw new Outcome('failed', 'no-device', `no device can take a ${tender ?? 'payment'} here`);
+    let chipFailed = false;
+    this.status(id, 'present-card', tender === 'code' ? 'show the payment code' : 'tap, swipe or show the payment code');
+    for (;;) {
+      const event = await this.nextPresentment(reader, msr, scanners, signal);
+      if (event.type === 'tap') {
+        this.status(id, 'reading-card', 'reading the card: keep it on the reader');
+        try {
+          const result = await runKernel(this.config.reader!, this.kernelConfig, { amount, type: emvTypes[kind] });
+          if (result.decision === 'AAC') throw new Outcome('declined', 'card-declined', 'the card declined the transaction');
+          return { tender: 'card', entryMode: '071', pan: result.pan, expiry: result.expiry, kernel: result };
+        } catch (error) {
+          if (!(error instanceof KernelError)) throw error;
+          // EMV fallback to the stripe only when the chip could not be used at all; bad card data ends the sale.
+          const fallback = msr && (error.reasonCode === 'no-application' || error.reasonCode === 'card-status');
+          if (!fallback) throw new Outcome('failed', error.reasonCode, error.reason);
+          chipFailed = true;
+          reader = undefined; // the same card would only fail again: wait for the swipe
+          this.status(id, 'present-card', `${error.reason}: swipe the card`);
+        }
+      } else if (event.type === 'swipe') {
+        const swiped = this.swiped(event.swipe, chipFailed);
+        if (swiped) return swiped;
+        this.status(id, 'present-card', 'this card has a chip: tap it instead');
+      } else return this.scanned(event.scan);
+    }
+  }
+
+  private swiped(swipe: SwipeEvent, chipFailed: boolean): Presented | undefined {
+    if (!swipe.track2) throw new Outcome('failed', 'swipe-unreadable', 'the swipe had no track 2: swipe again');
+    let track;
+    try {
+      track = parseTrack2(swipe.track2.startsWith(';') ? swipe.track2 : `;${swipe.track2}?`);
+    } catch (error) {
+      throw new Outcome('failed', 'swipe-unreadable', `the swipe could not be read (${(error as Error).message}): swipe again`);
+    }
+    const service = readServiceCode(track.serviceCode);
+    if (service.requiresChip && this.config.reader && !chipFailed) return undefined;
+    return { tender: 'card', entryMode: chipFailed ? '901' : '021', pan: track.pan, expiry: track.expiry, track2: `${track.pan}=${track.expiry}${track.serviceCode}${track.discretionary}`, pinRequired: service.pinRequired };
+  }
+
+  private scanned(scan: ScanEvent): Presented {
+    const code = scan.text.trim();
+    const found = this.classifier.classify(code);
+    if (found.scheme === undefined) throw new Outcome('failed', 'code-not-recognised', `the scanned code is not a payment code this terminal accepts (${found.reason})`);
+    if (found.scheme !== emvcoCpmScheme) return { tender: 'code', entryMode: '031', code, wallet: found.scheme };
+    let cpm: TlvObject;
+    try {
+      cpm = decodeCpm(code);
+    } catch (error) {
+      throw new Outcome('failed', 'code-not-recognised', `the EMVCo code could not be read: ${(error as Error).message}`);
+    }
+    const common = (cpm['62'] ?? {}) as TlvObject;
+    const pan = typeof common['5A'] === 'string' ? common['5A'].replace(/F+$/, '') : undefined;
+    const transparent = common['64'];
+    const icc: Array<[string, Buffer]> = transparent && typeof transparent === 'object' ? Object.entries(transparent).filter((e): e is [string, string] => typeof e[1] === 'string').map(([tag, value]) => [`55.${tag}`, Buffer.from(value, 'hex')]) : [];
+    return { tender: 'code', entryMode: '031', code, wallet: emvcoCpmScheme, pan, icc };
+  }
+
+  private nextPresentment(
+    reader: CardReader | undefined,
+    msr: TerminalConfig['msr'],
+    scanners: NonNullable<TerminalConfig['scanners']>,
+    signal: AbortSignal,
+  ): Promise<{ type: 'tap' } | { type: 'swipe'; swipe: SwipeEvent } | { type: 'scan'; scan: ScanEvent }> {
+    return new Promise((resolve, reject) => {
+      const local = new AbortController();
+      const done = () => {
+        local.abort();
+        msr?.off('swipe', onSwipe);
+        for (const s of scanners) s.off('scan', onScan);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onSwipe = (swipe: SwipeEvent) => (done(), resolve({ type: 'swipe', swipe }));
+      const onScan = (scan: ScanEvent) => (done(), resolve({ type: 'scan', scan }));
+      const onAbort = () => {
+        done();
+        reject(signal.reason instanceof Outcome ? signal.reason : new Outcome('failed', 'presentment-timeout', 'no card or code was presented in time'));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort);
+      msr?.on('swipe', onSwipe);
+      for (const s of scanners) s.on('scan', onScan);
+      reader?.waitForCard({ signal: local.signal }).then(
+        () => (done(), resolve({ type: 'tap' })),
+        (error: Error) => {
+          if (local.signal.aborted) return;
+          done();
+          reject(new Outcome('failed', 'reader-error', `the card reader failed: ${error.message}`));
+        },
+      );
+    });
+  }
+
+  private async enterPin(id: string, request: IsoMessage, pan: string, amount: number, presented: Presented): Promise<void> {
+    const pinPad = this.config.pinPad;
+    if (!pinPad) return;
+    this.status(id, 'enter-pin', 'enter your PIN');
+    const result = await pinPad.requestPin({ pan, amount, signal: this.abort!.signal }).catch((error: unknown) => {
+      throw error instanceof Outcome ? error : new Outcome('failed', 'pin-error', `the PIN pad failed: ${(error as Error).message}`);
+    });
+    if ('cancelled' in result) throw new Outcome('cancelled', 'pin-cancelled', 'PIN entry was cancelled');
+    request.set('52', result.pinBlock).set('53', result.ksn).set('26', '12');
+    if (presented.tender === 'card' && presented.entryMode === '071') presented.kernel.tvr.set('onlinePinEntered');
+  }
+
+  // ------------------------------------------------------------------ batch
+
+  /** Settlement: 0500 with the batch totals; on 95 uploads every transaction (0320) and closes with 0500 60.1 = 01. */
+  async batchClose(): Promise<BatchResult> {
+    if (this.busy) throw new BusyError('a transaction is running');
+    this.busy = true;
+    try {
+      if (!this.keys.ready && !(await this.signOn())) throw new HostUnavailableError('the host is not reachable: the batch stays open');
+      if (!(await this.forwarder.flush())) throw new HostUnavailableError('reversals or advices are still waiting for the host: the batch stays open');
+      const batch = this.journal.batch;
+      const settled = this.journal.settled(batch).filter((t) => t.kind === 'sale' || t.kind === 'completion' || t.kind === 'refund');
+      const totals: Record<string, TenderTotals> = {};
+      const sum = { salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 };
+      for (const t of settled) {
+        const tender = (totals[t.tender] ??= { salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 });
+        const [count, amount] = t.kind === 'refund' ? (['refundsCount', 'refundsAmount'] as const) : (['salesCount', 'salesAmount'] as const);
+        tender[count]++;
+        tender[amount] += t.amount;
+        sum[count]++;
+        sum[amount] += t.amount;
+      }
+      const settlement = (after: boolean) => {
+        const net = sum.salesAmount - sum.refundsAmount;
+        return this.link
+          .newMessage('0500')
+          .set('60.1', after ? '01' : '00')
+          .set('60.2', String(batch).padStart(6, '0'))
+          .set('74', sum.salesCount)
+          .set('86', sum.salesAmount)
+          .set('76', sum.refundsCount)
+          .set('88', sum.refundsAmount)
+          .set('97', `${net < 0 ? 'D' : 'C'}${String(Math.abs(net)).padStart(16, '0')}`);
+      };
+      let answer = await this.link.send(settlement(false));
+      let code = answer.getString('39') ?? '';
+      let uploaded = 0;
+      const inBalance = code === '00';
+      if (code === '95') {
+        for (const t of settled) {
+          const upload = this.link.newMessage('0320');
+          const stored = this.journal.request(t.id);
+          for (const [path, value] of Object.entries(stored)) if (path !== '7' && path !== '11') upload.set(path, value);
+          upload.set('60.1', '00').set('60.2', String(batch).padStart(6, '0'));
+          upload.set('61.1', String(t.batch).padStart(6, '0')).set('61.2', t.stan).set('61.3', t.transmitted.slice(0, 4));
+          const ack = await this.link.send(upload);
+          if (ack.getString('39') !== '00') throw new Error(`batch upload of ${t.id} answered ${ack.getString('39')}`);
+          uploaded++;
+        }
+        answer = await this.link.send(settlement(true));
+        code = answer.getString('39') ?? '';
+      }
+      if (code !== '00') throw new Error(`settlement answered ${code} (${describeResponse(code).reason}): the batch stays open`);
+      this.journal.nextBatch();
+      const slip = batchSlip({ merchantId: this.config.merchantId, terminalId: this.config.terminalId, batch, currency: this.currency, at: new Date(), inBalance, uploaded, totals });
+      return { batch, inBalance, uploaded, totals, responseCode: code, slip };
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/** Request fields kept for reversals and uploads: never track data, PIN blocks, KSNs or the scanned code itself. */
+function replayable(request: IsoMessage): Record<string, string> {
+  const json = request.toJSON({ reveal: true }).fields;
+  const out: Record<string, string> = {};
+  const skip = new Set(['35', '52', '53', '64', '128']);
+  for (const [id, value] of Object.entries(json)) {
+    if (skip.has(id)) continue;
+    if (typeof value === 'string') out[id] = value;
+    else if (value && typeof value === 'object')
+      for (const [sub, inner] of Object.entries(value as Record<string, unknown>)) {
+        if (id === '48' && sub === 'QR') continue;
+        if (typeof inner === 'string') out[`${id}.${sub}`] = inner;
+      }
+  }
+  if (!out['2'] && request.has('35')) out['2'] = request.getString('35')!.split('=')[0]!;
+  return out;
+}
+
+function schemeOfPan(pan: string): string | undefined {
+  if (pan.startsWith('4')) return 'Visa';
+  if (/^(5[1-5]|2[2-7])/.test(pan)) return 'Mastercard';
+  if (pan.startsWith('62')) return 'UnionPay';
+  return undefined;
+}
+

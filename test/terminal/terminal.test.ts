@@ -1,0 +1,321 @@
+// The terminal runtime against a small ISO 8583 host over real TCP and a real SQLite journal; cards
+// are virtual cards through a direct CardReader. The real switch and the PN532 over a PTY are in test/e2e.
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decipherPinBlock, tdesIpek, tdesTransactionKey, tdesWorkingKey } from '../../protocols/crypto/index.js';
+import { encodeCpm } from '../../protocols/qr/index.js';
+import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
+import { startTerminal, VirtualPinPad, BusyError, type Terminal, type TerminalConfig } from '../../terminal/index.js';
+import { DirectCardReader } from './direct-reader.js';
+import { startResponder, testTmk, type Reply, type Responder } from './responder.js';
+
+const bdk = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
+const iksn = 'FFFF9876543210E00000';
+const ipek = tdesIpek(bdk, Buffer.from(iksn, 'hex')).toString('hex');
+
+let responder: Responder | undefined;
+const terminals: Terminal[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const t of terminals.splice(0)) await t.stop().catch(() => {});
+  await responder?.close();
+  responder = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function journalPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'terminal-'));
+  dirs.push(dir);
+  return join(dir, 'journal.db');
+}
+
+async function terminal(overrides: Partial<TerminalConfig> = {}): Promise<{ t: Terminal; reader: DirectCardReader; msr: EventEmitter; scanner: EventEmitter; pinPad: VirtualPinPad }> {
+  const reader = new DirectCardReader();
+  const msr = new EventEmitter();
+  const scanner = new EventEmitter();
+  const pinPad = new VirtualPinPad({ ipek, iksn });
+  const t = await startTerminal({
+    host: '127.0.0.1', port: responder!.port, terminalId: 'T0000001', merchantId: 'M00000000000001', tmk: testTmk, journal: journalPath(),
+    reader, msr: msr as TerminalConfig['msr'], scanners: [scanner as NonNullable<TerminalConfig['scanners']>[number]], pinPad,
+    timeouts: { hostMs: 300, presentMs: 2000, reconnectInitialMs: 20, reconnectMaxMs: 100, queueRetryMs: 50, echoIntervalMs: 0 },
+    ...overrides,
+  });
+  terminals.push(t);
+  return { t, reader, msr, scanner, pinPad };
+}
+
+const approve = (_mti: string, extra: Record<string, string | Buffer> = {}) => ({ '39': '00', '37': '000000000042', '38': 'AB12CD', ...extra });
+
+describe('terminal runtime', () => {
+  it('signs on, then a contactless sale is approved: DE55, MAC, journal, receipt with masked PAN', async () => {
+    responder = await startResponder((r) => approve(r.mti, { '55.91': Buffer.from('01020304050607083030', 'hex') }));
+    const { t, reader } = await terminal();
+    expect(t.signedOn).toBe(true);
+    const steps: string[] = [];
+    t.on('status', (s) => steps.push(s.step));
+    const sale = t.sale({ amount: 1234 });
+    setTimeout(() => reader.tap(createVirtualCard('mastercard')), 10);
+    const result = await sale;
+    expect(result).toMatchObject({ state: 'approved', responseCode: '00', authCode: 'AB12CD', rrn: '000000000042', entryMode: '071', maskedPan: '541333******1513', scheme: 'Mastercard' });
+    expect(steps).toEqual(['present-card', 'reading-card', 'processing', 'approved']);
+    const request = responder.received.find((m) => m.mti === '0200')!;
+    expect(request.getString('3')).toBe('000000');
+    expect(request.getString('22')).toBe('071');
+    expect(request.getBuffer('55.9F26')).toHaveLength(8);
+    expect(request.getBuffer('64')).toHaveLength(8);
+    expect(result.receipt!.merchant).toContain('541333******1513');
+    expect(result.receipt!.customer).toContain('A0000000041010');
+    expect(result.receipt!.customer).not.toContain('5413339000001513');
+    expect(t.transaction(result.id)).toMatchObject({ state: 'approved', tvr: expect.any(String) });
+  });
+
+  it('declines carry the response code and plain words; nothing is reversed', async () => {
+    responder = await startResponder(() => ({ '39': '51' }));
+    const { t, reader } = await terminal();
+    reader.tap(createVirtualCard('visa'));
+    const result = await t.sale({ amount: 2051 });
+    expect(result).toMatchObject({ state: 'declined', responseCode: '51', reasonCode: 'insufficient-funds', reason: 'insufficient funds' });
+    expect(responder.received.filter((m) => m.mti === '0400')).toHaveLength(0);
+  });
+
+  it('no answer → reversal 0400 with DE90, acknowledged once; the STAN of the original is in DE90', async () => {
+    responder = await startResponder((r) => (r.mti === '0200' ? 'drop' : { '39': '00' }));
+    const { t, reader } = await terminal();
+    reader.tap(createVirtualCard('visa'));
+    const result = await t.sale({ amount: 1297 });
+    expect(result).toMatchObject({ state: 'reversed', reasonCode: 'no-answer' });
+    const original = responder.received.find((m) => m.mti === '0200')!;
+    const reversals = responder.received.filter((m) => m.mti === '0400' || m.mti === '0420');
+    expect(reversals).toHaveLength(1);
+    expect(reversals[0]!.getString('90')!.slice(0, 10)).toBe(`0200${original.getString('11')}`);
+    expect(reversals[0]!.getString('2')).toBe(original.getString('2'));
+    expect(reversals[0]!.getString('11')).not.toBe(original.getString('11'));
+    expect(reversals[0]!.getBuffer('128')).toHaveLength(8);
+    await t.flushQueue();
+    expect(responder.received.filter((m) => m.mti.startsWith('04'))).toHaveLength(1); // never sent twice
+  });
+
+  it('a wrong MAC on the answer is no answer: reversal; a reversal not acknowledged is repeated as 0420', async () => {
+    let reversals = 0;
+    responder = await startResponder((r): Reply => {
+      if (r.mti === '0200') return { wrongMac: { '39': '00', '38': 'FAKE01' } };
+      reversals++;
+      return reversals === 1 ? 'drop' : { '39': '00' };
+    });
+    const { t, reader } = await terminal();
+    reader.tap(createVirtualCard('visa'));
+    const result = await t.sale({ amount: 1500 });
+    expect(result.state).toBe('reversing');
+    expect(result.authCode).toBeUndefined();
+    await expect.poll(() => t.transaction(result.id)!.state, { timeout: 3000 }).toBe('reversed');
+    const mtis = responder.received.filter((m) => m.mti.startsWith('04')).map((m) => m.mti);
+    expect(mtis).toEqual(['0400', '0420']);
+    const stans = responder.received.filter((m) => m.mti.startsWith('04')).map((m) => m.getString('11'));
+    expect(stans[0]).toBe(stans[1]); // the repeat is the same request
+  });
+
+  it('approval without ARPC (91) → reversal: a failed issuer authentication never stands', async () => {
+    responder = await startResponder((r) => (r.mti === '0200' ? approve(r.mti) : { '39': '00' }));
+    const { t, reader } = await terminal();
+    reader.tap(createVirtualCard('visa'));
+    const result = await t.sale({ amount: 1000 });
+    expect(result).toMatchObject({ state: 'reversed', reasonCode: 'arpc-failed' });
+  });
+
+  it('unionpay card removed before the issuer’s answer reached it → reversal', async () => {
+    responder = await startResponder((r) => (r.mti === '0200' ? approve(r.mti, { '55.91': Buffer.from('01020304050607083030', 'hex') }) : { '39': '00' }));
+    const { t, reader } = await terminal();
+    reader.tap(createVirtualCard('unionpay'), { removeAfterApdus: 5 });
+    const result = await t.sale({ amount: 1000 });
+    expect(result).toMatchObject({ state: 'reversed', reasonCode: 'card-removed' });
+  });
+
+  it('online PIN above the CVM limit: DE52 under DUKPT (X9.24 test BDK) decrypts to the PIN, DE53 = KSN, DE26 = 12', async () => {
+    responder = await startResponder((r) => approve(r.mti, { '55.91': Buffer.from('01020304050607083030', 'hex') }));
+    const { t, reader, pinPad } = await terminal();
+    pinPad.enter({ pin: '1234' });
+    reader.tap(createVirtualCard('mastercard'));
+    const result = await t.sale({ amount: 50000 });
+    expect(result.state).toBe('approved');
+    const request = responder.received.find((m) => m.mti === '0200')!;
+    const ksn = request.getBuffer('53')!;
+    expect(ksn.toString('hex').toUpperCase()).toBe('FFFF9876543210E00001');
+    const key = tdesWorkingKey(tdesTransactionKey(tdesIpek(bdk, ksn), ksn), 'pin');
+    expect(decipherPinBlock(key, request.getBuffer('52')!, 0, '5413339000001513')).toBe('1234');
+    expect(request.getString('26')).toBe('12');
+    expect(JSON.stringify(t.history({ limit: 5 }))).not.toContain('1234"');
+  });
+
+  it('PIN cancelled: nothing sent', async () => {
+    responder = await startResponder();
+    const { t, reader, pinPad } = await terminal();
+    pinPad.enter({ cancel: true });
+    reader.tap(createVirtualCard('mastercard'));
+    const result = await t.sale({ amount: 50000 });
+    expect(result).toMatchObject({ state: 'cancelled', reasonCode: 'pin-cancelled' });
+    expect(responder.received.filter((m) => m.mti === '0200')).toHaveLength(0);
+  });
+
+  it('a bad card answer ends with a reason and sends nothing', async () => {
+    responder = await startResponder();
+    const { t, reader } = await terminal();
+    const card = createVirtualCard('mastercard');
+    card.faults.malformedTlv = 'READ RECORD';
+    reader.tap(card);
+    const result = await t.sale({ amount: 1000, tender: 'card' });
+    expect(result).toMatchObject({ state: 'failed', reasonCode: 'card-data-malformed' });
+    expect(responder.received.filter((m) => m.mti !== '0800')).toHaveLength(0);
+  });
+
+  it('magstripe: chip service code asks for a tap; a 101 card goes as DE35 with entry mode 021', async () => {
+    responder = await startResponder((r) => approve(r.mti));
+    const { t, reader, msr } = await terminal();
+    const steps: string[] = [];
+    t.on('status', (s) => steps.push(s.message));
+    const sale = t.sale({ amount: 700 });
+    setTimeout(() => msr.emit('swipe', { track2: ';5413339000001513=30112010000000000?' }), 10);
+    setTimeout(() => reader.tap(createVirtualCard('visa')), 50);
+    responder.handler = (r) => approve(r.mti, { '55.91': Buffer.from('01020304AABBCCDD', 'hex') });
+    const first = await sale;
+    expect(steps).toContain('this card has a chip: tap it instead');
+    expect(first.entryMode).toBe('071');
+    reader.remove();
+    responder.handler = (r) => approve(r.mti);
+    const second = t.sale({ amount: 800 });
+    setTimeout(() => msr.emit('swipe', { track2: ';4000000000000002=30121010000000000?' }), 10);
+    const result = await second;
+    expect(result).toMatchObject({ state: 'approved', entryMode: '021', maskedPan: '400000******0002' });
+    const request = responder.received.filter((m) => m.mti === '0200').at(-1)!;
+    expect(request.getString('35')).toBe('4000000000000002=30121010000000000');
+    expect(request.getString('2')).toBe('4000000000000002');
+  });
+
+  it('scanned codes: each wallet goes in DE48 QR/WS with entry mode 031; EMVCo CPM gives DE2 and DE55; an unknown code is refused before sending', async () => {
+    responder = await startResponder((r) => approve(r.mti));
+    const { t, scanner } = await terminal();
+    const cpm = encodeCpm({ '85': Buffer.from('CPV01').toString('hex'), '61': { '4F': 'A0000003330101' }, '62': { '5A': '6250946000000016', '64': { '9F26': '0102030405060708', '9F36': '0001' } } });
+    const codes: Array<[string, string]> = [['134567890123456789', 'WECHAT'], ['281234567890123456', 'ALIPAY'], ['6212345678901234567', 'UNIONPAY'], [cpm, 'EMVCPM']];
+    for (const [code, wallet] of codes) {
+      const sale = t.sale({ amount: 300, tender: 'code' });
+      setTimeout(() => scanner.emit('scan', { text: code, symbology: ']Q1' }), 5);
+      expect(await sale).toMatchObject({ state: 'approved', entryMode: '031', scheme: wallet });
+      const request = responder.received.at(-1)!;
+      expect(request.getString('48.WS')).toBe(wallet);
+      expect(request.getString('48.QR')).toBe(code);
+      expect(request.getString('22')).toBe('031');
+      if (wallet === 'EMVCPM') {
+        expect(request.getString('2')).toBe('6250946000000016');
+        expect(request.getBuffer('55.9F26')!.toString('hex')).toBe('0102030405060708');
+      } else expect(request.has('2')).toBe(false);
+    }
+    const count = responder.received.length;
+    const refused = t.sale({ amount: 300, tender: 'code' });
+    setTimeout(() => scanner.emit('scan', { text: 'https://example.com/not-a-payment' }), 5);
+    expect(await refused).toMatchObject({ state: 'failed', reasonCode: 'code-not-recognised' });
+    expect(responder.received.length).toBe(count);
+  });
+
+  it('one transaction at a time (BusyError); cancel aborts the wait for a card', async () => {
+    responder = await startResponder();
+    const { t } = await terminal();
+    const waiting = t.sale({ amount: 100 });
+    await expect(t.sale({ amount: 100 })).rejects.toBeInstanceOf(BusyError);
+    t.cancel();
+    expect(await waiting).toMatchObject({ state: 'cancelled', reasonCode: 'cancelled' });
+  });
+
+  it('crash mid-transaction: a pending journal row is reversed at the next start (no duplicate charge)', async () => {
+    responder = await startResponder((r) => (r.mti === '0200' ? 'drop' : { '39': '00' }));
+    const path = journalPath();
+    const first = await terminal({ journal: path, timeouts: { hostMs: 5000, echoIntervalMs: 0, reconnectInitialMs: 20, reconnectMaxMs: 100, queueRetryMs: 50 } });
+    first.reader.tap(createVirtualCard('visa'));
+    void first.t.sale({ amount: 4321 }).catch(() => {});
+    await expect.poll(() => responder!.received.some((m) => m.mti === '0200')).toBe(true);
+    // "crash": the journal row is pending and nothing resolves it in this process
+    const pending = first.t.history({ limit: 1 })[0]!;
+    expect(pending.state).toBe('pending');
+    await first.t.stop().catch(() => {});
+    terminals.splice(terminals.indexOf(first.t), 1);
+    const second = await terminal({ journal: path });
+    await expect.poll(() => second.t.transaction(pending.id)!.state, { timeout: 3000 }).toBe('reversed');
+    const reversal = responder.received.find((m) => m.mti === '0400')!;
+    expect(reversal.getString('90')!.slice(4, 10)).toBe(pending.stan);
+  });
+
+  it('refund and void reference the original (DE61, DE48 OR); a voided sale leaves the batch totals', async () => {
+    responder = await startResponder((r) => approve(r.mti, { '55.91': Buffer.from('01020304050607083030', 'hex') }));
+    const { t, reader } = await terminal();
+    reader.tap(createVirtualCard('mastercard'));
+    const sale = await t.sale({ amount: 5000 });
+    reader.remove();
+    reader.tap(createVirtualCard('mastercard'));
+    const second = await t.sale({ amount: 2000 });
+    const refund = await t.refund({ amount: 1500, original: sale.id });
+    expect(refund.state).toBe('approved');
+    const refundRequest = responder.received.filter((m) => m.mti === '0200').at(-1)!;
+    expect(refundRequest.getString('3')).toBe('200000');
+    expect(refundRequest.getString('61.2')).toBe(t.transaction(sale.id)!.stan);
+    expect(refundRequest.getString('48.OR')).toBe('000000000042');
+    expect(refundRequest.getString('2')).toBe('5413339000001513');
+    const voided = await t.void({ original: second.id });
+    expect(voided.state).toBe('approved');
+    expect(responder.received.filter((m) => m.mti === '0200').at(-1)!.getString('3')).toBe('020000');
+    expect((await t.void({ original: second.id })).reasonCode).toBe('original-not-eligible');
+    responder.handler = (r) => (r.mti === '0500' ? { '39': '00' } : { '39': '00' });
+    const batch = await t.batchClose();
+    expect(batch).toMatchObject({ inBalance: true, uploaded: 0, totals: { card: { salesCount: 1, salesAmount: 5000, refundsCount: 1, refundsAmount: 1500 } } });
+    const settlement = responder.received.find((m) => m.mti === '0500')!;
+    expect(settlement.getString('74')).toBe('0000000001');
+    expect(settlement.getString('86')).toBe('0000000000005000');
+    expect(settlement.getString('97')).toBe('C0000000000003500');
+  });
+
+  it('batch out of balance: every transaction uploaded as 0320, then 0500 with 60.1 = 01', async () => {
+    responder = await startResponder((r) => approve(r.mti, { '55.91': Buffer.from('01020304050607083030', 'hex') }));
+    const { t, reader } = await terminal();
+    for (const amount of [1000, 2000]) {
+      reader.tap(createVirtualCard('mastercard'));
+      await t.sale({ amount });
+      reader.remove();
+    }
+    responder.handler = (r) => (r.mti === '0500' && r.getString('60.1') === '00' ? { '39': '95' } : { '39': '00' });
+    const batch = await t.batchClose();
+    expect(batch).toMatchObject({ inBalance: false, uploaded: 2, batch: 1 });
+    const uploads = responder.received.filter((m) => m.mti === '0320');
+    expect(uploads.map((m) => m.getString('37'))).toEqual(['000000000042', '000000000042']);
+    expect(uploads[0]!.has('35')).toBe(false);
+    expect(responder.received.filter((m) => m.mti === '0500').map((m) => m.getString('60.1'))).toEqual(['00', '01']);
+    expect(batch.slip).toContain('OUT OF BALANCE');
+    expect(t.journal.batch).toBe(2);
+  });
+
+  it('preauth (0100, DE25 06) and completion (0220 with DE90 and DE61)', async () => {
+    responder = await startResponder((r) => approve(r.mti, { '55.91': Buffer.from('01020304050607083030', 'hex') }));
+    const { t, reader } = await terminal();
+    reader.tap(createVirtualCard('mastercard'));
+    const auth = await t.preauth({ amount: 10000 });
+    expect(auth.state).toBe('approved');
+    expect(responder.received.find((m) => m.mti === '0100')!.getString('25')).toBe('06');
+    const done = await t.completion({ original: auth.id, amount: 9000 });
+    expect(done.state).toBe('approved');
+    const advice = responder.received.find((m) => m.mti === '0220')!;
+    expect(advice.getString('90')!.slice(0, 4)).toBe('0100');
+    expect(advice.getString('38')).toBe('AB12CD');
+    expect(advice.getString('4')).toBe('000000009000');
+  });
+
+  it('host down: the sale fails with nothing charged', async () => {
+    responder = await startResponder();
+    const { t, reader } = await terminal();
+    const port = responder.port;
+    await responder.close();
+    await expect.poll(() => t.link.isConnected).toBe(false);
+    reader.tap(createVirtualCard('visa'));
+    const result = await t.sale({ amount: 100 });
+    expect(result).toMatchObject({ state: 'failed', reasonCode: 'host-unavailable' });
+    expect(t.config.port).toBe(port);
+  });
+});
