@@ -113,9 +113,9 @@ const validate: Step = async (ctx) => {
   if (!terminal) return decline(ctx, '03', `unknown terminal ${ctx.terminalId}`);
   ctx.terminal = terminal;
   ctx.kind = kindOf(ctx);
-  // A balance inquiry has no amount to send.
-  const problems = request.validate().filter((problem) => !(ctx.kind === 'balance' && problem.startsWith('field 4 ')));
-  if (problems.length) return decline(ctx, '30', `format: ${problems.length} problem(s), first: ${problems[0]}`);
+  // unpack() already checked every value against the spec; what is left is presence. A balance inquiry has no amount.
+  const missing = (ctx.parts.spec.required?.[ctx.mti] ?? []).filter((id) => !request.has(String(id)) && !(id === 4 && ctx.kind === 'balance'));
+  if (missing.length) return decline(ctx, '30', `format: field ${missing.join(', ')} missing for ${ctx.mti}`);
   if (ctx.kind === 'unknown') return decline(ctx, '12', `no such transaction: MTI ${ctx.mti} processing code ${str(ctx, '3') ?? '-'}`);
   const merchant = str(ctx, '42');
   if (merchant !== undefined && terminal.merchantId && merchant !== terminal.merchantId) return decline(ctx, '03', `merchant ${merchant} is not the terminal's`);
