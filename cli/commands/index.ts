@@ -14,4 +14,9 @@ export const commands: CommandEntry[] = [
   { name: 'devices', summary: 'list serial ports and HID devices, recognising POS hardware: pos devices [--json]', load: () => import('./devices.js') },
   { name: 'switch', summary: 'the acquiring switch simulator: pos switch [--port N] [--admin-port N] [--db URL]', load: () => import('./switch.js') },
   { name: 'load', summary: 'load generator: N virtual terminals against a switch: pos load --terminals N --rate N', load: () => import('./load.js') },
+  { name: 'terminal', summary: 'the POS terminal on real or virtual devices: pos terminal --host HOST:PORT --reader pn532:PATH …', load: () => import('./terminal.js') },
+  { name: 'sale', summary: 'one sale through the terminal: pos sale 12.34 [--virtual-card visa] [--host HOST:PORT]', load: async () => ({ run: (await import('./txn.js')).sale }) },
+  { name: 'refund', summary: 'refund a sale: pos refund ID [AMOUNT]', load: async () => ({ run: (await import('./txn.js')).refund }) },
+  { name: 'void', summary: 'void a sale of the open batch: pos void ID', load: async () => ({ run: (await import('./txn.js')).voidTxn }) },
+  { name: 'batch', summary: 'settle the open batch: pos batch close', load: async () => ({ run: (await import('./txn.js')).batch }) },
 ];

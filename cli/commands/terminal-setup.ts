@@ -1,0 +1,146 @@
+/**
+ * Shared by `pos terminal` and the one-shot `pos sale|refund|void|batch`: the options that say
+ * where the host is and which devices to use, and building a started Terminal from them.
+ * `--virtual-card PROFILE` runs a virtual PN532 in this process (in-process link, real driver)
+ * with that card on it, for trying the terminal without hardware.
+ */
+import { pino } from 'pino';
+import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
+import { tdesIpek } from '../../protocols/crypto/index.js';
+import { testCardProfileIds, type TestCardProfileId } from '../../protocols/testcards.js';
+import { loadNodeHid } from '../../hardware/hid/node-hid.js';
+import { NodeHidTransport } from '../../hardware/hid/hid-transport.js';
+import { inprocPair } from '../../hardware/inproc/index.js';
+import { SerialMsr } from '../../hardware/msr/index.js';
+import { Pn532Reader } from '../../hardware/nfc/pn532-reader.js';
+import { VirtualPn532 } from '../../hardware/nfc/virtual-pn532.js';
+import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
+import { HidPosScanner, SerialScanner } from '../../hardware/scanner/index.js';
+import { SerialTransport } from '../../hardware/serial/index.js';
+import { startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
+import { CliError } from '../io.js';
+import { resolveSpec } from '../spec-option.js';
+
+/** TEST KEYS: the switch's default enrolment TMK (switch/config.ts testTmk) and the X9.24 test BDK. */
+const defaultTmk = 'C1D0F8FB4958670DBA40AB1F3752EF0D';
+const testBdk = '0123456789ABCDEFFEDCBA9876543210';
+const defaultIksn = 'FFFF9876543210E00000';
+
+export const terminalOptions = {
+  host: { type: 'string' },
+  spec: { type: 'string' },
+  framing: { type: 'string' },
+  reader: { type: 'string' },
+  scanner: { type: 'string' },
+  msr: { type: 'string' },
+  'virtual-card': { type: 'string' },
+  pin: { type: 'string' },
+  'terminal-id': { type: 'string' },
+  'merchant-id': { type: 'string' },
+  tmk: { type: 'string' },
+  journal: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'log-level': { type: 'string' },
+} as const;
+
+export const terminalUsage = `  --host HOST:PORT         the switch or acquirer host (default 127.0.0.1:8583)
+  --spec NAME|FILE.json    ISO 8583 spec (default: default); --framing binary2|bcd2|ascii4|none (default binary2)
+  --reader pn532:PATH      a PN532 on a serial port (or a virtual one's PTY)
+  --virtual-card PROFILE   visa|mastercard|unionpay on a virtual PN532 in this process (no hardware)
+  --scanner serial:PATH|hid:VID:PID|hid:PATH   --msr serial:PATH
+  --pin PIN                what the virtual PIN pad "types" when the card asks for online PIN
+  --terminal-id ID (8) --merchant-id ID (15) --tmk HEX (default: the switch's test TMK)
+  --journal PATH           the terminal's SQLite journal (default terminal.db)
+  --timeout-ms N           host answer timeout (default 30000)`;
+
+type Values = { [K in keyof typeof terminalOptions]?: string };
+
+export async function openTerminal(values: Values, log: (line: string) => void): Promise<{ terminal: Terminal; close(): Promise<void> }> {
+  const [host, portText] = (values.host ?? '127.0.0.1:8583').split(/:(?=\d+$)/);
+  const port = Number(portText);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new CliError('--host: expected HOST:PORT');
+  const framing = (values.framing ?? 'binary2') as LengthHeader;
+  if (!lengthHeaders.includes(framing)) throw new CliError(`--framing: one of ${lengthHeaders.join(', ')}`);
+  const terminalId = values['terminal-id'] ?? 'POS00001';
+  const merchantId = values['merchant-id'] ?? 'MERCHANT0000001';
+  if (terminalId.length !== 8) throw new CliError('--terminal-id: 8 characters');
+  if (merchantId.length !== 15) throw new CliError('--merchant-id: 15 characters');
+  const tmk = values.tmk ?? defaultTmk;
+  if (!/^[0-9A-Fa-f]{32}$/.test(tmk)) throw new CliError('--tmk: 32 hex digits');
+  const timeout = values['timeout-ms'] === undefined ? 30000 : Number(values['timeout-ms']);
+  if (!Number.isInteger(timeout) || timeout <= 0) throw new CliError('--timeout-ms: a whole number of milliseconds');
+  const level = values['log-level'] ?? 'warn';
+  const closers: Array<() => Promise<void> | void> = [];
+  const config: TerminalConfig = {
+    host, port, framing, spec: resolveSpec(values.spec), terminalId, merchantId, tmk, journal: values.journal ?? 'terminal.db',
+    timeouts: { hostMs: timeout }, logger: pino({ level }, pino.destination(2)),
+  };
+  if (values['virtual-card'] && values.reader) throw new CliError('--virtual-card and --reader: choose one');
+  if (values['virtual-card']) {
+    const profile = values['virtual-card'] as TestCardProfileId;
+    if (!testCardProfileIds.includes(profile)) throw new CliError(`--virtual-card: one of ${testCardProfileIds.join(', ')}`);
+    const [deviceSide, hostSide] = inprocPair('virtual-pn532');
+    await deviceSide.open();
+    const device = new VirtualPn532(deviceSide);
+    device.tap(createVirtualCard(profile));
+    const reader = new Pn532Reader(hostSide);
+    await reader.start();
+    config.reader = reader;
+    closers.push(() => reader.stop(), () => device.close(), () => deviceSide.close());
+  } else if (values.reader) {
+    const path = /^pn532:(.+)$/.exec(values.reader)?.[1];
+    if (!path) throw new CliError('--reader: expected pn532:PATH');
+    const reader = new Pn532Reader(new SerialTransport({ path }));
+    await reader.start();
+    config.reader = reader;
+    closers.push(() => reader.stop());
+  }
+  if (values.scanner) {
+    const serial = /^serial:(.+)$/.exec(values.scanner)?.[1];
+    const vidPid = /^hid:([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})$/.exec(values.scanner);
+    const hidPath = /^hid:(\/.+)$/.exec(values.scanner)?.[1];
+    let scanner: SerialScanner | HidPosScanner;
+    if (serial) scanner = new SerialScanner(new SerialTransport({ path: serial }));
+    else if (vidPid || hidPath) {
+      let path = hidPath;
+      if (vidPid) {
+        const hid = await loadNodeHid();
+        path = (await hid.devicesAsync()).find((d) => d.vendorId === parseInt(vidPid[1]!, 16) && d.productId === parseInt(vidPid[2]!, 16))?.path;
+        if (!path) throw new CliError(`--scanner: no HID device ${vidPid[1]}:${vidPid[2]}`);
+      }
+      scanner = new HidPosScanner(new NodeHidTransport({ path: path! }));
+    } else throw new CliError('--scanner: expected serial:PATH, hid:VID:PID or hid:PATH');
+    await scanner.start();
+    config.scanners = [scanner];
+    closers.push(() => scanner.stop());
+  }
+  if (values.msr) {
+    const path = /^serial:(.+)$/.exec(values.msr)?.[1];
+    if (!path) throw new CliError('--msr: expected serial:PATH');
+    const msr = new SerialMsr(new SerialTransport({ path }));
+    await msr.start();
+    config.msr = msr;
+    closers.push(() => msr.stop());
+  }
+  const pinPad = new VirtualPinPad({ ipek: tdesIpek(Buffer.from(testBdk, 'hex'), Buffer.from(defaultIksn, 'hex')).toString('hex'), iksn: defaultIksn, ksn: undefined });
+  if (values.pin) pinPad.enter({ pin: values.pin });
+  else pinPad.enter({ cancel: true });
+  config.pinPad = pinPad;
+  const terminal = await startTerminal(config);
+  terminal.on('status', (s) => log(JSON.stringify({ status: s.step, message: s.message })));
+  if (!terminal.signedOn) log(JSON.stringify({ warning: `not signed on to ${host}:${port}` }));
+  return {
+    terminal,
+    async close() {
+      await terminal.stop();
+      for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => {});
+    },
+  };
+}
+
+/** "12.34" → 1234 minor units. */
+export function parseAmount(text: string | undefined): number {
+  if (text === undefined || !/^\d{1,10}(\.\d{1,2})?$/.test(text)) throw new CliError('amount: expected a decimal like 12.34');
+  const [whole, fraction = ''] = text.split('.');
+  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+}

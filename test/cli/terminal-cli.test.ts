@@ -1,0 +1,50 @@
+// `pos sale` / `pos void` / `pos batch close` against the real switch, with a virtual card on a
+// virtual PN532 in the same process (the real driver over an in-process link).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSwitch, type RunningSwitch } from '../../switch/index.js';
+import { testTmk } from '../../switch/config.js';
+import { batch, sale, voidTxn } from '../../cli/commands/txn.js';
+import type { CliIo } from '../../cli/io.js';
+
+let sw: RunningSwitch;
+let dir: string;
+beforeAll(async () => {
+  sw = await startSwitch({ port: 0, db: ':memory:', enrollUnknown: { tmk: testTmk } });
+  dir = mkdtempSync(join(tmpdir(), 'pos-cli-'));
+});
+afterAll(async () => {
+  await sw.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function io(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), readStdin: async () => '' };
+}
+
+describe('pos sale / void / batch close', () => {
+  it('a sale with a virtual card, its void, then the batch: JSON out, exit codes', async () => {
+    const common = ['--host', `127.0.0.1:${sw.port}`, '--journal', join(dir, 't.db'), '--timeout-ms', '2000'];
+    const first = io();
+    expect(await sale(['12.34', '--virtual-card', 'mastercard', ...common], first)).toBe(0);
+    const result = JSON.parse(first.stdout.join('\n')) as { id: string; state: string; maskedPan: string };
+    expect(result).toMatchObject({ state: 'approved', maskedPan: '541333******1513' });
+    expect(first.stderr.join('\n')).toContain('"status":"approved"');
+    const declined = io();
+    expect(await sale(['10.51', '--virtual-card', 'visa', ...common], declined)).toBe(1);
+    const voided = io();
+    expect(await voidTxn([result.id, ...common], voided)).toBe(0);
+    const closed = io();
+    expect(await batch(['close', ...common], closed)).toBe(0);
+    expect(JSON.parse(closed.stdout.join('\n'))).toMatchObject({ inBalance: true, batch: 1 });
+  });
+
+  it('bad options are one-line errors', async () => {
+    await expect(sale(['12.3.4', '--host', `127.0.0.1:${sw.port}`, '--journal', join(dir, 'bad.db')], io())).rejects.toThrow('amount: expected a decimal like 12.34');
+    await expect(sale(['1', '--host', 'nohost'], io())).rejects.toThrow('--host: expected HOST:PORT');
+  });
+});
