@@ -6,11 +6,12 @@
 // Prints approvals/s and p50/p99/p99.9 latency per connection count. Goal: ≥ 10,000 approvals/s
 // at 64 connections with p99 ≤ 20 ms on a 2-core machine, the generator included.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { runLoad } from '../cli/load/generator.js';
 import { testTmk } from '../switch/config.js';
 
@@ -48,21 +49,46 @@ await new Promise<void>((ready, fail) => {
   child.once('exit', (code) => fail(new Error(`pos switch exited ${code}`)));
 });
 
-const rows: Array<{ connections: number; approvalsPerSecond: number; p50: number; p99: number; p999: number; approved: number; unanswered: number }> = [];
+/** CPU time (user + system) the switch process has used, ms; Linux /proc. Lets a run on a busy machine still say what one approval costs. */
+function switchCpuMs(): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+const rows: Array<{ connections: number; approvalsPerSecond: number; p50: number; p99: number; p999: number; approved: number; unanswered: number; switchCpuUsPerApproval?: number }> = [];
 try {
   for (const connections of counts) {
     const common = { port, terminals: connections, rate: 0, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 }, timeoutMs: 10_000, terminalPrefix: `B${connections}` };
     await runLoad({ ...common, durationMs: 1000 });
+    const cpuBefore = switchCpuMs();
     const result = await runLoad({ ...common, durationMs: seconds * 1000 });
-    rows.push({ connections, approvalsPerSecond: result.approvalsPerSecond, p50: result.latencyMs.p50, p99: result.latencyMs.p99, p999: result.latencyMs.p999, approved: result.approved, unanswered: result.unanswered });
+    const cpuAfter = switchCpuMs();
+    const cpu = cpuBefore !== undefined && cpuAfter !== undefined && result.approved ? Math.round(((cpuAfter - cpuBefore) * 1000) / result.approved) : undefined;
+    rows.push({
+      connections, approvalsPerSecond: result.approvalsPerSecond, p50: result.latencyMs.p50, p99: result.latencyMs.p99, p999: result.latencyMs.p999,
+      approved: result.approved, unanswered: result.unanswered, ...(cpu !== undefined ? { switchCpuUsPerApproval: cpu } : {}),
+    });
     if (!values.json)
-      console.log(`${String(connections).padStart(4)} connections: ${String(result.approvalsPerSecond).padStart(6)} approvals/s   p50 ${result.latencyMs.p50} ms  p99 ${result.latencyMs.p99} ms  p99.9 ${result.latencyMs.p999} ms`);
+      console.log(
+        `${String(connections).padStart(4)} connections: ${String(result.approvalsPerSecond).padStart(6)} approvals/s   p50 ${result.latencyMs.p50} ms  p99 ${result.latencyMs.p99} ms  p99.9 ${result.latencyMs.p999} ms` +
+          (cpu !== undefined ? `   switch CPU ${cpu} µs/approval` : ''),
+      );
   }
 } finally {
   child.kill('SIGTERM');
   await new Promise((done) => child.once('exit', done));
   rmSync(dir, { recursive: true, force: true });
+  if (values.db) {
+    const client = new pg.Client({ connectionString: values.db });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS bench_${process.pid} CASCADE`);
+    await client.end();
+  }
 }
-const machine = { cores: cpus().length, node: process.version, journal: values.db ? 'postgres' : 'sqlite (WAL, synchronous=FULL)', seconds };
+const machine = { cores: cpus().length, node: process.version, loadAverage: loadavg().map((n) => Math.round(n * 10) / 10), journal: values.db ? 'postgres' : 'sqlite (WAL, synchronous=FULL)', seconds };
 if (values.json) console.log(JSON.stringify({ machine, results: rows }));
-else console.log(`machine: ${machine.cores} cores, Node ${machine.node}, journal ${machine.journal}, ${seconds} s per point`);
+else console.log(`machine: ${machine.cores} cores, load average ${machine.loadAverage.join(' ')}, Node ${machine.node}, journal ${machine.journal}, ${seconds} s per point`);

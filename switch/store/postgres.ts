@@ -92,7 +92,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
 
   return {
     kind: 'postgres',
-    commit: (entries) => transaction(() => sql.commitEntries(entries, new Date().toISOString())),
+    commit: (entries) => transaction(() => sql.commitEntries(entries, new Date().toISOString(), true)),
     byKey: (terminalId, stan, transmitted, mti) => run(sql.byKey(terminalId, stan, transmitted, mti)),
     byRrn: (rrn) => run(sql.byRrn(rrn)),
     byStan: (terminalId, stan, mmdd) => run(sql.byStan(terminalId, stan, mmdd)),

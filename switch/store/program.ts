@@ -201,7 +201,16 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
   return { status: 'new', row };
 }
 
-export function* commitEntries(entries: JournalEntry[], now: string): Program<CommitResult[]> {
+/**
+ * `lockAccounts`: take the row locks of every account the batch debits first, in sorted order, so
+ * that concurrent batches (PostgreSQL: several per process, several processes) cannot deadlock on them.
+ */
+export function* commitEntries(entries: JournalEntry[], now: string, lockAccounts = false): Program<CommitResult[]> {
+  if (lockAccounts) {
+    const accounts = new Set<string>();
+    for (const entry of entries) for (const effect of entry.effects) if (effect.type === 'debit') accounts.add(effect.account);
+    for (const account of [...accounts].sort()) yield { sql: 'UPDATE accounts SET balance = balance WHERE id = ?', params: [account] };
+  }
   const results: CommitResult[] = [];
   for (const entry of entries) results.push(yield* applyEntry(entry, now));
   return results;
