@@ -354,15 +354,26 @@ async function completion(ctx: Context): Promise<void> {
   approve(ctx, ctx.amount, false);
 }
 
-/** Idempotent: an original already reversed (or declined) needs nothing more; an unknown one is 25. */
-async function reversal(ctx: Context): Promise<void> {
+/**
+ * Idempotent: an original already reversed (or declined) needs nothing more; an unknown one is 25.
+ * The journal decides, in the reversal's own transaction: a reversal can overtake its original (the
+ * terminal timed out while the original waited for its commit), and then the original must never apply.
+ */
+function reversal(ctx: Context): void {
   const de90 = str(ctx, '90') ?? '';
-  const original = await ctx.parts.store.byKey(ctx.terminalId, de90.slice(4, 10), de90.slice(10, 20), de90.slice(0, 4));
-  if (!original) return decline(ctx, '25', 'original of the reversal not found');
-  ctx.original = original;
-  ctx.account = original.account ?? undefined;
+  const mti = de90.slice(0, 4);
+  ctx.account = undefined;
   ctx.responseCode = '00';
-  if (original.responseCode === '00') ctx.effects.push({ type: 'close', originalId: original.id, as: 'reversed', refusal: null });
+  ctx.effects.push({
+    type: 'reverse',
+    tombstone: {
+      terminalId: ctx.terminalId, merchantId: str(ctx, '42') ?? ctx.terminal!.merchantId, stan: de90.slice(4, 10), transmitted: de90.slice(10, 20),
+      mti, kind: 'reversed-before-arrival', processingCode: str(ctx, '3') ?? '000000', amount: ctx.amount, currency: str(ctx, '49') ?? '156',
+      maskedPan: ctx.pan ? maskPan(ctx.pan) : null, wallet: null, entryMode: str(ctx, '22') ?? null, issuer: null, account: null,
+      responseCode: '12', authCode: null, rrn: null, debit: 0, originalId: null, answer: { '39': '12' },
+      fingerprint: fingerprintOf(mti, str(ctx, '3'), ctx.amount),
+    },
+  });
 }
 
 /** 0320: a transaction the host knows needs nothing; one it missed (offline) is booked like an advice. */
@@ -433,13 +444,16 @@ const respond: Step = async (ctx) => {
 const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_000).padStart(6, '0');
 
 // ───────────────────────────────────────────── journal ──
+/** What tells a retry (same) from another request reusing the key (different): message class, processing code, amount. */
+const fingerprintOf = (mti: string, processingCode: string | undefined, amount: number) => `${mti.slice(0, 2)}:${processingCode ?? ''}:${amount}`;
+
 /** Hands the entry to the group commit; a repeat of a journaled key comes back with the original answer. */
 export type Commit = (entry: import('./store/index.js').JournalEntry) => Promise<import('./store/index.js').CommitResult>;
 
 export function journalStep(commit: Commit): Step {
   return async (ctx) => {
     if (!ctx.journaled || ctx.outcome === 'drop') return;
-    const fingerprint = `${ctx.mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${ctx.amount}`;
+    const fingerprint = fingerprintOf(ctx.mti, str(ctx, '3'), ctx.amount);
     const result = await commit({
       row: {
         terminalId: ctx.terminalId, merchantId: str(ctx, '42') ?? ctx.terminal!.merchantId, stan: ctx.stan, transmitted: ctx.transmitted,

@@ -3,7 +3,7 @@
  * queries (with `?` placeholders) and receives their results, so SQLite runs it synchronously inside
  * one transaction and PostgreSQL runs it over a network connection, with the same logic.
  */
-import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, SettlementReport, Totals, TransactionFilter } from './types.js';
+import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, NewRow, SettlementReport, Totals, TransactionFilter } from './types.js';
 
 export interface Query {
   sql: string;
@@ -112,7 +112,7 @@ export const byStan = (terminalId: string, stan: string, mmdd: string | undefine
     : one(`${selectRow} WHERE terminal_id = ? AND stan = ? ORDER BY id DESC LIMIT 1`, [terminalId, stan]);
 
 /** Applies one effect; returns the response code that refuses the entry, or null. */
-function* applyEffect(effect: Effect): Program<string | null> {
+function* applyEffect(effect: Effect, now: string): Program<string | null> {
   switch (effect.type) {
     case 'debit': {
       const check = effect.check ? 1 : 0;
@@ -129,20 +129,20 @@ function* applyEffect(effect: Effect): Program<string | null> {
       };
       const original = closed.rows[0];
       if (!original) return effect.refusal;
-      yield* credit(str(original.account), num(original.debit));
-      if (effect.as !== 'reversed' || original.original_id === null) return null;
-      // Reversing a void or a completion puts its original back; reversing a refund un-counts it.
-      const kind = String(original.kind);
-      if (kind === 'void' || kind === 'completion') {
-        const reopened = yield {
-          sql: 'UPDATE transactions SET closed = NULL WHERE id = ? AND closed = ? RETURNING debit, account',
-          params: [original.original_id, kind === 'void' ? 'voided' : 'completed'],
-        };
-        const back = reopened.rows[0];
-        if (back) yield* credit(str(back.account), -num(back.debit));
-      } else if (kind === 'refund') {
-        yield { sql: 'UPDATE transactions SET refunded = refunded - ? WHERE id = ?', params: [original.amount, original.original_id] };
-      }
+      yield* undo(original, effect.as === 'reversed');
+      return null;
+    }
+    case 'reverse': {
+      const t = effect.tombstone;
+      const placed = yield { sql: insertSql, params: insertParams(t, now) };
+      if (placed.rows.length) return '25';
+      const closed = yield {
+        sql: `UPDATE transactions SET closed = 'reversed' WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?
+              AND closed IS NULL AND response_code = '00' RETURNING debit, account, kind, original_id, amount`,
+        params: [t.terminalId, t.stan, t.transmitted, requestClass(t.mti)],
+      };
+      const original = closed.rows[0];
+      if (original) yield* undo(original, true);
       return null;
     }
     case 'refund': {
@@ -166,20 +166,38 @@ function* applyEffect(effect: Effect): Program<string | null> {
   }
 }
 
+/** Gives back what a closed row took; reversing a void or a completion puts its original back, reversing a refund un-counts it. */
+function* undo(original: Record<string, unknown>, reversed: boolean): Program<void> {
+  yield* credit(str(original.account), num(original.debit));
+  if (!reversed || original.original_id === null || original.original_id === undefined) return;
+  const kind = String(original.kind);
+  if (kind === 'void' || kind === 'completion') {
+    const reopened = yield {
+      sql: 'UPDATE transactions SET closed = NULL WHERE id = ? AND closed = ? RETURNING debit, account',
+      params: [original.original_id, kind === 'void' ? 'voided' : 'completed'],
+    };
+    const back = reopened.rows[0];
+    if (back) yield* credit(str(back.account), -num(back.debit));
+  } else if (kind === 'refund') {
+    yield { sql: 'UPDATE transactions SET refunded = refunded - ? WHERE id = ?', params: [original.amount, original.original_id] };
+  }
+}
+
 function* credit(account: string | null, amount: number): Program<void> {
   if (account === null || amount === 0) return;
   yield { sql: 'UPDATE accounts SET balance = balance + ? WHERE id = ?', params: [amount, account] };
 }
 
+function insertParams(r: NewRow, now: string): unknown[] {
+  return [
+    r.terminalId, r.merchantId, r.stan, r.transmitted, r.mti, r.kind, r.processingCode, r.amount, r.currency, r.maskedPan, r.wallet,
+    r.entryMode, r.issuer, r.account, r.responseCode, r.authCode, r.rrn, r.debit, r.originalId, JSON.stringify(r.answer), r.fingerprint, now, requestClass(r.mti),
+  ];
+}
+
 function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
   const r = entry.row;
-  const inserted = yield {
-    sql: insertSql,
-    params: [
-      r.terminalId, r.merchantId, r.stan, r.transmitted, r.mti, r.kind, r.processingCode, r.amount, r.currency, r.maskedPan, r.wallet,
-      r.entryMode, r.issuer, r.account, r.responseCode, r.authCode, r.rrn, r.debit, r.originalId, JSON.stringify(r.answer), r.fingerprint, now, requestClass(r.mti),
-    ],
-  };
+  const inserted = yield { sql: insertSql, params: insertParams(r, now) };
   const id = inserted.rows[0]?.id;
   if (id === undefined) {
     const original = yield* byKey(r.terminalId, r.stan, r.transmitted, r.mti);
@@ -188,7 +206,7 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
   }
   let refusal: string | null = null;
   for (const effect of entry.effects) {
-    refusal = yield* applyEffect(effect);
+    refusal = yield* applyEffect(effect, now);
     if (refusal) break;
   }
   const row: JournalRow = { ...r, id: num(id), closed: null, refunded: 0, batch: null, createdAt: now };

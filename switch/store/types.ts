@@ -17,7 +17,9 @@ export type TxKind =
   | 'advice'
   | 'reversal'
   | 'upload'
-  | 'settlement';
+  | 'settlement'
+  /** The key of a request whose reversal arrived first: the request, if it comes, is not applied. */
+  | 'reversed-before-arrival';
 
 /** What the answer carries besides the request's echoed fields: DE37, 38, 39, 54, 55 (hex). Never secrets. */
 export type AnswerFields = Record<string, string>;
@@ -64,6 +66,12 @@ export type Effect =
   | { type: 'debit'; account: string; amount: number; check: boolean }
   /** Undo an original row's debit and mark it closed; refused (`refusal`) when it is already closed. */
   | { type: 'close'; originalId: number; as: 'reversed' | 'voided' | 'completed'; refusal: string | null }
+  /**
+   * Reverse the request with the tombstone's key. When no such row exists the tombstone takes its
+   * key (so the request, arriving late, is answered from it and applied never) and the reversal is
+   * refused with 25; the unique key decides which came first, also between processes.
+   */
+  | { type: 'reverse'; tombstone: NewRow }
   /** Count a refund against its original; refused (13) above the original amount. */
   | { type: 'refund'; originalId: number; amount: number }
   /** Close the terminal's settlement batch: every unsettled row gets the batch number. */

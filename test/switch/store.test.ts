@@ -81,6 +81,28 @@ for (const database of testDatabases()) {
       expect((await store.byKey('T0000001', '000001', '1127103000', '0200'))!.refunded).toBe(0);
     });
 
+    it('reverses by key: a reversal that overtakes its original leaves a tombstone the original cannot apply over', async () => {
+      const store = await open();
+      const tombstone = row({ kind: 'reversed-before-arrival', responseCode: '12', answer: { '39': '12' }, authCode: null, rrn: null, debit: 0, account: null });
+      const reversal = (stan: string): JournalEntry => ({
+        row: row({ mti: '0400', kind: 'reversal', stan, debit: 0, rrn: null, authCode: null, account: null }),
+        effects: [{ type: 'reverse', tombstone }],
+      });
+      const [early] = await store.commit([reversal('000009')]);
+      expect(early!.row.responseCode).toBe('25');
+      const [late] = await store.commit([sale()]);
+      expect(late).toMatchObject({ status: 'duplicate', row: { responseCode: '12', kind: 'reversed-before-arrival' } });
+      expect(await store.balance('card:visa')).toBe(5000);
+
+      const [s2] = await store.commit([sale({ stan: '000002' })]);
+      expect(s2!.status).toBe('new');
+      const after = { ...reversal('000010'), effects: [{ type: 'reverse' as const, tombstone: { ...tombstone, stan: '000002' } }] };
+      const [r1, r2] = await store.commit([after, { ...after, row: { ...after.row, stan: '000011' } }]);
+      expect([r1!.row.responseCode, r2!.row.responseCode]).toEqual(['00', '00']);
+      expect(await store.balance('card:visa')).toBe(5000);
+      expect((await store.byKey('T0000001', '000002', '1127103000', '0200'))!.closed).toBe('reversed');
+    });
+
     it('totals the unsettled rows and closes the batch', async () => {
       const store = await open();
       await store.commit([sale(), sale({ stan: '000002', amount: 500 }), sale({ stan: '000003', amount: 9999 })]);
