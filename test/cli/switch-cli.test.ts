@@ -1,0 +1,58 @@
+// pos switch and pos load from the command line: options, a real switch process, a short load.
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../../cli/io.js';
+import { main } from '../../cli/main.js';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => '' };
+  return { io, out, err };
+}
+
+describe('pos switch and pos load', () => {
+  it.each([
+    [['switch', '--framing', 'morse'], '--framing'],
+    [['switch', '--port', 'eighty'], '--port'],
+    [['switch', '--log-level', 'loud'], '--log-level'],
+    [['switch', '--spec', 'nope'], '--spec'],
+    [['load', '--mix', 'sale=1,tip=2'], '--mix'],
+    [['load', '--terminals', '0'], '--terminals'],
+    [['load', '--tmk', 'abc'], '--tmk'],
+  ])('refuses %j in one line', async (args, what) => {
+    const { io, err } = capture();
+    expect(await main(args, io)).toBe(2);
+    expect(err.join('')).toContain(what);
+    expect(err.join('').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('prints help', async () => {
+    for (const command of ['switch', 'load']) {
+      const { io, out } = capture();
+      expect(await main([command, '--help'], io)).toBe(0);
+      expect(out.join('')).toContain(`usage: pos ${command}`);
+    }
+  });
+
+  it('runs a switch process and a load against it with a JSON summary', async () => {
+    const child = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', '0', '--admin-port', '0', '--db', ':memory:', '--log-level', 'warn'], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const ready = JSON.parse(await new Promise<string>((done) => child.stdout!.once('data', (chunk) => done(String(chunk))))) as { port: number; db: string };
+      expect(ready.db).toBe('sqlite');
+      const { io, out, err } = capture();
+      expect(await main(['load', '--port', String(ready.port), '--terminals', '3', '--duration', '1.5', '--rate', '200', '--json'], io)).toBe(0);
+      const summary = JSON.parse(out.join('')) as { sent: number; approved: number; latencyMs: { p50: number }; responseCodes: Record<string, number> };
+      expect(summary.approved).toBeGreaterThan(50);
+      expect(summary.sent).toBeLessThan(400);
+      expect(summary.latencyMs.p50).toBeGreaterThan(0);
+      expect(err.join('')).toMatch(/sent \d+ {2}approved \d+/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 20_000);
+});
