@@ -9,10 +9,11 @@ export interface TerminalConfig {
   /** DE42, 15 characters. */
   merchantId: string;
   merchantName?: string;
-  /** Double-length TDES terminal master key, hex. TEST KEYS in configuration files only. */
+  /**
+   * Double-length TDES terminal master key, hex. TEST KEYS in configuration files only. (DUKPT needs
+   * nothing per terminal here: the KSN in DE53 names the terminal's key under the switch's BDK.)
+   */
   tmk: string;
-  /** DUKPT: the BDK id the terminal's IPEK derives from (default `bdk`), for documentation and the admin API. */
-  dukptIksn?: string;
 }
 
 export interface SwitchConfig {
