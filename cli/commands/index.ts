@@ -10,6 +10,7 @@ export const commands: CommandEntry[] = [
   { name: 'qr', summary: 'decode EMVCo QR payloads and payment codes, encode merchant QR: pos qr decode|encode', load: () => import('./qr.js') },
   { name: 'track', summary: 'decode magnetic stripe tracks: pos track decode TEXT', load: () => import('./track.js') },
   { name: 'crypto', summary: 'payment crypto calculators: pos crypto dukpt|pinblock|mac|kcv|emv|tr31', load: () => import('./crypto.js') },
+  { name: 'demo', summary: 'switch + terminal + virtual devices + checkout page in one process: pos demo (npm start)', load: () => import('./demo.js') },
   { name: 'virtual', summary: 'virtual devices on real PTYs: pos virtual reader|msr|scanner', load: () => import('./virtual.js') },
   { name: 'devices', summary: 'list serial ports and HID devices, recognising POS hardware: pos devices [--json]', load: () => import('./devices.js') },
   { name: 'switch', summary: 'the acquiring switch simulator: pos switch [--port N] [--admin-port N] [--db URL]', load: () => import('./switch.js') },

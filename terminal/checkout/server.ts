@@ -4,7 +4,7 @@
  * a second "pay" while one runs is refused (409), so a double press never starts two.
  */
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Logger } from 'pino';
@@ -47,7 +47,15 @@ interface InFlight {
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 
 export async function startCheckout(options: CheckoutOptions): Promise<RunningCheckout> {
-  const app = Fastify({ loggerInstance: options.logger, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) });
+  // Before any route: routes take the error handler in force when they are registered.
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error instanceof AmountError) return reply.code(400).send({ error: error.problem, message: error.message });
+    const status = error.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: 'request', message: error.message });
+    options.logger?.error({ err: error.message }, 'checkout request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
   await app.register(fastifyWebsocket);
   await app.register(fastifyStatic, { root: publicDir });
 
@@ -172,13 +180,6 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     socket.on('close', () => sockets.delete(socket));
   });
 
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    if (error instanceof AmountError) return reply.code(400).send({ error: error.problem, message: error.message });
-    const validation = (error as { validation?: unknown }).validation;
-    if (validation) return reply.code(400).send({ error: 'request', message: error.message });
-    options.logger?.error({ err: error.message }, 'checkout request failed');
-    return reply.code(500).send({ error: 'internal', message: 'internal error' });
-  });
 
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   return {

@@ -39,8 +39,12 @@ export interface DeviceState {
 
 export interface BatchView {
   inBalance: boolean;
-  uploaded?: number;
-  [key: string]: unknown;
+  /** Transactions sent in a batch upload because the host's totals differed. */
+  uploaded: number;
+  /** Per tender (card, code …): counts and amounts (minor units) of sales and refunds. */
+  totals: Record<string, { salesCount: number; salesAmount: number; refundsCount: number; refundsAmount: number }>;
+  /** The printable settlement slip. */
+  slip: string;
 }
 
 /** The subset of the terminal's API the page drives (terminal/index.ts implements it). */
@@ -60,7 +64,17 @@ export interface CheckoutTerminal {
 /** A tester's hands on the virtual devices and the host (only present in virtual setups). */
 export interface TesterControls {
   /** Card profiles a tester can tap or swipe, and sample customer codes to scan. */
-  catalogue(): { cards: Array<{ id: string; label: string; maskedPan: string }>; codes: Array<{ id: string; label: string; text: string }>; outcomes: Array<{ cents: string; label: string }>; faults: string[] };
+  catalogue(): {
+    /** Virtual contactless cards to tap. */
+    cards: Array<{ id: string; label: string; maskedPan: string }>;
+    /** Magnetic stripes to swipe. */
+    stripes: Array<{ id: string; label: string; maskedPan: string }>;
+    codes: Array<{ id: string; label: string; text: string }>;
+    /** Amount cents the host turns into an outcome. */
+    outcomes: Array<{ cents: string; label: string }>;
+    /** Host faults by name. */
+    faults: string[];
+  };
   tap(card: string): Promise<void>;
   removeCard(): Promise<void>;
   swipe(card: string): Promise<void>;

@@ -204,6 +204,7 @@ async function loadHistory() {
   const rows = (answer.data.transactions ?? []).map((txn) => {
     const row = document.createElement('tr');
     row.dataset.id = txn.id;
+    row.dataset.kind = txn.kind;
     const cells = [
       txn.createdAt ? new Date(txn.createdAt).toLocaleString(state.language) : '',
       t(`kind.${txn.kind}`, txn.kind),
@@ -292,21 +293,28 @@ function renderBatch(batch) {
   heading.textContent = batch.inBalance ? t('batch.inBalance') : t('batch.outOfBalance').replace('{n}', String(batch.uploaded ?? 0));
   const table = document.createElement('table');
   const totals = Object.entries(batch.totals ?? {});
-  table.innerHTML = `<thead><tr><th>${t('batch.tender')}</th><th>${t('batch.count')}</th><th>${t('batch.amount')}</th></tr></thead>`;
+  const head = document.createElement('tr');
+  for (const key of ['batch.tender', 'batch.sales', 'batch.salesAmount', 'batch.refunds', 'batch.refundsAmount']) {
+    const cell = document.createElement('th');
+    cell.textContent = t(key);
+    head.append(cell);
+  }
   const body = document.createElement('tbody');
   for (const [tender, total] of totals) {
     const row = document.createElement('tr');
-    for (const text of [t(`tender.${tender}`, t(`kind.${tender}`, tender)), String(total.count), money(total.amount)]) {
+    row.dataset.tender = tender;
+    const cells = [t(`tender.${tender}`, tender), String(total.salesCount), money(total.salesAmount), String(total.refundsCount), money(total.refundsAmount)];
+    for (const text of cells) {
       const cell = document.createElement('td');
       cell.textContent = text;
       row.append(cell);
     }
     body.append(row);
   }
-  table.append(body);
+  table.append(head, body);
   const report = document.createElement('pre');
   report.className = 'receipt';
-  report.textContent = batch.report ?? '';
+  report.textContent = batch.slip ?? '';
   box.replaceChildren(heading, totals.length ? table : document.createTextNode(t('batch.empty')), report);
 }
 
@@ -314,6 +322,7 @@ function renderBatch(batch) {
 function renderTester() {
   const catalogue = state.config?.tester;
   $('#tester').hidden = !catalogue;
+  document.body.classList.toggle('with-tester', Boolean(catalogue));
   if (!catalogue) return;
   const fill = (select, items, noneKey) => {
     const chosen = select.value;
@@ -324,6 +333,7 @@ function renderTester() {
     if (chosen) select.value = chosen;
   };
   fill($('#tester-card'), catalogue.cards.map((card) => ({ value: card.id, label: `${card.label} ${card.maskedPan}` })));
+  fill($('#tester-stripe'), catalogue.stripes.map((card) => ({ value: card.id, label: `${card.label} ${card.maskedPan}` })));
   fill($('#tester-code'), catalogue.codes.map((code) => ({ value: code.text, label: code.label })));
   fill($('#tester-outcome'), catalogue.outcomes.map((outcome) => ({ value: outcome.cents, label: `.${outcome.cents} → ${outcome.label}` })), 'tester.outcomeNone');
   fill($('#tester-fault'), catalogue.faults.map((fault) => ({ value: fault, label: fault })), 'tester.faultNone');
@@ -335,7 +345,7 @@ async function tester(path, body) {
 }
 $('#tester-tap').addEventListener('click', () => tester('tap', { card: $('#tester-card').value }));
 $('#tester-remove').addEventListener('click', () => tester('remove'));
-$('#tester-swipe').addEventListener('click', () => tester('swipe', { card: $('#tester-card').value }));
+$('#tester-swipe').addEventListener('click', () => tester('swipe', { card: $('#tester-stripe').value }));
 $('#tester-scan').addEventListener('click', () => tester('scan', { text: $('#tester-code').value }));
 $('#tester-pin-enter').addEventListener('click', () => tester('pin', { pin: $('#tester-pin').value }));
 $('#tester-pin-cancel').addEventListener('click', () => tester('pin', { cancel: true }));

@@ -1,0 +1,152 @@
+/**
+ * The one-command demo (`npm start` = `pos demo`): the switch on SQLite in a data folder, a terminal
+ * with virtual reader, MSR, scanner and PIN pad (real drivers over in-process serial lines), and the
+ * checkout page with the tester panel. Everything starts and stops from code, so the browser tests
+ * run the same composition.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { tdesIpek } from '../../protocols/crypto/index.js';
+import { toHex } from '../../protocols/bytes.js';
+import type { TestCardProfileId } from '../../protocols/testcards.js';
+import { VirtualKit } from '../../hardware/virtual-kit.js';
+import { startSwitch, type RunningSwitch } from '../../switch/index.js';
+import { testTmk, x924TestBdk } from '../../switch/config.js';
+import { Terminal } from '../../terminal/terminal.js';
+import { VirtualPinPad } from '../../terminal/pinpad.js';
+import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
+import { checkoutTerminal } from '../../terminal/checkout/terminal-adapter.js';
+import type { Timeouts } from '../../terminal/config.js';
+import { testerControls } from './tester.js';
+
+export interface DemoOptions {
+  /** Folder for the SQLite journals, the log and the virtual devices' counters. */
+  dataDir: string;
+  /** Checkout page port (0 = a free one). */
+  port: number;
+  /** The switch's ISO 8583 port and admin API port (0 = free ones). */
+  switchPort: number;
+  adminPort: number;
+  /** Where logs go; default `<dataDir>/demo.log`. */
+  logger?: Logger;
+  /** Shorter terminal timeouts for tests. */
+  timeouts?: Partial<Timeouts>;
+  /** The `.98` late answer's delay. */
+  lateAnswerMs?: number;
+}
+
+export interface RunningDemo {
+  pageUrl: string;
+  switchPort: number;
+  adminPort: number;
+  adminToken: string;
+  dataDir: string;
+  kit: VirtualKit;
+  pinPad: VirtualPinPad;
+  terminal: Terminal;
+  switch: RunningSwitch;
+  stop(): Promise<void>;
+}
+
+/** DEMO KEYS: the X9.24 test BDK and the switch's test TMK, published on purpose. */
+const terminalId = 'DEMO0001';
+const merchantId = 'DEMO00000000001';
+const merchantName = 'Demo Coffee 演示咖啡';
+const iksn = 'FFFF9876543210E00000';
+/** Voids and refunds ask for it (docs/checkout.md). */
+export const demoSupervisorPin = '123456';
+
+interface DeviceCounters {
+  pinPadKsn?: string;
+  atcs?: Partial<Record<TestCardProfileId, number>>;
+}
+
+export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const log = options.logger ?? pino({ level: 'info' }, pino.destination({ dest: join(dataDir, 'demo.log'), sync: false }));
+  const countersFile = join(dataDir, 'virtual-devices.json');
+  const counters = readCounters(countersFile);
+  const adminToken = toHex(crypto.getRandomValues(new Uint8Array(16)));
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch((error: unknown) => log.error({ err: String(error) }, 'demo: stop failed'));
+  };
+  try {
+    const host = await startSwitch({
+      port: options.switchPort,
+      adminPort: options.adminPort,
+      adminToken,
+      db: `sqlite:${join(dataDir, 'switch.db')}`,
+      terminals: [{ id: terminalId, merchantId, merchantName, tmk: testTmk }],
+      lateAnswerMs: options.lateAnswerMs,
+      logger: log.child({ component: 'switch' }),
+    });
+    stops.push(() => host.stop());
+
+    const kit = new VirtualKit({ atcs: counters.atcs });
+    await kit.start();
+    const ipek = toHex(tdesIpek(Buffer.from(x924TestBdk, 'hex'), Buffer.from(iksn, 'hex')));
+    const pinPad = new VirtualPinPad({ ipek, iksn, ksn: counters.pinPadKsn });
+    stops.push(async () => {
+      writeFileSync(countersFile, JSON.stringify({ pinPadKsn: toHex(pinPad.currentKsn), atcs: kit.atcs() } satisfies DeviceCounters, null, 2));
+      await kit.stop();
+    });
+
+    const terminal = new Terminal({
+      host: '127.0.0.1',
+      port: host.port,
+      terminalId,
+      merchantId,
+      tmk: testTmk,
+      dukpt: { ipek, iksn },
+      journal: join(dataDir, 'terminal.db'),
+      reader: kit.reader,
+      scanners: [kit.scanner],
+      msr: kit.msr,
+      pinPad,
+      timeouts: options.timeouts,
+      logger: log.child({ component: 'terminal' }),
+    });
+    const page = checkoutTerminal(terminal); // before start: it must hear the first device events
+    stops.push(() => terminal.stop());
+    await terminal.start();
+
+    const checkout: RunningCheckout = await startCheckout({
+      terminal: page,
+      tester: testerControls({ kit, pinPad, faults: host.faults }),
+      supervisorPin: demoSupervisorPin,
+      currency: { code: '156', symbol: '¥' },
+      merchantName,
+      port: options.port,
+      logger: log.child({ component: 'checkout' }),
+    });
+    stops.push(() => checkout.close());
+
+    return {
+      pageUrl: checkout.url,
+      switchPort: host.port,
+      adminPort: host.adminPort ?? 0,
+      adminToken,
+      dataDir,
+      kit,
+      pinPad,
+      terminal,
+      switch: host,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function readCounters(file: string): DeviceCounters {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as DeviceCounters;
+  } catch {
+    return {};
+  }
+}

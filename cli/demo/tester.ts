@@ -1,0 +1,86 @@
+/**
+ * The tester's hands in the demo: the checkout page's tester panel drives the virtual devices
+ * (tap, remove, swipe, scan), the virtual PIN pad, and the switch's fault injection through this.
+ */
+import { maskPan } from '../../protocols/mask.js';
+import { magstripeTestCards, testCards, type MagstripeTestCardId, type TestCardProfileId } from '../../protocols/testcards.js';
+import type { VirtualKit } from '../../hardware/virtual-kit.js';
+import type { VirtualPinPad } from '../../terminal/pinpad.js';
+import type { TesterControls } from '../../terminal/checkout/types.js';
+import type { Fault, Faults } from '../../switch/faults.js';
+
+/** Sample customer payment codes, one per scheme the classifier knows, and one it must refuse. */
+export const sampleCodes = [
+  { id: 'wechat', label: 'WeChat Pay 付款码', text: '134567890123456789' },
+  { id: 'alipay', label: 'Alipay 付款码', text: '284567890123456789' },
+  { id: 'unionpay', label: 'UnionPay 云闪付', text: '6225123456789012345' },
+  {
+    id: 'emvcpm',
+    label: 'EMVCo consumer-presented (spec example)',
+    text: 'hQVDUFYwMWETTwegAAAAVVVVUAhQcm9kdWN0MWETTwegAAAAZmZmUAhQcm9kdWN0MmJJWggSNFZ4kBI0WF8gDkNBUkRIT0xERVIvRU1WXy0IcnVlc2RlZW5kIZ8QBwYBCgMAAACfJghYT9OF+iNLzJ82AgABnzcEbVjvEw==',
+  },
+  { id: 'unknown', label: 'Unknown code (refused)', text: '999000111' },
+];
+
+/** The amount cents the issuer simulator turns into an outcome (docs/test-cards.md). */
+const forcedOutcomes = [
+  { cents: '51', label: '51 insufficient funds' },
+  { cents: '05', label: '05 do not honour' },
+  { cents: '54', label: '54 expired card' },
+  { cents: '55', label: '55 incorrect PIN' },
+  { cents: '61', label: '61 over limit' },
+  { cents: '65', label: '65 PIN required' },
+  { cents: '91', label: '91 issuer unavailable' },
+  { cents: '97', label: 'no answer → reversal' },
+  { cents: '98', label: 'late answer → reversal' },
+];
+
+const hostFaults: Record<string, Fault> = {
+  'drop answers': { drop: true },
+  'delay 3 s': { delayMs: 3000 },
+  'disconnect': { disconnect: true },
+  'corrupt MAC': { corruptMac: true },
+};
+
+export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; faults: Faults }): TesterControls {
+  const { kit, pinPad, faults } = parts;
+  return {
+    catalogue: () => ({
+      cards: Object.values(testCards).map((card) => ({ id: card.id, label: card.label, maskedPan: maskPan(card.pan) })),
+      stripes: Object.values(magstripeTestCards).map((card) => ({ id: card.id, label: `${card.id} (${card.serviceCode})`, maskedPan: maskPan(card.pan) })),
+      codes: sampleCodes.map(({ id, label, text }) => ({ id, label, text })),
+      outcomes: forcedOutcomes,
+      faults: Object.keys(hostFaults),
+    }),
+    async tap(card) {
+      if (!(card in testCards)) throw new TesterInputError(`card: no virtual card "${card}"`);
+      kit.tap(card as TestCardProfileId);
+    },
+    async removeCard() {
+      kit.removeCards();
+    },
+    async swipe(card) {
+      if (!(card in magstripeTestCards)) throw new TesterInputError(`card: no magstripe test card "${card}"`);
+      await kit.swipe(card as MagstripeTestCardId);
+    },
+    async scan(text) {
+      await kit.scan(text);
+    },
+    async pin(entry) {
+      pinPad.enter(entry);
+    },
+    async hostFault(name) {
+      if (name === null) return faults.clear();
+      const fault = hostFaults[name];
+      if (!fault) throw new TesterInputError(`fault: no host fault "${name}"`);
+      faults.clear();
+      faults.set('*', fault);
+    },
+  };
+}
+
+/** A tester asked for something that does not exist: the page shows the message (400). */
+export class TesterInputError extends Error {
+  override readonly name = 'TesterInputError';
+  readonly statusCode = 400;
+}

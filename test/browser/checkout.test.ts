@@ -1,0 +1,170 @@
+/**
+ * The checkout page in a real browser (Debian's chromium through playwright-core) against the
+ * whole demo composition: real switch on SQLite, terminal, virtual devices behind their real
+ * drivers. Screenshots of each outcome are kept in test-artifacts/.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type RunningDemo } from '../../cli/demo/demo.js';
+import { artifactsDir, haveChromium, launchChromium } from '../support/browser.js';
+
+const mustRun = process.env.CI === 'true';
+
+describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'pos-checkout-'));
+    demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { hostMs: 2000, queueRetryMs: 200 }, lateAnswerMs: 3000 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
+    await page.goto(demo.pageUrl);
+    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(artifactsDir, `checkout-${name}.png`) });
+  const statusTitle = () => page.textContent('#status-title');
+
+  async function typeAmountOnKeypad(amount: string): Promise<void> {
+    await page.click('[data-key=clear]');
+    for (const key of amount) await page.click(`#keypad [data-key="${key}"]`);
+  }
+
+  async function openTester(): Promise<void> {
+    if ((await page.getAttribute('#tester-details', 'open')) === null) await page.click('#tester summary');
+  }
+
+  async function payAndWaitForPresentCard(amount: string): Promise<void> {
+    await typeAmountOnKeypad(amount);
+    await page.click('#pay');
+    await expect.poll(statusTitle).toContain('Present card');
+  }
+
+  async function tap(card: string): Promise<void> {
+    await openTester();
+    await page.selectOption('#tester-card', card);
+    await page.click('#tester-tap');
+  }
+
+  it('a tap sale is approved and shows the receipt with the masked PAN', async () => {
+    await payAndWaitForPresentCard('12.34');
+    await tap('visa');
+    await page.waitForSelector('.status.approved');
+    expect(await statusTitle()).toBe('Approved · ¥12.34');
+    const receipt = await page.textContent('#receipt');
+    expect(receipt).toContain('476173******0010');
+    expect(receipt).toContain('CUSTOMER COPY');
+    expect(receipt).not.toContain('4761739001010010');
+    await page.click('[data-copy=merchant]');
+    expect(await page.textContent('#receipt')).toContain('MERCHANT COPY');
+    await page.click('#tester-remove');
+    await shot('approved');
+  });
+
+  it('a declined card says why in plain words', async () => {
+    await payAndWaitForPresentCard('20.51');
+    await tap('mastercard');
+    await page.waitForSelector('.status.declined');
+    expect(await page.textContent('#status-detail')).toContain('Insufficient funds');
+    await page.click('#tester-remove');
+    await shot('declined');
+  });
+
+  it('a scanned WeChat Pay code pays', async () => {
+    await payAndWaitForPresentCard('8.80');
+    await openTester();
+    await page.selectOption('#tester-code', { label: 'WeChat Pay 付款码' });
+    await page.click('#tester-scan');
+    await page.waitForSelector('.status.approved');
+    expect(await statusTitle()).toBe('Approved · ¥8.80');
+    await shot('scanned-code');
+  });
+
+  it('above the CVM limit the customer enters a PIN on the virtual PIN pad', async () => {
+    await payAndWaitForPresentCard('350.00');
+    await tap('unionpay');
+    await expect.poll(statusTitle).toContain('enter PIN');
+    await page.fill('#tester-pin', '1234');
+    await page.click('#tester-pin-enter');
+    await page.waitForSelector('.status.approved');
+    await page.click('#tester-remove');
+  });
+
+  it('letters, zero and an over-long amount are refused with a message; nothing starts', async () => {
+    for (const [typed, message] of [
+      ['12a', 'Digits with at most two decimals'],
+      ['0', 'more than zero'],
+      ['123456789', 'too large'],
+    ] as const) {
+      await page.fill('#amount-input', typed);
+      await page.click('#pay');
+      await expect.poll(() => page.textContent('#amount-error')).toContain(message);
+    }
+    expect(await page.locator('.status.busy').count()).toBe(0);
+  });
+
+  it('pressing pay twice starts one transaction, and a reload mid-transaction keeps it', async () => {
+    const before = await transactionsCount();
+    await typeAmountOnKeypad('5.00');
+    await page.dblclick('#pay');
+    await expect.poll(statusTitle).toContain('Present card');
+    await page.reload();
+    await expect.poll(statusTitle).toContain('Present card');
+    await tap('visa');
+    await page.waitForSelector('.status.approved');
+    expect(await transactionsCount()).toBe(before + 1);
+    await page.click('#tester-remove');
+  });
+
+  it('a void needs the supervisor PIN and voids the sale', async () => {
+    await page.keyboard.press('Alt+2');
+    const row = page.locator('#history-rows tr[data-kind=sale]', { hasText: '¥12.34' });
+    await row.locator('[data-action="action.void"]').click();
+    await page.fill('#supervisor-pin', '000000');
+    await page.click('#supervisor-ok');
+    await expect.poll(() => page.textContent('#supervisor-error')).toContain('Supervisor PIN is wrong');
+    await page.fill('#supervisor-pin', '123456');
+    await page.click('#supervisor-ok');
+    await page.waitForSelector('.status.approved');
+    expect(await statusTitle()).toContain('Approved');
+    await page.keyboard.press('Alt+2');
+    const sale = page.locator('#history-rows tr[data-kind=sale]', { hasText: '¥12.34' });
+    await expect.poll(() => sale.textContent()).toContain('Voided');
+    expect(await sale.locator('[data-action="action.void"]').count()).toBe(0);
+    expect(await page.locator('#history-rows tr[data-kind=void]', { hasText: '¥12.34' }).count()).toBe(1);
+    await shot('void');
+  });
+
+  it('batch close shows totals per tender and the settlement slip', async () => {
+    await page.keyboard.press('Alt+3');
+    await page.click('#batch-close');
+    await page.waitForSelector('.batch-heading');
+    expect(await page.textContent('.batch-heading')).toContain('in balance');
+    expect(await page.locator('.batch-result tr[data-tender]').count()).toBeGreaterThan(0);
+    await shot('batch');
+  });
+
+  it('switches to Chinese', async () => {
+    await page.click('#lang');
+    expect(await page.textContent('[data-view=checkout]')).toBe('收银');
+    await page.keyboard.press('Alt+1');
+    await shot('zh-CN');
+  });
+
+  async function transactionsCount(): Promise<number> {
+    const answer = (await (await fetch(`${demo.pageUrl}/api/transactions?limit=500`)).json()) as { transactions: unknown[] };
+    return answer.transactions.length;
+  }
+});
