@@ -1,6 +1,7 @@
 // The TCP host's edges: bad frames close one connection only, fault injection, many connections, and logs without secrets.
 import { Writable } from 'node:stream';
 import net from 'node:net';
+import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoAnswerError, type IsoClient } from '../../cli/load/iso-client.js';
@@ -43,6 +44,29 @@ describe('switch host', () => {
     await closed;
     expect((await t.send(sale(t, 100))).getString('39')).toBe('00');
   });
+
+  it('survives random frames: each is answered or its connection closed, and the switch keeps serving', async () => {
+    const outcome = (payload: Uint8Array) =>
+      new Promise<'closed' | 'answered'>((done, fail) => {
+        const socket = net.connect(sw.port, '127.0.0.1', () => socket.write(Buffer.concat([Buffer.from([payload.length >> 8, payload.length & 0xff]), payload])));
+        socket.once('data', () => (socket.destroy(), done('answered')));
+        socket.once('close', () => done('closed'));
+        socket.once('error', fail);
+        setTimeout(() => fail(new Error('neither answered nor closed')), 3000).unref();
+      });
+    // A valid TPDU and MTI in front of random bytes gets past the first checks more often.
+    const frames = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 300 }),
+      fc.uint8Array({ maxLength: 200 }).map((tail) => Buffer.concat([Buffer.from('60000100000200', 'hex'), tail])),
+    );
+    await fc.assert(
+      fc.asyncProperty(frames, async (payload) => {
+        expect(['closed', 'answered']).toContain(await outcome(payload));
+      }),
+      { numRuns: 60 },
+    );
+    expect((await t.send(sale(t, 100))).getString('39')).toBe('00');
+  }, 30_000);
 
   it('serves many connections at once', async () => {
     const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => terminal(sw, `L${String(i).padStart(7, '0')}`)));
