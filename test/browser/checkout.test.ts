@@ -149,6 +149,7 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
 
   it('batch close shows totals per tender and the settlement slip', async () => {
     await page.keyboard.press('Alt+3');
+    expect(await page.isVisible('#pay')).toBe(false); // one view at a time
     await page.click('#batch-close');
     await page.waitForSelector('.batch-heading');
     expect(await page.textContent('.batch-heading')).toContain('in balance');
