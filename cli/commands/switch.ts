@@ -1,5 +1,5 @@
 /** `pos switch`: the acquiring switch simulator until Ctrl-C (docs/switch.md). */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import pino from 'pino';
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { testTmk, type TerminalConfig } from '../../switch/config.js';
@@ -10,7 +10,7 @@ import { resolveSpec } from '../spec-option.js';
 const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec NAME|FILE.json] [--framing binary2|bcd2|ascii4|none]
                   [--terminals FILE.json] [--no-enroll] [--late-answer-ms N] [--log-level LEVEL] [--host ADDR]
   Serves terminals over TCP (default port 8583) and the admin API over HTTP (default 8584; 0 = none).
-  --db          sqlite:PATH or PATH (default sqlite:switch.db), postgres://… (?schema=NAME), :memory:
+  --db          sqlite:PATH or PATH (default sqlite:data/switch.db), postgres://… (?schema=NAME), :memory:
   --terminals   JSON array of { id, merchantId, merchantName?, tmk } (TMK: 32 hex digits)
   --no-enroll   refuse terminals not in --terminals (by default they sign on with the test TMK)
   The admin API token for writes comes from $POS_ADMIN_TOKEN (writes are refused without it).
@@ -36,6 +36,12 @@ function readTerminals(path: string): TerminalConfig[] {
     if (typeof t.tmk !== 'string' || !/^[0-9A-Fa-f]{32}$/.test(t.tmk)) throw new CliError(`--terminals[${i}].tmk: 32 hex digits`);
     return { id: t.id, merchantId: t.merchantId, tmk: t.tmk, ...(typeof t.merchantName === 'string' ? { merchantName: t.merchantName } : {}) };
   });
+}
+
+/** data/ is git-ignored: the journal of a `pos switch` run in the repository stays out of commits. */
+function defaultDb(): string {
+  mkdirSync('data', { recursive: true });
+  return 'sqlite:data/switch.db';
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -66,7 +72,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     ...(adminPort ? { adminPort } : {}),
     ...(values.host ? { host: values.host } : {}),
     ...(token ? { adminToken: token } : {}),
-    db: values.db ?? 'sqlite:switch.db',
+    db: values.db ?? defaultDb(),
     spec: resolveSpec(values.spec),
     framing,
     terminals: values.terminals ? readTerminals(values.terminals) : [],
