@@ -61,6 +61,18 @@ const terminalParam = {
   properties: { terminal: { type: 'string', minLength: 1, maxLength: 8, description: 'DE41, or * for every terminal' } },
 };
 
+const cardParam = {
+  type: 'object',
+  required: ['pan'],
+  properties: { pan: { type: 'string', pattern: '^[0-9]{6}\\*+[0-9]{4}$', description: 'masked PAN of a test card, as GET /cards lists it' } },
+};
+const balanceBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['balance'],
+  properties: { balance: { type: 'integer', minimum: 0, maximum: 1e15, description: 'minor units' } },
+};
+
 interface RouteDoc {
   method: 'GET' | 'PUT' | 'DELETE';
   url: string;
@@ -80,6 +92,7 @@ const routes: RouteDoc[] = [
   { method: 'GET', url: '/terminals', summary: 'Configured terminals (no keys)' },
   { method: 'GET', url: '/merchants', summary: 'Merchants and their terminals' },
   { method: 'GET', url: '/cards', summary: 'Issuer test cards with balances (masked PANs; full numbers in docs/test-cards.md)' },
+  { method: 'PUT', url: '/cards/:pan/balance', summary: 'Set a test card\'s balance (minor units)', write: true, params: cardParam, body: balanceBody },
   { method: 'GET', url: '/settlements', summary: 'Settlement reports (closed batches)', querystring: { type: 'object', additionalProperties: false, properties: { terminal: { type: 'string', maxLength: 8 } } } },
   { method: 'GET', url: '/faults', summary: 'Faults in force' },
   { method: 'PUT', url: '/faults/:terminal', summary: 'Inject a fault for one terminal or all (*): delay, drop, disconnect, corrupt MAC', write: true, params: terminalParam, body: faultBody },
@@ -102,6 +115,7 @@ export function openApiDocument(): object {
       responses: {
         200: { description: 'OK', content: { [route.produces ?? 'application/json']: {} } },
         ...(route.write ? { 401: { description: 'missing or wrong bearer token' }, 403: { description: 'writes disabled (no token configured)' } } : {}),
+        ...(route.url.startsWith('/cards/') ? { 404: { description: 'no such test card' } } : {}),
         ...(route.querystring || route.body || route.params ? { 400: { description: 'request fails the schema' } } : {}),
       },
     };
@@ -169,6 +183,14 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
         })),
       ),
     }),
+    'PUT /cards/:pan/balance': async (request, reply) => {
+      const { pan } = request.params as { pan: string };
+      const card = options.cards.find((c) => maskPan(c.pan) === pan);
+      if (!card) return reply.code(404).send({ error: `no test card ${pan}` });
+      const { balance } = request.body as { balance: number };
+      await store.setBalance(cardAccount(card.pan), balance);
+      return { pan, balance };
+    },
     'GET /settlements': async (request) => ({ settlements: await store.settlements((request.query as { terminal?: string }).terminal) }),
     'GET /faults': async () => ({ faults: faults.list() }),
     'PUT /faults/:terminal': async (request) => {

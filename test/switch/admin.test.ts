@@ -72,8 +72,18 @@ describe('switch admin API', () => {
     expect(await (await write('/faults/*', 'DELETE')).json()).toEqual({ faults: [] });
   });
 
+  it('sets a test card\'s balance by its masked PAN', async () => {
+    expect((await write('/cards/400000******0515/balance', 'PUT', { balance: 50_000 }, 'Bearer nope')).status).toBe(401);
+    expect((await write('/cards/4000000000000515/balance', 'PUT', { balance: 50_000 })).status).toBe(400);
+    expect((await write('/cards/400000******0515/balance', 'PUT', { balance: -1 })).status).toBe(400);
+    expect((await write('/cards/999999******0000/balance', 'PUT', { balance: 1 })).status).toBe(404);
+    expect(await (await write('/cards/400000******0515/balance', 'PUT', { balance: 50_000 })).json()).toEqual({ pan: '400000******0515', balance: 50_000 });
+    const sale = await t.send(t.message('0200', { '2': '4000000000000515', '3': '000000', '4': 1500, '14': '3012', '22': '011', '25': '00', '49': '156' }));
+    expect(sale.getString('39')).toBe('00');
+  });
+
   it('lists settlement reports', async () => {
-    await t.send(t.message('0500', { '60.1': '00', '60.2': '000007', '74': 2, '86': 4000, '76': 0, '88': 0 }));
+    await t.send(t.message('0500', { '60.1': '00', '60.2': '000007', '74': 3, '86': 5500, '76': 0, '88': 0 }));
     const reports = (await (await api(`/settlements?terminal=${terminalIds[0]}`)).json()) as { settlements: Array<{ batch: string; inBalance: boolean }> };
     expect(reports.settlements).toMatchObject([{ batch: '000007', inBalance: true }]);
   });
