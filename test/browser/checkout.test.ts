@@ -147,6 +147,20 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await shot('void');
   });
 
+  it('a partial refund needs the supervisor PIN too and is approved', async () => {
+    await page.keyboard.press('Alt+2');
+    const row = page.locator('#history-rows tr[data-kind=sale]', { hasText: '¥5.00' });
+    await row.locator('[data-action="action.refund"]').click();
+    expect(await page.inputValue('#refund-amount')).toBe('5.00');
+    await page.fill('#refund-amount', '2.00');
+    await page.fill('#supervisor-pin', '123456');
+    await page.click('#supervisor-ok');
+    await page.waitForSelector('.status.approved');
+    expect(await statusTitle()).toBe('Approved · ¥2.00');
+    await page.keyboard.press('Alt+2');
+    await expect.poll(() => page.locator('#history-rows tr[data-kind=refund]', { hasText: '¥2.00' }).count()).toBe(1);
+  });
+
   it('batch close shows totals per tender and the settlement slip', async () => {
     await page.keyboard.press('Alt+3');
     expect(await page.isVisible('#pay')).toBe(false); // one view at a time
