@@ -82,8 +82,12 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await shot('declined');
   });
 
-  it('a scanned WeChat Pay code pays', async () => {
-    await payAndWaitForPresentCard('8.80');
+  it('a scanned WeChat Pay code pays, the amount typed on the keyboard alone', async () => {
+    await page.keyboard.press('Alt+1'); // the checkout view, focus in the amount
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('8.80');
+    await page.keyboard.press('Enter');
+    await expect.poll(statusTitle).toContain('Present card');
     await openTester();
     await page.selectOption('#tester-code', { label: 'WeChat Pay 付款码' });
     await page.click('#tester-scan');
@@ -136,7 +140,7 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await page.click('#supervisor-ok');
     await expect.poll(() => page.textContent('#supervisor-error')).toContain('Supervisor PIN is wrong');
     await page.fill('#supervisor-pin', '123456');
-    await page.click('#supervisor-ok');
+    await page.press('#supervisor-pin', 'Enter'); // the keyboard alone confirms
     await page.waitForSelector('.status.approved');
     expect(await statusTitle()).toContain('Approved');
     await page.keyboard.press('Alt+2');

@@ -259,6 +259,8 @@ function askSupervisor(kind, txn) {
   $('#supervisor-pin').focus();
 }
 
+$('#supervisor-cancel').addEventListener('click', () => $('#supervisor').close());
+// Enter in the dialog submits through its only submit button, OK.
 $('#supervisor-ok').addEventListener('click', async (event) => {
   event.preventDefault();
   const action = state.supervisorAction;
