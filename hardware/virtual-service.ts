@@ -1,7 +1,6 @@
 /**
  * What every `pos virtual …` device service shares: putting the device on a PTY path, and a small
- * JSON-over-HTTP control API on 127.0.0.1. (hardware/nfc/virtual-reader-service.ts predates this
- * and carries its own copy.)
+ * JSON-over-HTTP control API on 127.0.0.1.
  */
 import { existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -63,8 +62,9 @@ export async function startControlServer(port: number, handler: ControlHandler):
       response.end(JSON.stringify(body));
     };
     void (async () => {
-      const route = `${request.method} ${new URL(request.url ?? '/', 'http://x').pathname}`;
       try {
+        // Inside the try: a request target that URL cannot parse (e.g. `//x:y`) answers 500 instead of crashing.
+        const route = `${request.method} ${new URL(request.url ?? '/', 'http://x').pathname}`;
         const body = request.method === 'POST' ? await readJson(request) : undefined;
         const answer = await handler(route, body);
         if (answer === undefined) reply(404, { error: `no route ${route}` });

@@ -133,7 +133,10 @@ async function serve(values: ReaderValues, io: CliIo): Promise<number> {
   if (!pty) throw new CliError('--pty PATH is required (the path programs will open)');
   const baudRate = integer(values.baud as string | undefined, '--baud', 1200, 4_000_000) ?? 115200;
   const controlPort = integer(values['control-port'] as string | undefined, '--control-port', 0, 65535);
-  const { VirtualReaderService, ControlError } = await import('../../hardware/nfc/virtual-reader-service.js');
+  const [{ VirtualReaderService }, { ControlError }] = await Promise.all([
+    import('../../hardware/nfc/virtual-reader-service.js'),
+    import('../../hardware/virtual-service.js'),
+  ]);
   let service;
   try {
     service = await VirtualReaderService.start({

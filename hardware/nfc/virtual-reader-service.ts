@@ -12,13 +12,9 @@
  * Errors answer 400 with {error} naming the bad field. Card keys and PANs are never in answers
  * beyond the masked PAN.
  */
-import { existsSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { maskPan } from '../../protocols/mask.js';
 import { testCards, testCardProfileIds, type TestCardProfileId } from '../../protocols/testcards.js';
-import { openPtyPair, type PtyPair } from '../serial/pty-pair.js';
-import { SerialTransport } from '../serial/serial-transport.js';
+import { ControlError, asObject, openDevicePty, startControlServer, type ControlServer, type DevicePty } from '../virtual-service.js';
 import { VirtualPn532 } from './virtual-pn532.js';
 import { createVirtualCard, type ApduCommandName, type CardFaults, type VirtualEmvCard } from './virtual-cards/emv-card.js';
 
@@ -38,41 +34,30 @@ export interface VirtualReaderOptions {
 
 const commandNames: ApduCommandName[] = ['SELECT', 'GET PROCESSING OPTIONS', 'READ RECORD', 'GENERATE AC'];
 
-/** A 400 answer naming what is wrong. */
-export class ControlError extends Error {
-  override readonly name = 'ControlError';
-}
-
 export class VirtualReaderService {
   /** Card faults applied to every card in the field and to cards tapped later. */
   readonly cardFaults: CardFaults = { noMatchingAid: false, statusWords: {}, delayMs: 0, malformedTlv: undefined };
   private cards: VirtualEmvCard[] = [];
-  private server: Server | undefined;
-  controlUrl: string | undefined;
+  private server: ControlServer | undefined;
 
   private constructor(
     readonly path: string,
     readonly device: VirtualPn532,
-    private readonly transport: SerialTransport,
-    private readonly pty: PtyPair | undefined,
+    private readonly line: DevicePty,
   ) {}
+
+  get controlUrl(): string | undefined {
+    return this.server?.url;
+  }
 
   static async start(options: VirtualReaderOptions): Promise<VirtualReaderService> {
     const baudRate = options.baudRate ?? 115200;
     if (options.card !== undefined && !testCardProfileIds.includes(options.card))
       throw new ControlError(`card: unknown profile '${options.card}' (${testCardProfileIds.join(', ')})`);
-    const attach = existsSync(options.pty) && statSync(options.pty).isCharacterDevice();
-    const pty = attach ? undefined : await openPtyPair({ links: { a: `${options.pty}.device`, b: options.pty } });
-    const transport = new SerialTransport({ path: pty ? pty.a : options.pty, baudRate, reconnect: false });
-    try {
-      await transport.open();
-    } catch (error) {
-      await pty?.close();
-      throw error;
-    }
-    const service = new VirtualReaderService(options.pty, new VirtualPn532(transport, { baudRate }), transport, pty);
+    const line = await openDevicePty(options.pty, baudRate);
+    const service = new VirtualReaderService(options.pty, new VirtualPn532(line.transport, { baudRate }), line);
     if (options.card) service.tap(options.card);
-    if (options.controlPort !== undefined) await service.listen(options.controlPort);
+    if (options.controlPort !== undefined) service.server = await startControlServer(options.controlPort, (route, body) => service.handle(route, body));
     return service;
   }
 
@@ -179,15 +164,9 @@ export class VirtualReaderService {
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (server) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections(); // keep-alive control clients must not hold the shutdown
-      await closed;
-    }
+    await this.server?.close();
     this.device.close();
-    await this.transport.close();
-    await this.pty?.close();
+    await this.line.close();
   }
 
   private applyCardFaults(card: VirtualEmvCard): void {
@@ -197,75 +176,32 @@ export class VirtualReaderService {
     card.faults.statusWords = { ...this.cardFaults.statusWords };
   }
 
-  private async listen(port: number): Promise<void> {
-    const server = createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.controlUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
-
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const reply = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(body));
-    };
-    try {
-      const route = `${request.method} ${new URL(request.url ?? '/', 'http://x').pathname}`;
-      const body = request.method === 'POST' ? await readJson(request) : undefined;
-      switch (route) {
-        case 'GET /status':
-          return reply(200, this.status());
-        case 'POST /tap': {
-          const { card, removeAfterApdus, uid } = asObject(body, 'body') as { card?: unknown; removeAfterApdus?: unknown; uid?: unknown };
-          if (typeof card !== 'string') throw new ControlError('card: a profile name');
-          const options: { removeAfterApdus?: number; uid?: string } = {};
-          if (removeAfterApdus !== undefined) options.removeAfterApdus = removeAfterApdus as number;
-          if (uid !== undefined) options.uid = String(uid);
-          this.tap(card, options);
-          return reply(200, this.status());
-        }
-        case 'POST /remove': {
-          const { card } = asObject(body ?? {}, 'body') as { card?: unknown };
-          if (card !== undefined && typeof card !== 'string') throw new ControlError('card: a profile name');
-          return reply(200, { removed: this.remove(card), ...this.status() });
-        }
-        case 'POST /faults':
-          this.setFaults(body);
-          return reply(200, this.status());
-        case 'POST /reset':
-          this.resetFaults();
-          return reply(200, this.status());
-        default:
-          return reply(404, { error: `no route ${route}` });
+  private handle(route: string, body: unknown): unknown {
+    switch (route) {
+      case 'GET /status':
+        return this.status();
+      case 'POST /tap': {
+        const { card, removeAfterApdus, uid } = asObject(body, 'body');
+        if (typeof card !== 'string') throw new ControlError('card: a profile name');
+        const options: { removeAfterApdus?: number; uid?: string } = {};
+        if (removeAfterApdus !== undefined) options.removeAfterApdus = removeAfterApdus as number;
+        if (uid !== undefined) options.uid = String(uid);
+        this.tap(card, options);
+        return this.status();
       }
-    } catch (error) {
-      if (error instanceof ControlError) return reply(400, { error: error.message });
-      return reply(500, { error: 'internal error' });
+      case 'POST /remove': {
+        const { card } = asObject(body, 'body');
+        if (card !== undefined && typeof card !== 'string') throw new ControlError('card: a profile name');
+        return { removed: this.remove(card), ...this.status() };
+      }
+      case 'POST /faults':
+        this.setFaults(body);
+        return this.status();
+      case 'POST /reset':
+        this.resetFaults();
+        return this.status();
+      default:
+        return undefined;
     }
-  }
-}
-
-function asObject(value: unknown, name: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ControlError(`${name}: a JSON object`);
-  return value as Record<string, unknown>;
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > 16_384) throw new ControlError('body: larger than 16 KiB');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ControlError('body: not valid JSON');
   }
 }
