@@ -1,7 +1,7 @@
 /** Payment cryptography on node:crypto alone: pure functions, bytes in and bytes out (docs/crypto.md). */
 export { CryptoError } from './errors.js';
 export { aesCbc, aesEcb, desCbc, desEcb, equalBytes, oddParity, xor, type BlockAlgorithm } from './primitives.js';
-export { aesCmac, cbcMac, padIso9797, retailMac, type PaddingMethod } from './mac.js';
+export { aesCmac, cbcMac, padIso9797, retailMac, RetailMacKey, type PaddingMethod } from './mac.js';
 export { kcv } from './kcv.js';
 export {
   decipherPinBlock,
@@ -52,5 +52,5 @@ export {
 } from './emv.js';
 export { parseTr31Header, unwrapTr31, wrapTr31, type Tr31Header, type Tr31OptionalBlock, type Tr31WrapInput } from './tr31.js';
 export { decodeKeyExchange, encodeKeyExchange, unwrapWorkingKeys, type WrappedWorkingKeys } from './key-exchange.js';
-export { messageMac, verifyMessageMac } from './message-mac.js';
+export { messageMac, MessageMacKey, verifyMessageMac } from './message-mac.js';
 export { verifyVisaPvv, visaPvv } from './pvv.js';

@@ -2,8 +2,9 @@
  * MACs: ISO 9797-1 MAC algorithm 1 (CBC-MAC) and algorithm 3 (the ANSI X9.19 retail MAC) with
  * padding methods 1–3, and AES-CMAC (NIST SP 800-38B / RFC 4493, ISO 9797-1 algorithm 5).
  */
+import { createCipheriv, type Cipher } from 'node:crypto';
 import { CryptoError, expectLength } from './errors.js';
-import { aesEcb, desCbc, desEcb, xor } from './primitives.js';
+import { aesCbc, aesEcb, desCbc, xor } from './primitives.js';
 
 export type PaddingMethod = 1 | 2 | 3;
 
@@ -45,11 +46,48 @@ export function cbcMac(key: Buffer, data: Buffer, padding: PaddingMethod = 1, le
  * the last block decrypted under KR and encrypted under KL. Double-length key.
  */
 export function retailMac(key: Buffer, data: Buffer, padding: PaddingMethod = 1, length = 8): Buffer {
-  expectLength('key', key, [16]);
-  const kl = key.subarray(0, 8);
-  const cbc = desCbc(kl, padIso9797(data, padding));
-  const last = cbc.subarray(cbc.length - 8);
-  return desEcb(kl, desEcb(key.subarray(8, 16), last, true)).subarray(0, macLength(length, 8));
+  return new RetailMacKey(key).mac(data, padding, length);
+}
+
+/**
+ * A retail MAC key prepared once, for many MACs (an HSM's session key): its two ciphers are created
+ * once, since creating a node:crypto cipher costs more than MACing a message. The last block's steps,
+ * E(KL, D(KR, E(KL, x))), are one two-key TDES-EDE encryption; the blocks before it are single-DES CBC
+ * under KL (DES-EDE3 with KL‖KL‖KL). The CBC cipher keeps its chaining value between calls, so each
+ * MAC starts from IV 0 by XORing its first block with the last ciphertext block the cipher produced.
+ */
+export class RetailMacKey {
+  readonly #cbc: Cipher;
+  readonly #last: Cipher;
+  #chain = Buffer.alloc(8);
+
+  constructor(key: Buffer) {
+    expectLength('key', key, [16]);
+    const kl = key.subarray(0, 8);
+    this.#cbc = createCipheriv('des-ede3-cbc', Buffer.concat([kl, kl, kl]), Buffer.alloc(8)).setAutoPadding(false);
+    this.#last = createCipheriv('des-ede3', Buffer.concat([key, kl]), null).setAutoPadding(false);
+  }
+
+  mac(data: Buffer, padding: PaddingMethod = 1, length = 8): Buffer {
+    macLength(length, 8);
+    const padded = padding === 1 ? padMethod1(data) : padIso9797(data, padding);
+    const head = padded.length - 8;
+    const x = padded.subarray(head);
+    if (head > 0) {
+      for (let i = 0; i < 8; i++) padded[i]! ^= this.#chain[i]!;
+      const cbc = this.#cbc.update(padded.subarray(0, head));
+      this.#chain = cbc.subarray(head - 8);
+      for (let i = 0; i < 8; i++) x[i]! ^= this.#chain[i]!;
+    }
+    return this.#last.update(x).subarray(0, length);
+  }
+}
+
+/** Padding method 1 into a fresh buffer (the MAC XORs into it). */
+function padMethod1(data: Buffer): Buffer {
+  const padded = Buffer.alloc(Math.max(8, Math.ceil(data.length / 8) * 8));
+  data.copy(padded);
+  return padded;
 }
 
 function shiftLeft(block: Buffer): Buffer {
@@ -68,13 +106,15 @@ function double(block: Buffer): Buffer {
 /** AES-CMAC (RFC 4493) with a 16-, 24- or 32-byte key; `length` truncates the 16-byte tag. */
 export function aesCmac(key: Buffer, data: Buffer, length = 16): Buffer {
   expectLength('key', key, [16, 24, 32]);
+  macLength(length, 16);
   const k1 = double(aesEcb(key, Buffer.alloc(16)));
   const k2 = double(k1);
   const blocks = Math.max(1, Math.ceil(data.length / 16));
   const complete = data.length > 0 && data.length % 16 === 0;
   const lastIn = data.subarray((blocks - 1) * 16);
   const last = complete ? xor(lastIn, k1) : xor(Buffer.concat([lastIn, Buffer.from([0x80]), Buffer.alloc(15 - lastIn.length)]), k2);
-  let state: Buffer = Buffer.alloc(16);
-  for (let i = 0; i < blocks - 1; i++) state = aesEcb(key, xor(state, data.subarray(i * 16, i * 16 + 16)));
-  return aesEcb(key, xor(state, last)).subarray(0, macLength(length, 16));
+  // The blocks before the last are plain CBC-MAC: one CBC call, its last block is the chaining value.
+  const head = (blocks - 1) * 16;
+  const state = head ? aesCbc(key, data.subarray(0, head)).subarray(head - 16) : Buffer.alloc(16);
+  return aesEcb(key, xor(state, last)).subarray(0, length);
 }

@@ -3,7 +3,7 @@
  * under the TAK, over the packed message from the MTI to the end of the last field before the MAC
  * field. The caller hands over exactly those bytes.
  */
-import { retailMac } from './mac.js';
+import { retailMac, RetailMacKey } from './mac.js';
 import { equalBytes } from './primitives.js';
 
 export function messageMac(tak: Buffer, macInput: Buffer): Buffer {
@@ -12,4 +12,21 @@ export function messageMac(tak: Buffer, macInput: Buffer): Buffer {
 
 export function verifyMessageMac(tak: Buffer, macInput: Buffer, mac: Buffer): boolean {
   return equalBytes(messageMac(tak, macInput), mac);
+}
+
+/** The message MAC under one TAK, prepared once for many messages (its ciphers are reused: see RetailMacKey). */
+export class MessageMacKey {
+  readonly #key: RetailMacKey;
+
+  constructor(tak: Buffer) {
+    this.#key = new RetailMacKey(tak);
+  }
+
+  mac(macInput: Buffer): Buffer {
+    return this.#key.mac(macInput, 1, 8);
+  }
+
+  verify(macInput: Buffer, mac: Buffer): boolean {
+    return equalBytes(this.mac(macInput), mac);
+  }
 }

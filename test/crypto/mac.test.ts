@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../protocols/bytes.js';
-import { aesCmac, cbcMac, CryptoError, kcv, messageMac, padIso9797, retailMac, verifyMessageMac } from '../../protocols/crypto/index.js';
+import fc from 'fast-check';
+import {
+  aesCmac,
+  cbcMac,
+  CryptoError,
+  desCbc,
+  desEcb,
+  kcv,
+  messageMac,
+  MessageMacKey,
+  padIso9797,
+  retailMac,
+  RetailMacKey,
+  verifyMessageMac,
+} from '../../protocols/crypto/index.js';
 
 const ascii = (text: string) => Buffer.from(text, 'latin1');
 
@@ -69,6 +83,42 @@ describe('MACs', () => {
     const altered = Buffer.from(data);
     altered[3]! ^= 1;
     expect(verifyMessageMac(tak, altered, messageMac(tak, data))).toBe(false);
+  });
+});
+
+describe('prepared MAC keys (ciphers reused across calls)', () => {
+  const retailKey = Buffer.concat([Buffer.alloc(8, 0x41), Buffer.alloc(8, 0x42)]);
+  // The retail MAC step by step as ISO 9797-1 alg 3 defines it: CBC under KL, then D(KR), E(KL).
+  const reference = (key: Buffer, data: Buffer) => {
+    const cbc = desCbc(key.subarray(0, 8), padIso9797(data, 1));
+    return desEcb(key.subarray(0, 8), desEcb(key.subarray(8), cbc.subarray(cbc.length - 8), true));
+  };
+
+  it('one key gives the psec vectors on every call, whatever was MACed before', () => {
+    const key = new RetailMacKey(retailKey);
+    for (const before of ['', 'x', 'a longer message of several blocks', 'hello world']) {
+      key.mac(ascii(before));
+      expect(toHex(key.mac(ascii('hello world'), 1))).toBe('3DDE5C5511661CBF');
+      expect(toHex(key.mac(ascii('hello world'), 2))).toBe('E16941032C3BC7D4');
+      expect(toHex(key.mac(ascii('hello world'), 3))).toBe('BA90F750EF43F668');
+    }
+  });
+
+  it('a prepared message MAC key equals the step-by-step retail MAC over any sequence of messages', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 8 }), (rawKey, messages) => {
+        const key = Buffer.from(rawKey);
+        const prepared = new MessageMacKey(key);
+        for (const message of messages.map((m) => Buffer.from(m))) {
+          const copy = Buffer.from(message);
+          const mac = prepared.mac(message);
+          expect(mac).toEqual(reference(key, message));
+          expect(prepared.verify(message, mac)).toBe(true);
+          expect(message).toEqual(copy); // the input is not touched
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
