@@ -1,5 +1,5 @@
 /**
- * Shared by `pos virtual msr` and `pos virtual scanner` (which live in hardware/ because hardware/
+ * Shared by `pos virtual reader`, `msr` and `scanner` (which live in hardware/ because hardware/
  * may not import cli/): strict option parsing, one-line usage errors (exit 2), the control API
  * client, and running a service until Ctrl-C.
  */
@@ -36,33 +36,39 @@ export function integer(value: unknown, option: string, min: number, max: number
   return Number(value);
 }
 
-/** Runs `body`, turning usage and control errors into one line on stderr and an exit code. */
-export async function runCommand(name: string, io: VirtualCliIo, body: () => Promise<number>): Promise<number> {
+/** Runs `body`, turning usage and control errors into one line on stderr, after `command:`, and an exit code. */
+export async function runCommand(command: string, io: VirtualCliIo, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (error) {
     if (error instanceof UsageError || error instanceof ControlError) {
-      io.err(`pos virtual ${name}: ${error.message}`);
+      io.err(`${command}: ${error.message}`);
       return error instanceof UsageError ? error.exitCode : 2;
     }
     throw error;
   }
 }
 
-/** Calls a running device's control API; its 400 answers become UsageErrors. */
-export async function control(device: string, port: number, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  let response: Response;
-  try {
-    response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      ...(method === 'POST' ? { body: JSON.stringify(body ?? {}), headers: { 'content-type': 'application/json' } } : {}),
-    });
-  } catch {
-    throw new UsageError(`no virtual ${device} answers on 127.0.0.1:${port} (start one with pos virtual ${device} --pty PATH --control-port ${port})`, 1);
-  }
-  const answer = (await response.json()) as { error?: string };
-  if (!response.ok) throw new UsageError(answer.error ?? `HTTP ${response.status}`);
-  return answer;
+export type ControlCall = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<unknown>;
+
+/** The client of a running device's control API on the `--control-port` value; its 400 answers become UsageErrors. */
+export function controlClient(device: string, portOption: unknown): ControlCall {
+  const port = integer(portOption, '--control-port', 1, 65535);
+  if (port === undefined) throw new UsageError(`--control-port is required to talk to a running virtual ${device}`);
+  return async (method, path, body) => {
+    let response: Response;
+    try {
+      response = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        ...(method === 'POST' ? { body: JSON.stringify(body ?? {}), headers: { 'content-type': 'application/json' } } : {}),
+      });
+    } catch {
+      throw new UsageError(`no virtual ${device} answers on 127.0.0.1:${port} (start one with pos virtual ${device} --pty PATH --control-port ${port})`, 1);
+    }
+    const answer = (await response.json()) as { error?: string };
+    if (!response.ok) throw new UsageError(answer.error ?? `HTTP ${response.status}`);
+    return answer;
+  };
 }
 
 /** Waits for Ctrl-C or SIGTERM, then stops the service. */

@@ -1,7 +1,7 @@
 /** `pos virtual msr`: a virtual serial magnetic stripe reader on a PTY, and its control commands. */
 import { magstripeTestCardIds } from '../../protocols/testcards.js';
 import { VirtualMsrService } from '../msr/virtual-msr-service.js';
-import { UsageError, control, integer, parse, runCommand, serveUntilSignal, type VirtualCliIo } from './common.js';
+import { UsageError, controlClient, integer, parse, runCommand, serveUntilSignal, type VirtualCliIo } from './common.js';
 
 const usage = `usage:
   pos virtual msr --pty PATH [--baud N] [--crlf] [--control-port N]
@@ -19,7 +19,7 @@ example:
   pos virtual msr swipe magstripe --control-port 7071`;
 
 export async function run(args: string[], io: VirtualCliIo): Promise<number> {
-  return runCommand('msr', io, async () => {
+  return runCommand('pos virtual msr', io, async () => {
     const { values, positionals } = parse(args, {
       pty: { type: 'string' },
       baud: { type: 'string' },
@@ -47,9 +47,7 @@ export async function run(args: string[], io: VirtualCliIo): Promise<number> {
       await serveUntilSignal(() => service.stop());
       return 0;
     }
-    const port = integer(values['control-port'], '--control-port', 1, 65535);
-    if (port === undefined) throw new UsageError('--control-port is required to talk to a running virtual msr');
-    const call = (method: 'GET' | 'POST', path: string, body?: unknown) => control('msr', port, method, path, body);
+    const call = controlClient('msr', values['control-port']);
     const track = (value: string, option: string) => {
       if (value !== '1' && value !== '2') throw new UsageError(`${option}: 1 or 2`);
       return Number(value);

@@ -1,6 +1,6 @@
 /** `pos virtual scanner`: a virtual serial QR/barcode scanner on a PTY, and its control commands. */
 import { VirtualScannerService } from '../scanner/virtual-scanner-service.js';
-import { UsageError, control, integer, parse, runCommand, serveUntilSignal, type VirtualCliIo } from './common.js';
+import { UsageError, controlClient, integer, parse, runCommand, serveUntilSignal, type VirtualCliIo } from './common.js';
 
 const usage = `usage:
   pos virtual scanner --pty PATH [--kind serial] [--baud N] [--suffix cr|lf|crlf|none] [--prefix TEXT] [--control-port N]
@@ -20,7 +20,7 @@ example:
 const suffixes = { cr: 'CR', lf: 'LF', crlf: 'CRLF', none: 'none' } as const;
 
 export async function run(args: string[], io: VirtualCliIo): Promise<number> {
-  return runCommand('scanner', io, async () => {
+  return runCommand('pos virtual scanner', io, async () => {
     const { values, positionals } = parse(args, {
       pty: { type: 'string' },
       kind: { type: 'string' },
@@ -56,17 +56,16 @@ export async function run(args: string[], io: VirtualCliIo): Promise<number> {
       await serveUntilSignal(() => service.stop());
       return 0;
     }
-    const port = integer(values['control-port'], '--control-port', 1, 65535);
-    if (port === undefined) throw new UsageError('--control-port is required to talk to a running virtual scanner');
+    const call = controlClient('scanner', values['control-port']);
     let answer: unknown;
     switch (action) {
       case 'status':
-        answer = await control('scanner', port, 'GET', '/status');
+        answer = await call('GET', '/status');
         break;
       case 'scan': {
         const text = rest[0];
         if (!text) throw new UsageError('scan: missing TEXT');
-        answer = await control('scanner', port, 'POST', '/scan', { text, ...(values.symbology ? { symbology: values.symbology } : {}) });
+        answer = await call('POST', '/scan', { text, ...(values.symbology ? { symbology: values.symbology } : {}) });
         break;
       }
       default:

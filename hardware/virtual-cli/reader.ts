@@ -1,0 +1,184 @@
+/** `pos virtual reader`: a virtual PN532 on a PTY, its control commands, and a read with the real driver. */
+import { randomBytes } from 'node:crypto';
+import { maskPan } from '../../protocols/mask.js';
+import type { TestCardProfileId } from '../../protocols/testcards.js';
+import { contactlessRead, defaultTerminalData } from '../nfc/contactless-read.js';
+import { Pn532Reader } from '../nfc/pn532-reader.js';
+import { VirtualReaderService } from '../nfc/virtual-reader-service.js';
+import { SerialTransport } from '../serial/index.js';
+import { ControlError } from '../virtual-service.js';
+import { UsageError, controlClient, integer, parse, runCommand, serveUntilSignal, type VirtualCliIo } from './common.js';
+
+const usage = `usage:
+  pos virtual reader --pty PATH [--card visa|mastercard|unionpay] [--baud N] [--control-port N]
+      Runs a virtual PN532 until Ctrl-C. PATH is what programs open: if it is an existing PTY the
+      virtual PN532 attaches to it, otherwise socat creates a pair with PATH as the host end.
+      Prints one JSON line: {"pty", "control", "baudRate", "card"}.
+  pos virtual reader status --control-port N
+  pos virtual reader tap PROFILE --control-port N [--remove-after N] [--uid HEX]
+  pos virtual reader remove [PROFILE] --control-port N
+  pos virtual reader fault --control-port N [--corrupt-responses N] [--drop-commands N] [--junk HEX]
+      [--no-matching-aid] [--sw COMMAND=SW ...] [--delay-ms N] [--malformed-tlv COMMAND]
+      COMMAND: select, gpo, read-record, generate-ac
+  pos virtual reader reset --control-port N
+  pos virtual reader read --device PATH [--baud N] [--timeout-ms N]
+      Opens PATH with the real PN532 driver (a virtual reader's PTY, or a real PN532 on
+      /dev/ttyUSB0), waits for a card and does a scripted contactless read; prints JSON
+      (PAN masked).
+
+example:
+  pos virtual reader --pty /tmp/pn532 --card visa --control-port 7070 &
+  pos virtual reader fault --control-port 7070 --sw generate-ac=6985
+  pos virtual reader tap mastercard --control-port 7070 --remove-after 3`;
+
+const commandAliases: Record<string, string> = {
+  select: 'SELECT',
+  gpo: 'GET PROCESSING OPTIONS',
+  'read-record': 'READ RECORD',
+  'generate-ac': 'GENERATE AC',
+};
+
+const options = {
+  pty: { type: 'string' },
+  card: { type: 'string' },
+  baud: { type: 'string' },
+  'control-port': { type: 'string' },
+  'remove-after': { type: 'string' },
+  uid: { type: 'string' },
+  'corrupt-responses': { type: 'string' },
+  'drop-commands': { type: 'string' },
+  junk: { type: 'string' },
+  'no-matching-aid': { type: 'boolean' },
+  sw: { type: 'string', multiple: true },
+  'delay-ms': { type: 'string' },
+  'malformed-tlv': { type: 'string' },
+  device: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parse<typeof options>>['values'];
+
+export async function run(args: string[], io: VirtualCliIo): Promise<number> {
+  // `pos virtual:`, not `pos virtual reader:`: the reader's error lines read so before msr/scanner came.
+  return runCommand('pos virtual', io, async () => {
+    const { values, positionals } = parse(args, options);
+    if (values.help) {
+      io.out(usage);
+      return 0;
+    }
+    const [action, ...rest] = positionals;
+    if (action === undefined) return serve(values, io);
+    if (action === 'read') return read(values, io);
+
+    const call = controlClient('reader', values['control-port']);
+    let answer: unknown;
+    switch (action) {
+      case 'status':
+        answer = await call('GET', '/status');
+        break;
+      case 'tap': {
+        const card = rest[0];
+        if (!card) throw new UsageError('tap: missing PROFILE (visa, mastercard, unionpay)');
+        const removeAfterApdus = integer(values['remove-after'], '--remove-after', 0, 1000);
+        answer = await call('POST', '/tap', { card, removeAfterApdus, uid: values.uid });
+        break;
+      }
+      case 'remove':
+        answer = await call('POST', '/remove', rest[0] ? { card: rest[0] } : {});
+        break;
+      case 'fault':
+        answer = await call('POST', '/faults', faultBody(values));
+        break;
+      case 'reset':
+        answer = await call('POST', '/reset');
+        break;
+      default:
+        throw new UsageError(`unknown action '${action}' (status, tap, remove, fault, reset)`);
+    }
+    io.out(JSON.stringify(answer, null, 2));
+    return 0;
+  });
+}
+
+async function serve(values: Values, io: VirtualCliIo): Promise<number> {
+  if (!values.pty) throw new UsageError('--pty PATH is required (the path programs will open)');
+  const baudRate = integer(values.baud, '--baud', 1200, 4_000_000) ?? 115200;
+  const controlPort = integer(values['control-port'], '--control-port', 0, 65535);
+  let service: VirtualReaderService;
+  try {
+    service = await VirtualReaderService.start({
+      pty: values.pty,
+      baudRate,
+      ...(values.card ? { card: values.card as TestCardProfileId } : {}),
+      ...(controlPort === undefined ? {} : { controlPort }),
+    });
+  } catch (error) {
+    if (error instanceof ControlError) throw new UsageError(`--${error.message}`); // `card: …` came from --card
+    throw error;
+  }
+  io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, baudRate, card: values.card ?? null }));
+  await serveUntilSignal(() => service.stop());
+  return 0;
+}
+
+async function read(values: Values, io: VirtualCliIo): Promise<number> {
+  const path = values.device;
+  if (!path) throw new UsageError('read: --device PATH is required (a PTY or /dev/ttyUSB0)');
+  const baudRate = integer(values.baud, '--baud', 1200, 4_000_000) ?? 115200;
+  const timeoutMs = integer(values['timeout-ms'], '--timeout-ms', 1, 600_000) ?? 10_000;
+  const reader = new Pn532Reader(new SerialTransport({ path, baudRate, reconnect: false }));
+  try {
+    await reader.start();
+    const card = await reader.waitForCard({ timeoutMs });
+    const result = await contactlessRead(reader, defaultTerminalData(randomBytes(4)));
+    const firmware = reader.firmware!;
+    io.out(
+      JSON.stringify(
+        {
+          reader: { firmware: `${firmware.ic.toString(16)} v${firmware.version}.${firmware.revision}`, device: path, baudRate },
+          card: { uid: card.uid.toString('hex').toUpperCase(), atqa: card.atqa.toString('hex').toUpperCase(), sak: card.sak },
+          aid: result.aid,
+          pan: result.pan ? maskPan(result.pan) : null,
+          cryptogram: result.cryptogram ?? null,
+          apdus: result.exchanges.length,
+        },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  } finally {
+    await reader.stop();
+  }
+}
+
+function faultBody(values: Values): unknown {
+  const device: Record<string, unknown> = {};
+  const card: Record<string, unknown> = {};
+  const corrupt = integer(values['corrupt-responses'], '--corrupt-responses', 0, 1000);
+  if (corrupt !== undefined) device.corruptResponses = corrupt;
+  const drop = integer(values['drop-commands'], '--drop-commands', 0, 1000);
+  if (drop !== undefined) device.dropCommands = drop;
+  if (values.junk !== undefined) device.junkBeforeResponse = values.junk;
+  if (values['no-matching-aid']) card.noMatchingAid = true;
+  const delay = integer(values['delay-ms'], '--delay-ms', 0, 1000);
+  if (delay !== undefined) card.delayMs = delay;
+  if (values['malformed-tlv'] !== undefined) card.malformedTlv = commandName(values['malformed-tlv'], '--malformed-tlv');
+  const sws = values.sw ?? [];
+  if (sws.length) {
+    const words: Record<string, string> = {};
+    for (const item of sws) {
+      const match = /^([a-z-]+)=([0-9A-Fa-f]{4})$/.exec(item);
+      if (!match) throw new UsageError(`--sw ${item}: expected COMMAND=SW, e.g. generate-ac=6985`);
+      words[commandName(match[1]!, '--sw')] = match[2]!.toUpperCase();
+    }
+    card.statusWords = words;
+  }
+  return { device, card };
+}
+
+function commandName(alias: string, option: string): string {
+  const name = commandAliases[alias];
+  if (!name) throw new UsageError(`${option}: unknown command '${alias}' (${Object.keys(commandAliases).join(', ')})`);
+  return name;
+}
