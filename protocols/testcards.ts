@@ -143,6 +143,14 @@ export const testCards: Readonly<Record<TestCardProfileId, TestCardProfile>> = {
 
 export const testCardProfileIds = Object.keys(testCards) as TestCardProfileId[];
 
+/**
+ * The ARPC method of a recipe (CONTRACTS.md "ARQC"): Visa CVN 18 uses method 2 (91 = ARPC(4) ‖
+ * CSU(4)); Mastercard CVN 16 and UnionPay use method 1 (91 = ARPC(8) ‖ ARC(2)).
+ */
+export function arpcMethodOf(recipe: CryptogramRecipe): 1 | 2 {
+  return recipe.cvn === 18 ? 2 : 1;
+}
+
 /** The profile whose PAN this is, for the issuer simulator. */
 export function testCardByPan(pan: string): TestCardProfile | undefined {
   return Object.values(testCards).find((card) => card.pan === pan);

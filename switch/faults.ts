@@ -11,6 +11,8 @@ export interface Fault {
   disconnect?: boolean;
   /** Flip a bit of the answer's MAC. */
   corruptMac?: boolean;
+  /** Flip a bit of the ARPC in DE55 tag 91 (ARC/CSU kept, MAC valid): only the card can tell. */
+  corruptArpc?: boolean;
 }
 
 export class Faults {

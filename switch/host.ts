@@ -123,6 +123,8 @@ export class Host {
       if (fault.disconnect) socket.destroy();
       return;
     }
+    const arpc = ctx.answer['55.91'];
+    if (fault?.corruptArpc && arpc) ctx.answer = { ...ctx.answer, '55.91': (parseInt(arpc.slice(0, 2), 16) ^ 0x01).toString(16).padStart(2, '0').toUpperCase() + arpc.slice(2) };
     let bytes: Buffer;
     try {
       bytes = frame(await packAnswer(ctx, fault?.corruptMac === true), this.options.framing);

@@ -53,6 +53,7 @@ const faultBody = {
     drop: { type: 'boolean' },
     disconnect: { type: 'boolean' },
     corruptMac: { type: 'boolean' },
+    corruptArpc: { type: 'boolean' },
   },
 };
 const terminalParam = {

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tdesIpek } from '../../protocols/crypto/index.js';
 import { encodeCpm } from '../../protocols/qr/index.js';
+import { testCards } from '../../protocols/testcards.js';
 import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
+import { cardAccount } from '../../switch/issuer/cards.js';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
 import { startBench, tapCard, type Bench } from '../nfc/harness.js';
@@ -95,6 +97,30 @@ describe('terminal ↔ switch, end to end', () => {
     const late = await tapSale(createVirtualCard('visa'), 1098);
     expect(late.reasonCode).toBe('no-answer');
     await expect.poll(() => t.transaction(late.id)!.state, { timeout: 3000 }).toBe('reversed');
+  });
+
+  it('a wrong ARPC (switch fault corruptArpc): the unionpay card (AIP: issuer authentication) answers 6300, the terminal reverses and says why', async () => {
+    const account = cardAccount(testCards.unionpay.pan);
+    const before = await sw.store.balance(account);
+    sw.faults.set('E2E00001', { corruptArpc: true });
+    try {
+      const card = createVirtualCard('unionpay');
+      const result = await tapSale(card, 1234);
+      expect(card.lastIssuerAuthentication).toBe('failed');
+      expect(result).toMatchObject({ reasonCode: 'arpc-failed', reason: 'the card rejected the issuer authentication (6300)' });
+      await expect.poll(() => t.transaction(result.id)!.state, { timeout: 3000 }).toBe('reversed');
+      const rows = await sw.store.search({ terminalId: 'E2E00001', limit: 2 });
+      expect(rows.map((r) => [r.kind, r.responseCode])).toEqual([['reversal', '00'], ['sale', '00']]);
+      expect(rows[1]!.closed).toBe('reversed');
+      expect(await sw.store.balance(account)).toBe(before);
+      // The same fault on a card without issuer authentication: the terminal cannot recompute an ARPC, so it stands.
+      expect(await tapSale(createVirtualCard('mastercard'), 1234)).toMatchObject({ state: 'approved' });
+    } finally {
+      sw.faults.clear('E2E00001');
+    }
+    const genuine = createVirtualCard('unionpay');
+    expect(await tapSale(genuine, 1234)).toMatchObject({ state: 'approved' });
+    expect(genuine.lastIssuerAuthentication).toBe('passed');
   });
 
   it('each kind of scanned code is approved through the switch; an unknown code is refused', async () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../protocols/bytes.js';
-import { testCards, testCardByPan, cryptogramDataElements } from '../../protocols/testcards.js';
+import { arpcMethodOf, testCards, testCardByPan, cryptogramDataElements } from '../../protocols/testcards.js';
 import type { CardReader, CardInfo } from '../../hardware/nfc/card-reader.js';
 import { contactlessRead, defaultTerminalData, CardResponseError } from '../../hardware/nfc/contactless-read.js';
-import { applicationCryptogram, createVirtualCard, iccMasterKey, kcv, retailMac, sessionKey, type VirtualEmvCard } from '../../hardware/nfc/virtual-cards/index.js';
+import { applicationCryptogram, createVirtualCard, iccMasterKey, kcv, retailMac, sessionKey, VirtualEmvCard } from '../../hardware/nfc/virtual-cards/index.js';
+import { createSimulatedHsm } from '../../switch/hsm/index.js';
 import { decodeTlv, findTag } from '../../protocols/tlv/index.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { EventEmitter } from 'node:events';
@@ -159,5 +160,57 @@ describe('card faults', () => {
     const card = createVirtualCard('unionpay');
     card.faults.delayMs = 120;
     expect(card.transmit(fromHex('00A404000E325041592E5359532E444446303100')).delayMs).toBe(120);
+  });
+});
+
+describe('EXTERNAL AUTHENTICATE: the card checks the issuer’s ARPC (91)', () => {
+  // The ARPC comes from the switch's HSM simulator, the way the switch answers; arpcMethod1/2 themselves
+  // are pinned to pyemv's published vectors in test/crypto/emv.test.ts.
+  const un = fromHex('01020304');
+  const hsm = createSimulatedHsm({ lmk: Buffer.alloc(32, 7) });
+  const external = (card: VirtualEmvCard, data: Buffer) => toHex(card.transmit(Buffer.concat([fromHex('00820000'), Buffer.from([data.length]), data])).response);
+
+  /** Reads the card up to its ARQC, then asks the HSM for the ARPC the switch would send. */
+  async function readAndArpc(card: VirtualEmvCard, answer: Parameters<typeof hsm.generateArpc>[1]) {
+    const profile = card.profile;
+    if (!hsm.keyInfo(`imk:${profile.id}`)) await hsm.importKey(`imk:${profile.id}`, 'IMK-AC', fromHex(profile.imk));
+    await contactlessRead(directReader(card), defaultTerminalData(un));
+    const { ac, atc } = card.lastCryptogram!;
+    const check = { imkId: `imk:${profile.id}`, pan: profile.pan, psn: profile.psn, recipe: profile.recipe, atc: Buffer.from([atc >> 8, atc & 0xff]), unpredictableNumber: un, arqc: ac };
+    return hsm.generateArpc(check, answer);
+  }
+
+  it('unionpay (AIP 1C00, method 1): the switch’s ARPC → 9000, once per transaction; a bit flipped or another ARC → 6300', async () => {
+    expect(arpcMethodOf(testCards.unionpay.recipe)).toBe(1);
+    const card = createVirtualCard('unionpay');
+    expect(external(card, fromHex('01020304050607083030'))).toBe('6985'); // no ARQC yet
+    const arpc = await readAndArpc(card, { method: 1, arc: Buffer.from('00', 'latin1') });
+    expect(external(card, arpc.subarray(0, 7))).toBe('6700');
+    expect(external(card, arpc)).toBe('9000');
+    expect(card.lastIssuerAuthentication).toBe('passed');
+    expect(external(card, arpc)).toBe('6985');
+    const flipped = Buffer.from(await readAndArpc(card, { method: 1, arc: Buffer.from('00', 'latin1') }));
+    flipped[0]! ^= 0x01;
+    expect(external(card, flipped)).toBe('6300');
+    expect(card.lastIssuerAuthentication).toBe('failed');
+    const approved = await readAndArpc(card, { method: 1, arc: Buffer.from('00', 'latin1') });
+    expect(external(card, Buffer.concat([approved.subarray(0, 8), Buffer.from('05', 'latin1')]))).toBe('6300');
+  });
+
+  it('method 2 (Visa CVN 18, ARPC(4) ‖ CSU) on a visa card whose AIP announces issuer authentication', async () => {
+    expect(arpcMethodOf(testCards.visa.recipe)).toBe(2);
+    const card = new VirtualEmvCard({ ...testCards.visa, aip: '0400' });
+    const arpc = await readAndArpc(card, { method: 2, csu: Buffer.alloc(4) });
+    expect(arpc).toHaveLength(8);
+    expect(external(card, arpc)).toBe('9000');
+    const wrong = Buffer.from(await readAndArpc(card, { method: 2, csu: Buffer.alloc(4) }));
+    wrong[7]! ^= 0x80; // another CSU than the one the ARPC was computed over
+    expect(external(card, wrong)).toBe('6300');
+  });
+
+  it('a card whose AIP has no issuer authentication does not know the command (6D00)', async () => {
+    const card = createVirtualCard('visa');
+    const arpc = await readAndArpc(card, { method: 2, csu: Buffer.alloc(4) });
+    expect(external(card, arpc)).toBe('6D00');
   });
 });

@@ -3,6 +3,7 @@
 // switch (protocols/testcards.ts, pyemv-checked in test/nfc/virtual-cards.test.ts).
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../protocols/bytes.js';
+import { arpcKey, arpcMethod1 } from '../../protocols/crypto/index.js';
 import { cryptogramDataElements, testCards } from '../../protocols/testcards.js';
 import { createVirtualCard, type VirtualEmvCard } from '../../hardware/nfc/virtual-cards/index.js';
 import { applicationCryptogram } from '../../hardware/nfc/virtual-cards/cryptogram.js';
@@ -167,11 +168,19 @@ describe('EMV contactless kernel', () => {
     expect(await processIssuerAnswer(visa, { responseCode: '51', issuerAuthenticationData: undefined }, undefined)).toEqual({ ok: true, cardUpdated: false });
   });
 
-  it('unionpay (AIP: issuer authentication supported): 91 goes to the card; a card already gone → card-removed', async () => {
-    const present = await read(createVirtualCard('unionpay'));
-    const arpc = fromHex('0102030405060708' + '3030');
-    expect(await processIssuerAnswer(present.result, { responseCode: '00', issuerAuthenticationData: arpc }, present.reader)).toEqual({ ok: true, cardUpdated: false });
+  it('unionpay (AIP: issuer authentication supported): 91 goes to the card, which checks it; a card already gone → card-removed', async () => {
+    const card = createVirtualCard('unionpay');
+    const present = await read(card);
+    const fields = new Map(de55Fields(present.result).map(([path, value]) => [path.slice(3), value]));
+    const key = arpcKey({ recipe: card.profile.recipe, imk: fromHex(card.profile.imk), pan: card.profile.pan, psn: card.profile.psn, atc: fields.get('9F36')!, unpredictableNumber: fields.get('9F37')! }, 1);
+    const genuine = Buffer.concat([arpcMethod1(key, fields.get('9F26')!, Buffer.from('00')), Buffer.from('00')]);
+    expect(await processIssuerAnswer(present.result, { responseCode: '00', issuerAuthenticationData: genuine }, present.reader)).toEqual({ ok: true, cardUpdated: true });
     expect(toHex(present.reader.sent.at(-1)!.subarray(0, 2))).toBe('0082');
+    expect(present.result.tsi.has('issuerAuthenticationPerformed')).toBe(true);
+    const forged = await read(createVirtualCard('unionpay'));
+    const arpc = fromHex('0102030405060708' + '3030');
+    expect(await processIssuerAnswer(forged.result, { responseCode: '00', issuerAuthenticationData: arpc }, forged.reader)).toMatchObject({ ok: false, reasonCode: 'arpc-failed', reason: 'the card rejected the issuer authentication (6300)' });
+    expect(forged.result.tvr.has('issuerAuthenticationFailed')).toBe(true);
     const leaving = await read(createVirtualCard('unionpay'), 1234, { removeAfterApdus: 5 });
     expect(await processIssuerAnswer(leaving.result, { responseCode: '00', issuerAuthenticationData: arpc }, leaving.reader)).toMatchObject({ ok: false, reasonCode: 'card-removed' });
   });

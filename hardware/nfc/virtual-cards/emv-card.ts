@@ -10,15 +10,20 @@
  *   GENERATE AC returns the ARQC (format 2).
  * - unionpay (qUICS-like): ARQC in the GPO answer like qVSDC, card data in two records.
  *
+ * A card whose AIP says it supports issuer authentication (byte 1 bit 3: unionpay) checks the
+ * host's 91 in EXTERNAL AUTHENTICATE against its last ARQC, with the ARPC method the switch's HSM
+ * uses for the profile (`arpcMethodOf`): 9000 when it matches, 6300 when not (EMV Book 3 6.5.4).
+ *
  * The ATC increments once per GPO. Faults are set on `card.faults`.
  */
 import { toHex } from '../../../protocols/bytes.js';
-import { cryptogramDataElements, testCards, type TestCardProfile, type TestCardProfileId } from '../../../protocols/testcards.js';
+import { arpcKey, arpcMethod1, arpcMethod2, equalBytes } from '../../../protocols/crypto/index.js';
+import { arpcMethodOf, cryptogramDataElements, testCards, type TestCardProfile, type TestCardProfileId } from '../../../protocols/testcards.js';
 import type { ContactlessCard } from './contactless-card.js';
 import { applicationCryptogram } from './cryptogram.js';
 import { decodeDol, dolLength, tlv } from './tlv-builder.js';
 
-export type ApduCommandName = 'SELECT' | 'GET PROCESSING OPTIONS' | 'READ RECORD' | 'GENERATE AC';
+export type ApduCommandName = 'SELECT' | 'GET PROCESSING OPTIONS' | 'READ RECORD' | 'GENERATE AC' | 'EXTERNAL AUTHENTICATE';
 
 export interface CardFaults {
   /** SELECT PPSE and SELECT AID answer 6A82: no application the terminal supports. */
@@ -108,6 +113,7 @@ const layouts: Record<TestCardProfileId, CardLayout> = {
 
 const SW = {
   ok: Buffer.from([0x90, 0x00]),
+  authenticationFailed: Buffer.from([0x63, 0x00]),
   wrongLength: Buffer.from([0x67, 0x00]),
   conditionsNotSatisfied: Buffer.from([0x69, 0x85]),
   fileNotFound: Buffer.from([0x6a, 0x82]),
@@ -135,11 +141,15 @@ export class VirtualEmvCard implements ContactlessCard {
   atc: number;
   /** The last cryptogram the card produced (for tests and the control API). */
   lastCryptogram: { type: 'ARQC' | 'TC' | 'AAC'; ac: Buffer; atc: number } | undefined;
+  /** What the last EXTERNAL AUTHENTICATE found: the issuer's ARPC matched or not. */
+  lastIssuerAuthentication: 'passed' | 'failed' | undefined;
 
   private readonly layout: CardLayout;
   private readonly records: Map<string, Buffer>;
   private selected = false;
   private gpoDone = false;
+  /** The ARQC of this transaction and what its ARPC key needs; cleared once issuer authentication ran. */
+  private arqc: { ac: Buffer; atc: Buffer; unpredictableNumber: Buffer } | undefined;
 
   constructor(
     readonly profile: TestCardProfile,
@@ -155,6 +165,7 @@ export class VirtualEmvCard implements ContactlessCard {
   activate(): void {
     this.selected = false;
     this.gpoDone = false;
+    this.arqc = undefined;
   }
 
   transmit(apdu: Buffer): { response: Buffer; delayMs: number } {
@@ -206,6 +217,8 @@ export class VirtualEmvCard implements ContactlessCard {
         return this.readRecord(p1, p2);
       case 'GENERATE AC':
         return this.generateAc(p1, data);
+      case 'EXTERNAL AUTHENTICATE':
+        return this.externalAuthenticate(data);
     }
   }
 
@@ -235,6 +248,7 @@ export class VirtualEmvCard implements ContactlessCard {
     if (data.length < 2 || data[0] !== 0x83 || data[1] !== data.length - 2 || data.length - 2 !== expected) return SW.wrongLength;
     this.atc = (this.atc + 1) & 0xffff;
     this.gpoDone = true;
+    this.arqc = undefined;
     const base = [tlv('82', this.hex(this.profile.aip)), tlv('94', this.hex(this.layout.afl))];
     if (!this.layout.cryptogramInGpo) return ok(tlv('77', base));
     const values = decodeDol(this.hex(this.layout.pdol), data.subarray(2));
@@ -273,6 +287,31 @@ export class VirtualEmvCard implements ContactlessCard {
     return ok(tlv('77', [tlv('9F27', this.hex(cid)), tlv('9F36', this.atcBytes()), tlv('9F26', ac), tlv('9F10', this.hex(this.profile.iad))]));
   }
 
+  /**
+   * EXTERNAL AUTHENTICATE (EMV Book 3 6.5.4): 91 = ARPC(8) ‖ ARC(2) for method 1, ARPC(4) ‖ CSU(4)
+   * [‖ proprietary data] for method 2, recomputed from the ARQC this card produced. Once per
+   * transaction; a card without issuer authentication in its AIP does not know the command.
+   */
+  private externalAuthenticate(data: Buffer): Buffer {
+    const profile = this.profile;
+    if ((this.hex(profile.aip)[0]! & 0x04) === 0) return SW.insNotSupported;
+    const arqc = this.arqc;
+    if (!arqc) return SW.conditionsNotSatisfied;
+    if (data.length < 8 || data.length > 16) return SW.wrongLength;
+    this.arqc = undefined;
+    const method = arpcMethodOf(profile.recipe);
+    const key = arpcKey({ recipe: profile.recipe, imk: this.hex(profile.imk), pan: profile.pan, psn: profile.psn, atc: arqc.atc, unpredictableNumber: arqc.unpredictableNumber }, method);
+    let matches = false;
+    try {
+      if (method === 1) matches = data.length === 10 && equalBytes(arpcMethod1(key, arqc.ac, data.subarray(8)), data.subarray(0, 8));
+      else matches = equalBytes(arpcMethod2(key, arqc.ac, data.subarray(4, 8), data.subarray(8)), data.subarray(0, 4));
+    } finally {
+      key.fill(0);
+    }
+    this.lastIssuerAuthentication = matches ? 'passed' : 'failed';
+    return matches ? SW.ok : SW.authenticationFailed;
+  }
+
   private atcBytes(): Buffer {
     const atc = Buffer.alloc(2);
     atc.writeUInt16BE(this.atc);
@@ -300,6 +339,7 @@ export class VirtualEmvCard implements ContactlessCard {
       data: Buffer.concat([...parts, tail]),
     });
     this.lastCryptogram = { type, ac, atc: this.atc };
+    if (type === 'ARQC') this.arqc = { ac, atc: this.atcBytes(), unpredictableNumber: terminal.get('9F37') ?? Buffer.alloc(4) };
     return ac;
   }
 
@@ -322,6 +362,7 @@ function commandName(cla: number, ins: number): ApduCommandName | undefined {
   if (cla === 0x80 && ins === 0xa8) return 'GET PROCESSING OPTIONS';
   if (cla === 0x00 && ins === 0xb2) return 'READ RECORD';
   if (cla === 0x80 && ins === 0xae) return 'GENERATE AC';
+  if (cla === 0x00 && ins === 0x82) return 'EXTERNAL AUTHENTICATE';
   return undefined;
 }
 
