@@ -1,9 +1,13 @@
 /**
- * The HSM simulator. Every key lives as a TR-31 version D key block under the local master key
+ * The HSM simulator. Every key is stored as a TR-31 version D key block under the local master key
  * (LMK, AES-256) — the storage form a payShield-style key-block LMK uses — and the block's header
- * carries the key's usage, so a TAK cannot be used as a TPK. Clear keys exist only inside one
- * method call and are zeroed before it returns. No method returns a clear key, PIN or PIN block;
- * the debug log names the operation, the key ids and the outcome, nothing else.
+ * carries the key's usage, so a TAK cannot be used as a TPK. Like a real HSM holding a session's
+ * keys in its secure memory, it keeps the clear form of recently used keys (and a TAK's prepared MAC
+ * ciphers) in a private cache, so a MAC does not unwrap the TR-31 block every time: the cache is a
+ * private field, never returned, logged or serialised, bounded, and a key replaced under the same id
+ * drops its entry (zeroed). Commands get a copy of the clear key that is zeroed before they return.
+ * No method returns a clear key, PIN or PIN block; the debug log names the operation, the key ids
+ * and the outcome, nothing else.
  */
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
@@ -18,13 +22,12 @@ import {
   encipherPinBlock,
   equalBytes,
   kcv,
-  messageMac,
+  MessageMacKey,
   aesDukptKeys,
   oddParity,
   tdesDukptKeys,
   unwrapTr31,
   verifyArqc,
-  verifyMessageMac,
   visaPvv,
   wrapTr31,
   type PinBlockFormat,
@@ -66,13 +69,23 @@ const keyLengths: Record<KeyAlgorithm, number[]> = { tdes: [16, 24], aes: [16, 2
 
 interface StoredKey {
   info: KeyInfo;
-  /** TR-31 D block under the LMK; the only form the key is kept in. */
+  /** TR-31 D block under the LMK; the only form the key is stored in. */
   block: string;
 }
+
+/** A key in the HSM's working memory: unwrapped once from its block (usage checked), kept for later commands. */
+interface LoadedKey {
+  clear: Buffer;
+  mac?: MessageMacKey;
+}
+
+/** Keys held unwrapped at once; the oldest loaded is dropped first (a later use unwraps it again). */
+const loadedLimit = 4096;
 
 export class SimulatedHsm implements Hsm {
   readonly #lmk: Buffer;
   readonly #keys = new Map<string, StoredKey>();
+  readonly #loaded = new Map<string, LoadedKey>();
   readonly #log: HsmLogger | undefined;
 
   constructor({ lmk, logger }: SimulatedHsmOptions) {
@@ -107,13 +120,13 @@ export class SimulatedHsm implements Hsm {
   }
 
   async generateMac(takId: string, data: Buffer): Promise<Buffer> {
-    const mac = this.#use(takId, 'TAK', (tak) => messageMac(tak, data));
+    const mac = this.#macKey(takId).mac(data);
     this.#debug('generateMac', { takId, bytes: data.length });
     return mac;
   }
 
   async verifyMac(takId: string, data: Buffer, mac: Buffer): Promise<boolean> {
-    const ok = this.#use(takId, 'TAK', (tak) => verifyMessageMac(tak, data, mac));
+    const ok = this.#macKey(takId).verify(data, mac);
     this.#debug('verifyMac', { takId, bytes: data.length, ok });
     return ok;
   }
@@ -198,21 +211,48 @@ export class SimulatedHsm implements Hsm {
       maskedLength: 32,
     });
     const info: KeyInfo = { id, usage, algorithm, kcv: kcv(clear, algorithm).toString('hex').toUpperCase() };
+    this.#unload(id);
     this.#keys.set(id, { info, block });
     return info;
   }
 
-  /** Runs `use` with the clear key of `id`, after checking its usage; zeroes the clear key afterwards. */
-  #use<T>(id: string, usage: KeyUsage | readonly KeyUsage[], use: (clear: Buffer, info: KeyInfo) => T): T {
+  /** The key `id` in working memory, after checking its usage; unwrapped from its block (and its block's usage checked) on first use. */
+  #load(id: string, usage: KeyUsage | readonly KeyUsage[]): { loaded: LoadedKey; info: KeyInfo } {
     const stored = this.#keys.get(id);
     if (!stored) throw new HsmError(`key ${id}: not found`);
     const allowed: readonly KeyUsage[] = typeof usage === 'string' ? [usage] : usage;
     if (!allowed.includes(stored.info.usage)) throw new HsmError(`key ${id}: usage ${stored.info.usage}, expected ${allowed.join(' or ')}`);
-    const { header, key } = unwrapTr31(stored.block, this.#lmk);
-    const tagged = header.optionalBlocks.find((b) => b.id === usageBlockId)?.data;
-    if (tagged !== stored.info.usage) throw new HsmError(`key ${id}: key block usage does not match`);
+    let loaded = this.#loaded.get(id);
+    if (!loaded) {
+      const { header, key } = unwrapTr31(stored.block, this.#lmk);
+      const tagged = header.optionalBlocks.find((b) => b.id === usageBlockId)?.data;
+      if (tagged !== stored.info.usage) {
+        key.fill(0);
+        throw new HsmError(`key ${id}: key block usage does not match`);
+      }
+      if (this.#loaded.size >= loadedLimit) this.#unload(this.#loaded.keys().next().value!);
+      this.#loaded.set(id, (loaded = { clear: key }));
+    }
+    return { loaded, info: stored.info };
+  }
+
+  #unload(id: string): void {
+    this.#loaded.get(id)?.clear.fill(0);
+    this.#loaded.delete(id);
+  }
+
+  /** The prepared message MAC of a TAK. */
+  #macKey(takId: string): MessageMacKey {
+    const { loaded } = this.#load(takId, 'TAK');
+    return (loaded.mac ??= new MessageMacKey(loaded.clear));
+  }
+
+  /** Runs `use` with a copy of the clear key of `id`, after checking its usage; zeroes the copy afterwards. */
+  #use<T>(id: string, usage: KeyUsage | readonly KeyUsage[], use: (clear: Buffer, info: KeyInfo) => T): T {
+    const { loaded, info } = this.#load(id, usage);
+    const key = Buffer.from(loaded.clear);
     try {
-      return use(key, stored.info);
+      return use(key, info);
     } finally {
       key.fill(0);
     }

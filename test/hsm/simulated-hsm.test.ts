@@ -73,6 +73,23 @@ describe('SimulatedHsm', () => {
     expect(await hsm.verifyPin({ pan, format: 0, pinBlock: block, key: { tpk: 'tpk:T1:1' }, pvkId: 'pvk', pvki: 1, pvv })).toBe(true);
   });
 
+  it('a key replaced under the same id is used from then on (the unwrapped copy it held is dropped)', async () => {
+    const { hsm } = await setup();
+    const message = Buffer.from('0200 packed message bytes', 'latin1');
+    const signOn = async () => {
+      const tak = await hsm.generateWorkingKey('TAK', 'tmk:T1', 'tak:T1');
+      const tpk = await hsm.generateWorkingKey('TPK', 'tmk:T1', 'tpk:T1');
+      return unwrapWorkingKeys(encodeKeyExchange({ tpkUnderTmk: tpk.underKek, tpkKcv: tpk.kcv, takUnderTmk: tak.underKek, takKcv: tak.kcv }), tmk).tak;
+    };
+    const first = await signOn();
+    expect(await hsm.generateMac('tak:T1', message)).toEqual(messageMac(first, message));
+    const second = await signOn();
+    expect(second).not.toEqual(first);
+    expect(await hsm.generateMac('tak:T1', message)).toEqual(messageMac(second, message));
+    expect(await hsm.verifyMac('tak:T1', message, messageMac(first, message))).toBe(false);
+    expect(await hsm.verifyMac('tak:T1', message, messageMac(second, message))).toBe(true);
+  });
+
   it('PVV issuance matches psec (PVK 0123…3210, PVKI 1, PIN 4524, PAN 1122334455667788 → 8523)', async () => {
     const { hsm } = await setup();
     expect(await hsm.issuePvv('pvk', '1122334455667788', 1, '4524')).toBe('8523');
