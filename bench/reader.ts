@@ -15,6 +15,7 @@ import { createVirtualCard } from '../hardware/nfc/virtual-cards/index.js';
 import { SerialTransport } from '../hardware/serial/index.js';
 import type { TestCardProfileId } from '../protocols/testcards.js';
 import { openPtyPair } from '../test/support/pty.js';
+import { latencies } from './support/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -69,10 +70,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const sorted = [...durations].sort((a, b) => a - b);
-const percentile = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-const median = percentile(50);
-const p99 = percentile(99);
+const { median, p99 } = latencies(durations);
 const bound = bounds.reduce((a, b) => a + b, 0) / bounds.length;
 const summary = {
   benchmark: 'reader',

@@ -15,6 +15,7 @@ import type { TestCardProfileId } from '../protocols/testcards.js';
 import { startSwitch } from '../switch/index.js';
 import { startTerminal } from '../terminal/index.js';
 import { openPtyPair } from '../test/support/pty.js';
+import { latencies } from './support/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,16 +68,15 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-durations.sort((a, b) => a - b);
-const pick = (q: number) => durations[Math.min(durations.length - 1, Math.floor(q * durations.length))]!;
+const { median, p99 } = latencies(durations);
 const summary = {
   bench: 'tap',
   card: profile,
   baudRate,
   taps: durations.length,
   failures,
-  medianMs: Number(pick(0.5).toFixed(1)),
-  p99Ms: Number(pick(0.99).toFixed(1)),
+  medianMs: Number(median.toFixed(1)),
+  p99Ms: Number(p99.toFixed(1)),
   goalMedianMs: 250,
   cpu: cpus()[0]?.model ?? 'unknown',
 };
