@@ -45,6 +45,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   await stop;
   lines.close();
+  process.stdin.destroy(); // `quit` with stdin still open: nothing may keep the process alive
   await session.close();
   return 0;
 }
