@@ -110,3 +110,35 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
     throw new ControlError('body: not valid JSON');
   }
 }
+
+/**
+ * The frame of a `pos virtual …` service: a device on its PTY line, and once `listen` has run, the
+ * control API answering through `handle`. Stopping closes the API first, then the device, then the line.
+ */
+export abstract class VirtualDeviceService<Device extends { close(): void }> {
+  private server: ControlServer | undefined;
+
+  protected constructor(
+    readonly path: string,
+    readonly device: Device,
+    private readonly line: DevicePty,
+  ) {}
+
+  get controlUrl(): string | undefined {
+    return this.server?.url;
+  }
+
+  /** Serves the control API on 127.0.0.1:port (0 = a free port); no port, no API. */
+  protected async listen(port: number | undefined): Promise<void> {
+    if (port !== undefined) this.server = await startControlServer(port, (route, body) => this.handle(route, body));
+  }
+
+  /** Answers one control request (see ControlHandler): undefined for an unknown route. */
+  protected abstract handle(route: string, body: unknown): unknown;
+
+  async stop(): Promise<void> {
+    await this.server?.close();
+    this.device.close();
+    await this.line.close();
+  }
+}

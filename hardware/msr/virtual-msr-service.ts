@@ -10,7 +10,7 @@
  */
 import { maskPan } from '../../protocols/mask.js';
 import { magstripeTestCardIds, magstripeTestCards, type MagstripeTestCardId } from '../../protocols/testcards.js';
-import { ControlError, asObject, openDevicePty, startControlServer, type ControlServer, type DevicePty } from '../virtual-service.js';
+import { ControlError, VirtualDeviceService, asObject, openDevicePty, type DevicePty } from '../virtual-service.js';
 import { VirtualMsr, type SwipeOptions } from './virtual-msr.js';
 
 export interface VirtualMsrServiceOptions {
@@ -20,24 +20,16 @@ export interface VirtualMsrServiceOptions {
   controlPort?: number;
 }
 
-export class VirtualMsrService {
-  private server: ControlServer | undefined;
-
-  private constructor(
-    readonly path: string,
-    readonly device: VirtualMsr,
-    private readonly line: DevicePty,
-  ) {}
-
-  get controlUrl(): string | undefined {
-    return this.server?.url;
+export class VirtualMsrService extends VirtualDeviceService<VirtualMsr> {
+  private constructor(path: string, device: VirtualMsr, line: DevicePty) {
+    super(path, device, line);
   }
 
   static async start(options: VirtualMsrServiceOptions): Promise<VirtualMsrService> {
     const baudRate = options.baudRate ?? 9600;
     const line = await openDevicePty(options.pty, baudRate);
     const service = new VirtualMsrService(options.pty, new VirtualMsr(line.transport, { baudRate, terminator: options.terminator ?? 'CR' }), line);
-    if (options.controlPort !== undefined) service.server = await startControlServer(options.controlPort, (route, body) => service.handle(route, body));
+    await service.listen(options.controlPort);
     return service;
   }
 
@@ -62,13 +54,7 @@ export class VirtualMsrService {
     };
   }
 
-  async stop(): Promise<void> {
-    await this.server?.close();
-    this.device.close();
-    await this.line.close();
-  }
-
-  private async handle(route: string, body: unknown): Promise<unknown> {
+  protected async handle(route: string, body: unknown): Promise<unknown> {
     switch (route) {
       case 'GET /status':
         return this.status();

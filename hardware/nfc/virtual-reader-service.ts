@@ -14,7 +14,7 @@
  */
 import { maskPan } from '../../protocols/mask.js';
 import { testCards, testCardProfileIds, type TestCardProfileId } from '../../protocols/testcards.js';
-import { ControlError, asObject, openDevicePty, startControlServer, type ControlServer, type DevicePty } from '../virtual-service.js';
+import { ControlError, VirtualDeviceService, asObject, openDevicePty, type DevicePty } from '../virtual-service.js';
 import { VirtualPn532 } from './virtual-pn532.js';
 import { createVirtualCard, type ApduCommandName, type CardFaults, type VirtualEmvCard } from './virtual-cards/emv-card.js';
 
@@ -34,20 +34,13 @@ export interface VirtualReaderOptions {
 
 const commandNames: ApduCommandName[] = ['SELECT', 'GET PROCESSING OPTIONS', 'READ RECORD', 'GENERATE AC'];
 
-export class VirtualReaderService {
+export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
   /** Card faults applied to every card in the field and to cards tapped later. */
   readonly cardFaults: CardFaults = { noMatchingAid: false, statusWords: {}, delayMs: 0, malformedTlv: undefined };
   private cards: VirtualEmvCard[] = [];
-  private server: ControlServer | undefined;
 
-  private constructor(
-    readonly path: string,
-    readonly device: VirtualPn532,
-    private readonly line: DevicePty,
-  ) {}
-
-  get controlUrl(): string | undefined {
-    return this.server?.url;
+  private constructor(path: string, device: VirtualPn532, line: DevicePty) {
+    super(path, device, line);
   }
 
   static async start(options: VirtualReaderOptions): Promise<VirtualReaderService> {
@@ -57,7 +50,7 @@ export class VirtualReaderService {
     const line = await openDevicePty(options.pty, baudRate);
     const service = new VirtualReaderService(options.pty, new VirtualPn532(line.transport, { baudRate }), line);
     if (options.card) service.tap(options.card);
-    if (options.controlPort !== undefined) service.server = await startControlServer(options.controlPort, (route, body) => service.handle(route, body));
+    await service.listen(options.controlPort);
     return service;
   }
 
@@ -163,12 +156,6 @@ export class VirtualReaderService {
     };
   }
 
-  async stop(): Promise<void> {
-    await this.server?.close();
-    this.device.close();
-    await this.line.close();
-  }
-
   private applyCardFaults(card: VirtualEmvCard): void {
     card.faults.noMatchingAid = this.cardFaults.noMatchingAid;
     card.faults.delayMs = this.cardFaults.delayMs;
@@ -176,7 +163,7 @@ export class VirtualReaderService {
     card.faults.statusWords = { ...this.cardFaults.statusWords };
   }
 
-  private handle(route: string, body: unknown): unknown {
+  protected handle(route: string, body: unknown): unknown {
     switch (route) {
       case 'GET /status':
         return this.status();

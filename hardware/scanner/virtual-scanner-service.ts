@@ -9,7 +9,7 @@
  * Answers never echo the scanned text.
  */
 import { isAimId } from '../../protocols/scanner/aim.js';
-import { ControlError, asObject, openDevicePty, startControlServer, type ControlServer, type DevicePty } from '../virtual-service.js';
+import { ControlError, VirtualDeviceService, asObject, openDevicePty, type DevicePty } from '../virtual-service.js';
 import { VirtualSerialScanner, type VirtualSerialScannerOptions } from './virtual-serial-scanner.js';
 
 export interface VirtualScannerServiceOptions extends VirtualSerialScannerOptions {
@@ -17,18 +17,14 @@ export interface VirtualScannerServiceOptions extends VirtualSerialScannerOption
   controlPort?: number;
 }
 
-export class VirtualScannerService {
-  private server: ControlServer | undefined;
-
+export class VirtualScannerService extends VirtualDeviceService<VirtualSerialScanner> {
   private constructor(
-    readonly path: string,
-    readonly device: VirtualSerialScanner,
-    private readonly line: DevicePty,
+    path: string,
+    device: VirtualSerialScanner,
+    line: DevicePty,
     private readonly settings: VirtualSerialScannerOptions,
-  ) {}
-
-  get controlUrl(): string | undefined {
-    return this.server?.url;
+  ) {
+    super(path, device, line);
   }
 
   static async start(options: VirtualScannerServiceOptions): Promise<VirtualScannerService> {
@@ -36,7 +32,7 @@ export class VirtualScannerService {
     const baudRate = settings.baudRate ?? 9600;
     const line = await openDevicePty(pty, baudRate);
     const service = new VirtualScannerService(pty, new VirtualSerialScanner(line.transport, { ...settings, baudRate }), line, { ...settings, baudRate });
-    if (controlPort !== undefined) service.server = await startControlServer(controlPort, (route, body) => service.handle(route, body));
+    await service.listen(controlPort);
     return service;
   }
 
@@ -61,13 +57,7 @@ export class VirtualScannerService {
     };
   }
 
-  async stop(): Promise<void> {
-    await this.server?.close();
-    this.device.close();
-    await this.line.close();
-  }
-
-  private async handle(route: string, body: unknown): Promise<unknown> {
+  protected async handle(route: string, body: unknown): Promise<unknown> {
     if (route === 'GET /status') return this.status();
     if (route === 'POST /scan') {
       await this.scan(body);
