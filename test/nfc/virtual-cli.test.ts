@@ -1,36 +1,18 @@
 // `pos virtual reader`: the service on a real PTY, its HTTP control API through the CLI, and one
 // real subprocess run of the bin.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
-import type { CliIo } from '../../cli/io.js';
 import { fromHex } from '../../protocols/bytes.js';
 import { contactlessRead, defaultTerminalData, CardResponseError } from '../../hardware/nfc/contactless-read.js';
 import { CardGoneError } from '../../hardware/nfc/card-reader.js';
 import { Pn532Reader } from '../../hardware/nfc/pn532-reader.js';
 import { VirtualReaderService } from '../../hardware/nfc/virtual-reader-service.js';
 import { SerialTransport } from '../../hardware/serial/index.js';
+import { capture, cleanupsAfterEach, startPos, tempDir } from '../support/cli.js';
 
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), readStdin: async () => '' };
-}
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vreader-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const cleanups = cleanupsAfterEach();
 
 async function openReader(path: string): Promise<Pn532Reader> {
   const reader = new Pn532Reader(new SerialTransport({ path, reconnect: false }), { ackTimeoutMs: 200 });
@@ -53,7 +35,7 @@ describe('pos virtual (in process)', () => {
   });
 
   it('drives a served virtual reader: read, fault, tap, remove, status', async () => {
-    const dir = tempDir();
+    const dir = tempDir(cleanups);
     const service = await VirtualReaderService.start({ pty: join(dir, 'pn532'), card: 'mastercard', controlPort: 0 });
     cleanups.push(() => service.stop());
     const port = new URL(service.controlUrl!).port;
@@ -85,7 +67,7 @@ describe('pos virtual (in process)', () => {
   });
 
   it('read: runs the real driver against a device path and prints the read with the PAN masked', async () => {
-    const dir = tempDir();
+    const dir = tempDir(cleanups);
     const service = await VirtualReaderService.start({ pty: join(dir, 'pn532'), card: 'unionpay' });
     cleanups.push(() => service.stop());
     const io = capture();
@@ -100,7 +82,7 @@ describe('pos virtual (in process)', () => {
   });
 
   it('rejects bad control input with one line naming it', async () => {
-    const dir = tempDir();
+    const dir = tempDir(cleanups);
     const service = await VirtualReaderService.start({ pty: join(dir, 'pn532'), controlPort: 0 });
     cleanups.push(() => service.stop());
     const port = new URL(service.controlUrl!).port;
@@ -133,7 +115,7 @@ describe('pos virtual (in process)', () => {
   });
 
   it('attaches to an existing PTY instead of starting socat', async () => {
-    const dir = tempDir();
+    const dir = tempDir(cleanups);
     const { openPtyPair } = await import('../support/pty.js');
     const pty = await openPtyPair({ dir });
     cleanups.push(() => pty.close());
@@ -147,25 +129,9 @@ describe('pos virtual (in process)', () => {
 
 describe('pos virtual reader (subprocess)', () => {
   it('serves a virtual PN532 on a PTY until SIGTERM, then removes it', async () => {
-    const dir = tempDir();
+    const dir = tempDir(cleanups);
     const path = join(dir, 'pn532');
-    const bin = resolve(import.meta.dirname, '../../cli/pos.mjs');
-    const child = spawn(process.execPath, [bin, 'virtual', 'reader', '--pty', path, '--card', 'visa', '--control-port', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    cleanups.push(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-    });
-    const [line] = await Promise.race([
-      (async () => {
-        for await (const l of createInterface({ input: child.stdout! })) return [l];
-        return [''];
-      })(),
-      exited.then((code) => [`exited ${code}`]),
-    ]);
-    const started = JSON.parse(line!);
+    const { child, started, exited } = await startPos(['virtual', 'reader', '--pty', path, '--card', 'visa', '--control-port', '0'], cleanups);
     expect(started).toMatchObject({ pty: path, baudRate: 115200, card: 'visa' });
 
     const reader = new Pn532Reader(new SerialTransport({ path, reconnect: false }), { ackTimeoutMs: 200 });

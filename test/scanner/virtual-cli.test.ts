@@ -1,40 +1,22 @@
 // `pos virtual msr` and `pos virtual scanner`: the services on real PTYs, their HTTP control APIs
 // through the CLI, the real drivers reading them, and one subprocess run of the bin.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
-import type { CliIo } from '../../cli/io.js';
 import { SerialMsr, VirtualMsrService, type Swipe } from '../../hardware/msr/index.js';
 import { SerialScanner, VirtualScannerService, type Scan } from '../../hardware/scanner/index.js';
 import { SerialTransport } from '../../hardware/serial/index.js';
+import { capture, cleanupsAfterEach, startPos, tempDir } from '../support/cli.js';
 
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), readStdin: async () => '' };
-}
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vdev-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const cleanups = cleanupsAfterEach();
 
 const nextOf = <T>(emitter: { once(event: string, listener: (value: T) => void): unknown }, event: string) =>
   new Promise<T>((done) => emitter.once(event, done));
 
 describe('pos virtual msr', () => {
   it('swipes through the control API and the driver reads it; status masks PANs', async () => {
-    const dir = tempDir();
+    const dir = tempDir(cleanups);
     const service = await VirtualMsrService.start({ pty: join(dir, 'msr'), controlPort: 0, baudRate: 115200 });
     cleanups.push(() => service.stop());
     const port = new URL(service.controlUrl!).port;
@@ -57,7 +39,7 @@ describe('pos virtual msr', () => {
   });
 
   it('bad input: one line naming it, exit 2', async () => {
-    const dir = tempDir();
+    const dir = tempDir(cleanups);
     const service = await VirtualMsrService.start({ pty: join(dir, 'msr'), controlPort: 0 });
     cleanups.push(() => service.stop());
     const port = new URL(service.controlUrl!).port;
@@ -83,7 +65,7 @@ describe('pos virtual msr', () => {
 
 describe('pos virtual scanner', () => {
   it('scans through the control API and the serial driver reads it with its symbology', async () => {
-    const dir = tempDir();
+    const dir = tempDir(cleanups);
     const service = await VirtualScannerService.start({ pty: join(dir, 'scanner'), controlPort: 0, baudRate: 115200, suffix: 'CRLF' });
     cleanups.push(() => service.stop());
     const port = new URL(service.controlUrl!).port;
@@ -113,23 +95,9 @@ describe('pos virtual scanner', () => {
   });
 
   it('serves on a PTY as a subprocess until SIGTERM, then removes it', async () => {
-    const dir = tempDir();
+    const dir = tempDir(cleanups);
     const path = join(dir, 'scanner');
-    const bin = resolve(import.meta.dirname, '../../cli/pos.mjs');
-    const child = spawn(process.execPath, [bin, 'virtual', 'scanner', '--pty', path, '--control-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-    cleanups.push(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-    });
-    const [line] = await Promise.race([
-      (async () => {
-        for await (const l of createInterface({ input: child.stdout! })) return [l];
-        return [''];
-      })(),
-      exited.then((code) => [`exited ${code}`]),
-    ]);
-    const started = JSON.parse(line!);
+    const { child, started, exited } = await startPos(['virtual', 'scanner', '--pty', path, '--control-port', '0'], cleanups);
     expect(started).toMatchObject({ pty: path, kind: 'serial', baudRate: 9600 });
     const scanner = new SerialScanner(new SerialTransport({ path, reconnect: false, baudRate: 9600 }));
     await scanner.start();
