@@ -1,6 +1,6 @@
 // npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db URL]
 // `pos load` against `pos switch` (a child process) with the journal durable: SQLite in WAL with
-// synchronous=FULL in a temp dir by default, or --db postgres://… (a fresh schema per run).
+// its own fsync of the WAL before each answer (see switch/store/sqlite.ts) in a temp dir by default, or --db postgres://… (a fresh schema per run).
 // Each connection count runs for --seconds after a one-second warm-up; one terminal per connection,
 // one request in flight each, sales only (every request a durable approval).
 // Prints approvals/s and p50/p99/p99.9 latency per connection count. Goal: ≥ 10,000 approvals/s
@@ -59,23 +59,30 @@ function switchCpuMs(): number | undefined {
   }
 }
 
-const rows: Array<{ connections: number; approvalsPerSecond: number; p50: number; p99: number; p999: number; approved: number; unanswered: number; switchCpuUsPerApproval?: number }> = [];
+const rows: Array<{
+  connections: number; approvalsPerSecond: number; p50: number; p99: number; p999: number; approved: number; unanswered: number;
+  switchCpuUsPerApproval?: number; generatorCpuUsPerApproval: number;
+}> = [];
 try {
   for (const connections of counts) {
     const common = { port, terminals: connections, rate: 0, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 }, timeoutMs: 10_000, terminalPrefix: `B${connections}` };
     await runLoad({ ...common, durationMs: 1000 });
     const cpuBefore = switchCpuMs();
+    const generatorBefore = process.cpuUsage();
     const result = await runLoad({ ...common, durationMs: seconds * 1000 });
+    const generatorUsed = process.cpuUsage(generatorBefore);
     const cpuAfter = switchCpuMs();
     const cpu = cpuBefore !== undefined && cpuAfter !== undefined && result.approved ? Math.round(((cpuAfter - cpuBefore) * 1000) / result.approved) : undefined;
+    // The generator runs in this process: its CPU per approval says what the load itself costs the shared cores.
+    const generatorCpu = result.approved ? Math.round((generatorUsed.user + generatorUsed.system) / result.approved) : 0;
     rows.push({
       connections, approvalsPerSecond: result.approvalsPerSecond, p50: result.latencyMs.p50, p99: result.latencyMs.p99, p999: result.latencyMs.p999,
-      approved: result.approved, unanswered: result.unanswered, ...(cpu !== undefined ? { switchCpuUsPerApproval: cpu } : {}),
+      approved: result.approved, unanswered: result.unanswered, ...(cpu !== undefined ? { switchCpuUsPerApproval: cpu } : {}), generatorCpuUsPerApproval: generatorCpu,
     });
     if (!values.json)
       console.log(
         `${String(connections).padStart(4)} connections: ${String(result.approvalsPerSecond).padStart(6)} approvals/s   p50 ${result.latencyMs.p50} ms  p99 ${result.latencyMs.p99} ms  p99.9 ${result.latencyMs.p999} ms` +
-          (cpu !== undefined ? `   switch CPU ${cpu} µs/approval` : ''),
+          (cpu !== undefined ? `   switch CPU ${cpu} µs/approval` : '') + `   generator CPU ${generatorCpu} µs/approval`,
       );
   }
 } finally {
@@ -89,6 +96,6 @@ try {
     await client.end();
   }
 }
-const machine = { cores: cpus().length, node: process.version, loadAverage: loadavg().map((n) => Math.round(n * 10) / 10), journal: values.db ? 'postgres' : 'sqlite (WAL, synchronous=FULL)', seconds };
+const machine = { cores: cpus().length, node: process.version, loadAverage: loadavg().map((n) => Math.round(n * 10) / 10), journal: values.db ? 'postgres' : 'sqlite (WAL, synchronous=NORMAL + WAL fsync before every answer)', seconds };
 if (values.json) console.log(JSON.stringify({ machine, results: rows }));
 else console.log(`machine: ${machine.cores} cores, load average ${machine.loadAverage.join(' ')}, Node ${machine.node}, journal ${machine.journal}, ${seconds} s per point`);
