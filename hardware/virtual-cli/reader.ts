@@ -60,7 +60,7 @@ type Values = ReturnType<typeof parse<typeof options>>['values'];
 
 export async function run(args: string[], io: VirtualCliIo): Promise<number> {
   // `pos virtual:`, not `pos virtual reader:`: the reader's error lines read so before msr/scanner came.
-  return runCommand('pos virtual', io, async () => {
+  return runCommand('pos virtual reader', io, async () => {
     const { values, positionals } = parse(args, options);
     if (values.help) {
       io.out(usage);
