@@ -19,7 +19,7 @@ export async function startTerminal(config: TerminalConfig): Promise<Terminal> {
 
 export { Terminal, BusyError, type TransactionResult, type TransactionState, type BatchResult, type StatusStep, type TerminalEvents } from './terminal.js';
 export { defaultAids, defaultLimits, defaultTimeouts, type TerminalConfig, type Timeouts } from './config.js';
-export { VirtualPinPad, type PinPad, type PinResult, type PinAction } from './pinpad.js';
+export { VirtualPinPad, NoPinKeyError, type PinPad, type PinResult, type PinAction } from './pinpad.js';
 export type { ScannerSource, MagstripeSource, ScanEvent, SwipeEvent } from './devices.js';
 export type { TxnRow, TxnKind, TxnState } from './journal.js';
 export { HostUnavailableError, HostTimeoutError } from './host-link.js';

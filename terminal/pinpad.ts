@@ -2,32 +2,46 @@
  * The PIN pad seam (CONTRACTS.md): asked for a PIN for a PAN and an amount, it answers an
  * enciphered ISO 9564 format 0 PIN block and the KSN it was made under — never the PIN. The
  * virtual PIN pad is a TDES DUKPT originating device (X9.24-1): each PIN block uses the next KSN
- * and the PIN variant of that KSN's transaction key. A tester tells it what the cardholder "types".
+ * and the PIN variant of that KSN's transaction key. Without DUKPT keys it enciphers under the TPK
+ * the terminal loads into it at each sign-on, and answers no KSN (then the host finds no DE53 and
+ * uses the TPK). A tester tells it what the cardholder "types".
  */
 import { encipherPinBlock, nextTdesKsn, tdesTransactionKey, tdesWorkingKey } from '../protocols/crypto/index.js';
 import { fromHex } from '../protocols/bytes.js';
 
-export type PinResult = { pinBlock: Buffer; ksn: Buffer } | { cancelled: true };
+/** `ksn` absent: the block is under the TPK. */
+export type PinResult = { pinBlock: Buffer; ksn?: Buffer } | { cancelled: true };
 
 export interface PinPad {
   requestPin(request: { pan: string; amount: number; signal?: AbortSignal }): Promise<PinResult>;
+  /** The TPK from the latest sign-on (undefined once the session is gone), for a pad without DUKPT keys. */
+  loadPinKey?(tpk: Buffer | undefined): void;
+}
+
+/** A PIN was asked for but the PIN pad has no key to encipher it under. */
+export class NoPinKeyError extends Error {
+  override readonly name = 'NoPinKeyError';
 }
 
 /** What the virtual cardholder does at the next PIN prompt. */
 export type PinAction = { pin: string } | { cancel: true } | { timeout: true };
 
 export class VirtualPinPad implements PinPad {
-  private ksn: Buffer;
-  private readonly ipek: Buffer;
+  private readonly dukpt: { ipek: Buffer; ksn: Buffer } | undefined;
+  private tpk: Buffer | undefined;
   private readonly script: PinAction[] = [];
   private waiting: ((action: PinAction) => void) | undefined;
   /** PIN prompts seen, for tests (amount and masked nothing: the PAN is not kept). */
   prompts = 0;
 
-  /** `iksn` is the initial KSN (counter 0); the first PIN block uses counter 1. */
-  constructor(options: { ipek: string; iksn: string; ksn?: string }) {
-    this.ipek = fromHex(options.ipek, 'DUKPT IPEK');
-    this.ksn = fromHex(options.ksn ?? options.iksn, 'DUKPT KSN');
+  /** DUKPT: `iksn` is the initial KSN (counter 0); the first PIN block uses counter 1. No options: under the loaded TPK. */
+  constructor(options?: { ipek: string; iksn: string; ksn?: string }) {
+    if (options) this.dukpt = { ipek: fromHex(options.ipek, 'DUKPT IPEK'), ksn: fromHex(options.ksn ?? options.iksn, 'DUKPT KSN') };
+  }
+
+  loadPinKey(tpk: Buffer | undefined): void {
+    this.tpk?.fill(0);
+    this.tpk = tpk && Buffer.from(tpk);
   }
 
   /** Queues what the cardholder does at the next prompt; a prompt with nothing queued waits for it. */
@@ -39,9 +53,9 @@ export class VirtualPinPad implements PinPad {
     } else this.script.push(action);
   }
 
-  /** The KSN the next PIN block will use. */
-  get currentKsn(): Buffer {
-    return Buffer.from(this.ksn);
+  /** The KSN the next PIN block will use (undefined without DUKPT). */
+  get currentKsn(): Buffer | undefined {
+    return this.dukpt && Buffer.from(this.dukpt.ksn);
   }
 
   async requestPin({ pan, signal }: { pan: string; amount: number; signal?: AbortSignal }): Promise<PinResult> {
@@ -57,8 +71,12 @@ export class VirtualPinPad implements PinPad {
       }));
     if ('cancel' in action) return { cancelled: true };
     if ('timeout' in action) return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
-    this.ksn = nextTdesKsn(this.ksn);
-    const key = tdesWorkingKey(tdesTransactionKey(this.ipek, this.ksn), 'pin');
-    return { pinBlock: encipherPinBlock(key, { format: 0, pin: action.pin, pan }), ksn: Buffer.from(this.ksn) };
+    if (!this.dukpt) {
+      if (!this.tpk) throw new NoPinKeyError('no PIN key: the terminal is not signed on');
+      return { pinBlock: encipherPinBlock(this.tpk, { format: 0, pin: action.pin, pan }) };
+    }
+    const ksn = (this.dukpt.ksn = nextTdesKsn(this.dukpt.ksn));
+    const key = tdesWorkingKey(tdesTransactionKey(this.dukpt.ipek, ksn), 'pin');
+    return { pinBlock: encipherPinBlock(key, { format: 0, pin: action.pin, pan }), ksn: Buffer.from(ksn) };
   }
 }

@@ -151,6 +151,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     this.link.on('connected', () => void this.signOn());
     this.link.on('disconnected', (reason) => {
       this.keys.clear();
+      this.config.pinPad?.loadPinKey?.(undefined);
       this.emit('device', { name: 'host', state: 'gone', detail: reason });
     });
     this.watchDevices();
@@ -429,6 +430,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       const de96 = answer.getBuffer('96');
       if (answer.getString('39') !== '00' || !de96) throw new Error(`sign-on answered ${answer.getString('39') ?? 'no response code'}${de96 ? '' : ' without keys (DE96)'}`);
       this.keys.install(de96);
+      this.config.pinPad?.loadPinKey?.(this.keys.pinKey);
       this.logger.info('signed on: working keys installed');
       this.emit('device', { name: 'host', state: 'ready', detail: `${this.config.host}:${this.config.port}` });
       void this.forwarder.flush();
@@ -570,7 +572,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       throw error instanceof Outcome ? error : new Outcome('failed', 'pin-error', `the PIN pad failed: ${(error as Error).message}`);
     });
     if ('cancelled' in result) throw new Outcome('cancelled', 'pin-cancelled', 'PIN entry was cancelled');
-    request.set('52', result.pinBlock).set('53', result.ksn).set('26', '12');
+    request.set('52', result.pinBlock).set('26', '12');
+    if (result.ksn) request.set('53', result.ksn); // no DE53: the block is under the TPK
     if (presented.tender === 'card' && presented.entryMode === '071') presented.kernel.tvr.set('onlinePinEntered');
   }
 

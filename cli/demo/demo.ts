@@ -91,7 +91,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const ipek = toHex(tdesIpek(Buffer.from(x924TestBdk, 'hex'), Buffer.from(iksn, 'hex')));
     const pinPad = new VirtualPinPad({ ipek, iksn, ksn: counters.pinPadKsn });
     stops.push(async () => {
-      writeFileSync(countersFile, JSON.stringify({ pinPadKsn: toHex(pinPad.currentKsn), atcs: kit.atcs() } satisfies DeviceCounters, null, 2));
+      writeFileSync(countersFile, JSON.stringify({ pinPadKsn: toHex(pinPad.currentKsn!), atcs: kit.atcs() } satisfies DeviceCounters, null, 2));
       await kit.stop();
     });
 
