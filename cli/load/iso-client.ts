@@ -5,7 +5,7 @@
  * neither the switch nor the terminal.
  */
 import net from 'node:net';
-import { messageMac, unwrapWorkingKeys, verifyMessageMac } from '../../protocols/crypto/index.js';
+import { MessageMacKey, unwrapWorkingKeys } from '../../protocols/crypto/index.js';
 import { Deframer, frame, type LengthHeader } from '../../protocols/framing/index.js';
 import { IsoMessage, specs, type MessageSpec } from '../../protocols/iso8583/index.js';
 
@@ -40,6 +40,8 @@ export class IsoClient {
   readonly spec: MessageSpec;
   tpk?: Buffer;
   tak?: Buffer;
+  /** The TAK prepared for MACing many messages. */
+  private takMac?: MessageMacKey;
   private stan = 0;
   private readonly waiting = new Map<string, { resolve(m: IsoMessage): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   private closedError?: Error;
@@ -87,7 +89,10 @@ export class IsoClient {
   async signOn(code: '001' | '101' = '001'): Promise<IsoMessage> {
     const answer = await this.send(this.message('0800', { '70': code }));
     const keys = answer.getBuffer('96');
-    if (answer.getString('39') === '00' && keys) ({ tpk: this.tpk, tak: this.tak } = unwrapWorkingKeys(keys, Buffer.from(this.options.tmk, 'hex')));
+    if (answer.getString('39') === '00' && keys) {
+      ({ tpk: this.tpk, tak: this.tak } = unwrapWorkingKeys(keys, Buffer.from(this.options.tmk, 'hex')));
+      this.takMac = new MessageMacKey(this.tak);
+    }
     return answer;
   }
 
@@ -97,12 +102,12 @@ export class IsoClient {
   }
 
   pack(message: IsoMessage): Buffer {
-    if (!macMtis.has(message.mti) || !this.tak) return message.pack();
+    if (!macMtis.has(message.mti) || !this.takMac) return message.pack();
     const field = message.fieldIds().some((id) => id > 64) ? '128' : '64';
     message.set(field, Buffer.alloc(8));
     const bytes = message.pack();
     const header = this.spec.headerLength ?? 0;
-    messageMac(this.tak, bytes.subarray(header, bytes.length - 8)).copy(bytes, bytes.length - 8);
+    this.takMac.mac(bytes.subarray(header, bytes.length - 8)).copy(bytes, bytes.length - 8);
     return bytes;
   }
 
@@ -141,11 +146,11 @@ export class IsoClient {
     const stan = answer.getString('11') ?? '';
     const waiter = this.waiting.get(stan);
     if (!waiter) return;
-    if (this.options.verifyAnswers !== false && this.tak && answer.getString('39') !== 'A0' && macMtis.has(answer.mti.slice(0, 2) + String(Number(answer.mti[2]) - 1) + answer.mti[3])) {
+    if (this.options.verifyAnswers !== false && this.takMac && answer.getString('39') !== 'A0' && macMtis.has(answer.mti.slice(0, 2) + String(Number(answer.mti[2]) - 1) + answer.mti[3])) {
       const mac = answer.getBuffer('128') ?? answer.getBuffer('64');
       const header = this.spec.headerLength ?? 0;
       // A wrong MAC on an answer is treated as no answer (CONTRACTS.md): leave the waiter to time out.
-      if (!mac || !verifyMessageMac(this.tak, raw.subarray(header, raw.length - 8), mac)) return;
+      if (!mac || !this.takMac.verify(raw.subarray(header, raw.length - 8), mac)) return;
     }
     this.waiting.delete(stan);
     clearTimeout(waiter.timer);
