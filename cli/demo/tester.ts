@@ -40,6 +40,7 @@ const hostFaults: Record<string, Fault> = {
   'delay 3 s': { delayMs: 3000 },
   'disconnect': { disconnect: true },
   'corrupt MAC': { corruptMac: true },
+  'corrupt ARPC': { corruptArpc: true },
 };
 
 export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; faults: Faults }): TesterControls {
