@@ -1,6 +1,6 @@
 // npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db URL]
 // `pos load` against `pos switch` (a child process) with the journal durable: SQLite in WAL with
-// its own fsync of the WAL before each answer (see switch/store/sqlite.ts) in a temp dir by default, or --db postgres://… (a fresh schema per run).
+// its own fdatasync of the WAL before each answer (see switch/store/sqlite.ts) in a temp dir by default, or --db postgres://… (a fresh schema per run).
 // Each connection count runs for --seconds after a one-second warm-up; one terminal per connection,
 // one request in flight each, sales only (every request a durable approval).
 // Prints approvals/s and p50/p99/p99.9 latency per connection count. Goal: ≥ 10,000 approvals/s
@@ -96,6 +96,6 @@ try {
     await client.end();
   }
 }
-const machine = { cores: cpus().length, node: process.version, loadAverage: loadavg().map((n) => Math.round(n * 10) / 10), journal: values.db ? 'postgres' : 'sqlite (WAL, synchronous=NORMAL + WAL fsync before every answer)', seconds };
+const machine = { cores: cpus().length, node: process.version, loadAverage: loadavg().map((n) => Math.round(n * 10) / 10), journal: values.db ? 'postgres' : 'sqlite (WAL, synchronous=NORMAL + WAL fdatasync before every answer)', seconds };
 if (values.json) console.log(JSON.stringify({ machine, results: rows }));
 else console.log(`machine: ${machine.cores} cores, load average ${machine.loadAverage.join(' ')}, Node ${machine.node}, journal ${machine.journal}, ${seconds} s per point`);

@@ -1,14 +1,14 @@
 /**
  * The embedded journal: better-sqlite3 in WAL mode. Durable across a power cut, not only a process
- * crash: commit() resolves only after the WAL holding its transaction has been fsynced. SQLite runs
- * with synchronous=NORMAL, so COMMIT itself only writes the WAL frames (no fsync on the event loop),
- * and this module fsyncs the WAL file through libuv's thread pool before resolving — the guarantee
+ * crash: commit() resolves only after the WAL holding its transaction has been synced. SQLite runs
+ * with synchronous=NORMAL, so COMMIT itself only writes the WAL frames (no sync on the event loop),
+ * and this module fdatasyncs the WAL file through libuv's thread pool before resolving — the guarantee
  * synchronous=FULL gives (a committed transaction is in a synced WAL, or, after a checkpoint, which
- * NORMAL still syncs, in the synced database), without stalling every request behind each fsync.
- * One fsync covers every transaction committed before it started (group commit at the disk).
- * Reads may see a row whose fsync is still running; nothing is answered from it before that fsync.
+ * NORMAL still syncs, in the synced database), without stalling every request behind each sync.
+ * One sync covers every transaction committed before it started (group commit at the disk).
+ * Reads may see a row whose sync is still running; nothing is answered from it before that sync.
  */
-import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sql from './program.js';
@@ -80,19 +80,20 @@ export function openSqliteStore(path: string): Store {
 }
 
 /**
- * fsyncs the WAL off the event loop. A caller waits for an fsync that started after it asked, so
- * every transaction committed before the call is on disk when it resolves; callers that ask while
- * one runs share the next. The WAL's directory is synced once, the first time (its entry must last too).
+ * Syncs the WAL off the event loop with fdatasync (what SQLite itself uses on Linux: the data and
+ * the metadata needed to read it back, such as a grown size). A caller waits for a sync that started
+ * after it asked, so every transaction committed before the call is on disk when it resolves. Up to
+ * `parallel` syncs run at once (the disk merges overlapping flushes); callers beyond that share the
+ * next one. The WAL's directory is synced once, the first time (its entry must last too).
  */
-function walSync(path: string | undefined): { sync(): Promise<void>; close(): void } {
+function walSync(path: string | undefined, parallel = 3): { sync(): Promise<void>; close(): void } {
   if (!path) return { sync: () => Promise.resolve(), close: () => {} };
   let fd: number | undefined;
-  let running = false;
+  let running = 0;
   let waiting: Array<{ resolve(): void; reject(error: unknown): void }> = [];
   const start = () => {
     const batch = waiting;
     waiting = [];
-    running = true;
     try {
       if (fd === undefined) {
         fd = openSync(path, 'r+');
@@ -104,22 +105,22 @@ function walSync(path: string | undefined): { sync(): Promise<void>; close(): vo
         }
       }
     } catch (error) {
-      running = false;
       for (const waiter of batch) waiter.reject(error);
       return;
     }
-    fsync(fd, (error) => {
-      running = false;
+    running++;
+    fdatasync(fd, (error) => {
+      running--;
       for (const waiter of batch) if (error) waiter.reject(error);
       else waiter.resolve();
-      if (waiting.length) start();
+      if (waiting.length && running < parallel) start();
     });
   };
   return {
     sync: () =>
       new Promise<void>((resolve, reject) => {
         waiting.push({ resolve, reject });
-        if (!running) start();
+        if (running < parallel) start();
       }),
     close: () => {
       if (fd !== undefined) closeSync(fd);

@@ -1,6 +1,6 @@
 // The SQLite journal answers nothing before its WAL is on disk: with synchronous=NORMAL the store
-// fsyncs the -wal file itself (switch/store/sqlite.ts). node:fs's fsync is wrapped to hold each
-// fsync until the test releases it, so the order of COMMIT, fsync and resolution is observable.
+// syncs the -wal file itself (fdatasync, switch/store/sqlite.ts). node:fs's fdatasync is wrapped to
+// hold each sync until the test releases it, so the order of COMMIT, sync and resolution is observable.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +9,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 const held = vi.hoisted(() => ({ calls: [] as Array<{ fd: number; release(): void }> }));
 vi.mock('node:fs', async (original) => {
   const fs = await original<typeof import('node:fs')>();
-  const fsync = (fd: number, done: (error: NodeJS.ErrnoException | null) => void) =>
-    held.calls.push({ fd, release: () => fs.fsync(fd, done) });
-  return { ...fs, default: { ...fs, fsync }, fsync };
+  const fdatasync = (fd: number, done: (error: NodeJS.ErrnoException | null) => void) =>
+    held.calls.push({ fd, release: () => fs.fdatasync(fd, done) });
+  return { ...fs, default: { ...fs, fdatasync }, fdatasync };
 });
 
 const { openStore } = await import('../../switch/store/index.js');
@@ -36,13 +36,14 @@ const settled = async (promise: Promise<unknown>) => {
 };
 
 describe('SQLite journal durability', () => {
-  it('a commit resolves only after an fsync of the WAL that started after its COMMIT; commits during an fsync share the next one', async () => {
+  it('a commit resolves only after a sync of the WAL that started after its COMMIT; at most 3 run at once, later commits share the next', async () => {
     const path = join(dir, 'journal.db');
     const store = await openStore(`sqlite:${path}`);
     expect(held.calls).toHaveLength(0);
+    const release = (i: number) => held.calls.splice(i, 1)[0]!.release();
 
     const first = store.commit([entry('000001')]);
-    // Committed (the row is in the WAL and readable) but not answered: its fsync is held.
+    // Committed (the row is in the WAL and readable) but not answered: its sync is held.
     expect(await store.byKey('T0000001', '000001', '1127103000', '0200')).toBeDefined();
     expect(readFileSync(`${path}-wal`).length).toBeGreaterThan(0);
     expect(held.calls).toHaveLength(1);
@@ -50,13 +51,24 @@ describe('SQLite journal durability', () => {
 
     const second = store.commit([entry('000002')]);
     const third = store.commit([entry('000003')]);
-    expect(held.calls).toHaveLength(1); // one fsync at a time; the ones committed meanwhile wait for the next
-    held.calls.shift()!.release();
-    expect(await settled(first)).toBe(true);
-    expect(await settled(second)).toBe(false);
-    expect(held.calls).toHaveLength(1);
-    held.calls.shift()!.release();
+    expect(held.calls).toHaveLength(3);
+    const fourth = store.commit([entry('000004')]);
+    const fifth = store.commit([entry('000005')]);
+    expect(held.calls).toHaveLength(3); // the fourth and fifth wait for a sync that starts later
+
+    release(1); // the second's sync: the second is durable, the first is not yet
     expect(await settled(second)).toBe(true);
+    expect(await settled(first)).toBe(false);
+    expect(held.calls).toHaveLength(3); // a new sync started for the fourth and fifth
+    expect(await settled(fourth)).toBe(false);
+    release(2);
+    expect(await settled(fourth)).toBe(true);
+    expect(await settled(fifth)).toBe(true);
+    expect(await settled(first)).toBe(false);
+    release(0);
+    expect(await settled(first)).toBe(true);
+    expect(await settled(third)).toBe(false);
+    release(0);
     expect(await settled(third)).toBe(true);
 
     const closing = store.close();
