@@ -3,11 +3,26 @@
  * (tap, remove, swipe, scan), the virtual PIN pad, and the switch's fault injection through this.
  */
 import { maskPan } from '../../protocols/mask.js';
-import { magstripeTestCards, testCards, type MagstripeTestCardId, type TestCardProfileId } from '../../protocols/testcards.js';
+import { magstripeTestCards, testCards, type MagstripeTestCard, type TestCardProfileId } from '../../protocols/testcards.js';
 import type { VirtualKit } from '../../hardware/virtual-kit.js';
 import type { VirtualPinPad } from '../../terminal/pinpad.js';
 import type { TesterControls } from '../../terminal/checkout/types.js';
 import type { Fault, Faults } from '../../switch/faults.js';
+import { issuerCards } from '../../switch/issuer/cards.js';
+
+/**
+ * What the tester can swipe: the test stripes, plus a stripe for each of the issuer simulator's
+ * magstripe cards (lost, stolen, expired, blocked, low balance, limit …; docs/test-cards.md).
+ */
+const stripes: ReadonlyMap<string, MagstripeTestCard> = new Map([
+  ...Object.values(magstripeTestCards).map((card): [string, MagstripeTestCard] => [card.id, card]),
+  ...issuerCards
+    .filter((card) => !card.emv && !Object.values(magstripeTestCards).some((stripe) => stripe.pan === card.pan))
+    .map((card): [string, MagstripeTestCard] => [
+      card.label,
+      { id: 'magstripe', pan: card.pan, expiry: card.expiry, serviceCode: '101', name: 'TEST/CARD', discretionary: '0000000000000' },
+    ]),
+]);
 
 /** Sample customer payment codes, one per scheme the classifier knows, and one it must refuse. */
 export const sampleCodes = [
@@ -48,7 +63,7 @@ export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; 
   return {
     catalogue: () => ({
       cards: Object.values(testCards).map((card) => ({ id: card.id, label: card.label, maskedPan: maskPan(card.pan) })),
-      stripes: Object.values(magstripeTestCards).map((card) => ({ id: card.id, label: `${card.id} (${card.serviceCode})`, maskedPan: maskPan(card.pan) })),
+      stripes: [...stripes].map(([id, card]) => ({ id, label: `${id} (${card.serviceCode})`, maskedPan: maskPan(card.pan) })),
       codes: sampleCodes.map(({ id, label, text }) => ({ id, label, text })),
       outcomes: forcedOutcomes,
       faults: Object.keys(hostFaults),
@@ -61,8 +76,9 @@ export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; 
       kit.removeCards();
     },
     async swipe(card) {
-      if (!(card in magstripeTestCards)) throw new TesterInputError(`card: no magstripe test card "${card}"`);
-      await kit.swipe(card as MagstripeTestCardId);
+      const stripe = stripes.get(card);
+      if (!stripe) throw new TesterInputError(`card: no magstripe test card "${card}"`);
+      await kit.virtualMsr.swipe(stripe);
     },
     async scan(text) {
       await kit.scan(text);

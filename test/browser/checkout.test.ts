@@ -82,6 +82,14 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await shot('declined');
   });
 
+  it('a swiped lost card is declined: keep it', async () => {
+    await payAndWaitForPresentCard('3.00');
+    await page.selectOption('#tester-stripe', 'lost card');
+    await page.click('#tester-swipe');
+    await page.waitForSelector('.status.declined');
+    expect(await page.textContent('#status-detail')).toContain('Lost card');
+  });
+
   it('a scanned WeChat Pay code pays, the amount typed on the keyboard alone', async () => {
     await page.keyboard.press('Alt+1'); // the checkout view, focus in the amount
     await page.keyboard.press('Control+A');
