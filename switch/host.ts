@@ -108,18 +108,19 @@ export class Host {
       connectionLog.error({ err: safeError(error), terminal: ctx.terminalId, stan: ctx.stan }, 'processing failed');
       ctx.answer = { '39': '96' };
     }
-    const summary = {
+    // Built only when a line is written: an approval logs at debug, which the hot path usually skips.
+    const summary = () => ({
       terminal: ctx.terminalId, stan: ctx.stan, mti: ctx.mti, kind: ctx.kind, code: ctx.answer['39'],
       ...(ctx.pan ? { pan: maskPan(ctx.pan) } : {}), ...(ctx.reason ? { reason: ctx.reason } : {}),
-    };
+    });
     if (ctx.outcome === 'drop') {
       metrics.dropped++;
-      connectionLog.info(summary, 'no answer (forced by amount)');
+      connectionLog.info(summary(), 'no answer (forced by amount)');
       return;
     }
     const fault = faults.for(ctx.terminalId);
     if (fault?.drop || fault?.disconnect) {
-      connectionLog.info({ ...summary, fault }, 'fault injected');
+      connectionLog.info({ ...summary(), fault }, 'fault injected');
       if (fault.disconnect) socket.destroy();
       return;
     }
@@ -129,7 +130,7 @@ export class Host {
     try {
       bytes = frame(await packAnswer(ctx, fault?.corruptMac === true), this.options.framing);
     } catch (error) {
-      connectionLog.error({ err: safeError(error), ...summary }, 'answer could not be packed: connection closed');
+      connectionLog.error({ err: safeError(error), ...summary() }, 'answer could not be packed: connection closed');
       socket.destroy();
       return;
     }
@@ -139,8 +140,8 @@ export class Host {
       socket.write(bytes);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.answered(`${ctx.mti.slice(0, 2)}${Number(ctx.mti[2]) + 1}${ctx.mti[3]}`, ctx.answer['39'] ?? '', seconds);
-      if (ctx.answer['39'] !== '00' && ctx.reason) connectionLog.info(summary, 'declined');
-      else connectionLog.debug(summary, 'answered');
+      if (ctx.answer['39'] !== '00' && ctx.reason) connectionLog.info(summary(), 'declined');
+      else if (connectionLog.isLevelEnabled('debug')) connectionLog.debug(summary(), 'answered');
     };
     if (delay <= 0) return send();
     const timer = setTimeout(() => {

@@ -38,6 +38,8 @@ import type { CryptogramCheck, Hsm, KeyAlgorithm, KeyInfo, KeyUsage, PinKey, Pin
 /** What the simulator logs to: a pino logger or anything with the same debug signature. */
 export interface HsmLogger {
   debug(object: object, message?: string): void;
+  /** pino's: lets the simulator skip building lines nobody writes. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 export interface SimulatedHsmOptions {
@@ -287,7 +289,7 @@ export class SimulatedHsm implements Hsm {
   }
 
   #debug(op: string, fields: Record<string, unknown>): void {
-    this.#log?.debug({ hsm: op, ...fields }, `hsm ${op}`);
+    if (this.#log && this.#log.isLevelEnabled?.('debug') !== false) this.#log.debug({ hsm: op, ...fields }, `hsm ${op}`);
   }
 }
 

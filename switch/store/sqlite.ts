@@ -39,11 +39,13 @@ export function openSqliteStore(path: string): Store {
     while (!step.done) step = program.next(exec(step.value));
     return step.value;
   };
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
   const transaction = <T>(program: Program<T>): T => {
-    db.exec('BEGIN IMMEDIATE');
+    begin.run();
     try {
       const result = run(program);
-      db.exec('COMMIT');
+      commit.run();
       return result;
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
