@@ -186,6 +186,7 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
   it('switches to Chinese', async () => {
     await page.click('#lang');
     expect(await page.textContent('[data-view=checkout]')).toBe('收银');
+    expect(await page.textContent('#tester-note')).toBe('完成'); // notes already shown follow the language too
     await page.keyboard.press('Alt+1');
     await shot('zh-CN');
   });

@@ -12,6 +12,7 @@ const state = {
   devices: new Map(),
   receiptCopy: 'customer',
   supervisorAction: null,
+  testerNote: null,
 };
 let t = translator(state.language);
 
@@ -24,6 +25,7 @@ function applyLanguage() {
   renderDevices();
   renderStatus();
   renderTester();
+  renderTesterNote();
   if (!$('#view-history').hidden) loadHistory();
 }
 $('#lang').addEventListener('click', () => {
@@ -341,9 +343,15 @@ function renderTester() {
   fill($('#tester-fault'), catalogue.faults.map((fault) => ({ value: fault, label: fault })), 'tester.faultNone');
 }
 
+function renderTesterNote() {
+  const note = state.testerNote;
+  $('#tester-note').textContent = note ? note.text ?? t(note.key) : '';
+}
+
 async function tester(path, body) {
   const answer = await api('POST', `/api/tester/${path}`, body);
-  $('#tester-note').textContent = answer.ok ? t('tester.done') : answer.data.message ?? t('error.request');
+  state.testerNote = answer.ok ? { key: 'tester.done' } : { text: answer.data.message ?? t('error.request') };
+  renderTesterNote();
 }
 $('#tester-tap').addEventListener('click', () => tester('tap', { card: $('#tester-card').value }));
 $('#tester-remove').addEventListener('click', () => tester('remove'));
