@@ -4,6 +4,7 @@
  * `--virtual-card PROFILE` runs a virtual PN532 in this process (in-process link, real driver)
  * with that card on it, for trying the terminal without hardware.
  */
+import { mkdirSync } from 'node:fs';
 import { pino } from 'pino';
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { tdesIpek } from '../../protocols/crypto/index.js';
@@ -50,7 +51,7 @@ export const terminalUsage = `  --host HOST:PORT         the switch or acquirer 
   --scanner serial:PATH|hid:VID:PID|hid:PATH   --msr serial:PATH
   --pin PIN                what the virtual PIN pad "types" when the card asks for online PIN
   --terminal-id ID (8) --merchant-id ID (15) --tmk HEX (default: the switch's test TMK)
-  --journal PATH           the terminal's SQLite journal (default terminal.db)
+  --journal PATH           the terminal's SQLite journal (default data/terminal.db)
   --timeout-ms N           host answer timeout (default 30000)`;
 
 type Values = { [K in keyof typeof terminalOptions]?: string };
@@ -72,7 +73,7 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   const level = values['log-level'] ?? 'warn';
   const closers: Array<() => Promise<void> | void> = [];
   const config: TerminalConfig = {
-    host, port, framing, spec: resolveSpec(values.spec), terminalId, merchantId, tmk, journal: values.journal ?? 'terminal.db',
+    host, port, framing, spec: resolveSpec(values.spec), terminalId, merchantId, tmk, journal: values.journal ?? defaultJournal(),
     timeouts: { hostMs: timeout }, logger: pino({ level }, pino.destination(2)),
   };
   if (values['virtual-card'] && values.reader) throw new CliError('--virtual-card and --reader: choose one');
@@ -143,4 +144,10 @@ export function parseAmount(text: string | undefined): number {
   if (text === undefined || !/^\d{1,10}(\.\d{1,2})?$/.test(text)) throw new CliError('amount: expected a decimal like 12.34');
   const [whole, fraction = ''] = text.split('.');
   return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+}
+
+/** Beside the switch's data/switch.db, in the git-ignored data folder. */
+function defaultJournal(): string {
+  mkdirSync('data', { recursive: true });
+  return 'data/terminal.db';
 }
