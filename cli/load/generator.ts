@@ -111,14 +111,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
     const pendingReversals: Array<SeenRequest & { reversed: boolean }> = [];
     const sales: SeenRequest[] = [];
-    const send = async (message: IsoMessage): Promise<IsoMessage | undefined> => {
-      client ??= await connect();
-      stan = Number(message.getString('11'));
+    const send = (message: IsoMessage): Promise<IsoMessage | undefined> => settle(client!.send(message), message.getString('11')!);
+    const settle = async (answer: Promise<IsoMessage>, sentStan: string): Promise<IsoMessage | undefined> => {
+      stan = Number(sentStan);
       try {
-        return await client.send(message);
+        return await answer;
       } catch (error) {
         if (!(error instanceof NoAnswerError)) throw error;
-        if (client.closed) {
+        if (client?.closed) {
           client = undefined;
           state.reconnects++;
         }
@@ -153,9 +153,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const roll = Math.random() * total;
       const original = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
       let kind: SeenRequest['kind'] = roll < mix.sale || !original ? 'sale' : roll < mix.sale + mix.refund ? 'refund' : 'reversal';
-      let message: IsoMessage;
       let pan: string;
       let amount: number;
+      let request: { stan: string; transmitted: string; answer(): Promise<IsoMessage> };
       if (kind === 'reversal') {
         sales.splice(sales.indexOf(original!), 1);
         await reverse({ ...original!, reversed: false }, false);
@@ -163,18 +163,25 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       } else if (kind === 'refund') {
         pan = original!.pan;
         amount = Math.max(10, Math.floor(original!.amount / 20) * 10);
-        message = client.message('0200', { '2': pan, '3': '200000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', '48.OR': original!.rrn! });
+        const message = client.message('0200', { '2': pan, '3': '200000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', '48.OR': original!.rrn! });
+        const c = client;
+        request = { stan: message.getString('11')!, transmitted: message.getString('7')!, answer: () => c.send(message) };
       } else {
         kind = 'sale';
-        pan = cards[Math.floor(Math.random() * cards.length)]!;
+        const card = Math.floor(Math.random() * cards.length);
+        pan = cards[card]!;
         // Whole tens of cents: never one of the forced-outcome cents.
         amount = (10 + Math.floor(Math.random() * 990)) * 10;
-        message = client.message('0200', { '2': pan, '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156' });
+        // Sales come from a template per card, packed once per connection (only DE4/7/11 and the MAC change).
+        const salePan = pan;
+        const patched = client.patched(`sale${card}`, '0200', () => ({ '2': salePan, '3': '000000', '14': '3012', '22': '011', '25': '00', '49': '156' }), amount);
+        const c = client;
+        request = { stan: patched.stan, transmitted: patched.transmitted, answer: () => c.sendFramed(patched.bytes, patched.stan) };
       }
-      const seen: SeenRequest = { terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: '0200', kind, amount, pan };
+      const seen: SeenRequest = { terminalId, stan: request.stan, transmitted: request.transmitted, mti: '0200', kind, amount, pan };
       const t0 = performance.now();
       state.sent++;
-      const answer = await send(message);
+      const answer = await settle(request.answer(), request.stan);
       if (!answer) {
         state.unanswered++;
         const entry = { ...seen, reversed: false };

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { MessageMacKey, unwrapWorkingKeys } from '../../protocols/crypto/index.js';
 import { Deframer, frame, type LengthHeader } from '../../protocols/framing/index.js';
+import { packBcdInto } from '../../protocols/iso8583/bcd.js';
 import { IsoMessage, specs, type MessageSpec } from '../../protocols/iso8583/index.js';
 
 export interface IsoClientOptions {
@@ -36,6 +37,42 @@ export function transmissionTime(date = new Date()): string {
   return `${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}`;
 }
 
+let lastSecond = -1;
+let lastTime = '';
+/** transmissionTime() of now, formatted once per second. */
+function now(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== lastSecond) [lastSecond, lastTime] = [second, transmissionTime(new Date(second * 1000))];
+  return lastTime;
+}
+
+/** A fixed-length numeric field's place in a packed template and how its digits are encoded. */
+interface Slot {
+  at: number;
+  length: number;
+  encode(digits: string, out: Buffer, at: number): void;
+}
+
+/**
+ * A request packed and framed once; each use copies it and patches DE7, DE11 and DE4 in place, then
+ * MACs it: the same bytes as packing the message, without the ISO 8583 work per request.
+ */
+export interface RequestTemplate {
+  readonly bytes: Buffer;
+  readonly time: Slot;
+  readonly stan: Slot;
+  readonly amount: Slot;
+  /** Start of the MACed part (after the length header and the TPDU); the MAC is the last 8 bytes. */
+  readonly macFrom: number;
+}
+
+/** A filled template, ready for sendFramed(). */
+export interface PatchedRequest {
+  bytes: Buffer;
+  stan: string;
+  transmitted: string;
+}
+
 export class IsoClient {
   readonly spec: MessageSpec;
   tpk?: Buffer;
@@ -43,6 +80,7 @@ export class IsoClient {
   /** The TAK prepared for MACing many messages. */
   private takMac?: MessageMacKey;
   private stan = 0;
+  private readonly templates = new Map<string, RequestTemplate | null>();
   private readonly waiting = new Map<string, { resolve(m: IsoMessage): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   private closedError?: Error;
 
@@ -78,12 +116,72 @@ export class IsoClient {
 
   /** A request with DE7, DE11, DE41, DE42 filled in. */
   message(mti: string, fields: Record<string, string | number | Buffer> = {}): IsoMessage {
+    return this.compose(mti, now(), this.nextStan(), fields);
+  }
+
+  private compose(mti: string, time: string, stan: string, fields: Record<string, string | number | Buffer>): IsoMessage {
     const message = new IsoMessage(this.spec, mti);
     if (this.spec.headerLength === 5) message.header = Buffer.from('6000010000', 'hex');
-    message.set('7', transmissionTime()).set('11', this.nextStan()).set('41', this.options.terminalId);
+    message.set('7', time).set('11', stan).set('41', this.options.terminalId);
     if (mti !== '0800') message.set('42', this.options.merchantId);
     for (const [path, value] of Object.entries(fields)) message.set(path, value);
     return message;
+  }
+
+  /**
+   * The request `message(mti, { ...fields(), '4': amount })` would build, from a template packed once
+   * per key on this connection (its TAK): DE7, DE11 and DE4 patched, the MAC computed. Falls back to
+   * packing when the spec's DE4/7/11 are not fixed-length numerics or the class has no MAC.
+   */
+  patched(key: string, mti: string, fields: () => Record<string, string | number | Buffer>, amount: number): PatchedRequest {
+    let template = this.templates.get(key);
+    if (template === undefined) this.templates.set(key, (template = this.template(mti, fields())));
+    const stan = this.nextStan();
+    const transmitted = now();
+    if (!template) {
+      const bytes = this.pack(this.compose(mti, transmitted, stan, { ...fields(), '4': amount }));
+      return { bytes: frame(bytes, { length: this.options.framing ?? 'binary2' }), stan, transmitted };
+    }
+    const { time, amount: amountSlot, macFrom } = template;
+    const bytes = Buffer.allocUnsafe(template.bytes.length);
+    template.bytes.copy(bytes);
+    time.encode(transmitted, bytes, time.at);
+    template.stan.encode(stan, bytes, template.stan.at);
+    amountSlot.encode(String(amount).padStart(amountSlot.length, '0'), bytes, amountSlot.at);
+    this.takMac!.mac(bytes.subarray(macFrom, bytes.length - 8)).copy(bytes, bytes.length - 8);
+    return { bytes, stan, transmitted };
+  }
+
+  /** Packs the request twice per patched field (all 0s, then that field all 9s) to find where its bytes are. */
+  private template(mti: string, fields: Record<string, string | number | Buffer>): RequestTemplate | null {
+    if (!macMtis.has(mti) || !this.takMac) return null;
+    const ids = ['7', '11', '4'] as const;
+    const encoders = ids.map((id) => {
+      const spec = this.spec.fields[Number(id)];
+      if (!spec || spec.type !== 'n' || spec.prefix) return undefined;
+      if (spec.encoding === 'ascii') return { length: spec.length, size: spec.length, encode: (d: string, out: Buffer, at: number) => void out.write(d, at, 'latin1') };
+      const pad = spec.bcdPad ?? 'left';
+      if (spec.encoding === 'bcd') return { length: spec.length, size: (spec.length + 1) >> 1, encode: (d: string, out: Buffer, at: number) => void packBcdInto(d, pad, out, at) };
+      return undefined;
+    });
+    if (encoders.some((e) => !e)) return null;
+    const digits = (digit: string, changed?: string) =>
+      Object.fromEntries(ids.map((id, i) => [id, (id === changed ? '9' : digit).repeat(encoders[i]!.length)]));
+    const build = (values: Record<string, string>) =>
+      frame(this.pack(this.compose(mti, values['7']!, values['11']!, { ...fields, '4': values['4']! })), { length: this.options.framing ?? 'binary2' });
+    const base = build(digits('0'));
+    const slots = ids.map((id, i): Slot | undefined => {
+      const variant = build(digits('0', id));
+      if (variant.length !== base.length) return undefined;
+      let first = -1;
+      let last = -1;
+      for (let b = 0; b < base.length - 8; b++) if (base[b] !== variant[b]) [first, last] = [first < 0 ? b : first, b];
+      const { size, length, encode } = encoders[i]!;
+      return first >= 0 && last - first + 1 === size ? { at: first, length, encode } : undefined;
+    });
+    if (slots.some((slot) => !slot)) return null;
+    const unframed = this.pack(this.compose(mti, '0'.repeat(encoders[0]!.length), '0'.repeat(encoders[1]!.length), { ...fields, '4': '0'.repeat(encoders[2]!.length) }));
+    return { bytes: base, time: slots[0]!, stan: slots[1]!, amount: slots[2]!, macFrom: base.length - unframed.length + (this.spec.headerLength ?? 0) };
   }
 
   async signOn(code: '001' | '101' = '001'): Promise<IsoMessage> {
@@ -112,6 +210,17 @@ export class IsoClient {
   }
 
   sendRaw(bytes: Buffer, stan: string): Promise<IsoMessage> {
+    let framed: Buffer;
+    try {
+      framed = frame(bytes, { length: this.options.framing ?? 'binary2' });
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.sendFramed(framed, stan);
+  }
+
+  /** Sends a framed request (e.g. from patched()) and waits for the answer with its STAN. */
+  sendFramed(bytes: Buffer, stan: string): Promise<IsoMessage> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -119,7 +228,7 @@ export class IsoClient {
         reject(new NoAnswerError(`no answer to STAN ${stan}`));
       }, this.options.timeoutMs ?? 5000);
       this.waiting.set(stan, { resolve, reject, timer });
-      this.socket.write(frame(bytes, { length: this.options.framing ?? 'binary2' }));
+      this.socket.write(bytes);
     });
   }
 
