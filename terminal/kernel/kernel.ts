@@ -78,6 +78,20 @@ export interface KernelResult {
 
 export const PPSE = Buffer.from('2PAY.SYS.DDF01', 'ascii');
 
+/** Terminal data of numeric format (n, BCD) among what the kernel fills into a DOL (EMV Book 3 Annex A). */
+const numericTags = new Set(['9F02', '9F03', '9F1A', '5F2A', '9A', '9C', '9F21', '5F36', '9F41']);
+
+/**
+ * EMV Book 3 §5.4: a value longer than the DOL asks for loses its leftmost bytes when numeric,
+ * its rightmost otherwise; a shorter one gets leading zero bytes when numeric, trailing otherwise.
+ */
+export function fitDolValue(tag: string, value: Buffer, length: number): Buffer {
+  const numeric = numericTags.has(tag);
+  if (value.length >= length) return numeric ? value.subarray(value.length - length) : value.subarray(0, length);
+  const padding = Buffer.alloc(length - value.length);
+  return numeric ? Buffer.concat([padding, value]) : Buffer.concat([value, padding]);
+}
+
 /** Reads one card. The card must already be activated in the reader's field. */
 export async function runKernel(reader: CardReader, config: KernelConfig, txn: KernelTransaction): Promise<KernelResult> {
   if (txn.amount > config.limits.contactless)
@@ -163,9 +177,7 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
     return Buffer.concat(
       entries.map(({ tag, length }) => {
         const value = terminal.get(tag) ?? Buffer.alloc(length);
-        // EMV Book 3 §5.4: numeric values are cut/padded on the left, others on the right.
-        if (value.length >= length) return tag === '9F02' || tag === '9F03' ? value.subarray(value.length - length) : value.subarray(0, length);
-        return Buffer.concat([value, Buffer.alloc(length - value.length)]);
+        return fitDolValue(tag, value, length);
       }),
     );
   };

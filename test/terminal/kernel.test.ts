@@ -126,6 +126,32 @@ describe('EMV contactless kernel', () => {
     expect(result.aid).toBe('A0000000031010');
   });
 
+  it('PDOL: numeric tags are left-padded / cut on the left, others right (EMV Book 3 §5.4); a card asking 9F02 in 8 bytes', async () => {
+    const visa = createVirtualCard('visa');
+    // A card whose PDOL asks 9F02 in 8 bytes, 5F2A in 3, 9A in 4, 9C in 2, 9F03 in 4 and the TTQ (b) in 2.
+    const pdol = '9F0208' + '5F2A03' + '9A04' + '9C02' + '9F0304' + '9F6602';
+    const odd: ContactlessCard = {
+      ...visa,
+      label: 'odd-pdol',
+      activate: () => visa.activate(),
+      transmit(apdu) {
+        if (apdu[1] === 0xa4 && apdu.subarray(5, 19).toString('latin1') !== '2PAY.SYS.DDF01') {
+          const fci = tlv('6F', [tlv('84', fromHex('A0000000031010')), tlv('A5', [tlv('50', Buffer.from('VISA')), tlv('9F38', fromHex(pdol))])]);
+          return { response: Buffer.concat([fci, fromHex('9000')]), delayMs: 0 };
+        }
+        if (apdu[1] === 0xa8) return { response: fromHex('6985'), delayMs: 0 };
+        return visa.transmit(apdu);
+      },
+    };
+    const reader = new DirectCardReader();
+    reader.tap(odd);
+    const error = await runKernel(reader, config, { amount: 12345, type: '00', date: '260315' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reasonCode: 'card-status', step: 'GET PROCESSING OPTIONS' });
+    const gpo = reader.sent.find((a) => a[1] === 0xa8)!;
+    // 83 L then the data: 9F02 = 0000000000012345, 5F2A = 000156, 9A = 00260315, 9C = 0000, 9F03 = 00000000, TTQ cut to 3600.
+    expect(toHex(gpo.subarray(5, -1))).toBe('8317' + '0000000000012345' + '000156' + '00260315' + '0000' + '00000000' + '3600');
+  });
+
   it('bad card answers end with a clear reason code', async () => {
     const cases: Array<[string, (card: VirtualEmvCard) => void, string, string]> = [
       ['malformed GPO TLV', (c) => (c.faults.malformedTlv = 'GET PROCESSING OPTIONS'), 'card-data-malformed', 'GET PROCESSING OPTIONS'],
