@@ -9,6 +9,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import { AmountError, parseAmount } from './amount.js';
+import { SupervisorGate } from './supervisor.js';
 import type { CheckoutTerminal, DeviceState, StatusEvent, TesterControls, TransactionView } from './types.js';
 
 export interface CheckoutOptions {
@@ -32,6 +33,8 @@ export interface RunningCheckout {
 
 type Push =
   | { type: 'status'; status: StatusEvent }
+  /** A status of something other than the operation in flight (a queued reversal acknowledged later). */
+  | { type: 'notice'; status: StatusEvent }
   | { type: 'device'; device: DeviceState }
   | { type: 'busy'; kind: string; amount?: number }
   | { type: 'result'; result: TransactionView }
@@ -41,6 +44,8 @@ type Push =
 interface InFlight {
   kind: string;
   amount?: number;
+  /** The terminal's id for this operation, learnt from its first status event. */
+  txnId?: string;
   status?: StatusEvent;
 }
 
@@ -69,7 +74,10 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
   let lastResult: TransactionView | undefined;
 
   const onStatus = (status: StatusEvent): void => {
-    if (inFlight) inFlight.status = status;
+    // A transaction never starts with "reversed": that is the store-and-forward queue finishing an earlier one.
+    if (inFlight && inFlight.txnId === undefined && status.step !== 'reversed') inFlight.txnId = status.txnId;
+    if (!inFlight || inFlight.txnId !== status.txnId) return push({ type: 'notice', status });
+    inFlight.status = status;
     push({ type: 'status', status });
   };
   const onDevice = (device: DeviceState): void => push({ type: 'device', device });
@@ -89,8 +97,12 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
         }
       })
       .catch((error: unknown) => {
-        options.logger?.warn({ kind, err: error instanceof Error ? error.message : String(error) }, 'checkout operation failed');
-        push({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
+        const reason = error instanceof Error ? error.message : String(error);
+        options.logger?.warn({ kind, err: reason }, 'checkout operation failed');
+        if (kind === 'batch') return push({ type: 'failed', error: reason });
+        // Kept like any outcome, so a page reloaded later still shows it.
+        lastResult = { id: inFlight?.txnId ?? '', kind: kind as TransactionView['kind'], state: 'failed', amount: amount ?? 0, reason };
+        push({ type: 'result', result: lastResult });
       })
       .finally(() => {
         inFlight = undefined;
@@ -98,6 +110,16 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
   }
 
   const busy = { error: 'busy', message: 'a transaction is in progress' };
+  const supervisor = new SupervisorGate({ pin: options.supervisorPin });
+  /** The refusal to send when the supervisor's PIN does not pass, or undefined when it does. */
+  const supervisorRefusal = (pin: string) => {
+    const verdict = supervisor.check(pin);
+    if (verdict === 'ok') return undefined;
+    options.logger?.warn({ verdict }, 'checkout: supervisor PIN refused');
+    return verdict === 'locked'
+      ? { status: 429, body: { error: 'supervisor-locked', message: 'too many wrong supervisor PINs: wait a minute' } }
+      : { status: 403, body: { error: 'supervisor', message: 'supervisor PIN is wrong' } };
+  };
 
   app.get('/api/config', async () => ({
     currency: options.currency,
@@ -148,8 +170,9 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     '/api/void',
     { schema: { body: supervised({}, []) } },
     async (request, reply) => {
-      if (request.body.supervisorPin !== options.supervisorPin) return reply.code(403).send({ error: 'supervisor', message: 'supervisor PIN is wrong' });
       if (inFlight) return reply.code(409).send(busy);
+      const refused = supervisorRefusal(request.body.supervisorPin);
+      if (refused) return reply.code(refused.status).send(refused.body);
       begin('void', undefined, () => options.terminal.void({ original: request.body.original }));
       return reply.code(202).send({ accepted: true });
     },
@@ -159,9 +182,10 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     '/api/refund',
     { schema: { body: supervised({ amount: { type: 'string', maxLength: 32 } }, ['amount']) } },
     async (request, reply) => {
-      if (request.body.supervisorPin !== options.supervisorPin) return reply.code(403).send({ error: 'supervisor', message: 'supervisor PIN is wrong' });
       if (inFlight) return reply.code(409).send(busy);
       const amount = parseAmount(request.body.amount);
+      const refused = supervisorRefusal(request.body.supervisorPin);
+      if (refused) return reply.code(refused.status).send(refused.body);
       begin('refund', amount, () => options.terminal.refund({ amount, original: request.body.original }));
       return reply.code(202).send({ accepted: true, amount });
     },

@@ -34,10 +34,16 @@ export function checkoutTerminal(terminal: Terminal): CheckoutTerminal {
     };
   };
 
+  /** A result with what only the journal knows: when, and the tender actually used. */
+  const withJournal = (result: TransactionView): TransactionView => {
+    const row = terminal.transaction(result.id);
+    return row ? { ...result, tender: view(row).tender, createdAt: row.createdAt } : result;
+  };
+
   return {
-    sale: (request) => terminal.sale(request),
-    refund: (request) => terminal.refund(request),
-    void: (request) => terminal.void(request),
+    sale: async (request) => withJournal(await terminal.sale(request)),
+    refund: async (request) => withJournal(await terminal.refund(request)),
+    void: async (request) => withJournal(await terminal.void(request)),
     batchClose: () => terminal.batchClose(),
     history: ({ limit }) => terminal.history({ limit }).map(view),
     cancel: () => terminal.cancel(),

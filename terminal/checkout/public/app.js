@@ -96,6 +96,7 @@ async function api(method, path, body) {
 function problemKey(answer) {
   if (answer.status === 409) return 'error.busy';
   if (answer.status === 403) return 'error.supervisor';
+  if (answer.status === 429) return 'error.supervisorLocked';
   return answer.data.error?.startsWith('amount.') ? answer.data.error : 'error.request';
 }
 
@@ -377,6 +378,9 @@ function onPush(message) {
       state.busy = true;
       state.status = { ...state.status, ...message.status };
       renderStatus();
+      break;
+    case 'notice': // an earlier transaction's queued reversal finished: only the history changes
+      if (!$('#view-history').hidden) loadHistory();
       break;
     case 'device':
       state.devices.set(message.device.name, message.device);
