@@ -249,8 +249,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   }
 
   private async presentedTransaction(id: string, kind: TxnKind, amount: number, tender: 'card' | 'code' | undefined): Promise<TransactionResult> {
-    if (tender !== 'code' && amount > this.kernelConfig.limits.contactless && !this.config.msr)
-      throw new Outcome('failed', 'over-contactless-limit', 'the amount is above the contactless limit');
+    if (tender !== 'code' && amount >= this.kernelConfig.limits.contactless && !this.config.msr)
+      throw new Outcome('failed', 'over-contactless-limit', 'the amount is at or above the contactless limit');
     const presented = await this.present(id, kind, amount, tender);
     const request = this.link.newMessage(kind === 'preauth' ? '0100' : '0200');
     this.setCommon(request, kind, amount, presented.entryMode);

@@ -94,8 +94,10 @@ export function fitDolValue(tag: string, value: Buffer, length: number): Buffer 
 
 /** Reads one card. The card must already be activated in the reader's field. */
 export async function runKernel(reader: CardReader, config: KernelConfig, txn: KernelTransaction): Promise<KernelResult> {
-  if (txn.amount > config.limits.contactless)
-    throw new KernelError('over-contactless-limit', 'the amount is above the contactless limit: insert or swipe the card');
+  // EMV Book B (Entry Point pre-processing): amount ≥ contactless transaction limit → contactless not allowed;
+  // amount ≥ CVM required limit → CVM required; amount > floor limit → floor limit exceeded (go online).
+  if (txn.amount >= config.limits.contactless)
+    throw new KernelError('over-contactless-limit', 'the amount is at or above the contactless limit: insert or swipe the card');
   let apdus = 0;
   const send = async (step: string, command: Buffer): Promise<{ sw: string; data: Buffer }> => {
     let answer: Buffer;
@@ -118,7 +120,7 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
   const tvr = newTvr();
   const tsi = newTsi();
   tvr.set('odaNotPerformed'); // online-only kernel: no offline data authentication
-  if (txn.amount >= config.limits.floor) tvr.set('exceedsFloorLimit');
+  if (txn.amount > config.limits.floor) tvr.set('exceedsFloorLimit');
   tsi.set('terminalRiskManagementPerformed');
 
   // Entry point: PPSE and candidates by priority.
@@ -149,7 +151,7 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
 
   // Terminal data for DOLs.
   const ttq = Buffer.from('36004000', 'hex'); // qVSDC, contact, online PIN, signature; online cryptogram required
-  if (txn.amount > config.limits.cvmRequired) ttq[1]! |= 0x40; // CVM required
+  if (txn.amount >= config.limits.cvmRequired) ttq[1]! |= 0x40; // CVM required
   const un = txn.unpredictableNumber ?? randomBytes(4);
   const terminal = new Map<string, Buffer>([
     ['9F66', ttq],
@@ -238,7 +240,7 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
 
   // CVM: the CVM-required limit, or a Visa card's CTQ asking for online PIN.
   const ctq = data.get('9F6C');
-  const wantsPin = txn.amount > config.limits.cvmRequired || (ctq !== undefined && (ctq[0]! & 0x80) !== 0);
+  const wantsPin = txn.amount >= config.limits.cvmRequired || (ctq !== undefined && (ctq[0]! & 0x80) !== 0);
   const cvm: Cvm = wantsPin && config.onlinePinCapable && txn.type !== '31' ? 'online-pin' : 'no-cvm';
   if (wantsPin && !config.onlinePinCapable) tvr.set('cardholderVerificationFailed');
   terminal.set('9F34', Buffer.from(cvm === 'online-pin' ? '020000' : '1F0002', 'hex'));
@@ -252,8 +254,9 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
     cryptogramSource = 'GENERATE AC';
     const cdol1 = required(data, '8C', 'READ RECORD', 'CDOL1 (8C)');
     cryptogramTvr = tvr.copy();
-    // Online-only terminal: ask for an ARQC (P1 80); below the floor limit a TC (40) could be granted.
-    const p1 = tvr.has('exceedsFloorLimit') ? 0x80 : 0x40;
+    // Online-only terminal: ask for an ARQC (P1 80); at or below the floor limit a TC (40) could be
+    // granted, except for a zero amount (a balance inquiry), which only the issuer can answer.
+    const p1 = tvr.has('exceedsFloorLimit') || txn.amount === 0 ? 0x80 : 0x40;
     const answer = await send('GENERATE AC', apdu(0x80, 0xae, p1, 0x00, fill('GENERATE AC', cdol1)));
     if (answer.sw !== '9000') throw new KernelError('card-status', `the card answered ${answer.sw} to GENERATE AC`, 'GENERATE AC');
     const [top] = parse('GENERATE AC', answer.data);

@@ -97,6 +97,28 @@ describe('EMV contactless kernel', () => {
     expect(result.decision).toBe('ARQC');
   });
 
+  it('limits at exactly their values (EMV Book B Entry Point): contactless refused at the limit, CVM required at the limit, online only above the floor', async () => {
+    const refused = new DirectCardReader();
+    refused.tap(createVirtualCard('visa'));
+    await expect(runKernel(refused, config, { amount: 100000, type: '00' })).rejects.toMatchObject({ reasonCode: 'over-contactless-limit' });
+    expect(refused.sent).toHaveLength(0);
+    expect((await read(createVirtualCard('mastercard'), 99999)).result.cvm).toBe('online-pin');
+    const atCvm = (await read(createVirtualCard('mastercard'), 30000)).result;
+    expect(atCvm.cvm).toBe('online-pin');
+    expect(toHex(atCvm.data.get('9F66')!)).toBe('36404000'); // TTQ: CVM required
+    const belowCvm = (await read(createVirtualCard('mastercard'), 29999)).result;
+    expect(belowCvm.cvm).toBe('no-cvm');
+    const floor = { limits: { ...config.limits, floor: 1000 } };
+    const atFloor = await read(createVirtualCard('mastercard'), 1000, { config: floor });
+    expect(atFloor.result.tvr.has('exceedsFloorLimit')).toBe(false);
+    expect(toHex(atFloor.reader.sent[6]!.subarray(2, 3))).toBe('40'); // TC requested: not above the floor
+    const aboveFloor = await read(createVirtualCard('mastercard'), 1001, { config: floor });
+    expect(aboveFloor.result.tvr.has('exceedsFloorLimit')).toBe(true);
+    expect(toHex(aboveFloor.reader.sent[6]!.subarray(2, 3))).toBe('80');
+    const zero = await read(createVirtualCard('mastercard'), 0);
+    expect(toHex(zero.reader.sent[6]!.subarray(2, 3))).toBe('80'); // a zero amount (balance) always goes online
+  });
+
   it('over the contactless limit: refused before any APDU', async () => {
     const reader = new DirectCardReader();
     reader.tap(createVirtualCard('visa'));

@@ -150,6 +150,13 @@ describe('terminal runtime', () => {
     expect(JSON.stringify(t.history({ limit: 5 }))).not.toContain('1234"');
   });
 
+  it('without a magstripe reader an amount exactly at the contactless limit is refused before presentment', async () => {
+    responder = await startResponder();
+    const { t } = await terminal({ msr: undefined, scanners: [], limits: { contactless: 5000 } });
+    expect(await t.sale({ amount: 5000 })).toMatchObject({ state: 'failed', reasonCode: 'over-contactless-limit' });
+    expect(responder.received.filter((m) => m.mti !== '0800')).toHaveLength(0);
+  });
+
   it('PIN cancelled: nothing sent', async () => {
     responder = await startResponder();
     const { t, reader, pinPad } = await terminal();
