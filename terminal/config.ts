@@ -55,6 +55,8 @@ export interface Timeouts {
   connectMs: number;
   /** Waiting for a card, a swipe or a code to be presented. */
   presentMs: number;
+  /** Waiting for the cardholder to enter the PIN. */
+  pinMs: number;
   /** Echo when the line has been idle this long (0 = never). */
   echoIntervalMs: number;
   reconnectInitialMs: number;
@@ -67,6 +69,7 @@ export const defaultTimeouts: Timeouts = {
   hostMs: 30000,
   connectMs: 5000,
   presentMs: 60000,
+  pinMs: 30000,
   echoIntervalMs: 60000,
   reconnectInitialMs: 500,
   reconnectMaxMs: 30000,

@@ -568,9 +568,23 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     const pinPad = this.config.pinPad;
     if (!pinPad) return;
     this.status(id, 'enter-pin', 'enter your PIN');
-    const result = await pinPad.requestPin({ pan, amount, signal: this.abort!.signal }).catch((error: unknown) => {
-      throw error instanceof Outcome ? error : new Outcome('failed', 'pin-error', `the PIN pad failed: ${(error as Error).message}`);
-    });
+    const signal = AbortSignal.any([this.abort!.signal, AbortSignal.timeout(this.timeouts.pinMs)]);
+    const aborted = () => (signal.reason instanceof Outcome ? signal.reason : new Outcome('failed', 'pin-timeout', 'no PIN was entered in time'));
+    let onAbort: (() => void) | undefined;
+    // Raced against the signal too, so that a pad which ignores it cannot hold the terminal forever.
+    const result = await Promise.race([
+      pinPad.requestPin({ pan, amount, signal }),
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(aborted());
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ])
+      .catch((error: unknown) => {
+        if (signal.aborted) throw aborted();
+        throw error instanceof Outcome ? error : new Outcome('failed', 'pin-error', `the PIN pad failed: ${(error as Error).message}`);
+      })
+      .finally(() => signal.removeEventListener('abort', onAbort!));
     if ('cancelled' in result) throw new Outcome('cancelled', 'pin-cancelled', 'PIN entry was cancelled');
     request.set('52', result.pinBlock).set('26', '12');
     if (result.ksn) request.set('53', result.ksn); // no DE53: the block is under the TPK

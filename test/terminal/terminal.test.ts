@@ -167,6 +167,29 @@ describe('terminal runtime', () => {
     expect(responder.received.filter((m) => m.mti === '0200')).toHaveLength(0);
   });
 
+  it('PIN entry times out after timeouts.pinMs (the pad’s timeout action, and a pad that ignores the signal): pin-timeout, nothing sent', async () => {
+    responder = await startResponder();
+    const { t, reader, pinPad } = await terminal({ timeouts: { hostMs: 300, presentMs: 2000, pinMs: 100, reconnectInitialMs: 20, queueRetryMs: 50, echoIntervalMs: 0 } });
+    pinPad.enter({ timeout: true });
+    reader.tap(createVirtualCard('mastercard'));
+    expect(await t.sale({ amount: 50000 })).toMatchObject({ state: 'failed', reasonCode: 'pin-timeout' });
+    expect(t.history({ limit: 5 })).toHaveLength(0); // the request is journaled only once the PIN is in
+    reader.remove();
+    t.once('status', function onStep(s) {
+      if (s.step === 'enter-pin') t.cancel();
+      else t.once('status', onStep);
+    });
+    reader.tap(createVirtualCard('mastercard'));
+    expect(await t.sale({ amount: 50000 })).toMatchObject({ state: 'cancelled', reasonCode: 'cancelled' }); // the operator's abort still ends it
+    reader.remove();
+    await t.stop();
+    const deaf = { requestPin: () => new Promise<never>(() => {}) };
+    const second = await terminal({ pinPad: deaf, timeouts: { hostMs: 300, presentMs: 2000, pinMs: 100, reconnectInitialMs: 20, queueRetryMs: 50, echoIntervalMs: 0 } });
+    second.reader.tap(createVirtualCard('mastercard'));
+    expect(await second.t.sale({ amount: 50000 })).toMatchObject({ state: 'failed', reasonCode: 'pin-timeout' });
+    expect(responder.received.filter((m) => m.mti !== '0800')).toHaveLength(0);
+  });
+
   it('a bad card answer ends with a reason and sends nothing', async () => {
     responder = await startResponder();
     const { t, reader } = await terminal();
