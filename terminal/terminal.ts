@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { IsoMessage, specs, type MessageSpec } from '../protocols/iso8583/index.js';
 import { parseTrack2, serviceCode as readServiceCode } from '../protocols/magstripe/index.js';
-import { maskPan } from '../protocols/mask.js';
+import { maskPan, maskPansIn } from '../protocols/mask.js';
 import { decodeCpm, emvcoCpmScheme, paymentCodeClassifier, type PaymentCodeClassifier } from '../protocols/qr/index.js';
 import type { TlvObject } from '../protocols/tlv/index.js';
 import type { CardReader } from '../hardware/nfc/card-reader.js';
@@ -102,6 +102,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private readonly spec: MessageSpec;
   private readonly currency: string;
   private busy = false;
+  /** The transaction waiting for a card or code, if any (input errors are reported to it). */
+  private presenting: string | undefined;
   private abort: AbortController | undefined;
   private signOnRunning: Promise<boolean> | undefined;
   private signOnTimer: NodeJS.Timeout | undefined;
@@ -251,7 +253,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private async presentedTransaction(id: string, kind: TxnKind, amount: number, tender: 'card' | 'code' | undefined): Promise<TransactionResult> {
     if (tender !== 'code' && amount >= this.kernelConfig.limits.contactless && !this.config.msr)
       throw new Outcome('failed', 'over-contactless-limit', 'the amount is at or above the contactless limit');
-    const presented = await this.present(id, kind, amount, tender);
+    this.presenting = id;
+    const presented = await this.present(id, kind, amount, tender).finally(() => (this.presenting = undefined));
     const request = this.link.newMessage(kind === 'preauth' ? '0100' : '0200');
     this.setCommon(request, kind, amount, presented.entryMode);
     if (kind === 'preauth') request.set('25', '06');
@@ -449,19 +452,33 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   // ------------------------------------------------------------------ presentment
 
   private watchDevices(): void {
+    const listen = (emitter: EventEmitter, event: string, listener: (detail?: unknown) => void) => {
+      emitter.on(event, listener);
+      this.cleanups.push(() => emitter.off(event, listener));
+    };
     const watch = (emitter: EventEmitter | undefined, name: 'reader' | 'scanner' | 'msr', events: Record<string, 'ready' | 'gone'>) => {
       if (!emitter) return;
-      for (const [event, state] of Object.entries(events)) {
-        const listener = (detail?: unknown) => this.emit('device', { name, state, detail: detail instanceof Error ? detail.message : undefined });
-        emitter.on(event, listener);
-        this.cleanups.push(() => emitter.off(event, listener));
-      }
+      for (const [event, state] of Object.entries(events))
+        listen(emitter, event, (detail) => this.emit('device', { name, state, detail: detail instanceof Error ? detail.message : undefined }));
     };
+    // A garbled swipe or an unterminated scan is bad input from a device that is still there: a status, not a loss.
+    const inputErrors = (emitter: EventEmitter | undefined, name: 'scanner' | 'msr') =>
+      emitter && listen(emitter, 'error', (detail) => this.inputError(name, detail instanceof Error ? detail.message : String(detail)));
     watch(this.config.reader as unknown as EventEmitter | undefined, 'reader', { error: 'gone' });
     const device = (this.config.reader as { device?: EventEmitter } | undefined)?.device;
     watch(device, 'reader', { ready: 'ready', disconnected: 'gone' });
-    for (const scanner of this.config.scanners ?? []) watch(scanner, 'scanner', { gone: 'gone', error: 'gone' });
-    watch(this.config.msr, 'msr', { error: 'gone' });
+    for (const scanner of this.config.scanners ?? []) {
+      watch(scanner, 'scanner', { open: 'ready', gone: 'gone' });
+      inputErrors(scanner, 'scanner');
+    }
+    watch(this.config.msr, 'msr', { open: 'ready', gone: 'gone' });
+    inputErrors(this.config.msr, 'msr');
+  }
+
+  private inputError(name: 'scanner' | 'msr', message: string): void {
+    const what = name === 'msr' ? 'the swipe' : 'the scan';
+    this.logger.warn({ device: name, err: maskPansIn(message) }, 'device input could not be read');
+    if (this.presenting) this.status(this.presenting, 'present-card', `${what} could not be read: try again`);
   }
 
   /** Waits for a tap, a swipe or a scanned code (as the tender allows) and turns it into what the host needs. */

@@ -249,6 +249,29 @@ describe('terminal runtime', () => {
     expect(responder.received.length).toBe(count);
   });
 
+  it('devices: a garbled swipe or scan is a status message, not device loss; open → ready, gone → gone', async () => {
+    responder = await startResponder((r) => approve(r.mti));
+    const { t, msr, scanner } = await terminal();
+    const devices: string[] = [];
+    const messages: string[] = [];
+    t.on('device', (d) => devices.push(`${d.name}:${d.state}`));
+    t.on('status', (s) => messages.push(s.message));
+    msr.emit('error', new Error('LRC mismatch'));
+    scanner.emit('error', new Error('no suffix within 512 bytes'));
+    expect(devices).toEqual([]);
+    const sale = t.sale({ amount: 800 });
+    setTimeout(() => msr.emit('error', new Error('LRC mismatch')), 10);
+    setTimeout(() => msr.emit('swipe', { track2: ';4000000000000002=30121010000000000?' }), 30);
+    expect(await sale).toMatchObject({ state: 'approved', entryMode: '021' });
+    expect(messages).toContain('the swipe could not be read: try again');
+    expect(devices).toEqual([]);
+    scanner.emit('gone', new Error('unplugged'));
+    scanner.emit('open');
+    msr.emit('gone', new Error('unplugged'));
+    msr.emit('open');
+    expect(devices).toEqual(['scanner:gone', 'scanner:ready', 'msr:gone', 'msr:ready']);
+  });
+
   it('one transaction at a time (BusyError); cancel aborts the wait for a card', async () => {
     responder = await startResponder();
     const { t } = await terminal();
