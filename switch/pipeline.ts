@@ -338,6 +338,8 @@ async function voidSale(ctx: Context): Promise<void> {
   if (!original) return decline(ctx, '25', 'original of the void not found');
   if (original.terminalId !== ctx.terminalId || !['sale', 'completion', 'advice'].includes(original.kind) || original.responseCode !== '00')
     return decline(ctx, '12', 'original cannot be voided');
+  // Money already went back by refund: a void would credit it again. The journal re-checks (`refunded = 0`) in the void's transaction.
+  if (original.refunded > 0) return decline(ctx, '12', 'original has refunds: refund the rest instead of voiding');
   ctx.original = original;
   ctx.amount = original.amount;
   ctx.account = original.account ?? undefined;

@@ -125,9 +125,10 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       return result.changes === 0 && effect.check ? '51' : null;
     }
     case 'close': {
+      // A void never closes a row with refunds (that money went back already); a refund never counts against a closed row.
       const closed = yield {
-        sql: 'UPDATE transactions SET closed = ? WHERE id = ? AND closed IS NULL RETURNING debit, account, kind, original_id, amount',
-        params: [effect.as, effect.originalId],
+        sql: `UPDATE transactions SET closed = ? WHERE id = ? AND closed IS NULL AND (? = 0 OR refunded = 0) RETURNING ${undone}`,
+        params: [effect.as, effect.originalId, effect.as === 'voided' ? 1 : 0],
       };
       const original = closed.rows[0];
       if (!original) return effect.refusal;
@@ -140,7 +141,7 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       if (placed.rows.length) return '25';
       const closed = yield {
         sql: `UPDATE transactions SET closed = 'reversed' WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?
-              AND closed IS NULL AND response_code = '00' RETURNING debit, account, kind, original_id, amount`,
+              AND closed IS NULL AND response_code = '00' RETURNING ${undone}`,
         params: [t.terminalId, t.stan, t.transmitted, requestClass(t.mti)],
       };
       const original = closed.rows[0];
@@ -168,6 +169,12 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
   }
 }
 
+/**
+ * What undoing a row needs. `debit` is what the row still takes: its debit less what refunds gave
+ * back already (a refunded sale's reversal credits only the rest), read in the closing UPDATE itself.
+ */
+const undone = 'debit - refunded AS debit, account, kind, original_id, amount';
+
 /** Gives back what a closed row took; reversing a void or a completion puts its original back, reversing a refund un-counts it. */
 function* undo(original: Record<string, unknown>, reversed: boolean): Program<void> {
   yield* credit(str(original.account), num(original.debit));
@@ -175,13 +182,19 @@ function* undo(original: Record<string, unknown>, reversed: boolean): Program<vo
   const kind = String(original.kind);
   if (kind === 'void' || kind === 'completion') {
     const reopened = yield {
-      sql: 'UPDATE transactions SET closed = NULL WHERE id = ? AND closed = ? RETURNING debit, account',
+      sql: 'UPDATE transactions SET closed = NULL WHERE id = ? AND closed = ? RETURNING debit - refunded AS debit, account',
       params: [original.original_id, kind === 'void' ? 'voided' : 'completed'],
     };
     const back = reopened.rows[0];
     if (back) yield* credit(str(back.account), -num(back.debit));
   } else if (kind === 'refund') {
-    yield { sql: 'UPDATE transactions SET refunded = refunded - ? WHERE id = ?', params: [original.amount, original.original_id] };
+    const uncounted = yield {
+      sql: 'UPDATE transactions SET refunded = refunded - ? WHERE id = ? RETURNING closed, account',
+      params: [original.amount, original.original_id],
+    };
+    // The original was reversed after this refund, crediting only what the refund had not: the refund's money is owed back to it.
+    const sale = uncounted.rows[0];
+    if (sale && sale.closed !== null && sale.closed !== undefined) yield* credit(str(sale.account), num(original.amount));
   }
 }
 

@@ -1,7 +1,8 @@
 // SIGKILL the switch (a child `pos switch`) in the middle of a load, restart it on the same journal,
 // and reconcile: every approval the generator saw is journaled once with its RRN, unanswered
 // requests were reversed or never journaled, and every balance equals its opening balance minus
-// the debits of the rows that stand (so nothing was debited twice or left half-applied).
+// the debits of the rows that stand, plus what refunds gave back against rows since reversed (a
+// refunded sale's reversal credits only debit − refunded), so nothing was debited twice or left half-applied.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { resolve } from 'node:path';
@@ -42,9 +43,10 @@ interface Standing {
   debits: number;
 }
 
-/** Σ debit of the rows that stand, per account, read straight from the database. */
+/** Σ debit of the rows that stand and Σ refunded of the closed ones, per account, read straight from the database. */
 async function standingDebits(db: string): Promise<Standing[]> {
-  const sql = "SELECT account, SUM(debit) AS debits FROM transactions WHERE account IS NOT NULL AND response_code = '00' AND closed IS NULL GROUP BY account";
+  const sql = `SELECT account, SUM(CASE WHEN closed IS NULL THEN debit ELSE refunded END) AS debits FROM transactions
+               WHERE account IS NOT NULL AND response_code = '00' GROUP BY account`;
   if (!db.startsWith('postgres')) {
     const sqlite = new Database(db, { readonly: true });
     const rows = sqlite.prepare(sql).all() as Standing[];

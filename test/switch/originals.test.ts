@@ -1,0 +1,67 @@
+// Voids, refunds, reversals and completions against their originals: money goes back once, to the right account.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IsoClient } from '../../cli/load/iso-client.js';
+import type { RunningSwitch } from '../../switch/index.js';
+import { testDatabases } from './databases.js';
+import { terminal, testSwitch } from './harness.js';
+
+const mc = '5555555555554444';
+const account = 'card:5555554444';
+const sale = (t: IsoClient, amount: number, pan = mc, extra: Record<string, string | number | Buffer> = {}) =>
+  t.message('0200', { '2': pan, '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', ...extra });
+const refundOf = (t: IsoClient, amount: number, rrn: string, pan = mc) => sale(t, amount, pan, { '3': '200000', '48.OR': rrn });
+const voidOf = (t: IsoClient, rrn: string, amount = 1) => sale(t, amount, mc, { '3': '020000', '48.OR': rrn });
+const reversalOf = (t: IsoClient, original: ReturnType<IsoClient['message']>) =>
+  t.message('0400', {
+    '2': original.getString('2')!, '3': original.getString('3')!, '4': Number(original.getString('4')), '22': '011',
+    '90': `${original.mti}${original.getString('11')}${original.getString('7')}${'0'.repeat(22)}`,
+  });
+
+for (const database of testDatabases()) {
+  describe.skipIf(!database.available)(`originals on ${database.name}`, () => {
+    let sw: RunningSwitch;
+    let t: IsoClient;
+    const balance = async (id = account) => (await sw.store.balance(id))!;
+    beforeAll(async () => {
+      sw = await testSwitch(database.url());
+      t = await terminal(sw);
+    });
+    afterAll(async () => {
+      await t?.close();
+      await sw?.stop();
+      await database.cleanup();
+    });
+
+    it('refuses (12) to void a sale that has refunds, and credits nothing', async () => {
+      const start = await balance();
+      const s = await t.send(sale(t, 10_000));
+      const rrn = s.getString('37')!;
+      expect((await t.send(refundOf(t, 10_000, rrn))).getString('39')).toBe('00');
+      expect((await t.send(voidOf(t, rrn))).getString('39')).toBe('12');
+      expect(await balance()).toBe(start);
+    });
+
+    it('a refund and a void of the same sale sent together: never both, and the balance follows what stood', async () => {
+      const start = await balance();
+      const s = await t.send(sale(t, 6_000));
+      const rrn = s.getString('37')!;
+      const [r, v] = await Promise.all([t.send(refundOf(t, 6_000, rrn)), t.send(voidOf(t, rrn))]);
+      const codes = [r.getString('39'), v.getString('39')];
+      expect(codes.filter((c) => c === '00')).toHaveLength(1);
+      expect(await balance()).toBe(start);
+    });
+
+    it('a reversal of a refunded sale credits only what is still debited; reversing the refund after it nets to zero', async () => {
+      const start = await balance();
+      const s = sale(t, 7_000);
+      const answer = await t.send(s);
+      const refund = refundOf(t, 3_000, answer.getString('37')!);
+      expect((await t.send(refund)).getString('39')).toBe('00');
+      expect(await balance()).toBe(start - 4_000);
+      expect((await t.send(reversalOf(t, s))).getString('39')).toBe('00');
+      expect(await balance()).toBe(start);
+      expect((await t.send(reversalOf(t, refund))).getString('39')).toBe('00');
+      expect(await balance()).toBe(start);
+    });
+  });
+}
