@@ -3,8 +3,10 @@
  * advices (0220) in order, one at a time, until the host acknowledges each. An entry keeps the
  * DE11/DE7 it was given when queued, so a repeat is the same request to the host; once
  * acknowledged it is marked done and never sent again. 0410 with 25 (original unknown) counts as
- * done, as does 0230 with 94 (already had it).
+ * done, as does 0230 with 94 (already had it). An entry that cannot be encoded is parked (kept,
+ * never sent) so that it does not hold up the ones behind it.
  */
+import { EncodeError } from '../protocols/errors.js';
 import type { HostLink } from './host-link.js';
 import type { Journal, QueueEntry } from './journal.js';
 import type { Logger } from './logger.js';
@@ -22,6 +24,8 @@ export class Forwarder {
     private readonly onDone: (entry: QueueEntry) => void,
     /** Whether the link can carry MACed messages now (signed on). */
     private readonly ready: () => boolean,
+    /** An entry that can never be encoded was set aside (it would block every later one). */
+    private readonly onParked: (entry: QueueEntry, reason: string) => void,
   ) {}
 
   start(retryMs: number): void {
@@ -65,6 +69,13 @@ export class Forwarder {
       this.onDone(entry);
       return true;
     } catch (error) {
+      if (error instanceof EncodeError) {
+        // Packing happens before any byte is written: this entry was not sent and never will be.
+        this.journal.park(entry.id, error.message);
+        this.logger.error({ txnId: entry.txnId, mti, err: error.message }, 'store-and-forward entry cannot be encoded: parked');
+        this.onParked(entry, error.message);
+        return true;
+      }
       this.journal.markFailed(entry.id, (error as Error).message);
       this.logger.warn({ txnId: entry.txnId, mti, err: (error as Error).message }, 'store-and-forward send failed: will retry');
       return false;

@@ -55,7 +55,10 @@ export interface QueueEntry {
   /** ISO 8583 fields to send (by path), including DE11/DE7 fixed when the entry was queued. */
   fields: Record<string, string>;
   attempts: number;
+  /** Acknowledged by the host. */
   done: boolean;
+  /** Set aside because it can never be encoded (never sent). */
+  parked: boolean;
 }
 
 const schema = `
@@ -218,6 +221,11 @@ export class Journal {
     this.db.prepare(`UPDATE queue SET done = 1, last_error = NULL WHERE id = ?`).run(id);
   }
 
+  /** Sets aside an entry that can never be sent (done = 2): out of the queue, kept for the record. */
+  park(id: number, error: string): void {
+    this.db.prepare(`UPDATE queue SET done = 2, last_error = ? WHERE id = ?`).run(error, id);
+  }
+
   markFailed(id: number, error: string): void {
     this.db.prepare(`UPDATE queue SET last_error = ? WHERE id = ?`).run(error, id);
   }
@@ -230,6 +238,7 @@ export class Journal {
       fields: this.open(raw.fields as Buffer) as Record<string, string>,
       attempts: raw.attempts as number,
       done: raw.done === 1,
+      parked: raw.done === 2,
     };
   }
 

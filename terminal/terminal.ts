@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { EncodeError } from '../protocols/errors.js';
 import { IsoMessage, specs, type MessageSpec } from '../protocols/iso8583/index.js';
 import { parseTrack2, serviceCode as readServiceCode } from '../protocols/magstripe/index.js';
 import { maskPan, maskPansIn } from '../protocols/mask.js';
@@ -134,7 +135,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     });
     this.link.mac = this.keys;
     this.link.echoAllowed = () => this.keys.ready && !this.busy;
-    this.forwarder = new Forwarder(this.journal, this.link, this.logger, (entry) => this.onForwarded(entry), () => this.keys.ready);
+    this.forwarder = new Forwarder(this.journal, this.link, this.logger, (entry) => this.onForwarded(entry), () => this.keys.ready, (entry, reason) => this.onParked(entry, reason));
     this.kernelConfig = {
       aids: config.aids ?? defaultAids,
       terminalCountry: (config.country ?? '156').padStart(4, '0'),
@@ -335,6 +336,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     } catch (error) {
       if (error instanceof HostUnavailableError || error instanceof NotSignedOnError)
         return this.finish(row.id, 'failed', 'host-unavailable', `${error.message}; nothing was charged`);
+      // The request is packed before any byte is written: it never left.
+      if (error instanceof EncodeError) return this.finish(row.id, 'failed', 'request-unencodable', `the request could not be encoded (${error.message}); nothing was sent`);
       if (error instanceof HostTimeoutError) return this.reverse(row, 'no-answer', `no answer from the host: ${error.message}`, presented);
       throw error;
     }
@@ -395,6 +398,18 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       authCode: row.authCode, rrn: row.rrn, ...(extra.balance ? { balance: extra.balance } : {}),
       receipt: { merchant: receipt(slip, 'merchant'), customer: receipt(slip, 'customer') },
     };
+  }
+
+  /**
+   * A reversal repeats fields of its original's request (DE90 and its own DE7/DE11 are built here)
+   * and an advice is that request itself, so an entry that cannot be encoded means the original
+   * could not be either: it never left.
+   */
+  private onParked(entry: QueueEntry, reason: string): void {
+    const row = this.journal.get(entry.txnId);
+    if (!row || (entry.kind === 'reversal' ? row.state !== 'reversing' : row.reasonCode !== 'advice-queued')) return;
+    this.journal.update(entry.txnId, { state: 'failed', reasonCode: 'request-unencodable', reason: `the request could not be encoded (${reason}); nothing was sent` });
+    this.status(entry.txnId, 'failed', 'the request could not be encoded; nothing was sent');
   }
 
   private onForwarded(entry: QueueEntry): void {
@@ -540,7 +555,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       throw new Outcome('failed', 'code-not-recognised', `the EMVCo code could not be read: ${(error as Error).message}`);
     }
     const common = (cpm['62'] ?? {}) as TlvObject;
-    const pan = typeof common['5A'] === 'string' ? common['5A'].replace(/F+$/, '') : undefined;
+    const pan = typeof common['5A'] === 'string' ? common['5A'].replace(/F+$/i, '') : undefined;
+    if (pan !== undefined && !/^\d{12,19}$/.test(pan)) throw new Outcome('failed', 'code-not-recognised', 'the EMVCo code’s account number (5A) is not a card number');
     const transparent = common['64'];
     const icc: Array<[string, Buffer]> = transparent && typeof transparent === 'object' ? Object.entries(transparent).filter((e): e is [string, string] => typeof e[1] === 'string').map(([tag, value]) => [`55.${tag}`, Buffer.from(value, 'hex')]) : [];
     return { tender: 'code', entryMode: '031', code, wallet: emvcoCpmScheme, pan, icc };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decipherPinBlock, tdesIpek, tdesTransactionKey, tdesWorkingKey } from '../../protocols/crypto/index.js';
 import { encodeCpm } from '../../protocols/qr/index.js';
+import { specs } from '../../protocols/iso8583/index.js';
 import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
 import { startTerminal, VirtualPinPad, BusyError, type Terminal, type TerminalConfig } from '../../terminal/index.js';
 import { Journal } from '../../terminal/journal.js';
@@ -270,6 +271,59 @@ describe('terminal runtime', () => {
     msr.emit('gone', new Error('unplugged'));
     msr.emit('open');
     expect(devices).toEqual(['scanner:gone', 'scanner:ready', 'msr:gone', 'msr:ready']);
+  });
+
+  it('an EMVCo code whose 5A is not digits is refused before anything is sent; a request that cannot be encoded fails with its row failed', async () => {
+    responder = await startResponder((r) => approve(r.mti));
+    const first = await terminal();
+    let t = first.t;
+    const scanner = first.scanner;
+    const scan = async (code: string) => {
+      const sale = t.sale({ amount: 300, tender: 'code' });
+      setTimeout(() => scanner.emit('scan', { text: code, symbology: ']Q1' }), 5);
+      return sale;
+    };
+    const badPan = encodeCpm({ '85': Buffer.from('CPV01').toString('hex'), '61': { '4F': 'A0000003330101' }, '62': { '5A': '6250946000ABCDEF' } });
+    expect(await scan(badPan)).toMatchObject({ state: 'failed', reasonCode: 'code-not-recognised' });
+    expect(t.history({ limit: 5 })).toHaveLength(0);
+    await t.stop();
+    // A profile whose DE55 holds at most 40 bytes: a 64 template over that fails in the encoder, after the journal write and before the wire.
+    const spec = { ...specs.default, fields: { ...specs.default.fields, '55': { ...specs.default.fields['55']!, length: 40 } } };
+    ({ t } = await terminal({ spec, scanners: [scanner as NonNullable<TerminalConfig['scanners']>[number]] }));
+    const tooBig = encodeCpm({ '85': Buffer.from('CPV01').toString('hex'), '61': { '4F': 'A0000003330101' }, '62': { '5A': '6250946000000016', '64': { '9F26': '0102030405060708', '9F10': 'AB'.repeat(32) } } });
+    const result = await scan(tooBig);
+    expect(result).toMatchObject({ state: 'failed', reasonCode: 'request-unencodable' });
+    expect(result.reason).not.toContain('6250946000000016');
+    expect(t.transaction(result.id)).toMatchObject({ state: 'failed', reasonCode: 'request-unencodable' });
+    expect(responder.received.filter((m) => m.mti !== '0800')).toHaveLength(0);
+    expect(await t.flushQueue()).toBe(true); // nothing to reverse
+    expect(await scan('134567890123456789')).toMatchObject({ state: 'approved' });
+  });
+
+  it('a queued reversal that can never be encoded is parked (row failed) and the queue and batch close go on', async () => {
+    responder = await startResponder(() => ({ '39': '00' }));
+    const path = journalPath();
+    // What an older version left: a pending row whose request never encoded, then a real pending sale.
+    const journal = new Journal(path, Buffer.from(testTmk, 'hex'));
+    const rows = [
+      { id: 'unencodable', pan: '6250946000ABCDE', amount: 300 },
+      { id: 'real', pan: '4761739001010010', amount: 4321 },
+    ];
+    for (const row of rows) {
+      const stan = journal.nextStan();
+      journal.insert(
+        { id: row.id, kind: 'sale', tender: 'code', amount: row.amount, currency: '156', stan, transmitted: '0315101010', batch: 1, entryMode: '031' },
+        { '2': row.pan, '3': '000000', '4': String(row.amount).padStart(12, '0'), '11': stan, '22': '031' },
+      );
+    }
+    journal.close();
+    const { t } = await terminal({ journal: path });
+    await expect.poll(() => t.transaction('real')!.state, { timeout: 3000 }).toBe('reversed');
+    expect(t.transaction('unencodable')).toMatchObject({ state: 'failed', reasonCode: 'request-unencodable' });
+    expect(t.journal.pendingQueue()).toHaveLength(0);
+    expect(t.journal.queueEntry('unencodable', 'reversal')).toMatchObject({ done: false, parked: true });
+    expect(responder.received.filter((m) => m.mti.startsWith('04'))).toHaveLength(1);
+    expect(await t.batchClose()).toMatchObject({ inBalance: true });
   });
 
   it('one transaction at a time (BusyError); cancel aborts the wait for a card', async () => {
