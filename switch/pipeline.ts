@@ -322,12 +322,21 @@ async function findOriginal(ctx: Context): Promise<JournalRow | undefined> {
   return stan ? ctx.parts.store.byStan(ctx.terminalId, stan, str(ctx, '61.3')) : undefined;
 }
 
+/** What a referenced refund may count against: money taken from a card, not a refund (or anything else). */
+const refundable = new Set<string>(['sale', 'completion', 'advice']);
+
 async function refund(ctx: Context): Promise<void> {
   const hasReference = ctx.request.has('48.OR') || ctx.request.has('61');
   if (hasReference) {
     const original = await findOriginal(ctx);
     if (!original || original.responseCode !== '00') return decline(ctx, '25', 'original of the refund not found');
+    // Another merchant's transaction is not this terminal's to find (25, as if unknown).
+    if (original.terminalId !== ctx.terminalId && original.merchantId !== (str(ctx, '42') ?? ctx.terminal!.merchantId))
+      return decline(ctx, '25', 'original of the refund belongs to another merchant');
+    if (!refundable.has(original.kind)) return decline(ctx, '12', `a ${original.kind} cannot be refunded`);
     ctx.original = original;
+    // The money goes back where it came from, whatever card the refund request names.
+    ctx.account = original.account ?? undefined;
     ctx.effects.push({ type: 'refund', originalId: original.id, amount: ctx.amount });
   }
   approve(ctx, -ctx.amount, false);

@@ -1,11 +1,12 @@
 // Voids, refunds, reversals and completions against their originals: money goes back once, to the right account.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IsoClient } from '../../cli/load/iso-client.js';
+import { IsoClient } from '../../cli/load/iso-client.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { terminal, testSwitch } from './harness.js';
+import { merchantId, terminal, terminalIds, testSwitch, tmk } from './harness.js';
 
 const mc = '5555555555554444';
+const up = '6212345678901232';
 const account = 'card:5555554444';
 const sale = (t: IsoClient, amount: number, pan = mc, extra: Record<string, string | number | Buffer> = {}) =>
   t.message('0200', { '2': pan, '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', ...extra });
@@ -21,13 +22,19 @@ for (const database of testDatabases()) {
   describe.skipIf(!database.available)(`originals on ${database.name}`, () => {
     let sw: RunningSwitch;
     let t: IsoClient;
+    let other: IsoClient;
     const balance = async (id = account) => (await sw.store.balance(id))!;
     beforeAll(async () => {
-      sw = await testSwitch(database.url());
+      sw = await testSwitch(database.url(), {
+        terminals: [...terminalIds.map((id) => ({ id, merchantId, tmk })), { id: 'T0000009', merchantId: 'M00000000000002', tmk }],
+      });
       t = await terminal(sw);
+      // Another terminal of the same merchant, and one of another merchant.
+      other = await terminal(sw, terminalIds[1]);
     });
     afterAll(async () => {
       await t?.close();
+      await other?.close();
       await sw?.stop();
       await database.cleanup();
     });
@@ -62,6 +69,32 @@ for (const database of testDatabases()) {
       expect(await balance()).toBe(start);
       expect((await t.send(reversalOf(t, refund))).getString('39')).toBe('00');
       expect(await balance()).toBe(start);
+    });
+
+    it('a referenced refund credits the original card (not the card it names), never above the original, never of a refund', async () => {
+      const [a, b] = [await balance(), await balance('card:6212341232')];
+      const s = await t.send(sale(t, 5_000));
+      const r = await other.send(refundOf(other, 5_000, s.getString('37')!, up));
+      expect(r.getString('39')).toBe('00');
+      expect(await balance()).toBe(a);
+      expect(await balance('card:6212341232')).toBe(b);
+      expect((await other.send(refundOf(other, 1, s.getString('37')!, up))).getString('39')).toBe('13');
+      // A refund of the refund would credit again.
+      expect((await other.send(refundOf(other, 5_000, r.getString('37')!, up))).getString('39')).toBe('12');
+      expect(await balance('card:6212341232')).toBe(b);
+    });
+
+    it("refuses (25) a refund of another merchant's sale", async () => {
+      const foreign = await IsoClient.connect({ port: sw.port, terminalId: 'T0000009', merchantId: 'M00000000000002', tmk, timeoutMs: 1000 });
+      try {
+        await foreign.signOn();
+        const start = await balance();
+        const s = await t.send(sale(t, 2_000));
+        expect((await foreign.send(refundOf(foreign, 2_000, s.getString('37')!))).getString('39')).toBe('25');
+        expect(await balance()).toBe(start - 2_000);
+      } finally {
+        await foreign.close();
+      }
     });
   });
 }
