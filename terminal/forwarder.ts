@@ -21,7 +21,8 @@ export class Forwarder {
     private readonly journal: Journal,
     private readonly link: HostLink,
     private readonly logger: Logger,
-    private readonly onDone: (entry: QueueEntry) => void,
+    /** After the acknowledgement is journaled; `settled`: a reversal's transaction moved to `reversed`. */
+    private readonly onDone: (entry: QueueEntry, settled: boolean) => void,
     /** Whether the link can carry MACed messages now (signed on). */
     private readonly ready: () => boolean,
     /** An entry that can never be encoded was set aside (it would block every later one). */
@@ -64,9 +65,9 @@ export class Forwarder {
         this.logger.warn({ txnId: entry.txnId, mti, code }, 'store-and-forward entry not acknowledged: will retry');
         return false;
       }
-      this.journal.markDone(entry.id);
+      const settled = this.journal.acknowledge(entry);
       this.logger.info({ txnId: entry.txnId, mti, code }, 'store-and-forward entry acknowledged');
-      this.onDone(entry);
+      this.onDone(entry, settled);
       return true;
     } catch (error) {
       if (error instanceof EncodeError) {

@@ -217,8 +217,26 @@ export class Journal {
     return (this.db.prepare(`SELECT attempts FROM queue WHERE id = ?`).get(id) as { attempts: number }).attempts;
   }
 
-  markDone(id: number): void {
-    this.db.prepare(`UPDATE queue SET done = 1, last_error = NULL WHERE id = ?`).run(id);
+  /**
+   * The host acknowledged an entry: marks it done and, for a reversal, moves its transaction from
+   * `reversing` to `reversed` in the same SQLite transaction (a crash between the two would leave
+   * the row `reversing` with nothing left to send). True when the row moved.
+   */
+  acknowledge(entry: Pick<QueueEntry, 'id' | 'txnId' | 'kind'>): boolean {
+    return this.db.transaction(() => {
+      this.db.prepare(`UPDATE queue SET done = 1, last_error = NULL WHERE id = ?`).run(entry.id);
+      if (entry.kind !== 'reversal') return false;
+      return this.db.prepare(`UPDATE txns SET state = 'reversed', updated_at = ? WHERE id = ? AND state = 'reversing'`).run(new Date().toISOString(), entry.txnId).changes > 0;
+    })();
+  }
+
+  /** Rows left `reversing` although their reversal was acknowledged (a journal written before `acknowledge` was atomic): now `reversed`. */
+  settleAcknowledgedReversals(): string[] {
+    const rows = this.db
+      .prepare(`SELECT t.id FROM txns t JOIN queue q ON q.txn_id = t.id AND q.kind = 'reversal' WHERE t.state = 'reversing' AND q.done = 1`)
+      .all() as Array<{ id: string }>;
+    for (const { id } of rows) this.update(id, { state: 'reversed' });
+    return rows.map((r) => r.id);
   }
 
   /** Sets aside an entry that can never be sent (done = 2): out of the queue, kept for the record. */

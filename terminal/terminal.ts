@@ -135,7 +135,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     });
     this.link.mac = this.keys;
     this.link.echoAllowed = () => this.keys.ready && !this.busy;
-    this.forwarder = new Forwarder(this.journal, this.link, this.logger, (entry) => this.onForwarded(entry), () => this.keys.ready, (entry, reason) => this.onParked(entry, reason));
+    this.forwarder = new Forwarder(this.journal, this.link, this.logger, (entry, settled) => this.onForwarded(entry, settled), () => this.keys.ready, (entry, reason) => this.onParked(entry, reason));
     this.kernelConfig = {
       aids: config.aids ?? defaultAids,
       terminalCountry: (config.country ?? '156').padStart(4, '0'),
@@ -412,17 +412,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     this.status(entry.txnId, 'failed', 'the request could not be encoded; nothing was sent');
   }
 
-  private onForwarded(entry: QueueEntry): void {
-    if (entry.kind !== 'reversal') return;
-    const row = this.journal.get(entry.txnId);
-    if (row?.state === 'reversing') {
-      this.journal.update(entry.txnId, { state: 'reversed' });
-      this.status(entry.txnId, 'reversed', 'the reversal was acknowledged');
-    }
+  private onForwarded(entry: QueueEntry, settled: boolean): void {
+    if (settled) this.status(entry.txnId, 'reversed', 'the reversal was acknowledged');
   }
 
   /** At start: every transaction still pending was maybe sent, maybe answered: reverse it (or drop a balance inquiry). */
   private recoverJournal(): void {
+    for (const id of this.journal.settleAcknowledgedReversals()) this.logger.info({ txnId: id }, 'reversal acknowledged before the last stop: row settled');
     for (const row of this.journal.unresolved()) {
       if (row.kind === 'balance') this.journal.update(row.id, { state: 'failed', reasonCode: 'interrupted', reason: 'interrupted before the answer; nothing to undo' });
       else if (row.kind === 'completion') {

@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../terminal/journal.js';
 
@@ -72,8 +73,31 @@ describe('terminal journal', () => {
     expect(journal.markAttempt(first.id)).toBe(1);
     expect(journal.markAttempt(first.id)).toBe(2);
     expect(journal.pendingQueue()).toHaveLength(1);
-    journal.markDone(first.id);
+    expect(journal.acknowledge(first)).toBe(false); // no row to settle
     expect(journal.pendingQueue()).toHaveLength(0);
     journal.close();
+  });
+
+  it('an acknowledged reversal settles its row in the same transaction; an older journal’s leftover is settled at start', () => {
+    const path = journalPath();
+    const journal = new Journal(path, tmk);
+    for (const id of ['t1', 't2']) {
+      journal.insert(row(id, id === 't1' ? '000001' : '000002'), { '2': '4761739001010010' });
+      journal.update(id, { state: 'reversing' });
+      journal.enqueue(id, 'reversal', { '11': '000009' });
+    }
+    expect(journal.acknowledge(journal.queueEntry('t1', 'reversal')!)).toBe(true);
+    expect(journal.get('t1')!.state).toBe('reversed');
+    journal.close();
+    // What a crash between "queue entry done" and "row updated" left behind before both were one transaction.
+    const raw = new Database(path);
+    raw.prepare(`UPDATE queue SET done = 1 WHERE txn_id = 't2'`).run();
+    raw.close();
+    const reopened = new Journal(path, tmk);
+    expect(reopened.get('t2')!.state).toBe('reversing');
+    expect(reopened.settleAcknowledgedReversals()).toEqual(['t2']);
+    expect(reopened.get('t2')!.state).toBe('reversed');
+    expect(reopened.settleAcknowledgedReversals()).toEqual([]);
+    reopened.close();
   });
 });

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decipherPinBlock, tdesIpek, tdesTransactionKey, tdesWorkingKey } from '../../protocols/crypto/index.js';
 import { encodeCpm } from '../../protocols/qr/index.js';
@@ -353,6 +354,24 @@ describe('terminal runtime', () => {
     expect(reversal.getString('2')).toBe('4761739001010010');
     expect(reversal.getString('4')).toBe('000000004321');
     expect(Number(reversal.getString('11'))).toBeGreaterThan(Number(stan));
+  });
+
+  it('a row left reversing with its reversal already acknowledged (crash between the two writes) is settled at start, not sent again', async () => {
+    responder = await startResponder(() => ({ '39': '00' }));
+    const path = journalPath();
+    const journal = new Journal(path, Buffer.from(testTmk, 'hex'));
+    const stan = journal.nextStan();
+    journal.insert({ id: 'acked', kind: 'sale', tender: 'card', amount: 4321, currency: '156', stan, transmitted: '0315101010', batch: 1, entryMode: '071' }, { '2': '4761739001010010', '11': stan });
+    journal.update('acked', { state: 'reversing' });
+    journal.enqueue('acked', 'reversal', { '2': '4761739001010010', '11': journal.nextStan(), '7': '0315101011' });
+    journal.close();
+    const raw = new Database(path);
+    raw.prepare(`UPDATE queue SET done = 1`).run();
+    raw.close();
+    const { t } = await terminal({ journal: path });
+    expect(t.transaction('acked')!.state).toBe('reversed');
+    expect(await t.flushQueue()).toBe(true);
+    expect(responder.received.filter((m) => m.mti.startsWith('04'))).toHaveLength(0);
   });
 
   it('refund and void reference the original (DE61, DE48 OR); a voided sale leaves the batch totals', async () => {
