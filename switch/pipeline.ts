@@ -285,8 +285,13 @@ async function fundsAvailable(ctx: Context): Promise<boolean> {
 async function arqcVerifies(ctx: Context): Promise<boolean> {
   const arqc = ctx.request.getBuffer('55.9F26');
   const profile = ctx.card?.emv;
-  if (!arqc || !profile || !ctx.pan) return true;
+  if (!profile || !ctx.pan) return true;
+  // A chip read (05x contact, 07x contactless) of a card with keys must carry its cryptogram: no ARQC, no approval.
+  if (!arqc) return /^0[57]/.test(str(ctx, '22') ?? '') ? declined(ctx, '05', 'chip read without an ARQC (DE55 9F26)') : true;
   const tag = (name: string) => ctx.request.getBuffer(`55.${name}`);
+  // The cryptogram covers 9F02 and 5F2A: they must be the amount and currency being authorized, or an ARQC for 1.00 approves 40,000.00.
+  if (tag('9F02')?.toString('hex') !== String(ctx.amount).padStart(12, '0')) return declined(ctx, '05', 'ARQC amount (9F02) is not DE4');
+  if (tag('5F2A')?.toString('hex') !== (str(ctx, '49') ?? '').padStart(4, '0')) return declined(ctx, '05', 'ARQC currency (5F2A) is not DE49');
   const parts: Buffer[] = [];
   for (const name of cryptogramDataElements) {
     const value = tag(name);
@@ -296,7 +301,7 @@ async function arqcVerifies(ctx: Context): Promise<boolean> {
   const iad = tag('9F10');
   const atc = tag('9F36');
   const un = tag('9F37');
-  if (!iad || !atc || !un) return declined(ctx, '05', 'ARQC data lacks 9F10, 9F36 or 9F37');
+  if (!iad || !atc || !un || atc.length !== 2) return declined(ctx, '05', 'ARQC data lacks 9F10, 9F36 (2 bytes) or 9F37');
   const { tail } = profile.recipe;
   parts.push(tail === 'whole-iad' ? iad : iad.subarray(tail.start, tail.end));
   const check: Omit<CryptogramCheck, 'data'> = {
@@ -304,6 +309,8 @@ async function arqcVerifies(ctx: Context): Promise<boolean> {
   };
   if (!(await ctx.parts.hsm.verifyArqc({ ...check, data: Buffer.concat(parts) }))) return declined(ctx, '05', 'ARQC does not verify');
   ctx.arqc = check;
+  // First effect: a replayed cryptogram (ATC not above the card's highest) is refused before any money moves.
+  ctx.effects.push({ type: 'atc', card: ctx.account ?? cardAccount(ctx.pan), atc: atc.readUInt16BE(0) });
   return true;
 }
 
@@ -461,6 +468,15 @@ const fingerprintOf = (mti: string, processingCode: string | undefined, amount: 
 /** Hands the entry to the group commit; a repeat of a journaled key comes back with the original answer. */
 export type Commit = (entry: import('./store/index.js').JournalEntry) => Promise<import('./store/index.js').CommitResult>;
 
+const refusals: Record<Effect['type'], string> = {
+  atc: 'ATC not above the highest seen for the card: replayed cryptogram',
+  debit: 'insufficient funds',
+  close: 'original already closed, or refunded',
+  reverse: 'original unknown',
+  refund: 'above what is left of the original',
+  settle: 'settlement',
+};
+
 export function journalStep(commit: Commit): Step {
   return async (ctx) => {
     if (!ctx.journaled || ctx.outcome === 'drop') return;
@@ -483,7 +499,8 @@ export function journalStep(commit: Commit): Step {
     }
     ctx.answer = result.row.answer;
     if (result.status === 'duplicate') ctx.reason = 'repeat: original answer';
-    else if (result.row.responseCode !== ctx.responseCode) ctx.reason = `journal refused: ${result.row.responseCode}`;
+    else if (result.row.responseCode !== ctx.responseCode)
+      ctx.reason = `journal refused: ${result.row.responseCode}${result.status === 'new' && result.refusedBy ? ` (${refusals[result.refusedBy]})` : ''}`;
   };
 }
 

@@ -39,6 +39,8 @@ export function schema(dialect: Dialect): string[] {
     'CREATE INDEX IF NOT EXISTS transactions_merchant ON transactions (merchant_id)',
     'CREATE INDEX IF NOT EXISTS transactions_pan ON transactions (masked_pan)',
     `CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, balance ${big} NOT NULL)`,
+    // The highest ATC of a verified ARQC per card: a cryptogram whose ATC is not above it is a replay.
+    `CREATE TABLE IF NOT EXISTS card_atc (card TEXT PRIMARY KEY, atc ${big} NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value ${big} NOT NULL)`,
     `INSERT INTO counters (name, value) VALUES ('rrn', 0) ON CONFLICT (name) DO NOTHING`,
     `CREATE TABLE IF NOT EXISTS settlements (
@@ -148,6 +150,13 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       if (original) yield* undo(original, true);
       return null;
     }
+    case 'atc': {
+      const result = yield {
+        sql: 'INSERT INTO card_atc (card, atc) VALUES (?, ?) ON CONFLICT (card) DO UPDATE SET atc = excluded.atc WHERE card_atc.atc < excluded.atc',
+        params: [effect.card, effect.atc],
+      };
+      return result.changes === 0 ? '05' : null;
+    }
     case 'refund': {
       const result = yield {
         sql: 'UPDATE transactions SET refunded = refunded + ? WHERE id = ? AND closed IS NULL AND refunded + ? <= amount',
@@ -220,9 +229,13 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
     return { status: 'duplicate', row: original };
   }
   let refusal: string | null = null;
+  let refusedBy: Effect['type'] | undefined;
   for (const effect of entry.effects) {
     refusal = yield* applyEffect(effect, now);
-    if (refusal) break;
+    if (refusal) {
+      refusedBy = effect.type;
+      break;
+    }
   }
   const row: JournalRow = { ...r, id: num(id), closed: null, refunded: 0, batch: null, createdAt: now };
   if (refusal) {
@@ -230,6 +243,7 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
     delete answer['38'];
     yield { sql: 'UPDATE transactions SET response_code = ?, auth_code = NULL, debit = 0, answer = ? WHERE id = ?', params: [refusal, JSON.stringify(answer), row.id] };
     Object.assign(row, { responseCode: refusal, authCode: null, debit: 0, answer });
+    return { status: 'new', row, refusedBy: refusedBy! };
   }
   return { status: 'new', row };
 }

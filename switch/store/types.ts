@@ -72,6 +72,11 @@ export type Effect =
    * refused with 25; the unique key decides which came first, also between processes.
    */
   | { type: 'reverse'; tombstone: NewRow }
+  /**
+   * Record the ATC (9F36) of a card's verified ARQC as the highest seen for `card`; refused (05) when
+   * it is not above it — a replayed cryptogram. Kept in the journal, so it holds across processes and restarts.
+   */
+  | { type: 'atc'; card: string; atc: number }
   /** Count a refund against its original; refused (13) above the original amount. */
   | { type: 'refund'; originalId: number; amount: number }
   /** Close the terminal's settlement batch: every unsettled row gets the batch number. */
@@ -83,8 +88,8 @@ export interface JournalEntry {
 }
 
 export type CommitResult =
-  /** Written: the row as stored (its response code may differ from the entry's when an effect was refused). */
-  | { status: 'new'; row: JournalRow }
+  /** Written: the row as stored (its response code may differ from the entry's when an effect was refused: `refusedBy` says which). */
+  | { status: 'new'; row: JournalRow; refusedBy?: Effect['type'] }
   /** The key was already journaled (a retry): the original row, nothing applied. */
   | { status: 'duplicate'; row: JournalRow };
 

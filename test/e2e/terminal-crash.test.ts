@@ -30,7 +30,9 @@ afterAll(async () => {
 });
 
 function startChild(terminalId: string): JsonLinesChild {
-  const config = { port: sw.port, journal: join(dir, `${terminalId}.db`), terminalId };
+  // Each child's cards continue where the last child's left off, as the same cards would (the switch refuses a replayed ATC).
+  const atcs = Object.fromEntries(Object.values(testCards).map((card) => [card.id, card.initialAtc + 100 * (children.length + 1)]));
+  const config = { port: sw.port, journal: join(dir, `${terminalId}.db`), terminalId, atcs };
   const child = spawnJsonLines(process.execPath, ['--import', 'tsx', 'test/support/terminal-child.ts', JSON.stringify(config)], { cwd: root });
   children.push(child);
   return child;

@@ -8,12 +8,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tdesIpek } from '../../protocols/crypto/index.js';
 import { encodeCpm } from '../../protocols/qr/index.js';
-import { testCards } from '../../protocols/testcards.js';
-import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
+import { testCards, type TestCardProfileId } from '../../protocols/testcards.js';
+import { createVirtualCard as newVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
 import { cardAccount } from '../../switch/issuer/cards.js';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
 import { startBench, tapCard, type Bench } from '../nfc/harness.js';
+
+/** A new object for the same card continues its ATC, as the one real card would: the switch refuses a replayed ATC. */
+const atcs = new Map<TestCardProfileId, number>();
+function createVirtualCard(id: TestCardProfileId) {
+  const atc = (atcs.get(id) ?? testCards[id].initialAtc) + 100;
+  atcs.set(id, atc);
+  return newVirtualCard(id, { atc });
+}
 
 const tmk = '0123456789ABCDEFFEDCBA9876543210';
 const iksn = 'FFFF9876543210E00000';

@@ -23,12 +23,14 @@ interface ChildConfig {
   /** Default: the switch's test TMK (switch/config.ts testTmk). */
   tmk?: string;
   hostMs?: number;
+  /** The virtual cards' ATCs to start from (a restarted child continues its cards' counts: the switch refuses a replayed ATC). */
+  atcs?: Partial<Record<TestCardProfileId, number>>;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
-const kit = new VirtualKit();
+const kit = new VirtualKit({ atcs: config.atcs ?? {} });
 await kit.start();
 const terminal = new Terminal({
   host: '127.0.0.1', port: config.port, terminalId: config.terminalId, merchantId: 'MERCHANT0000001',

@@ -119,8 +119,12 @@ for (const database of testDatabases()) {
       const card = testCards.visa;
       const ksn = Buffer.from('FFFF9876543210E00007', 'hex');
       const { pin } = tdesDukptKeys(Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex'), ksn);
+      // Each tap a new ATC, as the card counts them (the switch refuses a replayed one).
+      let atc = card.initialAtc + 100;
       const withPin = (digits: string) =>
-        sale(t, 3065, card.pan, { '22': '071', '26': '12', '52': encipherPinBlock(pin, { format: 0, pin: digits, pan: card.pan }), '53': ksn });
+        sale(t, 3065, card.pan, {
+          '22': '071', '26': '12', '52': encipherPinBlock(pin, { format: 0, pin: digits, pan: card.pan }), '53': ksn, ...contactlessDe55('visa', 3065, { atc: ++atc }),
+        });
       expect((await t.send(sale(t, 3065, card.pan))).getString('39')).toBe('65');
       expect((await t.send(withPin('1234'))).getString('39')).toBe('00');
       expect((await t.send(withPin('9999'))).getString('39')).toBe('55');
