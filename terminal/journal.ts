@@ -20,6 +20,8 @@ export type TxnState = 'pending' | 'approved' | 'declined' | 'failed' | 'reversi
 export interface TxnRow {
   id: string;
   kind: TxnKind;
+  /** MTI of the request (0100, 0200, 0220): what a reversal's DE90 names. */
+  mti: string;
   state: TxnState;
   tender: 'card' | 'code';
   amount: number;
@@ -64,7 +66,7 @@ export interface QueueEntry {
 const schema = `
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS txns (
-  id TEXT PRIMARY KEY, seq INTEGER NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL, tender TEXT NOT NULL,
+  id TEXT PRIMARY KEY, seq INTEGER NOT NULL, kind TEXT NOT NULL, mti TEXT, state TEXT NOT NULL, tender TEXT NOT NULL,
   amount INTEGER NOT NULL, currency TEXT NOT NULL, stan TEXT NOT NULL, transmitted TEXT NOT NULL,
   batch INTEGER NOT NULL, entry_mode TEXT NOT NULL, masked_pan TEXT, scheme TEXT, aid TEXT, label TEXT,
   tvr TEXT, tsi TEXT, auth_code TEXT, rrn TEXT, response_code TEXT, reason TEXT, reason_code TEXT,
@@ -94,6 +96,8 @@ export class Journal {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL'); // a journaled row must survive a power cut before its request goes out
     this.db.exec(schema);
+    // Journals from before the request's MTI was kept: add the column (rows without it fall back to their kind).
+    if (!(this.db.pragma('table_info(txns)') as Array<{ name: string }>).some((c) => c.name === 'mti')) this.db.exec('ALTER TABLE txns ADD COLUMN mti TEXT');
     this.db.prepare(`INSERT OR IGNORE INTO counters (name, value) VALUES ('stan', 0), ('batch', 1), ('seq', 0)`).run();
     this.key = createHash('sha256').update('pos-terminal journal').update(secret).digest();
   }
@@ -133,17 +137,17 @@ export class Journal {
   }
 
   /** Writes a new transaction as `pending` together with the fields needed to reverse or upload it. */
-  insert(row: Omit<TxnRow, 'state' | 'createdAt' | 'updatedAt'>, request: Record<string, string>): TxnRow {
+  insert(row: Omit<TxnRow, 'state' | 'mti' | 'createdAt' | 'updatedAt'> & { mti?: string }, request: Record<string, string>): TxnRow {
     const now = new Date().toISOString();
     this.db.transaction(() => {
       const seq = this.counter('seq') + 1;
       this.db.prepare(`UPDATE counters SET value = ? WHERE name = 'seq'`).run(seq);
       this.db
         .prepare(
-          `INSERT INTO txns (id, seq, kind, state, tender, amount, currency, stan, transmitted, batch, entry_mode, masked_pan, scheme, aid, label, original_id, request, created_at, updated_at)
-           VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO txns (id, seq, kind, mti, state, tender, amount, currency, stan, transmitted, batch, entry_mode, masked_pan, scheme, aid, label, original_id, request, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(row.id, seq, row.kind, row.tender, row.amount, row.currency, row.stan, row.transmitted, row.batch, row.entryMode,
+        .run(row.id, seq, row.kind, row.mti ?? mtiOfKind(row.kind), row.tender, row.amount, row.currency, row.stan, row.transmitted, row.batch, row.entryMode,
           row.maskedPan ?? null, row.scheme ?? null, row.aid ?? null, row.label ?? null, row.originalId ?? null, this.seal(request), now, now);
     })();
     return this.get(row.id)!;
@@ -279,6 +283,7 @@ function toRow(raw: Record<string, unknown>): TxnRow {
   const row: TxnRow = {
     id: raw.id as string,
     kind: raw.kind as TxnKind,
+    mti: (raw.mti as string | null) ?? mtiOfKind(raw.kind as TxnKind),
     state: raw.state as TxnState,
     tender: raw.tender as 'card' | 'code',
     amount: raw.amount as number,
@@ -295,4 +300,9 @@ function toRow(raw: Record<string, unknown>): TxnRow {
     if (value !== undefined && !(key in row)) (row as unknown as Record<string, string>)[key] = value;
   }
   return row;
+}
+
+/** The MTI each kind of request goes out as (rows journaled before the MTI was kept). */
+function mtiOfKind(kind: TxnKind): string {
+  return kind === 'preauth' ? '0100' : kind === 'completion' ? '0220' : '0200';
 }

@@ -294,12 +294,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     for (const path of ['2', '14', '48.WS']) if (stored[path]) request.set(path, stored[path]);
     request.set('61.1', String(original.batch).padStart(6, '0')).set('61.2', original.stan).set('61.3', original.transmitted.slice(0, 4));
     if (kind === 'completion') {
-      request.set('25', '06').set('90', originalDataElements('0100', original.stan, original.transmitted));
+      request.set('25', '06').set('90', originalDataElements(original.mti, original.stan, original.transmitted));
       if (original.authCode) request.set('38', original.authCode);
     } else if (original.rrn) request.set('48.OR', original.rrn);
     const presented = { maskedPan: original.maskedPan, scheme: original.scheme, tender: original.tender };
     const row = this.journal.insert(
-      { id, kind, tender: original.tender, amount: value, currency: this.currency, stan: request.getString('11')!, transmitted: request.getString('7')!, batch: this.journal.batch, entryMode: original.entryMode, maskedPan: presented.maskedPan, scheme: presented.scheme, originalId },
+      { id, kind, mti: request.mti, tender: original.tender, amount: value, currency: this.currency, stan: request.getString('11')!, transmitted: request.getString('7')!, batch: this.journal.batch, entryMode: original.entryMode, maskedPan: presented.maskedPan, scheme: presented.scheme, originalId },
       replayable(request),
     );
     const result = await this.exchange(row, request, undefined);
@@ -317,7 +317,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     const kernel = presented.tender === 'card' && presented.entryMode === '071' ? presented.kernel : undefined;
     return this.journal.insert(
       {
-        id, kind, tender: presented.tender, amount, currency: this.currency, stan: request.getString('11')!, transmitted: request.getString('7')!,
+        id, kind, mti: request.mti, tender: presented.tender, amount, currency: this.currency, stan: request.getString('11')!, transmitted: request.getString('7')!,
         batch: this.journal.batch, entryMode: presented.entryMode, maskedPan: presented.pan ? maskPan(presented.pan) : undefined,
         scheme: kernel?.scheme ?? (presented.tender === 'code' ? presented.wallet : presented.pan ? schemeOfPan(presented.pan) : undefined),
         aid: kernel?.aid, label: kernel?.label,
@@ -371,7 +371,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 
   private queueReversal(row: TxnRow, reasonCode: string, reason: string): void {
     const original = this.journal.request(row.id);
-    const fields: Record<string, string> = { '7': transmissionDateTime(), '11': this.journal.nextStan(), '90': originalDataElements(row.kind === 'preauth' ? '0100' : '0200', row.stan, row.transmitted) };
+    const fields: Record<string, string> = { '7': transmissionDateTime(), '11': this.journal.nextStan(), '90': originalDataElements(row.mti, row.stan, row.transmitted) };
     for (const path of ['2', '3', '4', '14', '22', '23', '25', '49', '60.1', '60.2']) if (original[path] !== undefined) fields[path] = original[path];
     this.journal.enqueue(row.id, 'reversal', fields);
     this.journal.update(row.id, { state: 'reversing', reasonCode, reason });

@@ -107,6 +107,26 @@ describe('terminal ↔ switch, end to end', () => {
     await expect.poll(() => t.transaction(late.id)!.state, { timeout: 3000 }).toBe('reversed');
   });
 
+  it('a completion without an answer is reversed with DE90 = 0220: the switch undoes it and the pre-authorization holds again', async () => {
+    const account = cardAccount(testCards.mastercard.pan);
+    const before = (await sw.store.balance(account))!;
+    const pending = t.preauth({ amount: 10000 });
+    tapCard(bench, createVirtualCard('mastercard'));
+    const auth = await pending;
+    bench.device.remove();
+    expect(auth.state).toBe('approved');
+    expect(await sw.store.balance(account)).toBe(before - 10000);
+    sw.faults.set('E2E00001', { drop: true }); // applied at the switch, never answered
+    const completion = await t.completion({ original: auth.id, amount: 9000 }).finally(() => sw.faults.clear('E2E00001'));
+    expect(completion.reasonCode).toBe('no-answer');
+    await expect.poll(() => t.transaction(completion.id)!.state, { timeout: 3000 }).toBe('reversed');
+    const rows = await sw.store.search({ terminalId: 'E2E00001', limit: 3 });
+    expect(rows.map((r) => [r.kind, r.responseCode, r.closed ?? null])).toEqual([['reversal', '00', null], ['completion', '00', 'reversed'], ['preauthorization', '00', null]]);
+    expect(await sw.store.balance(account)).toBe(before - 10000); // the hold is back, the completed amount is not taken
+    expect(await t.completion({ original: auth.id, amount: 9000 })).toMatchObject({ state: 'approved' });
+    expect(await sw.store.balance(account)).toBe(before - 9000);
+  });
+
   it('a wrong ARPC (switch fault corruptArpc): the unionpay card (AIP: issuer authentication) answers 6300, the terminal reverses and says why', async () => {
     const account = cardAccount(testCards.unionpay.pan);
     const before = await sw.store.balance(account);

@@ -78,6 +78,22 @@ describe('terminal journal', () => {
     journal.close();
   });
 
+  it('keeps each request’s MTI; a journal from before the column opens with it added and rows falling back to their kind', () => {
+    const path = journalPath();
+    const journal = new Journal(path, tmk);
+    journal.insert({ ...row('c1', '000001'), kind: 'completion', mti: '0220' }, {});
+    expect(journal.get('c1')!.mti).toBe('0220');
+    journal.close();
+    const raw = new Database(path);
+    raw.exec('ALTER TABLE txns DROP COLUMN mti');
+    raw.close();
+    const reopened = new Journal(path, tmk);
+    expect(reopened.get('c1')!.mti).toBe('0220');
+    reopened.insert({ ...row('p1', '000002'), kind: 'preauth', mti: '0100' }, {});
+    expect(reopened.get('p1')!.mti).toBe('0100');
+    reopened.close();
+  });
+
   it('an acknowledged reversal settles its row in the same transaction; an older journal’s leftover is settled at start', () => {
     const path = journalPath();
     const journal = new Journal(path, tmk);

@@ -434,6 +434,12 @@ describe('terminal runtime', () => {
     expect(advice.getString('90')!.slice(0, 4)).toBe('0100');
     expect(advice.getString('38')).toBe('AB12CD');
     expect(advice.getString('4')).toBe('000000009000');
+    // No answer to a completion: its reversal names the 0220 it undoes, not a 0200.
+    responder.handler = (r) => (r.mti === '0220' ? 'drop' : { '39': '00' });
+    const lost = await t.completion({ original: auth.id, amount: 8000 });
+    expect(lost).toMatchObject({ state: 'reversed', reasonCode: 'no-answer' });
+    const sent = responder.received.filter((m) => m.mti === '0220').at(-1)!;
+    expect(responder.received.find((m) => m.mti === '0400')!.getString('90')!.slice(0, 20)).toBe(`0220${sent.getString('11')}${sent.getString('7')}`);
   });
 
   it('host down: the sale fails with nothing charged', async () => {
