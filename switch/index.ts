@@ -72,11 +72,16 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     let reserving: Promise<void> | undefined;
     const nextRrn = async (): Promise<string> => {
       while (rrnNext >= rrnEnd) {
-        reserving ??= store.reserveRrns(rrnBlock).then((first) => {
-          rrnNext = first;
-          rrnEnd = first + rrnBlock;
-          reserving = undefined;
-        });
+        // Cleared either way: a failed reservation fails only the requests waiting on it; the next one tries again.
+        reserving ??= store
+          .reserveRrns(rrnBlock)
+          .then((first) => {
+            rrnNext = first;
+            rrnEnd = first + rrnBlock;
+          })
+          .finally(() => {
+            reserving = undefined;
+          });
         await reserving;
       }
       return String(rrnNext++ % 1e12).padStart(12, '0');
