@@ -186,6 +186,15 @@ export class Journal {
     return (this.db.prepare(`SELECT * FROM txns ORDER BY seq DESC LIMIT ?`).all(limit) as Array<Record<string, unknown>>).map(toRow);
   }
 
+  /** Refunds of a transaction that stand (approved and not voided) or may still stand at the host (reversing). */
+  standingRefunds(originalId: string): TxnRow[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM txns WHERE original_id = ? AND kind = 'refund' AND ((state = 'approved' AND voided_by IS NULL) OR state = 'reversing') ORDER BY seq`)
+        .all(originalId) as Array<Record<string, unknown>>
+    ).map(toRow);
+  }
+
   /** Transactions whose outcome is not known (journaled, maybe sent, never answered): resolved at start. */
   unresolved(): TxnRow[] {
     return (this.db.prepare(`SELECT * FROM txns WHERE state = 'pending' ORDER BY seq`).all() as Array<Record<string, unknown>>).map(toRow);

@@ -286,6 +286,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (!fits.includes(original.kind) || original.state !== 'approved' || original.voidedBy)
       throw new Outcome('failed', 'original-not-eligible', `a ${original.kind} that is ${original.voidedBy ? 'voided' : original.state} cannot be ${kind === 'void' ? 'voided' : kind === 'refund' ? 'refunded' : 'completed'}`);
     if (kind === 'void' && original.batch !== this.journal.batch) throw new Outcome('failed', 'original-settled', 'the original is in a closed batch: refund it instead');
+    // A void gives back the whole amount: after a refund that would pay the refunded part twice.
+    if (kind === 'void' && this.journal.standingRefunds(originalId).length > 0)
+      throw new Outcome('failed', 'already-refunded', 'the original has been (partly) refunded: refund the rest instead of voiding');
     const value = kind === 'void' ? original.amount : (amount ?? original.amount);
     if (kind !== 'void' && (value <= 0 || value > original.amount)) throw new Outcome('failed', 'amount-exceeds-original', 'the amount must be above zero and at most the original amount');
     const stored = this.journal.request(originalId);

@@ -393,6 +393,10 @@ describe('terminal runtime', () => {
     expect(voided.state).toBe('approved');
     expect(responder.received.filter((m) => m.mti === '0200').at(-1)!.getString('3')).toBe('020000');
     expect((await t.void({ original: second.id })).reasonCode).toBe('original-not-eligible');
+    // A partly refunded sale cannot be voided (the void would give the refunded part back twice).
+    const before = responder.received.length;
+    expect(await t.void({ original: sale.id })).toMatchObject({ state: 'failed', reasonCode: 'already-refunded' });
+    expect(responder.received.length).toBe(before);
     responder.handler = (r) => (r.mti === '0500' ? { '39': '00' } : { '39': '00' });
     const batch = await t.batchClose();
     expect(batch).toMatchObject({ inBalance: true, uploaded: 0, totals: { card: { salesCount: 1, salesAmount: 5000, refundsCount: 1, refundsAmount: 1500 } } });
