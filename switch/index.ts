@@ -30,6 +30,11 @@ export interface RunningSwitch {
 
 const rrnBlock = 1000;
 
+/** A terminal master key is a double-length TDES key: refused at start with a clear error, not at the terminal's first request. */
+function checkTmk(tmk: string, owner: string): void {
+  if (typeof tmk !== 'string' || !/^[0-9A-Fa-f]{32}$/.test(tmk)) throw new Error(`${owner}: tmk must be 32 hex digits (a double-length TDES key)`);
+}
+
 export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwitch> {
   const log: Logger = config.logger ?? pino({ level: 'silent' });
   const spec = config.spec ?? specs.default;
@@ -48,6 +53,8 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     }
     await store.ensureAccounts(issuerCards.map((card) => ({ id: cardAccount(card.pan), balance: card.balance })));
 
+    for (const t of config.terminals ?? []) checkTmk(t.tmk, `terminal ${t.id}`);
+    if (config.enrollUnknown) checkTmk(config.enrollUnknown.tmk, 'enrollUnknown');
     const configured = new Map((config.terminals ?? []).map((t) => [t.id, t]));
     const terminals = new Map<string, Promise<TerminalState | undefined>>();
     const loadTerminal = async (id: string): Promise<TerminalState | undefined> => {
@@ -61,8 +68,12 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
       let state = terminals.get(id);
       if (!state) {
         terminals.set(id, (state = loadTerminal(id)));
-        // An unknown ID is not cached, so a table of refusals cannot grow without bound.
-        void state.then((found) => found || terminals.delete(id));
+        // An unknown ID is not cached, so a table of refusals cannot grow without bound; nor is a
+        // failed load (the request that saw it answers 96; the next one loads again).
+        state.then(
+          (found) => found || terminals.delete(id),
+          () => terminals.delete(id),
+        );
       }
       return state;
     };

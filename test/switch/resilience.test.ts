@@ -1,8 +1,11 @@
 // Transient failures inside the switch fail only the requests they touch; the switch keeps serving.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { createSimulatedHsm } from '../../switch/hsm/index.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { terminal, testSwitch } from './harness.js';
+import { terminal, terminalIds, testSwitch } from './harness.js';
 
 const sale = (t: Awaited<ReturnType<typeof terminal>>, amount: number) =>
   t.message('0200', { '2': '5555555555554444', '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156' });
@@ -29,6 +32,28 @@ for (const database of testDatabases()) {
       } finally {
         await t.close();
       }
+    });
+
+    it('a terminal whose key fails to load answers 96 without crashing the process, and loads again on its next request', async () => {
+      const hsm = createSimulatedHsm({ lmk: randomBytes(32), logger: pino({ level: 'silent' }) });
+      const importKey = hsm.importKey.bind(hsm);
+      let failures = 1;
+      hsm.importKey = (id, ...rest) => (id === `tmk:${terminalIds[1]}` && failures-- > 0 ? Promise.reject(new Error('HSM busy')) : importKey(id, ...rest));
+      sw = await testSwitch(database.url(), { hsm });
+      const t = await terminal(sw, terminalIds[1], false);
+      try {
+        expect((await t.send(t.message('0800', { '70': '001' }))).getString('39')).toBe('96');
+        expect((await t.signOn()).getString('39')).toBe('00');
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('refuses to start with a terminal master key that is not 32 hex digits', async () => {
+      await expect(testSwitch(database.url(), { terminals: [{ id: 'T0000009', merchantId: 'M00000000000001', tmk: 'ABC' }] })).rejects.toThrow(
+        'terminal T0000009: tmk must be 32 hex digits',
+      );
+      await expect(testSwitch(database.url(), { enrollUnknown: { tmk: 'not hex' } })).rejects.toThrow('enrollUnknown: tmk must be 32 hex digits');
     });
   });
 }
