@@ -140,6 +140,25 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await page.click('#tester-remove');
   });
 
+  it('an unanswered sale is reversed; the reversal acknowledged later does not freeze the page', async () => {
+    const steps: string[] = [];
+    const listener = (status: { step: string }) => steps.push(status.step);
+    demo.terminal.on('status', listener);
+    await openTester();
+    await page.selectOption('#tester-fault', 'drop answers');
+    await payAndWaitForPresentCard('7.00');
+    await tap('visa');
+    await page.waitForSelector('.status.failed', { timeout: 15_000 }); // host timeout → reversal queued, also unanswered
+    await page.selectOption('#tester-fault', ''); // the host answers again: the queue's retry gets the reversal through
+    await page.click('#tester-remove');
+    await expect.poll(() => demo.terminal.flushQueue(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => steps.includes('reversed')).toBe(true); // announced outside any transaction
+    demo.terminal.off('status', listener);
+    await payAndWaitForPresentCard('1.00'); // the page still takes a new sale
+    await page.click('#cancel');
+    await page.waitForSelector('.status.failed');
+  });
+
   it('a void needs the supervisor PIN and voids the sale', async () => {
     await page.keyboard.press('Alt+2');
     const row = page.locator('#history-rows tr[data-kind=sale]', { hasText: '¥12.34' });

@@ -148,7 +148,8 @@ function renderStatus() {
     const tone = resultTone(result);
     box.className = `status ${tone}`;
     title.textContent = `${t(`result.${result.state}`, result.state)} · ${money(result.amount)}`;
-    const why = result.responseCode ? t(`rc.${result.responseCode}`, result.reason) : result.reason ?? '';
+    // The host's response code, else the terminal's reason key, else its English words.
+    const why = result.responseCode ? t(`rc.${result.responseCode}`, result.reason) : result.reasonCode ? t(`reason.${result.reasonCode}`, result.reason) : result.reason ?? '';
     const lines = [];
     if (tone !== 'approved' && why) lines.push(why);
     if (result.authCode) lines.push(`${t('result.auth')} ${result.authCode}`);

@@ -40,6 +40,7 @@ export const messages = {
     'rc.51': 'Insufficient funds', 'rc.54': 'Card expired', 'rc.55': 'Incorrect PIN', 'rc.57': 'Not allowed for this card', 'rc.61': 'Over the amount limit',
     'rc.65': 'PIN required — tap again and enter PIN', 'rc.75': 'Too many PIN tries', 'rc.91': 'Issuer unavailable', 'rc.94': 'Duplicate transaction',
     'rc.95': 'Reconciliation error', 'rc.96': 'System error', 'rc.A0': 'Message authentication failed',
+    'reason.already-refunded': 'Already refunded: refund the rest instead of voiding', 'reason.amount-exceeds-original': 'More than the original sale', 'reason.cancelled': 'Cancelled by the cashier', 'reason.card-declined': 'The card declined', 'reason.code-not-recognised': 'Not a payment code we accept', 'reason.no-device': 'No reader or scanner for this tender', 'reason.original-not-eligible': 'That transaction cannot be voided or refunded', 'reason.original-not-found': 'Original transaction not found', 'reason.original-settled': 'Already settled: use a refund', 'reason.over-contactless-limit': 'Over the contactless limit: swipe or use another tender', 'reason.pin-cancelled': 'PIN entry cancelled', 'reason.pin-error': 'PIN pad error', 'reason.pin-timeout': 'No PIN entered in time', 'reason.presentment-timeout': 'No card or code presented in time', 'reason.reader-error': 'Card read failed: tap again', 'reason.swipe-unreadable': 'Swipe could not be read: try again', 'reason.terminal-stopped': 'The terminal stopped', 'reason.arpc-failed': 'The card rejected the issuer’s answer: reversed', 'reason.card-removed': 'Card removed too soon: reversed', 'reason.interrupted': 'Interrupted: reversed', 'reason.request-unencodable': 'The request could not be built', 'reason.no-answer': 'No answer from the host: reversed',
   },
   'zh-CN': {
     'tab.checkout': '收银', 'tab.history': '交易记录', 'tab.batch': '结算',
@@ -79,6 +80,7 @@ export const messages = {
     'rc.51': '余额不足', 'rc.54': '卡已过期', 'rc.55': '密码错误', 'rc.57': '持卡人无此交易权限', 'rc.61': '超出金额限制',
     'rc.65': '需要密码，请重新挥卡并输入密码', 'rc.75': '密码错误次数超限', 'rc.91': '发卡行不可用', 'rc.94': '重复交易',
     'rc.95': '对账不平', 'rc.96': '系统故障', 'rc.A0': '报文校验错',
+    'reason.already-refunded': '已退货，不能撤销，请对余额退货', 'reason.amount-exceeds-original': '超过原交易金额', 'reason.cancelled': '收银员已取消', 'reason.card-declined': '卡片拒绝', 'reason.code-not-recognised': '不支持的付款码', 'reason.no-device': '没有可用的读卡器或扫码枪', 'reason.original-not-eligible': '该交易不能撤销或退货', 'reason.original-not-found': '找不到原交易', 'reason.original-settled': '已结算，请做退货', 'reason.over-contactless-limit': '超过挥卡限额，请刷卡或换支付方式', 'reason.pin-cancelled': '已取消输入密码', 'reason.pin-error': '密码键盘故障', 'reason.pin-timeout': '输入密码超时', 'reason.presentment-timeout': '等待挥卡或付款码超时', 'reason.reader-error': '读卡失败，请重新挥卡', 'reason.swipe-unreadable': '刷卡失败，请重刷', 'reason.terminal-stopped': '终端已停止', 'reason.arpc-failed': '卡片拒绝发卡行应答，已冲正', 'reason.card-removed': '卡片移开过早，已冲正', 'reason.interrupted': '交易中断，已冲正', 'reason.request-unencodable': '无法组包', 'reason.no-answer': '主机无应答，已冲正',
   },
 };
 
