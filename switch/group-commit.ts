@@ -1,7 +1,8 @@
 /**
  * Group commit: entries handed in while a transaction is being written wait and go together in
  * the next one, so one fsync (SQLite) or one COMMIT round trip (PostgreSQL) covers a whole burst of
- * answers. Every promise resolves only after its transaction is durable.
+ * answers. Every promise resolves only after its transaction is durable. A batch that fails is
+ * committed again entry by entry, so a failure answers 96 only to the request that caused it.
  */
 import type { CommitResult, JournalEntry, Store } from './store/index.js';
 
@@ -55,7 +56,10 @@ export class GroupCommit {
       const results = await this.store.commit(batch.map((waiting) => waiting.entry));
       batch.forEach((waiting, i) => waiting.resolve(results[i]!));
     } catch (error) {
-      for (const waiting of batch) waiting.reject(error);
+      // The store rolled the whole batch back (and already retried what is worth retrying): one
+      // bad entry must not fail the others, so each goes again alone and only the bad one fails.
+      if (batch.length === 1) batch[0]!.reject(error);
+      else for (const waiting of batch) await this.store.commit([waiting.entry]).then((results) => waiting.resolve(results[0]!), waiting.reject);
     } finally {
       this.running--;
       if (this.queue.length) this.schedule();

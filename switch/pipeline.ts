@@ -116,6 +116,9 @@ const validate: Step = async (ctx) => {
   // unpack() already checked every value against the spec; what is left is presence. A balance inquiry has no amount.
   const missing = (ctx.parts.spec.required?.[ctx.mti] ?? []).filter((id) => !request.has(String(id)) && !(id === 4 && ctx.kind === 'balance'));
   if (missing.length) return decline(ctx, '30', `format: field ${missing.join(', ')} missing for ${ctx.mti}`);
+  // Text the journal stores or queries by: a control character (a NUL fails PostgreSQL's TEXT) is a format error, never a journal failure.
+  const control = textFields.find((path) => /[\u0000-\u001f\u007f]/.test(str(ctx, path) ?? ''));
+  if (control) return decline(ctx, '30', `format: control character in field ${control}`);
   if (ctx.kind === 'unknown') return decline(ctx, '12', `no such transaction: MTI ${ctx.mti} processing code ${str(ctx, '3') ?? '-'}`);
   const merchant = str(ctx, '42');
   if (merchant !== undefined && terminal.merchantId && merchant !== terminal.merchantId) return decline(ctx, '03', `merchant ${merchant} is not the terminal's`);
@@ -126,6 +129,8 @@ const validate: Step = async (ctx) => {
   const wallet = str(ctx, '48.WS');
   if (wallet) ctx.wallet = wallet;
 };
+
+const textFields = ['2', '3', '7', '11', '22', '23', '35', '42', '49', '48.WS', '48.QR', '48.OR', '61.1', '61.2', '61.3', '90'];
 
 function kindOf(ctx: Context): Context['kind'] {
   const code = str(ctx, '3')?.slice(0, 2);

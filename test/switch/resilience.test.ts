@@ -2,7 +2,9 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
+import { GroupCommit } from '../../switch/group-commit.js';
 import { createSimulatedHsm } from '../../switch/hsm/index.js';
+import type { NewRow } from '../../switch/store/index.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
 import { terminal, terminalIds, testSwitch } from './harness.js';
@@ -54,6 +56,37 @@ for (const database of testDatabases()) {
         'terminal T0000009: tmk must be 32 hex digits',
       );
       await expect(testSwitch(database.url(), { enrollUnknown: { tmk: 'not hex' } })).rejects.toThrow('enrollUnknown: tmk must be 32 hex digits');
+    });
+
+    it('refuses (30) a control character in a journaled text field; the requests committed with it are not failed', async () => {
+      sw = await testSwitch(database.url());
+      const [t, other] = [await terminal(sw), await terminal(sw, terminalIds[1])];
+      try {
+        const innocent = Array.from({ length: 10 }, (_, i) => other.send(sale(other, 2000 + i * 100)));
+        const wallet = t.message('0200', { '3': '000000', '4': 1000, '22': '031', '25': '00', '49': '156', '48.QR': '134567890123456789', '48.WS': 'X\u0000' });
+        const [bad, ...good] = await Promise.all([t.send(wallet), ...innocent]);
+        expect(bad!.getString('39')).toBe('30');
+        expect(good.map((m) => m.getString('39'))).toEqual(good.map(() => '00'));
+      } finally {
+        await t.close();
+        await other.close();
+      }
+    });
+
+    it('a batch the journal refuses is committed again entry by entry: only the bad entry fails', async () => {
+      sw = await testSwitch(database.url());
+      const commits = new GroupCommit(sw.store, 1);
+      const row = (stan: string): NewRow => ({
+        terminalId: terminalIds[0]!, merchantId: 'M00000000000001', stan, transmitted: '1127120000', mti: '0200', kind: 'sale', processingCode: '000000',
+        amount: 100, currency: '156', maskedPan: null, wallet: null, entryMode: '011', issuer: null, account: null, responseCode: '00',
+        authCode: null, rrn: null, debit: 0, originalId: null, answer: { '39': '00' }, fingerprint: `02:000000:100`,
+      });
+      // A NOT NULL column left null: refused by both databases, like PostgreSQL refuses a NUL in TEXT.
+      const bad = { ...row('000099'), merchantId: null as unknown as string };
+      const results = await Promise.allSettled([row('000001'), bad, row('000002'), row('000003')].map((r) => commits.submit({ row: r, effects: [] })));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect(await sw.store.byKey(terminalIds[0]!, '000003', '1127120000', '0200')).toBeDefined();
+      await commits.drain();
     });
   });
 }
