@@ -241,6 +241,8 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
   if (refusal) {
     const answer: AnswerFields = { ...r.answer, '39': refusal };
     delete answer['38'];
+    // The ARPC was computed for the approval (method 1 carries its ARC): the decline must not send it.
+    delete answer['55.91'];
     yield { sql: 'UPDATE transactions SET response_code = ?, auth_code = NULL, debit = 0, answer = ? WHERE id = ?', params: [refusal, JSON.stringify(answer), row.id] };
     Object.assign(row, { responseCode: refusal, authCode: null, debit: 0, answer });
     return { status: 'new', row, refusedBy: refusedBy! };
