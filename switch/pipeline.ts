@@ -371,10 +371,15 @@ async function voidSale(ctx: Context): Promise<void> {
 async function completion(ctx: Context): Promise<void> {
   const original = await findOriginal(ctx);
   if (!original || original.kind !== 'preauthorization' || original.responseCode !== '00') return decline(ctx, '25', 'pre-authorization not found');
+  if (original.terminalId !== ctx.terminalId && original.merchantId !== (str(ctx, '42') ?? ctx.terminal!.merchantId))
+    return decline(ctx, '25', 'pre-authorization of another merchant');
+  // No tolerance above the hold: a completion for more needs a new authorization.
+  if (ctx.amount > original.amount) return decline(ctx, '13', `completion above the pre-authorized ${original.amount}`);
   ctx.original = original;
   ctx.account = original.account ?? undefined;
   ctx.effects.push({ type: 'close', originalId: original.id, as: 'completed', refusal: '12' });
-  approve(ctx, ctx.amount, false);
+  // Checked after the hold is released: refused (51) only if the account went below what the hold kept for it.
+  approve(ctx, ctx.amount);
 }
 
 /**

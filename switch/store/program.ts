@@ -219,6 +219,8 @@ function insertParams(r: NewRow, now: string): unknown[] {
   ];
 }
 
+const mayRefuse = (effect: Effect): boolean => (effect.type === 'debit' ? effect.check : effect.type === 'close' ? effect.refusal !== null : effect.type !== 'settle');
+
 function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
   const r = entry.row;
   const inserted = yield { sql: insertSql, params: insertParams(r, now) };
@@ -230,6 +232,10 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
   }
   let refusal: string | null = null;
   let refusedBy: Effect['type'] | undefined;
+  // An effect refused after others applied (a completion's checked debit after its hold was released)
+  // must take them back: a savepoint, only for entries where that can happen (not the hot path's single debit).
+  const partial = entry.effects.slice(1).some(mayRefuse);
+  if (partial) yield { sql: 'SAVEPOINT effects', params: [] };
   for (const effect of entry.effects) {
     refusal = yield* applyEffect(effect, now);
     if (refusal) {
@@ -237,6 +243,8 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
       break;
     }
   }
+  if (partial && refusal) yield { sql: 'ROLLBACK TO SAVEPOINT effects', params: [] };
+  if (partial) yield { sql: 'RELEASE SAVEPOINT effects', params: [] };
   const row: JournalRow = { ...r, id: num(id), closed: null, refunded: 0, batch: null, createdAt: now };
   if (refusal) {
     const answer: AnswerFields = { ...r.answer, '39': refusal };

@@ -96,5 +96,32 @@ for (const database of testDatabases()) {
         await foreign.close();
       }
     });
+
+    it('a completion is capped at its pre-authorization (13 above it), of this merchant only (25), and its debit is checked (51)', async () => {
+      const pan = '4000000000000515'; // low balance: 10.00
+      const low = 'card:4000000515';
+      await sw.store.setBalance(low, 1_000);
+      const pre = t.message('0100', { '2': pan, '3': '000000', '4': 900, '14': '3012', '22': '011', '25': '06', '49': '156' });
+      const held = await t.send(pre);
+      expect(held.getString('39')).toBe('00');
+      expect(await balance(low)).toBe(100);
+      const de90 = `0100${pre.getString('11')}${pre.getString('7')}${'0'.repeat(22)}`;
+      const complete = (c: IsoClient, amount: number, reference: Record<string, string> = { '90': de90 }) =>
+        c.send(c.message('0220', { '2': pan, '3': '000000', '4': amount, '22': '011', '25': '06', '49': '156', ...reference }));
+      expect((await complete(t, 901)).getString('39')).toBe('13');
+      const foreign = await IsoClient.connect({ port: sw.port, terminalId: 'T0000009', merchantId: 'M00000000000002', tmk, timeoutMs: 1000 });
+      try {
+        await foreign.signOn();
+        expect((await complete(foreign, 900, { '48.OR': held.getString('37')! })).getString('39')).toBe('25');
+      } finally {
+        await foreign.close();
+      }
+      await sw.store.setBalance(low, -500); // drained meanwhile (admin): released hold 900 leaves 400 < 900
+      expect((await complete(t, 900)).getString('39')).toBe('51');
+      expect(await balance(low)).toBe(-500);
+      await sw.store.setBalance(low, 100);
+      expect((await complete(t, 850)).getString('39')).toBe('00');
+      expect(await balance(low)).toBe(150);
+    });
   });
 }
