@@ -39,6 +39,10 @@ export interface SwitchConfig {
   lateAnswerMs?: number;
   /** A connection silent this long is closed; default 10 minutes. */
   idleTimeoutMs?: number;
+  /** Requests of one connection processed at once (default 256); above it the switch stops reading that connection until one finishes. */
+  maxInFlightPerConnection?: number;
+  /** Answer bytes a connection may leave unread (default 4 MiB); above it the switch closes that connection. */
+  maxUnwrittenBytes?: number;
   /** DUKPT BDK (hex); default the X9.24 test BDK. */
   bdk?: string;
   /** HSM local master key (64 hex digits, AES-256) for the simulated HSM; default a random one per process. */

@@ -20,6 +20,10 @@ export interface HostOptions {
   metrics: Metrics;
   lateAnswerMs: number;
   idleTimeoutMs: number;
+  /** Requests of one connection being processed at once; above it the connection is not read until one finishes. */
+  maxInFlightPerConnection: number;
+  /** Answers written but not yet taken by the peer (bytes); above it the connection is destroyed. */
+  maxUnwrittenBytes: number;
   log: Logger;
 }
 
@@ -55,6 +59,24 @@ export class Host {
     const { metrics, framing, idleTimeoutMs } = this.options;
     const log = this.options.log.child({ connection: ++this.connections, remote: `${socket.remoteAddress}:${socket.remotePort}` });
     const deframer = new Deframer(framing);
+    // Flow control: at most maxInFlightPerConnection requests processed at once; frames beyond it
+    // wait here (no more than the chunk that brought them: reading is paused meanwhile).
+    const pending: Buffer[] = [];
+    let active = 0;
+    const pump = (): void => {
+      while (active < this.options.maxInFlightPerConnection && pending.length) {
+        active++;
+        const work = this.handle(socket, pending.shift()!, log).catch((error: unknown) => log.error({ err: safeError(error) }, 'request failed'));
+        this.inFlight.add(work);
+        void work.finally(() => {
+          this.inFlight.delete(work);
+          active--;
+          pump();
+        });
+      }
+      if (pending.length || active >= this.options.maxInFlightPerConnection) socket.pause();
+      else if (socket.isPaused() && !socket.destroyed) socket.resume();
+    };
     this.sockets.add(socket);
     metrics.connections++;
     metrics.connectionsTotal++;
@@ -74,11 +96,8 @@ export class Host {
         socket.destroy();
         return;
       }
-      for (const raw of messages) {
-        const work = this.handle(socket, raw, log).catch((error: unknown) => log.error({ err: safeError(error) }, 'request failed'));
-        this.inFlight.add(work);
-        void work.finally(() => this.inFlight.delete(work));
-      }
+      pending.push(...messages);
+      pump();
     });
     socket.on('error', (error) => log.debug({ reason: error.message }, 'socket error'));
     socket.on('close', () => {
@@ -138,6 +157,12 @@ export class Host {
     const send = () => {
       if (socket.destroyed) return;
       socket.write(bytes);
+      // A peer that does not read its answers must not make the switch hold them without bound.
+      if (socket.writableLength > this.options.maxUnwrittenBytes) {
+        connectionLog.warn({ unwritten: socket.writableLength }, 'peer does not read its answers: connection closed');
+        socket.destroy();
+        return;
+      }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.answered(`${ctx.mti.slice(0, 2)}${Number(ctx.mti[2]) + 1}${ctx.mti[3]}`, ctx.answer['39'] ?? '', seconds);
       if (ctx.answer['39'] !== '00' && ctx.reason) connectionLog.info(summary(), 'declined');

@@ -114,6 +114,8 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
       framing: { length: config.framing ?? 'binary2', maxMessageLength: config.maxMessageLength ?? 8192 },
       lateAnswerMs: config.lateAnswerMs ?? 60_000,
       idleTimeoutMs: config.idleTimeoutMs ?? 600_000,
+      maxInFlightPerConnection: config.maxInFlightPerConnection ?? 256,
+      maxUnwrittenBytes: config.maxUnwrittenBytes ?? 4 * 1024 * 1024,
     });
     const port = await host.listen(config.port ?? 0, config.host);
     let admin: AdminServer | undefined;
