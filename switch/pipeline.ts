@@ -17,7 +17,7 @@ import { maskPan } from '../protocols/mask.js';
 import { cryptogramDataElements } from '../protocols/testcards.js';
 import { encodeKeyExchange } from '../protocols/crypto/index.js';
 import type { CryptogramCheck, Hsm } from './hsm/hsm.js';
-import { cardAccount, cardResponse, forcedByCents, luhnValid, routeBin, walletAccount, walletBalance, type IssuerCard } from './issuer/cards.js';
+import { cardAccount, cardResponse, forcedByCents, luhnValid, routeBin, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
 import type { AnswerFields, Effect, JournalRow, Store, TxKind } from './store/index.js';
 
 /** One signed-on (or known) terminal, in memory: keys live in the HSM under these ids. */
@@ -175,6 +175,7 @@ const mac: Step = async (ctx) => {
 /** By wallet (DE48 WS, scanned codes without a PAN) or by BIN; then the issuer's card, if it has one. */
 const route: Step = async (ctx) => {
   if (!['authorization', 'preauthorization', 'sale', 'refund', 'balance', 'advice'].includes(ctx.kind)) return;
+  if (ctx.wallet && !(wallets as readonly string[]).includes(ctx.wallet)) return decline(ctx, '14', `no such wallet ${ctx.wallet}`);
   if (ctx.wallet && !ctx.pan) {
     const code = str(ctx, '48.QR') ?? '';
     ctx.issuer = `wallet:${ctx.wallet}`;
@@ -404,7 +405,7 @@ function reversal(ctx: Context): void {
   });
 }
 
-/** 0320: a transaction the host knows needs nothing; one it missed (offline) is booked like an advice. */
+/** 0320: a transaction the host knows needs nothing; one it missed is journaled and counted in the batch report, never debited. */
 async function upload(ctx: Context): Promise<void> {
   ctx.responseCode = '00';
   const known = await ctx.parts.store.byKey(ctx.terminalId, ctx.stan, ctx.transmitted, '0200');
