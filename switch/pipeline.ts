@@ -27,7 +27,7 @@ export interface TerminalState {
   tmkId: string;
   tpkId?: string;
   takId?: string;
-  /** Counts key generations so each sign-on gets fresh key ids. */
+  /** Counts sign-ons; its parity picks the key slot the next one replaces. */
   generation: number;
 }
 
@@ -441,9 +441,13 @@ async function network(ctx: Context): Promise<void> {
   if (code === '001' || code === '101') {
     const generation = terminal.generation + 1;
     const hsm = ctx.parts.hsm;
-    const tpk = await hsm.generateWorkingKey('TPK', terminal.tmkId, `tpk:${terminal.id}:${generation}`);
-    const tak = await hsm.generateWorkingKey('TAK', terminal.tmkId, `tak:${terminal.id}:${generation}`);
-    Object.assign(terminal, { generation, tpkId: `tpk:${terminal.id}:${generation}`, takId: `tak:${terminal.id}:${generation}` });
+    // Two slots a terminal, taken in turn: a new sign-on replaces the keys before the current ones
+    // (the current stay valid for requests already in flight), so sign-ons never grow the HSM.
+    const slot = generation % 2;
+    const [tpkId, takId] = [`tpk:${terminal.id}:${slot}`, `tak:${terminal.id}:${slot}`];
+    const tpk = await hsm.generateWorkingKey('TPK', terminal.tmkId, tpkId);
+    const tak = await hsm.generateWorkingKey('TAK', terminal.tmkId, takId);
+    Object.assign(terminal, { generation, tpkId, takId });
     ctx.keyExchange = encodeKeyExchange({ tpkUnderTmk: tpk.underKek, tpkKcv: tpk.kcv, takUnderTmk: tak.underKek, takKcv: tak.kcv });
   } else if (code === '002') {
     delete terminal.takId;
