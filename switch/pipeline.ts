@@ -77,6 +77,8 @@ export interface Context {
   /** DE96 of a sign-on answer. */
   keyExchange?: Buffer;
   arqc?: Omit<CryptogramCheck, 'data'>;
+  /** The card account of a wrong PIN, counted after the journal step. */
+  wrongPin?: string;
   outcome: Outcome;
   /** Authenticated requests of a journaled kind are journaled; format and MAC failures are not. */
   journaled: boolean;
@@ -211,7 +213,8 @@ const pin: Step = async (ctx) => {
     parts.pinTries.delete(ctx.account!);
     return;
   }
-  parts.pinTries.set(ctx.account!, tries + 1);
+  // Counted once the journal took the request as new: a retransmission gets its stored answer and is no second try.
+  ctx.wrongPin = ctx.account!;
   decline(ctx, tries + 1 >= 3 ? '75' : '55', 'wrong PIN');
 };
 
@@ -507,6 +510,7 @@ export function journalStep(commit: Commit): Step {
       effects: ctx.answer['39'] === '00' ? ctx.effects : [],
     });
     ctx.row = result.row;
+    if (result.status === 'new' && ctx.wrongPin) ctx.parts.pinTries.set(ctx.wrongPin, (ctx.parts.pinTries.get(ctx.wrongPin) ?? 0) + 1);
     if (result.status === 'duplicate' && result.row.fingerprint !== fingerprint) {
       ctx.answer = { '39': '94' };
       ctx.reason = 'request key reused by a different request';

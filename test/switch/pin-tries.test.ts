@@ -1,0 +1,38 @@
+// Wrong PINs count per card, once per request: a retransmission (same request key) is not another try.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IsoClient } from '../../cli/load/iso-client.js';
+import { encipherPinBlock } from '../../protocols/crypto/index.js';
+import type { RunningSwitch } from '../../switch/index.js';
+import { testDatabases } from './databases.js';
+import { terminal, testSwitch } from './harness.js';
+
+const pan = '5555555555554444';
+
+for (const database of testDatabases()) {
+  describe.skipIf(!database.available)(`PIN tries on ${database.name}`, () => {
+    let sw: RunningSwitch;
+    let t: IsoClient;
+    beforeAll(async () => {
+      sw = await testSwitch(database.url());
+      t = await terminal(sw);
+    });
+    afterAll(async () => {
+      await t?.close();
+      await sw?.stop();
+      await database.cleanup();
+    });
+
+    it('a wrong PIN sent three times as the same request is one try; the right PIN then approves', async () => {
+      const withPin = (pin: string, amount: number) =>
+        t.message('0200', { '2': pan, '3': '000000', '4': amount, '14': '3012', '22': '021', '25': '00', '26': '12', '49': '156', '52': encipherPinBlock(t.tpk!, { format: 0, pin, pan }) });
+      const wrong = withPin('9999', 1500);
+      const bytes = t.pack(wrong);
+      for (let i = 0; i < 3; i++) expect((await t.sendRaw(bytes, wrong.getString('11')!)).getString('39')).toBe('55');
+      expect((await t.send(withPin('1234', 1600))).getString('39')).toBe('00');
+      // Three distinct wrong requests do count: the third answers 75.
+      expect((await t.send(withPin('9999', 1700))).getString('39')).toBe('55');
+      expect((await t.send(withPin('9999', 1800))).getString('39')).toBe('55');
+      expect((await t.send(withPin('9999', 1900))).getString('39')).toBe('75');
+    });
+  });
+}
