@@ -428,11 +428,11 @@ async function settlement(ctx: Context): Promise<void> {
     terminal.debitCount === host.debitCount && terminal.debitAmount === host.debitAmount;
   const afterUpload = str(ctx, '60.1') === '01';
   if (!inBalance && !afterUpload) return decline(ctx, '95', 'totals out of balance');
-  const { uploaded, ...hostTotals } = host;
+  const { uploaded, lastId, ...hostTotals } = host;
   const batch = str(ctx, '60.2') ?? '000000';
   ctx.responseCode = '00';
   ctx.effects.push({
-    type: 'settle', terminalId: ctx.terminalId, batch,
+    type: 'settle', terminalId: ctx.terminalId, batch, lastId,
     report: { terminalId: ctx.terminalId, merchantId: ctx.terminal!.merchantId, batch, inBalance, terminal, host: hostTotals, uploaded, closedAt: new Date().toISOString() },
   });
 }

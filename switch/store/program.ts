@@ -165,9 +165,10 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       return result.changes === 0 ? '13' : null;
     }
     case 'settle': {
+      // Only the rows the totals were read over: one journaled after that read waits for the next batch.
       yield {
-        sql: "UPDATE transactions SET batch = ? WHERE terminal_id = ? AND batch IS NULL AND response_code = '00'",
-        params: [effect.batch, effect.terminalId],
+        sql: "UPDATE transactions SET batch = ? WHERE terminal_id = ? AND batch IS NULL AND response_code = '00' AND id <= ?",
+        params: [effect.batch, effect.terminalId, effect.lastId],
       };
       yield {
         sql: 'INSERT INTO settlements (terminal_id, batch, report, closed_at) VALUES (?, ?, ?, ?) ON CONFLICT (terminal_id, batch) DO NOTHING',
@@ -278,14 +279,17 @@ export function* reserveRrns(size: number): Program<number> {
   return num(result.rows[0]!.value) - size + 1;
 }
 
-export function* unsettledTotals(terminalId: string): Program<Totals & { uploaded: number }> {
+export function* unsettledTotals(terminalId: string): Program<Totals & { uploaded: number; lastId: number }> {
+  // The totals cover the terminal's rows up to its last id at this read; the settle stamps up to the same id.
+  const last = yield { sql: 'SELECT COALESCE(MAX(id), 0) AS last FROM transactions WHERE terminal_id = ?', params: [terminalId] };
+  const lastId = num(last.rows[0]?.last ?? 0);
   const result = yield {
     sql: `SELECT kind, COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM transactions
-          WHERE terminal_id = ? AND batch IS NULL AND response_code = '00' AND closed IS NULL
+          WHERE terminal_id = ? AND id <= ? AND batch IS NULL AND response_code = '00' AND closed IS NULL
             AND kind IN ('sale', 'completion', 'advice', 'refund', 'upload') GROUP BY kind`,
-    params: [terminalId],
+    params: [terminalId, lastId],
   };
-  const totals = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0, uploaded: 0 };
+  const totals = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0, uploaded: 0, lastId };
   for (const row of result.rows) {
     if (row.kind === 'upload') totals.uploaded += num(row.n);
     else if (row.kind === 'refund') {

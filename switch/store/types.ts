@@ -80,7 +80,7 @@ export type Effect =
   /** Count a refund against its original; refused (13) above the original amount. */
   | { type: 'refund'; originalId: number; amount: number }
   /** Close the terminal's settlement batch: every unsettled row gets the batch number. */
-  | { type: 'settle'; terminalId: string; batch: string; report: SettlementReport };
+  | { type: 'settle'; terminalId: string; batch: string; report: SettlementReport; /** The last row id the totals covered: later rows stay unsettled. */ lastId: number };
 
 export interface JournalEntry {
   row: NewRow;
@@ -141,7 +141,7 @@ export interface Store {
   /** Reserves `size` retrieval reference numbers; returns the first. Unique across processes sharing the database. */
   reserveRrns(size: number): Promise<number>;
   /** Totals of the terminal's unsettled approved rows, and how many batch uploads it sent since. */
-  unsettledTotals(terminalId: string): Promise<Totals & { uploaded: number }>;
+  unsettledTotals(terminalId: string): Promise<Totals & { uploaded: number; lastId: number }>;
   search(filter: TransactionFilter): Promise<JournalRow[]>;
   settlements(terminalId?: string): Promise<SettlementReport[]>;
   close(): Promise<void>;
