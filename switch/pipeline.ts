@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { DecodeError } from '../protocols/errors.js';
 import { IsoMessage, type MessageSpec } from '../protocols/iso8583/index.js';
 import { maskPan } from '../protocols/mask.js';
-import { cryptogramDataElements } from '../protocols/testcards.js';
+import { arpcMethodOf, cryptogramDataElements } from '../protocols/testcards.js';
 import { encodeKeyExchange } from '../protocols/crypto/index.js';
 import type { CryptogramCheck, Hsm } from './hsm/hsm.js';
 import { cardAccount, cardResponse, forcedByCents, luhnValid, routeBin, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
@@ -470,7 +470,8 @@ const respond: Step = async (ctx) => {
     ctx.answer['38'] = authCode(ctx.answer['37']);
   if (ctx.arqc) {
     const profile = ctx.card!.emv!;
-    const arpc = profile.recipe.cvn === 18
+    // The same rule the card checks with (protocols/testcards.ts): method 2 for CVN 18, method 1 otherwise.
+    const arpc = arpcMethodOf(profile.recipe) === 2
       ? await ctx.parts.hsm.generateArpc(ctx.arqc, { method: 2, csu: Buffer.alloc(4) })
       : await ctx.parts.hsm.generateArpc(ctx.arqc, { method: 1, arc: Buffer.from(code, 'latin1') });
     ctx.answer['55.91'] = arpc.toString('hex').toUpperCase();
