@@ -4,6 +4,7 @@
  * Errors name the field and the rule broken, never the digits.
  */
 import { randomBytes } from 'node:crypto';
+import { toHex } from '../bytes.js';
 import { CryptoError, expectLength } from './errors.js';
 import { aesEcb, desEcb, xor } from './primitives.js';
 
@@ -93,7 +94,7 @@ export function decodePinBlock(block: Buffer, format: PinBlockFormat, pan?: stri
   checkFormat(format);
   expectLength('PIN block', block, [format === 4 ? 16 : 8]);
   const field = format === 0 || format === 3 ? xor(block, panField8(requirePan(format, pan))) : block;
-  const hex = field.toString('hex').toUpperCase();
+  const hex = toHex(field);
   const control = Number.parseInt(hex[0]!, 16);
   if (control !== format) throw new CryptoError('PIN block', `control field is ${control}, expected ${format}`);
   const length = Number.parseInt(hex[1]!, 16);

@@ -5,6 +5,7 @@
  * CMAC over header ‖ clear payload as IV, and that CMAC ends the block.
  */
 import { randomBytes } from 'node:crypto';
+import { toHex } from '../bytes.js';
 import { CryptoError, expectLength } from './errors.js';
 import { aesCmac } from './mac.js';
 import { aesCbc, equalBytes } from './primitives.js';
@@ -108,7 +109,7 @@ export function wrapTr31(input: Tr31WrapInput): string {
   const payload = Buffer.concat([bits, key, random(payloadLength - 2 - key.length)]);
   const tag = aesCmac(mac, Buffer.concat([Buffer.from(header, 'ascii'), payload]));
   const encrypted = aesCbc(encryption, payload, false, tag);
-  return header + encrypted.toString('hex').toUpperCase() + tag.toString('hex').toUpperCase();
+  return header + toHex(encrypted) + toHex(tag);
 }
 
 function headerError(reason: string): CryptoError {
