@@ -33,8 +33,3 @@ export function parseAmount(text: string): number {
   if (minor === 0) throw new AmountError('amount.zero', 'amount: must be more than zero');
   return minor;
 }
-
-/** 1234 → "12.34". */
-export function formatAmount(minor: number): string {
-  return `${Math.trunc(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
-}

@@ -4,12 +4,15 @@
  * terminal (real or virtual devices) and any host with it.
  */
 
-export type TransactionKind = 'sale' | 'refund' | 'void' | 'preauth' | 'completion' | 'balance';
+import type { TxnKind } from '../journal.js';
+import type { BatchResult, TerminalEvents } from '../terminal.js';
+
 export type Tender = 'card' | 'magstripe' | 'code';
 
+/** A transaction as the page shows it: the terminal's result or journal row, plus its receipt. */
 export interface TransactionView {
   id: string;
-  kind: TransactionKind;
+  kind: TxnKind;
   state: string;
   amount: number;
   responseCode?: string;
@@ -25,27 +28,9 @@ export interface TransactionView {
   receipt?: { merchant: string; customer: string };
 }
 
-export interface StatusEvent {
-  txnId: string;
-  step: string;
-  message: string;
-}
-
-export interface DeviceState {
-  name: string;
-  state: string;
-  detail?: string;
-}
-
-export interface BatchView {
-  inBalance: boolean;
-  /** Transactions sent in a batch upload because the host's totals differed. */
-  uploaded: number;
-  /** Per tender (card, code …): counts and amounts (minor units) of sales and refunds. */
-  totals: Record<string, { salesCount: number; salesAmount: number; refundsCount: number; refundsAmount: number }>;
-  /** The printable settlement slip. */
-  slip: string;
-}
+export type StatusEvent = TerminalEvents['status'][0];
+export type DeviceState = TerminalEvents['device'][0];
+export type BatchView = BatchResult;
 
 /** The subset of the terminal's API the page drives (terminal/index.ts implements it). */
 export interface CheckoutTerminal {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AmountError, formatAmount, parseAmount } from '../../terminal/checkout/amount.js';
+import { AmountError, parseAmount } from '../../terminal/checkout/amount.js';
 
 describe('cashier amount', () => {
   it.each([
@@ -35,10 +35,5 @@ describe('cashier amount', () => {
     })();
     expect(error).toBeInstanceOf(AmountError);
     expect((error as AmountError).problem).toBe(problem);
-  });
-
-  it('formats minor units with two decimals', () => {
-    expect(formatAmount(1234)).toBe('12.34');
-    expect(formatAmount(5)).toBe('0.05');
   });
 });

@@ -162,7 +162,7 @@ function renderStatus() {
   if (state.busy && state.status) {
     const step = state.status.step;
     box.className = 'status busy';
-    const amount = state.status.amount ?? state.inFlightAmount;
+    const amount = state.status.amount;
     title.textContent = t(`step.${step}`, state.status.message ?? t('status.busy')) + (amount ? ` · ${money(amount)}` : '');
     detail.textContent = step === 'present-card' ? t('step.present-card.detail') : '';
     return;
