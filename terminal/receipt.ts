@@ -3,35 +3,27 @@
  * masked PAN, AID, application label, TVR, TSI, authorization code, RRN and entry mode; and the
  * batch totals slip. Nothing here ever sees more than a masked PAN.
  */
-export interface ReceiptData {
+import type { TxnRow } from './journal.js';
+
+/** What a slip prints: the journal row's fields, plus who printed it, when, and whether the PIN was verified. */
+export type ReceiptData = Pick<
+  TxnRow,
+  'amount' | 'currency' | 'stan' | 'batch' | 'entryMode' | 'maskedPan' | 'scheme' | 'aid' | 'label' | 'tvr' | 'tsi' | 'authCode' | 'rrn' | 'responseCode' | 'reason'
+> & {
   merchantId: string;
   terminalId: string;
   kind: string;
+  /** The outcome as the terminal reports it, which may differ from the row's state. */
   state: string;
-  amount: number;
-  currency: string;
   at: Date;
-  stan: string;
-  batch: number;
-  entryMode: string;
-  maskedPan?: string;
-  scheme?: string;
-  aid?: string;
-  label?: string;
-  tvr?: string;
-  tsi?: string;
-  authCode?: string;
-  rrn?: string;
-  responseCode?: string;
-  reason?: string;
   pinVerified?: boolean;
-}
+};
 
 const width = 32;
 const entryModes: Record<string, string> = { '07': 'CONTACTLESS', '02': 'SWIPED', '90': 'SWIPED (FALLBACK)', '03': 'SCANNED CODE', '01': 'KEYED' };
 const currencies: Record<string, string> = { '156': 'CNY', '840': 'USD', '978': 'EUR', '826': 'GBP' };
 
-export function money(amount: number, currency: string): string {
+function money(amount: number, currency: string): string {
   const sign = amount < 0 ? '-' : '';
   const abs = Math.abs(amount);
   return `${currencies[currency] ?? currency} ${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
