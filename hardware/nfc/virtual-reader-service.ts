@@ -12,6 +12,7 @@
  * Errors answer 400 with {error} naming the bad field. Card keys and PANs are never in answers
  * beyond the masked PAN.
  */
+import { toHex } from '../../protocols/bytes.js';
 import { maskPan } from '../../protocols/mask.js';
 import { testCards, testCardProfileIds, type TestCardProfileId } from '../../protocols/testcards.js';
 import { ControlError, VirtualDeviceService, asObject, openDevicePty, type DevicePty } from '../virtual-service.js';
@@ -140,15 +141,16 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
 
   status(): Record<string, unknown> {
     const field = new Set(this.device.cardsInField());
+    const junk = this.device.faults.junkBeforeResponse;
     return {
       pty: this.path,
       baudRate: this.device.baudRate,
       control: this.controlUrl ?? null,
       field: this.cards
         .filter((c) => field.has(c.label))
-        .map((c) => ({ card: c.profile.id, pan: maskPan(c.profile.pan), uid: c.uid.toString('hex').toUpperCase(), atc: c.atc })),
+        .map((c) => ({ card: c.profile.id, pan: maskPan(c.profile.pan), uid: toHex(c.uid), atc: c.atc })),
       faults: {
-        device: { ...this.device.faults, junkBeforeResponse: this.device.faults.junkBeforeResponse?.toString('hex').toUpperCase() ?? null },
+        device: { ...this.device.faults, junkBeforeResponse: junk ? toHex(junk) : null },
         card: { ...this.cardFaults, malformedTlv: this.cardFaults.malformedTlv ?? null },
       },
       stats: this.device.stats,

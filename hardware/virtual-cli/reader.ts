@@ -1,5 +1,6 @@
 /** `pos virtual reader`: a virtual PN532 on a PTY, its control commands, and a read with the real driver. */
 import { randomBytes } from 'node:crypto';
+import { toHex } from '../../protocols/bytes.js';
 import { maskPan } from '../../protocols/mask.js';
 import type { TestCardProfileId } from '../../protocols/testcards.js';
 import { contactlessRead, defaultTerminalData } from '../nfc/contactless-read.js';
@@ -59,7 +60,6 @@ const options = {
 type Values = ReturnType<typeof parse<typeof options>>['values'];
 
 export async function run(args: string[], io: VirtualCliIo): Promise<number> {
-  // `pos virtual:`, not `pos virtual reader:`: the reader's error lines read so before msr/scanner came.
   return runCommand('pos virtual reader', io, async () => {
     const { values, positionals } = parse(args, options);
     if (values.help) {
@@ -136,7 +136,7 @@ async function read(values: Values, io: VirtualCliIo): Promise<number> {
       JSON.stringify(
         {
           reader: { firmware: `${firmware.ic.toString(16)} v${firmware.version}.${firmware.revision}`, device: path, baudRate },
-          card: { uid: card.uid.toString('hex').toUpperCase(), atqa: card.atqa.toString('hex').toUpperCase(), sak: card.sak },
+          card: { uid: toHex(card.uid), atqa: toHex(card.atqa), sak: card.sak },
           aid: result.aid,
           pan: result.pan ? maskPan(result.pan) : null,
           cryptogram: result.cryptogram ?? null,
