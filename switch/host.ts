@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import { DecodeError } from '../protocols/errors.js';
 import { Deframer, frame, type FramingOptions } from '../protocols/framing/index.js';
+import { responseMti } from '../protocols/iso8583/index.js';
 import { maskPan } from '../protocols/mask.js';
 import type { Faults } from './faults.js';
 import type { Metrics } from './metrics.js';
@@ -164,7 +165,7 @@ export class Host {
         return;
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.answered(`${ctx.mti.slice(0, 2)}${Number(ctx.mti[2]) + 1}${ctx.mti[3]}`, ctx.answer['39'] ?? '', seconds);
+      metrics.answered(responseMti(ctx.mti), ctx.answer['39'] ?? '', seconds);
       if (ctx.answer['39'] !== '00' && ctx.reason) connectionLog.info(summary(), 'declined');
       else if (connectionLog.isLevelEnabled('debug')) connectionLog.debug(summary(), 'answered');
     };

@@ -11,8 +11,7 @@
  * none of its effects (see switch/store).
  */
 import type { Logger } from 'pino';
-import { DecodeError } from '../protocols/errors.js';
-import { IsoMessage, type MessageSpec } from '../protocols/iso8583/index.js';
+import { IsoMessage, responseMti, type MessageSpec } from '../protocols/iso8583/index.js';
 import { maskPan } from '../protocols/mask.js';
 import { arpcMethodOf, cryptogramDataElements } from '../protocols/testcards.js';
 import { encodeKeyExchange } from '../protocols/crypto/index.js';
@@ -543,7 +542,7 @@ const echoed = ['3', '4', '7', '11', '12', '13', '22', '25', '41', '42', '49', '
 /** The answer on the wire: echoed request fields, the answer's fields, DE96, and a MAC under the TAK for the MAC'd classes (not on A0). */
 export async function packAnswer(ctx: Context, corruptMac = false): Promise<Buffer> {
   const { request, parts } = ctx;
-  const answer = new IsoMessage(parts.spec, responseMtiOf(ctx.mti));
+  const answer = new IsoMessage(parts.spec, responseMti(ctx.mti));
   if (request.header.length >= 5 && request.header[0] === 0x60) {
     // TPDU: the answer swaps destination and source NII.
     const h = Buffer.from(request.header);
@@ -568,10 +567,4 @@ export async function packAnswer(ctx: Context, corruptMac = false): Promise<Buff
   macValue.copy(bytes, bytes.length - 8);
   if (corruptMac) bytes[bytes.length - 1]! ^= 0x01;
   return bytes;
-}
-
-function responseMtiOf(mti: string): string {
-  const fn = Number(mti[2]);
-  if (!/^\d{4}$/.test(mti) || fn % 2 !== 0) throw new DecodeError('MTI', '', 0, `${mti} is not a request`);
-  return `${mti.slice(0, 2)}${fn + 1}${mti[3]}`;
 }
