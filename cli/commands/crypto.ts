@@ -134,8 +134,6 @@ const options = {
 
 type Values = Partial<Record<keyof typeof options, string>>;
 
-const hex = (bytes: Buffer) => toHex(bytes);
-
 function need(values: Values, name: keyof typeof options): string {
   const value = values[name];
   if (value === undefined || value === '') throw new CliError(`missing --${name}`);
@@ -169,16 +167,16 @@ function dukpt(values: Values): object {
     const keys = tdesDukptKeys(bdk, ksn);
     return {
       type,
-      ksn: hex(ksn),
+      ksn: toHex(ksn),
       counter: tdesKsnCounter(ksn),
-      nextKsn: hex(nextTdesKsn(ksn)),
-      ipek: hex(keys.ipek),
-      transactionKey: hex(keys.transactionKey),
-      pin: hex(keys.pin),
-      macRequest: hex(keys.macRequest),
-      macResponse: hex(keys.macResponse),
-      dataRequest: hex(keys.dataRequest),
-      dataResponse: hex(keys.dataResponse),
+      nextKsn: toHex(nextTdesKsn(ksn)),
+      ipek: toHex(keys.ipek),
+      transactionKey: toHex(keys.transactionKey),
+      pin: toHex(keys.pin),
+      macRequest: toHex(keys.macRequest),
+      macResponse: toHex(keys.macResponse),
+      dataRequest: toHex(keys.dataRequest),
+      dataResponse: toHex(keys.dataResponse),
     };
   }
   const expected = type === 'aes128' ? 16 : 32;
@@ -188,16 +186,16 @@ function dukpt(values: Values): object {
   return {
     type,
     workingKeyType: workingType,
-    ksn: hex(ksn),
+    ksn: toHex(ksn),
     counter: aesKsnCounter(ksn),
-    nextKsn: hex(nextAesKsn(ksn)),
-    initialKey: hex(keys.initialKey),
-    transactionKey: hex(keys.transactionKey),
-    pinEncryption: hex(keys.pinEncryption),
-    macGeneration: hex(keys.macGeneration),
-    macVerification: hex(keys.macVerification),
-    dataEncryption: hex(keys.dataEncryption),
-    dataDecryption: hex(keys.dataDecryption),
+    nextKsn: toHex(nextAesKsn(ksn)),
+    initialKey: toHex(keys.initialKey),
+    transactionKey: toHex(keys.transactionKey),
+    pinEncryption: toHex(keys.pinEncryption),
+    macGeneration: toHex(keys.macGeneration),
+    macVerification: toHex(keys.macVerification),
+    dataEncryption: toHex(keys.dataEncryption),
+    dataDecryption: toHex(keys.dataDecryption),
   };
 }
 
@@ -207,7 +205,7 @@ function pinblock(action: string | undefined, values: Values): object {
   if (action === 'encode') {
     const input = { format, pin: need(values, 'pin'), ...(values.pan !== undefined ? { pan: values.pan } : {}) };
     const clear = encodePinBlock(input);
-    return { format, [format === 4 ? 'pinField' : 'clear']: hex(clear), ...(key ? { enciphered: hex(encipherPinBlock(key, input)) } : {}) };
+    return { format, [format === 4 ? 'pinField' : 'clear']: toHex(clear), ...(key ? { enciphered: toHex(encipherPinBlock(key, input)) } : {}) };
   }
   if (action === 'decode') {
     const block = hexOption(values, 'block');
@@ -221,30 +219,30 @@ function mac(values: Values): object {
   const alg = choice(values, 'alg', ['retail', 'cbc', 'cmac']);
   const key = hexOption(values, 'key');
   const data = hexOption(values, 'data');
-  if (alg === 'cmac') return { alg, mac: hex(aesCmac(key, data, integer(values, 'length', 16))) };
+  if (alg === 'cmac') return { alg, mac: toHex(aesCmac(key, data, integer(values, 'length', 16))) };
   const method = padding(values);
   const length = integer(values, 'length', 8);
-  return { alg, padding: method, mac: hex(alg === 'retail' ? retailMac(key, data, method, length) : cbcMac(key, data, method, length)) };
+  return { alg, padding: method, mac: toHex(alg === 'retail' ? retailMac(key, data, method, length) : cbcMac(key, data, method, length)) };
 }
 
 function emv(action: string | undefined, values: Values): object {
   if (action === 'derive-icc-key') {
     const mk = iccMasterKey(hexOption(values, 'imk'), need(values, 'pan'), values.psn ?? '00');
-    return { iccMasterKey: hex(mk), kcv: hex(kcv(mk)) };
+    return { iccMasterKey: toHex(mk), kcv: toHex(kcv(mk)) };
   }
   if (action === 'session-key') {
     const mk = hexOption(values, 'mk');
     const r = optionalHex(values, 'r');
     const un = optionalHex(values, 'un');
     const sk = r ? sessionKeyFromR(mk, r) : un ? mastercardSessionKey(mk, hexOption(values, 'atc'), un) : commonSessionKey(mk, hexOption(values, 'atc'));
-    return { method: r ? 'R' : un ? 'mastercard-skd' : 'emv-csk', sessionKey: hex(sk), kcv: hex(kcv(sk)) };
+    return { method: r ? 'R' : un ? 'mastercard-skd' : 'emv-csk', sessionKey: toHex(sk), kcv: toHex(kcv(sk)) };
   }
   if (action === 'arqc') {
     const key = hexOption(values, 'key');
     const data = hexOption(values, 'data');
     const method = padding(values, '2');
     const expected = optionalHex(values, 'verify');
-    return { arqc: hex(generateArqc(key, data, method)), padding: method, ...(expected ? { verified: verifyArqc(key, data, expected, method) } : {}) };
+    return { arqc: toHex(generateArqc(key, data, method)), padding: method, ...(expected ? { verified: verifyArqc(key, data, expected, method) } : {}) };
   }
   if (action === 'arpc') {
     const key = hexOption(values, 'key');
@@ -252,12 +250,12 @@ function emv(action: string | undefined, values: Values): object {
     const arc = optionalHex(values, 'arc');
     if (arc) {
       const arpc = arpcMethod1(key, arqc, arc);
-      return { method: 1, arpc: hex(arpc), tag91: hex(Buffer.concat([arpc, arc])) };
+      return { method: 1, arpc: toHex(arpc), tag91: toHex(Buffer.concat([arpc, arc])) };
     }
     const csu = hexOption(values, 'csu');
     const pad = optionalHex(values, 'pad') ?? Buffer.alloc(0);
     const arpc = arpcMethod2(key, arqc, csu, pad);
-    return { method: 2, arpc: hex(arpc), tag91: hex(Buffer.concat([arpc, csu, pad])) };
+    return { method: 2, arpc: toHex(arpc), tag91: toHex(Buffer.concat([arpc, csu, pad])) };
   }
   throw new CliError(`unknown emv action '${action ?? ''}' (derive-icc-key|session-key|arqc|arpc)`);
 }
@@ -272,11 +270,11 @@ function tr31(action: string | undefined, values: Values): object {
       key,
       header: { usage: values.usage ?? 'P0', algorithm, modeOfUse: values.mode ?? 'E', versionNumber: values.version ?? '00', exportability: values.export ?? 'E' },
     });
-    return { keyBlock: block, kcv: hex(kcv(key, algorithm === 'A' ? 'aes' : 'tdes')) };
+    return { keyBlock: block, kcv: toHex(kcv(key, algorithm === 'A' ? 'aes' : 'tdes')) };
   }
   if (action === 'unwrap') {
     const { header, key } = unwrapTr31(need(values, 'block'), kbpk);
-    return { header, key: hex(key), kcv: hex(kcv(key, header.algorithm === 'A' ? 'aes' : 'tdes')) };
+    return { header, key: toHex(key), kcv: toHex(kcv(key, header.algorithm === 'A' ? 'aes' : 'tdes')) };
   }
   throw new CliError(`unknown tr31 action '${action ?? ''}' (wrap|unwrap)`);
 }
@@ -294,7 +292,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       command === 'dukpt' ? dukpt(v)
       : command === 'pinblock' ? pinblock(action, v)
       : command === 'mac' ? mac(v)
-      : command === 'kcv' ? { kcv: hex(kcv(hexOption(v, 'key'), choice<'tdes' | 'aes'>(v, 'alg', ['tdes', 'aes'], 'tdes'), integer(v, 'length', 3))) }
+      : command === 'kcv' ? { kcv: toHex(kcv(hexOption(v, 'key'), choice<'tdes' | 'aes'>(v, 'alg', ['tdes', 'aes'], 'tdes'), integer(v, 'length', 3))) }
       : command === 'emv' ? emv(action, v)
       : command === 'tr31' ? tr31(action, v)
       : undefined;
