@@ -395,7 +395,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       batch: row.batch, entryMode: row.entryMode, maskedPan: row.maskedPan, scheme: row.scheme, aid: row.aid, label: row.label, tvr: kernel?.tvr.hex() ?? row.tvr,
       tsi: kernel?.tsi.hex() ?? row.tsi, authCode: row.authCode, rrn: row.rrn, responseCode: row.responseCode, reason, pinVerified: kernel?.tvr.has('onlinePinEntered'),
     };
-    this.status(id, state === 'approved' ? 'approved' : state === 'declined' ? 'declined' : state === 'reversed' ? 'reversed' : state === 'reversing' ? 'reversing' : 'failed', reason);
+    this.status(id, state === 'cancelled' ? 'failed' : state, reason);
     return {
       id, kind: row.kind, state, responseCode: row.responseCode, reason, reasonCode, amount: row.amount, maskedPan: row.maskedPan, scheme: row.scheme, entryMode: row.entryMode,
       authCode: row.authCode, rrn: row.rrn, ...(extra.balance ? { balance: extra.balance } : {}),
@@ -684,13 +684,14 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   }
 }
 
+const notReplayable = new Set(['35', '52', '53', '64', '128']);
+
 /** Request fields kept for reversals and uploads: never track data, PIN blocks, KSNs or the scanned code itself. */
 function replayable(request: IsoMessage): Record<string, string> {
   const json = request.toJSON({ reveal: true }).fields;
   const out: Record<string, string> = {};
-  const skip = new Set(['35', '52', '53', '64', '128']);
   for (const [id, value] of Object.entries(json)) {
-    if (skip.has(id)) continue;
+    if (notReplayable.has(id)) continue;
     if (typeof value === 'string') out[id] = value;
     else if (value && typeof value === 'object')
       for (const [sub, inner] of Object.entries(value as Record<string, unknown>)) {
