@@ -59,20 +59,15 @@ export class VirtualMsr {
   /** Swipes a card; resolves when the last byte would have left the wire. */
   swipe(card: MagstripeTestCard | MagstripeTestCardId, options: SwipeOptions = {}): Promise<void> {
     this.swipes++;
-    return this.send(Buffer.from(this.swipeText(card, options), 'latin1'));
+    return this.clock.transmitted(Buffer.from(this.swipeText(card, options), 'latin1'));
   }
 
   /** Any bytes, as a faulty or misconfigured reader might send them. */
   sendRaw(bytes: Uint8Array): Promise<void> {
-    return this.send(Buffer.from(bytes));
+    return this.clock.transmitted(Buffer.from(bytes));
   }
 
   close(): void {
     this.clock.close();
-  }
-
-  private send(bytes: Buffer): Promise<void> {
-    const due = this.clock.transmit(bytes);
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.ceil(due - performance.now()) + 1)));
   }
 }

@@ -46,6 +46,12 @@ export class LineClock {
     return this.rxFreeAt;
   }
 
+  /** Queues bytes to leave now (or when the line is free); resolves once they will have arrived. */
+  async transmitted(bytes: Buffer): Promise<void> {
+    const due = this.transmit(bytes);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.ceil(due - performance.now()) + 1)));
+  }
+
   /** Queues bytes to leave once `notBefore` has passed and the line is free; returns when they will have arrived. */
   transmit(bytes: Buffer, notBefore = 0): number {
     if (this.closed) return this.txFreeAt;

@@ -36,8 +36,7 @@ export class VirtualSerialScanner {
   scan(text: string, symbology?: string): Promise<void> {
     const bytes = this.scanBytes(text, symbology);
     this.scans++;
-    const due = this.clock.transmit(bytes);
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.ceil(due - performance.now()) + 1)));
+    return this.clock.transmitted(bytes);
   }
 
   close(): void {
