@@ -18,13 +18,12 @@ import { VirtualPn532 } from '../../hardware/nfc/virtual-pn532.js';
 import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
 import { HidPosScanner, SerialScanner } from '../../hardware/scanner/index.js';
 import { SerialTransport } from '../../hardware/serial/index.js';
+import { testTmk, x924TestBdk } from '../../switch/config.js';
 import { startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
 import { CliError } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
-/** TEST KEYS: the switch's default enrolment TMK (switch/config.ts testTmk) and the X9.24 test BDK. */
-const defaultTmk = 'C1D0F8FB4958670DBA40AB1F3752EF0D';
-const testBdk = '0123456789ABCDEFFEDCBA9876543210';
+/** TEST KEYS (switch/config.ts): the TMK the switch enrols terminals with, and the X9.24 test BDK with this initial KSN for the virtual PIN pad. */
 const defaultIksn = 'FFFF9876543210E00000';
 
 export const terminalOptions = {
@@ -66,7 +65,7 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   const merchantId = values['merchant-id'] ?? 'MERCHANT0000001';
   if (terminalId.length !== 8) throw new CliError('--terminal-id: 8 characters');
   if (merchantId.length !== 15) throw new CliError('--merchant-id: 15 characters');
-  const tmk = values.tmk ?? defaultTmk;
+  const tmk = values.tmk ?? testTmk;
   if (!/^[0-9A-Fa-f]{32}$/.test(tmk)) throw new CliError('--tmk: 32 hex digits');
   const timeout = values['timeout-ms'] === undefined ? 30000 : Number(values['timeout-ms']);
   if (!Number.isInteger(timeout) || timeout <= 0) throw new CliError('--timeout-ms: a whole number of milliseconds');
@@ -123,7 +122,7 @@ export async function openTerminal(values: Values, log: (line: string) => void):
     config.msr = msr;
     closers.push(() => msr.stop());
   }
-  const pinPad = new VirtualPinPad({ ipek: tdesIpek(Buffer.from(testBdk, 'hex'), Buffer.from(defaultIksn, 'hex')).toString('hex'), iksn: defaultIksn, ksn: undefined });
+  const pinPad = new VirtualPinPad({ ipek: tdesIpek(Buffer.from(x924TestBdk, 'hex'), Buffer.from(defaultIksn, 'hex')).toString('hex'), iksn: defaultIksn, ksn: undefined });
   if (values.pin) pinPad.enter({ pin: values.pin });
   else pinPad.enter({ cancel: true });
   config.pinPad = pinPad;
