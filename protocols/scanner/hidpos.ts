@@ -8,6 +8,7 @@
  * in hardware/scanner/virtual-hid-scanners.ts.
  */
 import { DecodeError, EncodeError } from '../errors.js';
+import { isAimId } from './aim.js';
 import { findInputUsage, parseReportDescriptor, type UsageLocation } from './hid-descriptor.js';
 
 export const BARCODE_PAGE = 0x8c;
@@ -114,7 +115,7 @@ export class HidPosDecoder {
     }
     if (this.parts.length === 0 && layout.symbology) {
       const id = Buffer.from(report.subarray(layout.symbology.offset, layout.symbology.offset + 3)).toString('latin1');
-      if (/^\][A-Za-z][0-9A-Za-z]$/.test(id)) this.symbology = id;
+      if (isAimId(id)) this.symbology = id;
     }
     this.parts.push(field.subarray(0, length));
     this.size += length;
@@ -125,7 +126,7 @@ export class HidPosDecoder {
 
 /** The Scanned Data Reports a HID-POS scanner with this layout sends for `data`. */
 export function encodeHidPosReports(layout: HidPosLayout, data: Uint8Array, symbology?: string): Buffer[] {
-  if (symbology !== undefined && (!layout.symbology || !/^\][A-Za-z][0-9A-Za-z]$/.test(symbology)))
+  if (symbology !== undefined && (!layout.symbology || !isAimId(symbology)))
     throw new EncodeError('HID-POS report', 'symbology', layout.symbology ? 'not an AIM identifier like ]Q1' : 'this layout has no symbology field');
   if (!layout.continued && data.length > layout.data.length) throw new EncodeError('HID-POS report', 'Decoded Data', 'longer than one report and no continuation flag');
   const reports: Buffer[] = [];
