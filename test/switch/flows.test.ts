@@ -1,5 +1,5 @@
 // Every message flow of CONTRACTS.md against a real switch over TCP, on both journals.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NoAnswerError, type IsoClient } from '../../cli/load/iso-client.js';
 import { encipherPinBlock, tdesDukptKeys } from '../../protocols/crypto/index.js';
 import { arpcKey } from '../../protocols/crypto/emv.js';
@@ -7,7 +7,7 @@ import { arpcMethod1, arpcMethod2 } from '../../protocols/crypto/index.js';
 import { testCards } from '../../protocols/testcards.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { contactlessDe55, terminal, terminalIds, testSwitch } from './harness.js';
+import { contactlessDe55, switchWithTerminal, terminal, terminalIds } from './harness.js';
 
 const magstripe = '4111111111111111';
 const sale = (t: IsoClient, amount: number, pan = magstripe, extra: Record<string, string | number | Buffer> = {}) =>
@@ -17,14 +17,8 @@ for (const database of testDatabases()) {
   describe.skipIf(!database.available)(`switch flows on ${database.name}`, () => {
     let sw: RunningSwitch;
     let t: IsoClient;
-    beforeAll(async () => {
-      sw = await testSwitch(database.url());
-      t = await terminal(sw);
-    });
-    afterAll(async () => {
-      await t?.close();
-      await sw?.stop();
-      await database.cleanup();
+    switchWithTerminal(database, (started, client) => {
+      [sw, t] = [started, client];
     });
 
     it('signs on with DE96 keys whose KCVs check, echoes, and signs off', async () => {

@@ -1,9 +1,11 @@
 /** A switch on a fresh journal plus terminal connections, for the switch's suites. */
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { IsoClient } from '../../cli/load/iso-client.js';
 import { applicationCryptogram } from '../../protocols/crypto/index.js';
 import { testCards, type TestCardProfileId } from '../../protocols/testcards.js';
 import { startSwitch, type RunningSwitch, type SwitchConfig } from '../../switch/index.js';
+import type { TestDatabase } from './databases.js';
 
 /** A test terminal master key (double-length TDES). TEST KEY. */
 export const tmk = 'C1D0F8FB4958670DBA40AB1F3752EF0D';
@@ -24,6 +26,22 @@ export async function terminal(sw: RunningSwitch, terminalId = terminalIds[0]!, 
   const client = await IsoClient.connect({ port: sw.port, terminalId, merchantId, tmk, timeoutMs: 1000 });
   if (signOn) await client.signOn();
   return client;
+}
+
+/** For one describe block: a switch on a fresh journal and a signed-on terminal, handed to `ready` before its tests; closed after them. */
+export function switchWithTerminal(database: TestDatabase, ready: (sw: RunningSwitch, t: IsoClient) => void): void {
+  let sw: RunningSwitch | undefined;
+  let t: IsoClient | undefined;
+  beforeAll(async () => {
+    sw = await testSwitch(database.url());
+    t = await terminal(sw);
+    ready(sw, t);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sw?.stop();
+    await database.cleanup();
+  });
 }
 
 /** DE55 tags (as `55.TAG` paths) of a contactless ARQC the way the virtual card computes it (protocols/testcards.ts recipe). */

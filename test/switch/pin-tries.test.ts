@@ -1,25 +1,17 @@
 // Wrong PINs count per card, once per request: a retransmission (same request key) is not another try.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IsoClient } from '../../cli/load/iso-client.js';
 import { encipherPinBlock } from '../../protocols/crypto/index.js';
-import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { terminal, testSwitch } from './harness.js';
+import { switchWithTerminal } from './harness.js';
 
 const pan = '5555555555554444';
 
 for (const database of testDatabases()) {
   describe.skipIf(!database.available)(`PIN tries on ${database.name}`, () => {
-    let sw: RunningSwitch;
     let t: IsoClient;
-    beforeAll(async () => {
-      sw = await testSwitch(database.url());
-      t = await terminal(sw);
-    });
-    afterAll(async () => {
-      await t?.close();
-      await sw?.stop();
-      await database.cleanup();
+    switchWithTerminal(database, (_sw, client) => {
+      t = client;
     });
 
     it('a wrong PIN sent three times as the same request is one try; the right PIN then approves', async () => {
