@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { ReconnectOptions } from '../serial/serial-transport.js';
 import type { HidEvents, HidTransport } from '../transport.js';
 import { loadNodeHid } from './node-hid.js';
 
@@ -17,7 +18,7 @@ export interface NodeHidTransportOptions {
   /** Open without exclusive access (macOS); default false. */
   nonExclusive?: boolean;
   /** Reopen after the device disappears; default on (50 ms doubling to 2 s). `false` makes `gone` final. */
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number } | false;
+  reconnect?: ReconnectOptions | false;
 }
 
 interface OpenDevice extends EventEmitter {
@@ -37,7 +38,7 @@ export class NodeHidTransport extends EventEmitter<HidEvents> implements HidTran
   private wanted = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelayMs: number;
-  private readonly reconnect: { initialDelayMs: number; maxDelayMs: number } | false;
+  private readonly reconnect: Required<ReconnectOptions> | false;
 
   constructor(private readonly options: NodeHidTransportOptions) {
     super();
