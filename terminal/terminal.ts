@@ -206,8 +206,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.run('balance', 0, (id) => this.presentedTransaction(id, 'balance', 0, options.tender ?? 'card'));
   }
 
-  refund(options: { amount: number; original: string }): Promise<TransactionResult> {
-    return this.run('refund', options.amount, (id) => this.referencedTransaction(id, 'refund', options.original, options.amount));
+  /** Without an amount: the whole original amount. */
+  refund(options: { amount?: number; original: string }): Promise<TransactionResult> {
+    return this.run('refund', options.amount ?? this.journal.get(options.original)?.amount ?? 0, (id) => this.referencedTransaction(id, 'refund', options.original, options.amount));
   }
 
   void(options: { original: string }): Promise<TransactionResult> {

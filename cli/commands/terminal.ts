@@ -32,7 +32,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const fail = (error: Error) => io.out(JSON.stringify({ error: error.message }));
     try {
       if (verb === 'sale') t.sale({ amount: parseAmount(a), tender: b === 'code' ? 'code' : b === 'card' ? 'card' : undefined }).then(done, fail);
-      else if (verb === 'refund' && a) t.refund({ original: a, amount: b ? parseAmount(b) : (t.transaction(a)?.amount ?? 0) }).then(done, fail);
+      else if (verb === 'refund' && a) t.refund({ original: a, ...(b ? { amount: parseAmount(b) } : {}) }).then(done, fail);
       else if (verb === 'void' && a) t.void({ original: a }).then(done, fail);
       else if (verb === 'batch' && a === 'close') t.batchClose().then(done, fail);
       else if (verb === 'history') done(t.history({ limit: 20 }));

@@ -35,7 +35,7 @@ export const sale = command('usage: pos sale AMOUNT [--tender card|code] [option
 
 export const refund = command('usage: pos refund ORIGINAL_ID [AMOUNT] [options]   (refunds to the original card or wallet)', async (t, [original, amount]) => {
   if (!original) throw new CliError('missing the original transaction ID (see "id" in the sale\'s output)');
-  const result = await t.refund({ original, amount: amount === undefined ? (t.transaction(original)?.amount ?? 0) : parseAmount(amount) });
+  const result = await t.refund({ original, ...(amount === undefined ? {} : { amount: parseAmount(amount) }) });
   return { ok: result.state === 'approved', value: result };
 });
 
