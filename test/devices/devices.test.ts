@@ -2,14 +2,8 @@
 // must work with or without node-hid's native library.
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
-import type { CliIo } from '../../cli/io.js';
 import { recognise } from '../../hardware/devices/known.js';
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), readStdin: async () => '' };
-}
+import { capture } from '../support/cli.js';
 
 describe('recognise', () => {
   it('knows the USB-serial bridges of PN532 boards and scanner makers, by product and by vendor', () => {
