@@ -4,11 +4,12 @@ import { afterAll, beforeAll } from 'vitest';
 import { IsoClient } from '../../cli/load/iso-client.js';
 import { applicationCryptogram } from '../../protocols/crypto/index.js';
 import { testCards, type TestCardProfileId } from '../../protocols/testcards.js';
+import { testTmk } from '../../switch/config.js';
 import { startSwitch, type RunningSwitch, type SwitchConfig } from '../../switch/index.js';
 import type { TestDatabase } from './databases.js';
 
-/** A test terminal master key (double-length TDES). TEST KEY. */
-export const tmk = 'C1D0F8FB4958670DBA40AB1F3752EF0D';
+/** The switch's test terminal master key (double-length TDES). TEST KEY. */
+export const tmk = testTmk;
 export const terminalIds = ['T0000001', 'T0000002', 'T0000003'];
 export const merchantId = 'M00000000000001';
 
