@@ -85,7 +85,7 @@ const numericTags = new Set(['9F02', '9F03', '9F1A', '5F2A', '9A', '9C', '9F21',
  * EMV Book 3 §5.4: a value longer than the DOL asks for loses its leftmost bytes when numeric,
  * its rightmost otherwise; a shorter one gets leading zero bytes when numeric, trailing otherwise.
  */
-export function fitDolValue(tag: string, value: Buffer, length: number): Buffer {
+function fitDolValue(tag: string, value: Buffer, length: number): Buffer {
   const numeric = numericTags.has(tag);
   if (value.length >= length) return numeric ? value.subarray(value.length - length) : value.subarray(0, length);
   const padding = Buffer.alloc(length - value.length);
@@ -298,7 +298,7 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
 }
 
 /** Tags that go to the host in DE55, in the order docs/iso8583.md lists them. */
-export const de55Tags = ['9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82', '9F1A', '9F03', '9F33', '9F34', '9F35', '84', '5F34', '9F66', '9F6E'];
+const de55Tags = ['9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82', '9F1A', '9F03', '9F33', '9F34', '9F35', '84', '5F34', '9F66', '9F6E'];
 
 /** DE55 subfields (path → value) from a kernel result. */
 export function de55Fields(result: KernelResult): Array<[string, Buffer]> {
