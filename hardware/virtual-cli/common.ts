@@ -36,6 +36,14 @@ export function integer(value: unknown, option: string, min: number, max: number
   return Number(value);
 }
 
+/** The options every serving `pos virtual …` takes: --pty (required), --baud, --control-port (0 = a free port). */
+export function serveOptions(values: { pty?: string | undefined; baud?: string | undefined; 'control-port'?: string | undefined }, defaultBaud: number) {
+  if (!values.pty) throw new UsageError('--pty PATH is required (the path programs will open)');
+  const baudRate = integer(values.baud, '--baud', 1200, 4_000_000) ?? defaultBaud;
+  const controlPort = integer(values['control-port'], '--control-port', 0, 65535);
+  return { pty: values.pty, baudRate, ...(controlPort === undefined ? {} : { controlPort }) };
+}
+
 /** Runs `body`, turning usage and control errors into one line on stderr, after `command:`, and an exit code. */
 export async function runCommand(command: string, io: VirtualCliIo, body: () => Promise<number>): Promise<number> {
   try {

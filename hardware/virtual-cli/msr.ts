@@ -1,7 +1,7 @@
 /** `pos virtual msr`: a virtual serial magnetic stripe reader on a PTY, and its control commands. */
 import { magstripeTestCardIds } from '../../protocols/testcards.js';
 import { VirtualMsrService } from '../msr/virtual-msr-service.js';
-import { UsageError, controlClient, integer, parse, runCommand, serveUntilSignal, type VirtualCliIo } from './common.js';
+import { UsageError, controlClient, parse, runCommand, serveOptions, serveUntilSignal, type VirtualCliIo } from './common.js';
 
 const usage = `usage:
   pos virtual msr --pty PATH [--baud N] [--crlf] [--control-port N]
@@ -34,16 +34,9 @@ export async function run(args: string[], io: VirtualCliIo): Promise<number> {
     }
     const [action, ...rest] = positionals;
     if (action === undefined) {
-      if (!values.pty) throw new UsageError('--pty PATH is required (the path programs will open)');
-      const baudRate = integer(values.baud, '--baud', 1200, 4_000_000) ?? 9600;
-      const controlPort = integer(values['control-port'], '--control-port', 0, 65535);
-      const service = await VirtualMsrService.start({
-        pty: values.pty,
-        baudRate,
-        terminator: values.crlf ? 'CRLF' : 'CR',
-        ...(controlPort === undefined ? {} : { controlPort }),
-      });
-      io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, baudRate }));
+      const serve = serveOptions(values, 9600);
+      const service = await VirtualMsrService.start({ ...serve, terminator: values.crlf ? 'CRLF' : 'CR' });
+      io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, baudRate: serve.baudRate }));
       await serveUntilSignal(() => service.stop());
       return 0;
     }

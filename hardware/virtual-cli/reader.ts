@@ -8,7 +8,7 @@ import { Pn532Reader } from '../nfc/pn532-reader.js';
 import { VirtualReaderService } from '../nfc/virtual-reader-service.js';
 import { SerialTransport } from '../serial/index.js';
 import { ControlError } from '../virtual-service.js';
-import { UsageError, controlClient, integer, parse, runCommand, serveUntilSignal, type VirtualCliIo } from './common.js';
+import { UsageError, controlClient, integer, parse, runCommand, serveOptions, serveUntilSignal, type VirtualCliIo } from './common.js';
 
 const usage = `usage:
   pos virtual reader --pty PATH [--card visa|mastercard|unionpay] [--baud N] [--control-port N]
@@ -101,22 +101,15 @@ export async function run(args: string[], io: VirtualCliIo): Promise<number> {
 }
 
 async function serve(values: Values, io: VirtualCliIo): Promise<number> {
-  if (!values.pty) throw new UsageError('--pty PATH is required (the path programs will open)');
-  const baudRate = integer(values.baud, '--baud', 1200, 4_000_000) ?? 115200;
-  const controlPort = integer(values['control-port'], '--control-port', 0, 65535);
+  const settings = serveOptions(values, 115200);
   let service: VirtualReaderService;
   try {
-    service = await VirtualReaderService.start({
-      pty: values.pty,
-      baudRate,
-      ...(values.card ? { card: values.card as TestCardProfileId } : {}),
-      ...(controlPort === undefined ? {} : { controlPort }),
-    });
+    service = await VirtualReaderService.start({ ...settings, ...(values.card ? { card: values.card as TestCardProfileId } : {}) });
   } catch (error) {
     if (error instanceof ControlError) throw new UsageError(`--${error.message}`); // `card: …` came from --card
     throw error;
   }
-  io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, baudRate, card: values.card ?? null }));
+  io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, baudRate: settings.baudRate, card: values.card ?? null }));
   await serveUntilSignal(() => service.stop());
   return 0;
 }

@@ -1,6 +1,6 @@
 /** `pos virtual scanner`: a virtual serial QR/barcode scanner on a PTY, and its control commands. */
 import { VirtualScannerService } from '../scanner/virtual-scanner-service.js';
-import { UsageError, controlClient, integer, parse, runCommand, serveUntilSignal, type VirtualCliIo } from './common.js';
+import { UsageError, controlClient, parse, runCommand, serveOptions, serveUntilSignal, type VirtualCliIo } from './common.js';
 
 const usage = `usage:
   pos virtual scanner --pty PATH [--kind serial] [--baud N] [--suffix cr|lf|crlf|none] [--prefix TEXT] [--control-port N]
@@ -36,23 +36,15 @@ export async function run(args: string[], io: VirtualCliIo): Promise<number> {
     }
     const [action, ...rest] = positionals;
     if (action === undefined) {
-      if (!values.pty) throw new UsageError('--pty PATH is required (the path programs will open)');
+      const serve = serveOptions(values, 9600);
       const kind = values.kind ?? 'serial';
       if (kind === 'hid-wedge' || kind === 'hid-pos' || kind === 'hid')
         throw new UsageError(`--kind ${kind}: HID scanners cannot sit on a PTY (no /dev/uhid here); their twins are in-process — use --kind serial`);
       if (kind !== 'serial') throw new UsageError(`--kind: serial (got '${kind}')`);
       const suffix = suffixes[(values.suffix ?? 'cr') as keyof typeof suffixes];
       if (!suffix) throw new UsageError('--suffix: cr, lf, crlf or none');
-      const baudRate = integer(values.baud, '--baud', 1200, 4_000_000) ?? 9600;
-      const controlPort = integer(values['control-port'], '--control-port', 0, 65535);
-      const service = await VirtualScannerService.start({
-        pty: values.pty,
-        baudRate,
-        suffix,
-        ...(values.prefix ? { prefix: values.prefix } : {}),
-        ...(controlPort === undefined ? {} : { controlPort }),
-      });
-      io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, kind, baudRate }));
+      const service = await VirtualScannerService.start({ ...serve, suffix, ...(values.prefix ? { prefix: values.prefix } : {}) });
+      io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, kind, baudRate: serve.baudRate }));
       await serveUntilSignal(() => service.stop());
       return 0;
     }
