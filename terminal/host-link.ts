@@ -20,8 +20,6 @@ export interface HostLinkOptions {
   framing: LengthHeader;
   terminalId: string;
   merchantId: string;
-  /** Header bytes (TPDU) for every request; defaults to the spec's header length of zeros, TPDU 60 0000 0000 for 5 bytes. */
-  header?: Buffer;
   /** The STAN source (the journal's disk counter). */
   nextStan: () => string;
   timeoutMs: number;
@@ -43,13 +41,11 @@ export interface MacHooks {
 /** The request never left the terminal: nothing to reverse. */
 export class HostUnavailableError extends Error {
   override readonly name = 'HostUnavailableError';
-  readonly sent = false;
 }
 
 /** The request went out and no usable answer came in time: its outcome is unknown. */
 export class HostTimeoutError extends Error {
   override readonly name = 'HostTimeoutError';
-  readonly sent = true;
 }
 
 interface Pending {
@@ -74,6 +70,8 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
   private echoTimer: NodeJS.Timeout | undefined;
   private delay: number;
   private lastTraffic = Date.now();
+  /** Every request's header: the spec's header length of zeros, TPDU 60 0000 0000 for 5 bytes. */
+  private readonly header: Buffer;
   mac: MacHooks = { sign: () => {}, verify: () => true };
   /** Set by the owner when echo needs sign-on first; echo only runs while this says so. */
   echoAllowed: () => boolean = () => true;
@@ -82,6 +80,8 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
     super();
     this.deframer = new Deframer({ length: options.framing });
     this.delay = options.reconnect.initialDelayMs;
+    const length = options.spec.headerLength ?? 0;
+    this.header = length === 5 ? Buffer.from([0x60, 0x00, 0x00, 0x00, 0x00]) : Buffer.alloc(length);
   }
 
   get isConnected(): boolean {
@@ -121,7 +121,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
   /** A message with the header, DE41 and DE42 only (a queued message brings its own DE7/DE11). */
   bareMessage(mti: string): IsoMessage {
     const message = new IsoMessage(this.options.spec, mti);
-    message.header = this.header();
+    message.header = Buffer.from(this.header);
     return message.set('41', this.options.terminalId).set('42', this.options.merchantId);
   }
 
@@ -157,13 +157,6 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
       });
       this.lastTraffic = Date.now();
     });
-  }
-
-  private header(): Buffer {
-    if (this.options.header) return Buffer.from(this.options.header);
-    const length = this.options.spec.headerLength ?? 0;
-    if (length === 5) return Buffer.from([0x60, 0x00, 0x00, 0x00, 0x00]);
-    return Buffer.alloc(length);
   }
 
   private connect(): Promise<void> {
