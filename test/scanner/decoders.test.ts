@@ -3,6 +3,7 @@
 // tables (page 0x8C), Access-IS LSR116/LSR118/ATR110 manuals' example HID-POS input report, and
 // AIM identifiers (ISO/IEC 15424, as scanner manuals list them).
 import { describe, expect, it } from 'vitest';
+import { fromHex } from '../../protocols/bytes.js';
 import { DecodeError, EncodeError } from '../../protocols/errors.js';
 import {
   BootKeyboardDecoder,
@@ -17,7 +18,7 @@ import {
 } from '../../protocols/scanner/index.js';
 import { BOOT_KEYBOARD_DESCRIPTOR, HIDPOS_SCANNER_DESCRIPTOR } from '../../hardware/scanner/virtual-hid-scanners.js';
 
-const report = (hex: string) => Buffer.from(hex.replace(/ /g, ''), 'hex');
+const report = (hex: string) => fromHex(hex);
 
 describe('AIM identifiers', () => {
   it('strips and reports ]cm', () => {
