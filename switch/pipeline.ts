@@ -398,9 +398,7 @@ function reversal(ctx: Context): void {
   ctx.effects.push({
     type: 'reverse',
     tombstone: {
-      terminalId: ctx.terminalId, merchantId: str(ctx, '42') ?? ctx.terminal!.merchantId, stan: de90.slice(4, 10), transmitted: de90.slice(10, 20),
-      mti, kind: 'reversed-before-arrival', processingCode: str(ctx, '3') ?? '000000', amount: ctx.amount, currency: str(ctx, '49') ?? '156',
-      maskedPan: ctx.pan ? maskPan(ctx.pan) : null, wallet: null, entryMode: str(ctx, '22') ?? null, issuer: null, account: null,
+      ...requestColumns(ctx), stan: de90.slice(4, 10), transmitted: de90.slice(10, 20), mti, kind: 'reversed-before-arrival', wallet: null, issuer: null, account: null,
       responseCode: '12', authCode: null, rrn: null, debit: 0, originalId: null, answer: { '39': '12' },
       fingerprint: fingerprintOf(mti, str(ctx, '3'), ctx.amount),
     },
@@ -483,6 +481,12 @@ const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_0
 /** What tells a retry (same) from another request reusing the key (different): message class, processing code, amount. */
 const fingerprintOf = (mti: string, processingCode: string | undefined, amount: number) => `${mti.slice(0, 2)}:${processingCode ?? ''}:${amount}`;
 
+/** The journal columns a request gives as it is, for its own row and a reversal's tombstone. */
+const requestColumns = (ctx: Context) => ({
+  terminalId: ctx.terminalId, merchantId: str(ctx, '42') ?? ctx.terminal!.merchantId, processingCode: str(ctx, '3') ?? '000000', amount: ctx.amount,
+  currency: str(ctx, '49') ?? '156', maskedPan: ctx.pan ? maskPan(ctx.pan) : null, entryMode: str(ctx, '22') ?? null,
+});
+
 /** Hands the entry to the group commit; a repeat of a journaled key comes back with the original answer. */
 export type Commit = (entry: import('./store/index.js').JournalEntry) => Promise<import('./store/index.js').CommitResult>;
 
@@ -501,9 +505,7 @@ export function journalStep(commit: Commit): Step {
     const fingerprint = fingerprintOf(ctx.mti, str(ctx, '3'), ctx.amount);
     const result = await commit({
       row: {
-        terminalId: ctx.terminalId, merchantId: str(ctx, '42') ?? ctx.terminal!.merchantId, stan: ctx.stan, transmitted: ctx.transmitted,
-        mti: ctx.mti, kind: ctx.kind as TxKind, processingCode: str(ctx, '3') ?? '000000', amount: ctx.amount, currency: str(ctx, '49') ?? '156',
-        maskedPan: ctx.pan ? maskPan(ctx.pan) : null, wallet: ctx.wallet ?? null, entryMode: str(ctx, '22') ?? null, issuer: ctx.issuer ?? null,
+        ...requestColumns(ctx), stan: ctx.stan, transmitted: ctx.transmitted, mti: ctx.mti, kind: ctx.kind as TxKind, wallet: ctx.wallet ?? null, issuer: ctx.issuer ?? null,
         account: ctx.account ?? null, responseCode: ctx.answer['39']!, authCode: ctx.answer['38'] ?? null, rrn: ctx.answer['37'] ?? null,
         debit: ctx.answer['39'] === '00' ? ctx.debit : 0, originalId: ctx.original?.id ?? null, answer: ctx.answer, fingerprint,
       },
