@@ -8,7 +8,7 @@ import net from 'node:net';
 import { MessageMacKey, unwrapWorkingKeys } from '../../protocols/crypto/index.js';
 import { Deframer, frame, type LengthHeader } from '../../protocols/framing/index.js';
 import { packBcdInto } from '../../protocols/iso8583/bcd.js';
-import { IsoMessage, specs, type MessageSpec } from '../../protocols/iso8583/index.js';
+import { IsoMessage, responseMti, specs, type MessageSpec } from '../../protocols/iso8583/index.js';
 
 export interface IsoClientOptions {
   host?: string;
@@ -30,6 +30,8 @@ export class NoAnswerError extends Error {
 }
 
 const macMtis = new Set(['0100', '0200', '0220', '0320', '0400', '0420', '0500']);
+/** The answers of those classes, which carry a MAC too. */
+const macAnswerMtis = new Set([...macMtis].map(responseMti));
 
 /** MMDDhhmmss in UTC. */
 export function transmissionTime(date = new Date()): string {
@@ -255,7 +257,7 @@ export class IsoClient {
     const stan = answer.getString('11') ?? '';
     const waiter = this.waiting.get(stan);
     if (!waiter) return;
-    if (this.options.verifyAnswers !== false && this.takMac && answer.getString('39') !== 'A0' && macMtis.has(answer.mti.slice(0, 2) + String(Number(answer.mti[2]) - 1) + answer.mti[3])) {
+    if (this.options.verifyAnswers !== false && this.takMac && answer.getString('39') !== 'A0' && macAnswerMtis.has(answer.mti)) {
       const mac = answer.getBuffer('128') ?? answer.getBuffer('64');
       const header = this.spec.headerLength ?? 0;
       // A wrong MAC on an answer is treated as no answer (CONTRACTS.md): leave the waiter to time out.
