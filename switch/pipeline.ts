@@ -17,7 +17,7 @@ import { arpcMethodOf, cryptogramDataElements } from '../protocols/testcards.js'
 import { encodeKeyExchange } from '../protocols/crypto/index.js';
 import type { CryptogramCheck, Hsm } from './hsm/hsm.js';
 import { cardAccount, cardResponse, forcedByCents, luhnValid, routeBin, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
-import type { AnswerFields, Effect, JournalRow, Store, TxKind } from './store/index.js';
+import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, Store, TxKind } from './store/index.js';
 
 /** One signed-on (or known) terminal, in memory: keys live in the HSM under these ids. */
 export interface TerminalState {
@@ -488,7 +488,7 @@ const requestColumns = (ctx: Context) => ({
 });
 
 /** Hands the entry to the group commit; a repeat of a journaled key comes back with the original answer. */
-export type Commit = (entry: import('./store/index.js').JournalEntry) => Promise<import('./store/index.js').CommitResult>;
+export type Commit = (entry: JournalEntry) => Promise<CommitResult>;
 
 const refusals: Record<Effect['type'], string> = {
   atc: 'ATC not above the highest seen for the card: replayed cryptogram',
