@@ -13,10 +13,11 @@ const tap = (t: IsoClient, amount: number, card = visa, extra: Record<string, st
 
 for (const database of testDatabases()) {
   describe.skipIf(!database.available)(`ARQC binding on ${database.name}`, () => {
-    const url = database.url();
+    let url: string; // in beforeAll: a skipped database has no URL to give
     let sw: RunningSwitch;
     let t: IsoClient;
     beforeAll(async () => {
+      url = database.url();
       sw = await testSwitch(url);
       t = await terminal(sw);
     });
