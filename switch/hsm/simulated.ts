@@ -9,6 +9,7 @@
  * No method returns a clear key, PIN or PIN block; the debug log names the operation, the key ids
  * and the outcome, nothing else.
  */
+import { toHex } from '../../protocols/bytes.js';
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import {
@@ -114,7 +115,7 @@ export class SimulatedHsm implements Hsm {
     try {
       const result = this.#use(tmkId, 'TMK', (tmk) => ({ underKek: desEcb(tmk, key), kcv: kcv(key) }));
       this.#store(newId, usage, 'tdes', key);
-      this.#debug('generateWorkingKey', { usage, tmkId, newId, kcv: result.kcv.toString('hex').toUpperCase() });
+      this.#debug('generateWorkingKey', { usage, tmkId, newId, kcv: toHex(result.kcv) });
       return result;
     } finally {
       key.fill(0);
@@ -212,7 +213,7 @@ export class SimulatedHsm implements Hsm {
       key: clear,
       maskedLength: 32,
     });
-    const info: KeyInfo = { id, usage, algorithm, kcv: kcv(clear, algorithm).toString('hex').toUpperCase() };
+    const info: KeyInfo = { id, usage, algorithm, kcv: toHex(kcv(clear, algorithm)) };
     this.#unload(id);
     this.#keys.set(id, { info, block });
     return info;
