@@ -1,14 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
-import type { CliIo } from '../../cli/io.js';
-
-function capture(stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => stdin };
-  return { io, out, err };
-}
+import { capture } from '../support/cli.js';
 
 const hexOf = (text: string) => Buffer.from(text, 'latin1').toString('hex').toUpperCase();
 // fluidpay/iso8583 message_test.go, TestMessageWithFields234 (ISO 8583:1993 ASCII).
@@ -16,52 +9,52 @@ const published = hexOf('1100700000000000000003123000011000000000012');
 
 describe('pos iso8583', () => {
   it('decodes a published message to the documented JSON shape, masked by default', async () => {
-    const { io, out } = capture();
+    const io = capture();
     expect(await main(['iso8583', 'decode', '--spec', 'iso93ascii', published], io)).toBe(0);
-    expect(JSON.parse(out.join(''))).toEqual({ mti: '1100', fields: { 2: '***', 3: '000011', 4: '000000000012' } });
+    expect(JSON.parse(io.stdout.join(''))).toEqual({ mti: '1100', fields: { 2: '***', 3: '000011', 4: '000000000012' } });
   });
 
   it('reveals on --reveal and reads stdin with -', async () => {
-    const { io, out } = capture(`${published}\n`);
+    const io = capture(`${published}\n`);
     expect(await main(['iso8583', 'decode', '--spec', 'iso93ascii', '--reveal', '-'], io)).toBe(0);
-    expect(JSON.parse(out.join('')).fields['2']).toBe('123');
+    expect(JSON.parse(io.stdout.join('')).fields['2']).toBe('123');
   });
 
   it('encode then decode through a length header and the default profile with DE55', async () => {
     const message = { mti: '0200', header: '6000010000', fields: { 3: '000000', 4: '000000000100', 11: '000001', 55: { '9F26': 'A1B2C3D4E5F60718' } } };
     const encoded = capture();
-    expect(await main(['iso8583', 'encode', '--framing', 'binary2', JSON.stringify(message)], encoded.io)).toBe(0);
-    const hex = encoded.out.join('');
+    expect(await main(['iso8583', 'encode', '--framing', 'binary2', JSON.stringify(message)], encoded)).toBe(0);
+    const hex = encoded.stdout.join('');
     expect(hex).toMatch(/^[0-9A-F]+$/);
     const decoded = capture();
-    expect(await main(['iso8583', 'decode', '--framing', 'binary2', hex], decoded.io)).toBe(0);
-    expect(JSON.parse(decoded.out.join(''))).toEqual(message);
+    expect(await main(['iso8583', 'decode', '--framing', 'binary2', hex], decoded)).toBe(0);
+    expect(JSON.parse(decoded.stdout.join(''))).toEqual(message);
   });
 
   it('bad input: one line, naming the field and the byte offset, exit 2', async () => {
     const truncated = published.slice(0, -4);
-    const { io, err } = capture();
+    const io = capture();
     expect(await main(['iso8583', 'decode', '--spec', 'iso93ascii', truncated], io)).toBe(2);
-    expect(err).toEqual(['pos iso8583: ISO 8583 field 4 at byte 31: needs 12 bytes but 10 remain']);
+    expect(io.stderr).toEqual(['pos iso8583: ISO 8583 field 4 at byte 31: needs 12 bytes but 10 remain']);
     for (const args of [['decode', 'abc'], ['decode', '--spec', 'nope', '00'], ['decode', '--framing', 'x', '00'], ['encode', '{']]) {
       const c = capture();
-      expect(await main(['iso8583', ...args], c.io), args.join(' ')).toBe(2);
-      expect(c.err).toHaveLength(1);
+      expect(await main(['iso8583', ...args], c), args.join(' ')).toBe(2);
+      expect(c.stderr).toHaveLength(1);
     }
   });
 
   it('--help explains with an example', async () => {
-    const { io, out } = capture();
+    const io = capture();
     expect(await main(['iso8583', '--help'], io)).toBe(0);
-    expect(out.join('')).toMatch(/example/);
+    expect(io.stdout.join('')).toMatch(/example/);
   });
 });
 
 describe('pos tlv', () => {
   it('decodes nested TLV with tag names', async () => {
-    const { io, out } = capture();
+    const io = capture();
     expect(await main(['tlv', 'decode', '77099F2701809F36020001'], io)).toBe(0);
-    expect(JSON.parse(out.join(''))).toEqual([
+    expect(JSON.parse(io.stdout.join(''))).toEqual([
       {
         tag: '77',
         name: 'Response Message Template Format 2',
@@ -73,9 +66,9 @@ describe('pos tlv', () => {
     ]);
   });
   it('names the tag and offset of bad TLV', async () => {
-    const { io, err } = capture();
+    const io = capture();
     expect(await main(['tlv', 'decode', '9F2705'], io)).toBe(2);
-    expect(err).toEqual(['pos tlv: BER-TLV 9F27 at byte 2: length 5 exceeds the 0 bytes that remain']);
+    expect(io.stderr).toEqual(['pos tlv: BER-TLV 9F27 at byte 2: length 5 exceeds the 0 bytes that remain']);
   });
 });
 
@@ -96,41 +89,41 @@ describe('pos qr', () => {
   const emvco =
     '00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京540523.7253031565502016233030412340603***0708A60086670902ME91320016A0112233449988770708123456786304A13A';
   it('decodes a merchant-presented payload with its CRC verdict', async () => {
-    const { io, out } = capture();
+    const io = capture();
     expect(await main(['qr', 'decode', emvco], io)).toBe(0);
-    const json = JSON.parse(out.join(''));
+    const json = JSON.parse(io.stdout.join(''));
     expect(json).toMatchObject({ kind: 'emvco-merchant-presented', crcValid: true, objects: { 59: 'BEST TRANSPORT', 64: { '01': '最佳运输' } } });
   });
   it('says when the CRC is wrong', async () => {
-    const { io, out } = capture();
+    const io = capture();
     expect(await main(['qr', 'decode', emvco.replace(/A13A$/, '0000')], io)).toBe(0);
-    expect(JSON.parse(out.join('')).crcValid).toBe(false);
+    expect(JSON.parse(io.stdout.join('')).crcValid).toBe(false);
   });
   it('classifies a payment code and refuses one that fits no scheme', async () => {
     const ok = capture();
-    expect(await main(['qr', 'decode', '281234567890123456'], ok.io)).toBe(0);
-    expect(JSON.parse(ok.out.join('')).scheme).toBe('ALIPAY');
+    expect(await main(['qr', 'decode', '281234567890123456'], ok)).toBe(0);
+    expect(JSON.parse(ok.stdout.join('')).scheme).toBe('ALIPAY');
     const bad = capture();
-    expect(await main(['qr', 'decode', '99999'], bad.io)).toBe(2);
-    expect(bad.err).toEqual(['pos qr: not a payment code: matches no payment code rule (5 digits starting 99)']);
+    expect(await main(['qr', 'decode', '99999'], bad)).toBe(2);
+    expect(bad.stderr).toEqual(['pos qr: not a payment code: matches no payment code rule (5 digits starting 99)']);
   });
   it('encodes, and what it encodes decodes with a valid CRC', async () => {
     const encoded = capture();
-    expect(await main(['qr', 'encode', '{"52":"5411","53":"156","58":"CN","59":"SHOP","60":"SHANGHAI"}'], encoded.io)).toBe(0);
+    expect(await main(['qr', 'encode', '{"52":"5411","53":"156","58":"CN","59":"SHOP","60":"SHANGHAI"}'], encoded)).toBe(0);
     const decoded = capture();
-    expect(await main(['qr', 'decode', encoded.out.join('')], decoded.io)).toBe(0);
-    expect(JSON.parse(decoded.out.join('')).crcValid).toBe(true);
+    expect(await main(['qr', 'decode', encoded.stdout.join('')], decoded)).toBe(0);
+    expect(JSON.parse(decoded.stdout.join('')).crcValid).toBe(true);
   });
 });
 
 describe('pos track', () => {
   it('decodes a swipe with the PAN masked, and names a bad track', async () => {
-    const { io, out } = capture();
+    const io = capture();
     expect(await main(['track', 'decode', ';4761739001010010=2212201?'], io)).toBe(0);
-    const json = JSON.parse(out.join(''));
+    const json = JSON.parse(io.stdout.join(''));
     expect(json.track2).toMatchObject({ pan: '476173******0010', expiry: '2212', service: { requiresChip: true } });
     const bad = capture();
-    expect(await main(['track', 'decode', ';4761739001010010=2212201?9'], bad.io)).toBe(2);
-    expect(bad.err).toEqual(['pos track: track 2 LRC at byte 26: LRC does not match']);
+    expect(await main(['track', 'decode', ';4761739001010010=2212201?9'], bad)).toBe(2);
+    expect(bad.stderr).toEqual(['pos track: track 2 LRC at byte 26: LRC does not match']);
   });
 });

@@ -1,14 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
+import { capture } from '../support/cli.js';
 
 async function pos(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => '' };
+  const io = capture();
   const code = await main(['crypto', ...args], io);
-  return { code, out: out.join(''), err, json: () => JSON.parse(out.join('')) };
+  return { code, out: io.stdout.join(''), err: io.stderr, json: () => JSON.parse(io.stdout.join('')) };
 }
 
 describe('pos crypto', () => {

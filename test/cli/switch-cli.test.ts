@@ -2,15 +2,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => '' };
-  return { io, out, err };
-}
+import { capture } from '../support/cli.js';
 
 describe('pos switch and pos load', () => {
   it.each([
@@ -22,17 +15,17 @@ describe('pos switch and pos load', () => {
     [['load', '--terminals', '0'], '--terminals'],
     [['load', '--tmk', 'abc'], '--tmk'],
   ])('refuses %j in one line', async (args, what) => {
-    const { io, err } = capture();
+    const io = capture();
     expect(await main(args, io)).toBe(2);
-    expect(err.join('')).toContain(what);
-    expect(err.join('').trim().split('\n')).toHaveLength(1);
+    expect(io.stderr.join('')).toContain(what);
+    expect(io.stderr.join('').trim().split('\n')).toHaveLength(1);
   });
 
   it('prints help', async () => {
     for (const command of ['switch', 'load']) {
-      const { io, out } = capture();
+      const io = capture();
       expect(await main([command, '--help'], io)).toBe(0);
-      expect(out.join('')).toContain(`usage: pos ${command}`);
+      expect(io.stdout.join('')).toContain(`usage: pos ${command}`);
     }
   });
 
@@ -44,13 +37,13 @@ describe('pos switch and pos load', () => {
     try {
       const ready = JSON.parse(await new Promise<string>((done) => child.stdout!.once('data', (chunk) => done(String(chunk))))) as { port: number; db: string };
       expect(ready.db).toBe('sqlite');
-      const { io, out, err } = capture();
+      const io = capture();
       expect(await main(['load', '--port', String(ready.port), '--terminals', '3', '--duration', '1.5', '--rate', '200', '--json'], io)).toBe(0);
-      const summary = JSON.parse(out.join('')) as { sent: number; approved: number; latencyMs: { p50: number }; responseCodes: Record<string, number> };
+      const summary = JSON.parse(io.stdout.join('')) as { sent: number; approved: number; latencyMs: { p50: number }; responseCodes: Record<string, number> };
       expect(summary.approved).toBeGreaterThan(50);
       expect(summary.sent).toBeLessThan(400);
       expect(summary.latencyMs.p50).toBeGreaterThan(0);
-      expect(err.join('')).toMatch(/sent \d+ {2}approved \d+/);
+      expect(io.stderr.join('')).toMatch(/sent \d+ {2}approved \d+/);
     } finally {
       child.kill('SIGTERM');
     }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { testTmk } from '../../switch/config.js';
 import { batch, sale, voidTxn } from '../../cli/commands/txn.js';
-import type { CliIo } from '../../cli/io.js';
+import { capture as io } from '../support/cli.js';
 
 let sw: RunningSwitch;
 let dir: string;
@@ -19,12 +19,6 @@ afterAll(async () => {
   await sw.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function io(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), readStdin: async () => '' };
-}
 
 describe('pos sale / void / batch close', () => {
   it('a sale with a virtual card, its void, then the batch: JSON out, exit codes', async () => {

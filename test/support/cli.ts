@@ -10,11 +10,11 @@ import { createInterface } from 'node:readline';
 import { afterEach } from 'vitest';
 import type { CliIo } from '../../cli/io.js';
 
-/** A CliIo that keeps what the command writes. */
-export function capture(): CliIo & { stdout: string[]; stderr: string[] } {
+/** A CliIo that keeps what the command writes; `stdin` is what it reads from `-`. */
+export function capture(stdin = ''): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), readStdin: async () => '' };
+  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t), readStdin: async () => stdin };
 }
 
 export type Cleanups = Array<() => Promise<void>>;
