@@ -23,3 +23,4 @@ export { VirtualPinPad, NoPinKeyError, type PinPad, type PinResult, type PinActi
 export type { ScannerSource, MagstripeSource, ScanEvent, SwipeEvent } from './devices.js';
 export type { TxnRow, TxnKind, TxnState } from './journal.js';
 export { HostUnavailableError, HostTimeoutError } from './host-link.js';
+export { parseAmount, AmountError, maxAmountMinor, type AmountProblem } from './amount.js';

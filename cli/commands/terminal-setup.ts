@@ -19,7 +19,7 @@ import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
 import { HidPosScanner, SerialScanner } from '../../hardware/scanner/index.js';
 import { SerialTransport } from '../../hardware/serial/index.js';
 import { testTmk, x924TestBdk } from '../../switch/config.js';
-import { startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
+import { AmountError, parseAmount, startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
 import { CliError } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
@@ -138,11 +138,13 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   };
 }
 
-/** "12.34" → 1234 minor units. */
-export function parseAmount(text: string | undefined): number {
-  if (text === undefined || !/^\d{1,10}(\.\d{1,2})?$/.test(text)) throw new CliError('amount: expected a decimal like 12.34');
-  const [whole, fraction = ''] = text.split('.');
-  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+/** "12.34" → 1234 minor units, by the checkout page's rule; a refusal is a one-line usage error. */
+export function amountArgument(text: string | undefined): number {
+  try {
+    return parseAmount(text ?? '');
+  } catch (error) {
+    throw error instanceof AmountError ? new CliError(error.message) : error;
+  }
 }
 
 /** Beside the switch's data/switch.db, in the git-ignored data folder. */

@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parseOptions, type CliIo } from '../io.js';
-import { openTerminal, parseAmount, terminalOptions, terminalUsage } from './terminal-setup.js';
+import { openTerminal, amountArgument, terminalOptions, terminalUsage } from './terminal-setup.js';
 
 const usage = `usage: pos terminal --host HOST:PORT [--spec NAME|FILE.json] [--framing …] --reader pn532:PATH --scanner hid:VID:PID|serial:PATH --msr serial:PATH
   then type commands: sale 12.34 [card|code] | refund ID [AMOUNT] | void ID | batch close | history | quit`;
@@ -31,8 +31,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const done = (value: unknown) => io.out(JSON.stringify(value));
     const fail = (error: Error) => io.out(JSON.stringify({ error: error.message }));
     try {
-      if (verb === 'sale') t.sale({ amount: parseAmount(a), tender: b === 'code' ? 'code' : b === 'card' ? 'card' : undefined }).then(done, fail);
-      else if (verb === 'refund' && a) t.refund({ original: a, ...(b ? { amount: parseAmount(b) } : {}) }).then(done, fail);
+      if (verb === 'sale') t.sale({ amount: amountArgument(a), tender: b === 'code' ? 'code' : b === 'card' ? 'card' : undefined }).then(done, fail);
+      else if (verb === 'refund' && a) t.refund({ original: a, ...(b ? { amount: amountArgument(b) } : {}) }).then(done, fail);
       else if (verb === 'void' && a) t.void({ original: a }).then(done, fail);
       else if (verb === 'batch' && a === 'close') t.batchClose().then(done, fail);
       else if (verb === 'history') done(t.history({ limit: 20 }));

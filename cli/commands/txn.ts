@@ -2,23 +2,28 @@
  * One-shot terminal commands for scripts and testers: `pos sale 12.34`, `pos refund ID 5.00`,
  * `pos void ID`, `pos batch close`. Each starts the terminal (sign-on, journal recovery), runs one
  * operation, prints the result as JSON on stdout (status lines on stderr) and stops.
- * Exit code 0 approved, 1 anything else.
+ * Exit code 0 approved, 1 anything else, 2 bad arguments (checked before the terminal starts).
  */
 import { CliError, parseOptions, printJson, type CliIo } from '../io.js';
-import { openTerminal, parseAmount, terminalOptions, terminalUsage } from './terminal-setup.js';
+import { amountArgument, openTerminal, terminalOptions, terminalUsage } from './terminal-setup.js';
 
-type Operation = (terminal: Awaited<ReturnType<typeof openTerminal>>['terminal'], positionals: string[], tender: string | undefined) => Promise<{ ok: boolean; value: unknown }>;
+type Terminal = Awaited<ReturnType<typeof openTerminal>>['terminal'];
 
-function command(usage: string, operation: Operation) {
+/**
+ * `parse` checks the arguments before the terminal starts (a typo costs no sign-on), `operation`
+ * runs what it returned.
+ */
+function command<A>(usage: string, parse: (positionals: string[], tender: string | undefined) => A, operation: (terminal: Terminal, args: A) => Promise<{ ok: boolean; value: unknown }>) {
   return async (args: string[], io: CliIo): Promise<number> => {
     const { values, positionals } = parseOptions(args, { ...terminalOptions, tender: { type: 'string' } });
     if (values.help) {
       io.out(`${usage}\n${terminalUsage}`);
       return 0;
     }
+    const parsed = parse(positionals, values.tender);
     const session = await openTerminal(values, (line) => io.err(line));
     try {
-      const { ok, value } = await operation(session.terminal, positionals, values.tender);
+      const { ok, value } = await operation(session.terminal, parsed);
       printJson(io, value);
       return ok ? 0 : 1;
     } finally {
@@ -27,26 +32,39 @@ function command(usage: string, operation: Operation) {
   };
 }
 
-export const sale = command('usage: pos sale AMOUNT [--tender card|code] [options]   e.g. pos sale 12.34 --virtual-card visa', async (t, [amount], tender) => {
-  if (tender !== undefined && tender !== 'card' && tender !== 'code') throw new CliError('--tender: card or code');
-  const result = await t.sale({ amount: parseAmount(amount), ...(tender ? { tender } : {}) });
-  return { ok: result.state === 'approved', value: result };
-});
+const approved = (result: { state: string }) => ({ ok: result.state === 'approved', value: result });
 
-export const refund = command('usage: pos refund ORIGINAL_ID [AMOUNT] [options]   (refunds to the original card or wallet)', async (t, [original, amount]) => {
-  if (!original) throw new CliError('missing the original transaction ID (see "id" in the sale\'s output)');
-  const result = await t.refund({ original, ...(amount === undefined ? {} : { amount: parseAmount(amount) }) });
-  return { ok: result.state === 'approved', value: result };
-});
+export const sale = command(
+  'usage: pos sale AMOUNT [--tender card|code] [options]   e.g. pos sale 12.34 --virtual-card visa',
+  ([amount], tender) => {
+    if (tender !== undefined && tender !== 'card' && tender !== 'code') throw new CliError('--tender: card or code');
+    return { amount: amountArgument(amount), ...(tender ? { tender: tender as 'card' | 'code' } : {}) };
+  },
+  async (t, request) => approved(await t.sale(request)),
+);
 
-export const voidTxn = command('usage: pos void ORIGINAL_ID [options]', async (t, [original]) => {
-  if (!original) throw new CliError('missing the original transaction ID');
-  const result = await t.void({ original });
-  return { ok: result.state === 'approved', value: result };
-});
+export const refund = command(
+  'usage: pos refund ORIGINAL_ID [AMOUNT] [options]   (refunds to the original card or wallet)',
+  ([original, amount]) => {
+    if (!original) throw new CliError('missing the original transaction ID (see "id" in the sale\'s output)');
+    return { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }) };
+  },
+  async (t, request) => approved(await t.refund(request)),
+);
 
-export const batch = command('usage: pos batch close [options]   (settles the open batch; uploads it when out of balance)', async (t, [verb]) => {
-  if (verb !== 'close') throw new CliError('usage: pos batch close');
-  const result = await t.batchClose();
-  return { ok: true, value: result };
-});
+export const voidTxn = command(
+  'usage: pos void ORIGINAL_ID [options]',
+  ([original]) => {
+    if (!original) throw new CliError('missing the original transaction ID');
+    return { original };
+  },
+  async (t, request) => approved(await t.void(request)),
+);
+
+export const batch = command(
+  'usage: pos batch close [options]   (settles the open batch; uploads it when out of balance)',
+  ([verb]) => {
+    if (verb !== 'close') throw new CliError('usage: pos batch close');
+  },
+  async (t) => ({ ok: true, value: await t.batchClose() }),
+);

@@ -8,7 +8,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance } from 
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Logger } from 'pino';
-import { AmountError, parseAmount } from './amount.js';
+import { AmountError, parseAmount } from '../amount.js';
 import { SupervisorGate } from './supervisor.js';
 import type { CheckoutTerminal, DeviceState, StatusEvent, TesterControls, TransactionView } from './types.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AmountError, parseAmount } from '../../terminal/checkout/amount.js';
+import { AmountError, parseAmount } from '../../terminal/amount.js';
 
 describe('cashier amount', () => {
   it.each([

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { testTmk } from '../../switch/config.js';
 import { batch, sale, voidTxn } from '../../cli/commands/txn.js';
+import { main } from '../../cli/main.js';
 import { capture as io } from '../support/cli.js';
 
 let sw: RunningSwitch;
@@ -37,8 +38,23 @@ describe('pos sale / void / batch close', () => {
     expect(JSON.parse(closed.stdout.join('\n'))).toMatchObject({ inBalance: true, batch: 1 });
   });
 
+  // The checkout page's rule (terminal/amount.ts), refused before the terminal signs on.
+  it.each([
+    [['sale', '0'], 'amount: must be more than zero'],
+    [['sale', '0.00'], 'amount: must be more than zero'],
+    [['sale', '1234567890'], 'amount: at most 99999999.99'],
+    [['sale', '12.3.4'], 'amount: digits with at most two decimals'],
+    [['sale'], 'amount: enter an amount'],
+    [['refund', 'ID', '0'], 'amount: must be more than zero'],
+  ])('pos %j: one line, exit 2, no transaction', async (args, message) => {
+    const out = io();
+    const common = ['--host', `127.0.0.1:${sw.port}`, '--journal', join(dir, 'amount.db'), '--virtual-card', 'visa', '--timeout-ms', '2000'];
+    expect(await main([...args, ...common], out)).toBe(2);
+    expect(out.stderr).toEqual([expect.stringContaining(message)]);
+    expect(out.stdout).toEqual([]);
+  });
+
   it('bad options are one-line errors', async () => {
-    await expect(sale(['12.3.4', '--host', `127.0.0.1:${sw.port}`, '--journal', join(dir, 'bad.db')], io())).rejects.toThrow('amount: expected a decimal like 12.34');
     await expect(sale(['1', '--host', 'nohost'], io())).rejects.toThrow('--host: expected HOST:PORT');
   });
 });

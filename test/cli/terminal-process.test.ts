@@ -33,7 +33,9 @@ describe('pos terminal (child process)', () => {
     expect(await child.waitFor((l) => l.ready === true, 'ready')).toEqual({ ready: true, signedOn: true });
 
     child.send('sale 12.3.4');
-    expect(await child.waitFor((l) => 'error' in l, 'the refusal')).toEqual({ error: 'amount: expected a decimal like 12.34' });
+    expect(await child.waitFor((l) => 'error' in l, 'the refusal')).toEqual({ error: 'amount: digits with at most two decimals, like 12.34' });
+    child.send('sale 0');
+    expect(await child.waitFor((l) => l.error === 'amount: must be more than zero', 'the zero refusal')).toBeDefined();
 
     child.send('sale 12.34');
     const result = await child.waitFor((l) => typeof l.state === 'string', 'the result');

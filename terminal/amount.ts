@@ -1,7 +1,8 @@
 /**
- * The cashier's amount: text as typed ("12.34", "12", "0.5") to minor units. One rule for the page
- * and the server, so a refusal reads the same wherever it happens. Reasons are stable keys the
- * page translates (amount.empty, …).
+ * The cashier's amount: text as typed ("12.34", "12", "0.5") to minor units. One rule for the
+ * checkout page's server and the `pos` CLI, so a refusal reads the same wherever it happens.
+ * Reasons are stable keys the page translates (amount.empty, …). Sales, refunds and completions
+ * only: a balance inquiry has no amount to type.
  */
 
 /** 99,999,999.99: ten digits of minor units, well inside DE4's n12 and beyond any till. */
