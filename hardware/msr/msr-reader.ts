@@ -9,9 +9,10 @@
  * than any swipe (no terminator coming) is dropped with an error rather than buffered forever.
  */
 import { EventEmitter } from 'node:events';
-import { DelimiterParser } from '@serialport/parser-delimiter';
 import { DecodeError } from '../../protocols/errors.js';
 import { parseSwipe } from '../../protocols/magstripe/index.js';
+import { DeviceLink, reportInputError } from '../device-link.js';
+import { LineSplitter } from '../line-splitter.js';
 import type { ByteTransport } from '../transport.js';
 
 export interface Swipe {
@@ -81,50 +82,32 @@ export function swipeFromLine(line: string): Swipe {
 }
 
 export class SerialMsr extends EventEmitter<MagstripeReaderEvents> implements MagstripeReader {
-  private readonly parser: DelimiterParser;
-  private readonly maxLineLength: number;
-  private readonly onData = (chunk: Buffer) => this.receive(chunk);
-  private readonly onOpen = () => this.emit('open');
-  private readonly onGone = (reason: Error) => {
-    this.parser.buffer = Buffer.alloc(0); // half a swipe from before the unplug is worthless
-    this.emit('gone', reason);
-  };
+  private readonly lines: LineSplitter;
+  private readonly link: DeviceLink;
 
   constructor(
     readonly transport: ByteTransport,
     options: SerialMsrOptions = {},
   ) {
     super();
-    this.maxLineLength = options.maxLineLength ?? 512;
-    this.parser = new DelimiterParser({ delimiter: options.terminator === 'LF' ? '\n' : '\r' });
-    this.parser.on('data', (line: Buffer) => this.line(line));
+    this.lines = new LineSplitter({
+      terminator: options.terminator,
+      maxLength: options.maxLineLength ?? 512,
+      onLine: (line) => this.line(line),
+      onOverlong: (max) => reportInputError(this, new SwipeFormatError(`no line terminator within ${max} bytes`)),
+    });
+    this.link = new DeviceLink(this, transport, {
+      data: (chunk) => this.lines.push(chunk),
+      reset: () => this.lines.clear(), // half a swipe from before the unplug is worthless
+    });
   }
 
-  async start(): Promise<void> {
-    this.transport.on('data', this.onData);
-    this.transport.on('open', this.onOpen);
-    this.transport.on('gone', this.onGone);
-    await this.transport.open();
+  start(): Promise<void> {
+    return this.link.start();
   }
 
-  async stop(): Promise<void> {
-    this.transport.off('data', this.onData);
-    this.transport.off('open', this.onOpen);
-    this.transport.off('gone', this.onGone);
-    await this.transport.close();
-  }
-
-  /** Reports bad input as an `error` event; with nobody listening it is dropped rather than thrown (a bad swipe must not crash the process). */
-  protected fail(error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-  }
-
-  private receive(chunk: Buffer): void {
-    this.parser.write(chunk);
-    if (this.parser.buffer.length > this.maxLineLength) {
-      this.parser.buffer = Buffer.alloc(0);
-      this.fail(new SwipeFormatError(`no line terminator within ${this.maxLineLength} bytes`));
-    }
+  stop(): Promise<void> {
+    return this.link.stop();
   }
 
   private line(bytes: Buffer): void {
@@ -135,9 +118,9 @@ export class SerialMsr extends EventEmitter<MagstripeReaderEvents> implements Ma
     try {
       swipe = swipeFromLine(line);
     } catch (error) {
-      if (error instanceof SwipeUnreadableError) this.fail(error);
-      else if (error instanceof DecodeError) this.fail(new SwipeFormatError(error));
-      else this.fail(new SwipeFormatError('unexpected error while parsing'));
+      if (error instanceof SwipeUnreadableError) reportInputError(this, error);
+      else if (error instanceof DecodeError) reportInputError(this, new SwipeFormatError(error));
+      else reportInputError(this, new SwipeFormatError('unexpected error while parsing'));
       return;
     }
     this.emit('swipe', swipe);

@@ -7,19 +7,14 @@ import { EventEmitter } from 'node:events';
 import { DecodeError } from '../../protocols/errors.js';
 import { BootKeyboardDecoder } from '../../protocols/scanner/keyboard.js';
 import { HidPosDecoder, hidPosLayout, type HidPosLayout, type HidPosScan } from '../../protocols/scanner/hidpos.js';
+import { DeviceLink, reportInputError } from '../device-link.js';
 import type { HidTransport } from '../transport.js';
 import { IdleFlush, ScanDecodeError, ScanIncompleteError, asScanError, textOf, toScan, type Scanner, type ScannerEvents, type UnterminatedOptions } from './scanner.js';
 
 abstract class HidScanner extends EventEmitter<ScannerEvents> implements Scanner {
   readonly description: string;
   protected readonly idle: IdleFlush;
-  private readonly onReport = (report: Buffer) => this.report(report);
-  private readonly onOpen = () => this.emit('open');
-  private readonly onGone = (reason: Error) => {
-    this.idle.cancel();
-    this.reset();
-    this.emit('gone', reason);
-  };
+  private readonly link: DeviceLink;
 
   constructor(
     readonly transport: HidTransport,
@@ -29,27 +24,23 @@ abstract class HidScanner extends EventEmitter<ScannerEvents> implements Scanner
     super();
     this.description = `${kind} scanner on ${transport.description}`;
     this.idle = new IdleFlush(options, () => this.flushIdle());
+    this.link = new DeviceLink(this, transport, {
+      report: (report) => this.report(report),
+      reset: () => {
+        this.idle.cancel();
+        this.reset();
+      },
+    });
   }
 
   async start(): Promise<void> {
-    this.transport.on('report', this.onReport);
-    this.transport.on('open', this.onOpen);
-    this.transport.on('gone', this.onGone);
-    await this.transport.open();
+    await this.link.start();
     await this.ready();
   }
 
   async stop(): Promise<void> {
     this.idle.cancel();
-    this.transport.off('report', this.onReport);
-    this.transport.off('open', this.onOpen);
-    this.transport.off('gone', this.onGone);
-    await this.transport.close();
-  }
-
-  /** Reports bad input as an `error` event; with nobody listening it is dropped rather than thrown (a bad scan must not crash the process). */
-  protected fail(error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    await this.link.stop();
   }
 
   protected async ready(): Promise<void> {}
@@ -84,7 +75,7 @@ export class HidWedgeScanner extends HidScanner {
       for (const text of this.decoder.push(keys)) if (text !== '') this.emit('scan', toScan(text));
     } catch (error) {
       this.decoder.reset();
-      this.fail(asScanError(error));
+      reportInputError(this, asScanError(error));
     }
     this.idle.touch(this.decoder.pending !== '');
   }
@@ -97,7 +88,7 @@ export class HidWedgeScanner extends HidScanner {
     const text = this.decoder.flush();
     if (text === '') return;
     if (this.idle.deliver) this.emit('scan', toScan(text));
-    else this.fail(new ScanIncompleteError(text.length, this.idle.idleMs));
+    else reportInputError(this, new ScanIncompleteError(text.length, this.idle.idleMs));
   }
 }
 
@@ -147,7 +138,7 @@ export class HidPosScanner extends HidScanner {
       const scan = decoder.push(report);
       if (scan) this.deliver(scan);
     } catch (error) {
-      this.fail(error instanceof DecodeError ? new ScanDecodeError(error) : asScanError(error));
+      reportInputError(this, error instanceof DecodeError ? new ScanDecodeError(error) : asScanError(error));
     }
     this.idle.touch(decoder.pending);
   }
@@ -160,7 +151,7 @@ export class HidPosScanner extends HidScanner {
     if (!this.decoder?.pending) return;
     const scan = this.decoder.flush();
     if (this.idle.deliver) this.deliver(scan);
-    else this.fail(new ScanIncompleteError(scan.data.length, this.idle.idleMs));
+    else reportInputError(this, new ScanIncompleteError(scan.data.length, this.idle.idleMs));
   }
 
   private deliver(scan: HidPosScan): void {

@@ -4,7 +4,8 @@
  * with @serialport/parser-delimiter; a stray CR/LF from a CRLF suffix is dropped.
  */
 import { EventEmitter } from 'node:events';
-import { DelimiterParser } from '@serialport/parser-delimiter';
+import { DeviceLink, reportInputError } from '../device-link.js';
+import { LineSplitter } from '../line-splitter.js';
 import type { ByteTransport } from '../transport.js';
 import { IdleFlush, ScanDecodeError, ScanIncompleteError, textOf, toScan, type Scanner, type ScannerEvents, type UnterminatedOptions } from './scanner.js';
 
@@ -19,16 +20,9 @@ export interface SerialScannerOptions extends UnterminatedOptions {
 
 export class SerialScanner extends EventEmitter<ScannerEvents> implements Scanner {
   readonly description: string;
-  private readonly parser: DelimiterParser;
+  private readonly lines: LineSplitter;
+  private readonly link: DeviceLink;
   private readonly idle: IdleFlush;
-  private readonly maxLength: number;
-  private readonly onData = (chunk: Buffer) => this.receive(chunk);
-  private readonly onOpen = () => this.emit('open');
-  private readonly onGone = (reason: Error) => {
-    this.parser.buffer = Buffer.alloc(0);
-    this.idle.cancel();
-    this.emit('gone', reason);
-  };
 
   constructor(
     readonly transport: ByteTransport,
@@ -36,55 +30,50 @@ export class SerialScanner extends EventEmitter<ScannerEvents> implements Scanne
   ) {
     super();
     this.description = `serial scanner on ${transport.description}`;
-    this.maxLength = options.maxLength ?? 8192;
-    this.parser = new DelimiterParser({ delimiter: options.suffix === 'LF' ? '\n' : '\r' });
-    this.parser.on('data', (line: Buffer) => this.line(line));
     this.idle = new IdleFlush(options, () => this.flushIdle());
+    this.lines = new LineSplitter({
+      terminator: options.suffix,
+      maxLength: options.maxLength ?? 8192,
+      onLine: (line) => this.line(line),
+      onOverlong: (max) => reportInputError(this, new ScanDecodeError(`no suffix within ${max} bytes`)),
+    });
+    this.link = new DeviceLink(this, transport, {
+      data: (chunk) => this.receive(chunk),
+      reset: () => {
+        this.lines.clear();
+        this.idle.cancel();
+      },
+    });
   }
 
-  async start(): Promise<void> {
-    this.transport.on('data', this.onData);
-    this.transport.on('open', this.onOpen);
-    this.transport.on('gone', this.onGone);
-    await this.transport.open();
+  start(): Promise<void> {
+    return this.link.start();
   }
 
   async stop(): Promise<void> {
     this.idle.cancel();
-    this.transport.off('data', this.onData);
-    this.transport.off('open', this.onOpen);
-    this.transport.off('gone', this.onGone);
-    await this.transport.close();
-  }
-
-  /** Reports bad input as an `error` event; with nobody listening it is dropped rather than thrown (a bad scan must not crash the process). */
-  protected fail(error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    await this.link.stop();
   }
 
   private receive(chunk: Buffer): void {
-    this.parser.write(chunk);
-    if (this.parser.buffer.length > this.maxLength) {
-      this.parser.buffer = Buffer.alloc(0);
-      this.fail(new ScanDecodeError(`no suffix within ${this.maxLength} bytes`));
-    }
+    this.lines.push(chunk);
     this.idle.touch(this.pendingBytes().length > 0);
   }
 
   /** Buffered bytes of the next code, without a CR/LF left over from the last suffix. */
   private pendingBytes(): Buffer {
     let start = 0;
-    const buffer = this.parser.buffer;
+    const buffer = this.lines.pending;
     while (start < buffer.length && (buffer[start] === 0x0a || buffer[start] === 0x0d)) start++;
     return buffer.subarray(start);
   }
 
   private flushIdle(): void {
     const bytes = Buffer.from(this.pendingBytes());
-    this.parser.buffer = Buffer.alloc(0);
+    this.lines.clear();
     if (bytes.length === 0) return;
     if (this.idle.deliver) this.deliver(bytes);
-    else this.fail(new ScanIncompleteError(bytes.length, this.idle.idleMs));
+    else reportInputError(this, new ScanIncompleteError(bytes.length, this.idle.idleMs));
   }
 
   private line(bytes: Buffer): void {
