@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ReconnectOptions } from '../serial/serial-transport.js';
+import { Reconnect, type ReconnectOptions } from '../reconnect.js';
 import type { HidEvents, HidTransport } from '../transport.js';
 import { loadNodeHid } from './node-hid.js';
 
@@ -36,18 +36,12 @@ export class NodeHidTransport extends EventEmitter<HidEvents> implements HidTran
   readonly description: string;
   private device: OpenDevice | undefined;
   private wanted = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelayMs: number;
-  private readonly reconnect: Required<ReconnectOptions> | false;
+  private readonly reconnect: Reconnect;
 
   constructor(private readonly options: NodeHidTransportOptions) {
     super();
     this.description = `hid:${options.path}`;
-    this.reconnect =
-      options.reconnect === false
-        ? false
-        : { initialDelayMs: options.reconnect?.initialDelayMs ?? 50, maxDelayMs: options.reconnect?.maxDelayMs ?? 2000 };
-    this.retryDelayMs = this.reconnect ? this.reconnect.initialDelayMs : 0;
+    this.reconnect = new Reconnect(options.reconnect, () => this.wanted, () => this.openDevice());
   }
 
   get isOpen(): boolean {
@@ -71,7 +65,7 @@ export class NodeHidTransport extends EventEmitter<HidEvents> implements HidTran
 
   async close(): Promise<void> {
     this.wanted = false;
-    clearTimeout(this.retryTimer);
+    this.reconnect.cancel();
     const device = this.device;
     this.device = undefined;
     if (!device) return;
@@ -88,7 +82,7 @@ export class NodeHidTransport extends EventEmitter<HidEvents> implements HidTran
       return;
     }
     this.device = device;
-    this.retryDelayMs = this.reconnect ? this.reconnect.initialDelayMs : 0;
+    this.reconnect.opened();
     device.on('data', (report: Buffer) => this.emit('report', Buffer.from(report)));
     device.on('error', (error: Error) => this.lost(device, error));
     this.emit('open');
@@ -101,15 +95,6 @@ export class NodeHidTransport extends EventEmitter<HidEvents> implements HidTran
     device.on('error', () => {});
     device.close().catch(() => {});
     this.emit('gone', reason);
-    this.scheduleReopen();
-  }
-
-  private scheduleReopen(): void {
-    if (!this.wanted || !this.reconnect) return;
-    const delay = this.retryDelayMs;
-    this.retryDelayMs = Math.min(delay * 2, this.reconnect.maxDelayMs);
-    this.retryTimer = setTimeout(() => {
-      if (this.wanted) this.openDevice().catch(() => this.scheduleReopen());
-    }, delay);
+    this.reconnect.schedule();
   }
 }

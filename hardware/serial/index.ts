@@ -1,2 +1,3 @@
-export { SerialTransport, type SerialTransportOptions, type ReconnectOptions } from './serial-transport.js';
+export { SerialTransport, type SerialTransportOptions } from './serial-transport.js';
+export type { ReconnectOptions } from '../reconnect.js';
 export { openPtyPair, type PtyPair, type PtyOptions } from './pty-pair.js';

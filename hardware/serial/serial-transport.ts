@@ -8,14 +8,8 @@
 import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
+import { Reconnect, type ReconnectOptions } from '../reconnect.js';
 import type { ByteTransport, TransportEvents } from '../transport.js';
-
-export interface ReconnectOptions {
-  /** First delay after the device went away. Default 50 ms. */
-  initialDelayMs?: number;
-  /** Backoff ceiling. Default 2000 ms. */
-  maxDelayMs?: number;
-}
 
 export interface SerialTransportOptions {
   path: string;
@@ -40,21 +34,15 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
   readonly description: string;
   private port: SerialPort | undefined;
   private wanted = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelayMs: number;
   private watchTimer: NodeJS.Timeout | undefined;
   private readonly baudRate: number;
-  private readonly reconnect: Required<ReconnectOptions> | false;
+  private readonly reconnect: Reconnect;
 
   constructor(private readonly options: SerialTransportOptions) {
     super();
     this.baudRate = options.baudRate ?? 115200;
     this.description = `serial:${options.path}@${this.baudRate}`;
-    this.reconnect =
-      options.reconnect === false
-        ? false
-        : { initialDelayMs: options.reconnect?.initialDelayMs ?? 50, maxDelayMs: options.reconnect?.maxDelayMs ?? 2000 };
-    this.retryDelayMs = this.reconnect ? this.reconnect.initialDelayMs : 0;
+    this.reconnect = new Reconnect(options.reconnect, () => this.wanted, () => this.openPort());
   }
 
   get isOpen(): boolean {
@@ -80,8 +68,7 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
   /** Closes for good: no reconnect, no events afterwards. */
   async close(): Promise<void> {
     this.wanted = false;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    this.reconnect.cancel();
     clearInterval(this.watchTimer);
     this.watchTimer = undefined;
     const port = this.port;
@@ -102,7 +89,7 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
       return;
     }
     this.port = port;
-    this.retryDelayMs = this.reconnect ? this.reconnect.initialDelayMs : 0;
+    this.reconnect.opened();
     port.on('data', (chunk: Buffer) => this.emit('data', chunk));
     port.once('close', (error: Error | null) => this.lost(port, error ?? new Error(`${this.description} closed`)));
     port.once('end', () => this.lost(port, new Error(`${this.description} reached end of stream`)));
@@ -144,18 +131,6 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
     port.on('error', () => {});
     if (port.isOpen) port.close(() => {});
     this.emit('gone', reason);
-    this.scheduleReopen();
-  }
-
-  private scheduleReopen(): void {
-    if (!this.wanted || !this.reconnect) return;
-    const limits = this.reconnect;
-    const delay = this.retryDelayMs;
-    this.retryDelayMs = Math.min(delay * 2, limits.maxDelayMs);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (!this.wanted) return;
-      this.openPort().catch(() => this.scheduleReopen());
-    }, delay);
+    this.reconnect.schedule();
   }
 }

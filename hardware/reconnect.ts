@@ -1,0 +1,53 @@
+/**
+ * Reopening a device that went away (SerialTransport, NodeHidTransport): the first try after
+ * `initialDelayMs`, each failed one doubling the wait up to `maxDelayMs`, back to the initial delay
+ * once the device is open again. Nothing is tried while the owner no longer wants the device.
+ */
+
+export interface ReconnectOptions {
+  /** First delay after the device went away. Default 50 ms. */
+  initialDelayMs?: number;
+  /** Backoff ceiling. Default 2000 ms. */
+  maxDelayMs?: number;
+}
+
+export class Reconnect {
+  private readonly limits: Required<ReconnectOptions> | undefined;
+  private delayMs: number;
+  private timer: NodeJS.Timeout | undefined;
+
+  /**
+   * `options` false: never reopen (`gone` is final). `wanted` says whether the device is still
+   * wanted (open() called, close() not since); `reopen` rejects when the device is not back yet.
+   */
+  constructor(
+    options: ReconnectOptions | false | undefined,
+    private readonly wanted: () => boolean,
+    private readonly reopen: () => Promise<void>,
+  ) {
+    this.limits = options === false ? undefined : { initialDelayMs: options?.initialDelayMs ?? 50, maxDelayMs: options?.maxDelayMs ?? 2000 };
+    this.delayMs = this.limits?.initialDelayMs ?? 0;
+  }
+
+  /** The device is open: the next loss starts again at the initial delay. */
+  opened(): void {
+    this.delayMs = this.limits?.initialDelayMs ?? 0;
+  }
+
+  /** The device went away (or a reopen failed): try again after the current delay. */
+  schedule(): void {
+    if (!this.limits || !this.wanted()) return;
+    const delay = this.delayMs;
+    this.delayMs = Math.min(delay * 2, this.limits.maxDelayMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.wanted()) this.reopen().catch(() => this.schedule());
+    }, delay);
+  }
+
+  /** Drops a pending try (the owner closed the device). */
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
