@@ -17,7 +17,7 @@ import { arpcMethodOf, cryptogramDataElements } from '../protocols/testcards.js'
 import { encodeKeyExchange } from '../protocols/crypto/index.js';
 import type { CryptogramCheck, Hsm } from './hsm/hsm.js';
 import { cardAccount, cardResponse, forcedByCents, luhnValid, routeBin, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
-import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, Store, TxKind } from './store/index.js';
+import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, NewRow, Store, TxKind } from './store/index.js';
 
 /** One signed-on (or known) terminal, in memory: keys live in the HSM under these ids. */
 export interface TerminalState {
@@ -397,11 +397,10 @@ function reversal(ctx: Context): void {
   ctx.responseCode = '00';
   ctx.effects.push({
     type: 'reverse',
-    tombstone: {
-      ...requestColumns(ctx), stan: de90.slice(4, 10), transmitted: de90.slice(10, 20), mti, kind: 'reversed-before-arrival', wallet: null, issuer: null, account: null,
+    tombstone: Object.assign(requestRow(ctx, fingerprintOf(mti, str(ctx, '3'), ctx.amount)), {
+      stan: de90.slice(4, 10), transmitted: de90.slice(10, 20), mti, kind: 'reversed-before-arrival', wallet: null, issuer: null, account: null,
       responseCode: '12', authCode: null, rrn: null, debit: 0, originalId: null, answer: { '39': '12' },
-      fingerprint: fingerprintOf(mti, str(ctx, '3'), ctx.amount),
-    },
+    } satisfies Partial<NewRow>),
   });
 }
 
@@ -481,10 +480,16 @@ const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_0
 /** What tells a retry (same) from another request reusing the key (different): message class, processing code, amount. */
 const fingerprintOf = (mti: string, processingCode: string | undefined, amount: number) => `${mti.slice(0, 2)}:${processingCode ?? ''}:${amount}`;
 
-/** The journal columns a request gives as it is, for its own row and a reversal's tombstone. */
-const requestColumns = (ctx: Context) => ({
-  terminalId: ctx.terminalId, merchantId: str(ctx, '42') ?? ctx.terminal!.merchantId, processingCode: str(ctx, '3') ?? '000000', amount: ctx.amount,
-  currency: str(ctx, '49') ?? '156', maskedPan: ctx.pan ? maskPan(ctx.pan) : null, entryMode: str(ctx, '22') ?? null,
+/**
+ * The request's journal row as decided (a reversal's tombstone starts from it too). One plain literal:
+ * spreading a partial row into a larger literal cost the switch ~10% of its CPU (V8 copies, then adds each property).
+ */
+const requestRow = (ctx: Context, fingerprint: string): NewRow => ({
+  terminalId: ctx.terminalId, merchantId: str(ctx, '42') ?? ctx.terminal!.merchantId, stan: ctx.stan, transmitted: ctx.transmitted, mti: ctx.mti,
+  kind: ctx.kind as TxKind, processingCode: str(ctx, '3') ?? '000000', amount: ctx.amount, currency: str(ctx, '49') ?? '156',
+  maskedPan: ctx.pan ? maskPan(ctx.pan) : null, wallet: ctx.wallet ?? null, entryMode: str(ctx, '22') ?? null, issuer: ctx.issuer ?? null,
+  account: ctx.account ?? null, responseCode: ctx.answer['39'] ?? '96', authCode: ctx.answer['38'] ?? null, rrn: ctx.answer['37'] ?? null,
+  debit: ctx.answer['39'] === '00' ? ctx.debit : 0, originalId: ctx.original?.id ?? null, answer: ctx.answer, fingerprint,
 });
 
 /** Hands the entry to the group commit; a repeat of a journaled key comes back with the original answer. */
@@ -503,14 +508,7 @@ export function journalStep(commit: Commit): Step {
   return async (ctx) => {
     if (!ctx.journaled || ctx.outcome === 'drop') return;
     const fingerprint = fingerprintOf(ctx.mti, str(ctx, '3'), ctx.amount);
-    const result = await commit({
-      row: {
-        ...requestColumns(ctx), stan: ctx.stan, transmitted: ctx.transmitted, mti: ctx.mti, kind: ctx.kind as TxKind, wallet: ctx.wallet ?? null, issuer: ctx.issuer ?? null,
-        account: ctx.account ?? null, responseCode: ctx.answer['39']!, authCode: ctx.answer['38'] ?? null, rrn: ctx.answer['37'] ?? null,
-        debit: ctx.answer['39'] === '00' ? ctx.debit : 0, originalId: ctx.original?.id ?? null, answer: ctx.answer, fingerprint,
-      },
-      effects: ctx.answer['39'] === '00' ? ctx.effects : [],
-    });
+    const result = await commit({ row: requestRow(ctx, fingerprint), effects: ctx.answer['39'] === '00' ? ctx.effects : [] });
     ctx.row = result.row;
     if (result.status === 'new' && ctx.wrongPin) ctx.parts.pinTries.set(ctx.wrongPin, (ctx.parts.pinTries.get(ctx.wrongPin) ?? 0) + 1);
     if (result.status === 'duplicate' && result.row.fingerprint !== fingerprint) {

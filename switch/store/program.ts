@@ -213,6 +213,16 @@ function* credit(account: string | null, amount: number): Program<void> {
   yield { sql: 'UPDATE accounts SET balance = balance + ? WHERE id = ?', params: [amount, account] };
 }
 
+/** A new row as stored. Listed field by field: `{ ...r, id, … }` was a measurable share of the switch's CPU per commit. */
+function storedRow(r: NewRow, id: number, now: string): JournalRow {
+  return {
+    id, terminalId: r.terminalId, merchantId: r.merchantId, stan: r.stan, transmitted: r.transmitted, mti: r.mti, kind: r.kind,
+    processingCode: r.processingCode, amount: r.amount, currency: r.currency, maskedPan: r.maskedPan, wallet: r.wallet, entryMode: r.entryMode,
+    issuer: r.issuer, account: r.account, responseCode: r.responseCode, authCode: r.authCode, rrn: r.rrn, debit: r.debit, closed: null,
+    refunded: 0, originalId: r.originalId, batch: null, answer: r.answer, fingerprint: r.fingerprint, createdAt: now,
+  };
+}
+
 function insertParams(r: NewRow, now: string): unknown[] {
   return [
     r.terminalId, r.merchantId, r.stan, r.transmitted, r.mti, r.kind, r.processingCode, r.amount, r.currency, r.maskedPan, r.wallet,
@@ -246,7 +256,7 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
   }
   if (partial && refusal) yield { sql: 'ROLLBACK TO SAVEPOINT effects', params: [] };
   if (partial) yield { sql: 'RELEASE SAVEPOINT effects', params: [] };
-  const row: JournalRow = { ...r, id: num(id), closed: null, refunded: 0, batch: null, createdAt: now };
+  const row = storedRow(r, num(id), now);
   if (refusal) {
     const answer: AnswerFields = { ...r.answer, '39': refusal };
     delete answer['38'];
