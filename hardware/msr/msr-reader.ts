@@ -20,18 +20,12 @@ export interface Swipe {
   track2?: string;
 }
 
-export interface MagstripeReaderEvents {
+interface SerialMsrEvents {
   swipe: [Swipe];
   error: [Error];
   /** The reader is (again) connected. */
   open: [];
   gone: [Error];
-}
-
-/** The seam the terminal uses (CONTRACTS.md: MagstripeReader). */
-export interface MagstripeReader extends EventEmitter<MagstripeReaderEvents> {
-  start(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /** The reader saw a card but could read none of its tracks (`%E?` / `;E?`): ask for another swipe. */
@@ -81,7 +75,7 @@ export function swipeFromLine(line: string): Swipe {
   return swipe;
 }
 
-export class SerialMsr extends EventEmitter<MagstripeReaderEvents> implements MagstripeReader {
+export class SerialMsr extends EventEmitter<SerialMsrEvents> {
   private readonly lines: LineSplitter;
   private readonly link: DeviceLink;
 
