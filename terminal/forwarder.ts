@@ -3,15 +3,29 @@
  * advices (0220) in order, one at a time, until the host acknowledges each. An entry keeps the
  * DE11/DE7 it was given when queued, so a repeat is the same request to the host; once
  * acknowledged it is marked done and never sent again. 0410 with 25 (original unknown) counts as
- * done, as does 0230 with 94 (already had it). An entry that cannot be encoded is parked (kept,
- * never sent) so that it does not hold up the ones behind it.
+ * done, as does 0230 with 94 (already had it). An advice answered 91, 96 or A0 was not processed
+ * (host trouble, keys out of step) and is sent again; any other code is the host refusing it for
+ * good: it is finished as refused, never sent again. An entry that cannot be encoded is parked
+ * (kept, never sent) so that it does not hold up the ones behind it.
  */
 import { EncodeError } from '../protocols/errors.js';
 import type { HostLink } from './host-link.js';
-import type { Journal, QueueEntry } from './journal.js';
+import type { Journal, QueueEntry, TxnRow } from './journal.js';
 import type { Logger } from './logger.js';
+import { describeResponse } from './responses.js';
 
 const acknowledged: Record<QueueEntry['kind'], string[]> = { reversal: ['00', '25'], advice: ['00', '94'] };
+/** Answers that say the host did not get to process the message. A reversal is sent until acknowledged whatever the answer. */
+const notProcessed = ['91', '96', 'A0'];
+
+export interface ForwarderHooks {
+  /** After the acknowledgement is journaled; `settled`: a reversal's transaction moved to `reversed`. */
+  done(entry: QueueEntry, settled: boolean): void;
+  /** The host refused an advice for good; the entry is finished and its transaction declined (`row`). */
+  refused(entry: QueueEntry, row: TxnRow): void;
+  /** An entry that can never be encoded was set aside (it would block every later one). */
+  parked(entry: QueueEntry, reason: string): void;
+}
 
 export class Forwarder {
   private running: Promise<boolean> | undefined;
@@ -21,12 +35,9 @@ export class Forwarder {
     private readonly journal: Journal,
     private readonly link: HostLink,
     private readonly logger: Logger,
-    /** After the acknowledgement is journaled; `settled`: a reversal's transaction moved to `reversed`. */
-    private readonly onDone: (entry: QueueEntry, settled: boolean) => void,
     /** Whether the link can carry MACed messages now (signed on). */
     private readonly ready: () => boolean,
-    /** An entry that can never be encoded was set aside (it would block every later one). */
-    private readonly onParked: (entry: QueueEntry, reason: string) => void,
+    private readonly hooks: ForwarderHooks,
   ) {}
 
   start(retryMs: number): void {
@@ -60,6 +71,16 @@ export class Forwarder {
     try {
       const answer = await this.link.send(message);
       const code = answer.getString('39') ?? '';
+      if (entry.kind === 'advice' && !acknowledged.advice.includes(code) && !notProcessed.includes(code)) {
+        // Only an interrupted completion becomes an advice: refused, the capture did not happen.
+        const row = this.journal.refuseAdvice(entry, {
+          state: 'declined', responseCode: code, reasonCode: 'advice-declined',
+          reason: `the host declined the completion advice (${code}: ${describeResponse(code).reason}): not captured`,
+        });
+        this.logger.error({ txnId: entry.txnId, mti, code }, 'completion advice declined by the host: not captured, left out of the batch, not sent again');
+        this.hooks.refused(entry, row);
+        return true;
+      }
       if (!acknowledged[entry.kind].includes(code)) {
         this.journal.markFailed(entry.id, `answered ${code}`);
         this.logger.warn({ txnId: entry.txnId, mti, code }, 'store-and-forward entry not acknowledged: will retry');
@@ -67,14 +88,14 @@ export class Forwarder {
       }
       const settled = this.journal.acknowledge(entry);
       this.logger.info({ txnId: entry.txnId, mti, code }, 'store-and-forward entry acknowledged');
-      this.onDone(entry, settled);
+      this.hooks.done(entry, settled);
       return true;
     } catch (error) {
       if (error instanceof EncodeError) {
         // Packing happens before any byte is written: this entry was not sent and never will be.
         this.journal.park(entry.id, error.message);
         this.logger.error({ txnId: entry.txnId, mti, err: error.message }, 'store-and-forward entry cannot be encoded: parked');
-        this.onParked(entry, error.message);
+        this.hooks.parked(entry, error.message);
         return true;
       }
       this.journal.markFailed(entry.id, (error as Error).message);

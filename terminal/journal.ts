@@ -243,6 +243,18 @@ export class Journal {
     })();
   }
 
+  /**
+   * The host refused an advice for good: the entry is finished (done, the answer kept as its last
+   * error) and its transaction takes `update`, in one SQLite transaction (a crash between the two
+   * would leave an approved row that the host refused, or send a refused advice again).
+   */
+  refuseAdvice(entry: Pick<QueueEntry, 'id' | 'txnId'>, update: TxnUpdate): TxnRow {
+    return this.db.transaction(() => {
+      this.db.prepare(`UPDATE queue SET done = 1, last_error = ? WHERE id = ?`).run(`refused ${update.responseCode ?? ''}`.trim(), entry.id);
+      return this.update(entry.txnId, update);
+    })();
+  }
+
   /** Rows left `reversing` although their reversal was acknowledged (a journal written before `acknowledge` was atomic): now `reversed`. */
   settleAcknowledgedReversals(): string[] {
     const rows = this.db

@@ -135,7 +135,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     });
     this.link.mac = this.keys;
     this.link.echoAllowed = () => this.keys.ready && !this.busy;
-    this.forwarder = new Forwarder(this.journal, this.link, this.logger, (entry, settled) => this.onForwarded(entry, settled), () => this.keys.ready, (entry, reason) => this.onParked(entry, reason));
+    this.forwarder = new Forwarder(this.journal, this.link, this.logger, () => this.keys.ready, {
+      done: (entry, settled) => this.onForwarded(entry, settled),
+      refused: (entry, row) => this.status(entry.txnId, 'declined', row.reason ?? 'the host declined the advice'),
+      parked: (entry, reason) => this.onParked(entry, reason),
+    });
     this.kernelConfig = {
       aids: config.aids ?? defaultAids,
       terminalCountry: (config.country ?? '156').padStart(4, '0'),

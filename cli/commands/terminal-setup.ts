@@ -127,7 +127,7 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   else pinPad.enter({ cancel: true });
   config.pinPad = pinPad;
   const terminal = await startTerminal(config);
-  terminal.on('status', (s) => log(JSON.stringify({ status: s.step, message: s.message })));
+  terminal.on('status', (s) => log(JSON.stringify({ status: s.step, txnId: s.txnId, message: s.message })));
   if (!terminal.signedOn) log(JSON.stringify({ warning: `not signed on to ${host}:${port}` }));
   return {
     terminal,

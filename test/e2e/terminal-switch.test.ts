@@ -13,6 +13,9 @@ import { createVirtualCard as newVirtualCard } from '../../hardware/nfc/virtual-
 import { cardAccount } from '../../switch/issuer/cards.js';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
+import { localTimeDate, transmissionDateTime } from '../../terminal/clock.js';
+import { originalDataElements } from '../../terminal/forwarder.js';
+import { Journal } from '../../terminal/journal.js';
 import { startBench, tapCard, type Bench } from '../nfc/harness.js';
 
 /** A new object for the same card continues its ATC, as the one real card would: the switch refuses a replayed ATC. */
@@ -161,6 +164,41 @@ describe('terminal ↔ switch, end to end', () => {
     const refused = t.sale({ amount: 888, tender: 'code' });
     setTimeout(() => scanner.emit('scan', { text: 'hello' }), 20);
     expect(await refused).toMatchObject({ state: 'failed', reasonCode: 'code-not-recognised' });
+  });
+
+  it('an interrupted completion above its hold goes as an advice; the switch declines it (13): declined, not sent again, out of the batch', async () => {
+    const pending = t.preauth({ amount: 10000 });
+    tapCard(bench, createVirtualCard('mastercard'));
+    const auth = await pending;
+    bench.device.remove();
+    expect(auth.state).toBe('approved');
+    await t.stop();
+    // What a terminal killed after journaling a completion (of a hold the cashier overran) leaves behind.
+    const path = join(dir, 'terminal.db');
+    const journal = new Journal(path, Buffer.from(tmk, 'hex'));
+    const original = journal.get(auth.id)!;
+    const held = journal.request(auth.id);
+    const stan = journal.nextStan();
+    const transmitted = transmissionDateTime();
+    const local = localTimeDate();
+    const batch = String(journal.batch).padStart(6, '0');
+    journal.insert(
+      { id: 'overrun', kind: 'completion', mti: '0220', tender: 'card', amount: 12000, currency: '156', stan, transmitted, batch: journal.batch, entryMode: original.entryMode, maskedPan: original.maskedPan, originalId: auth.id },
+      {
+        '2': held['2']!, '3': '000000', '4': '000000012000', '7': transmitted, '11': stan, '12': local.time, '13': local.date, '22': original.entryMode, '25': '06', '49': '156',
+        '60.1': '00', '60.2': batch, '61.1': batch, '61.2': original.stan, '61.3': original.transmitted.slice(0, 4), '38': original.authCode!, '90': originalDataElements('0100', original.stan, original.transmitted),
+      },
+    );
+    journal.close();
+    t = await startTerminal(config(path));
+    await expect.poll(() => t.transaction('overrun')!.state, { timeout: 3000 }).toBe('declined');
+    expect(t.transaction('overrun')).toMatchObject({ responseCode: '13', reasonCode: 'advice-declined' });
+    expect(await t.flushQueue()).toBe(true);
+    expect(t.journal.queueEntry('overrun', 'advice')).toMatchObject({ done: true, attempts: 1 });
+    const rows = await sw.store.search({ terminalId: 'E2E00001', limit: 2 });
+    expect(rows.map((r) => [r.kind, r.responseCode])).toEqual([['completion', '13'], ['preauthorization', '00']]);
+    // The hold is still open: the right amount completes it. The next test's batch balances with the declined advice left out.
+    expect(await t.completion({ original: auth.id, amount: 10000 })).toMatchObject({ state: 'approved' });
   });
 
   it('refund and void against the switch, then the batch closes in balance', async () => {

@@ -446,6 +446,59 @@ describe('terminal runtime', () => {
     expect(responder.received.find((m) => m.mti === '0400')!.getString('90')!.slice(0, 20)).toBe(`0220${sent.getString('11')}${sent.getString('7')}`);
   });
 
+  // A completion interrupted before its answer goes again as an advice (0220). The host must accept an
+  // advice; when it refuses one for good, the capture did not happen: the terminal stops sending it,
+  // shows the completion declined with the host's code and leaves it out of the batch.
+  async function interruptedCompletion(handler: (mti: string) => Reply): Promise<{ t: Terminal; id: string; statuses: Array<{ txnId: string; step: string; message: string }> }> {
+    responder = await startResponder((r) => approve(r.mti, { '55.91': Buffer.from('01020304050607083030', 'hex') }));
+    const path = journalPath();
+    const first = await terminal({ journal: path });
+    first.reader.tap(createVirtualCard('mastercard'));
+    const auth = await first.t.preauth({ amount: 10000 });
+    expect(auth.state).toBe('approved');
+    await first.t.stop();
+    // What a process killed after journaling the completion and before its answer leaves behind.
+    const journal = new Journal(path, Buffer.from(testTmk, 'hex'));
+    const original = journal.get(auth.id)!;
+    const stan = journal.nextStan();
+    journal.insert(
+      { id: 'completion', kind: 'completion', mti: '0220', tender: 'card', amount: 9000, currency: '156', stan, transmitted: '0315101010', batch: 1, entryMode: original.entryMode, maskedPan: original.maskedPan, originalId: auth.id },
+      { '2': '5413339000001513', '3': '000000', '4': '000000009000', '7': '0315101010', '11': stan, '22': original.entryMode, '25': '06', '38': 'AB12CD', '90': `0100${original.stan}${original.transmitted}${'0'.repeat(22)}` },
+    );
+    journal.close();
+    responder.handler = (r) => handler(r.mti);
+    const statuses: Array<{ txnId: string; step: string; message: string }> = [];
+    const { t } = await terminal({ journal: path, timeouts: { hostMs: 300, presentMs: 2000, reconnectInitialMs: 20, reconnectMaxMs: 100, queueRetryMs: 60_000, echoIntervalMs: 0 } });
+    t.on('status', (s) => statuses.push(s));
+    return { t, id: 'completion', statuses };
+  }
+
+  it('a completion advice the host declines (13) is not retried: declined with the code, a status, out of the batch', async () => {
+    const { t, id, statuses } = await interruptedCompletion((mti) => ({ '39': mti === '0220' ? '13' : '00' }));
+    expect(await t.flushQueue()).toBe(true);
+    expect(t.transaction(id)).toMatchObject({ state: 'declined', responseCode: '13', reasonCode: 'advice-declined' });
+    expect(t.transaction(id)!.reason).toMatch(/declined the completion advice \(13: invalid amount\): not captured/);
+    expect(statuses).toContainEqual({ txnId: id, step: 'declined', message: t.transaction(id)!.reason });
+    expect(t.journal.queueEntry(id, 'advice')).toMatchObject({ done: true, attempts: 1 });
+    expect(await t.flushQueue()).toBe(true);
+    expect(responder!.received.filter((m) => m.mti === '0220')).toHaveLength(1);
+    const batch = await t.batchClose();
+    expect(batch.totals).toEqual({});
+    expect(responder!.received.find((m) => m.mti === '0500')!.getString('86')).toBe('0000000000000000');
+  });
+
+  it('a completion advice answered 96 (host trouble) is kept and sent again until the host takes it', async () => {
+    let answer = '96';
+    const { t, id } = await interruptedCompletion((mti) => ({ '39': mti === '0220' ? answer : '00' }));
+    expect(await t.flushQueue()).toBe(false);
+    expect(t.transaction(id)).toMatchObject({ state: 'approved', reasonCode: 'advice-queued' });
+    answer = '00';
+    expect(await t.flushQueue()).toBe(true);
+    expect(responder!.received.filter((m) => m.mti === '0220')).toHaveLength(2);
+    expect(t.transaction(id)!.state).toBe('approved');
+    expect((await t.batchClose()).totals).toMatchObject({ card: { salesCount: 1, salesAmount: 9000 } });
+  });
+
   it('host down: the sale fails with nothing charged', async () => {
     responder = await startResponder();
     const { t, reader } = await terminal();
