@@ -2,17 +2,22 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import pino from 'pino';
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
-import { testTmk, type TerminalConfig } from '../../switch/config.js';
+import { testTmk, type SwitchConfig, type TerminalConfig } from '../../switch/config.js';
 import { startSwitch } from '../../switch/index.js';
 import { CliError, parseOptions, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
 const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec NAME|FILE.json] [--framing binary2|bcd2|ascii4|none]
                   [--terminals FILE.json] [--no-enroll] [--late-answer-ms N] [--log-level LEVEL] [--host ADDR]
+                  [--max-in-flight N] [--max-unwritten-bytes N]
   Serves terminals over TCP (default port 8583) and the admin API over HTTP (default 8584; 0 = none).
   --db          sqlite:PATH or PATH (default sqlite:data/switch.db), postgres://… (?schema=NAME), :memory:
   --terminals   JSON array of { id, merchantId, merchantName?, tmk } (TMK: 32 hex digits)
   --no-enroll   refuse terminals not in --terminals (by default they sign on with the test TMK)
+  --max-in-flight N          requests of one connection processed at once, 1–65536 (default 256);
+                             above it the switch stops reading that connection until one finishes
+  --max-unwritten-bytes N    answer bytes a connection may leave unread, 1024–1073741824 (default 4194304);
+                             above it the switch closes that connection
   The admin API token for writes comes from $POS_ADMIN_TOKEN (writes are refused without it).
   Prints one JSON line {"port","adminPort","db"} when ready; logs (pino JSON) go to stderr.`;
 
@@ -20,6 +25,14 @@ function integer(value: string | undefined, name: string, fallback: number): num
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) > 65535 * 1000) throw new CliError(`--${name}: expected a whole number, got '${value}'`);
   return Number(value);
+}
+
+/** A per-connection limit: a whole number within [min, max], or a one-line usage error. */
+function bounded(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) throw new CliError(`--${name}: a whole number from ${min} to ${max}, got '${value}'`);
+  return n;
 }
 
 function readTerminals(path: string): TerminalConfig[] {
@@ -44,30 +57,34 @@ function defaultDb(): string {
   return 'sqlite:data/switch.db';
 }
 
-export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseOptions(args, {
-    port: { type: 'string' },
-    'admin-port': { type: 'string' },
-    host: { type: 'string' },
-    db: { type: 'string' },
-    spec: { type: 'string' },
-    framing: { type: 'string' },
-    terminals: { type: 'string' },
-    'no-enroll': { type: 'boolean' },
-    'late-answer-ms': { type: 'string' },
-    'log-level': { type: 'string' },
-  });
-  if (values.help) {
-    io.out(usage);
-    return 0;
-  }
+export const switchOptions = {
+  port: { type: 'string' },
+  'admin-port': { type: 'string' },
+  host: { type: 'string' },
+  db: { type: 'string' },
+  spec: { type: 'string' },
+  framing: { type: 'string' },
+  terminals: { type: 'string' },
+  'no-enroll': { type: 'boolean' },
+  'late-answer-ms': { type: 'string' },
+  'log-level': { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  'max-unwritten-bytes': { type: 'string' },
+} as const;
+
+type Values = { [K in keyof typeof switchOptions]?: (typeof switchOptions)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** The switch's configuration from the options, every value checked; a limit not given is left to the switch's default. */
+export function switchConfig(values: Values): SwitchConfig {
   const framing = (values.framing ?? 'binary2') as LengthHeader;
   if (!lengthHeaders.includes(framing)) throw new CliError(`--framing: one of ${lengthHeaders.join(', ')}`);
   const level = values['log-level'] ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw new CliError(`--log-level: unknown level '${level}'`);
   const adminPort = integer(values['admin-port'], 'admin-port', 8584);
+  const maxInFlightPerConnection = bounded(values['max-in-flight'], 'max-in-flight', 1, 65536);
+  const maxUnwrittenBytes = bounded(values['max-unwritten-bytes'], 'max-unwritten-bytes', 1024, 2 ** 30);
   const token = process.env.POS_ADMIN_TOKEN;
-  const sw = await startSwitch({
+  return {
     port: integer(values.port, 'port', 8583),
     ...(adminPort ? { adminPort } : {}),
     ...(values.host ? { host: values.host } : {}),
@@ -78,8 +95,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     terminals: values.terminals ? readTerminals(values.terminals) : [],
     ...(values['no-enroll'] ? {} : { enrollUnknown: { tmk: testTmk } }),
     lateAnswerMs: integer(values['late-answer-ms'], 'late-answer-ms', 60_000),
+    ...(maxInFlightPerConnection === undefined ? {} : { maxInFlightPerConnection }),
+    ...(maxUnwrittenBytes === undefined ? {} : { maxUnwrittenBytes }),
     logger: pino({ level }, pino.destination(2)),
-  });
+  };
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseOptions(args, switchOptions);
+  if (values.help) {
+    io.out(usage);
+    return 0;
+  }
+  const sw = await startSwitch(switchConfig(values));
   io.out(JSON.stringify({ port: sw.port, adminPort: sw.adminPort ?? null, db: sw.store.kind }));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

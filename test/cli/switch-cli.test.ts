@@ -2,6 +2,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { switchConfig, switchOptions } from '../../cli/commands/switch.js';
+import { parseOptions } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
 import { capture } from '../support/cli.js';
 
@@ -11,6 +13,11 @@ describe('pos switch and pos load', () => {
     [['switch', '--port', 'eighty'], '--port'],
     [['switch', '--log-level', 'loud'], '--log-level'],
     [['switch', '--spec', 'nope'], '--spec'],
+    [['switch', '--max-in-flight', '0'], '--max-in-flight: a whole number from 1 to 65536'],
+    [['switch', '--max-in-flight', '2.5'], '--max-in-flight: a whole number from 1 to 65536'],
+    [['switch', '--max-in-flight', '65537'], '--max-in-flight: a whole number from 1 to 65536'],
+    [['switch', '--max-unwritten-bytes', '1023'], '--max-unwritten-bytes: a whole number from 1024 to 1073741824'],
+    [['switch', '--max-unwritten-bytes', '4MiB'], '--max-unwritten-bytes: a whole number from 1024 to 1073741824'],
     [['load', '--mix', 'sale=1,tip=2'], '--mix'],
     [['load', '--terminals', '0'], '--terminals'],
     [['load', '--tmk', 'abc'], '--tmk'],
@@ -27,10 +34,22 @@ describe('pos switch and pos load', () => {
       expect(await main([command, '--help'], io)).toBe(0);
       expect(io.stdout.join('')).toContain(`usage: pos ${command}`);
     }
+    const io = capture();
+    await main(['switch', '--help'], io);
+    expect(io.stdout.join('')).toMatch(/--max-in-flight N .*default 256/);
+    expect(io.stdout.join('')).toMatch(/--max-unwritten-bytes N .*default 4194304/);
+  });
+
+  it('passes the per-connection limits to the switch, and leaves the defaults to it without them', () => {
+    const config = switchConfig(parseOptions(['--db', ':memory:', '--max-in-flight', '16', '--max-unwritten-bytes', '65536'], switchOptions).values);
+    expect(config).toMatchObject({ maxInFlightPerConnection: 16, maxUnwrittenBytes: 65536 });
+    const defaults = switchConfig(parseOptions(['--db', ':memory:'], switchOptions).values);
+    expect(defaults).not.toHaveProperty('maxInFlightPerConnection');
+    expect(defaults).not.toHaveProperty('maxUnwrittenBytes');
   });
 
   it('runs a switch process and a load against it with a JSON summary', async () => {
-    const child = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', '0', '--admin-port', '0', '--db', ':memory:', '--log-level', 'warn'], {
+    const child = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', '0', '--admin-port', '0', '--db', ':memory:', '--log-level', 'warn', '--max-in-flight', '4', '--max-unwritten-bytes', '1048576'], {
       cwd: resolve(import.meta.dirname, '../..'),
       stdio: ['ignore', 'pipe', 'inherit'],
     });
