@@ -18,6 +18,11 @@ describe(`fuzz: ${runsPerTarget} random and mutated inputs per decoder`, () => {
     expect(fuzz(crashing, 2000).findings.length).toBeGreaterThan(0);
   });
 
+  it('the key-exchange seed has real KCVs: unwrapWorkingKeys accepts it, so mutations start past the check', () => {
+    const target = targets.find((t) => t.name === 'crypto.unwrapWorkingKeys')!;
+    for (const seed of target.seeds) expect(target.decode(seed)).toEqual({ tpk: expect.any(Buffer), tak: expect.any(Buffer) });
+  });
+
   for (const target of targets) {
     it(target.name, () => {
       const report = fuzz(target, runsPerTarget);

@@ -1,5 +1,5 @@
 import { fromHex } from '../../../protocols/bytes.js';
-import { CryptoError, decipherPinBlock, decodeKeyExchange, decodePinBlock, unwrapTr31, unwrapWorkingKeys } from '../../../protocols/crypto/index.js';
+import { CryptoError, decipherPinBlock, decodeKeyExchange, decodePinBlock, desEcb, encodeKeyExchange, kcv, unwrapTr31, unwrapWorkingKeys } from '../../../protocols/crypto/index.js';
 import { DecodeError } from '../../../protocols/errors.js';
 import type { FuzzTarget } from '../harness.js';
 
@@ -14,6 +14,11 @@ const tr31Seeds = [
   'C0096B0TX12S0100KS1800604B120F9292800000BFB9B689CB567E66FC3FEE5AD5F52161FC6545B9D60989015D02155C',
 ].map((text) => Buffer.from(text, 'latin1'));
 const tmk = fromHex('0123456789ABCDEFFEDCBA9876543210');
+// DE96 as a switch sends it: test TPK and TAK under the TMK with their true KCVs, so the decoder
+// accepts the seed and mutations reach the unwrap and each KCV comparison, not just the first one.
+const tpk = fromHex('1111111111111111AAAAAAAAAAAAAAAA');
+const tak = fromHex('2222222222222222BBBBBBBBBBBBBBBB');
+const keyExchangeSeed = encodeKeyExchange({ tpkUnderTmk: desEcb(tmk, tpk), tpkKcv: kcv(tpk), takUnderTmk: desEcb(tmk, tak), takKcv: kcv(tak) });
 
 export const targets: FuzzTarget[] = [
   {
@@ -34,7 +39,7 @@ export const targets: FuzzTarget[] = [
   { name: 'crypto.unwrapTr31', seeds: tr31Seeds, isExpectedError: typed, decode: (input) => unwrapTr31(input.toString('latin1'), tr31Kbpk) },
   {
     name: 'crypto.unwrapWorkingKeys',
-    seeds: [fromHex('DF011000112233445566778899AABBCCDDEEFFDF0203000000DF031000112233445566778899AABBCCDDEEFFDF0403000000')],
+    seeds: [keyExchangeSeed],
     isExpectedError: typed,
     decode: (input) => (input.length % 2 ? decodeKeyExchange(input) : unwrapWorkingKeys(input, tmk)),
   },
