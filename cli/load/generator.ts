@@ -63,6 +63,8 @@ export interface LoadResult extends LoadProgress {
 }
 
 const cards = ['4111111111111111', '5555555555554444', '6212345678901232', '4242424242424242'];
+/** Per card: the key of its sale template on each connection and the fields it is packed from once. */
+const saleCards = cards.map((pan, i) => ({ pan, template: `sale${i}`, fields: () => ({ '2': pan, '3': '000000', '14': '3012', '22': '011', '25': '00', '49': '156' }) }));
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
@@ -109,7 +111,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         }
       }
     };
-    const pendingReversals: Array<SeenRequest & { reversed: boolean }> = [];
+    let pendingReversals: Array<SeenRequest & { reversed: boolean }> = [];
     const sales: SeenRequest[] = [];
     const send = (message: IsoMessage): Promise<IsoMessage | undefined> => settle(client!.send(message), message.getString('11')!);
     const settle = async (answer: Promise<IsoMessage>, sentStan: string): Promise<IsoMessage | undefined> => {
@@ -141,6 +143,28 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }
     };
 
+    /** Sends a refund of part of an approved sale (packed per request: refunds are few). */
+    const refund = (c: IsoClient, original: SeenRequest): [SeenRequest, Promise<IsoMessage>] => {
+      const amount = Math.max(10, Math.floor(original.amount / 20) * 10);
+      const message = c.message('0200', { '2': original.pan, '3': '200000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', '48.OR': original.rrn! });
+      const seen: SeenRequest = { terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: '0200', kind: 'refund', amount, pan: original.pan };
+      return [seen, c.send(message)];
+    };
+    /** Sends a sale of a random card from its template (only DE4/7/11 and the MAC change). */
+    const sale = (c: IsoClient): [SeenRequest, Promise<IsoMessage>] => {
+      const card = saleCards[Math.floor(Math.random() * saleCards.length)]!;
+      // Whole tens of cents: never one of the forced-outcome cents.
+      const amount = (10 + Math.floor(Math.random() * 990)) * 10;
+      const request = c.patched(card.template, '0200', card.fields, amount);
+      const seen: SeenRequest = { terminalId, stan: request.stan, transmitted: request.transmitted, mti: '0200', kind: 'sale', amount, pan: card.pan };
+      return [seen, c.sendFramed(request.bytes, request.stan)];
+    };
+    /** Reverses the unanswered requests not reversed yet; those stay on the list for the next round. */
+    const reversePending = async () => {
+      for (const pending of pendingReversals) await reverse(pending, true);
+      pendingReversals = pendingReversals.filter((p) => !p.reversed);
+    };
+
     let next = performance.now() + (interval * index) / options.terminals;
     while (performance.now() < end) {
       if (interval) {
@@ -148,41 +172,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         next += interval;
       }
+      if (pendingReversals.length) await reversePending();
       client ??= await connect();
-      for (const pending of pendingReversals.filter((p) => !p.reversed)) await reverse(pending, true);
       const roll = Math.random() * total;
       const original = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
-      let kind: SeenRequest['kind'] = roll < mix.sale || !original ? 'sale' : roll < mix.sale + mix.refund ? 'refund' : 'reversal';
-      let pan: string;
-      let amount: number;
-      let request: { stan: string; transmitted: string; answer(): Promise<IsoMessage> };
-      if (kind === 'reversal') {
-        sales.splice(sales.indexOf(original!), 1);
-        await reverse({ ...original!, reversed: false }, false);
+      if (original && roll >= mix.sale + mix.refund) {
+        sales.splice(sales.indexOf(original), 1);
+        await reverse({ ...original, reversed: false }, false);
         continue;
-      } else if (kind === 'refund') {
-        pan = original!.pan;
-        amount = Math.max(10, Math.floor(original!.amount / 20) * 10);
-        const message = client.message('0200', { '2': pan, '3': '200000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', '48.OR': original!.rrn! });
-        const c = client;
-        request = { stan: message.getString('11')!, transmitted: message.getString('7')!, answer: () => c.send(message) };
-      } else {
-        kind = 'sale';
-        const card = Math.floor(Math.random() * cards.length);
-        pan = cards[card]!;
-        // Whole tens of cents: never one of the forced-outcome cents.
-        amount = (10 + Math.floor(Math.random() * 990)) * 10;
-        // Sales come from a template per card, packed once per connection (only DE4/7/11 and the MAC change).
-        const salePan = pan;
-        const patched = client.patched(`sale${card}`, '0200', () => ({ '2': salePan, '3': '000000', '14': '3012', '22': '011', '25': '00', '49': '156' }), amount);
-        const c = client;
-        request = { stan: patched.stan, transmitted: patched.transmitted, answer: () => c.sendFramed(patched.bytes, patched.stan) };
       }
-      const seen: SeenRequest = { terminalId, stan: request.stan, transmitted: request.transmitted, mti: '0200', kind, amount, pan };
       const t0 = performance.now();
+      const [seen, answer] = original && roll >= mix.sale ? refund(client, original) : sale(client);
       state.sent++;
-      const answer = await settle(request.answer(), request.stan);
-      if (!answer) {
+      const answered = await settle(answer, seen.stan);
+      if (!answered) {
         state.unanswered++;
         const entry = { ...seen, reversed: false };
         pendingReversals.push(entry);
@@ -190,19 +193,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         continue;
       }
       latencies.push(performance.now() - t0);
-      const code = answer.getString('39') ?? '??';
+      const code = answered.getString('39') ?? '??';
       codes[code] = (codes[code] ?? 0) + 1;
       if (code !== '00') {
         state.declined++;
         continue;
       }
       state.approved++;
-      seen.rrn = answer.getString('37')!;
+      seen.rrn = answered.getString('37')!;
       approvals.push(seen);
-      if (kind === 'sale') sales.push(seen);
+      if (seen.kind === 'sale') sales.push(seen);
       if (sales.length > 50) sales.shift();
     }
-    for (const pending of pendingReversals.filter((p) => !p.reversed)) await reverse(pending, true);
+    if (pendingReversals.length) await reversePending();
     await client?.close();
   };
 

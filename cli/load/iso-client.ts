@@ -75,6 +75,22 @@ export interface PatchedRequest {
   transmitted: string;
 }
 
+/** An answer being waited for, settled by receive(), by the sweep once `deadline` (performance.now() ms) has passed, or by fail(). */
+interface Waiter {
+  resolve(message: IsoMessage): void;
+  reject(error: Error): void;
+  deadline: number;
+}
+
+/** Where DE7, DE11 and DE4 sit in a template (null: the spec's fields cannot be patched), and the template's length. */
+type Layout = Pick<RequestTemplate, 'time' | 'stan' | 'amount'> & { length: number };
+
+/**
+ * Layouts by spec, then by framing, MTI, fields and ID lengths: the same for every connection, so one
+ * is searched (four packs) once per process rather than once per connection.
+ */
+const layouts = new WeakMap<MessageSpec, Map<string, Layout | null>>();
+
 export class IsoClient {
   readonly spec: MessageSpec;
   tpk?: Buffer;
@@ -83,7 +99,14 @@ export class IsoClient {
   private takMac?: MessageMacKey;
   private stan = 0;
   private readonly templates = new Map<string, RequestTemplate | null>();
-  private readonly waiting = new Map<string, { resolve(m: IsoMessage): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private readonly waiting = new Map<string, Waiter>();
+  private readonly timeoutMs: number;
+  /**
+   * One coarse timer per connection instead of a setTimeout per request: arming and clearing a timer
+   * for every request costs more than scanning the few waiting requests a few times per timeout. So an
+   * answer times out up to an eighth of the timeout late.
+   */
+  private readonly sweep: NodeJS.Timeout;
   private closedError?: Error;
 
   private constructor(
@@ -91,6 +114,8 @@ export class IsoClient {
     private readonly socket: net.Socket,
   ) {
     this.spec = options.spec ?? specs.default;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.sweep = setInterval(() => this.expire(), Math.max(5, Math.min(250, this.timeoutMs / 8))).unref();
     const deframer = new Deframer({ length: options.framing ?? 'binary2' });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
@@ -154,9 +179,28 @@ export class IsoClient {
     return { bytes, stan, transmitted };
   }
 
-  /** Packs the request twice per patched field (all 0s, then that field all 9s) to find where its bytes are. */
+  /**
+   * Packs the request once with DE7, DE11 and DE4 all zeros; where those fields sit comes from the
+   * layout of its spec, framing and fields, searched on the first connection that needs it.
+   */
   private template(mti: string, fields: Record<string, string | number | Buffer>): RequestTemplate | null {
     if (!macMtis.has(mti) || !this.takMac) return null;
+    let bySpec = layouts.get(this.spec);
+    if (!bySpec) layouts.set(this.spec, (bySpec = new Map()));
+    const { terminalId, merchantId, framing = 'binary2' } = this.options;
+    const key = JSON.stringify([framing, mti, fields, terminalId.length, merchantId.length]);
+    let layout = bySpec.get(key);
+    if (layout === undefined) bySpec.set(key, (layout = this.findLayout(mti, fields)));
+    if (!layout) return null;
+    const zeros = (slot: Slot) => '0'.repeat(slot.length);
+    const packed = this.pack(this.compose(mti, zeros(layout.time), zeros(layout.stan), { ...fields, '4': zeros(layout.amount) }));
+    const bytes = frame(packed, { length: framing });
+    if (bytes.length !== layout.length) return null;
+    return { bytes, time: layout.time, stan: layout.stan, amount: layout.amount, macFrom: bytes.length - packed.length + (this.spec.headerLength ?? 0) };
+  }
+
+  /** Packs the request twice per patched field (all 0s, then that field all 9s) to find where its bytes are. */
+  private findLayout(mti: string, fields: Record<string, string | number | Buffer>): Layout | null {
     const ids = ['7', '11', '4'] as const;
     const encoders = ids.map((id) => {
       const spec = this.spec.fields[Number(id)];
@@ -182,8 +226,7 @@ export class IsoClient {
       return first >= 0 && last - first + 1 === size ? { at: first, length, encode } : undefined;
     });
     if (slots.some((slot) => !slot)) return null;
-    const unframed = this.pack(this.compose(mti, '0'.repeat(encoders[0]!.length), '0'.repeat(encoders[1]!.length), { ...fields, '4': '0'.repeat(encoders[2]!.length) }));
-    return { bytes: base, time: slots[0]!, stan: slots[1]!, amount: slots[2]!, macFrom: base.length - unframed.length + (this.spec.headerLength ?? 0) };
+    return { time: slots[0]!, stan: slots[1]!, amount: slots[2]!, length: base.length };
   }
 
   async signOn(code: '001' | '101' = '001'): Promise<IsoMessage> {
@@ -225,13 +268,19 @@ export class IsoClient {
   sendFramed(bytes: Buffer, stan: string): Promise<IsoMessage> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(stan);
-        reject(new NoAnswerError(`no answer to STAN ${stan}`));
-      }, this.options.timeoutMs ?? 5000);
-      this.waiting.set(stan, { resolve, reject, timer });
+      this.waiting.set(stan, { resolve, reject, deadline: performance.now() + this.timeoutMs });
       this.socket.write(bytes);
     });
+  }
+
+  /** Rejects the requests whose answer is overdue (called by the sweep timer). */
+  private expire(): void {
+    const now = performance.now();
+    for (const [stan, waiter] of this.waiting) {
+      if (waiter.deadline > now) continue;
+      this.waiting.delete(stan);
+      waiter.reject(new NoAnswerError(`no answer to STAN ${stan}`));
+    }
   }
 
   /** Writes bytes as they are (framing included): for garbage and oversize tests. */
@@ -264,14 +313,13 @@ export class IsoClient {
       if (!mac || !this.takMac.verify(raw.subarray(header, raw.length - 8), mac)) return;
     }
     this.waiting.delete(stan);
-    clearTimeout(waiter.timer);
     waiter.resolve(answer);
   }
 
   private fail(error: Error): void {
     this.closedError ??= error;
+    clearInterval(this.sweep);
     for (const [stan, waiter] of this.waiting) {
-      clearTimeout(waiter.timer);
       waiter.reject(error);
       this.waiting.delete(stan);
     }
