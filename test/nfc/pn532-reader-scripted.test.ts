@@ -1,7 +1,7 @@
 // The driver against a scripted device on an in-memory transport: answers no real PN532 would
 // volunteer, byte for byte, to check the recovery paths one at a time.
-import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { EventEmitter, once } from 'node:events';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fromHex } from '../../protocols/bytes.js';
 import { ACK_FRAME, ERROR_FRAME, FrameParser, encodeResponse } from '../../protocols/pn532/index.js';
 import type { ByteTransport, TransportEvents } from '../../hardware/transport.js';
@@ -42,6 +42,10 @@ function startup(command: Buffer): Buffer | undefined {
   return undefined;
 }
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('Pn532Reader recovery paths (scripted device)', () => {
   it('skips a stale answer to an earlier command and takes the right one', async () => {
     const transport = new ScriptedTransport((command) => {
@@ -79,6 +83,31 @@ describe('Pn532Reader recovery paths (scripted device)', () => {
     await reader.start();
     await reader.waitForCard({ timeoutMs: 500 });
     await expect(reader.transceive(fromHex('00A4040000'))).rejects.toMatchObject({ name: 'ReaderProtocolError', statusCode: 0x13 });
+    await reader.stop();
+  });
+
+  it('an exchange the chip never answers: ReaderTimeoutError after 1 + retries attempts, and the card is gone', async () => {
+    const transport = new ScriptedTransport((command) => {
+      if (command[0] === 0x4a) return Buffer.concat([ACK_FRAME, encodeResponse(0x4a, fromHex('01 01 0004 20 04 01020304 05 78807002'))]);
+      if (command[0] === 0x40) return undefined; // dropped: no ACK, ever
+      return startup(command);
+    });
+    // The reader's deadlines run on a fake clock (the scripted answers still come on real immediates):
+    // the clock stands still through the start-up, so only the advance below can time an ACK out.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const reader = new Pn532Reader(transport, { ackTimeoutMs: 30, retries: 2 });
+    await reader.start();
+    await reader.waitForCard({ timeoutMs: 500 });
+    expect(reader.stats.resends).toBe(0);
+    const gone = once(reader, 'gone');
+    const outcome = reader.transceive(fromHex('00B2010C00')).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(3 * 30);
+    expect(await outcome).toMatchObject({ name: 'ReaderTimeoutError', message: 'no ACK for command 0x40 after 3 attempt(s)' });
+    await gone;
+    expect(transport.commands.filter((c) => c[0] === 0x40)).toHaveLength(3);
+    expect(reader.stats.resends).toBe(2);
+    expect(reader.currentCard).toBeUndefined();
+    vi.useRealTimers();
     await reader.stop();
   });
 
