@@ -279,8 +279,13 @@ function approve(ctx: Context, debit: number, check = true): void {
   if (debit !== 0 && ctx.account) ctx.effects.push({ type: 'debit', account: ctx.account, amount: debit, check });
 }
 
+/**
+ * The journal's checked debit decides funds for every request, race-free, in the commit. Reading the
+ * balance first is only for a chip card: its decline then carries an ARPC over ARC 51 (a refusal in
+ * the journal comes too late for the HSM and is answered without one). Everything else skips the read.
+ */
 async function fundsAvailable(ctx: Context): Promise<boolean> {
-  if (!ctx.account) return true;
+  if (!ctx.account || !ctx.arqc) return true;
   const balance = await ctx.parts.store.balance(ctx.account);
   if (balance !== undefined && balance < ctx.amount) {
     decline(ctx, '51', 'insufficient funds');
