@@ -62,7 +62,23 @@ const noHeader = Buffer.alloc(0);
 /** Packing is synchronous and never nested, so every message packs into this one buffer and copies out. */
 const scratch = new ByteWriter(4096);
 
+/**
+ * Parsed paths by text. Code names the same few dozen paths for every message, so the switch parsed
+ * each ~80 times per request; paths from outside (JSON, the CLI) may be anything, hence the bound.
+ */
+const parsedPaths = new Map<string, [number, string[]]>();
+const parsedPathsLimit = 4096;
+
 function splitPath(path: string): [number, string[]] {
+  let parsed = parsedPaths.get(path);
+  if (parsed === undefined) {
+    parsed = parsePath(path);
+    if (parsedPaths.size < parsedPathsLimit) parsedPaths.set(path, parsed);
+  }
+  return parsed;
+}
+
+function parsePath(path: string): [number, string[]] {
   if (!path.includes('.')) {
     const number = Number(path);
     if (path === '' || !Number.isInteger(number)) throw new EncodeError('ISO 8583 field', path, 'path must start with a field number');
