@@ -418,23 +418,20 @@ async function upload(ctx: Context): Promise<void> {
   if (issuer) ctx.issuer = issuer;
 }
 
-/** 0500: totals agree → 00 and the batch closes; else 95, and after the upload (60.1 = 01) 00 and close. */
+/**
+ * 0500: totals agree → 00 and the batch closes; else 95, and after the upload (60.1 = 01) 00 and close.
+ * The journal's settle effect decides (refusing with 95): it counts the rows in the statement that
+ * stamps them, so no totals are read here — a read ahead of the stamp could miss a row the stamp takes.
+ */
 async function settlement(ctx: Context): Promise<void> {
-  const host = await ctx.parts.store.unsettledTotals(ctx.terminalId);
-  const terminal = {
-    creditCount: Number(str(ctx, '74') ?? 0), creditAmount: Number(str(ctx, '86') ?? 0),
-    debitCount: Number(str(ctx, '76') ?? 0), debitAmount: Number(str(ctx, '88') ?? 0),
-  };
-  const inBalance = terminal.creditCount === host.creditCount && terminal.creditAmount === host.creditAmount &&
-    terminal.debitCount === host.debitCount && terminal.debitAmount === host.debitAmount;
-  const afterUpload = str(ctx, '60.1') === '01';
-  if (!inBalance && !afterUpload) return decline(ctx, '95', 'totals out of balance');
-  const { uploaded, lastId, ...hostTotals } = host;
   const batch = str(ctx, '60.2') ?? '000000';
   ctx.responseCode = '00';
   ctx.effects.push({
-    type: 'settle', terminalId: ctx.terminalId, batch, lastId,
-    report: { terminalId: ctx.terminalId, merchantId: ctx.terminal!.merchantId, batch, inBalance, terminal, host: hostTotals, uploaded, closedAt: new Date().toISOString() },
+    type: 'settle', terminalId: ctx.terminalId, merchantId: ctx.terminal!.merchantId, batch, afterUpload: str(ctx, '60.1') === '01', closedAt: new Date().toISOString(),
+    terminal: {
+      creditCount: Number(str(ctx, '74') ?? 0), creditAmount: Number(str(ctx, '86') ?? 0),
+      debitCount: Number(str(ctx, '76') ?? 0), debitAmount: Number(str(ctx, '88') ?? 0),
+    },
   });
 }
 
@@ -506,7 +503,7 @@ const refusals: Record<Effect['type'], string> = {
   close: 'original already closed, or refunded',
   reverse: 'original unknown',
   refund: 'above what is left of the original',
-  settle: 'settlement',
+  settle: 'totals out of balance',
 };
 
 export function journalStep(commit: Commit): Step {

@@ -100,7 +100,6 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     ensureAccounts: (accounts) => transaction(() => sql.ensureAccounts(accounts)),
     setBalance: (account, balance) => transaction(() => sql.setBalance(account, balance)),
     reserveRrns: (size) => transaction(() => sql.reserveRrns(size)),
-    unsettledTotals: (terminalId) => run(sql.unsettledTotals(terminalId)),
     search: (filter) => run(sql.search(filter)),
     settlements: (terminalId) => run(sql.settlements(terminalId)),
     close: () => pool.end(),

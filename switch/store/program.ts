@@ -33,7 +33,7 @@ export function schema(dialect: Dialect): string[] {
     )`,
     'CREATE INDEX IF NOT EXISTS transactions_rrn ON transactions (rrn)',
     // No (terminal_id, batch) index: the unique key's index starts with terminal_id and serves the
-    // settlement's reads (once per batch close); a second per-terminal index cost every insert ~30 µs.
+    // settlement's stamp (once per batch close); a second per-terminal index cost every insert ~30 µs.
     'DROP INDEX IF EXISTS transactions_terminal_batch',
     'CREATE INDEX IF NOT EXISTS transactions_created ON transactions (created_at)',
     'CREATE INDEX IF NOT EXISTS transactions_merchant ON transactions (merchant_id)',
@@ -165,14 +165,25 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       return result.changes === 0 ? '13' : null;
     }
     case 'settle': {
-      // Only the rows the totals were read over: one journaled after that read waits for the next batch.
-      yield {
-        sql: "UPDATE transactions SET batch = ? WHERE terminal_id = ? AND batch IS NULL AND response_code = '00' AND id <= ?",
-        params: [effect.batch, effect.terminalId, effect.lastId],
+      // Count and stamp in ONE statement, decide after: a statement sees one snapshot (PostgreSQL's
+      // READ COMMITTED; SQLite has a single writer), so a row is stamped exactly when it is counted and
+      // one not committed yet is neither — it waits for the next batch. Reading the totals first and
+      // stamping later let a row with a lower id, committed in between, be settled without being counted.
+      const stamped = yield {
+        sql: "UPDATE transactions SET batch = ? WHERE terminal_id = ? AND batch IS NULL AND response_code = '00' RETURNING kind, amount, closed",
+        params: [effect.batch, effect.terminalId],
+      };
+      const { uploaded, ...host } = batchTotals(stamped.rows);
+      const t = effect.terminal;
+      const inBalance = t.creditCount === host.creditCount && t.creditAmount === host.creditAmount && t.debitCount === host.debitCount && t.debitAmount === host.debitAmount;
+      // Refused, the entry's savepoint takes the stamp back (see needsSavepoint).
+      if (!inBalance && !effect.afterUpload) return '95';
+      const report: SettlementReport = {
+        terminalId: effect.terminalId, merchantId: effect.merchantId, batch: effect.batch, inBalance, terminal: t, host, uploaded, closedAt: effect.closedAt,
       };
       yield {
         sql: 'INSERT INTO settlements (terminal_id, batch, report, closed_at) VALUES (?, ?, ?, ?) ON CONFLICT (terminal_id, batch) DO NOTHING',
-        params: [effect.terminalId, effect.batch, JSON.stringify(effect.report), effect.report.closedAt],
+        params: [effect.terminalId, effect.batch, JSON.stringify(report), report.closedAt],
       };
       return null;
     }
@@ -230,7 +241,13 @@ function insertParams(r: NewRow, now: string): unknown[] {
   ];
 }
 
-const mayRefuse = (effect: Effect): boolean => (effect.type === 'debit' ? effect.check : effect.type === 'close' ? effect.refusal !== null : effect.type !== 'settle');
+const mayRefuse = (effect: Effect): boolean => (effect.type === 'debit' ? effect.check : effect.type === 'close' ? effect.refusal !== null : true);
+/**
+ * An effect refused after something of the entry was written must take it back: a refusable effect
+ * after the first (a completion's checked debit after its hold was released), or a settle (it stamps,
+ * then decides). Not the hot path's single debit. A reversal's tombstone (`reverse`, alone) must stay.
+ */
+const needsSavepoint = (effects: Effect[]): boolean => effects.some((effect, i) => effect.type === 'settle' || (i > 0 && mayRefuse(effect)));
 
 function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
   const r = entry.row;
@@ -243,9 +260,7 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
   }
   let refusal: string | null = null;
   let refusedBy: Effect['type'] | undefined;
-  // An effect refused after others applied (a completion's checked debit after its hold was released)
-  // must take them back: a savepoint, only for entries where that can happen (not the hot path's single debit).
-  const partial = entry.effects.slice(1).some(mayRefuse);
+  const partial = needsSavepoint(entry.effects);
   if (partial) yield { sql: 'SAVEPOINT effects', params: [] };
   for (const effect of entry.effects) {
     refusal = yield* applyEffect(effect, now);
@@ -289,25 +304,18 @@ export function* reserveRrns(size: number): Program<number> {
   return num(result.rows[0]!.value) - size + 1;
 }
 
-export function* unsettledTotals(terminalId: string): Program<Totals & { uploaded: number; lastId: number }> {
-  // The totals cover the terminal's rows up to its last id at this read; the settle stamps up to the same id.
-  const last = yield { sql: 'SELECT COALESCE(MAX(id), 0) AS last FROM transactions WHERE terminal_id = ?', params: [terminalId] };
-  const lastId = num(last.rows[0]?.last ?? 0);
-  const result = yield {
-    sql: `SELECT kind, COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total FROM transactions
-          WHERE terminal_id = ? AND id <= ? AND batch IS NULL AND response_code = '00' AND closed IS NULL
-            AND kind IN ('sale', 'completion', 'advice', 'refund', 'upload') GROUP BY kind`,
-    params: [terminalId, lastId],
-  };
-  const totals = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0, uploaded: 0, lastId };
-  for (const row of result.rows) {
-    if (row.kind === 'upload') totals.uploaded += num(row.n);
+/** A batch's host totals: approved sales, completions and advices (credits) and refunds (debits) still standing; uploads counted apart. */
+function batchTotals(rows: Array<Record<string, unknown>>): Totals & { uploaded: number } {
+  const totals = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0, uploaded: 0 };
+  for (const row of rows) {
+    if (row.closed !== null && row.closed !== undefined) continue;
+    if (row.kind === 'upload') totals.uploaded++;
     else if (row.kind === 'refund') {
-      totals.debitCount += num(row.n);
-      totals.debitAmount += num(row.total);
-    } else {
-      totals.creditCount += num(row.n);
-      totals.creditAmount += num(row.total);
+      totals.debitCount++;
+      totals.debitAmount += num(row.amount);
+    } else if (row.kind === 'sale' || row.kind === 'completion' || row.kind === 'advice') {
+      totals.creditCount++;
+      totals.creditAmount += num(row.amount);
     }
   }
   return totals;

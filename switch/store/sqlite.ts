@@ -70,7 +70,6 @@ export function openSqliteStore(path: string): Store {
     ensureAccounts: (accounts) => durably(sql.ensureAccounts(accounts)),
     setBalance: (account, balance) => durably(sql.setBalance(account, balance)),
     reserveRrns: (size) => durably(sql.reserveRrns(size)),
-    unsettledTotals: async (terminalId) => run(sql.unsettledTotals(terminalId)),
     search: async (filter) => run(sql.search(filter)),
     settlements: async (terminalId) => run(sql.settlements(terminalId)),
     close: async () => {

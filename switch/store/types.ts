@@ -79,8 +79,12 @@ export type Effect =
   | { type: 'atc'; card: string; atc: number }
   /** Count a refund against its original; refused (13) above the original amount. */
   | { type: 'refund'; originalId: number; amount: number }
-  /** Close the terminal's settlement batch: every unsettled row gets the batch number. */
-  | { type: 'settle'; terminalId: string; batch: string; report: SettlementReport; /** The last row id the totals covered: later rows stay unsettled. */ lastId: number };
+  /**
+   * Close the terminal's settlement batch: its unsettled approved rows get the batch number and are
+   * counted in the same statement; refused (95, nothing stamped) when those totals differ from the
+   * terminal's, unless this is the 0500 after the batch upload. Closed: the report is written.
+   */
+  | { type: 'settle'; terminalId: string; merchantId: string; batch: string; terminal: Totals; afterUpload: boolean; closedAt: string };
 
 export interface JournalEntry {
   row: NewRow;
@@ -107,7 +111,7 @@ export interface SettlementReport {
   inBalance: boolean;
   /** What the terminal reported in its first 0500. */
   terminal: Totals;
-  /** What the journal held for the terminal's unsettled rows. */
+  /** What the journal held for the terminal's unsettled rows: exactly the rows stamped with this batch. */
   host: Totals;
   uploaded: number;
   closedAt: string;
@@ -140,8 +144,6 @@ export interface Store {
   setBalance(account: string, balance: number): Promise<void>;
   /** Reserves `size` retrieval reference numbers; returns the first. Unique across processes sharing the database. */
   reserveRrns(size: number): Promise<number>;
-  /** Totals of the terminal's unsettled approved rows, and how many batch uploads it sent since. */
-  unsettledTotals(terminalId: string): Promise<Totals & { uploaded: number; lastId: number }>;
   search(filter: TransactionFilter): Promise<JournalRow[]>;
   settlements(terminalId?: string): Promise<SettlementReport[]>;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore, type JournalEntry, type NewRow, type Store } from '../../switch/store/index.js';
+import { openStore, type JournalEntry, type NewRow, type Store, type Totals } from '../../switch/store/index.js';
 import { testDatabases } from './databases.js';
 
 function row(over: Partial<NewRow> = {}): NewRow {
@@ -103,20 +103,38 @@ for (const database of testDatabases()) {
       expect((await store.byKey('T0000001', '000002', '1127103000', '0200'))!.closed).toBe('reversed');
     });
 
-    it('totals the unsettled rows and closes the batch', async () => {
+    it('closes a batch over exactly the rows it counts; out of balance it stamps nothing, after the upload it closes anyway', async () => {
       const store = await open();
       await store.commit([sale(), sale({ stan: '000002', amount: 500 }), sale({ stan: '000003', amount: 9999 })]);
       await store.commit([{ row: row({ kind: 'refund', stan: '000004', amount: 200, debit: -200 }), effects: [] }]);
-      const totals = await store.unsettledTotals('T0000001');
-      expect(totals).toMatchObject({ creditCount: 2, creditAmount: 1500, debitCount: 1, debitAmount: 200, uploaded: 0 });
-      const { uploaded: _uploaded, lastId, ...sums } = totals;
-      // Journaled after the totals were read: not in them, so not stamped with this batch either.
-      await store.commit([sale({ stan: '000006', amount: 700 })]);
-      const report = { terminalId: 'T0000001', merchantId: 'M00000000000001', batch: '000001', inBalance: true, terminal: sums, host: sums, uploaded: 0, closedAt: new Date().toISOString() };
-      await store.commit([{ row: row({ mti: '0500', kind: 'settlement', stan: '000005', amount: 0, debit: 0 }), effects: [{ type: 'settle', terminalId: 'T0000001', batch: '000001', report, lastId }] }]);
-      expect(await store.unsettledTotals('T0000001')).toMatchObject({ creditCount: 1, creditAmount: 700, debitCount: 0, debitAmount: 0, uploaded: 0 });
-      expect(await store.settlements('T0000001')).toEqual([report]);
-      expect((await store.search({ terminalId: 'T0000001', maskedPan: '476173******0010' })).length).toBe(6);
+      const closedAt = new Date().toISOString();
+      const settle = (stan: string, batch: string, terminal: Totals, afterUpload = false): JournalEntry => ({
+        row: row({ mti: '0500', kind: 'settlement', stan, amount: 0, debit: 0 }),
+        effects: [{ type: 'settle', terminalId: 'T0000001', merchantId: 'M00000000000001', batch, terminal, afterUpload, closedAt }],
+      });
+      const batchOf = async () => (await store.search({ terminalId: 'T0000001' })).map((r) => `${r.stan}/${r.mti}:${r.batch}`).sort();
+
+      const [wrong] = await store.commit([settle('000005', '000001', { creditCount: 3, creditAmount: 11499, debitCount: 1, debitAmount: 200 })]);
+      expect(wrong).toMatchObject({ status: 'new', refusedBy: 'settle', row: { responseCode: '95', answer: { '39': '95' } } });
+      expect((await store.search({ terminalId: 'T0000001' })).every((r) => r.batch === null)).toBe(true);
+      expect(await store.settlements('T0000001')).toEqual([]);
+
+      const sums = { creditCount: 2, creditAmount: 1500, debitCount: 1, debitAmount: 200 };
+      const [ok] = await store.commit([settle('000006', '000001', sums)]);
+      expect(ok!.row.responseCode).toBe('00');
+      const first = { terminalId: 'T0000001', merchantId: 'M00000000000001', batch: '000001', inBalance: true, terminal: sums, host: sums, uploaded: 0, closedAt };
+      expect(await store.settlements('T0000001')).toEqual([first]);
+      // The declined sale and the refused 0500 stay out of every batch; the closing 0500 is in its own.
+      expect(await batchOf()).toEqual(['000001/0200:000001', '000002/0200:000001', '000003/0200:null', '000004/0200:000001', '000005/0500:null', '000006/0500:000001']);
+
+      await store.commit([sale({ stan: '000007', amount: 700 }), { row: row({ mti: '0320', kind: 'upload', stan: '000001', debit: 0 }), effects: [] }]);
+      const terminal = { creditCount: 2, creditAmount: 1700, debitCount: 0, debitAmount: 0 };
+      const [after] = await store.commit([settle('000008', '000002', terminal, true)]);
+      expect(after!.row.responseCode).toBe('00');
+      expect((await store.settlements('T0000001')).find((r) => r.batch === '000002')).toEqual({
+        ...first, batch: '000002', inBalance: false, terminal, host: { creditCount: 1, creditAmount: 700, debitCount: 0, debitAmount: 0 }, uploaded: 1,
+      });
+      expect((await store.search({ terminalId: 'T0000001', maskedPan: '476173******0010' })).length).toBe(9);
       expect((await store.search({ rrn: 'nope' })).length).toBe(0);
       const today = new Date().toISOString().slice(0, 10);
       expect((await store.search({ from: today, to: today, limit: 2 })).length).toBe(2);
