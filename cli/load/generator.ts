@@ -7,7 +7,7 @@
  */
 import type { LengthHeader } from '../../protocols/framing/index.js';
 import type { IsoMessage, MessageSpec } from '../../protocols/iso8583/index.js';
-import { IsoClient, NoAnswerError } from './iso-client.js';
+import { IsoClient, NoAnswerError, type Answer } from './iso-client.js';
 
 export interface LoadOptions {
   host?: string;
@@ -66,6 +66,12 @@ const cards = ['4111111111111111', '5555555555554444', '6212345678901232', '4242
 /** Per card: the key of its sale template on each connection and the fields it is packed from once. */
 const saleCards = cards.map((pan, i) => ({ pan, template: `sale${i}`, fields: () => ({ '2': pan, '3': '000000', '14': '3012', '22': '011', '25': '00', '49': '156' }) }));
 
+/** A request on its way: what it was, and its answer to come. */
+interface Sent {
+  seen: SeenRequest;
+  answer: Promise<Answer>;
+}
+
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
@@ -113,8 +119,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
     let pendingReversals: Array<SeenRequest & { reversed: boolean }> = [];
     const sales: SeenRequest[] = [];
-    const send = (message: IsoMessage): Promise<IsoMessage | undefined> => settle(client!.send(message), message.getString('11')!);
-    const settle = async (answer: Promise<IsoMessage>, sentStan: string): Promise<IsoMessage | undefined> => {
+    const send = (message: IsoMessage): Promise<Answer | undefined> => {
+      const stan = message.getString('11')!;
+      return settle(client!.exchange(client!.framed(message), stan), stan);
+    };
+    const settle = async (answer: Promise<Answer>, sentStan: string): Promise<Answer | undefined> => {
       stan = Number(sentStan);
       try {
         return await answer;
@@ -135,7 +144,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           '2': original.pan, '3': original.kind === 'refund' ? '200000' : '000000', '4': original.amount, '22': '011', '49': '156',
           '90': `${original.mti}${original.stan}${original.transmitted}${'0'.repeat(22)}`,
         });
-        const code = (await send(message))?.getString('39');
+        const code = (await send(message))?.responseCode;
         if (code !== '00' && code !== '25') continue;
         original.reversed = true;
         if (forUnanswered) state.reversals++;
@@ -144,20 +153,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
 
     /** Sends a refund of part of an approved sale (packed per request: refunds are few). */
-    const refund = (c: IsoClient, original: SeenRequest): [SeenRequest, Promise<IsoMessage>] => {
+    const refund = (c: IsoClient, original: SeenRequest): Sent => {
       const amount = Math.max(10, Math.floor(original.amount / 20) * 10);
       const message = c.message('0200', { '2': original.pan, '3': '200000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', '48.OR': original.rrn! });
       const seen: SeenRequest = { terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: '0200', kind: 'refund', amount, pan: original.pan };
-      return [seen, c.send(message)];
+      return { seen, answer: c.exchange(c.framed(message), seen.stan) };
     };
     /** Sends a sale of a random card from its template (only DE4/7/11 and the MAC change). */
-    const sale = (c: IsoClient): [SeenRequest, Promise<IsoMessage>] => {
+    const sale = (c: IsoClient): Sent => {
       const card = saleCards[Math.floor(Math.random() * saleCards.length)]!;
       // Whole tens of cents: never one of the forced-outcome cents.
       const amount = (10 + Math.floor(Math.random() * 990)) * 10;
       const request = c.patched(card.template, '0200', card.fields, amount);
       const seen: SeenRequest = { terminalId, stan: request.stan, transmitted: request.transmitted, mti: '0200', kind: 'sale', amount, pan: card.pan };
-      return [seen, c.sendFramed(request.bytes, request.stan)];
+      return { seen, answer: c.exchange(request.bytes, request.stan) };
     };
     /** Reverses the unanswered requests not reversed yet; those stay on the list for the next round. */
     const reversePending = async () => {
@@ -182,7 +191,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         continue;
       }
       const t0 = performance.now();
-      const [seen, answer] = original && roll >= mix.sale ? refund(client, original) : sale(client);
+      const { seen, answer } = original && roll >= mix.sale ? refund(client, original) : sale(client);
       state.sent++;
       const answered = await settle(answer, seen.stan);
       if (!answered) {
@@ -193,14 +202,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         continue;
       }
       latencies.push(performance.now() - t0);
-      const code = answered.getString('39') ?? '??';
+      const code = answered.responseCode ?? '??';
       codes[code] = (codes[code] ?? 0) + 1;
       if (code !== '00') {
         state.declined++;
         continue;
       }
       state.approved++;
-      seen.rrn = answered.getString('37')!;
+      seen.rrn = answered.rrn!;
       approvals.push(seen);
       if (seen.kind === 'sale') sales.push(seen);
       if (sales.length > 50) sales.shift();

@@ -8,7 +8,8 @@ import net from 'node:net';
 import { MessageMacKey, unwrapWorkingKeys } from '../../protocols/crypto/index.js';
 import { Deframer, frame, type LengthHeader } from '../../protocols/framing/index.js';
 import { packBcdInto } from '../../protocols/iso8583/bcd.js';
-import { IsoMessage, responseMti, specs, type MessageSpec } from '../../protocols/iso8583/index.js';
+import { setBits } from '../../protocols/iso8583/bitmap.js';
+import { compileSpec, IsoMessage, responseMti, specs, type MessageSpec } from '../../protocols/iso8583/index.js';
 
 export interface IsoClientOptions {
   host?: string;
@@ -75,9 +76,56 @@ export interface PatchedRequest {
   transmitted: string;
 }
 
+/**
+ * An answer as the load generator reads it: MTI, STAN, DE39, DE37 and the MAC, read at the offsets
+ * of its layout when it has one; message() unpacks it whole (once) for anything else.
+ */
+export class Answer {
+  #message?: IsoMessage;
+
+  constructor(
+    readonly mti: string,
+    readonly stan: string | undefined,
+    readonly responseCode: string | undefined,
+    readonly rrn: string | undefined,
+    /** DE128, else DE64. */
+    readonly mac: Buffer | undefined,
+    private readonly raw: Buffer,
+    private readonly spec: MessageSpec,
+    message?: IsoMessage,
+  ) {
+    this.#message = message;
+  }
+
+  static of(message: IsoMessage, raw: Buffer): Answer {
+    const text = (id: string) => message.getString(id);
+    return new Answer(message.mti, text('11'), text('39'), text('37'), message.getBuffer('128') ?? message.getBuffer('64'), raw, message.spec, message);
+  }
+
+  message(): IsoMessage {
+    return (this.#message ??= IsoMessage.unpack(this.spec, this.raw));
+  }
+}
+
+/** Where each field of answers with one MTI and bitmap starts, when all their fields are fixed-length (so is the answer). */
+interface AnswerLayout {
+  mti: string;
+  length: number;
+  offsets: number[];
+}
+
+/**
+ * Answer layouts by spec, then by the MTI and bitmap bytes; null when a field is variable-length
+ * (those answers are unpacked). Found once per MTI and bitmap by unpacking an answer and walking its
+ * fields; later answers are read at the offsets, since unpacking every field of every answer is the
+ * larger part of reading one. Few MTI/bitmap pairs occur, but a peer could send endless ones: capped.
+ */
+const answerLayouts = new WeakMap<MessageSpec, Map<string, AnswerLayout | null>>();
+const maxAnswerLayouts = 256;
+
 /** An answer being waited for, settled by receive(), by the sweep once `deadline` (performance.now() ms) has passed, or by fail(). */
 interface Waiter {
-  resolve(message: IsoMessage): void;
+  resolve(answer: Answer): void;
   reject(error: Error): void;
   deadline: number;
 }
@@ -90,6 +138,25 @@ type Layout = Pick<RequestTemplate, 'time' | 'stan' | 'amount'> & { length: numb
  * is searched (four packs) once per process rather than once per connection.
  */
 const layouts = new WeakMap<MessageSpec, Map<string, Layout | null>>();
+
+/** Where the fields of an unpacked answer start, or null when one is variable-length or not text where read as such. */
+function findAnswerLayout(spec: MessageSpec, message: IsoMessage, raw: Buffer, bitmapAt: number, fieldsAt: number): AnswerLayout | null {
+  const { fields, paths } = compileSpec(spec);
+  const offsets: number[] = [];
+  let at = fieldsAt;
+  for (const id of setBits(raw.subarray(bitmapAt, fieldsAt))) {
+    if (id === 1) continue;
+    const codec = fields[id]!;
+    if (codec.spec.prefix) return null;
+    offsets[id] = at;
+    at = codec.decode(raw, at, raw.length, paths[id]!).next;
+  }
+  const textOk = ['11', '37', '39'].every((id) => message.get(id) === undefined || typeof message.get(id) === 'string');
+  const macOk = ['64', '128'].every((id) => message.get(id) === undefined || (Buffer.isBuffer(message.get(id)) && message.get(id)!.length === 8));
+  return textOk && macOk ? { mti: message.mti, length: raw.length, offsets } : null;
+}
+
+const wholeMessage = (answer: Answer) => answer.message();
 
 export class IsoClient {
   readonly spec: MessageSpec;
@@ -266,6 +333,16 @@ export class IsoClient {
 
   /** Sends a framed request (e.g. from patched()) and waits for the answer with its STAN. */
   sendFramed(bytes: Buffer, stan: string): Promise<IsoMessage> {
+    return this.exchange(bytes, stan).then(wholeMessage);
+  }
+
+  /** A request packed (MACed) and framed, for exchange(). */
+  framed(message: IsoMessage): Buffer {
+    return frame(this.pack(message), { length: this.options.framing ?? 'binary2' });
+  }
+
+  /** Sends a framed request and waits for the answer with its STAN, read only as far as the load generator needs. */
+  exchange(bytes: Buffer, stan: string): Promise<Answer> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
       this.waiting.set(stan, { resolve, reject, deadline: performance.now() + this.timeoutMs });
@@ -302,18 +379,44 @@ export class IsoClient {
   }
 
   private receive(raw: Buffer): void {
-    const answer = IsoMessage.unpack(this.spec, raw);
-    const stan = answer.getString('11') ?? '';
+    const answer = this.read(raw);
+    const stan = answer.stan ?? '';
     const waiter = this.waiting.get(stan);
     if (!waiter) return;
-    if (this.options.verifyAnswers !== false && this.takMac && answer.getString('39') !== 'A0' && macAnswerMtis.has(answer.mti)) {
-      const mac = answer.getBuffer('128') ?? answer.getBuffer('64');
+    if (this.options.verifyAnswers !== false && this.takMac && answer.responseCode !== 'A0' && macAnswerMtis.has(answer.mti)) {
       const header = this.spec.headerLength ?? 0;
       // A wrong MAC on an answer is treated as no answer (CONTRACTS.md): leave the waiter to time out.
-      if (!mac || !this.takMac.verify(raw.subarray(header, raw.length - 8), mac)) return;
+      if (!answer.mac || !this.takMac.verify(raw.subarray(header, raw.length - 8), answer.mac)) return;
     }
     this.waiting.delete(stan);
     waiter.resolve(answer);
+  }
+
+  /**
+   * Reads an answer at the offsets of its layout, or unpacks it. The fast path decodes only DE11, DE39,
+   * DE37 and the MAC (with their field codecs): the other fields are not checked until message().
+   */
+  private read(raw: Buffer): Answer {
+    const { headerLength, mtiSize, bitmapSize, fields, paths } = compileSpec(this.spec);
+    const bitmapAt = headerLength + mtiSize;
+    // Layouts only for a binary primary/secondary bitmap, whose extent the first bit gives.
+    if (this.spec.bitmap.encoding !== 'binary' || this.spec.bitmap.tertiary || raw.length < bitmapAt + 2 * bitmapSize)
+      return Answer.of(IsoMessage.unpack(this.spec, raw), raw);
+    const fieldsAt = bitmapAt + (raw[bitmapAt]! & 0x80 ? 2 : 1) * bitmapSize;
+    let bySpec = answerLayouts.get(this.spec);
+    if (!bySpec) answerLayouts.set(this.spec, (bySpec = new Map()));
+    const key = raw.toString('latin1', headerLength, fieldsAt);
+    let layout = bySpec.get(key);
+    if (layout === undefined) {
+      const message = IsoMessage.unpack(this.spec, raw);
+      if (bySpec.size < maxAnswerLayouts) bySpec.set(key, findAnswerLayout(this.spec, message, raw, bitmapAt, fieldsAt));
+      return Answer.of(message, raw);
+    }
+    if (!layout || raw.length !== layout.length) return Answer.of(IsoMessage.unpack(this.spec, raw), raw);
+    const { offsets } = layout;
+    const text = (id: number) => (offsets[id] === undefined ? undefined : (fields[id]!.decode(raw, offsets[id], raw.length, paths[id]!).value as string));
+    const macAt = offsets[128] ?? offsets[64];
+    return new Answer(layout.mti, text(11), text(39), text(37), macAt === undefined ? undefined : raw.subarray(macAt, macAt + 8), raw, this.spec);
   }
 
   private fail(error: Error): void {

@@ -33,6 +33,19 @@ describe('pos load request templates', () => {
     }
   });
 
+  it('read MTI, STAN, DE39, DE37 and the MAC of answers at their layout as unpacking them gives', async () => {
+    // Each approval/decline shape is unpacked the first time and read at its offsets after that: both paths are compared.
+    for (const amount of [10, 20, 1251, 1351, 30]) {
+      const request = t.patched('sale', '0200', fields, amount);
+      const answer = await t.exchange(request.bytes, request.stan);
+      const message = answer.message();
+      const read = [answer.mti, answer.stan, answer.responseCode, answer.rrn, answer.mac?.toString('hex')];
+      expect(read).toEqual([message.mti, message.getString('11'), message.getString('39'), message.getString('37'), message.getBuffer('64')?.toString('hex')]);
+      expect(answer.stan).toBe(request.stan);
+      expect(answer.responseCode).toBe(amount % 100 === 51 ? '51' : '00');
+    }
+  });
+
   it('fall back to packing when the class carries no MAC', () => {
     const request = t.patched('echo', '0800', () => ({ '70': '301' }), 0);
     expect(IsoMessage.unpack(t.spec, request.bytes.subarray(2)).getString('70')).toBe('301');
