@@ -152,11 +152,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }
     };
 
+    // Requests are created with `rrn: undefined` (set on approval) so that every SeenRequest has one shape for V8.
     /** Sends a refund of part of an approved sale (packed per request: refunds are few). */
     const refund = (c: IsoClient, original: SeenRequest): Sent => {
       const amount = Math.max(10, Math.floor(original.amount / 20) * 10);
       const message = c.message('0200', { '2': original.pan, '3': '200000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', '48.OR': original.rrn! });
-      const seen: SeenRequest = { terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: '0200', kind: 'refund', amount, pan: original.pan };
+      const seen: SeenRequest = { terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: '0200', kind: 'refund', amount, pan: original.pan, rrn: undefined };
       return { seen, answer: c.exchange(c.framed(message), seen.stan) };
     };
     /** Sends a sale of a random card from its template (only DE4/7/11 and the MAC change). */
@@ -165,7 +166,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       // Whole tens of cents: never one of the forced-outcome cents.
       const amount = (10 + Math.floor(Math.random() * 990)) * 10;
       const request = c.patched(card.template, '0200', card.fields, amount);
-      const seen: SeenRequest = { terminalId, stan: request.stan, transmitted: request.transmitted, mti: '0200', kind: 'sale', amount, pan: card.pan };
+      const seen: SeenRequest = { terminalId, stan: request.stan, transmitted: request.transmitted, mti: '0200', kind: 'sale', amount, pan: card.pan, rrn: undefined };
       return { seen, answer: c.exchange(request.bytes, request.stan) };
     };
     /** Reverses the unanswered requests not reversed yet; those stay on the list for the next round. */

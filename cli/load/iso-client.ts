@@ -167,6 +167,9 @@ export class IsoClient {
   private stan = 0;
   private readonly templates = new Map<string, RequestTemplate | null>();
   private readonly waiting = new Map<string, Waiter>();
+  /** The spec's codecs and this spec's answer layouts, looked up once rather than per answer. */
+  private readonly compiled: ReturnType<typeof compileSpec>;
+  private readonly answerLayouts: Map<string, AnswerLayout | null>;
   private readonly timeoutMs: number;
   /**
    * One coarse timer per connection instead of a setTimeout per request: arming and clearing a timer
@@ -182,6 +185,10 @@ export class IsoClient {
   ) {
     this.spec = options.spec ?? specs.default;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.compiled = compileSpec(this.spec);
+    let layouts = answerLayouts.get(this.spec);
+    if (!layouts) answerLayouts.set(this.spec, (layouts = new Map()));
+    this.answerLayouts = layouts;
     this.sweep = setInterval(() => this.expire(), Math.max(5, Math.min(250, this.timeoutMs / 8))).unref();
     const deframer = new Deframer({ length: options.framing ?? 'binary2' });
     socket.setNoDelay(true);
@@ -397,14 +404,13 @@ export class IsoClient {
    * DE37 and the MAC (with their field codecs): the other fields are not checked until message().
    */
   private read(raw: Buffer): Answer {
-    const { headerLength, mtiSize, bitmapSize, fields, paths } = compileSpec(this.spec);
+    const { headerLength, mtiSize, bitmapSize, fields, paths } = this.compiled;
     const bitmapAt = headerLength + mtiSize;
     // Layouts only for a binary primary/secondary bitmap, whose extent the first bit gives.
     if (this.spec.bitmap.encoding !== 'binary' || this.spec.bitmap.tertiary || raw.length < bitmapAt + 2 * bitmapSize)
       return Answer.of(IsoMessage.unpack(this.spec, raw), raw);
     const fieldsAt = bitmapAt + (raw[bitmapAt]! & 0x80 ? 2 : 1) * bitmapSize;
-    let bySpec = answerLayouts.get(this.spec);
-    if (!bySpec) answerLayouts.set(this.spec, (bySpec = new Map()));
+    const bySpec = this.answerLayouts;
     const key = raw.toString('latin1', headerLength, fieldsAt);
     let layout = bySpec.get(key);
     if (layout === undefined) {
