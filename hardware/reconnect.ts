@@ -29,8 +29,9 @@ export class Reconnect {
     this.delayMs = this.limits?.initialDelayMs ?? 0;
   }
 
-  /** The device is open: the next loss starts again at the initial delay. */
+  /** The device is open: a pending try is dropped (the owner's open() beat it), the next loss starts again at the initial delay. */
   opened(): void {
+    this.cancel();
     this.delayMs = this.limits?.initialDelayMs ?? 0;
   }
 

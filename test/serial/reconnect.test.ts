@@ -41,6 +41,14 @@ describe('Reconnect', () => {
     expect(tries.map((t) => t - start)).toEqual([50, 150, 350, 750, 1550, 3150, 5150, 7150]);
   });
 
+  it('drops a pending try once the device is open by other means (open() called during the backoff)', async () => {
+    const { tries, reconnect } = rig({ initialDelayMs: 10, maxDelayMs: 40 }, 1);
+    reconnect.schedule();
+    reconnect.opened(); // the owner's own open() got there first
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(tries).toEqual([]); // a second open of an open port fails "Cannot lock port" and retries forever
+  });
+
   it('never tries when reconnect is off, when the device is no longer wanted, or after cancel()', async () => {
     const off = rig(false, 1);
     off.reconnect.schedule();
