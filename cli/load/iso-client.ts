@@ -193,7 +193,15 @@ export class IsoClient {
     const deframer = new Deframer({ length: options.framing ?? 'binary2' });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      for (const raw of deframer.push(chunk)) this.receive(raw);
+      let frames: Buffer[];
+      try {
+        frames = deframer.push(chunk);
+      } catch (error) {
+        // A bad length header: the stream cannot be resynchronised, so the connection is lost.
+        socket.destroy(error as Error);
+        return;
+      }
+      for (const raw of frames) this.receive(raw);
     });
     socket.on('error', (error) => this.fail(new NoAnswerError(`connection lost: ${error.message}`)));
     socket.on('close', () => this.fail(new NoAnswerError('connection closed')));
@@ -386,7 +394,13 @@ export class IsoClient {
   }
 
   private receive(raw: Buffer): void {
-    const answer = this.read(raw);
+    let answer: Answer;
+    try {
+      answer = this.read(raw);
+    } catch {
+      // An answer that does not decode names no STAN for sure: it is no answer, its request times out.
+      return;
+    }
     const stan = answer.stan ?? '';
     const waiter = this.waiting.get(stan);
     if (!waiter) return;
