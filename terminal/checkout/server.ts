@@ -75,7 +75,8 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
 
   const onStatus = (status: StatusEvent): void => {
     // A transaction never starts with "reversed": that is the store-and-forward queue finishing an earlier one.
-    if (inFlight && inFlight.txnId === undefined && status.step !== 'reversed') inFlight.txnId = status.txnId;
+    // A batch close has no transaction of its own: every status during it (the queue it empties first) is a notice.
+    if (inFlight && inFlight.kind !== 'batch' && inFlight.txnId === undefined && status.step !== 'reversed') inFlight.txnId = status.txnId;
     if (!inFlight || inFlight.txnId !== status.txnId) return push({ type: 'notice', status });
     inFlight.status = status;
     push({ type: 'status', status });

@@ -1,0 +1,44 @@
+import { EventEmitter } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
+import type { BatchView, CheckoutTerminal, StatusEvent } from '../../terminal/checkout/types.js';
+
+/** The terminal's side the page server listens to: status events and one batch close held open until the test lets it finish. */
+function heldTerminal() {
+  const events = new EventEmitter();
+  let finishBatch: (batch: BatchView) => void = () => {};
+  const terminal: CheckoutTerminal = {
+    sale: () => new Promise(() => {}),
+    refund: () => new Promise(() => {}),
+    void: () => new Promise(() => {}),
+    batchClose: () => new Promise<BatchView>((resolve) => (finishBatch = resolve)),
+    history: () => [],
+    cancel: () => {},
+    devices: () => [],
+    on: (event: string, listener: (value: never) => void) => events.on(event, listener as (value: unknown) => void),
+    off: (event: string, listener: (...args: never[]) => void) => events.off(event, listener as (value: unknown) => void),
+  };
+  return { terminal, emit: (status: StatusEvent) => events.emit('status', status), finishBatch: (batch: BatchView) => finishBatch(batch) };
+}
+
+let checkout: RunningCheckout | undefined;
+afterEach(async () => {
+  await checkout?.close();
+  checkout = undefined;
+});
+
+describe('checkout server', () => {
+  // Batch close first empties the store-and-forward queue: a completion advice the host refuses then
+  // emits `declined` for its own (earlier) transaction. That is a notice, never the batch's status.
+  it('a status of a queued entry finishing during batch close is not taken for the batch', async () => {
+    const held = heldTerminal();
+    checkout = await startCheckout({ terminal: held.terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
+    expect((await fetch(`${checkout.url}/api/batch/close`, { method: 'POST' })).status).toBe(202);
+    held.emit({ txnId: 'completion-1', step: 'declined', message: 'the host declined the completion advice (13: invalid amount): not captured' });
+    const state = (await (await fetch(`${checkout.url}/api/state`)).json()) as { inFlight: { kind: string; txnId?: string; status?: StatusEvent } };
+    expect(state.inFlight.kind).toBe('batch');
+    expect(state.inFlight.txnId).toBeUndefined();
+    expect(state.inFlight.status).toBeUndefined();
+    held.finishBatch({ batch: 1, inBalance: true, uploaded: 0, totals: {}, responseCode: '00', slip: '' });
+  });
+});
