@@ -1,8 +1,8 @@
 /**
  * How an event-driven device driver (serial MSR, serial scanner, HID scanners) is attached to its
  * transport: it listens only between start() and stop(), relays the transport's `open` and `gone`
- * as its own (after dropping whatever was half-received), and reports bad input as an `error`
- * event that cannot crash the process.
+ * as its own, drops whatever was half-received on `gone` and on stop(), and reports bad input as
+ * an `error` event that cannot crash the process.
  */
 import type { ByteTransport, HidTransport } from './transport.js';
 
@@ -14,7 +14,7 @@ export interface Driver {
 }
 
 interface LinkHooks {
-  /** The device went away: drop what was half-received. Runs before `gone` is relayed. */
+  /** The device went away or the driver stopped: drop what was half-received. Runs before `gone` is relayed. */
   reset?(): void;
 }
 
@@ -61,11 +61,12 @@ export class DeviceLink {
     await this.transport.open();
   }
 
-  /** Stops listening, then closes the transport. */
+  /** Stops listening and drops a half-received line or scan (it would be glued to the next one after a restart), then closes the transport. */
   async stop(): Promise<void> {
     this.transport.off(this.inputEvent, this.onInput);
     this.transport.off('open', this.onOpen);
     this.transport.off('gone', this.onGone);
+    this.hooks.reset?.();
     await this.transport.close();
   }
 }

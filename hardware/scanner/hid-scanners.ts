@@ -38,9 +38,8 @@ abstract class HidScanner extends EventEmitter<ScannerEvents> implements Scanner
     await this.ready();
   }
 
-  async stop(): Promise<void> {
-    this.idle.cancel();
-    await this.link.stop();
+  stop(): Promise<void> {
+    return this.link.stop();
   }
 
   protected async ready(): Promise<void> {}

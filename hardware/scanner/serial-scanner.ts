@@ -50,9 +50,8 @@ export class SerialScanner extends EventEmitter<ScannerEvents> implements Scanne
     return this.link.start();
   }
 
-  async stop(): Promise<void> {
-    this.idle.cancel();
-    await this.link.stop();
+  stop(): Promise<void> {
+    return this.link.stop();
   }
 
   private receive(chunk: Buffer): void {

@@ -129,4 +129,24 @@ describe('virtual devices over inprocPair (how the demo connects them)', () => {
     expect(errors).toEqual([]);
     await msr.stop();
   });
+
+  it('a line cut short by stop() is dropped: after start() again the next swipe reads clean', async () => {
+    const { SerialMsr } = await import('../../hardware/msr/index.js');
+    const [host, device] = inprocPair('msr');
+    await device.open();
+    const msr = new SerialMsr(host);
+    const errors: Error[] = [];
+    msr.on('error', (error) => errors.push(error));
+    await msr.start();
+    const halfArrived = once(host, 'data');
+    await device.write(Buffer.from('%B4111111111111111^CARD'));
+    await halfArrived;
+    await msr.stop();
+    await msr.start();
+    const swiped = once(msr, 'swipe');
+    await device.write(Buffer.from(';4111111111111111=30121010000010100000?\r'));
+    expect((await swiped)[0]).toEqual({ track2: ';4111111111111111=30121010000010100000?' });
+    expect(errors).toEqual([]);
+    await msr.stop();
+  });
 });
