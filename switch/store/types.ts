@@ -111,7 +111,7 @@ export interface SettlementReport {
   inBalance: boolean;
   /** What the terminal reported in its first 0500. */
   terminal: Totals;
-  /** What the journal held for the terminal's unsettled rows: exactly the rows stamped with this batch. */
+  /** Counted from exactly the rows stamped with this batch: those still standing (not closed) of the counted kinds; voids, closed rows and the 0500 itself are stamped, not counted. */
   host: Totals;
   uploaded: number;
   closedAt: string;
