@@ -71,7 +71,8 @@ export class Forwarder {
     try {
       const answer = await this.link.send(message);
       const code = answer.getString('39') ?? '';
-      if (entry.kind === 'advice' && !acknowledged.advice.includes(code) && !notProcessed.includes(code)) {
+      // An answer without DE39 says nothing about the advice: retried like 91/96, never taken for a refusal.
+      if (entry.kind === 'advice' && code !== '' && !acknowledged.advice.includes(code) && !notProcessed.includes(code)) {
         // Only an interrupted completion becomes an advice: refused, the capture did not happen.
         const row = this.journal.refuseAdvice(entry, {
           state: 'declined', responseCode: code, reasonCode: 'advice-declined',

@@ -487,6 +487,16 @@ describe('terminal runtime', () => {
     expect(responder!.received.find((m) => m.mti === '0500')!.getString('86')).toBe('0000000000000000');
   });
 
+  it('a completion advice answered without a response code (DE39) is no refusal: kept and sent again', async () => {
+    let answer: Record<string, string> = {};
+    const { t, id } = await interruptedCompletion((mti) => (mti === '0220' ? answer : { '39': '00' }));
+    expect(await t.flushQueue()).toBe(false);
+    expect(t.transaction(id)).toMatchObject({ state: 'approved', reasonCode: 'advice-queued' });
+    answer = { '39': '00' };
+    expect(await t.flushQueue()).toBe(true);
+    expect(t.transaction(id)!.state).toBe('approved');
+  });
+
   it('a completion advice answered 96 (host trouble) is kept and sent again until the host takes it', async () => {
     let answer = '96';
     const { t, id } = await interruptedCompletion((mti) => ({ '39': mti === '0220' ? answer : '00' }));
