@@ -360,6 +360,8 @@ export class IsoClient {
   exchange(bytes: Buffer, stan: string): Promise<Answer> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
+      // The answer to this STAN now goes to this request: one still waiting for it would wait forever (the sweep no longer sees it).
+      this.waiting.get(stan)?.reject(new NoAnswerError(`no answer to STAN ${stan}: a later request reused it`));
       this.waiting.set(stan, { resolve, reject, deadline: performance.now() + this.timeoutMs });
       this.socket.write(bytes);
     });

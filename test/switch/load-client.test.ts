@@ -48,6 +48,17 @@ describe('pos load client, answers that do not decode', () => {
     expect(c.closed).toBe(false);
   });
 
+  it('settle a request whose STAN a later request reused: it can no longer be answered', async () => {
+    server = await peer((stan, framed) => (stan === '000001' ? Buffer.alloc(0) : framed));
+    const c = await connect(server);
+    const message = c.message('0800', { '70': '301' });
+    const first = c.exchange(c.framed(message), '000001');
+    const second = c.exchange(c.framed(message), '000001');
+    await expect(first).rejects.toThrow(NoAnswerError);
+    await expect(second).rejects.toThrow(NoAnswerError);
+    expect((await echo(c)).responseCode).toBe('00');
+  });
+
   it('lose the connection on a length header above the limit', async () => {
     server = await peer(() => Buffer.from('ffff', 'hex'));
     const c = await connect(server);
