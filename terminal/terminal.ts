@@ -349,7 +349,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       if (error instanceof HostTimeoutError) return this.reverse(row, 'no-answer', `no answer from the host: ${error.message}`, presented);
       throw error;
     }
-    const code = answer.getString('39') ?? '';
+    const code = answer.getString('39');
+    // A MACed answer without a response code says nothing about the outcome: as good as none.
+    if (code === undefined) return this.reverse(row, 'no-answer', 'the host answered without a response code (DE39)', presented);
     const words = describeResponse(code);
     const updates = { responseCode: code, authCode: answer.getString('38'), rrn: answer.getString('37') };
     this.journal.update(row.id, updates);

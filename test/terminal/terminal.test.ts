@@ -84,6 +84,15 @@ describe('terminal runtime', () => {
     expect(responder.received.filter((m) => m.mti === '0400')).toHaveLength(0);
   });
 
+  it('an answer without a response code (DE39) is no decline: the outcome is unknown, so the sale is reversed', async () => {
+    responder = await startResponder((r): Reply => (r.mti === '0200' ? {} : { '39': '00' }));
+    const { t, reader } = await terminal();
+    reader.tap(createVirtualCard('visa'));
+    const result = await t.sale({ amount: 1298 });
+    expect(result).toMatchObject({ state: 'reversed', reasonCode: 'no-answer' });
+    expect(responder.received.filter((m) => m.mti === '0400')).toHaveLength(1);
+  });
+
   it('no answer → reversal 0400 with DE90, acknowledged once; the STAN of the original is in DE90', async () => {
     responder = await startResponder((r) => (r.mti === '0200' ? 'drop' : { '39': '00' }));
     const { t, reader } = await terminal();
