@@ -38,6 +38,7 @@ export class Reconnect {
   /** The device went away (or a reopen failed): try again after the current delay. */
   schedule(): void {
     if (!this.limits || !this.wanted()) return;
+    clearTimeout(this.timer); // one pending try at most
     const delay = this.delayMs;
     this.delayMs = Math.min(delay * 2, this.limits.maxDelayMs);
     this.timer = setTimeout(() => {

@@ -36,12 +36,14 @@ export class NodeHidTransport extends EventEmitter<HidEvents> implements HidTran
   readonly description: string;
   private device: OpenDevice | undefined;
   private wanted = false;
+  /** The open in flight, shared by the owner's open() and a reconnect try: with nonExclusive both would succeed, leaving a second handle. */
+  private opening: Promise<void> | undefined;
   private readonly reconnect: Reconnect;
 
   constructor(private readonly options: NodeHidTransportOptions) {
     super();
     this.description = `hid:${options.path}`;
-    this.reconnect = new Reconnect(options.reconnect, () => this.wanted, () => this.openDevice());
+    this.reconnect = new Reconnect(options.reconnect, () => this.wanted, () => this.openOnce());
   }
 
   get isOpen(): boolean {
@@ -50,9 +52,8 @@ export class NodeHidTransport extends EventEmitter<HidEvents> implements HidTran
 
   /** Rejects with HidUnavailableError without node-hid, or node-hid's error if the path cannot be opened. */
   async open(): Promise<void> {
-    if (this.device) return;
     this.wanted = true;
-    await this.openDevice();
+    if (this.opening || !this.device) await this.openOnce();
   }
 
   async reportDescriptor(): Promise<Buffer | undefined> {
@@ -68,10 +69,20 @@ export class NodeHidTransport extends EventEmitter<HidEvents> implements HidTran
     this.reconnect.cancel();
     const device = this.device;
     this.device = undefined;
-    if (!device) return;
-    device.removeAllListeners();
-    device.on('error', () => {});
-    await device.close().catch(() => {});
+    if (device) {
+      device.removeAllListeners();
+      device.on('error', () => {});
+      await device.close().catch(() => {});
+    }
+    // An open in flight sees `wanted` false and closes its own handle: wait, so no handle outlives close().
+    await this.opening?.catch(() => {});
+  }
+
+  private openOnce(): Promise<void> {
+    this.opening ??= this.openDevice().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
   }
 
   private async openDevice(): Promise<void> {

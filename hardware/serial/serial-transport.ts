@@ -34,6 +34,8 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
   readonly description: string;
   private port: SerialPort | undefined;
   private wanted = false;
+  /** The open in flight, shared by the owner's open() and a reconnect try: two opens of one path race for its lock. */
+  private opening: Promise<void> | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private readonly baudRate: number;
   private readonly reconnect: Reconnect;
@@ -42,7 +44,7 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
     super();
     this.baudRate = options.baudRate ?? 115200;
     this.description = `serial:${options.path}@${this.baudRate}`;
-    this.reconnect = new Reconnect(options.reconnect, () => this.wanted, () => this.openPort());
+    this.reconnect = new Reconnect(options.reconnect, () => this.wanted, () => this.openOnce());
   }
 
   get isOpen(): boolean {
@@ -51,9 +53,8 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
 
   /** Opens the port; rejects if the path cannot be opened now (later losses are handled by reconnect). */
   async open(): Promise<void> {
-    if (this.isOpen) return;
     this.wanted = true;
-    await this.openPort();
+    if (this.opening || !this.isOpen) await this.openOnce();
   }
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -73,11 +74,20 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
     this.watchTimer = undefined;
     const port = this.port;
     this.port = undefined;
-    if (!port) return;
-    port.removeAllListeners();
-    port.on('error', () => {}); // a late error from a closing port is not news
-    if (!port.isOpen) return;
-    await new Promise<void>((resolve) => port.close(() => resolve()));
+    if (port) {
+      port.removeAllListeners();
+      port.on('error', () => {}); // a late error from a closing port is not news
+      if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    }
+    // An open in flight sees `wanted` false and closes its own port: wait, so no port outlives close().
+    await this.opening?.catch(() => {});
+  }
+
+  private openOnce(): Promise<void> {
+    this.opening ??= this.openPort().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
   }
 
   private async openPort(): Promise<void> {
@@ -95,6 +105,11 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
     port.once('end', () => this.lost(port, new Error(`${this.description} reached end of stream`)));
     port.on('error', (error: Error) => this.lost(port, error));
     await this.setModemLines(port);
+    if (port !== this.port) {
+      // closed or lost meanwhile; a lost port must fail this try so a reconnect sharing it tries again
+      if (this.wanted) throw new Error(`${this.description} went away while opening`);
+      return;
+    }
     this.watch(port);
     this.emit('open');
   }

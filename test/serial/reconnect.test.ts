@@ -49,6 +49,14 @@ describe('Reconnect', () => {
     expect(tries).toEqual([]); // a second open of an open port fails "Cannot lock port" and retries forever
   });
 
+  it('keeps one pending try when scheduled again before it fires (a lost port and its failed open both schedule)', async () => {
+    const { tries, reconnect } = rig({ initialDelayMs: 10, maxDelayMs: 40 }, 1);
+    reconnect.schedule();
+    reconnect.schedule();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(tries).toHaveLength(1);
+  });
+
   it('never tries when reconnect is off, when the device is no longer wanted, or after cancel()', async () => {
     const off = rig(false, 1);
     off.reconnect.schedule();
