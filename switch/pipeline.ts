@@ -422,6 +422,7 @@ async function upload(ctx: Context): Promise<void> {
  * 0500: totals agree → 00 and the batch closes; else 95, and after the upload (60.1 = 01) 00 and close.
  * The journal's settle effect decides (refusing with 95): it counts the rows in the statement that
  * stamps them, so no totals are read here — a read ahead of the stamp could miss a row the stamp takes.
+ * A batch number the terminal closed before is settled again as a settlement of its own (see the effect).
  */
 async function settlement(ctx: Context): Promise<void> {
   const batch = str(ctx, '60.2') ?? '000000';

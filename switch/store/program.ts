@@ -43,11 +43,28 @@ export function schema(dialect: Dialect): string[] {
     `CREATE TABLE IF NOT EXISTS card_atc (card TEXT PRIMARY KEY, atc ${big} NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value ${big} NOT NULL)`,
     `INSERT INTO counters (name, value) VALUES ('rrn', 0) ON CONFLICT (name) DO NOTHING`,
-    `CREATE TABLE IF NOT EXISTS settlements (
-      terminal_id TEXT NOT NULL, batch TEXT NOT NULL, report TEXT NOT NULL, closed_at TEXT NOT NULL,
-      PRIMARY KEY (terminal_id, batch)
+    // One row per closing 0500, not per batch number: a terminal reuses numbers (counter reset, wrap
+    // at 999999), and each closing is a settlement of its own (see the settle effect).
+    `CREATE TABLE IF NOT EXISTS settlement_reports (
+      id ${id}, terminal_id TEXT NOT NULL, batch TEXT NOT NULL, report TEXT NOT NULL, closed_at TEXT NOT NULL
     )`,
+    'CREATE INDEX IF NOT EXISTS settlement_reports_terminal ON settlement_reports (terminal_id, closed_at)',
+    migrateSettlements(dialect),
   ];
+}
+
+/**
+ * Journals written before kept reports in `settlements`, keyed (terminal_id, batch): moved over once.
+ * SQLite runs schema statements outside a transaction, so there the move is one transaction of its own
+ * (another process opening the file meanwhile waits); PostgreSQL runs the whole schema in one under a lock.
+ */
+function migrateSettlements(dialect: Dialect): string {
+  const steps = [
+    'CREATE TABLE IF NOT EXISTS settlements (terminal_id TEXT NOT NULL, batch TEXT NOT NULL, report TEXT NOT NULL, closed_at TEXT NOT NULL, PRIMARY KEY (terminal_id, batch))',
+    'INSERT INTO settlement_reports (terminal_id, batch, report, closed_at) SELECT terminal_id, batch, report, closed_at FROM settlements ORDER BY closed_at',
+    'DROP TABLE settlements',
+  ];
+  return dialect === 'sqlite' ? `BEGIN IMMEDIATE; ${steps.join('; ')}; COMMIT;` : steps.join('; ');
 }
 
 const columns =
@@ -181,8 +198,12 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       const report: SettlementReport = {
         terminalId: effect.terminalId, merchantId: effect.merchantId, batch: effect.batch, inBalance, terminal: t, host, uploaded, closedAt: effect.closedAt,
       };
+      // A new 0500 reusing a number the terminal closed before (its counter reset or wrapped) is a settlement
+      // of its own, not refused: the terminal keeps its number until a 00 (terminal.ts batchClose), so a
+      // refusal would leave it never able to close. Its report is kept beside the earlier one's, each
+      // counting the rows its own statement stamped. (A retransmitted 0500 is a journal duplicate: no effect.)
       yield {
-        sql: 'INSERT INTO settlements (terminal_id, batch, report, closed_at) VALUES (?, ?, ?, ?) ON CONFLICT (terminal_id, batch) DO NOTHING',
+        sql: 'INSERT INTO settlement_reports (terminal_id, batch, report, closed_at) VALUES (?, ?, ?, ?)',
         params: [effect.terminalId, effect.batch, JSON.stringify(report), report.closedAt],
       };
       return null;
@@ -342,8 +363,8 @@ export function* search(filter: TransactionFilter): Program<JournalRow[]> {
 
 export function* settlements(terminalId: string | undefined): Program<SettlementReport[]> {
   const result = yield terminalId
-    ? { sql: 'SELECT report FROM settlements WHERE terminal_id = ? ORDER BY closed_at DESC', params: [terminalId] }
-    : { sql: 'SELECT report FROM settlements ORDER BY closed_at DESC LIMIT 1000', params: [] };
+    ? { sql: 'SELECT report FROM settlement_reports WHERE terminal_id = ? ORDER BY closed_at DESC, id DESC', params: [terminalId] }
+    : { sql: 'SELECT report FROM settlement_reports ORDER BY closed_at DESC, id DESC LIMIT 1000', params: [] };
   return result.rows.map((row) => JSON.parse(String(row.report)) as SettlementReport);
 }
 

@@ -82,7 +82,8 @@ export type Effect =
   /**
    * Close the terminal's settlement batch: its unsettled approved rows get the batch number and are
    * counted in the same statement; refused (95, nothing stamped) when those totals differ from the
-   * terminal's, unless this is the 0500 after the batch upload. Closed: the report is written.
+   * terminal's, unless this is the 0500 after the batch upload. Closed: the report is written — a
+   * report of its own also when the terminal closed a batch of this number before (counter reset or wrapped).
    */
   | { type: 'settle'; terminalId: string; merchantId: string; batch: string; terminal: Totals; afterUpload: boolean; closedAt: string };
 
@@ -109,7 +110,7 @@ export interface SettlementReport {
   merchantId: string;
   batch: string;
   inBalance: boolean;
-  /** What the terminal reported in its first 0500. */
+  /** What the terminal reported in the 0500 that closed the batch (after a 95, the one after the upload): a refused 0500 writes no report. */
   terminal: Totals;
   /** Counted from exactly the rows stamped with this batch: those still standing (not closed) of the counted kinds; voids, closed rows and the 0500 itself are stamped, not counted. */
   host: Totals;

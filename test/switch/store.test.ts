@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type JournalEntry, type NewRow, type Store, type Totals } from '../../switch/store/index.js';
 import { testDatabases } from './databases.js';
@@ -138,6 +140,55 @@ for (const database of testDatabases()) {
       expect((await store.search({ rrn: 'nope' })).length).toBe(0);
       const today = new Date().toISOString().slice(0, 10);
       expect((await store.search({ from: today, to: today, limit: 2 })).length).toBe(2);
+    });
+
+    it('a new 0500 reusing a closed batch number settles as a settlement of its own: both reports kept, each counting its rows', async () => {
+      // A terminal whose batch counter was reset (new journal) or wrapped at 999999 sends a number it closed before.
+      const store = await open();
+      const settle = (stan: string, terminal: Totals, closedAt: string): JournalEntry => ({
+        row: row({ mti: '0500', kind: 'settlement', stan, amount: 0, debit: 0 }),
+        effects: [{ type: 'settle', terminalId: 'T0000001', merchantId: 'M00000000000001', batch: '000001', terminal, afterUpload: false, closedAt }],
+      });
+      const one = { creditCount: 1, creditAmount: 1000, debitCount: 0, debitAmount: 0 };
+      await store.commit([sale()]);
+      expect((await store.commit([settle('000002', one, '2024-11-27T10:00:00.000Z')]))[0]!.row.responseCode).toBe('00');
+      await store.commit([sale({ stan: '000003', amount: 300 }), sale({ stan: '000004', amount: 400 })]);
+      const two = { creditCount: 2, creditAmount: 700, debitCount: 0, debitAmount: 0 };
+      expect((await store.commit([settle('000005', two, '2024-11-28T10:00:00.000Z')]))[0]!.row.responseCode).toBe('00');
+      const reports = await store.settlements('T0000001');
+      expect(reports.map((r) => [r.batch, r.closedAt, r.host])).toEqual([
+        ['000001', '2024-11-28T10:00:00.000Z', two],
+        ['000001', '2024-11-27T10:00:00.000Z', one],
+      ]);
+      expect(reports.every((r) => r.inBalance)).toBe(true);
+      const stamped = (await store.search({ terminalId: 'T0000001' })).filter((r) => r.kind === 'sale').map((r) => r.batch);
+      expect(stamped).toEqual(['000001', '000001', '000001']);
+    });
+
+    it('moves the reports of a journal written before (settlements keyed by terminal and batch) on open', async () => {
+      const url = database.url();
+      await (await open(url)).close();
+      stores.pop();
+      const legacy = [
+        'CREATE TABLE settlements (terminal_id TEXT NOT NULL, batch TEXT NOT NULL, report TEXT NOT NULL, closed_at TEXT NOT NULL, PRIMARY KEY (terminal_id, batch))',
+        `INSERT INTO settlements VALUES ('T0000009', '000003', '{"batch":"000003"}', '2024-01-01T00:00:00.000Z')`,
+      ];
+      if (database.name === 'sqlite') {
+        const db = new Database(url);
+        for (const statement of legacy) db.exec(statement);
+        db.close();
+      } else {
+        const [base, schema] = url.split(/[?&]schema=/);
+        const client = new pg.Client({ connectionString: base, options: `-c search_path=${schema}` });
+        await client.connect();
+        for (const statement of legacy) await client.query(statement);
+        await client.end();
+      }
+      const store = await open(url);
+      expect(await store.settlements('T0000009')).toEqual([{ batch: '000003' }]);
+      await store.close();
+      stores.pop();
+      expect(await (await open(url)).settlements('T0000009')).toEqual([{ batch: '000003' }]);
     });
 
     it('keeps exactly-once and unique RRNs between two processes sharing the database', async () => {
