@@ -4,6 +4,7 @@
  * `history`); every result, status and device change is one JSON line on stdout.
  */
 import { createInterface } from 'node:readline';
+import type { Terminal } from '../../terminal/index.js';
 import { parseOptions, type CliIo } from '../io.js';
 import { openTerminal, amountArgument, terminalOptions, terminalUsage } from './terminal-setup.js';
 
@@ -27,18 +28,17 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     lines.once('close', resolve);
   });
   lines.on('line', (line) => {
-    const [verb, a, b] = line.trim().split(/\s+/);
     const done = (value: unknown) => io.out(JSON.stringify(value));
     const fail = (error: Error) => io.out(JSON.stringify({ error: error.message }));
     try {
-      if (verb === 'sale') t.sale({ amount: amountArgument(a), tender: b === 'code' ? 'code' : b === 'card' ? 'card' : undefined }).then(done, fail);
-      else if (verb === 'refund' && a) t.refund({ original: a, ...(b ? { amount: amountArgument(b) } : {}) }).then(done, fail);
-      else if (verb === 'void' && a) t.void({ original: a }).then(done, fail);
-      else if (verb === 'batch' && a === 'close') t.batchClose().then(done, fail);
-      else if (verb === 'history') done(t.history({ limit: 20 }));
-      else if (verb === 'cancel') t.cancel();
-      else if (verb === 'quit') lines.close();
-      else if (verb) fail(new Error(`unknown command: ${line.trim()}`));
+      const command = parseCommand(line);
+      if (command?.verb === 'sale') t.sale(command.request).then(done, fail);
+      else if (command?.verb === 'refund') t.refund(command.request).then(done, fail);
+      else if (command?.verb === 'void') t.void(command.request).then(done, fail);
+      else if (command?.verb === 'batch') t.batchClose().then(done, fail);
+      else if (command?.verb === 'history') done(t.history({ limit: 20 }));
+      else if (command?.verb === 'cancel') t.cancel();
+      else if (command?.verb === 'quit') lines.close();
     } catch (error) {
       fail(error as Error);
     }
@@ -48,4 +48,51 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   process.stdin.destroy(); // `quit` with stdin still open: nothing may keep the process alive
   await session.close();
   return 0;
+}
+
+type Request<K extends 'sale' | 'refund' | 'void'> = Parameters<Terminal[K]>[0];
+type Command =
+  | { verb: 'sale'; request: Request<'sale'> }
+  | { verb: 'refund'; request: Request<'refund'> }
+  | { verb: 'void'; request: Request<'void'> }
+  | { verb: 'batch' | 'history' | 'cancel' | 'quit' };
+
+/** One stdin line → what to run (undefined: a blank line); a line it cannot run throws, naming what is wrong. */
+export function parseCommand(line: string): Command | undefined {
+  const [verb, ...words] = line.trim().split(/\s+/).filter(Boolean);
+  const atMost = (count: number) => {
+    if (words[count] !== undefined) throw new Error(`${verb}: unexpected argument '${words[count]}'`);
+  };
+  switch (verb) {
+    case undefined:
+      return undefined;
+    case 'sale': {
+      atMost(2);
+      const [amount, tender] = words;
+      if (tender !== undefined && tender !== 'card' && tender !== 'code') throw new Error(`sale: unknown tender '${tender}' (card or code)`);
+      return { verb, request: { amount: amountArgument(amount), ...(tender ? { tender } : {}) } };
+    }
+    case 'refund': {
+      atMost(2);
+      const [original, amount] = words;
+      if (!original) throw new Error('refund: missing the original transaction ID');
+      return { verb, request: { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }) } };
+    }
+    case 'void': {
+      atMost(1);
+      if (!words[0]) throw new Error('void: missing the original transaction ID');
+      return { verb, request: { original: words[0] } };
+    }
+    case 'batch':
+      if (words[0] !== 'close') throw new Error(`unknown command: ${line.trim()} (batch close)`);
+      atMost(1);
+      return { verb };
+    case 'history':
+    case 'cancel':
+    case 'quit':
+      atMost(0);
+      return { verb };
+    default:
+      throw new Error(`unknown command: ${line.trim()}`);
+  }
 }

@@ -34,9 +34,17 @@ function command<A>(usage: string, parse: (positionals: string[], tender: string
 
 const approved = (result: { state: string }) => ({ ok: result.state === 'approved', value: result });
 
+/** More positionals than the command takes is a typo or a misplaced option: refused, not ignored. */
+function atMost(positionals: string[], count: number): void {
+  const extra = positionals[count];
+  if (extra !== undefined) throw new CliError(`unexpected argument '${extra}'`);
+}
+
 export const sale = command(
   'usage: pos sale AMOUNT [--tender card|code] [options]   e.g. pos sale 12.34 --virtual-card visa',
-  ([amount], tender) => {
+  (positionals, tender) => {
+    atMost(positionals, 1);
+    const [amount] = positionals;
     if (tender !== undefined && tender !== 'card' && tender !== 'code') throw new CliError('--tender: card or code');
     return { amount: amountArgument(amount), ...(tender ? { tender: tender as 'card' | 'code' } : {}) };
   },
@@ -45,7 +53,9 @@ export const sale = command(
 
 export const refund = command(
   'usage: pos refund ORIGINAL_ID [AMOUNT] [options]   (refunds to the original card or wallet)',
-  ([original, amount]) => {
+  (positionals) => {
+    atMost(positionals, 2);
+    const [original, amount] = positionals;
     if (!original) throw new CliError('missing the original transaction ID (see "id" in the sale\'s output)');
     return { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }) };
   },
@@ -54,7 +64,9 @@ export const refund = command(
 
 export const voidTxn = command(
   'usage: pos void ORIGINAL_ID [options]',
-  ([original]) => {
+  (positionals) => {
+    atMost(positionals, 1);
+    const [original] = positionals;
     if (!original) throw new CliError('missing the original transaction ID');
     return { original };
   },
@@ -63,8 +75,9 @@ export const voidTxn = command(
 
 export const batch = command(
   'usage: pos batch close [options]   (settles the open batch; uploads it when out of balance)',
-  ([verb]) => {
-    if (verb !== 'close') throw new CliError('usage: pos batch close');
+  (positionals) => {
+    if (positionals[0] !== 'close') throw new CliError('usage: pos batch close');
+    atMost(positionals, 1);
   },
   async (t) => ({ ok: true, value: await t.batchClose() }),
 );

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { testTmk } from '../../switch/config.js';
 import { batch, sale, voidTxn } from '../../cli/commands/txn.js';
+import { parseCommand } from '../../cli/commands/terminal.js';
 import { main } from '../../cli/main.js';
 import { capture as io } from '../support/cli.js';
 
@@ -52,6 +53,39 @@ describe('pos sale / void / batch close', () => {
     expect(await main([...args, ...common], out)).toBe(2);
     expect(out.stderr).toEqual([expect.stringContaining(message)]);
     expect(out.stdout).toEqual([]);
+  });
+
+  // An extra positional is a typo or a misplaced option: refused by name, never ignored.
+  it.each([
+    [['sale', '12', '13'], "unexpected argument '13'"],
+    [['sale', '12', 'code'], "unexpected argument 'code'"],
+    [['refund', 'ID', '5', '6'], "unexpected argument '6'"],
+    [['void', 'ID', 'X'], "unexpected argument 'X'"],
+    [['batch', 'close', 'now'], "unexpected argument 'now'"],
+    [['batch', 'open'], 'usage: pos batch close'],
+  ])('pos %j: one line naming it, exit 2, no transaction', async (args, message) => {
+    const out = io();
+    const common = ['--host', `127.0.0.1:${sw.port}`, '--journal', join(dir, 'extra.db'), '--virtual-card', 'visa', '--timeout-ms', '2000'];
+    expect(await main([...args, ...common], out)).toBe(2);
+    expect(out.stderr).toEqual([`pos ${args[0]}: ${message}`]);
+    expect(out.stdout).toEqual([]);
+  });
+
+  it('pos terminal stdin lines: what each runs, and a refusal naming what is wrong', () => {
+    expect(parseCommand('sale 12.34 code')).toEqual({ verb: 'sale', request: { amount: 1234, tender: 'code' } });
+    expect(parseCommand('  refund T1 5 ')).toEqual({ verb: 'refund', request: { original: 'T1', amount: 500 } });
+    expect(parseCommand('batch close')).toEqual({ verb: 'batch' });
+    expect(parseCommand('cancel')).toEqual({ verb: 'cancel' });
+    expect(parseCommand('   ')).toBeUndefined();
+    expect(() => parseCommand('sale 12 foo')).toThrow("sale: unknown tender 'foo' (card or code)");
+    expect(() => parseCommand('sale 12 card x')).toThrow("sale: unexpected argument 'x'");
+    expect(() => parseCommand('refund T1 5 6')).toThrow("refund: unexpected argument '6'");
+    expect(() => parseCommand('refund')).toThrow('refund: missing the original transaction ID');
+    expect(() => parseCommand('void T1 T2')).toThrow("void: unexpected argument 'T2'");
+    expect(() => parseCommand('batch close now')).toThrow("batch: unexpected argument 'now'");
+    expect(() => parseCommand('history 5')).toThrow("history: unexpected argument '5'");
+    expect(() => parseCommand('quit now')).toThrow("quit: unexpected argument 'now'");
+    expect(() => parseCommand('pay 12')).toThrow('unknown command: pay 12');
   });
 
   it('bad options are one-line errors', async () => {

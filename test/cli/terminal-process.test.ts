@@ -32,8 +32,10 @@ describe('pos terminal (child process)', () => {
     child = pos(['terminal', '--host', `127.0.0.1:${sw.port}`, '--virtual-card', 'mastercard', '--journal', join(dir, 't.db'), '--terminal-id', 'CLIPROC1', '--timeout-ms', '2000']);
     expect(await child.waitFor((l) => l.ready === true, 'ready')).toEqual({ ready: true, signedOn: true });
 
+    child.send('sale 12 foo'); // an unknown tender is refused, not dropped (the sale would run on a card)
+    expect(await child.waitFor((l) => 'error' in l, 'the tender refusal')).toEqual({ error: "sale: unknown tender 'foo' (card or code)" });
     child.send('sale 12.3.4');
-    expect(await child.waitFor((l) => 'error' in l, 'the refusal')).toEqual({ error: 'amount: digits with at most two decimals, like 12.34' });
+    expect(await child.waitFor((l) => l.error?.startsWith('amount:'), 'the refusal')).toEqual({ error: 'amount: digits with at most two decimals, like 12.34' });
     child.send('sale 0');
     expect(await child.waitFor((l) => l.error === 'amount: must be more than zero', 'the zero refusal')).toBeDefined();
 
