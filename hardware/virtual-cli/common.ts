@@ -1,7 +1,7 @@
 /**
  * Shared by `pos virtual reader`, `msr` and `scanner` (which live in hardware/ because hardware/
- * may not import cli/): strict option parsing, one-line usage errors (exit 2), the control API
- * client, and running a service until Ctrl-C.
+ * may not import cli/): the command layout (runDeviceCommand: help, serve, status, actions), strict
+ * option parsing, one-line usage errors (exit 2), the control API client, and serving until Ctrl-C.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ControlError } from '../virtual-service.js';
@@ -21,7 +21,9 @@ export class UsageError extends Error {
   }
 }
 
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parse<T extends Options>(args: string[], options: T) {
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (error) {
@@ -43,6 +45,8 @@ export function serveOptions(values: { pty?: string | undefined; baud?: string |
   const controlPort = integer(values['control-port'], '--control-port', 0, 65535);
   return { pty: values.pty, baudRate, ...(controlPort === undefined ? {} : { controlPort }) };
 }
+
+export type ServeSettings = ReturnType<typeof serveOptions>;
 
 /** Runs `body`, turning usage and control errors into one line on stderr, after `command:`, and an exit code. */
 export async function runCommand(command: string, io: VirtualCliIo, body: () => Promise<number>): Promise<number> {
@@ -86,4 +90,74 @@ export async function serveUntilSignal(stop: () => Promise<void>): Promise<void>
     process.once('SIGTERM', resolve);
   });
   await stop();
+}
+
+/** The options every device command takes, to serve (--pty, --baud) or to reach a running device (--control-port). */
+const deviceOptions = {
+  pty: { type: 'string' },
+  baud: { type: 'string' },
+  'control-port': { type: 'string' },
+} as const;
+
+export type DeviceValues<O extends Options> = ReturnType<typeof parse<typeof deviceOptions & O>>['values'];
+
+/** What one `pos virtual DEVICE` says about itself; runDeviceCommand does the rest. */
+export interface DeviceCommand<O extends Options> {
+  device: 'reader' | 'msr' | 'scanner';
+  usage: string;
+  /** Options beyond --pty, --baud and --control-port. */
+  options: O;
+  defaultBaud: number;
+  /** Starts the device; `describe` is printed after "pty" and "control" in the serving line. */
+  start(settings: ServeSettings, values: DeviceValues<O>): Promise<{ service: RunningDevice; describe: Record<string, unknown> }>;
+  /** Actions on a running device besides `status`: each returns the control API's answer, printed as JSON. */
+  actions: Record<string, (call: ControlCall, rest: string[], values: DeviceValues<O>) => Promise<unknown>>;
+  /** Actions that need no running device (the reader's `read`): each prints its own output. */
+  localActions?: Record<string, (values: DeviceValues<O>, io: VirtualCliIo) => Promise<number>>;
+}
+
+interface RunningDevice {
+  readonly path: string;
+  readonly controlUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * `pos virtual DEVICE [ACTION …]`: --help prints the usage; no ACTION serves the device until
+ * Ctrl-C after one JSON line; `status` and the device's actions go to its control API.
+ */
+export function runDeviceCommand<O extends Options>(command: DeviceCommand<O>, args: string[], io: VirtualCliIo): Promise<number> {
+  return runCommand(`pos virtual ${command.device}`, io, async () => {
+    const parsed = parse(args, { ...deviceOptions, ...command.options });
+    // TypeScript cannot see through parseArgs' types for a generic O: name the shared options.
+    const values = parsed.values as DeviceValues<O> & DeviceValues<{}>;
+    const positionals = parsed.positionals;
+    if (values.help) {
+      io.out(command.usage);
+      return 0;
+    }
+    const [action, ...rest] = positionals;
+    if (action === undefined) {
+      const settings = serveOptions(values, command.defaultBaud);
+      const { service, describe } = await command.start(settings, values);
+      io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, ...describe }));
+      await serveUntilSignal(() => service.stop());
+      return 0;
+    }
+    const local = own(command.localActions ?? {}, action);
+    if (local) return local(values, io);
+    const remote = action === 'status' ? (call: ControlCall) => call('GET', '/status') : own(command.actions, action);
+    if (!remote) {
+      const known = ['status', ...Object.keys(command.actions), ...Object.keys(command.localActions ?? {})];
+      throw new UsageError(`unknown action '${action}' (${known.join(', ')})`);
+    }
+    const call = controlClient(command.device, values['control-port']);
+    io.out(JSON.stringify(await remote(call, rest, values), null, 2));
+    return 0;
+  });
+}
+
+/** `table[key]` when the table itself has it (an action named "toString" is unknown, not Object's). */
+function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }

@@ -1,7 +1,7 @@
 /** `pos virtual msr`: a virtual serial magnetic stripe reader on a PTY, and its control commands. */
 import { magstripeTestCardIds } from '../../protocols/testcards.js';
 import { VirtualMsrService } from '../msr/virtual-msr-service.js';
-import { UsageError, controlClient, parse, runCommand, serveOptions, serveUntilSignal, type VirtualCliIo } from './common.js';
+import { UsageError, runDeviceCommand, type VirtualCliIo } from './common.js';
 
 const usage = `usage:
   pos virtual msr --pty PATH [--baud N] [--crlf] [--control-port N]
@@ -18,55 +18,35 @@ example:
   pos virtual msr --pty /tmp/msr --control-port 7071 &
   pos virtual msr swipe magstripe --control-port 7071`;
 
-export async function run(args: string[], io: VirtualCliIo): Promise<number> {
-  return runCommand('pos virtual msr', io, async () => {
-    const { values, positionals } = parse(args, {
-      pty: { type: 'string' },
-      baud: { type: 'string' },
-      crlf: { type: 'boolean' },
-      'control-port': { type: 'string' },
-      track: { type: 'string' },
-      unreadable: { type: 'string', multiple: true },
-    });
-    if (values.help) {
-      io.out(usage);
-      return 0;
-    }
-    const [action, ...rest] = positionals;
-    if (action === undefined) {
-      const serve = serveOptions(values, 9600);
-      const service = await VirtualMsrService.start({ ...serve, terminator: values.crlf ? 'CRLF' : 'CR' });
-      io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, baudRate: serve.baudRate }));
-      await serveUntilSignal(() => service.stop());
-      return 0;
-    }
-    const call = controlClient('msr', values['control-port']);
-    const track = (value: string, option: string) => {
-      if (value !== '1' && value !== '2') throw new UsageError(`${option}: 1 or 2`);
-      return Number(value);
-    };
-    let answer: unknown;
-    switch (action) {
-      case 'status':
-        answer = await call('GET', '/status');
-        break;
-      case 'swipe': {
-        const card = rest[0];
-        if (!card) throw new UsageError(`swipe: missing CARD (${magstripeTestCardIds.join(', ')})`);
-        answer = await call('POST', '/swipe', {
-          card,
-          ...(values.track ? { tracks: [track(values.track, '--track')] } : {}),
-          ...(values.unreadable ? { unreadable: values.unreadable.map((t) => track(t, '--unreadable')) } : {}),
-        });
-        break;
-      }
-      case 'raw':
-        answer = await call('POST', '/raw', { hex: rest[0] ?? '' });
-        break;
-      default:
-        throw new UsageError(`unknown action '${action}' (status, swipe, raw)`);
-    }
-    io.out(JSON.stringify(answer, null, 2));
-    return 0;
-  });
+const track = (value: string, option: string) => {
+  if (value !== '1' && value !== '2') throw new UsageError(`${option}: 1 or 2`);
+  return Number(value);
+};
+
+export function run(args: string[], io: VirtualCliIo): Promise<number> {
+  return runDeviceCommand(
+    {
+      device: 'msr',
+      usage,
+      options: { crlf: { type: 'boolean' }, track: { type: 'string' }, unreadable: { type: 'string', multiple: true } },
+      defaultBaud: 9600,
+      async start(settings, values) {
+        const service = await VirtualMsrService.start({ ...settings, terminator: values.crlf ? 'CRLF' : 'CR' });
+        return { service, describe: { baudRate: settings.baudRate } };
+      },
+      actions: {
+        swipe: (call, [card], values) => {
+          if (!card) throw new UsageError(`swipe: missing CARD (${magstripeTestCardIds.join(', ')})`);
+          return call('POST', '/swipe', {
+            card,
+            ...(values.track ? { tracks: [track(values.track, '--track')] } : {}),
+            ...(values.unreadable ? { unreadable: values.unreadable.map((t) => track(t, '--unreadable')) } : {}),
+          });
+        },
+        raw: (call, [hex]) => call('POST', '/raw', { hex: hex ?? '' }),
+      },
+    },
+    args,
+    io,
+  );
 }

@@ -8,7 +8,7 @@ import { Pn532Reader } from '../nfc/pn532-reader.js';
 import { VirtualReaderService } from '../nfc/virtual-reader-service.js';
 import { SerialTransport } from '../serial/index.js';
 import { ControlError } from '../virtual-service.js';
-import { UsageError, controlClient, integer, parse, runCommand, serveOptions, serveUntilSignal, type VirtualCliIo } from './common.js';
+import { UsageError, integer, runDeviceCommand, type DeviceValues, type ServeSettings, type VirtualCliIo } from './common.js';
 
 const usage = `usage:
   pos virtual reader --pty PATH [--card visa|mastercard|unionpay] [--baud N] [--control-port N]
@@ -40,10 +40,7 @@ const commandAliases: Record<string, string> = {
 };
 
 const options = {
-  pty: { type: 'string' },
   card: { type: 'string' },
-  baud: { type: 'string' },
-  'control-port': { type: 'string' },
   'remove-after': { type: 'string' },
   uid: { type: 'string' },
   'corrupt-responses': { type: 'string' },
@@ -57,51 +54,34 @@ const options = {
   'timeout-ms': { type: 'string' },
 } as const;
 
-type Values = ReturnType<typeof parse<typeof options>>['values'];
+type Values = DeviceValues<typeof options>;
 
-export async function run(args: string[], io: VirtualCliIo): Promise<number> {
-  return runCommand('pos virtual reader', io, async () => {
-    const { values, positionals } = parse(args, options);
-    if (values.help) {
-      io.out(usage);
-      return 0;
-    }
-    const [action, ...rest] = positionals;
-    if (action === undefined) return serve(values, io);
-    if (action === 'read') return read(values, io);
-
-    const call = controlClient('reader', values['control-port']);
-    let answer: unknown;
-    switch (action) {
-      case 'status':
-        answer = await call('GET', '/status');
-        break;
-      case 'tap': {
-        const card = rest[0];
-        if (!card) throw new UsageError('tap: missing PROFILE (visa, mastercard, unionpay)');
-        const removeAfterApdus = integer(values['remove-after'], '--remove-after', 0, 1000);
-        answer = await call('POST', '/tap', { card, removeAfterApdus, uid: values.uid });
-        break;
-      }
-      case 'remove':
-        answer = await call('POST', '/remove', rest[0] ? { card: rest[0] } : {});
-        break;
-      case 'fault':
-        answer = await call('POST', '/faults', faultBody(values));
-        break;
-      case 'reset':
-        answer = await call('POST', '/reset');
-        break;
-      default:
-        throw new UsageError(`unknown action '${action}' (status, tap, remove, fault, reset)`);
-    }
-    io.out(JSON.stringify(answer, null, 2));
-    return 0;
-  });
+export function run(args: string[], io: VirtualCliIo): Promise<number> {
+  return runDeviceCommand(
+    {
+      device: 'reader',
+      usage,
+      options,
+      defaultBaud: 115200,
+      start,
+      actions: {
+        tap: (call, [card], values) => {
+          if (!card) throw new UsageError('tap: missing PROFILE (visa, mastercard, unionpay)');
+          const removeAfterApdus = integer(values['remove-after'], '--remove-after', 0, 1000);
+          return call('POST', '/tap', { card, removeAfterApdus, uid: values.uid });
+        },
+        remove: (call, [card]) => call('POST', '/remove', card ? { card } : {}),
+        fault: (call, _rest, values) => call('POST', '/faults', faultBody(values)),
+        reset: (call) => call('POST', '/reset'),
+      },
+      localActions: { read },
+    },
+    args,
+    io,
+  );
 }
 
-async function serve(values: Values, io: VirtualCliIo): Promise<number> {
-  const settings = serveOptions(values, 115200);
+async function start(settings: ServeSettings, values: Values) {
   let service: VirtualReaderService;
   try {
     service = await VirtualReaderService.start({ ...settings, ...(values.card ? { card: values.card as TestCardProfileId } : {}) });
@@ -109,9 +89,7 @@ async function serve(values: Values, io: VirtualCliIo): Promise<number> {
     if (error instanceof ControlError) throw new UsageError(`--${error.message}`); // `card: …` came from --card
     throw error;
   }
-  io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, baudRate: settings.baudRate, card: values.card ?? null }));
-  await serveUntilSignal(() => service.stop());
-  return 0;
+  return { service, describe: { baudRate: settings.baudRate, card: values.card ?? null } };
 }
 
 async function read(values: Values, io: VirtualCliIo): Promise<number> {

@@ -1,6 +1,6 @@
 /** `pos virtual scanner`: a virtual serial QR/barcode scanner on a PTY, and its control commands. */
 import { VirtualScannerService } from '../scanner/virtual-scanner-service.js';
-import { UsageError, controlClient, parse, runCommand, serveOptions, serveUntilSignal, type VirtualCliIo } from './common.js';
+import { UsageError, runDeviceCommand, type VirtualCliIo } from './common.js';
 
 const usage = `usage:
   pos virtual scanner --pty PATH [--kind serial] [--baud N] [--suffix cr|lf|crlf|none] [--prefix TEXT] [--control-port N]
@@ -19,51 +19,31 @@ example:
 
 const suffixes = { cr: 'CR', lf: 'LF', crlf: 'CRLF', none: 'none' } as const;
 
-export async function run(args: string[], io: VirtualCliIo): Promise<number> {
-  return runCommand('pos virtual scanner', io, async () => {
-    const { values, positionals } = parse(args, {
-      pty: { type: 'string' },
-      kind: { type: 'string' },
-      baud: { type: 'string' },
-      suffix: { type: 'string' },
-      prefix: { type: 'string' },
-      'control-port': { type: 'string' },
-      symbology: { type: 'string' },
-    });
-    if (values.help) {
-      io.out(usage);
-      return 0;
-    }
-    const [action, ...rest] = positionals;
-    if (action === undefined) {
-      const serve = serveOptions(values, 9600);
-      const kind = values.kind ?? 'serial';
-      if (kind === 'hid-wedge' || kind === 'hid-pos' || kind === 'hid')
-        throw new UsageError(`--kind ${kind}: HID scanners cannot sit on a PTY (no /dev/uhid here); their twins are in-process — use --kind serial`);
-      if (kind !== 'serial') throw new UsageError(`--kind: serial (got '${kind}')`);
-      const suffix = suffixes[(values.suffix ?? 'cr') as keyof typeof suffixes];
-      if (!suffix) throw new UsageError('--suffix: cr, lf, crlf or none');
-      const service = await VirtualScannerService.start({ ...serve, suffix, ...(values.prefix ? { prefix: values.prefix } : {}) });
-      io.out(JSON.stringify({ pty: service.path, control: service.controlUrl ?? null, kind, baudRate: serve.baudRate }));
-      await serveUntilSignal(() => service.stop());
-      return 0;
-    }
-    const call = controlClient('scanner', values['control-port']);
-    let answer: unknown;
-    switch (action) {
-      case 'status':
-        answer = await call('GET', '/status');
-        break;
-      case 'scan': {
-        const text = rest[0];
-        if (!text) throw new UsageError('scan: missing TEXT');
-        answer = await call('POST', '/scan', { text, ...(values.symbology ? { symbology: values.symbology } : {}) });
-        break;
-      }
-      default:
-        throw new UsageError(`unknown action '${action}' (status, scan)`);
-    }
-    io.out(JSON.stringify(answer, null, 2));
-    return 0;
-  });
+export function run(args: string[], io: VirtualCliIo): Promise<number> {
+  return runDeviceCommand(
+    {
+      device: 'scanner',
+      usage,
+      options: { kind: { type: 'string' }, suffix: { type: 'string' }, prefix: { type: 'string' }, symbology: { type: 'string' } },
+      defaultBaud: 9600,
+      async start(settings, values) {
+        const kind = values.kind ?? 'serial';
+        if (kind === 'hid-wedge' || kind === 'hid-pos' || kind === 'hid')
+          throw new UsageError(`--kind ${kind}: HID scanners cannot sit on a PTY (no /dev/uhid here); their twins are in-process — use --kind serial`);
+        if (kind !== 'serial') throw new UsageError(`--kind: serial (got '${kind}')`);
+        const suffix = suffixes[(values.suffix ?? 'cr') as keyof typeof suffixes];
+        if (!suffix) throw new UsageError('--suffix: cr, lf, crlf or none');
+        const service = await VirtualScannerService.start({ ...settings, suffix, ...(values.prefix ? { prefix: values.prefix } : {}) });
+        return { service, describe: { kind, baudRate: settings.baudRate } };
+      },
+      actions: {
+        scan: (call, [text], values) => {
+          if (!text) throw new UsageError('scan: missing TEXT');
+          return call('POST', '/scan', { text, ...(values.symbology ? { symbology: values.symbology } : {}) });
+        },
+      },
+    },
+    args,
+    io,
+  );
 }

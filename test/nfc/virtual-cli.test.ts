@@ -112,6 +112,12 @@ describe('pos virtual (in process)', () => {
     const none = capture();
     expect(await main(['virtual', 'reader', 'status'], none)).toBe(2);
     expect(none.stderr[0]).toMatch(/--control-port is required/);
+    // A mistyped action is named as such, not taken for a control command missing its port.
+    for (const action of ['raed', 'toString']) {
+      const typo = capture();
+      expect(await main(['virtual', 'reader', action], typo)).toBe(2);
+      expect(typo.stderr).toEqual([`pos virtual reader: unknown action '${action}' (status, tap, remove, fault, reset, read)`]);
+    }
   });
 
   it('attaches to an existing PTY instead of starting socat', async () => {
