@@ -1,15 +1,18 @@
 /**
  * `pos terminal`: the terminal runtime on real or virtual devices until Ctrl-C. Commands come one
- * per line on stdin (`sale 12.34`, `sale 12.34 code`, `refund ID [AMOUNT]`, `void ID`, `batch close`,
- * `history`); every result, status and device change is one JSON line on stdout.
+ * per line on stdin (`stdinCommands`, parsed by `parseCommand`); every result, status and device
+ * change is one JSON line on stdout.
  */
 import { createInterface } from 'node:readline';
 import type { Terminal } from '../../terminal/index.js';
 import { parseOptions, type CliIo } from '../io.js';
 import { openTerminal, amountArgument, terminalOptions, terminalUsage } from './terminal-setup.js';
 
+/** What `parseCommand` accepts, one form per verb; `cancel` stops the transaction in progress. */
+export const stdinCommands = ['sale 12.34 [card|code]', 'refund ID [AMOUNT]', 'void ID', 'batch close', 'history', 'cancel', 'quit'] as const;
+
 const usage = `usage: pos terminal --host HOST:PORT [--spec NAME|FILE.json] [--framing …] --reader pn532:PATH --scanner hid:VID:PID|serial:PATH --msr serial:PATH
-  then type commands: sale 12.34 [card|code] | refund ID [AMOUNT] | void ID | batch close | history | quit`;
+  then type commands: ${stdinCommands.join(' | ')}`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseOptions(args, terminalOptions);

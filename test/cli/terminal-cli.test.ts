@@ -1,8 +1,8 @@
 // `pos sale` / `pos void` / `pos batch close` against the real switch, with a virtual card on a
 // virtual PN532 in the same process (the real driver over an in-process link).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { testTmk } from '../../switch/config.js';
@@ -86,6 +86,19 @@ describe('pos sale / void / batch close', () => {
     expect(() => parseCommand('history 5')).toThrow("history: unexpected argument '5'");
     expect(() => parseCommand('quit now')).toThrow("quit: unexpected argument 'now'");
     expect(() => parseCommand('pay 12')).toThrow('unknown command: pay 12');
+  });
+
+  // --help and docs/terminal.md name every stdin command parseCommand runs, and nothing else.
+  it('pos terminal --help and docs/terminal.md list exactly the stdin commands it accepts', async () => {
+    const out = io();
+    expect(await main(['terminal', '--help'], out)).toBe(0);
+    const listed = /then type commands: (.*)/.exec(out.stdout.join('\n'))?.[1]?.split(' | ');
+    expect(listed).toEqual(['sale 12.34 [card|code]', 'refund ID [AMOUNT]', 'void ID', 'batch close', 'history', 'cancel', 'quit']);
+    const docs = readFileSync(resolve(import.meta.dirname, '../../docs/terminal.md'), 'utf8').replace(/\s+/g, ' ');
+    for (const form of listed!) {
+      expect(parseCommand(form.replace(/ \[(\w+)\|\w+\]$/, ' $1').replace(/ \[AMOUNT\]$/, ' 5'))?.verb).toBe(form.split(' ')[0]);
+      expect(docs).toContain(`\`${form}\``);
+    }
   });
 
   it('bad options are one-line errors', async () => {
