@@ -1,13 +1,14 @@
 /**
  * The terminal's ISO 8583 client: one TCP connection to the host with the configured spec and
  * length framing; answers matched to requests by terminal ID (DE41) and STAN (DE11) and checked
- * for the expected MTI; a timeout per request; reconnect with exponential backoff; an echo (0800
- * 301) when the line has been idle. MACing is delegated to the `mac` hooks so that the link does
- * not hold keys. An answer that fails to decode, carries a wrong MAC or matches no pending request
+ * for the expected MTI; a timeout per request; reconnect with exponential backoff (the devices'
+ * Reconnect); an echo (0800 301) when the line has been idle. MACing is delegated to the `mac`
+ * hooks so that the link does not hold keys. An answer that fails to decode, carries a wrong MAC or matches no pending request
  * is logged and dropped: the waiting request then times out, which the caller treats as "no answer".
  */
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
+import { Reconnect } from '../hardware/reconnect.js';
 import { frame, Deframer, type LengthHeader } from '../protocols/framing/index.js';
 import { IsoMessage, responseMti, type MessageSpec } from '../protocols/iso8583/index.js';
 import { transmissionDateTime } from './clock.js';
@@ -66,9 +67,8 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
   private stopped = true;
   private deframer: Deframer;
   private readonly pending = new Map<string, Pending>();
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly reconnect: Reconnect;
   private echoTimer: NodeJS.Timeout | undefined;
-  private delay: number;
   private lastTraffic = Date.now();
   /** Every request's header: the spec's header length of zeros, TPDU 60 0000 0000 for 5 bytes. */
   private readonly header: Buffer;
@@ -79,7 +79,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
   constructor(readonly options: HostLinkOptions) {
     super();
     this.deframer = new Deframer({ length: options.framing });
-    this.delay = options.reconnect.initialDelayMs;
+    this.reconnect = new Reconnect(options.reconnect, () => !this.stopped, () => this.connect());
     const length = options.spec.headerLength ?? 0;
     this.header = length === 5 ? Buffer.from([0x60, 0x00, 0x00, 0x00, 0x00]) : Buffer.alloc(length);
   }
@@ -91,7 +91,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
   /** Starts connecting (and reconnecting); resolves after the first attempt, connected or not. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.connect().catch(() => this.scheduleReconnect());
+    await this.connect().catch(() => this.reconnect.schedule());
     if (this.options.echoIntervalMs > 0) {
       this.echoTimer = setInterval(() => this.maybeEcho(), Math.max(10, Math.floor(this.options.echoIntervalMs / 2)));
       this.echoTimer.unref();
@@ -100,7 +100,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.reconnectTimer);
+    this.reconnect.cancel();
     clearInterval(this.echoTimer);
     for (const [key, p] of this.pending) {
       clearTimeout(p.timer);
@@ -190,7 +190,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
     this.socket = socket;
     this.connected = true;
     this.deframer = new Deframer({ length: this.options.framing });
-    this.delay = this.options.reconnect.initialDelayMs;
+    this.reconnect.opened();
     this.lastTraffic = Date.now();
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (error) => this.options.logger.warn({ err: error.message }, 'host connection error'));
@@ -204,21 +204,10 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
         p.reject(new HostTimeoutError('the host connection closed before the answer came'));
         this.pending.delete(key);
       }
-      this.scheduleReconnect();
+      this.reconnect.schedule();
     });
     this.options.logger.info({ host: this.options.host, port: this.options.port }, 'host connected');
     this.emit('connected');
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped || this.reconnectTimer) return;
-    const delay = this.delay;
-    this.delay = Math.min(this.delay * 2, this.options.reconnect.maxDelayMs);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.connect().catch(() => this.scheduleReconnect());
-    }, delay);
-    this.reconnectTimer.unref();
   }
 
   private onData(chunk: Buffer): void {
