@@ -4,15 +4,17 @@
  * checkout page with the tester panel. Everything starts and stops from code, so the browser tests
  * run the same composition.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { pino, type Logger } from 'pino';
 import { tdesIpek } from '../../protocols/crypto/index.js';
 import { toHex } from '../../protocols/bytes.js';
-import type { TestCardProfileId } from '../../protocols/testcards.js';
+import { testCardProfileIds, testCards, type TestCardProfileId } from '../../protocols/testcards.js';
 import { VirtualKit } from '../../hardware/virtual-kit.js';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { testTmk, x924TestBdk } from '../../switch/config.js';
+import { cardAccount } from '../../switch/issuer/cards.js';
 import { Terminal } from '../../terminal/terminal.js';
 import { VirtualPinPad } from '../../terminal/pinpad.js';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
@@ -68,6 +70,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const log = options.logger ?? pino({ level: 'info' }, pino.destination({ dest: join(dataDir, 'demo.log'), sync: false }));
   const countersFile = join(dataDir, 'virtual-devices.json');
   const counters = readCounters(countersFile);
+  const switchDb = join(dataDir, 'switch.db');
+  const atcs = cardAtcsAboveJournal(counters.atcs ?? {}, journalAtcs(switchDb));
   const adminToken = toHex(crypto.getRandomValues(new Uint8Array(16)));
 
   const stops: Array<() => Promise<void>> = [];
@@ -79,19 +83,23 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       port: options.switchPort,
       adminPort: options.adminPort,
       adminToken,
-      db: `sqlite:${join(dataDir, 'switch.db')}`,
+      db: `sqlite:${switchDb}`,
       terminals: [{ id: terminalId, merchantId, merchantName, tmk: testTmk }],
       lateAnswerMs: options.lateAnswerMs,
       logger: log.child({ component: 'switch' }),
     });
     stops.push(() => host.stop());
 
-    const kit = new VirtualKit({ atcs: counters.atcs });
+    if (atcs.raised.length) {
+      log.info({ cards: atcs.raised, atcs: atcs.start }, 'demo: virtual-devices.json lacks or lags these cards: their ATCs start above the highest the switch journal has seen');
+    }
+    const kit = new VirtualKit({ atcs: atcs.start });
     await kit.start();
     const ipek = toHex(tdesIpek(Buffer.from(x924TestBdk, 'hex'), Buffer.from(iksn, 'hex')));
     const pinPad = new VirtualPinPad({ ipek, iksn, ksn: counters.pinPadKsn });
     stops.push(async () => {
-      writeFileSync(countersFile, JSON.stringify({ pinPadKsn: toHex(pinPad.currentKsn!), atcs: kit.atcs() } satisfies DeviceCounters, null, 2));
+      // The cards not tapped this time keep their ATCs (kit.atcs() has only the tapped ones).
+      writeFileSync(countersFile, JSON.stringify({ pinPadKsn: toHex(pinPad.currentKsn!), atcs: { ...atcs.start, ...kit.atcs() } } satisfies DeviceCounters, null, 2));
       await kit.stop();
     });
 
@@ -149,4 +157,44 @@ function readCounters(file: string): DeviceCounters {
   } catch {
     return {};
   }
+}
+
+/**
+ * The highest ATC the switch's journal accepted per virtual card (table card_atc, keyed by the
+ * switch's card account), read from the demo's own SQLite file before the switch opens it: the
+ * cards need it before they exist, and neither the Store nor the admin API offers a read of it.
+ */
+function journalAtcs(file: string): Partial<Record<TestCardProfileId, number>> {
+  if (!existsSync(file)) return {};
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'card_atc'").get()) return {};
+    const read = db.prepare<[string], { atc: number }>('SELECT atc FROM card_atc WHERE card = ?');
+    const seen: Partial<Record<TestCardProfileId, number>> = {};
+    for (const id of testCardProfileIds) {
+      const row = read.get(cardAccount(testCards[id].pan));
+      if (row) seen[id] = Number(row.atc);
+    }
+    return seen;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Each card's ATC to start from: the saved one, raised to the journal's highest when the saved
+ * one is missing or behind it (the file deleted, an old copy) — else every tap is a refused replay
+ * (05). A card's next cryptogram uses its ATC + 1, so starting at the journal's highest is enough.
+ */
+function cardAtcsAboveJournal(saved: Partial<Record<TestCardProfileId, number>>, seen: Partial<Record<TestCardProfileId, number>>) {
+  const start = { ...saved };
+  const raised: TestCardProfileId[] = [];
+  for (const id of testCardProfileIds) {
+    const highest = seen[id];
+    if (highest !== undefined && (saved[id] ?? testCards[id].initialAtc) < highest) {
+      start[id] = highest;
+      raised.push(id);
+    }
+  }
+  return { start, raised };
 }
