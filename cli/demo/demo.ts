@@ -4,9 +4,8 @@
  * checkout page with the tester panel. Everything starts and stops from code, so the browser tests
  * run the same composition.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { pino, type Logger } from 'pino';
 import { tdesIpek } from '../../protocols/crypto/index.js';
 import { toHex } from '../../protocols/bytes.js';
@@ -15,6 +14,7 @@ import { VirtualKit } from '../../hardware/virtual-kit.js';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { testTmk, x924TestBdk } from '../../switch/config.js';
 import { cardAccount } from '../../switch/issuer/cards.js';
+import type { Store } from '../../switch/store/index.js';
 import { Terminal } from '../../terminal/terminal.js';
 import { VirtualPinPad } from '../../terminal/pinpad.js';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
@@ -71,7 +71,6 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const countersFile = join(dataDir, 'virtual-devices.json');
   const counters = readCounters(countersFile);
   const switchDb = join(dataDir, 'switch.db');
-  const atcs = cardAtcsAboveJournal(counters.atcs ?? {}, journalAtcs(switchDb));
   const adminToken = toHex(crypto.getRandomValues(new Uint8Array(16)));
 
   const stops: Array<() => Promise<void>> = [];
@@ -90,6 +89,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     });
     stops.push(() => host.stop());
 
+    const atcs = cardAtcsAboveJournal(counters.atcs ?? {}, await journalAtcs(host.store));
     if (atcs.raised.length) {
       log.info({ cards: atcs.raised, atcs: atcs.start }, 'demo: virtual-devices.json lacks or lags these cards: their ATCs start above the highest the switch journal has seen');
     }
@@ -159,26 +159,14 @@ function readCounters(file: string): DeviceCounters {
   }
 }
 
-/**
- * The highest ATC the switch's journal accepted per virtual card (table card_atc, keyed by the
- * switch's card account), read from the demo's own SQLite file before the switch opens it: the
- * cards need it before they exist, and neither the Store nor the admin API offers a read of it.
- */
-function journalAtcs(file: string): Partial<Record<TestCardProfileId, number>> {
-  if (!existsSync(file)) return {};
-  const db = new Database(file, { fileMustExist: true });
-  try {
-    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'card_atc'").get()) return {};
-    const read = db.prepare<[string], { atc: number }>('SELECT atc FROM card_atc WHERE card = ?');
-    const seen: Partial<Record<TestCardProfileId, number>> = {};
-    for (const id of testCardProfileIds) {
-      const row = read.get(cardAccount(testCards[id].pan));
-      if (row) seen[id] = Number(row.atc);
-    }
-    return seen;
-  } finally {
-    db.close();
+/** The highest ATC the switch's journal accepted per virtual card (its replay check refuses anything not above it). */
+async function journalAtcs(store: Store): Promise<Partial<Record<TestCardProfileId, number>>> {
+  const seen: Partial<Record<TestCardProfileId, number>> = {};
+  for (const id of testCardProfileIds) {
+    const atc = await store.highestAtc(cardAccount(testCards[id].pan));
+    if (atc !== undefined) seen[id] = atc;
   }
+  return seen;
 }
 
 /**

@@ -97,6 +97,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     byRrn: (rrn) => run(sql.byRrn(rrn)),
     byStan: (terminalId, stan, mmdd) => run(sql.byStan(terminalId, stan, mmdd)),
     balance: (account) => run(sql.balance(account)),
+    highestAtc: (card) => run(sql.highestAtc(card)),
     ensureAccounts: (accounts) => transaction(() => sql.ensureAccounts(accounts)),
     setBalance: (account, balance) => transaction(() => sql.setBalance(account, balance)),
     reserveRrns: (size) => transaction(() => sql.reserveRrns(size)),

@@ -377,6 +377,12 @@ export function* setBalance(account: string, balance: number): Program<void> {
   yield { sql: 'INSERT INTO accounts (id, balance) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET balance = excluded.balance', params: [account, balance] };
 }
 
+export function* highestAtc(card: string): Program<number | undefined> {
+  const result = yield { sql: 'SELECT atc FROM card_atc WHERE card = ?', params: [card] };
+  const row = result.rows[0];
+  return row ? num(row.atc) : undefined;
+}
+
 export function* balance(account: string): Program<number | undefined> {
   const result = yield { sql: 'SELECT balance FROM accounts WHERE id = ?', params: [account] };
   const row = result.rows[0];

@@ -67,6 +67,7 @@ export function openSqliteStore(path: string): Store {
     byRrn: async (rrn) => run(sql.byRrn(rrn)),
     byStan: async (terminalId, stan, mmdd) => run(sql.byStan(terminalId, stan, mmdd)),
     balance: async (account) => run(sql.balance(account)),
+    highestAtc: async (card) => run(sql.highestAtc(card)),
     ensureAccounts: (accounts) => durably(sql.ensureAccounts(accounts)),
     setBalance: (account, balance) => durably(sql.setBalance(account, balance)),
     reserveRrns: (size) => durably(sql.reserveRrns(size)),

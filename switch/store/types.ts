@@ -140,6 +140,8 @@ export interface Store {
   byStan(terminalId: string, stan: string, mmdd: string | undefined): Promise<JournalRow | undefined>;
   /** Balance in minor units; undefined: no such account. */
   balance(account: string): Promise<number | undefined>;
+  /** The highest ATC of a verified ARQC journaled for the card (the `atc` effect's); undefined: none yet. */
+  highestAtc(card: string): Promise<number | undefined>;
   /** Creates the accounts that do not exist yet (balances of existing ones are kept). */
   ensureAccounts(accounts: Array<{ id: string; balance: number }>): Promise<void>;
   setBalance(account: string, balance: number): Promise<void>;
