@@ -43,6 +43,20 @@ for (const database of testDatabases()) {
       expect((await store.byStan('T0000001', '000001', '1127'))!.stan).toBe('000001');
     });
 
+    it('keeps the highest ATC per card: a cryptogram not above it is refused (05) and leaves it as it was', async () => {
+      const store = await open();
+      const chip = (stan: string, atc: number): JournalEntry => {
+        const entry = sale({ stan, amount: 100 });
+        return { ...entry, effects: [{ type: 'atc', card: 'card:visa', atc }, ...entry.effects] };
+      };
+      expect(await store.highestAtc('card:visa')).toBeUndefined();
+      await store.commit([chip('000011', 7)]);
+      const [replay] = await store.commit([chip('000012', 7)]);
+      expect(replay).toMatchObject({ status: 'new', refusedBy: 'atc', row: { responseCode: '05' } });
+      expect(await store.highestAtc('card:visa')).toBe(7);
+      expect(await store.balance('card:visa')).toBe(4900);
+    });
+
     it('refuses a debit above the balance with 51 and keeps the balance', async () => {
       const store = await open();
       const [result] = await store.commit([sale({ amount: 6000 })]);
