@@ -2,7 +2,7 @@
  * The terminal's ISO 8583 client: one TCP connection to the host with the configured spec and
  * length framing; answers matched to requests by terminal ID (DE41) and STAN (DE11) and checked
  * for the expected MTI; a timeout per request; reconnect with exponential backoff (the devices'
- * Reconnect); an echo (0800 301) when the line has been idle. MACing is delegated to the `mac`
+ * Reconnect; one connect in flight at a time, shared by its callers); an echo (0800 301) when the line has been idle. MACing is delegated to the `mac`
  * hooks so that the link does not hold keys. An answer that fails to decode, carries a wrong MAC or matches no pending request
  * is logged and dropped: the waiting request then times out, which the caller treats as "no answer".
  */
@@ -64,6 +64,8 @@ export interface HostLinkEvents {
 export class HostLink extends EventEmitter<HostLinkEvents> {
   private socket: Socket | undefined;
   private connected = false;
+  /** The connect in flight, shared by start(), send() and a reconnect try: two would leave two connections to the host. */
+  private connecting: { socket: Socket; done: Promise<void> } | undefined;
   private stopped = true;
   private deframer: Deframer;
   private readonly pending = new Map<string, Pending>();
@@ -92,6 +94,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
   async start(): Promise<void> {
     this.stopped = false;
     await this.connect().catch(() => this.reconnect.schedule());
+    if (this.stopped) return; // stop() came during the first attempt
     if (this.options.echoIntervalMs > 0) {
       this.echoTimer = setInterval(() => this.maybeEcho(), Math.max(10, Math.floor(this.options.echoIntervalMs / 2)));
       this.echoTimer.unref();
@@ -110,7 +113,11 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
     const socket = this.socket;
     this.socket = undefined;
     this.connected = false;
+    // A connect in flight is aborted and waited out, so no socket outlives stop().
+    const connecting = this.connecting;
+    connecting?.socket.destroy(new Error('stopped'));
     if (socket && !socket.destroyed) await new Promise<void>((resolve) => socket.end(resolve)).finally(() => socket.destroy());
+    await connecting?.done.catch(() => {});
   }
 
   /** A new request with the fields every message carries: DE7, DE11 (next STAN), DE41, DE42. */
@@ -161,8 +168,18 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
 
   private connect(): Promise<void> {
     if (this.connected) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
+    if (!this.connecting) {
       const socket = new Socket();
+      const done = this.openSocket(socket).finally(() => {
+        this.connecting = undefined;
+      });
+      this.connecting = { socket, done };
+    }
+    return this.connecting.done;
+  }
+
+  private openSocket(socket: Socket): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
         socket.destroy();

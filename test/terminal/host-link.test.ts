@@ -1,0 +1,105 @@
+// HostLink's connection handling over real TCP: one connect in flight, shared by the reconnect try
+// and a send(); stop() during a connect leaves no socket behind. The host counts the connections it sees.
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { frame, Deframer } from '../../protocols/framing/index.js';
+import { IsoMessage, responseMti, specs } from '../../protocols/iso8583/index.js';
+import { HostLink } from '../../terminal/host-link.js';
+import { silentLogger } from '../../terminal/logger.js';
+
+interface EchoHost {
+  server: Server;
+  /** Every connection accepted so far, and those still open. */
+  accepted: number;
+  open: Set<Socket>;
+  listen(port?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Answers every request with its response MTI, DE11, DE41 and DE39 00. */
+function echoHost(): EchoHost {
+  const host: EchoHost = {
+    accepted: 0,
+    open: new Set(),
+    server: createServer((socket) => {
+      host.accepted++;
+      host.open.add(socket);
+      socket.on('close', () => host.open.delete(socket));
+      socket.on('error', () => {});
+      const deframer = new Deframer({ length: 'binary2' });
+      socket.on('data', (chunk) => {
+        for (const raw of deframer.push(chunk)) {
+          const request = IsoMessage.unpack(specs.default, raw);
+          const answer = new IsoMessage(specs.default, responseMti(request.mti));
+          answer.header = request.header;
+          for (const path of ['11', '41', '70']) if (request.has(path)) answer.set(path, request.get(path)!);
+          socket.write(frame(answer.set('39', '00').pack(), { length: 'binary2' }));
+        }
+      });
+    }),
+    listen: (port = 0) =>
+      new Promise((resolve) => host.server.listen(port, '127.0.0.1', () => resolve((host.server.address() as { port: number }).port))),
+    close: async () => {
+      for (const socket of host.open) socket.destroy();
+      if (host.server.listening) await new Promise<void>((resolve) => host.server.close(() => resolve()));
+    },
+  };
+  return host;
+}
+
+let stan = 0;
+function link(port: number): HostLink {
+  return new HostLink({
+    host: '127.0.0.1', port, spec: specs.default, framing: 'binary2', terminalId: 'T0000001', merchantId: 'M00000000000001',
+    nextStan: () => String(++stan).padStart(6, '0'), timeoutMs: 1000, connectTimeoutMs: 1000,
+    reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, echoIntervalMs: 0, logger: silentLogger(),
+  });
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('HostLink connect', () => {
+  it('a reconnect try and a send() in flight together share one connection', async () => {
+    const host = echoHost();
+    cleanups.push(() => host.close());
+    const port = await host.listen();
+    await new Promise<void>((resolve) => host.server.close(() => resolve())); // down at start: a reconnect try gets scheduled
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const l = link(port);
+    cleanups.push(() => l.stop());
+    await l.start();
+    expect(l.isConnected).toBe(false);
+    await host.listen(port);
+    vi.advanceTimersByTime(20); // the reconnect try starts connecting…
+    const answer = l.send(l.newMessage('0800').set('70', '301')); // …and send() connects before it is through
+    vi.useRealTimers();
+    expect((await answer).mti).toBe('0810');
+    expect((await l.send(l.newMessage('0800').set('70', '301'))).mti).toBe('0810');
+    expect(host.accepted).toBe(1);
+    expect(host.open.size).toBe(1);
+  });
+
+  it('stop() during a connect leaves no socket; a restart right after holds one connection', async () => {
+    const host = echoHost();
+    cleanups.push(() => host.close());
+    const l = link(await host.listen());
+    cleanups.push(() => l.stop());
+    let firstSettled = false;
+    const first = l.start().finally(() => (firstSettled = true)); // connecting
+    await l.stop();
+    await Promise.resolve();
+    expect(firstSettled).toBe(true); // stop() waited out the connect in flight (which closed its socket)
+    expect(l.isConnected).toBe(false);
+    await l.start();
+    await first;
+    expect((await l.send(l.newMessage('0800').set('70', '301'))).mti).toBe('0810');
+    // the connect that stop() aborted is gone (whether or not it reached the host); only the restart's stays
+    await vi.waitFor(() => expect(host.open.size).toBe(1));
+    await l.stop();
+    await vi.waitFor(() => expect(host.open.size).toBe(0));
+  });
+});
