@@ -9,10 +9,13 @@ export interface ReconnectOptions {
   initialDelayMs?: number;
   /** Backoff ceiling. Default 2000 ms. */
   maxDelayMs?: number;
+  /** A pending try does not keep the process alive (the host link: none of its timers do). Default false: a device's owner waits for it. */
+  unref?: boolean;
 }
 
 export class Reconnect {
-  private readonly limits: Required<ReconnectOptions> | undefined;
+  private readonly limits: Required<Omit<ReconnectOptions, 'unref'>> | undefined;
+  private readonly unref: boolean;
   private delayMs: number;
   private timer: NodeJS.Timeout | undefined;
 
@@ -27,6 +30,7 @@ export class Reconnect {
   ) {
     this.limits = options === false ? undefined : { initialDelayMs: options?.initialDelayMs ?? 50, maxDelayMs: options?.maxDelayMs ?? 2000 };
     this.delayMs = this.limits?.initialDelayMs ?? 0;
+    this.unref = options !== false && options?.unref === true;
   }
 
   /** The device is open: a pending try is dropped (the owner's open() beat it), the next loss starts again at the initial delay. */
@@ -45,6 +49,7 @@ export class Reconnect {
       this.timer = undefined;
       if (this.wanted()) this.reopen().catch(() => this.schedule());
     }, delay);
+    if (this.unref) this.timer.unref();
   }
 
   /** Drops a pending try (the owner closed the device). */

@@ -81,7 +81,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
   constructor(readonly options: HostLinkOptions) {
     super();
     this.deframer = new Deframer({ length: options.framing });
-    this.reconnect = new Reconnect(options.reconnect, () => !this.stopped, () => this.connect());
+    this.reconnect = new Reconnect({ ...options.reconnect, unref: true }, () => !this.stopped, () => this.connect());
     const length = options.spec.headerLength ?? 0;
     this.header = length === 5 ? Buffer.from([0x60, 0x00, 0x00, 0x00, 0x00]) : Buffer.alloc(length);
   }

@@ -103,3 +103,18 @@ describe('HostLink connect', () => {
     await vi.waitFor(() => expect(host.open.size).toBe(0));
   });
 });
+
+describe('HostLink reconnect', () => {
+  it('a pending reconnect try does not keep the process alive (none of its timers do)', async () => {
+    const host = echoHost();
+    const port = await host.listen();
+    await host.close(); // down: start() fails and schedules a try
+    const refTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = refTimers();
+    const l = link(port);
+    cleanups.push(() => l.stop());
+    await l.start();
+    expect(l.isConnected).toBe(false);
+    expect(refTimers()).toBe(before); // before the fix the reconnect timer was ref'd: a terminal with its host down never exited
+  });
+});
