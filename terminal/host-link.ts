@@ -96,6 +96,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
     await this.connect().catch(() => this.reconnect.schedule());
     if (this.stopped) return; // stop() came during the first attempt
     if (this.options.echoIntervalMs > 0) {
+      clearInterval(this.echoTimer); // a start() that overlapped a stop() and a restart already set one
       this.echoTimer = setInterval(() => this.maybeEcho(), Math.max(10, Math.floor(this.options.echoIntervalMs / 2)));
       this.echoTimer.unref();
     }

@@ -118,3 +118,17 @@ describe('HostLink reconnect', () => {
     expect(refTimers()).toBe(before); // before the fix the reconnect timer was ref'd: a terminal with its host down never exited
   });
 });
+
+describe('HostLink echo', () => {
+  it('a start() overlapping a stop() and a restart leaves no echo interval running after the last stop()', async () => {
+    const host = echoHost();
+    cleanups.push(() => host.close());
+    const port = await host.listen();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const l = new HostLink({ ...link(port).options, echoIntervalMs: 1000 });
+    cleanups.push(() => l.stop());
+    await Promise.all([l.start(), l.stop(), l.start()]);
+    await l.stop();
+    expect(vi.getTimerCount()).toBe(0); // before the fix both start() calls set one: the first was never cleared
+  });
+});
