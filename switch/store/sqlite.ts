@@ -20,7 +20,15 @@ export function openSqliteStore(path: string): Store {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  for (const statement of sql.schema('sqlite')) db.exec(statement);
+  try {
+    for (const statement of sql.schema('sqlite')) db.exec(statement);
+  } catch (error) {
+    // exec stops at the failing statement: a BEGIN before it in the same text (the settlements move)
+    // would stay open, holding the file's write lock against every other process.
+    if (db.inTransaction) db.exec('ROLLBACK');
+    db.close();
+    throw error;
+  }
   const statements = new Map<string, Database.Statement>();
 
   const exec = (query: sql.Query): QueryResult => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -219,3 +222,25 @@ for (const database of testDatabases()) {
     });
   });
 }
+
+// SQLite runs the settlements move as a transaction of its own inside the schema list (program.ts).
+it('SQLite: a schema statement failing inside its own transaction (the settlements move) leaves the file unlocked', async () => {
+  // A `settlements` table of another shape makes the move's INSERT fail after its BEGIN IMMEDIATE:
+  // the open must fail without keeping that transaction (and the file's write lock) open.
+  const dir = mkdtempSync(join(tmpdir(), 'pos-schema-'));
+  try {
+    const file = join(dir, 'journal.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE settlements (terminal_id TEXT NOT NULL, batch TEXT NOT NULL, report TEXT NOT NULL, PRIMARY KEY (terminal_id, batch))');
+    db.close();
+    await expect(openStore(file)).rejects.toThrow('closed_at');
+    const other = new Database(file, { timeout: 100 });
+    try {
+      expect(() => other.exec('CREATE TABLE probe (a)')).not.toThrow();
+    } finally {
+      other.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
