@@ -192,7 +192,11 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       };
       const { uploaded, ...host } = batchTotals(stamped.rows);
       const t = effect.terminal;
-      const inBalance = t.creditCount === host.creditCount && t.creditAmount === host.creditAmount && t.debitCount === host.debitCount && t.debitAmount === host.debitAmount;
+      // Nothing left to count, and the terminal's totals are those of this batch's last report: the same
+      // close again, its 0510 lost (a terminal retries with a new STAN). 00 as before, no second report;
+      // a 95 would send it through an upload into a report of zero host totals.
+      if (host.creditCount === 0 && host.debitCount === 0 && uploaded === 0 && (yield* closedWith(effect.terminalId, effect.batch, t))) return null;
+      const inBalance = sameTotals(t, host);
       // Refused, the entry's savepoint takes the stamp back (see needsSavepoint).
       if (!inBalance && !effect.afterUpload) return '95';
       const report: SettlementReport = {
@@ -209,6 +213,16 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       return null;
     }
   }
+}
+
+const sameTotals = (a: Totals, b: Totals): boolean =>
+  a.creditCount === b.creditCount && a.creditAmount === b.creditAmount && a.debitCount === b.debitCount && a.debitAmount === b.debitAmount;
+
+/** Whether the terminal's latest report for this batch number holds these terminal totals. */
+function* closedWith(terminalId: string, batch: string, terminal: Totals): Program<boolean> {
+  const last = yield { sql: 'SELECT report FROM settlement_reports WHERE terminal_id = ? AND batch = ? ORDER BY id DESC LIMIT 1', params: [terminalId, batch] };
+  const report = last.rows[0];
+  return report !== undefined && sameTotals((JSON.parse(String(report.report)) as SettlementReport).terminal, terminal);
 }
 
 /**

@@ -159,6 +159,23 @@ for (const database of testDatabases()) {
       expect((await store.search({ from: today, to: today, limit: 2 })).length).toBe(2);
     });
 
+    it('a 0500 sent again after its 0510 was lost (new STAN, same batch and totals, nothing new to count) is answered 00 without a second report', async () => {
+      const store = await open();
+      await store.commit([sale({ stan: '000021', amount: 300 })]);
+      const closedAt = new Date().toISOString();
+      const sums = { creditCount: 1, creditAmount: 300, debitCount: 0, debitAmount: 0 };
+      const settle = (stan: string): JournalEntry => ({
+        row: row({ mti: '0500', kind: 'settlement', stan, amount: 0, debit: 0 }),
+        effects: [{ type: 'settle', terminalId: 'T0000001', merchantId: 'M00000000000001', batch: '000007', terminal: sums, afterUpload: false, closedAt }],
+      });
+      expect((await store.commit([settle('000022')]))[0]!.row.responseCode).toBe('00');
+      // The terminal never saw that 00: it closes the same batch again. Counting nothing now, a 95 would
+      // send it through an upload into a second report with zero host totals.
+      const [again] = await store.commit([settle('000023')]);
+      expect(again!.row.responseCode).toBe('00');
+      expect((await store.settlements('T0000001')).filter((r) => r.batch === '000007')).toHaveLength(1);
+    });
+
     it('a new 0500 reusing a closed batch number settles as a settlement of its own: both reports kept, each counting its rows', async () => {
       // A terminal whose batch counter was reset (new journal) or wrapped at 999999 sends a number it closed before.
       const store = await open();
