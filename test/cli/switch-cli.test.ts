@@ -54,7 +54,12 @@ describe('pos switch and pos load', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
-      const ready = JSON.parse(await new Promise<string>((done) => child.stdout!.once('data', (chunk) => done(String(chunk))))) as { port: number; db: string };
+      // A child that dies before its ready line fails the test at once, not at the test's timeout.
+      const readyLine = await new Promise<string>((done, fail) => {
+        child.stdout!.once('data', (chunk) => done(String(chunk)));
+        child.once('exit', (code, signal) => fail(new Error(`pos switch exited (${code ?? signal}) before it was ready`)));
+      });
+      const ready = JSON.parse(readyLine) as { port: number; db: string };
       expect(ready.db).toBe('sqlite');
       const io = capture();
       expect(await main(['load', '--port', String(ready.port), '--terminals', '3', '--duration', '1.5', '--rate', '200', '--json'], io)).toBe(0);
