@@ -182,10 +182,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
   private openSocket(socket: Socket): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       socket.setNoDelay(true);
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`connect timed out after ${this.options.connectTimeoutMs} ms`));
-      }, this.options.connectTimeoutMs);
+      let timer: NodeJS.Timeout | undefined;
       socket.once('error', (error) => {
         clearTimeout(timer);
         reject(error);
@@ -201,6 +198,11 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
         this.attach(socket);
         resolve();
       });
+      // Armed after connect(): one that throws at once (a bad port) leaves no timer holding the process.
+      timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connect timed out after ${this.options.connectTimeoutMs} ms`));
+      }, this.options.connectTimeoutMs);
     });
   }
 

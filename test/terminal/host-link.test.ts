@@ -111,7 +111,10 @@ describe('HostLink connect', () => {
 });
 
 describe('HostLink reconnect', () => {
-  it('a pending reconnect try does not keep the process alive: a terminal whose host is down still exits', async () => {
+  it.each([
+    ['a port nobody listens on', 'port'],
+    ['a port number that does not exist (connect throws at once)', '70000'],
+  ])('a terminal whose host is down still exits: nothing of the link keeps the process alive (%s)', async (_, portExpression) => {
     // In a process of its own: counting a vitest worker's timers is at the mercy of whatever else runs there.
     const script = `
       const net = await import('node:net');
@@ -123,13 +126,14 @@ describe('HostLink reconnect', () => {
       const { port } = probe.address();
       await new Promise((closed) => probe.close(closed));
       const link = new HostLink({
-        host: '127.0.0.1', port, spec: specs.default, framing: 'binary2', terminalId: 'T0000001', merchantId: 'M00000000000001',
-        nextStan: () => '000001', timeoutMs: 1000, connectTimeoutMs: 1000, reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+        host: '127.0.0.1', port: ${portExpression}, spec: specs.default, framing: 'binary2', terminalId: 'T0000001', merchantId: 'M00000000000001',
+        nextStan: () => '000001', timeoutMs: 1000, connectTimeoutMs: 60_000, reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
         echoIntervalMs: 0, logger: silentLogger(),
       });
       await link.start();
       console.log(link.isConnected ? 'connected' : 'down');`;
-    // Never stopped: before the fix its ref'd reconnect timer kept the process running until killed.
+    // Never stopped. Before the fixes a ref'd reconnect timer, and a connect timeout armed before a
+    // connect() that threw, kept the process running until killed.
     const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, timeout: 10_000 });
     expect(stdout.trim()).toBe('down');
   });
