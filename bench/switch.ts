@@ -49,40 +49,52 @@ await new Promise<void>((ready, fail) => {
   child.once('exit', (code) => fail(new Error(`pos switch exited ${code}`)));
 });
 
-/** CPU time (user + system) the switch process has used, ms; Linux /proc. Lets a run on a busy machine still say what one approval costs. */
-function switchCpuMs(): number | undefined {
+/**
+ * CPU time (user + system) the switch has used, ms; Linux /proc. The process's says what one approval
+ * costs even on a busy machine; its main thread's (the event loop, which does nearly all the work but
+ * the WAL syncs) says how close the switch is to its limit: one core.
+ */
+function switchCpuMs(stat = `/proc/${child.pid}/stat`): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
   } catch {
     return undefined;
   }
 }
+const eventLoopCpuMs = () => switchCpuMs(`/proc/${child.pid}/task/${child.pid}/stat`);
 
 const rows: Array<{
   connections: number; approvalsPerSecond: number; p50: number; p99: number; p999: number; approved: number; unanswered: number;
-  switchCpuUsPerApproval?: number; generatorCpuUsPerApproval: number;
+  switchCpuUsPerApproval?: number; generatorCpuUsPerApproval: number; eventLoopBusyPercent?: number;
 }> = [];
 try {
   for (const connections of counts) {
     const common = { port, terminals: connections, rate: 0, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 }, timeoutMs: 10_000, terminalPrefix: `B${connections}` };
     await runLoad({ ...common, durationMs: 1000 });
     const cpuBefore = switchCpuMs();
+    const loopBefore = eventLoopCpuMs();
     const generatorBefore = process.cpuUsage();
+    const started = performance.now();
     const result = await runLoad({ ...common, durationMs: seconds * 1000 });
+    const elapsedMs = performance.now() - started;
     const generatorUsed = process.cpuUsage(generatorBefore);
     const cpuAfter = switchCpuMs();
+    const loopAfter = eventLoopCpuMs();
+    const loopBusy = loopBefore !== undefined && loopAfter !== undefined ? Math.round(((loopAfter - loopBefore) * 100) / elapsedMs) : undefined;
     const cpu = cpuBefore !== undefined && cpuAfter !== undefined && result.approved ? Math.round(((cpuAfter - cpuBefore) * 1000) / result.approved) : undefined;
     // The generator runs in this process: its CPU per approval says what the load itself costs the shared cores.
     const generatorCpu = result.approved ? Math.round((generatorUsed.user + generatorUsed.system) / result.approved) : 0;
     rows.push({
       connections, approvalsPerSecond: result.approvalsPerSecond, p50: result.latencyMs.p50, p99: result.latencyMs.p99, p999: result.latencyMs.p999,
       approved: result.approved, unanswered: result.unanswered, ...(cpu !== undefined ? { switchCpuUsPerApproval: cpu } : {}), generatorCpuUsPerApproval: generatorCpu,
+      ...(loopBusy !== undefined ? { eventLoopBusyPercent: loopBusy } : {}),
     });
     if (!values.json)
       console.log(
         `${String(connections).padStart(4)} connections: ${String(result.approvalsPerSecond).padStart(6)} approvals/s   p50 ${result.latencyMs.p50} ms  p99 ${result.latencyMs.p99} ms  p99.9 ${result.latencyMs.p999} ms` +
-          (cpu !== undefined ? `   switch CPU ${cpu} µs/approval` : '') + `   generator CPU ${generatorCpu} µs/approval`,
+          (cpu !== undefined ? `   switch CPU ${cpu} µs/approval` : '') + (loopBusy !== undefined ? ` (event loop ${loopBusy}% busy)` : '') +
+          `   generator CPU ${generatorCpu} µs/approval`,
       );
   }
 } finally {
