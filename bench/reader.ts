@@ -6,28 +6,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { contactlessRead, defaultTerminalData } from '../hardware/nfc/contactless-read.js';
 import { BITS_PER_BYTE } from '../hardware/nfc/line-clock.js';
 import { Pn532Reader } from '../hardware/nfc/pn532-reader.js';
 import { VirtualPn532 } from '../hardware/nfc/virtual-pn532.js';
 import { createVirtualCard } from '../hardware/nfc/virtual-cards/index.js';
 import { SerialTransport } from '../hardware/serial/index.js';
-import type { TestCardProfileId } from '../protocols/testcards.js';
 import { openPtyPair } from '../test/support/pty.js';
 import { latencies } from './support/stats.js';
+import { tapOptions } from './support/tap-options.js';
 
-const { values } = parseArgs({
-  options: {
-    taps: { type: 'string', default: '200' },
-    baud: { type: 'string', default: '115200' },
-    card: { type: 'string', default: 'mastercard' },
-    json: { type: 'boolean', default: false },
-  },
-});
-const taps = Number(values.taps);
-const baudRate = Number(values.baud);
-const profile = values.card as TestCardProfileId;
+const { taps, baudRate, profile, json } = tapOptions(200);
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-reader-'));
 const pty = await openPtyPair({ dir });
@@ -86,7 +75,7 @@ const summary = {
   goalRatio: 1.3,
   cores: cpus().length,
 };
-if (values.json) console.log(JSON.stringify(summary));
+if (json) console.log(JSON.stringify(summary));
 else {
   console.log(`contactless read (${profile}, ${apdus} APDUs, ${bytesPerTap} bytes on the line) at ${baudRate} baud, ${durations.length} taps`);
   console.log(`  per tap: median ${summary.medianMs} ms, p99 ${summary.p99Ms} ms`);
