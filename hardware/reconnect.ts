@@ -39,10 +39,13 @@ export class Reconnect {
     this.delayMs = this.limits?.initialDelayMs ?? 0;
   }
 
-  /** The device went away (or a reopen failed): try again after the current delay. */
+  /**
+   * The device went away (or a reopen failed): try again after the current delay. A loss reported
+   * again while a try is pending (a lost port and its failed open both report) changes nothing:
+   * one pending try at most, and the backoff doubles once per failed try, not per report.
+   */
   schedule(): void {
-    if (!this.limits || !this.wanted()) return;
-    clearTimeout(this.timer); // one pending try at most
+    if (!this.limits || !this.wanted() || this.timer) return;
     const delay = this.delayMs;
     this.delayMs = Math.min(delay * 2, this.limits.maxDelayMs);
     this.timer = setTimeout(() => {

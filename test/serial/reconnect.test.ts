@@ -50,11 +50,13 @@ describe('Reconnect', () => {
   });
 
   it('keeps one pending try when scheduled again before it fires (a lost port and its failed open both schedule)', async () => {
-    const { tries, reconnect } = rig({ initialDelayMs: 10, maxDelayMs: 40 }, 1);
+    const { tries, reconnect } = rig({ initialDelayMs: 10, maxDelayMs: 40 }, 3);
+    const start = Date.now();
     reconnect.schedule();
     reconnect.schedule();
     await vi.advanceTimersByTimeAsync(1000);
-    expect(tries).toHaveLength(1);
+    // The pending try keeps its time and the backoff doubles once per failed try: 10, then 20, then 40 (not 20, 60, 140).
+    expect(tries.map((t) => t - start)).toEqual([10, 30, 70]);
   });
 
   it('never tries when reconnect is off, when the device is no longer wanted, or after cancel()', async () => {
