@@ -49,6 +49,21 @@ export class HostTimeoutError extends Error {
   override readonly name = 'HostTimeoutError';
 }
 
+/** How long stop() lets queued bytes drain before it closes anyway: a host that no longer reads must not hold a stopping terminal. */
+const stopGraceMs = 1000;
+
+/** Ends the socket after what is queued has gone out, or destroys it after `graceMs`; either way it is closed when this resolves. */
+function endWithin(socket: Socket, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => socket.destroy(), graceMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.end(() => socket.destroy());
+  });
+}
+
 interface Pending {
   expectMti: string;
   resolve(message: IsoMessage): void;
@@ -117,7 +132,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
     // A connect in flight is aborted and waited out, so no socket outlives stop().
     const connecting = this.connecting;
     connecting?.socket.destroy(new Error('stopped'));
-    if (socket && !socket.destroyed) await new Promise<void>((resolve) => socket.end(resolve)).finally(() => socket.destroy());
+    if (socket && !socket.destroyed) await endWithin(socket, stopGraceMs);
     await connecting?.done.catch(() => {});
   }
 

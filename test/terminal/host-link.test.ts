@@ -110,6 +110,24 @@ describe('HostLink connect', () => {
   });
 });
 
+describe('HostLink stop', () => {
+  it('closes within its grace time when the host no longer reads (queued bytes cannot drain)', async () => {
+    const host = echoHost();
+    cleanups.push(() => host.close());
+    const l = link(await host.listen());
+    cleanups.push(() => l.stop());
+    await l.start();
+    await vi.waitFor(() => expect(host.open.size).toBe(1));
+    for (const socket of host.open) socket.pause(); // a hung host: it never reads again
+    // More than the kernel's buffers take, queued on the link's socket (white box: no request this large exists).
+    const socket = (l as unknown as { socket: Socket }).socket;
+    socket.write(Buffer.alloc(32 << 20));
+    const stopped = await Promise.race([l.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(resolve, 4000, 'still waiting'))]);
+    expect(stopped).toBe('stopped'); // before the fix stop() waited on socket.end() for ever
+    expect(socket.destroyed).toBe(true);
+  });
+});
+
 describe('HostLink reconnect', () => {
   it.each([
     ['a port nobody listens on', 'port'],
