@@ -2,7 +2,7 @@
  * MACs: ISO 9797-1 MAC algorithm 1 (CBC-MAC) and algorithm 3 (the ANSI X9.19 retail MAC) with
  * padding methods 1–3, and AES-CMAC (NIST SP 800-38B / RFC 4493, ISO 9797-1 algorithm 5).
  */
-import { createCipheriv, type Cipher } from 'node:crypto';
+import { DesKey } from './des.js';
 import { CryptoError, expectLength } from './errors.js';
 import { aesCbc, aesEcb, desCbc, xor } from './primitives.js';
 
@@ -50,44 +50,56 @@ export function retailMac(key: Buffer, data: Buffer, padding: PaddingMethod = 1,
 }
 
 /**
- * A retail MAC key prepared once, for many MACs (an HSM's session key): its two ciphers are created
- * once, since creating a node:crypto cipher costs more than MACing a message. The last block's steps,
- * E(KL, D(KR, E(KL, x))), are one two-key TDES-EDE encryption; the blocks before it are single-DES CBC
- * under KL (DES-EDE3 with KL‖KL‖KL). The CBC cipher keeps its chaining value between calls, so each
- * MAC starts from IV 0 by XORing its first block with the last ciphertext block the cipher produced.
+ * A retail MAC key prepared once, for many MACs (an HSM's session key): the DES key schedules of KL
+ * and KR are computed once. Every DES step runs in the TypeScript DES core (des.ts), single DES as
+ * the algorithm defines it, so a MAC makes no OpenSSL call: through node:crypto the single-DES CBC
+ * chain would be DES-EDE3 with KL‖KL‖KL, three DES operations per block.
  */
 export class RetailMacKey {
-  readonly #cbc: Cipher;
-  readonly #last: Cipher;
-  #chain = Buffer.alloc(8);
+  readonly #kl: DesKey;
+  readonly #kr: DesKey;
+  /** The chaining value as two big-endian words; reset by each MAC. */
+  readonly #state = new Int32Array(2);
 
   constructor(key: Buffer) {
     expectLength('key', key, [16]);
-    const kl = key.subarray(0, 8);
-    this.#cbc = createCipheriv('des-ede3-cbc', Buffer.concat([kl, kl, kl]), Buffer.alloc(8)).setAutoPadding(false);
-    this.#last = createCipheriv('des-ede3', Buffer.concat([key, kl]), null).setAutoPadding(false);
+    this.#kl = new DesKey(key.subarray(0, 8));
+    this.#kr = new DesKey(key.subarray(8));
   }
 
   mac(data: Buffer, padding: PaddingMethod = 1, length = 8): Buffer {
     macLength(length, 8);
-    const padded = padding === 1 ? padMethod1(data) : padIso9797(data, padding);
-    const head = padded.length - 8;
-    const x = padded.subarray(head);
-    if (head > 0) {
-      for (let i = 0; i < 8; i++) padded[i]! ^= this.#chain[i]!;
-      const cbc = this.#cbc.update(padded.subarray(0, head));
-      this.#chain = cbc.subarray(head - 8);
-      for (let i = 0; i < 8; i++) x[i]! ^= this.#chain[i]!;
+    // Padding method 1 is applied on the fly (no copy): the last partial block is read zero-filled.
+    const input = padding === 1 ? data : padIso9797(data, padding);
+    const state = this.#state;
+    state[0] = 0;
+    state[1] = 0;
+    const whole = input.length - (input.length % 8);
+    for (let offset = 0; offset < whole; offset += 8) {
+      state[0]! ^= word(input, offset, whole);
+      state[1]! ^= word(input, offset + 4, whole);
+      this.#kl.encryptHalves(state);
     }
-    return this.#last.update(x).subarray(0, length);
+    if (whole < input.length || input.length === 0) {
+      state[0]! ^= word(input, whole, input.length);
+      state[1]! ^= word(input, whole + 4, input.length);
+      this.#kl.encryptHalves(state);
+    }
+    this.#kr.decryptHalves(state);
+    this.#kl.encryptHalves(state);
+    const mac = Buffer.allocUnsafe(8);
+    mac.writeInt32BE(state[0]!, 0);
+    mac.writeInt32BE(state[1]!, 4);
+    return length === 8 ? mac : mac.subarray(0, length);
   }
 }
 
-/** Padding method 1 into a fresh buffer (the MAC XORs into it). */
-function padMethod1(data: Buffer): Buffer {
-  const padded = Buffer.alloc(Math.max(8, Math.ceil(data.length / 8) * 8));
-  data.copy(padded);
-  return padded;
+/** The big-endian 32-bit word at `offset`, the bytes at or after `end` read as zeros. */
+function word(data: Buffer, offset: number, end: number): number {
+  if (offset + 4 <= end) return (data[offset]! << 24) | (data[offset + 1]! << 16) | (data[offset + 2]! << 8) | data[offset + 3]!;
+  let value = 0;
+  for (let i = 0; i < 4; i++) value = (value << 8) | (offset + i < end ? data[offset + i]! : 0);
+  return value;
 }
 
 function shiftLeft(block: Buffer): Buffer {

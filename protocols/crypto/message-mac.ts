@@ -14,7 +14,7 @@ export function verifyMessageMac(tak: Buffer, macInput: Buffer, mac: Buffer): bo
   return equalBytes(messageMac(tak, macInput), mac);
 }
 
-/** The message MAC under one TAK, prepared once for many messages (its ciphers are reused: see RetailMacKey). */
+/** The message MAC under one TAK, prepared once for many messages (its DES key schedules are computed once: see RetailMacKey). */
 export class MessageMacKey {
   readonly #key: RetailMacKey;
 

@@ -1,3 +1,4 @@
+import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../protocols/bytes.js';
 import fc from 'fast-check';
@@ -11,9 +12,11 @@ import {
   messageMac,
   MessageMacKey,
   padIso9797,
+  type PaddingMethod,
   retailMac,
   RetailMacKey,
   verifyMessageMac,
+  xor,
 } from '../../protocols/crypto/index.js';
 
 const ascii = (text: string) => Buffer.from(text, 'latin1');
@@ -86,7 +89,7 @@ describe('MACs', () => {
   });
 });
 
-describe('prepared MAC keys (ciphers reused across calls)', () => {
+describe('prepared MAC keys (the TypeScript DES core, key schedules computed once)', () => {
   const retailKey = Buffer.concat([Buffer.alloc(8, 0x41), Buffer.alloc(8, 0x42)]);
   // The retail MAC step by step as ISO 9797-1 alg 3 defines it: CBC under KL, then D(KR), E(KL).
   const reference = (key: Buffer, data: Buffer) => {
@@ -102,6 +105,36 @@ describe('prepared MAC keys (ciphers reused across calls)', () => {
       expect(toHex(key.mac(ascii('hello world'), 2))).toBe('E16941032C3BC7D4');
       expect(toHex(key.mac(ascii('hello world'), 3))).toBe('BA90F750EF43F668');
     }
+  });
+
+  // The construction the MAC used before the DES core, on OpenSSL: the blocks before the last as
+  // single-DES CBC under KL (DES-EDE3-CBC with KL‖KL‖KL), the last one XORed with that chain and
+  // encrypted by two-key EDE, E(KL, D(KR, E(KL, x))) (DES-EDE3 with KL‖KR‖KL).
+  const openssl = (key: Buffer, data: Buffer, padding: PaddingMethod) => {
+    const kl = key.subarray(0, 8);
+    const padded = padIso9797(data, padding);
+    const head = createCipheriv('des-ede3-cbc', Buffer.concat([kl, kl, kl]), Buffer.alloc(8)).setAutoPadding(false).update(padded.subarray(0, -8));
+    const last = xor(padded.subarray(-8), head.length ? head.subarray(-8) : Buffer.alloc(8));
+    return createCipheriv('des-ede3', Buffer.concat([key, kl]), null).setAutoPadding(false).update(last);
+  };
+
+  it('equals the OpenSSL construction for random keys, data of 0–300 bytes, paddings 1–3 and MAC lengths 4–8', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.constantFrom<PaddingMethod>(1, 2, 3),
+        fc.integer({ min: 4, max: 8 }),
+        (rawKey, rawData, padding, length) => {
+          const key = Buffer.from(rawKey);
+          const data = Buffer.from(rawData);
+          const expected = openssl(key, data, padding).subarray(0, length);
+          expect(retailMac(key, data, padding, length)).toEqual(expected);
+          expect(new RetailMacKey(key).mac(data, padding, length)).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('a prepared message MAC key equals the step-by-step retail MAC over any sequence of messages', () => {
