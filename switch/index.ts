@@ -56,7 +56,8 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     for (const t of config.terminals ?? []) checkTmk(t.tmk, `terminal ${t.id}`);
     if (config.enrollUnknown) checkTmk(config.enrollUnknown.tmk, 'enrollUnknown');
     const configured = new Map((config.terminals ?? []).map((t) => [t.id, t]));
-    const terminals = new Map<string, Promise<TerminalState | undefined>>();
+    // A loaded terminal is kept as itself, so that its requests take no promise hop to read it.
+    const terminals = new Map<string, TerminalState | Promise<TerminalState | undefined>>();
     const loadTerminal = async (id: string): Promise<TerminalState | undefined> => {
       const known: TerminalConfig | undefined =
         configured.get(id) ?? (config.enrollUnknown && /^[ -~]{8}$/.test(id) ? { id, merchantId: config.enrollUnknown.merchantId ?? '', tmk: config.enrollUnknown.tmk } : undefined);
@@ -65,23 +66,24 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
       return { id, merchantId: known.merchantId, tmkId: `tmk:${id}`, generation: 0 };
     };
     const terminal = (id: string) => {
-      let state = terminals.get(id);
-      if (!state) {
-        terminals.set(id, (state = loadTerminal(id)));
-        // An unknown ID is not cached, so a table of refusals cannot grow without bound; nor is a
-        // failed load (the request that saw it answers 96; the next one loads again).
-        state.then(
-          (found) => found || terminals.delete(id),
-          () => terminals.delete(id),
-        );
-      }
-      return state;
+      const state = terminals.get(id);
+      if (state) return state;
+      const loading = loadTerminal(id);
+      terminals.set(id, loading);
+      // An unknown ID is not cached, so a table of refusals cannot grow without bound; nor is a
+      // failed load (the request that saw it answers 96; the next one loads again).
+      loading.then(
+        (found) => (found ? terminals.set(id, found) : terminals.delete(id)),
+        () => terminals.delete(id),
+      );
+      return loading;
     };
 
     let rrnNext = 0;
     let rrnEnd = 0;
     let reserving: Promise<void> | undefined;
-    const nextRrn = async (): Promise<string> => {
+    const rrn = () => String(rrnNext++ % 1e12).padStart(12, '0');
+    const reserveRrn = async (): Promise<string> => {
       while (rrnNext >= rrnEnd) {
         // Cleared either way: a failed reservation fails only the requests waiting on it; the next one tries again.
         reserving ??= store
@@ -95,8 +97,10 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
           });
         await reserving;
       }
-      return String(rrnNext++ % 1e12).padStart(12, '0');
+      return rrn();
     };
+    // Synchronous while the block lasts: a promise only while the next block is being reserved.
+    const nextRrn = () => (rrnNext < rrnEnd ? rrn() : reserveRrn());
     const accounts = new Set<string>();
     const parts: SwitchParts = {
       spec, store, hsm, log, terminal, cards, bdkId, pvkId, nextRrn, pinTries: new Map(),

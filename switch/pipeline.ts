@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import { IsoMessage, responseMti, type MessageSpec } from '../protocols/iso8583/index.js';
 import { maskPan } from '../protocols/mask.js';
-import { arpcMethodOf, cryptogramDataElements } from '../protocols/testcards.js';
+import { arpcMethodOf, cryptogramDataElements, type TestCardProfile } from '../protocols/testcards.js';
 import { encodeKeyExchange } from '../protocols/crypto/index.js';
 import type { CryptogramCheck, Hsm } from './hsm/hsm.js';
 import { cardAccount, cardResponse, forcedByCents, luhnValid, routeBin, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
@@ -36,11 +36,13 @@ export interface SwitchParts {
   store: Store;
   hsm: Hsm;
   log: Logger;
-  terminal(id: string): Promise<TerminalState | undefined>;
+  /** A terminal already in memory comes back as itself, not a promise (no microtask hop per request). */
+  terminal(id: string): TerminalState | undefined | Promise<TerminalState | undefined>;
   cards: ReadonlyMap<string, IssuerCard & { pvv: string }>;
   bdkId: string;
   pvkId: string;
-  nextRrn(): Promise<string>;
+  /** From the reserved block when it has one left (synchronously); a promise only while a block is being reserved. */
+  nextRrn(): string | Promise<string>;
   /** Wrong PIN counts per card account (in memory; a restart forgives). */
   pinTries: Map<string, number>;
   ensureAccount(id: string, balance: number): Promise<void>;
@@ -84,6 +86,7 @@ export interface Context {
   row?: JournalRow;
 }
 
+/** A step decided from memory returns nothing; only one that waits (HSM, journal, a load) returns a promise. */
 export type Step = (ctx: Context) => void | Promise<void>;
 
 function decline(ctx: Context, responseCode: string, reason: string): void {
@@ -105,12 +108,16 @@ export function decode(parts: SwitchParts, raw: Buffer, log: Logger): Context {
 }
 
 // ───────────────────────────────────────────── validate ──
-const validate: Step = async (ctx) => {
-  const { request } = ctx;
+const validate: Step = (ctx) => {
   ctx.terminalId = str(ctx, '41') ?? '';
   ctx.stan = str(ctx, '11') ?? '';
   ctx.transmitted = str(ctx, '7') ?? '';
-  const terminal = await ctx.parts.terminal(ctx.terminalId);
+  const terminal = ctx.parts.terminal(ctx.terminalId);
+  return terminal instanceof Promise ? terminal.then((loaded) => checkRequest(ctx, loaded)) : checkRequest(ctx, terminal);
+};
+
+function checkRequest(ctx: Context, terminal: TerminalState | undefined): void {
+  const { request } = ctx;
   if (!terminal) return decline(ctx, '03', `unknown terminal ${ctx.terminalId}`);
   ctx.terminal = terminal;
   ctx.kind = kindOf(ctx);
@@ -129,7 +136,7 @@ const validate: Step = async (ctx) => {
   if (pan) ctx.pan = pan;
   const wallet = str(ctx, '48.WS');
   if (wallet) ctx.wallet = wallet;
-};
+}
 
 const textFields = ['2', '3', '7', '11', '22', '23', '35', '42', '49', '48.WS', '48.QR', '48.OR', '61.1', '61.2', '61.3', '90'];
 
@@ -174,15 +181,14 @@ const mac: Step = async (ctx) => {
 
 // ───────────────────────────────────────────── route ──
 /** By wallet (DE48 WS, scanned codes without a PAN) or by BIN; then the issuer's card, if it has one. */
-const route: Step = async (ctx) => {
+const route: Step = (ctx) => {
   if (!['authorization', 'preauthorization', 'sale', 'refund', 'balance', 'advice'].includes(ctx.kind)) return;
   if (ctx.wallet && !(wallets as readonly string[]).includes(ctx.wallet)) return decline(ctx, '14', `no such wallet ${ctx.wallet}`);
   if (ctx.wallet && !ctx.pan) {
     const code = str(ctx, '48.QR') ?? '';
     ctx.issuer = `wallet:${ctx.wallet}`;
     ctx.account = walletAccount(ctx.wallet, code);
-    await ctx.parts.ensureAccount(ctx.account, walletBalance);
-    return;
+    return ctx.parts.ensureAccount(ctx.account, walletBalance);
   }
   if (!ctx.pan) return decline(ctx, '14', 'no PAN and no wallet');
   const issuer = routeBin(ctx.pan);
@@ -198,16 +204,19 @@ const route: Step = async (ctx) => {
 
 // ───────────────────────────────────────────── pin ──
 /** Online PIN (DE52): under DUKPT when DE53 carries the KSN, else under the terminal's TPK; checked against the card's PVV. */
-const pin: Step = async (ctx) => {
+const pin: Step = (ctx) => {
   const block = ctx.request.getBuffer('52');
-  if (!block || !ctx.card || !ctx.pan) return;
-  const { parts, card } = ctx;
+  if (block && ctx.card && ctx.pan) return verifyPin(ctx, block, ctx.card, ctx.pan);
+};
+
+async function verifyPin(ctx: Context, block: Buffer, card: IssuerCard & { pvv: string }, pan: string): Promise<void> {
+  const { parts } = ctx;
   const tries = parts.pinTries.get(ctx.account!) ?? 0;
   if (tries >= 3) return decline(ctx, '75', 'PIN tries exceeded');
   const ksn = ctx.request.getBuffer('53');
   const key = ksn ? { bdk: parts.bdkId, ksn } : ctx.terminal!.tpkId ? { tpk: ctx.terminal!.tpkId } : undefined;
   if (!key) return decline(ctx, '55', 'PIN under a TPK but the terminal has not signed on');
-  const ok = await parts.hsm.verifyPin({ pan: ctx.pan, format: 0, pinBlock: block, key, pvkId: parts.pvkId, pvki: 1, pvv: card.pvv });
+  const ok = await parts.hsm.verifyPin({ pan, format: 0, pinBlock: block, key, pvkId: parts.pvkId, pvki: 1, pvv: card.pvv });
   if (ok) {
     parts.pinTries.delete(ctx.account!);
     return;
@@ -215,7 +224,7 @@ const pin: Step = async (ctx) => {
   // Counted once the journal took the request as new: a retransmission gets its stored answer and is no second try.
   ctx.wrongPin = ctx.account!;
   decline(ctx, tries + 1 >= 3 ? '75' : '55', 'wrong PIN');
-};
+}
 
 // ───────────────────────────────────────────── risk ──
 /** Card status, expiry, amount and limits, then the forced outcomes by the amount's cents. */
@@ -240,21 +249,18 @@ const yymm = (date: Date) => `${String(date.getUTCFullYear() % 100).padStart(2, 
 
 // ───────────────────────────────────────────── issuer ──
 /** The issuer's decision per kind, with the journal effects that carry it out. */
-const issuer: Step = async (ctx) => {
+const issuer: Step = (ctx) => {
   switch (ctx.kind) {
     case 'network':
       return network(ctx);
     case 'authorization':
     case 'preauthorization':
     case 'sale':
-      if (!(await arqcVerifies(ctx))) return;
-      if (!(await fundsAvailable(ctx))) return;
+      // Only a card with chip keys goes to the HSM (and reads its balance); any other is decided here, without a promise.
+      if (ctx.card?.emv && ctx.pan) return authorizeChip(ctx, ctx.card.emv, ctx.pan);
       return approve(ctx, ctx.amount);
-    case 'balance': {
-      const balance = ctx.account ? await ctx.parts.store.balance(ctx.account) : undefined;
-      if (balance !== undefined) ctx.answer['54'] = `0002${str(ctx, '49') ?? '156'}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
-      return approve(ctx, 0);
-    }
+    case 'balance':
+      return balanceInquiry(ctx);
     case 'advice':
       // An offline approval already happened at the terminal: book it, never decline.
       return approve(ctx, ctx.amount, false);
@@ -272,6 +278,18 @@ const issuer: Step = async (ctx) => {
       return settlement(ctx);
   }
 };
+
+async function authorizeChip(ctx: Context, profile: TestCardProfile, pan: string): Promise<void> {
+  if (!(await arqcVerifies(ctx, profile, pan))) return;
+  if (!(await fundsAvailable(ctx))) return;
+  approve(ctx, ctx.amount);
+}
+
+async function balanceInquiry(ctx: Context): Promise<void> {
+  const balance = ctx.account ? await ctx.parts.store.balance(ctx.account) : undefined;
+  if (balance !== undefined) ctx.answer['54'] = `0002${str(ctx, '49') ?? '156'}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
+  approve(ctx, 0);
+}
 
 function approve(ctx: Context, debit: number, check = true): void {
   ctx.responseCode = '00';
@@ -295,10 +313,8 @@ async function fundsAvailable(ctx: Context): Promise<boolean> {
 }
 
 /** DE55 9F26 against the card's IMK through the HSM; the recipe of the card's profile tells the ARPC method. */
-async function arqcVerifies(ctx: Context): Promise<boolean> {
+async function arqcVerifies(ctx: Context, profile: TestCardProfile, pan: string): Promise<boolean> {
   const arqc = ctx.request.getBuffer('55.9F26');
-  const profile = ctx.card?.emv;
-  if (!profile || !ctx.pan) return true;
   // A chip read (05x contact, 07x contactless) of a card with keys must carry its cryptogram: no ARQC, no approval.
   if (!arqc) return /^0[57]/.test(str(ctx, '22') ?? '') ? declined(ctx, '05', 'chip read without an ARQC (DE55 9F26)') : true;
   const tag = (name: string) => ctx.request.getBuffer(`55.${name}`);
@@ -318,12 +334,12 @@ async function arqcVerifies(ctx: Context): Promise<boolean> {
   const { tail } = profile.recipe;
   parts.push(tail === 'whole-iad' ? iad : iad.subarray(tail.start, tail.end));
   const check: Omit<CryptogramCheck, 'data'> = {
-    imkId: `imk:${profile.id}`, pan: ctx.pan, psn: str(ctx, '23')?.slice(-2) ?? profile.psn, recipe: profile.recipe, atc, unpredictableNumber: un, arqc,
+    imkId: `imk:${profile.id}`, pan, psn: str(ctx, '23')?.slice(-2) ?? profile.psn, recipe: profile.recipe, atc, unpredictableNumber: un, arqc,
   };
   if (!(await ctx.parts.hsm.verifyArqc({ ...check, data: Buffer.concat(parts) }))) return declined(ctx, '05', 'ARQC does not verify');
   ctx.arqc = check;
   // First effect: a replayed cryptogram (ATC not above the card's highest) is refused before any money moves.
-  ctx.effects.push({ type: 'atc', card: ctx.account ?? cardAccount(ctx.pan), atc: atc.readUInt16BE(0) });
+  ctx.effects.push({ type: 'atc', card: ctx.account ?? cardAccount(pan), atc: atc.readUInt16BE(0) });
   return true;
 }
 
@@ -460,22 +476,28 @@ async function network(ctx: Context): Promise<void> {
 
 // ───────────────────────────────────────────── respond ──
 /** The answer's own fields: RRN, authorization code, response code, ARPC. */
-const respond: Step = async (ctx) => {
+const respond: Step = (ctx) => {
   const code = ctx.responseCode ?? '96';
   ctx.answer['39'] = code;
   if (!ctx.journaled) return;
-  ctx.answer['37'] = await ctx.parts.nextRrn();
-  if (code === '00' && ctx.kind !== 'reversal' && ctx.kind !== 'settlement' && ctx.kind !== 'upload')
-    ctx.answer['38'] = authCode(ctx.answer['37']);
-  if (ctx.arqc) {
-    const profile = ctx.card!.emv!;
-    // The same rule the card checks with (protocols/testcards.ts): method 2 for CVN 18, method 1 otherwise.
-    const arpc = arpcMethodOf(profile.recipe) === 2
-      ? await ctx.parts.hsm.generateArpc(ctx.arqc, { method: 2, csu: Buffer.alloc(4) })
-      : await ctx.parts.hsm.generateArpc(ctx.arqc, { method: 1, arc: Buffer.from(code, 'latin1') });
-    ctx.answer['55.91'] = arpc.toString('hex').toUpperCase();
-  }
+  const rrn = ctx.parts.nextRrn();
+  return typeof rrn === 'string' ? numbered(ctx, code, rrn) : rrn.then((reserved) => numbered(ctx, code, reserved));
 };
+
+function numbered(ctx: Context, code: string, rrn: string): void | Promise<void> {
+  ctx.answer['37'] = rrn;
+  if (code === '00' && ctx.kind !== 'reversal' && ctx.kind !== 'settlement' && ctx.kind !== 'upload') ctx.answer['38'] = authCode(rrn);
+  if (ctx.arqc) return arpc(ctx, ctx.arqc, code);
+}
+
+async function arpc(ctx: Context, arqc: Omit<CryptogramCheck, 'data'>, code: string): Promise<void> {
+  const profile = ctx.card!.emv!;
+  // The same rule the card checks with (protocols/testcards.ts): method 2 for CVN 18, method 1 otherwise.
+  const value = arpcMethodOf(profile.recipe) === 2
+    ? await ctx.parts.hsm.generateArpc(arqc, { method: 2, csu: Buffer.alloc(4) })
+    : await ctx.parts.hsm.generateArpc(arqc, { method: 1, arc: Buffer.from(code, 'latin1') });
+  ctx.answer['55.91'] = value.toString('hex').toUpperCase();
+}
 
 const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_000).padStart(6, '0');
 
@@ -531,12 +553,17 @@ export function pipeline(commit: Commit): { decide: Step[]; finish: Step[] } {
   return { decide: [validate, mac, route, pin, risk, issuer], finish: [respond, journalStep(commit)] };
 }
 
+/** Awaits only the steps that returned a promise: an await per step cost a microtask hop each, most of them for nothing. */
 export async function run(ctx: Context, steps: { decide: Step[]; finish: Step[] }): Promise<void> {
   for (const step of steps.decide) {
     if (ctx.responseCode !== undefined || ctx.outcome === 'drop') break;
-    await step(ctx);
+    const waiting = step(ctx);
+    if (waiting) await waiting;
   }
-  for (const step of steps.finish) await step(ctx);
+  for (const step of steps.finish) {
+    const waiting = step(ctx);
+    if (waiting) await waiting;
+  }
 }
 
 // ───────────────────────────────────────────── pack (host) ──
