@@ -32,7 +32,9 @@ export class Host {
   readonly server = net.createServer((socket) => this.accept(socket));
   private readonly sockets = new Set<net.Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Requests being processed, counted (not a set of their promises: a request then costs no extra promise). */
+  private inFlight = 0;
+  private readonly settled: Array<() => void> = [];
   private connections = 0;
 
   constructor(private readonly options: HostOptions) {}
@@ -52,7 +54,7 @@ export class Host {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const socket of this.sockets) socket.destroy();
-    await Promise.allSettled([...this.inFlight]);
+    if (this.inFlight) await new Promise<void>((resolve) => this.settled.push(resolve));
     await closed;
   }
 
@@ -64,16 +66,20 @@ export class Host {
     // wait here (no more than the chunk that brought them: reading is paused meanwhile).
     const pending: Buffer[] = [];
     let active = 0;
+    const done = (): void => {
+      active--;
+      if (--this.inFlight === 0) for (const resolve of this.settled.splice(0)) resolve();
+      pump();
+    };
+    const failed = (error: unknown): void => {
+      log.error({ err: safeError(error) }, 'request failed');
+      done();
+    };
     const pump = (): void => {
       while (active < this.options.maxInFlightPerConnection && pending.length) {
         active++;
-        const work = this.handle(socket, pending.shift()!, log).catch((error: unknown) => log.error({ err: safeError(error) }, 'request failed'));
-        this.inFlight.add(work);
-        void work.finally(() => {
-          this.inFlight.delete(work);
-          active--;
-          pump();
-        });
+        this.inFlight++;
+        this.handle(socket, pending.shift()!, log).then(done, failed);
       }
       if (pending.length || active >= this.options.maxInFlightPerConnection) socket.pause();
       else if (socket.isPaused() && !socket.destroyed) socket.resume();
