@@ -38,11 +38,11 @@ const S = [
 const rotl1 = (x: number) => ((x << 1) | (x >>> 31)) | 0;
 
 /**
- * SP[j][g]: S-box j+1 applied to the 6-bit group g (E-expansion order, the first bit most
+ * SP[64j + g]: S-box j+1 applied to the 6-bit group g (E-expansion order, the first bit most
  * significant), placed at its 4 output bits, through P, rotated left by one bit.
  */
-const SP = S.map((box, j) => {
-  const table = new Int32Array(64);
+const SP = new Int32Array(8 * 64);
+S.forEach((box, j) => {
   for (let g = 0; g < 64; g++) {
     const out = box[(((g >> 4) & 2) | (g & 1)) * 16 + ((g >> 1) & 15)]!;
     // S-box j's output is bits 4j+1 … 4j+4 of the 32-bit word before P.
@@ -51,11 +51,9 @@ const SP = S.map((box, j) => {
       const source = P[bit]! - 1;
       if (source >> 2 === j && (out >> (3 - (source & 3))) & 1) permuted |= 1 << (31 - bit);
     }
-    table[g] = rotl1(permuted);
+    SP[64 * j + g] = rotl1(permuted);
   }
-  return table;
 });
-const [SP1, SP2, SP3, SP4, SP5, SP6, SP7, SP8] = SP as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
 
 /**
  * The 16 round keys, two words each: [K1 K3 K5 K7] and [K2 K4 K6 K8], the 6-bit group of S-box n
@@ -91,24 +89,24 @@ const NIBBLES = (() => {
   return nibbles;
 })();
 
-/** The encryption round keys at 0–31 and the decryption ones (the same, last round first) at 32–63. */
-function keySchedule(key: Buffer): Int32Array {
-  const schedule = new Int32Array(64);
-  for (let i = 0; i < 8; i++) {
-    const high = (16 * (2 * i) + (key[i]! >> 4)) * 32;
-    const low = (16 * (2 * i + 1) + (key[i]! & 15)) * 32;
-    for (let w = 0; w < 32; w++) schedule[w]! |= NIBBLES[high + w]! | NIBBLES[low + w]!;
+/**
+ * The encryption round keys at 0–31 and the decryption ones (the same, last round first) at 32–63.
+ * A plain array of small integers: allocating a 256-byte Int32Array costs more than the whole schedule.
+ */
+function keySchedule(key: Buffer): number[] {
+  const schedule: number[] = [];
+  for (let w = 0; w < 32; w++) {
+    let word = 0;
+    for (let i = 0; i < 8; i++) word |= NIBBLES[(32 * i + (key[i]! >> 4)) * 32 + w]! | NIBBLES[(32 * i + 16 + (key[i]! & 15)) * 32 + w]!;
+    schedule.push(word);
   }
-  for (let round = 0; round < 16; round++) {
-    schedule[32 + 2 * round] = schedule[30 - 2 * round]!;
-    schedule[33 + 2 * round] = schedule[31 - 2 * round]!;
-  }
+  for (let round = 15; round >= 0; round--) schedule.push(schedule[2 * round]!, schedule[2 * round + 1]!);
   return schedule;
 }
 
 /** A DES key with its key schedule computed once. The parity bits (each byte's lowest) are ignored, as DES does. */
 export class DesKey {
-  readonly #schedule: Int32Array;
+  readonly #schedule: number[];
 
   constructor(key: Buffer) {
     expectLength('key', key, [8]);
@@ -136,7 +134,7 @@ export class DesKey {
 
 const scratch = new Int32Array(2);
 
-function cryptBytes(data: Buffer, offset: number, schedule: Int32Array, from: number): void {
+function cryptBytes(data: Buffer, offset: number, schedule: number[], from: number): void {
   if (!Number.isInteger(offset) || offset < 0 || offset + 8 > data.length) throw new RangeError(`DES block at ${offset} is outside ${data.length} bytes`);
   scratch[0] = data.readInt32BE(offset);
   scratch[1] = data.readInt32BE(offset + 4);
@@ -146,7 +144,7 @@ function cryptBytes(data: Buffer, offset: number, schedule: Int32Array, from: nu
 }
 
 /** One DES operation on [left, right] with the 16 round keys at k[from … from + 31]. */
-function crypt(block: Int32Array, k: Int32Array, from: number): void {
+function crypt(block: Int32Array, k: number[], from: number): void {
   let left = block[0]!;
   let right = block[1]!;
   let work: number;
@@ -169,16 +167,18 @@ function crypt(block: Int32Array, k: Int32Array, from: number): void {
   left = rotl1(left);
   right = rotl1(right);
 
+  // Each round: sp[64(n − 1) | g] is S-box n's entry (0x000 S1, 0x040 S2, … 0x1C0 S8).
+  const sp = SP;
   for (let i = from; i < from + 32; i += 4) {
     work = ((right >>> 4) | (right << 28)) ^ k[i]!;
-    let f = SP7[work & 0x3f]! | SP5[(work >>> 8) & 0x3f]! | SP3[(work >>> 16) & 0x3f]! | SP1[(work >>> 24) & 0x3f]!;
+    let f = sp[0x180 | (work & 0x3f)]! | sp[0x100 | ((work >>> 8) & 0x3f)]! | sp[0x80 | ((work >>> 16) & 0x3f)]! | sp[(work >>> 24) & 0x3f]!;
     work = right ^ k[i + 1]!;
-    f |= SP8[work & 0x3f]! | SP6[(work >>> 8) & 0x3f]! | SP4[(work >>> 16) & 0x3f]! | SP2[(work >>> 24) & 0x3f]!;
+    f |= sp[0x1c0 | (work & 0x3f)]! | sp[0x140 | ((work >>> 8) & 0x3f)]! | sp[0xc0 | ((work >>> 16) & 0x3f)]! | sp[0x40 | ((work >>> 24) & 0x3f)]!;
     left ^= f;
     work = ((left >>> 4) | (left << 28)) ^ k[i + 2]!;
-    f = SP7[work & 0x3f]! | SP5[(work >>> 8) & 0x3f]! | SP3[(work >>> 16) & 0x3f]! | SP1[(work >>> 24) & 0x3f]!;
+    f = sp[0x180 | (work & 0x3f)]! | sp[0x100 | ((work >>> 8) & 0x3f)]! | sp[0x80 | ((work >>> 16) & 0x3f)]! | sp[(work >>> 24) & 0x3f]!;
     work = left ^ k[i + 3]!;
-    f |= SP8[work & 0x3f]! | SP6[(work >>> 8) & 0x3f]! | SP4[(work >>> 16) & 0x3f]! | SP2[(work >>> 24) & 0x3f]!;
+    f |= sp[0x1c0 | (work & 0x3f)]! | sp[0x140 | ((work >>> 8) & 0x3f)]! | sp[0xc0 | ((work >>> 16) & 0x3f)]! | sp[0x40 | ((work >>> 24) & 0x3f)]!;
     right ^= f;
   }
 

@@ -76,13 +76,13 @@ export class RetailMacKey {
     state[1] = 0;
     const whole = input.length - (input.length % 8);
     for (let offset = 0; offset < whole; offset += 8) {
-      state[0]! ^= word(input, offset, whole);
-      state[1]! ^= word(input, offset + 4, whole);
+      state[0]! ^= (input[offset]! << 24) | (input[offset + 1]! << 16) | (input[offset + 2]! << 8) | input[offset + 3]!;
+      state[1]! ^= (input[offset + 4]! << 24) | (input[offset + 5]! << 16) | (input[offset + 6]! << 8) | input[offset + 7]!;
       this.#kl.encryptHalves(state);
     }
     if (whole < input.length || input.length === 0) {
-      state[0]! ^= word(input, whole, input.length);
-      state[1]! ^= word(input, whole + 4, input.length);
+      state[0]! ^= zeroFilledWord(input, whole);
+      state[1]! ^= zeroFilledWord(input, whole + 4);
       this.#kl.encryptHalves(state);
     }
     this.#kr.decryptHalves(state);
@@ -94,11 +94,10 @@ export class RetailMacKey {
   }
 }
 
-/** The big-endian 32-bit word at `offset`, the bytes at or after `end` read as zeros. */
-function word(data: Buffer, offset: number, end: number): number {
-  if (offset + 4 <= end) return (data[offset]! << 24) | (data[offset + 1]! << 16) | (data[offset + 2]! << 8) | data[offset + 3]!;
+/** The big-endian 32-bit word at `offset`, the bytes past the end read as zeros. */
+function zeroFilledWord(data: Buffer, offset: number): number {
   let value = 0;
-  for (let i = 0; i < 4; i++) value = (value << 8) | (offset + i < end ? data[offset + i]! : 0);
+  for (let i = offset; i < offset + 4; i++) value = (value << 8) | (i < data.length ? data[i]! : 0);
   return value;
 }
 
