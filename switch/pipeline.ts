@@ -567,7 +567,7 @@ export async function run(ctx: Context, steps: { decide: Step[]; finish: Step[] 
 }
 
 // ───────────────────────────────────────────── pack (host) ──
-const echoed = ['3', '4', '7', '11', '12', '13', '22', '25', '41', '42', '49', '60', '61', '70', '90'];
+const echoed = [3, 4, 7, 11, 12, 13, 22, 25, 41, 42, 49, 60, 61, 70, 90];
 
 /** The answer on the wire: echoed request fields, the answer's fields, DE96, and a MAC under the TAK for the MAC'd classes (not on A0). */
 export async function packAnswer(ctx: Context, corruptMac = false): Promise<Buffer> {
@@ -580,12 +580,13 @@ export async function packAnswer(ctx: Context, corruptMac = false): Promise<Buff
     request.header.copy(h, 3, 1, 3);
     answer.header = h;
   } else answer.header = request.header;
-  for (const id of echoed) {
-    const value = request.get(id);
-    if (value !== undefined) answer.set(id, value);
-  }
+  answer.copyFields(request, echoed);
   if (ctx.kind === 'void' && ctx.amount) answer.set('4', ctx.amount);
-  for (const [path, value] of Object.entries(ctx.answer)) answer.set(path, path.startsWith('55.') ? Buffer.from(value, 'hex') : value);
+  // for…in, not Object.entries(): no array of pairs per answer.
+  for (const path in ctx.answer) {
+    const value = ctx.answer[path]!;
+    answer.set(path, path.startsWith('55.') ? Buffer.from(value, 'hex') : value);
+  }
   if (ctx.keyExchange) answer.set('96', ctx.keyExchange);
   const takId = ctx.terminal?.takId;
   if (!macMtis.has(ctx.mti) || !takId || ctx.answer['39'] === 'A0') return answer.pack();

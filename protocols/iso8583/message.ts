@@ -128,6 +128,16 @@ export class IsoMessage {
     return this;
   }
 
+  /** Copies whole fields, by number, from a message of the same spec (what an answer echoes of its request), without a path per field. */
+  copyFields(from: IsoMessage, ids: readonly number[]): this {
+    if (from.compiled !== this.compiled) throw new EncodeError('ISO 8583 message', '', `fields of spec ${from.spec.name} copied into a message of spec ${this.spec.name}`);
+    for (const id of ids) {
+      const value = from.values[id];
+      if (value !== undefined) this.values[id] = value;
+    }
+    return this;
+  }
+
   get(path: string): FieldValue | undefined {
     const [number, rest] = splitPath(path);
     let value = this.values[number];

@@ -245,6 +245,16 @@ describe('message API', () => {
     expect(() => responseMti('0210')).toThrow(/already a response/);
   });
 
+  it('copyFields() copies whole fields by number, the same bytes as set() per field, and only within one spec', () => {
+    const request = new IsoMessage(specs.default, '0200').set('3', '000000').set('4', 1234).set('11', 7).set('60.1', '22').set('55.9F02', Buffer.from('000000001234', 'hex'));
+    const echoed = [3, 4, 11, 41, 60];
+    const bySet = new IsoMessage(specs.default, '0210');
+    for (const id of echoed) if (request.has(String(id))) bySet.set(String(id), request.get(String(id))!);
+    expect(new IsoMessage(specs.default, '0210').copyFields(request, echoed).pack()).toEqual(bySet.pack());
+    const other = Object.values(specs).find((spec) => spec !== specs.default)!;
+    expect(() => new IsoMessage(other, '0210').copyFields(request, echoed)).toThrow(EncodeError);
+  });
+
   it('fromJSON(toJSON(reveal)) rebuilds the same bytes', () => {
     const message = new IsoMessage(specs.default, '0200').set('2', '6212345678901234567').set('55.9F02', Buffer.from('000000001000', 'hex')).set('60.1', '22');
     message.header = Buffer.from('6000010000', 'hex');
