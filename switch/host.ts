@@ -134,19 +134,14 @@ export class Host {
       connectionLog.error({ err: safeError(error), terminal: ctx.terminalId, stan: ctx.stan }, 'processing failed');
       ctx.answer = { '39': '96' };
     }
-    // Built only when a line is written: an approval logs at debug, which the hot path usually skips.
-    const summary = () => ({
-      terminal: ctx.terminalId, stan: ctx.stan, mti: ctx.mti, kind: ctx.kind, code: ctx.answer['39'],
-      ...(ctx.pan ? { pan: maskPan(ctx.pan) } : {}), ...(ctx.reason ? { reason: ctx.reason } : {}),
-    });
     if (ctx.outcome === 'drop') {
       metrics.dropped++;
-      connectionLog.info(summary(), 'no answer (forced by amount)');
+      connectionLog.info(summary(ctx), 'no answer (forced by amount)');
       return;
     }
     const fault = faults.for(ctx.terminalId);
     if (fault?.drop || fault?.disconnect) {
-      connectionLog.info({ ...summary(), fault }, 'fault injected');
+      connectionLog.info({ ...summary(ctx), fault }, 'fault injected');
       if (fault.disconnect) socket.destroy();
       return;
     }
@@ -156,32 +151,42 @@ export class Host {
     try {
       bytes = frame(await packAnswer(ctx, fault?.corruptMac === true), this.options.framing);
     } catch (error) {
-      connectionLog.error({ err: safeError(error), ...summary() }, 'answer could not be packed: connection closed');
+      connectionLog.error({ err: safeError(error), ...summary(ctx) }, 'answer could not be packed: connection closed');
       socket.destroy();
       return;
     }
     const delay = (ctx.outcome === 'late' ? this.options.lateAnswerMs : 0) + (fault?.delayMs ?? 0);
-    const send = () => {
-      if (socket.destroyed) return;
-      socket.write(bytes);
-      // A peer that does not read its answers must not make the switch hold them without bound.
-      if (socket.writableLength > this.options.maxUnwrittenBytes) {
-        connectionLog.warn({ unwritten: socket.writableLength }, 'peer does not read its answers: connection closed');
-        socket.destroy();
-        return;
-      }
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.answered(responseMti(ctx.mti), ctx.answer['39'] ?? '', seconds);
-      if (ctx.answer['39'] !== '00' && ctx.reason) connectionLog.info(summary(), 'declined');
-      else if (connectionLog.isLevelEnabled('debug')) connectionLog.debug(summary(), 'answered');
-    };
-    if (delay <= 0) return send();
+    // A method, not a closure per request: only a delayed answer needs one.
+    if (delay <= 0) return this.send(socket, bytes, ctx, started, connectionLog);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      send();
+      this.send(socket, bytes, ctx, started, connectionLog);
     }, delay);
     this.timers.add(timer);
   }
+
+  private send(socket: net.Socket, bytes: Buffer, ctx: Context, started: bigint, connectionLog: Logger): void {
+    if (socket.destroyed) return;
+    socket.write(bytes);
+    // A peer that does not read its answers must not make the switch hold them without bound.
+    if (socket.writableLength > this.options.maxUnwrittenBytes) {
+      connectionLog.warn({ unwritten: socket.writableLength }, 'peer does not read its answers: connection closed');
+      socket.destroy();
+      return;
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.options.metrics.answered(responseMti(ctx.mti), ctx.answer['39'] ?? '', seconds);
+    if (ctx.answer['39'] !== '00' && ctx.reason) connectionLog.info(summary(ctx), 'declined');
+    else if (connectionLog.isLevelEnabled('debug')) connectionLog.debug(summary(ctx), 'answered');
+  }
+}
+
+/** A request's log fields; built only when a line is written (an approval logs at debug, which the hot path usually skips). */
+function summary(ctx: Context): Record<string, unknown> {
+  return {
+    terminal: ctx.terminalId, stan: ctx.stan, mti: ctx.mti, kind: ctx.kind, code: ctx.answer['39'],
+    ...(ctx.pan ? { pan: maskPan(ctx.pan) } : {}), ...(ctx.reason ? { reason: ctx.reason } : {}),
+  };
 }
 
 /** Error fields for logs: message and code only (driver errors can quote SQL parameters in `detail`). */
