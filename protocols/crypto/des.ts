@@ -5,7 +5,7 @@
  * computed once per key.
  *
  * Table-driven (S-boxes merged with the P permutation, indexed straight from the E expansion's
- * 6-bit groups): its timing depends on the data and key, so it is for a simulator, never production keys.
+ * 6-bit groups), so not constant-time: fine for a simulator, never for production keys.
  *
  * Inside the rounds each 32-bit half is held rotated left by one bit (rotl(R, 1)): then every
  * S-box's six E-expansion bits are one aligned 6-bit group of either rotl(R, 1) or that rotated right
@@ -73,7 +73,7 @@ const NIBBLES = (() => {
       shifted += SHIFTS[round]!;
       const subkeyBit = PC2.indexOf(half + ((((pc1 - half - shifted) % 28) + 28) % 28) + 1); // −1: PC2 drops it
       if (subkeyBit < 0) continue;
-      const group = (subkeyBit / 6) | 0; // S-box group + 1
+      const group = (subkeyBit / 6) | 0; // 0 for S1 … 7 for S8
       bits[keyBit * 32 + 2 * round + (group & 1)]! |= 1 << (24 - 8 * (group >> 1) + 5 - (subkeyBit % 6));
     }
   }
