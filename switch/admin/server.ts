@@ -31,7 +31,9 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}' };
+// A calendar date (a bare `to` means the whole day) or an RFC 3339 date-time; ajv-formats checks that the
+// day, hour and offset exist (2026-13-45 or 2026-02-29 is a 400 naming the parameter).
+const date = { type: 'string', anyOf: [{ format: 'date' }, { format: 'date-time' }], description: 'YYYY-MM-DD or an RFC 3339 date-time' };
 const transactionQuery = {
   type: 'object',
   additionalProperties: false,
@@ -129,6 +131,16 @@ export function openApiDocument(): object {
   };
 }
 
+/**
+ * The journal stores UTC ISO strings and compares them as text: a date-time (any offset) becomes one
+ * of those, a bare date stays. Undefined for the one RFC 3339 time a JavaScript Date has not got, a leap second.
+ */
+function instant(value: string): string | undefined {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
+}
+
 /** A journal row as the API shows it: no answer internals or fingerprints. */
 function publicRow(row: JournalRow) {
   const { answer, fingerprint: _fingerprint, ...rest } = row;
@@ -153,13 +165,17 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     'GET /health': async () => ({ status: 'ok', journal: store.kind }),
     'GET /metrics': async (_request, reply) => reply.type('text/plain; version=0.0.4').send(metrics.text()),
     'GET /openapi.json': async () => openApiDocument(),
-    'GET /transactions': async (request) => {
+    'GET /transactions': async (request, reply) => {
       const q = request.query as Record<string, string | number | undefined>;
+      const [from, to] = [q.from, q.to].map((value) => (value === undefined ? undefined : instant(String(value))));
+      for (const [name, value] of [['from', from], ['to', to]] as const) {
+        if (q[name] !== undefined && value === undefined) return reply.code(400).send({ error: `querystring/${name} is a leap second: give the second before or after` });
+      }
       const rows = await store.search({
         ...(q.terminal ? { terminalId: String(q.terminal) } : {}),
         ...(q.merchant ? { merchantId: String(q.merchant) } : {}),
-        ...(q.from ? { from: String(q.from) } : {}),
-        ...(q.to ? { to: String(q.to) } : {}),
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
         ...(q.pan ? { maskedPan: String(q.pan) } : {}),
         ...(q.rrn ? { rrn: String(q.rrn) } : {}),
         limit: Number(q.limit ?? 100),

@@ -51,6 +51,31 @@ describe('switch admin API', () => {
     expect((await api('/transactions?colour=red')).status).toBe(400);
   });
 
+  it('refuses malformed or impossible dates with a 400 naming the parameter, and takes dates and RFC 3339 date-times', async () => {
+    for (const query of ['from=2026-13-45', 'from=2026-11-27garbage', 'to=2026-02-29', 'from=2026-11-27T25:00:00Z', 'to=2026-11-27T10:00:00', 'from=27.11.2026']) {
+      const response = await api(`/transactions?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(JSON.stringify(await response.json()), query).toContain(`querystring/${query.split('=')[0]}`);
+    }
+    const leap = await api('/transactions?to=2026-12-31T23:59:60Z');
+    expect(leap.status).toBe(400);
+    expect(((await leap.json()) as { error: string }).error).toContain('querystring/to');
+    const count = async (query: string) => {
+      const response = await api(`/transactions?terminal=${terminalIds[0]}&${query}`);
+      expect(response.status, query).toBe(200);
+      return ((await response.json()) as { transactions: unknown[] }).transactions.length;
+    };
+    const now = Date.now();
+    const today = new Date(now).toISOString().slice(0, 10);
+    expect(await count(`from=${today}&to=${today}`)).toBe(2);
+    expect(await count('to=2028-02-29')).toBe(2);
+    // A date-time with an offset is the same instant in UTC (the journal's clock): an hour ago at +08:00 still finds today's sales.
+    const hourAgo = new Date(now - 3_600_000 + 8 * 3_600_000).toISOString().slice(0, 19);
+    expect(await count(`from=${encodeURIComponent(`${hourAgo}+08:00`)}`)).toBe(2);
+    expect(await count(`from=${new Date(now + 3_600_000).toISOString()}`)).toBe(0);
+    expect(await count(`to=${encodeURIComponent(`${hourAgo}+08:00`)}`)).toBe(0);
+  });
+
   it('lists terminals without keys, merchants and test cards with masked PANs', async () => {
     const terminals = (await (await api('/terminals')).json()) as { terminals: Array<Record<string, unknown>> };
     expect(terminals.terminals.map((x) => x.id)).toEqual(terminalIds);
