@@ -69,6 +69,7 @@ example:
 
 retail: ISO 9797-1 algorithm 3 (ANSI X9.19), 16-byte key; cbc: algorithm 1 with DES/TDES;
 cmac: AES-CMAC (its own padding; --padding does not apply). Padding defaults to 1.
+--data '' is the empty message.
 
 example:
   pos crypto mac --alg retail --key 41414141414141414242424242424242 --padding 1 --data 68656C6C6F20776F726C64`,
@@ -142,6 +143,11 @@ function need(values: Values, name: keyof typeof options): string {
 
 const hexOption = (values: Values, name: keyof typeof options) => fromHex(need(values, name), `--${name}`);
 const optionalHex = (values: Values, name: keyof typeof options) => (values[name] === undefined ? undefined : hexOption(values, name));
+/** A message to MAC: absent is an error, `--data ''` is the empty message (RFC 4493 example 1). */
+function messageOption(values: Values): Buffer {
+  if (values.data === undefined) throw new CliError('missing --data');
+  return fromHex(values.data, '--data');
+}
 
 function choice<T extends string>(values: Values, name: keyof typeof options, allowed: readonly T[], fallback?: T): T {
   const value = values[name] ?? fallback;
@@ -218,7 +224,7 @@ function pinblock(action: string | undefined, values: Values): object {
 function mac(values: Values): object {
   const alg = choice(values, 'alg', ['retail', 'cbc', 'cmac']);
   const key = hexOption(values, 'key');
-  const data = hexOption(values, 'data');
+  const data = messageOption(values);
   if (alg === 'cmac') return { alg, mac: toHex(aesCmac(key, data, integer(values, 'length', 16))) };
   const method = padding(values);
   const length = integer(values, 'length', 8);

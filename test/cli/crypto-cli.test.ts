@@ -43,6 +43,15 @@ describe('pos crypto', () => {
     expect((await pos('mac', '--alg', 'cmac', '--key', '2b7e151628aed2a6abf7158809cf4f3c', '--data', '6bc1bee22e409f96e93d7e117393172a')).json().mac).toBe('070A16B46B4D4144F79BDD9DD04A287C');
   });
 
+  it("mac of the empty message: --data '' (RFC 4493 example 1), while no --data stays an error", async () => {
+    const empty = await pos('mac', '--alg', 'cmac', '--key', '2b7e151628aed2a6abf7158809cf4f3c', '--data', '');
+    expect(empty.code).toBe(0);
+    expect(empty.json().mac).toBe('BB1D6929E95937287FA37D129B756746');
+    const absent = await pos('mac', '--alg', 'cmac', '--key', '2b7e151628aed2a6abf7158809cf4f3c');
+    expect(absent.code).toBe(2);
+    expect(absent.err.join('')).toContain('missing --data');
+  });
+
   it('kcv and emv (pyemv base case: ICC MK KCV 1DA5, SK KCV 0995, ARQC 4B46013359B7A58B, ARPC 1 F8C9CECAABD55AD1, ARPC 2 4962B76C)', async () => {
     expect((await pos('kcv', '--key', '0123456789ABCDEFFEDCBA9876543210', '--length', '2')).json()).toEqual({ kcv: '08D7' });
     const mk = (await pos('emv', 'derive-icc-key', '--imk', '0123456789ABCDEFFEDCBA9876543210', '--pan', '9901234567890123', '--psn', '45')).json();
