@@ -3,8 +3,10 @@
  * length framing; answers matched to requests by terminal ID (DE41) and STAN (DE11) and checked
  * for the expected MTI; a timeout per request; reconnect with exponential backoff (the devices'
  * Reconnect; one connect in flight at a time, shared by its callers); an echo (0800 301) when the line has been idle. MACing is delegated to the `mac`
- * hooks so that the link does not hold keys. An answer that fails to decode, carries a wrong MAC or matches no pending request
- * is logged and dropped: the waiting request then times out, which the caller treats as "no answer".
+ * hooks so that the link does not hold keys. An answer that fails to decode or matches no pending request is logged and
+ * dropped: the waiting request then times out, which the caller treats as "no answer". An answer to a pending request
+ * whose MAC fails is logged and ends that request at once as "no usable answer" (HostTimeoutError): waiting on could
+ * bring nothing better, and the cashier would wait out the whole timeout before the reversal.
  */
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
@@ -272,12 +274,13 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
       this.options.logger.warn({ mti: message.mti, stan: message.getString('11') }, 'host answer matches no pending request (late or foreign): dropped');
       return;
     }
-    if (!this.mac.verify(message, raw)) {
-      this.options.logger.warn({ mti: message.mti, stan: message.getString('11') }, 'host answer has a wrong MAC: treated as no answer');
-      return;
-    }
     this.pending.delete(key);
     clearTimeout(pending.timer);
+    if (!this.mac.verify(message, raw)) {
+      this.options.logger.warn({ mti: message.mti, stan: message.getString('11') }, 'host answer has a wrong MAC: treated as no answer');
+      pending.reject(new HostTimeoutError(`the answer to STAN ${message.getString('11')} has a wrong MAC: no usable answer`));
+      return;
+    }
     pending.resolve(message);
   }
 

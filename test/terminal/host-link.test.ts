@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { frame, Deframer } from '../../protocols/framing/index.js';
 import { IsoMessage, responseMti, specs } from '../../protocols/iso8583/index.js';
 import { HostLink } from '../../terminal/host-link.js';
-import { silentLogger } from '../../terminal/logger.js';
+import { silentLogger, type Logger } from '../../terminal/logger.js';
 
 interface EchoHost {
   server: Server;
@@ -168,5 +168,23 @@ describe('HostLink echo', () => {
     await Promise.all([l.start(), l.stop(), l.start()]);
     await l.stop();
     expect(vi.getTimerCount()).toBe(0); // before the fix both start() calls set one: the first was never cleared
+  });
+});
+
+describe('HostLink answers', () => {
+  it('an answer whose MAC fails ends its request at once as no usable answer (not after the timeout), and is logged', async () => {
+    const host = echoHost();
+    cleanups.push(() => host.close());
+    const port = await host.listen();
+    const warnings: string[] = [];
+    const logger = { info: () => {}, error: () => {}, debug: () => {}, warn: (_fields: unknown, message: string) => void warnings.push(message) } as unknown as Logger;
+    const l = new HostLink({ ...link(port).options, timeoutMs: 60_000, logger });
+    cleanups.push(() => l.stop());
+    l.mac = { sign: () => {}, verify: () => false };
+    await l.start();
+    const request = l.newMessage('0200').set('3', '000000').set('4', 100);
+    // Before the fix the request waited out its whole 60 s timeout (the test timed out).
+    await expect(l.send(request)).rejects.toThrow(/wrong MAC: no usable answer/);
+    expect(warnings).toContain('host answer has a wrong MAC: treated as no answer');
   });
 });
