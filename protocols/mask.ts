@@ -13,3 +13,36 @@ export function maskPan(pan: string): string {
 export function maskPansIn(text: string): string {
   return text.replace(/\d{12,19}/g, (pan) => maskPan(pan));
 }
+
+/** A track (or track equivalent) shows only its masked PAN: the separator and all after it become stars. */
+export function maskTrack(track: string): string {
+  const separator = track.search(/[=^D]/);
+  if (separator < 0) return '*'.repeat(track.length);
+  const pan = track.slice(0, separator).replace(/^[%;B]+/, '');
+  return maskPan(pan) + '*'.repeat(track.length - separator);
+}
+
+/** EMV tags that carry card secrets: PAN, track equivalents, PIN data. */
+export const emvSensitiveTags: Readonly<Record<string, 'pan' | 'track' | 'secret'>> = {
+  '5A': 'pan',
+  '57': 'track',
+  '56': 'track',
+  '9F6B': 'track',
+  '9F1F': 'secret',
+  '9F20': 'secret',
+  '99': 'secret',
+};
+
+/**
+ * What a person may see of an EMV tag's value: its hex, or for the tags above the masked PAN
+ * (trailing F padding dropped), a track as its masked PAN only, a secret as stars. Tag 56
+ * (track 1 equivalent) holds characters, so it is masked as the text it is.
+ */
+export function maskEmvValue(tag: string, value: Uint8Array): string {
+  const hex = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex').toUpperCase();
+  const sensitivity = emvSensitiveTags[tag];
+  if (sensitivity === 'pan') return maskPan(hex.replace(/F+$/, ''));
+  if (sensitivity === 'secret') return '*'.repeat(hex.length);
+  if (sensitivity === 'track') return tag === '56' ? maskTrack(Buffer.from(value).toString('latin1')) : maskTrack(hex.replace(/F+$/, ''));
+  return hex;
+}

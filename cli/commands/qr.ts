@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { DecodeError } from '../../protocols/errors.js';
+import { maskEmvValue } from '../../protocols/mask.js';
 import { decodeCpm, decodeMpm, encodeMpm, isCpm, parsePaymentCodeRules, paymentCodeClassifier, type MpmObject } from '../../protocols/qr/index.js';
+import type { TlvObject } from '../../protocols/tlv/index.js';
 import { CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
 
-const help = `usage: pos qr decode [--rules FILE.json] PAYLOAD|-
+const help = `usage: pos qr decode [--rules FILE.json] [--reveal] PAYLOAD|-
        pos qr encode JSON|-
 
 decode  prints JSON for what was scanned:
           an EMVCo merchant-presented payload (000201…6304XXXX): its data objects, templates
             nested, and whether the CRC in tag 63 is valid;
-          an EMVCo consumer-presented payload (base64, 85 "CPV01"): its BER-TLV templates;
+          an EMVCo consumer-presented payload (base64, 85 "CPV01"): its BER-TLV templates, the
+            PAN (5A) and track 2 (57) masked as pos iso8583 decode masks them (--reveal: in clear);
           anything else: the payment-code classification (UNIONPAY, WECHAT, ALIPAY) or why none fits;
           --rules replaces the built-in payment-code rules (docs/qr.md).
 encode  takes merchant-presented data objects as JSON ({"52":"5411","59":"NAME","62":{"05":"REF"}})
@@ -20,6 +23,15 @@ examples:
   pos qr decode 134567890123456789
   pos qr encode '{"01":"12","52":"5411","53":"156","54":"23.72","58":"CN","59":"BEST TRANSPORT","60":"BEIJING"}'`;
 
+/** A consumer-presented payload's objects with the PAN and track tags masked (protocols/mask.ts). */
+function maskCpm(object: TlvObject): TlvObject {
+  const out: TlvObject = {};
+  for (const [key, value] of Object.entries(object)) {
+    out[key] = typeof value === 'string' ? maskEmvValue(key.split('#')[0]!, Buffer.from(value, 'hex')) : maskCpm(value);
+  }
+  return out;
+}
+
 function readRules(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -29,7 +41,7 @@ function readRules(path: string): string {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(args, { rules: { type: 'string' } });
+  const { values, positionals } = parseOptions(args, { rules: { type: 'string' }, reveal: { type: 'boolean' } });
   const [action, input] = positionals;
   if (values.help || !action) {
     io.out(help);
@@ -42,7 +54,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         const { objects, crc } = decodeMpm(text);
         printJson(io, { kind: 'emvco-merchant-presented', crcValid: crc.valid, crc, objects });
       } else if (isCpm(text)) {
-        printJson(io, { kind: 'emvco-consumer-presented', scheme: 'EMVCPM', objects: decodeCpm(text) });
+        const objects = decodeCpm(text);
+        printJson(io, { kind: 'emvco-consumer-presented', scheme: 'EMVCPM', objects: values.reveal ? objects : maskCpm(objects) });
       } else {
         const rules = values.rules === undefined ? undefined : parsePaymentCodeRules(readRules(values.rules));
         const result = paymentCodeClassifier(rules).classify(text);

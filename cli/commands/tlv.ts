@@ -1,12 +1,15 @@
 import { fromHex } from '../../protocols/bytes.js';
 import { DecodeError } from '../../protocols/errors.js';
+import { maskEmvValue } from '../../protocols/mask.js';
 import { decodeTlv, emvTagName, type Tlv } from '../../protocols/tlv/index.js';
 import { CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
 
-const help = `usage: pos tlv decode HEX|-
+const help = `usage: pos tlv decode [--reveal] HEX|-
 
 Decodes BER-TLV (EMV Book 3 Annex B) and prints JSON: one entry per object with its tag, the
 EMV dictionary name when known, and its value as hex, or its children for templates.
+The PAN (5A) and track data (57, 56, 9F6B) show only the masked PAN, 9F1F, 9F20 and 99 only
+stars, as pos iso8583 decode shows them inside DE55; --reveal shows them in clear.
 
 example:
   pos tlv decode 77099F2701809F36020001`;
@@ -18,16 +21,16 @@ interface TlvJson {
   children?: TlvJson[];
 }
 
-function toJson(item: Tlv): TlvJson {
+function toJson(item: Tlv, reveal: boolean): TlvJson {
   const name = emvTagName(item.tag);
   const json: TlvJson = { tag: item.tag, ...(name ? { name } : {}) };
-  if (item.children) json.children = item.children.map(toJson);
-  else json.value = item.value.toString('hex').toUpperCase();
+  if (item.children) json.children = item.children.map((child) => toJson(child, reveal));
+  else json.value = reveal ? item.value.toString('hex').toUpperCase() : maskEmvValue(item.tag, item.value);
   return json;
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(args, {});
+  const { values, positionals } = parseOptions(args, { reveal: { type: 'boolean' } });
   const [action, input] = positionals;
   if (values.help || !action) {
     io.out(help);
@@ -36,7 +39,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (action !== 'decode') throw new CliError(`unknown action '${action}' (decode)`);
   const bytes = fromHex(await readInput(input, io, 'TLV hex'), 'TLV hex');
   try {
-    printJson(io, decodeTlv(bytes).map(toJson));
+    printJson(io, decodeTlv(bytes).map((item) => toJson(item, values.reveal === true)));
   } catch (error) {
     if (error instanceof DecodeError) throw new CliError(error.message);
     throw error;

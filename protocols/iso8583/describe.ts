@@ -3,29 +3,11 @@
  * digits, tracks keep only the masked PAN, and PIN blocks, keys and other secrets are replaced by
  * stars; inside DE55 the same goes for the PAN, track and PIN tags.
  */
-import { maskPan } from '../mask.js';
+import { emvSensitiveTags, maskEmvValue, maskPan, maskTrack } from '../mask.js';
 import { emvTagName } from '../tlv/index.js';
 import type { FieldMap, FieldValue } from './field.js';
 import type { IsoMessage } from './message.js';
 import type { FieldSpec, Sensitivity } from './spec.js';
-
-/** EMV tags that carry card secrets: PAN, track equivalents, PIN data. */
-const sensitiveTags: Record<string, Sensitivity> = {
-  '5A': 'pan',
-  '57': 'track',
-  '56': 'track',
-  '9F6B': 'track',
-  '9F1F': 'secret',
-  '9F20': 'secret',
-  '99': 'secret',
-};
-
-function maskTrack(track: string): string {
-  const separator = track.search(/[=^D]/);
-  if (separator < 0) return '*'.repeat(track.length);
-  const pan = track.slice(0, separator).replace(/^[%;B]+/, '');
-  return maskPan(pan) + '*'.repeat(track.length - separator);
-}
 
 function maskText(text: string, sensitivity: Sensitivity | undefined): string {
   if (sensitivity === 'pan') return maskPan(text);
@@ -48,7 +30,9 @@ function mapJson(map: FieldMap, spec: FieldSpec, reveal: boolean): Record<string
   const composite = spec.subfields!;
   for (const [key, value] of Object.entries(map)) {
     if (composite.kind === 'tlv') {
-      out[key] = typeof value === 'string' || Buffer.isBuffer(value) ? leafJson(value, sensitiveTags[key.split('#')[0]!], reveal) : mapJson(value, spec, reveal);
+      const tag = key.split('#')[0]!;
+      if (Buffer.isBuffer(value)) out[key] = reveal ? value.toString('hex').toUpperCase() : maskEmvValue(tag, value);
+      else out[key] = typeof value === 'string' ? leafJson(value, emvSensitiveTags[tag], reveal) : mapJson(value, spec, reveal);
     } else {
       const sub = composite.fields[key] ?? (composite.kind === 'tagged' ? composite.unknownTag : undefined);
       out[key] = sub ? maskedJson(sub, value, reveal) : leafJson(value as string | Buffer, 'secret', reveal);

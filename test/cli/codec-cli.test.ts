@@ -65,6 +65,26 @@ describe('pos tlv', () => {
       },
     ]);
   });
+  // Visa test card 4761739001010010 (track 2 equivalent with its discretionary data), its PAN,
+  // a track 1 equivalent (56, characters) and a Mastercard track 2 (9F6B) inside a template.
+  const track1 = Buffer.from('B4761739001010010^CARDHOLDER/VISA^3012101123456', 'latin1').toString('hex').toUpperCase();
+  const lengthOf = (hex: string) => (hex.length / 2).toString(16).toUpperCase().padStart(2, '0');
+  const template = `56${lengthOf(track1)}${track1}9F6B0C5413330089020011D2512201`;
+  const cardTlv = `57134761739001010010D30121011234567890123F5A08476173900101001070${lengthOf(template)}${template}`;
+  it('masks PAN and track tags as iso8583 decode does in DE55, unless --reveal', async () => {
+    const io = capture();
+    expect(await main(['tlv', 'decode', cardTlv], io)).toBe(0);
+    const out = io.stdout.join('');
+    const [t57, t5a, t70] = JSON.parse(out) as Array<{ value?: string; children?: Array<{ value: string }> }>;
+    expect(t57!.value).toBe('476173******0010*********************');
+    expect(t5a!.value).toBe('476173******0010');
+    expect(t70!.children![0]!.value).toBe(`476173******0010${'*'.repeat(30)}`);
+    expect(t70!.children![1]!.value).toBe('541333******0011********');
+    expect(out).not.toMatch(/4761739001010010|D3012101|CARDHOLDER|5413330089020011|D2512201/);
+    const revealed = capture();
+    expect(await main(['tlv', 'decode', '--reveal', cardTlv], revealed)).toBe(0);
+    expect(JSON.parse(revealed.stdout.join(''))[1].value).toBe('4761739001010010');
+  });
   it('names the tag and offset of bad TLV', async () => {
     const io = capture();
     expect(await main(['tlv', 'decode', '9F2705'], io)).toBe(2);
@@ -93,6 +113,17 @@ describe('pos qr', () => {
     expect(await main(['qr', 'decode', emvco], io)).toBe(0);
     const json = JSON.parse(io.stdout.join(''));
     expect(json).toMatchObject({ kind: 'emvco-merchant-presented', crcValid: true, objects: { 59: 'BEST TRANSPORT', 64: { '01': '最佳运输' } } });
+  });
+  it('masks the PAN of a consumer-presented payload unless --reveal', async () => {
+    // EMV QRCPS consumer-presented example payload (PAN 1234567890123458 in 5A).
+    const cpm = 'hQVDUFYwMWETTwegAAAAVVVVUAhQcm9kdWN0MWETTwegAAAAZmZmUAhQcm9kdWN0MmJJWggSNFZ4kBI0WF8gDkNBUkRIT0xERVIvRU1WXy0IcnVlc2RlZW5kIZ8QBwYBCgMAAACfJghYT9OF+iNLzJ82AgABnzcEbVjvEw==';
+    const io = capture();
+    expect(await main(['qr', 'decode', cpm], io)).toBe(0);
+    expect(JSON.parse(io.stdout.join('')).objects['62']['5A']).toBe('123456******3458');
+    expect(io.stdout.join('')).not.toContain('1234567890123458');
+    const revealed = capture();
+    expect(await main(['qr', 'decode', '--reveal', cpm], revealed)).toBe(0);
+    expect(JSON.parse(revealed.stdout.join('')).objects['62']['5A']).toBe('1234567890123458');
   });
   it('says when the CRC is wrong', async () => {
     const io = capture();
