@@ -40,13 +40,60 @@ export interface CommandEntry {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** node's parseArgs in strict mode, with its errors turned into one-line CliErrors. */
+const negativeNumber = /^-\d+(\.\d+)?$/;
+
+/**
+ * node's parseArgs in strict mode, with its errors turned into one-line CliErrors. A negative
+ * number is taken as what it stands for (parseArgs reads `-5` as an option): the value of the
+ * string option before it (`--rate -1`), else a positional (`pos sale -5`), so the command's own
+ * check names the option or argument and what it accepts.
+ */
 export function parseOptions<T extends Options>(args: string[], options: T) {
+  const config = { ...options, help: { type: 'boolean', short: 'h' } } as Options;
+  const takesValue = (arg: string) => {
+    const long = /^--([^=]+)$/.exec(arg)?.[1];
+    const option = long !== undefined ? config[long] : Object.values(config).find((o) => arg === `-${o.short}`);
+    return option?.type === 'string';
+  };
+  const rewritten: string[] = [];
+  const negatives: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      rewritten.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    if (takesValue(arg) && next !== undefined && negativeNumber.test(next)) {
+      rewritten.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
+      i++;
+    } else if (negativeNumber.test(arg)) {
+      // A stand-in that parseArgs keeps as a positional; swapped back below.
+      rewritten.push(`\u0000${negatives.length}`);
+      negatives.push(arg);
+    } else rewritten.push(arg);
+  }
   try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: rewritten, options: config as T & { help: { type: 'boolean'; short: 'h' } }, allowPositionals: true, strict: true });
+    const positionals = parsed.positionals.map((p) => (p.startsWith('\u0000') ? negatives[Number(p.slice(1))]! : p));
+    return { ...parsed, positionals };
   } catch (error) {
     throw new CliError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
+}
+
+/**
+ * A number option: absent gives `fallback`; anything but a number within [min, max] (a whole one
+ * unless `decimals`) is a one-line usage error naming the option and the range.
+ */
+export function numberOption(value: string | undefined, name: string, range: { min: number; max: number; decimals?: boolean }, fallback: number): number {
+  if (value === undefined) return fallback;
+  const pattern = range.decimals ? /^-?\d+(\.\d+)?$/ : /^-?\d+$/;
+  const n = pattern.test(value) ? Number(value) : NaN;
+  if (!(n >= range.min && n <= range.max)) {
+    throw new CliError(`--${name}: ${range.decimals ? 'a number' : 'a whole number'} from ${range.min} to ${range.max}, got '${value}'`);
+  }
+  return n;
 }
 
 /** The positional argument, or stdin when it is `-`. Trailing newlines from stdin are dropped. */

@@ -1,7 +1,7 @@
 /** `pos load`: N virtual terminals against a switch over TCP, with a progress line and a summary. */
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { testTmk } from '../../switch/config.js';
-import { CliError, parseOptions, printJson, type CliIo } from '../io.js';
+import { CliError, numberOption, parseOptions, printJson, type CliIo } from '../io.js';
 import { runLoad } from '../load/generator.js';
 import { resolveSpec } from '../spec-option.js';
 
@@ -11,12 +11,6 @@ const usage = `usage: pos load [--host H] [--port N] [--terminals N] [--rate N] 
   terminal, paced to --rate requests/s in total (0 = as fast as answers come) for --duration seconds.
   Unanswered requests are reversed as a POS would. Progress on stderr each second; summary at the end
   (--json: one JSON object). Defaults: port 8583, 16 terminals, rate 0, 10 s, the switch's test TMK.`;
-
-const number = (value: string | undefined, name: string, fallback: number) => {
-  if (value === undefined) return fallback;
-  if (!/^\d+(\.\d+)?$/.test(value)) throw new CliError(`--${name}: expected a number, got '${value}'`);
-  return Number(value);
-};
 
 function parseMix(text: string): { sale: number; refund: number; reversal: number } {
   const mix = { sale: 0, refund: 0, reversal: 0 };
@@ -52,20 +46,25 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!lengthHeaders.includes(framing)) throw new CliError(`--framing: one of ${lengthHeaders.join(', ')}`);
   const tmk = values.tmk ?? testTmk;
   if (!/^[0-9A-Fa-f]{32}$/.test(tmk)) throw new CliError('--tmk: 32 hex digits');
-  const terminals = number(values.terminals, 'terminals', 16);
-  if (terminals < 1 || terminals > 9999 || !Number.isInteger(terminals)) throw new CliError('--terminals: 1 to 9999');
+  const host = values.host ?? '127.0.0.1';
+  const port = numberOption(values.port, 'port', { min: 1, max: 65535 }, 8583);
+  const terminals = numberOption(values.terminals, 'terminals', { min: 1, max: 9999 }, 16);
+  const rate = numberOption(values.rate, 'rate', { min: 0, max: 1_000_000, decimals: true }, 0);
+  const durationMs = numberOption(values.duration, 'duration', { min: 0.1, max: 86_400, decimals: true }, 10) * 1000;
+  const timeoutMs = numberOption(values['timeout-ms'], 'timeout-ms', { min: 1, max: 600_000 }, 5000);
+  const mix = values.mix ? parseMix(values.mix) : undefined;
   const result = await runLoad({
-    host: values.host ?? '127.0.0.1',
-    port: number(values.port, 'port', 8583),
+    host,
+    port,
     spec: resolveSpec(values.spec),
     framing,
     terminals,
-    rate: number(values.rate, 'rate', 0),
-    durationMs: number(values.duration, 'duration', 10) * 1000,
-    ...(values.mix ? { mix: parseMix(values.mix) } : {}),
+    rate,
+    durationMs,
+    ...(mix ? { mix } : {}),
     tmk,
     ...(values.merchant ? { merchantId: values.merchant } : {}),
-    timeoutMs: number(values['timeout-ms'], 'timeout-ms', 5000),
+    timeoutMs,
     onProgress: (p) =>
       io.err(`${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  sent ${p.sent}  approved ${p.approved}  declined ${p.declined}  unanswered ${p.unanswered}`),
   });

@@ -20,7 +20,7 @@ import { HidPosScanner, SerialScanner } from '../../hardware/scanner/index.js';
 import { SerialTransport } from '../../hardware/serial/index.js';
 import { testTmk, x924TestBdk } from '../../switch/config.js';
 import { AmountError, parseAmount, startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
-import { CliError } from '../io.js';
+import { CliError, numberOption } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
 /** TEST KEYS (switch/config.ts): the TMK the switch enrols terminals with, and the X9.24 test BDK with this initial KSN for the virtual PIN pad. */
@@ -58,7 +58,7 @@ type Values = { [K in keyof typeof terminalOptions]?: string };
 export async function openTerminal(values: Values, log: (line: string) => void): Promise<{ terminal: Terminal; close(): Promise<void> }> {
   const [host, portText] = (values.host ?? '127.0.0.1:8583').split(/:(?=\d+$)/);
   const port = Number(portText);
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new CliError('--host: expected HOST:PORT');
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`--host: expected HOST:PORT with a port from 1 to 65535, got '${values.host}'`);
   const framing = (values.framing ?? 'binary2') as LengthHeader;
   if (!lengthHeaders.includes(framing)) throw new CliError(`--framing: one of ${lengthHeaders.join(', ')}`);
   const terminalId = values['terminal-id'] ?? 'POS00001';
@@ -67,8 +67,7 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   if (merchantId.length !== 15) throw new CliError('--merchant-id: 15 characters');
   const tmk = values.tmk ?? testTmk;
   if (!/^[0-9A-Fa-f]{32}$/.test(tmk)) throw new CliError('--tmk: 32 hex digits');
-  const timeout = values['timeout-ms'] === undefined ? 30000 : Number(values['timeout-ms']);
-  if (!Number.isInteger(timeout) || timeout <= 0) throw new CliError('--timeout-ms: a whole number of milliseconds');
+  const timeout = numberOption(values['timeout-ms'], 'timeout-ms', { min: 1, max: 3_600_000 }, 30000);
   const level = values['log-level'] ?? 'warn';
   const closers: Array<() => Promise<void> | void> = [];
   const config: TerminalConfig = {

@@ -62,7 +62,7 @@ describe('pos terminal (child process)', () => {
   it('a bad option: one line on stderr, exit 2, nothing on stdout', async () => {
     const bad = pos(['terminal', '--host', 'nohost', '--virtual-card', 'mastercard']);
     expect(await bad.exited).toBe(2);
-    expect(bad.stderr().trim().split('\n')).toEqual(['pos terminal: --host: expected HOST:PORT']);
+    expect(bad.stderr().trim().split('\n')).toEqual(["pos terminal: --host: expected HOST:PORT with a port from 1 to 65535, got 'nohost'"]);
     expect(bad.lines).toEqual([]);
   });
 });
