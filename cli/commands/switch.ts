@@ -80,12 +80,12 @@ export function switchConfig(values: Values): SwitchConfig {
   if (!lengthHeaders.includes(framing)) throw new CliError(`--framing: one of ${lengthHeaders.join(', ')}`);
   const level = values['log-level'] ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw new CliError(`--log-level: unknown level '${level}'`);
-  const adminPort = integer(values['admin-port'], 'admin-port', 8584);
+  const adminPort = bounded(values['admin-port'], 'admin-port', 0, 65535) ?? 8584;
   const maxInFlightPerConnection = bounded(values['max-in-flight'], 'max-in-flight', 1, 65536);
   const maxUnwrittenBytes = bounded(values['max-unwritten-bytes'], 'max-unwritten-bytes', 1024, 2 ** 30);
   const token = process.env.POS_ADMIN_TOKEN;
   return {
-    port: integer(values.port, 'port', 8583),
+    port: bounded(values.port, 'port', 0, 65535) ?? 8583,
     ...(adminPort ? { adminPort } : {}),
     ...(values.host ? { host: values.host } : {}),
     ...(token ? { adminToken: token } : {}),
