@@ -127,6 +127,61 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     expect(await page.locator('.status.busy').count()).toBe(0);
   });
 
+  it('starting a sale with Enter clears the refusal of the amount typed before', async () => {
+    await page.fill('#amount-input', '0');
+    await page.press('#amount-input', 'Enter');
+    await expect.poll(() => page.textContent('#amount-error')).toContain('more than zero');
+    await page.press('#amount-input', 'Backspace');
+    await page.keyboard.type('8.88');
+    await page.press('#amount-input', 'Enter');
+    await expect.poll(statusTitle).toContain('Present card');
+    expect(await page.textContent('#amount-error')).toBe('');
+    await page.click('#cancel');
+    await page.waitForSelector('.status.failed');
+  });
+
+  it('on the card step the cashier sees what to do instead: tap the chip card, swipe again, in both languages; a swipe-only card pays as a swipe', async () => {
+    await payAndWaitForPresentCard('6.00');
+    await openTester();
+    await page.selectOption('#tester-stripe', 'visa');
+    await page.click('#tester-swipe'); // service code 201: a chip card
+    await expect.poll(statusTitle).toBe('This card has a chip: tap it instead · ¥6.00');
+    expect(await page.locator('.status.busy.hint').count()).toBe(1);
+    await page.click('#lang');
+    expect(await statusTitle()).toBe('此卡为芯片卡，请挥卡 · ¥6.00');
+    await page.click('#lang');
+    await demo.kit.virtualMsr.swipe('visa', { unreadable: [1, 2] });
+    await expect.poll(statusTitle).toBe('The swipe could not be read: swipe again · ¥6.00');
+    await page.click('#lang');
+    expect(await statusTitle()).toBe('刷卡失败，请重刷 · ¥6.00');
+    await page.click('#lang');
+    await shot('swipe-again');
+    await page.selectOption('#tester-stripe', 'magstripe');
+    await page.click('#tester-swipe');
+    await page.waitForSelector('.status.approved');
+    expect(await statusTitle()).toBe('Approved · ¥6.00');
+  });
+
+  it('a chip the terminal cannot use asks for the swipe, and the swipe pays (chip fallback)', async () => {
+    const card = demo.kit.card('mastercard');
+    card.faults.noMatchingAid = true;
+    try {
+      await payAndWaitForPresentCard('9.00');
+      await tap('mastercard');
+      await expect.poll(statusTitle).toBe('The chip could not be used: swipe the card · ¥9.00');
+      await page.click('#lang');
+      expect(await statusTitle()).toBe('芯片无法使用，请刷卡 · ¥9.00');
+      await page.click('#lang');
+      await page.selectOption('#tester-stripe', 'mastercard');
+      await page.click('#tester-swipe');
+      await page.waitForSelector('.status.approved');
+      expect(await page.textContent('#receipt')).toContain('SWIPED (FALLBACK)');
+    } finally {
+      card.faults.noMatchingAid = false;
+      await page.click('#tester-remove');
+    }
+  });
+
   it('pressing pay twice starts one transaction, and a reload mid-transaction keeps it', async () => {
     const before = await transactionsCount();
     await typeAmountOnKeypad('5.00');
@@ -192,14 +247,26 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await expect.poll(() => page.locator('#history-rows tr[data-kind=refund]', { hasText: '¥2.00' }).count()).toBe(1);
   });
 
-  it('batch close shows totals per tender and the settlement slip', async () => {
+  it('batch close shows totals per tender and the settlement slip: tapped, swiped and fallback sales under card, scanned codes under payment code', async () => {
+    const transactions = (await (await fetch(`${demo.pageUrl}/api/transactions?limit=500`)).json()) as { transactions: Array<{ kind: string; state: string; tender?: string }> };
+    const approved = transactions.transactions.filter((txn) => txn.state === 'approved');
+    const sales = (tenders: string[]) => String(approved.filter((txn) => txn.kind === 'sale' && tenders.includes(txn.tender ?? '')).length);
+    expect(approved.filter((txn) => txn.kind === 'sale').map((txn) => txn.tender).sort()).toEqual(expect.arrayContaining(['card', 'code', 'magstripe']));
     await page.keyboard.press('Alt+3');
     expect(await page.isVisible('#pay')).toBe(false); // one view at a time
     await page.click('#batch-close');
     await page.waitForSelector('.batch-heading');
     expect(await page.textContent('.batch-heading')).toContain('in balance');
-    expect(await page.locator('.batch-result tr[data-tender]').count()).toBeGreaterThan(0);
+    const row = (tender: string) => page.locator(`.batch-result tr[data-tender=${tender}] td`).allTextContents();
+    expect(await page.locator('.batch-result tr[data-tender]').count()).toBe(2);
+    expect((await row('card')).slice(0, 2)).toEqual(['Card (tap or swipe)', sales(['card', 'magstripe'])]);
+    expect((await row('code')).slice(0, 2)).toEqual(['Payment code', sales(['code'])]);
     await shot('batch');
+    await page.click('#lang');
+    expect((await row('card'))[0]).toBe('银行卡（挥卡或刷卡）');
+    expect((await row('code'))[0]).toBe('付款码');
+    expect(await page.textContent('.batch-heading')).toBe('结算完成，对账平');
+    await page.click('#lang');
   });
 
   it('switches to Chinese', async () => {

@@ -1,6 +1,6 @@
 // The cashier's page: amount in, live status from the terminal over a websocket, receipt out.
 // The server decides everything (amount rules, one transaction at a time); the page shows it.
-import { translator } from './i18n.js';
+import { cardStepHint, translator } from './i18n.js';
 
 const $ = (selector) => document.querySelector(selector);
 const state = {
@@ -13,6 +13,7 @@ const state = {
   receiptCopy: 'customer',
   supervisorAction: null,
   testerNote: null,
+  batch: null,
 };
 let t = translator(state.language);
 
@@ -26,6 +27,7 @@ function applyLanguage() {
   renderStatus();
   renderTester();
   renderTesterNote();
+  if (state.batch) renderBatch(state.batch);
   if (!$('#view-history').hidden) loadHistory();
 }
 $('#lang').addEventListener('click', () => {
@@ -102,6 +104,7 @@ function problemKey(answer) {
 
 async function pay() {
   if (state.busy) return;
+  setAmountError(null); // an earlier refusal no longer applies to what is being paid now
   $('#pay').disabled = true; // a double press sends one request; the server refuses a second anyway
   try {
     const answer = await api('POST', '/api/sale', { amount: amountInput.value });
@@ -161,9 +164,11 @@ function renderStatus() {
   }
   if (state.busy && state.status) {
     const step = state.status.step;
-    box.className = 'status busy';
+    // On the card step the terminal may ask for something else: tap the chip card, swipe or scan again.
+    const hint = step === 'present-card' ? cardStepHint(state.status.message) : undefined;
+    box.className = hint ? 'status busy hint' : 'status busy';
     const amount = state.status.amount;
-    title.textContent = t(`step.${step}`, state.status.message ?? t('status.busy')) + (amount ? ` · ${money(amount)}` : '');
+    title.textContent = (hint ? t(hint) : t(`step.${step}`, state.status.message ?? t('status.busy'))) + (amount ? ` · ${money(amount)}` : '');
     detail.textContent = step === 'present-card' ? t('step.present-card.detail') : '';
     return;
   }
@@ -292,7 +297,6 @@ $('#batch-close').addEventListener('click', async () => {
 });
 
 function renderBatch(batch) {
-  $('#batch-close').disabled = false;
   const box = $('#batch-result');
   const heading = document.createElement('p');
   heading.className = `batch-heading ${batch.inBalance ? 'approved' : 'declined'}`;
@@ -309,7 +313,8 @@ function renderBatch(batch) {
   for (const [tender, total] of totals) {
     const row = document.createElement('tr');
     row.dataset.tender = tender;
-    const cells = [t(`tender.${tender}`, tender), String(total.salesCount), money(total.salesAmount), String(total.refundsCount), money(total.refundsAmount)];
+    // The terminal settles every card entry (tap, swipe, chip fallback) as one card tender.
+    const cells = [t(`batch.tender.${tender}`, t(`tender.${tender}`, tender)), String(total.salesCount), money(total.salesAmount), String(total.refundsCount), money(total.refundsAmount)];
     for (const text of cells) {
       const cell = document.createElement('td');
       cell.textContent = text;
@@ -397,7 +402,9 @@ function onPush(message) {
     case 'batch':
       endBusy();
       renderStatus();
-      renderBatch(message.batch);
+      state.batch = message.batch;
+      $('#batch-close').disabled = false;
+      renderBatch(state.batch);
       break;
     case 'failed':
       endBusy();

@@ -10,7 +10,9 @@ export const messages = {
     'status.idle': 'Ready', 'status.idleDetail': 'Enter an amount and press Pay',
     'status.busy': 'Working…',
     'step.present-card': 'Present card or scan code', 'step.present-card.detail': 'Tap a card, swipe, or scan the customer’s payment code',
-    'step.tap-instead': 'Please tap the card', 'step.enter-pin': 'Customer: enter PIN on the PIN pad',
+    'step.enter-pin': 'Customer: enter PIN on the PIN pad',
+    'hint.tap-chip': 'This card has a chip: tap it instead', 'hint.swipe-unreadable': 'The swipe could not be read: swipe again',
+    'hint.scan-unreadable': 'The code could not be read: scan again', 'hint.chip-failed': 'The chip could not be used: swipe the card',
     'step.reading-card': 'Reading card — keep it still', 'step.remove-card': 'Remove card',
     'step.processing': 'Processing…', 'step.connecting': 'Contacting host…', 'step.reversing': 'Reversing…',
     'step.approved': 'Approved', 'step.declined': 'Declined', 'step.failed': 'Not completed', 'step.cancelled': 'Cancelled',
@@ -25,6 +27,7 @@ export const messages = {
     'col.result': 'Result', 'col.auth': 'Auth', 'col.rrn': 'RRN',
     'kind.sale': 'Sale', 'kind.refund': 'Refund', 'kind.void': 'Void', 'kind.preauth': 'Pre-auth', 'kind.completion': 'Completion', 'kind.balance': 'Balance',
     'tender.card': 'Contactless', 'tender.magstripe': 'Swipe', 'tender.code': 'Payment code',
+    'batch.tender.card': 'Card (tap or swipe)',
     'action.void': 'Void', 'action.refund': 'Refund', 'action.receipt': 'Receipt',
     'supervisor.void': 'Void this sale?', 'supervisor.refund': 'Refund this sale?', 'supervisor.amount': 'Refund amount',
     'supervisor.pin': 'Supervisor PIN', 'supervisor.confirm': 'Confirm',
@@ -50,7 +53,9 @@ export const messages = {
     'status.idle': '就绪', 'status.idleDetail': '输入金额后点击收款',
     'status.busy': '处理中…',
     'step.present-card': '请挥卡或出示付款码', 'step.present-card.detail': '挥卡、刷卡，或扫描顾客付款码',
-    'step.tap-instead': '请挥卡', 'step.enter-pin': '请顾客在密码键盘上输入密码',
+    'step.enter-pin': '请顾客在密码键盘上输入密码',
+    'hint.tap-chip': '此卡为芯片卡，请挥卡', 'hint.swipe-unreadable': '刷卡失败，请重刷',
+    'hint.scan-unreadable': '付款码读取失败，请重新扫码', 'hint.chip-failed': '芯片无法使用，请刷卡',
     'step.reading-card': '正在读卡，请勿移开', 'step.remove-card': '请移开卡片',
     'step.processing': '交易处理中…', 'step.connecting': '正在连接主机…', 'step.reversing': '正在冲正…',
     'step.approved': '交易成功', 'step.declined': '交易拒绝', 'step.failed': '交易未完成', 'step.cancelled': '已取消',
@@ -65,6 +70,7 @@ export const messages = {
     'col.result': '结果', 'col.auth': '授权码', 'col.rrn': '参考号',
     'kind.sale': '消费', 'kind.refund': '退货', 'kind.void': '撤销', 'kind.preauth': '预授权', 'kind.completion': '预授权完成', 'kind.balance': '查余额',
     'tender.card': '挥卡', 'tender.magstripe': '刷卡', 'tender.code': '付款码',
+    'batch.tender.card': '银行卡（挥卡或刷卡）',
     'action.void': '撤销', 'action.refund': '退货', 'action.receipt': '签购单',
     'supervisor.void': '撤销这笔消费？', 'supervisor.refund': '退货这笔消费？', 'supervisor.amount': '退货金额',
     'supervisor.pin': '主管密码', 'supervisor.confirm': '确认',
@@ -83,6 +89,20 @@ export const messages = {
     'reason.already-refunded': '已退货，不能撤销，请对余额退货', 'reason.amount-exceeds-original': '超过原交易金额', 'reason.cancelled': '收银员已取消', 'reason.card-declined': '卡片拒绝', 'reason.code-not-recognised': '不支持的付款码', 'reason.no-device': '没有可用的读卡器或扫码枪', 'reason.original-not-eligible': '该交易不能撤销或退货', 'reason.original-not-found': '找不到原交易', 'reason.original-settled': '已结算，请做退货', 'reason.over-contactless-limit': '超过挥卡限额，请刷卡或换支付方式', 'reason.pin-cancelled': '已取消输入密码', 'reason.pin-error': '密码键盘故障', 'reason.pin-timeout': '输入密码超时', 'reason.presentment-timeout': '等待挥卡或付款码超时', 'reason.reader-error': '读卡失败，请重新挥卡', 'reason.swipe-unreadable': '刷卡失败，请重刷', 'reason.terminal-stopped': '终端已停止', 'reason.arpc-failed': '卡片拒绝发卡行应答，已冲正', 'reason.card-removed': '卡片移开过早，已冲正', 'reason.interrupted': '交易中断，已冲正', 'reason.request-unencodable': '无法组包', 'reason.no-answer': '主机无应答，已冲正',
   },
 };
+
+// The terminal's status events carry its English words, not keys. On the card step these say what the
+// cashier must do differently; matched by their wording (terminal/terminal.ts present() and inputError()).
+const cardStepHints = [
+  [/^this card has a chip: tap it instead$/, 'hint.tap-chip'],
+  [/^the swipe could not be read: try again$/, 'hint.swipe-unreadable'],
+  [/^the scan could not be read: try again$/, 'hint.scan-unreadable'],
+  [/: swipe the card$/, 'hint.chip-failed'],
+];
+
+/** The key of what a card-step status message asks for, or undefined for the plain "present card" prompt. */
+export function cardStepHint(message) {
+  return cardStepHints.find(([pattern]) => pattern.test(message ?? ''))?.[1];
+}
 
 export function translator(language) {
   const table = messages[language] ?? messages.en;
