@@ -23,6 +23,12 @@ export class NoPinKeyError extends Error {
   override readonly name = 'NoPinKeyError';
 }
 
+/** A key press reached the PIN pad while no PIN entry was waiting: refused, never kept for a later sale. */
+export class PinPadIdleError extends Error {
+  override readonly name = 'PinPadIdleError';
+  readonly statusCode = 409;
+}
+
 /** What the virtual cardholder does at the next PIN prompt. */
 export type PinAction = { pin: string } | { cancel: true } | { timeout: true };
 
@@ -34,9 +40,16 @@ export class VirtualPinPad implements PinPad {
   /** PIN prompts seen, for tests (amount and masked nothing: the PAN is not kept). */
   prompts = 0;
 
-  /** DUKPT: `iksn` is the initial KSN (counter 0); the first PIN block uses counter 1. No options: under the loaded TPK. */
-  constructor(options?: { ipek: string; iksn: string; ksn?: string }) {
+  private readonly onKsn: ((ksn: Buffer) => void) | undefined;
+
+  /**
+   * DUKPT: `iksn` is the initial KSN (counter 0); the first PIN block uses counter 1. No options: under the loaded TPK.
+   * `onKsn` is told each KSN before a PIN block under it exists (write-ahead: the owner saves it; if it throws, no
+   * block is made), so a crash may skip counters but a restart from what was saved never reuses one.
+   */
+  constructor(options?: { ipek: string; iksn: string; ksn?: string; onKsn?: (ksn: Buffer) => void }) {
     if (options) this.dukpt = { ipek: fromHex(options.ipek, 'DUKPT IPEK'), ksn: fromHex(options.ksn ?? options.iksn, 'DUKPT KSN') };
+    this.onKsn = options?.onKsn;
   }
 
   loadPinKey(tpk: Buffer | undefined): void {
@@ -44,7 +57,16 @@ export class VirtualPinPad implements PinPad {
     this.tpk = tpk && Buffer.from(tpk);
   }
 
-  /** Queues what the cardholder does at the next prompt; a prompt with nothing queued waits for it. */
+  /**
+   * A live key press (the tester panel): answers the prompt that is waiting, else PinPadIdleError —
+   * a press queued while idle would be used silently by the next PIN sale.
+   */
+  press(action: PinAction): void {
+    if (!this.waiting) throw new PinPadIdleError('no PIN entry is waiting: start a sale that asks for a PIN first');
+    this.enter(action);
+  }
+
+  /** Scripts what the cardholder does at the next prompt (tests); a prompt with nothing scripted waits for it. */
   enter(action: PinAction): void {
     if (this.waiting) {
       const waiting = this.waiting;
@@ -76,6 +98,7 @@ export class VirtualPinPad implements PinPad {
       return { pinBlock: encipherPinBlock(this.tpk, { format: 0, pin: action.pin, pan }) };
     }
     const ksn = (this.dukpt.ksn = nextTdesKsn(this.dukpt.ksn));
+    this.onKsn?.(Buffer.from(ksn));
     const key = tdesWorkingKey(tdesTransactionKey(this.dukpt.ipek, ksn), 'pin');
     return { pinBlock: encipherPinBlock(key, { format: 0, pin: action.pin, pan }), ksn: Buffer.from(ksn) };
   }

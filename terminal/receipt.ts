@@ -16,6 +16,7 @@ export type ReceiptData = Pick<
   /** The outcome as the terminal reports it, which may differ from the row's state. */
   state: string;
   at: Date;
+  /** The host approved a request that carried a PIN block: only then was the PIN verified (a 55 or 75 says it was not). */
   pinVerified?: boolean;
 };
 
@@ -31,7 +32,29 @@ function money(amount: number, currency: string): string {
 
 function line(left: string, right = ''): string {
   const room = width - right.length;
-  return left.length >= room ? `${left}\n${right.padStart(width)}` : left.padEnd(room) + right;
+  if (left.length < room) return left.padEnd(room) + right;
+  return [...wrap(left), ...(right ? wrap(right).map((part) => part.padStart(width)) : [])].join('\n');
+}
+
+/** Text cut into lines of at most `width` columns, at spaces where it can; a word longer than a line is split. */
+export function wrap(text: string): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    let rest = word;
+    if (current && current.length + 1 + rest.length <= width) {
+      current += ` ${rest}`;
+      continue;
+    }
+    if (current) lines.push(current);
+    while (rest.length > width) {
+      lines.push(rest.slice(0, width));
+      rest = rest.slice(width);
+    }
+    current = rest;
+  }
+  if (current) lines.push(current);
+  return lines;
 }
 
 export function receipt(data: ReceiptData, copy: 'merchant' | 'customer'): string {
@@ -54,7 +77,7 @@ export function receipt(data: ReceiptData, copy: 'merchant' | 'customer'): strin
   if (data.rrn) lines.push(line('RRN', data.rrn));
   if (data.responseCode) lines.push(line('RESPONSE', data.responseCode));
   lines.push('-'.repeat(width), line('AMOUNT', money(data.amount, data.currency)));
-  if (data.state !== 'approved' && data.reason) lines.push(data.reason.toUpperCase());
+  if (data.state !== 'approved' && data.reason) lines.push(...wrap(data.reason.toUpperCase()));
   if (data.pinVerified) lines.push('PIN VERIFIED ONLINE');
   lines.push('-'.repeat(width), copy === 'merchant' ? '*** MERCHANT COPY ***' : '*** CUSTOMER COPY ***', '='.repeat(width));
   return lines.join('\n');

@@ -6,7 +6,7 @@
  * becomes a reversal in the store-and-forward queue. At start it signs on and resolves whatever
  * its journal left pending.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { EncodeError } from '../protocols/errors.js';
 import { IsoMessage, specs, type MessageSpec } from '../protocols/iso8583/index.js';
@@ -74,8 +74,8 @@ export class BusyError extends Error {
 
 /** What the customer presented, reduced to what the host needs. Track data and PIN blocks stay here, in memory. */
 type Presented =
-  | { tender: 'card'; entryMode: '071'; pan: string; expiry?: string; kernel: KernelResult }
-  | { tender: 'card'; entryMode: '021' | '901'; pan: string; expiry: string; track2: string; pinRequired: boolean }
+  | { tender: 'card'; entryMode: '071'; pan: string; expiry?: string; kernel: KernelResult; pinEntered?: boolean }
+  | { tender: 'card'; entryMode: '021' | '901'; pan: string; expiry: string; track2: string; pinRequired: boolean; pinEntered?: boolean }
   | { tender: 'code'; entryMode: '031'; code: string; wallet: string; pan?: string; icc?: Array<[string, Buffer]> };
 
 class Outcome extends Error {
@@ -109,6 +109,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private signOnRunning: Promise<boolean> | undefined;
   private signOnTimer: NodeJS.Timeout | undefined;
   private readonly cleanups: Array<() => void> = [];
+  /** A card soft-declined 65 without a PIN (its PAN's SHA-256 only) and until when its next attempt gets online PIN forced. */
+  private softDeclined: { panHash: string; until: number } | undefined;
 
   constructor(readonly config: TerminalConfig) {
     super();
@@ -278,7 +280,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       if (presented.pan) request.set('2', presented.pan);
       for (const [path, value] of presented.icc ?? []) request.set(path, value);
     }
-    const needsPin = presented.tender === 'card' && (presented.entryMode === '071' ? presented.kernel.cvm === 'online-pin' : presented.pinRequired && this.config.pinPad !== undefined);
+    const needsPin =
+      presented.tender === 'card' &&
+      (presented.entryMode === '071' ? presented.kernel.cvm === 'online-pin' : (presented.pinRequired || this.pinForcedFor(presented.pan)) && this.config.pinPad !== undefined);
     if (needsPin && presented.tender === 'card') await this.enterPin(id, request, presented.pan, amount, presented);
     const row = this.insert(id, kind, request, presented, amount);
     return this.exchange(row, request, presented);
@@ -356,6 +360,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     const updates = { responseCode: code, authCode: answer.getString('38'), rrn: answer.getString('37') };
     this.journal.update(row.id, updates);
     if (code !== '00') {
+      if (code === '65' && presented?.tender === 'card' && !presented.pinEntered && this.config.pinPad) this.softDecline(presented.pan);
       return this.finish(row.id, 'declined', words.reasonCode, words.reason, { presented });
     }
     if (presented?.tender === 'card' && presented.entryMode === '071') {
@@ -368,6 +373,23 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (updates.authCode) stored['38'] = updates.authCode;
     this.journal.updateRequest(row.id, stored);
     return this.finish(row.id, 'approved', 'approved', 'approved', { presented, balance: answer.getString('54') });
+  }
+
+  /**
+   * A 65 (soft decline: the issuer wants cardholder verification) on a card sent without a PIN: the
+   * same card's next attempt within two minutes gets online PIN forced — the "tap again and enter
+   * PIN" the cashier is told — and then carries the PIN block the issuer asked for.
+   */
+  private softDecline(pan: string): void {
+    this.softDeclined = { panHash: createHash('sha256').update(pan).digest('hex'), until: Date.now() + softDeclineWindowMs };
+  }
+
+  /** True (once) when this card was just soft-declined for want of a PIN. */
+  private pinForcedFor(pan: string): boolean {
+    const marked = this.softDeclined;
+    if (!marked || Date.now() > marked.until || createHash('sha256').update(pan).digest('hex') !== marked.panHash) return false;
+    this.softDeclined = undefined;
+    return true;
   }
 
   /** Queues the reversal of a request whose outcome is unknown and tries to send it now. */
@@ -400,7 +422,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     const slip = {
       merchantId: this.config.merchantId, terminalId: this.config.terminalId, kind: row.kind, state, amount: row.amount, currency: row.currency, at: new Date(row.createdAt), stan: row.stan,
       batch: row.batch, entryMode: row.entryMode, maskedPan: row.maskedPan, scheme: row.scheme, aid: row.aid, label: row.label, tvr: kernel?.tvr.hex() ?? row.tvr,
-      tsi: kernel?.tsi.hex() ?? row.tsi, authCode: row.authCode, rrn: row.rrn, responseCode: row.responseCode, reason, pinVerified: kernel?.tvr.has('onlinePinEntered'),
+      tsi: kernel?.tsi.hex() ?? row.tsi, authCode: row.authCode, rrn: row.rrn, responseCode: row.responseCode, reason,
+      // Only an approval says the issuer accepted the PIN: a 55 or 75 decline carried one too.
+      pinVerified: state === 'approved' && extra.presented?.tender === 'card' && extra.presented.pinEntered === true,
     };
     this.status(id, state === 'cancelled' ? 'failed' : state, reason);
     return {
@@ -516,7 +540,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       if (event.type === 'tap') {
         this.status(id, 'reading-card', 'reading the card: keep it on the reader');
         try {
-          const result = await runKernel(this.config.reader!, this.kernelConfig, { amount, type: emvTypes[kind] });
+          const result = await runKernel(this.config.reader!, this.kernelConfig, { amount, type: emvTypes[kind], forceOnlinePin: (pan) => this.pinForcedFor(pan) });
           if (result.decision === 'AAC') throw new Outcome('declined', 'card-declined', 'the card declined the transaction');
           return { tender: 'card', entryMode: '071', pan: result.pan, expiry: result.expiry, kernel: result };
         } catch (error) {
@@ -627,6 +651,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if ('cancelled' in result) throw new Outcome('cancelled', 'pin-cancelled', 'PIN entry was cancelled');
     request.set('52', result.pinBlock).set('26', '12');
     if (result.ksn) request.set('53', result.ksn); // no DE53: the block is under the TPK
+    if (presented.tender === 'card') presented.pinEntered = true;
     if (presented.tender === 'card' && presented.entryMode === '071') presented.kernel.tvr.set('onlinePinEntered');
   }
 
@@ -690,6 +715,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     }
   }
 }
+
+const softDeclineWindowMs = 120_000;
 
 const notReplayable = new Set(['35', '52', '53', '64', '128']);
 

@@ -4,7 +4,7 @@
  * checkout page with the tester panel. Everything starts and stops from code, so the browser tests
  * run the same composition.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { tdesIpek } from '../../protocols/crypto/index.js';
@@ -30,6 +30,13 @@ export interface DemoOptions {
   /** The switch's ISO 8583 port and admin API port (0 = free ones). */
   switchPort: number;
   adminPort: number;
+  /**
+   * The address the switch and admin API listen on (default 127.0.0.1). Anything wider lets every
+   * machine that reaches it sign on with the published test TMK: a closed lab only.
+   */
+  host?: string;
+  /** The admin API's write token; default a random one (`pos demo` passes $POS_ADMIN_TOKEN when set). */
+  adminToken?: string;
   /** Where logs go; default `<dataDir>/demo.log`. */
   logger?: Logger;
   /** Shorter terminal timeouts for tests. */
@@ -40,6 +47,8 @@ export interface DemoOptions {
 
 export interface RunningDemo {
   pageUrl: string;
+  /** The address the switch and admin API listen on. */
+  host: string;
   switchPort: number;
   adminPort: number;
   adminToken: string;
@@ -71,7 +80,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const countersFile = join(dataDir, 'virtual-devices.json');
   const counters = readCounters(countersFile);
   const switchDb = join(dataDir, 'switch.db');
-  const adminToken = toHex(crypto.getRandomValues(new Uint8Array(16)));
+  const adminToken = options.adminToken ?? toHex(crypto.getRandomValues(new Uint8Array(16)));
+  const listenHost = options.host ?? '127.0.0.1';
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -79,11 +89,14 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   };
   try {
     const host = await startSwitch({
+      host: listenHost,
       port: options.switchPort,
       adminPort: options.adminPort,
       adminToken,
       db: `sqlite:${switchDb}`,
       terminals: [{ id: terminalId, merchantId, merchantName, tmk: testTmk }],
+      // The README's "open for your own terminals and tools": `pos sale --host 127.0.0.1:8583 …` signs on as any ID with the test TMK.
+      enrollUnknown: { tmk: testTmk },
       lateAnswerMs: options.lateAnswerMs,
       logger: log.child({ component: 'switch' }),
     });
@@ -96,10 +109,13 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const kit = new VirtualKit({ atcs: atcs.start });
     await kit.start();
     const ipek = toHex(tdesIpek(Buffer.from(x924TestBdk, 'hex'), Buffer.from(iksn, 'hex')));
-    const pinPad = new VirtualPinPad({ ipek, iksn, ksn: counters.pinPadKsn });
+    let pinPadKsn = counters.pinPadKsn ?? iksn;
+    // The cards not tapped this time keep their ATCs (kit.atcs() has only the tapped ones).
+    const saveCounters = () => writeCounters(countersFile, { pinPadKsn, atcs: { ...atcs.start, ...kit.atcs() } });
+    // Write-ahead: each KSN is on disk before a PIN block under it exists, so a crash (kill -9) may skip a counter, never reuse one.
+    const pinPad = new VirtualPinPad({ ipek, iksn, ksn: counters.pinPadKsn, onKsn: (ksn) => ((pinPadKsn = toHex(ksn)), saveCounters()) });
     stops.push(async () => {
-      // The cards not tapped this time keep their ATCs (kit.atcs() has only the tapped ones).
-      writeFileSync(countersFile, JSON.stringify({ pinPadKsn: toHex(pinPad.currentKsn!), atcs: { ...atcs.start, ...kit.atcs() } } satisfies DeviceCounters, null, 2));
+      saveCounters();
       await kit.stop();
     });
 
@@ -118,6 +134,10 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       timeouts: options.timeouts,
       logger: log.child({ component: 'terminal' }),
     });
+    // The card has made its cryptogram (ATC + 1) before the request leaves: saved then, a crash never restarts a card below an ATC it sent.
+    terminal.on('status', (status) => {
+      if (status.step === 'processing') saveCounters();
+    });
     const page = checkoutTerminal(terminal); // before start: it must hear the first device events
     stops.push(() => terminal.stop());
     await terminal.start();
@@ -135,6 +155,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
     return {
       pageUrl: checkout.url,
+      host: listenHost,
       switchPort: host.port,
       adminPort: host.adminPort ?? 0,
       adminToken,
@@ -149,6 +170,13 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     await stopAll();
     throw error;
   }
+}
+
+/** Written whole to a temporary file and renamed over the old one: a crash mid-write leaves the previous counters, never half a file. */
+function writeCounters(file: string, counters: DeviceCounters): void {
+  const temporary = `${file}.tmp`;
+  writeFileSync(temporary, JSON.stringify(counters, null, 2));
+  renameSync(temporary, file);
 }
 
 function readCounters(file: string): DeviceCounters {

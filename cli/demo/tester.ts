@@ -84,7 +84,7 @@ export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; 
       await kit.scan(text);
     },
     async pin(entry) {
-      pinPad.enter(entry);
+      pinPad.press(entry);
     },
     async hostFault(name) {
       if (name === null) return faults.clear();

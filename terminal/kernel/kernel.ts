@@ -47,6 +47,11 @@ export interface KernelTransaction {
   type: '00' | '20' | '31';
   unpredictableNumber?: Buffer;
   date?: string;
+  /**
+   * True for a card the issuer just soft-declined for want of cardholder verification (65): online
+   * PIN is then the CVM whatever the amount (EMV practice: tap again, PIN forced).
+   */
+  forceOnlinePin?: (pan: string) => boolean;
 }
 
 export type Cvm = 'online-pin' | 'no-cvm';
@@ -240,7 +245,7 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
 
   // CVM: the CVM-required limit, or a Visa card's CTQ asking for online PIN.
   const ctq = data.get('9F6C');
-  const wantsPin = txn.amount >= config.limits.cvmRequired || (ctq !== undefined && (ctq[0]! & 0x80) !== 0);
+  const wantsPin = txn.amount >= config.limits.cvmRequired || (ctq !== undefined && (ctq[0]! & 0x80) !== 0) || txn.forceOnlinePin?.(pan) === true;
   const cvm: Cvm = wantsPin && config.onlinePinCapable && txn.type !== '31' ? 'online-pin' : 'no-cvm';
   if (wantsPin && !config.onlinePinCapable) tvr.set('cardholderVerificationFailed');
   terminal.set('9F34', Buffer.from(cvm === 'online-pin' ? '020000' : '1F0002', 'hex'));

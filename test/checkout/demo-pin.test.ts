@@ -1,0 +1,110 @@
+// The demo's PIN flows in the real composition (startDemo: switch on SQLite in a temp dir, terminal,
+// virtual devices behind their drivers, checkout server over HTTP): tester presses with no PIN
+// prompt are refused, the DUKPT counter is on disk before its PIN block leaves, the receipt's CVM
+// line follows the issuer's verdict, and a 65 soft decline makes the same card's next tap ask for the PIN.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type RunningDemo } from '../../cli/demo/demo.js';
+import type { TestCardProfileId } from '../../protocols/testcards.js';
+
+let demo: RunningDemo;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'pos-demo-pin-'));
+  demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { hostMs: 3000, pinMs: 5000, presentMs: 5000 } });
+});
+afterAll(async () => {
+  await demo?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const press = (body: { pin: string } | { cancel: true }) =>
+  fetch(`${demo.pageUrl}/api/tester/pin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** A sale tapped with `card`; `pin` is typed on the tester panel when (and only if) the terminal asks for it. */
+async function tapSale(amount: number, card: TestCardProfileId, pin?: string) {
+  let asked = false;
+  let pressed: Promise<Response> | undefined;
+  const onStatus = (status: { step: string }) => {
+    if (status.step !== 'enter-pin') return;
+    asked = true;
+    if (pin !== undefined) pressed = press({ pin });
+  };
+  demo.terminal.on('status', onStatus);
+  try {
+    const sale = demo.terminal.sale({ amount });
+    demo.kit.tap(card);
+    const result = await sale;
+    if (pressed) expect((await pressed).status).toBe(200);
+    return { result, asked };
+  } finally {
+    demo.terminal.off('status', onStatus);
+    demo.kit.removeCards();
+  }
+}
+
+const counters = () => JSON.parse(readFileSync(join(dataDir, 'virtual-devices.json'), 'utf8')) as { pinPadKsn: string; atcs: Record<string, number> };
+
+describe('demo PIN pad and receipts', () => {
+  it('a PIN or Cancel press with no PIN prompt waiting is refused (409 with a message), never kept for the next sale', async () => {
+    for (const body of [{ pin: '1234' }, { cancel: true as const }]) {
+      const answer = await press(body);
+      expect(answer.status).toBe(409);
+      expect(((await answer.json()) as { message: string }).message).toMatch(/no PIN entry is waiting/);
+    }
+    // The next PIN sale asks for the PIN (before the fix it took the stale press at once, or was cancelled by it).
+    const { result, asked } = await tapSale(35500, 'unionpay', '1234');
+    expect(asked).toBe(true);
+    expect(result).toMatchObject({ state: 'approved', responseCode: '00' });
+    expect(result.receipt!.customer).toContain('PIN VERIFIED ONLINE');
+  });
+
+  it('the DUKPT counter and the card ATCs are on disk before the request leaves (a kill -9 never reuses them)', async () => {
+    const before = BigInt(`0x${demo.pinPad.currentKsn!.toString('hex')}`);
+    const saved: Array<{ pinPadKsn: string; atc: number }> = [];
+    // What is on disk at the moment the request goes out (the terminal says "processing" just before sending).
+    const onProcessing = (status: { step: string }) => {
+      if (status.step === 'processing') saved.push({ pinPadKsn: counters().pinPadKsn, atc: counters().atcs.unionpay! });
+    };
+    demo.terminal.on('status', onProcessing);
+    try {
+      const { result } = await tapSale(36000, 'unionpay', '1234');
+      expect(result.state).toBe('approved');
+    } finally {
+      demo.terminal.off('status', onProcessing);
+    }
+    const used = demo.pinPad.currentKsn!.toString('hex').toUpperCase();
+    expect(BigInt(`0x${used}`)).toBe(before + 1n);
+    // Before the fix the file was written only at a clean stop: it did not exist yet.
+    expect(saved).toEqual([{ pinPadKsn: used, atc: demo.kit.card('unionpay').atc }]);
+  });
+
+  it('a wrong-PIN decline (55) prints no "PIN VERIFIED ONLINE"; every receipt line fits 32 columns', async () => {
+    const { result, asked } = await tapSale(40000, 'unionpay', '9999');
+    expect(asked).toBe(true);
+    expect(result).toMatchObject({ state: 'declined', responseCode: '55' });
+    for (const copy of [result.receipt!.customer, result.receipt!.merchant]) {
+      expect(copy).not.toContain('PIN VERIFIED');
+      for (const line of copy.split('\n')) expect(line.length).toBeLessThanOrEqual(32);
+    }
+  });
+
+  it('a 65 soft decline without a PIN: the same card tapped again is asked for the PIN and approved', async () => {
+    const first = await tapSale(2065, 'visa');
+    expect(first.asked).toBe(false); // under the CVM-required limit: no PIN
+    expect(first.result).toMatchObject({ state: 'declined', responseCode: '65' });
+    // "EXCEEDS THE FREQUENCY LIMIT: PIN REQUIRED" is 41 characters: wrapped at the last space that fits, not cut.
+    expect(first.result.receipt!.customer).toContain('\nEXCEEDS THE FREQUENCY LIMIT: PIN\nREQUIRED\n');
+    const second = await tapSale(2065, 'visa', '1234');
+    expect(second.asked).toBe(true); // before the fix: no PIN asked, declined 65 again
+    expect(second.result).toMatchObject({ state: 'approved', responseCode: '00' });
+    expect(second.result.receipt!.customer).toContain('PIN VERIFIED ONLINE');
+    // Only once: the soft decline is used up.
+    const third = await tapSale(2000, 'visa');
+    expect(third.asked).toBe(false);
+    expect(third.result.state).toBe('approved');
+  });
+});
