@@ -10,7 +10,10 @@ const usage = `usage: pos load [--host H] [--port N] [--terminals N] [--rate N] 
   N virtual terminals (IDs L0000001…), one connection and STAN sequence each, one request in flight per
   terminal, paced to --rate requests/s in total (0 = as fast as answers come) for --duration seconds.
   Unanswered requests are reversed as a POS would. Progress on stderr each second; summary at the end
-  (--json: one JSON object). Defaults: port 8583, 16 terminals, rate 0, 10 s, the switch's test TMK.`;
+  (--json: one JSON object). Defaults: port 8583, 16 terminals, rate 0, 10 s, the switch's test TMK.
+  The run ends at --duration (what is owed then gets at most 2 × --timeout-ms more): terminals that
+  never connected or signed on are counted with the reason (exit 1); when none could, one line names
+  the host and the reason (exit 1).`;
 
 function parseMix(text: string): { sale: number; refund: number; reversal: number } {
   const mix = { sale: 0, refund: 0, reversal: 0 };
@@ -69,6 +72,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       io.err(`${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  sent ${p.sent}  approved ${p.approved}  declined ${p.declined}  unanswered ${p.unanswered}`),
   });
   const { approvals: _approvals, unansweredRequests, ...summary } = result;
+  const failures = Object.entries(result.signOnFailures).map(([reason, n]) => (n > 1 ? `${reason} (${n} terminals)` : reason)).join('; ');
+  if (result.neverSignedOn === terminals) throw new CliError(`no terminal could sign on to ${host}:${port}: ${failures}`, 1);
   const report = { ...summary, unansweredReversed: unansweredRequests.filter((u) => u.reversed).length };
   if (values.json) printJson(io, report);
   else
@@ -78,7 +83,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         `approved ${report.approved} (${report.approvalsPerSecond}/s), declined ${report.declined}, unanswered ${report.unanswered} (reversed ${report.unansweredReversed})`,
         `latency ms: p50 ${report.latencyMs.p50}  p99 ${report.latencyMs.p99}  p99.9 ${report.latencyMs.p999}  max ${report.latencyMs.max}`,
         `response codes: ${Object.entries(report.responseCodes).map(([code, n]) => `${code}×${n}`).join(' ')}`,
+        ...(report.neverSignedOn ? [`never signed on: ${report.neverSignedOn} of ${terminals} terminals: ${failures}`] : []),
       ].join('\n'),
     );
-  return report.unanswered > report.unansweredReversed ? 1 : 0;
+  return report.unanswered > report.unansweredReversed || report.neverSignedOn > 0 ? 1 : 0;
 }

@@ -4,6 +4,9 @@
  * target rate. The mix is sales, refunds (against an approved sale's RRN) and reversals (of an
  * approved sale). A request without an answer (timeout, connection lost) is reversed once the
  * terminal is connected again, the way a POS does; 25 counts as done.
+ * The run ends at its duration whatever the host does: a terminal that cannot connect or sign on
+ * by then stops and is counted with its last reason; after the duration, answers and reversals
+ * still owed get at most twice the answer timeout.
  */
 import type { LengthHeader } from '../../protocols/framing/index.js';
 import type { IsoMessage, MessageSpec } from '../../protocols/iso8583/index.js';
@@ -60,6 +63,9 @@ export interface LoadResult extends LoadProgress {
   approvals: SeenRequest[];
   /** Requests that never got an answer, with whether their reversal was answered (00 or 25). */
   unansweredRequests: Array<SeenRequest & { reversed: boolean }>;
+  /** Terminals that never signed on within the duration, and why (the last reason, counted per reason). */
+  neverSignedOn: number;
+  signOnFailures: Record<string, number>;
 }
 
 const cards = ['4111111111111111', '5555555555554444', '6212345678901232', '4242424242424242'];
@@ -82,11 +88,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const total = mix.sale + mix.refund + mix.reversal;
   const latencies: number[] = [];
   const codes: Record<string, number> = {};
-  const state = { sent: 0, approved: 0, declined: 0, unanswered: 0, reversals: 0, reconnects: 0 };
+  const state = { sent: 0, approved: 0, declined: 0, unanswered: 0, reversals: 0, reconnects: 0, neverSignedOn: 0 };
+  const signOnFailures: Record<string, number> = {};
   const approvals: SeenRequest[] = [];
   const unansweredRequests: LoadResult['unansweredRequests'] = [];
   const started = performance.now();
   const end = started + options.durationMs;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  /** After the duration, what is owed (answers in flight, reversals) gets this long; then the run ends regardless. */
+  const drainEnd = end + 2 * timeoutMs;
   const interval = options.rate > 0 ? (1000 * options.terminals) / options.rate : 0;
 
   const progressTimer = options.onProgress
@@ -97,25 +107,34 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const terminalId = `${options.terminalPrefix ?? 'L'}${String(index + 1).padStart(8 - (options.terminalPrefix ?? 'L').length, '0')}`;
     const clientOptions = {
       host: options.host ?? '127.0.0.1', port: options.port, terminalId, merchantId: options.merchantId ?? 'M00000000000001', tmk: options.tmk,
-      timeoutMs: options.timeoutMs ?? 5000, ...(options.spec ? { spec: options.spec } : {}), ...(options.framing ? { framing: options.framing } : {}),
+      timeoutMs, ...(options.spec ? { spec: options.spec } : {}), ...(options.framing ? { framing: options.framing } : {}),
       ...(options.verifyAnswers === false ? { verifyAnswers: false } : {}),
     };
     let client: IsoClient | undefined;
     let stan = 0;
-    const connect = async (): Promise<IsoClient> => {
-      for (let attempt = 0; ; attempt++) {
+    let signedOn = false;
+    let failure = '';
+    /** Connects and signs on, trying again until `deadline` (performance.now() ms); undefined when it could not. */
+    const connect = async (deadline: number): Promise<IsoClient | undefined> => {
+      for (let attempt = 0; performance.now() < deadline; attempt++) {
+        let c: IsoClient | undefined;
         try {
-          const c = await IsoClient.connect(clientOptions);
+          c = await IsoClient.connect(clientOptions, Math.max(1, Math.min(timeoutMs, deadline - performance.now())));
           // Keep the STAN sequence across reconnects: a new connection is the same terminal.
           for (let i = 0; i < stan; i++) c.nextStan();
           const answer = await c.signOn();
-          if (answer.getString('39') !== '00') throw new Error(`sign-on answered ${answer.getString('39')}`);
+          const code = answer.getString('39');
+          if (code !== '00') throw new Error(`sign-on answered ${code ?? 'without a response code'}`);
+          signedOn = true;
           return c;
         } catch (error) {
-          if (performance.now() > end + 30_000) throw error;
-          await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
+          failure = error instanceof NoAnswerError ? `sign-on unanswered (${error.message})` : (error as Error).message;
+          await c?.close();
+          const wait = Math.min(50 * 2 ** attempt, 500, deadline - performance.now());
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         }
       }
+      return undefined;
     };
     let pendingReversals: Array<SeenRequest & { reversed: boolean }> = [];
     const sales: SeenRequest[] = [];
@@ -136,10 +155,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         return undefined;
       }
     };
-    /** Reverses until answered (00, or 25 for an original the switch never journaled); repeats go as 0420. */
+    /** Reverses until answered (00, or 25 for an original the switch never journaled) or the drain ends; repeats go as 0420. */
     const reverse = async (original: SeenRequest & { reversed: boolean }, forUnanswered: boolean) => {
-      for (let attempt = 0; !original.reversed && (attempt < 5 || performance.now() < end + 30_000); attempt++) {
-        client ??= await connect();
+      for (let attempt = 0; !original.reversed && performance.now() < drainEnd; attempt++) {
+        client ??= await connect(drainEnd);
+        if (!client) return;
         const message = client.message(attempt === 0 ? '0400' : '0420', {
           '2': original.pan, '3': original.kind === 'refund' ? '200000' : '000000', '4': original.amount, '22': '011', '49': '156',
           '90': `${original.mti}${original.stan}${original.transmitted}${'0'.repeat(22)}`,
@@ -183,7 +203,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         next += interval;
       }
       if (pendingReversals.length) await reversePending();
-      client ??= await connect();
+      client ??= await connect(end);
+      if (!client) break;
       const roll = Math.random() * total;
       const original = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
       if (original && roll >= mix.sale + mix.refund) {
@@ -217,6 +238,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
     if (pendingReversals.length) await reversePending();
     await client?.close();
+    if (!signedOn) {
+      state.neverSignedOn++;
+      const reason = failure || 'the duration ended before it could sign on';
+      signOnFailures[reason] = (signOnFailures[reason] ?? 0) + 1;
+    }
   };
 
   try {
@@ -232,5 +258,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     approvalsPerSecond: Math.round((state.approved / durationMs) * 1000),
     latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted[sorted.length - 1] ?? 0) },
     responseCodes: codes, reversalsForUnanswered: state.reversals, reconnects: state.reconnects, approvals, unansweredRequests,
+    neverSignedOn: state.neverSignedOn, signOnFailures,
   };
 }

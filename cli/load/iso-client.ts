@@ -207,13 +207,21 @@ export class IsoClient {
     socket.on('close', () => this.fail(new NoAnswerError('connection closed')));
   }
 
-  static connect(options: IsoClientOptions): Promise<IsoClient> {
+  /** Connects within `connectTimeoutMs` (default: the answer timeout); a connect not done by then fails with 'connect timed out'. */
+  static connect(options: IsoClientOptions, connectTimeoutMs = options.timeoutMs ?? 5000): Promise<IsoClient> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: options.host ?? '127.0.0.1', port: options.port }, () => {
-        socket.off('error', reject);
+        clearTimeout(timer);
+        socket.off('error', fail);
         resolve(new IsoClient(options, socket));
       });
-      socket.once('error', reject);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(error);
+      };
+      const timer = setTimeout(() => fail(new Error(`connect timed out after ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      socket.once('error', fail);
     });
   }
 
