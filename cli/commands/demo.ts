@@ -1,6 +1,6 @@
-import { CliError, parseOptions, printJson, type CliIo } from '../io.js';
+import { CliError, parseOptions, type CliIo } from '../io.js';
 
-const help = `usage: pos demo [--data DIR] [--port N] [--switch-port N] [--admin-port N] [--json]
+const help = `usage: pos demo [--data DIR] [--port N] [--switch-port N] [--admin-port N] [--host ADDR] [--json]
 
 Starts the whole system in one process: the acquiring switch (SQLite journal in DIR), a terminal
 with a virtual NFC reader, magstripe reader, scanner and PIN pad, and the checkout page with its
@@ -11,7 +11,13 @@ options:
   --port N            checkout page (default 8080; 0 = a free port)
   --switch-port N     switch ISO 8583 port for other terminals (default 8583)
   --admin-port N      switch admin API (default 8584)
-  --json              print one JSON line with the addresses instead of the banner
+  --host ADDR         address the switch and admin API listen on (default 127.0.0.1; 0.0.0.0 = every
+                      interface). The switch signs on ANY terminal ID with the published test TMK:
+                      open it only in a closed lab
+  --json              print JSON lines instead of the banner: {"event":"ready",…addresses} when ready,
+                      {"event":"stopped"} after Ctrl-C
+
+The admin API's write token is $POS_ADMIN_TOKEN when set, else a random one printed at start.
 
 example:
   pos demo --port 3000`;
@@ -29,6 +35,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     port: { type: 'string' },
     'switch-port': { type: 'string' },
     'admin-port': { type: 'string' },
+    host: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (values.help) {
@@ -40,6 +47,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     port: port(values.port, 8080, 'port'),
     switchPort: port(values['switch-port'], 8583, 'switch-port'),
     adminPort: port(values['admin-port'], 8584, 'admin-port'),
+    ...(values.host ? { host: values.host } : {}),
+    ...(process.env.POS_ADMIN_TOKEN ? { adminToken: process.env.POS_ADMIN_TOKEN } : {}),
   };
   const { startDemo, demoSupervisorPin } = await import('../demo/demo.js');
   let demo;
@@ -50,15 +59,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (code === 'EADDRINUSE') throw new CliError(`a port is already in use (${(error as Error).message.replace(/^.*EADDRINUSE:?\s*/, '')}); choose others with --port, --switch-port, --admin-port`);
     throw error;
   }
+  const address = (port: number) => (demo.host.includes(':') ? `[${demo.host}]:${port}` : `${demo.host}:${port}`);
+  // A token the user set is theirs: not echoed to the screen.
+  const ownToken = process.env.POS_ADMIN_TOKEN !== undefined && process.env.POS_ADMIN_TOKEN !== '';
+  const token = ownToken ? 'from $POS_ADMIN_TOKEN' : demo.adminToken;
   if (values.json) {
-    printJson(io, { page: demo.pageUrl, switchPort: demo.switchPort, adminPort: demo.adminPort, adminToken: demo.adminToken, data: demo.dataDir });
+    io.out(JSON.stringify({ event: 'ready', page: demo.pageUrl, host: demo.host, switchPort: demo.switchPort, adminPort: demo.adminPort, ...(ownToken ? {} : { adminToken: demo.adminToken }), data: demo.dataDir }));
   } else {
     io.out(
       [
         '',
         `  Checkout page   ${demo.pageUrl}`,
-        `  Switch          ISO 8583 on 127.0.0.1:${demo.switchPort} (default profile, 2-byte length header)`,
-        `  Admin API       http://127.0.0.1:${demo.adminPort}/openapi.json  (writes need token ${demo.adminToken})`,
+        `  Switch          ISO 8583 on ${address(demo.switchPort)} (default profile, 2-byte length header; any terminal ID signs on with the test TMK)`,
+        `  Admin API       http://${address(demo.adminPort)}/openapi.json  (writes need token ${token})`,
         `  Data            ${demo.dataDir}  (log: demo.log)`,
         `  Supervisor PIN  ${demoSupervisorPin} (voids and refunds)`,
         '',
@@ -74,5 +87,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   io.err('stopping…');
   await demo.stop();
+  if (values.json) io.out(JSON.stringify({ event: 'stopped' }));
   return 0;
 }

@@ -11,15 +11,18 @@ const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec 
                   [--terminals FILE.json] [--no-enroll] [--late-answer-ms N] [--log-level LEVEL] [--host ADDR]
                   [--max-in-flight N] [--max-unwritten-bytes N]
   Serves terminals over TCP (default port 8583) and the admin API over HTTP (default 8584; 0 = none).
+  --host ADDR   address both listen on (default 127.0.0.1; 0.0.0.0 = every interface)
   --db          sqlite:PATH or PATH (default sqlite:data/switch.db), postgres://… (?schema=NAME), :memory:
   --terminals   JSON array of { id, merchantId, merchantName?, tmk } (TMK: 32 hex digits)
-  --no-enroll   refuse terminals not in --terminals (by default they sign on with the test TMK)
+  --no-enroll   refuse terminals not in --terminals (by default they sign on with the published test
+                TMK: with --host wider than 127.0.0.1, anyone who reaches the port can transact —
+                a closed lab only, else use --no-enroll)
   --max-in-flight N          requests of one connection processed at once, 1–65536 (default 256);
                              above it the switch stops reading that connection until one finishes
   --max-unwritten-bytes N    answer bytes a connection may leave unread, 1024–1073741824 (default 4194304);
                              above it the switch closes that connection
   The admin API token for writes comes from $POS_ADMIN_TOKEN (writes are refused without it).
-  Prints one JSON line {"port","adminPort","db"} when ready; logs (pino JSON) go to stderr.`;
+  Prints one JSON line {"host","port","adminPort","db"} when ready; logs (pino JSON) go to stderr.`;
 
 function integer(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -87,7 +90,8 @@ export function switchConfig(values: Values): SwitchConfig {
   return {
     port: bounded(values.port, 'port', 0, 65535) ?? 8583,
     ...(adminPort ? { adminPort } : {}),
-    ...(values.host ? { host: values.host } : {}),
+    // Loopback unless asked: enrolment with a published key must not face the network by default.
+    host: values.host ?? '127.0.0.1',
     ...(token ? { adminToken: token } : {}),
     db: values.db ?? defaultDb(),
     spec: resolveSpec(values.spec),
@@ -108,7 +112,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const sw = await startSwitch(switchConfig(values));
-  io.out(JSON.stringify({ port: sw.port, adminPort: sw.adminPort ?? null, db: sw.store.kind }));
+  io.out(JSON.stringify({ host: values.host ?? '127.0.0.1', port: sw.port, adminPort: sw.adminPort ?? null, db: sw.store.kind }));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

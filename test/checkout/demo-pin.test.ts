@@ -108,3 +108,19 @@ describe('demo PIN pad and receipts', () => {
     expect(third.result.state).toBe('approved');
   });
 });
+
+describe('demo tester samples', () => {
+  it('the EMVCo spec example code says what it does: its BIN routes nowhere, the switch declines it 14', async () => {
+    const config = (await (await fetch(`${demo.pageUrl}/api/config`)).json()) as { tester: { codes: Array<{ id: string; label: string; text: string }> } };
+    const sample = config.tester.codes.find((code) => code.id === 'emvcpm')!;
+    expect(sample.label).toMatch(/declines 14/); // before: "(spec example)", as if it paid
+    const presenting = new Promise<void>((ready) => {
+      const onStatus = (status: { step: string }) => status.step === 'present-card' && (demo.terminal.off('status', onStatus), ready());
+      demo.terminal.on('status', onStatus);
+    });
+    const sale = demo.terminal.sale({ amount: 500 });
+    await presenting; // a scan is an event, not a card left in the field: sent once the terminal listens
+    await demo.kit.scan(sample.text);
+    expect(await sale).toMatchObject({ state: 'declined', responseCode: '14' });
+  });
+});

@@ -48,6 +48,11 @@ describe('pos switch and pos load', () => {
     expect(defaults).not.toHaveProperty('maxUnwrittenBytes');
   });
 
+  it('listens on 127.0.0.1 unless --host opens it (its enrolment takes any terminal with the published test TMK)', () => {
+    expect(switchConfig(parseOptions(['--db', ':memory:'], switchOptions).values).host).toBe('127.0.0.1'); // before: every interface
+    expect(switchConfig(parseOptions(['--db', ':memory:', '--host', '0.0.0.0'], switchOptions).values).host).toBe('0.0.0.0');
+  });
+
   it('runs a switch process and a load against it with a JSON summary', async () => {
     const child = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', '0', '--admin-port', '0', '--db', ':memory:', '--log-level', 'warn', '--max-in-flight', '4', '--max-unwritten-bytes', '1048576'], {
       cwd: resolve(import.meta.dirname, '../..'),
@@ -59,8 +64,8 @@ describe('pos switch and pos load', () => {
         child.stdout!.once('data', (chunk) => done(String(chunk)));
         child.once('exit', (code, signal) => fail(new Error(`pos switch exited (${code ?? signal}) before it was ready`)));
       });
-      const ready = JSON.parse(readyLine) as { port: number; db: string };
-      expect(ready.db).toBe('sqlite');
+      const ready = JSON.parse(readyLine) as { host: string; port: number; db: string };
+      expect(ready).toMatchObject({ host: '127.0.0.1', db: 'sqlite' });
       const io = capture();
       expect(await main(['load', '--port', String(ready.port), '--terminals', '3', '--duration', '1.5', '--rate', '200', '--json'], io)).toBe(0);
       const summary = JSON.parse(io.stdout.join('')) as { sent: number; approved: number; latencyMs: { p50: number }; responseCodes: Record<string, number> };
