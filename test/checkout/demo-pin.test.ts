@@ -124,3 +124,18 @@ describe('demo tester samples', () => {
     expect(await sale).toMatchObject({ state: 'declined', responseCode: '14' });
   });
 });
+
+describe('demo host faults', () => {
+  it('corrupt MAC: the sale ends as no usable answer and is reversed, its reason naming the MAC (not a timeout)', async () => {
+    const fault = (name: string | null) =>
+      fetch(`${demo.pageUrl}/api/tester/fault`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: name }) });
+    expect((await fault('corrupt MAC')).status).toBe(200);
+    try {
+      const { result } = await tapSale(300, 'mastercard');
+      expect(['reversing', 'reversed']).toContain(result.state);
+      expect(result.reason).toMatch(/wrong MAC: no usable answer/); // before: "no answer … within 3000 ms"
+    } finally {
+      await fault(null);
+    }
+  });
+});
