@@ -484,6 +484,7 @@ const respond: Step = (ctx) => {
   return typeof rrn === 'string' ? numbered(ctx, code, rrn) : rrn.then((reserved) => numbered(ctx, code, reserved));
 };
 
+/** RRN and authorization code; then the ARPC, the one part that waits (for the HSM). */
 function numbered(ctx: Context, code: string, rrn: string): void | Promise<void> {
   ctx.answer['37'] = rrn;
   if (code === '00' && ctx.kind !== 'reversal' && ctx.kind !== 'settlement' && ctx.kind !== 'upload') ctx.answer['38'] = authCode(rrn);
