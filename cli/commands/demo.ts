@@ -57,6 +57,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE') throw new CliError(`a port is already in use (${(error as Error).message.replace(/^.*EADDRINUSE:?\s*/, '')}); choose others with --port, --switch-port, --admin-port`);
+    if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') throw new CliError(`--host: cannot listen on '${values.host}' (${code}): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`);
     throw error;
   }
   const address = (port: number) => (demo.host.includes(':') ? `[${demo.host}]:${port}` : `${demo.host}:${port}`);

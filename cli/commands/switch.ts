@@ -111,7 +111,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(usage);
     return 0;
   }
-  const sw = await startSwitch(switchConfig(values));
+  const sw = await startSwitch(switchConfig(values)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL') throw new CliError(`--host: cannot listen on '${values.host}' (${error.code}): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`);
+    throw error;
+  });
   io.out(JSON.stringify({ host: values.host ?? '127.0.0.1', port: sw.port, adminPort: sw.adminPort ?? null, db: sw.store.kind }));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

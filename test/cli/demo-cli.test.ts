@@ -7,6 +7,8 @@ import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.js';
+import { capture } from '../support/cli.js';
 import { spawnJsonLines, type JsonLinesChild } from '../support/child-lines.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -66,4 +68,10 @@ describe('pos demo (child process)', () => {
     expect(await demo.waitFor((line) => line.event === 'stopped', 'the stopped line')).toEqual({ event: 'stopped' });
     expect(await demo.exited).toBe(0);
   }, 30_000);
+
+  it('an address not of this machine for --host is one line and exit 2', async () => {
+    const io = capture();
+    expect(await main(['demo', '--host', '198.51.100.77', '--data', join(dir, 'bad-host'), '--port', '0', '--switch-port', '0', '--admin-port', '0'], io)).toBe(2);
+    expect(io.stderr.join('').trim()).toBe("pos demo: --host: cannot listen on '198.51.100.77' (EADDRNOTAVAIL): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0");
+  });
 });

@@ -18,6 +18,7 @@ describe('pos switch and pos load', () => {
     [['switch', '--max-in-flight', '65537'], '--max-in-flight: a whole number from 1 to 65536'],
     [['switch', '--max-unwritten-bytes', '1023'], '--max-unwritten-bytes: a whole number from 1024 to 1073741824'],
     [['switch', '--max-unwritten-bytes', '4MiB'], '--max-unwritten-bytes: a whole number from 1024 to 1073741824'],
+    [['switch', '--host', '198.51.100.77', '--port', '0', '--admin-port', '0', '--db', ':memory:'], "--host: cannot listen on '198.51.100.77'"], // TEST-NET-2: no machine's own
     [['load', '--mix', 'sale=1,tip=2'], '--mix'],
     [['load', '--terminals', '0'], '--terminals'],
     [['load', '--tmk', 'abc'], '--tmk'],
