@@ -4,7 +4,9 @@
  * restart never reuses a STAN; the store-and-forward queue holds reversals and advices until the
  * host acknowledges them. Replayable request fields (PAN included) are sealed with AES-256-GCM
  * under a key derived from the terminal master key; track data, PIN blocks and keys are never
- * written at all.
+ * written at all. A journal belongs to one terminal: it records the terminal ID it was opened
+ * for first and refuses to open for another (a journal from before the ID was kept takes the
+ * first terminal that opens it).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -63,7 +65,20 @@ export interface QueueEntry {
   parked: boolean;
 }
 
+/** Thrown when a journal is opened for a terminal other than the one it belongs to. */
+export class JournalOwnerError extends Error {
+  override readonly name = 'JournalOwnerError';
+  constructor(
+    readonly path: string,
+    readonly owner: string,
+    readonly terminalId: string,
+  ) {
+    super(`journal ${path} belongs to terminal ${owner}, not ${terminalId}: give each terminal its own journal`);
+  }
+}
+
 const schema = `
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS txns (
   id TEXT PRIMARY KEY, seq INTEGER NOT NULL, kind TEXT NOT NULL, mti TEXT, state TEXT NOT NULL, tender TEXT NOT NULL,
@@ -90,12 +105,24 @@ export class Journal {
   private readonly db: Database.Database;
   private readonly key: Buffer;
 
-  /** `path` is a file (or ':memory:'); `secret` (the TMK) keys the sealing of stored request fields. */
-  constructor(path: string, secret: Buffer) {
+  /**
+   * `path` is a file (or ':memory:'); `secret` (the TMK) keys the sealing of stored request fields;
+   * `terminalId`, when given, is claimed for a journal that has none yet and must match one that has.
+   */
+  constructor(path: string, secret: Buffer, terminalId?: string) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL'); // a journaled row must survive a power cut before its request goes out
     this.db.exec(schema);
+    if (terminalId !== undefined) {
+      // One statement: two terminals opening a fresh journal at once cannot both claim it.
+      this.db.prepare(`INSERT OR IGNORE INTO meta (name, value) VALUES ('terminal_id', ?)`).run(terminalId);
+      const owner = this.terminalId;
+      if (owner !== terminalId) {
+        this.db.close();
+        throw new JournalOwnerError(path, owner!, terminalId);
+      }
+    }
     // Journals from before the request's MTI was kept: add the column (rows without it fall back to their kind).
     if (!(this.db.pragma('table_info(txns)') as Array<{ name: string }>).some((c) => c.name === 'mti')) this.db.exec('ALTER TABLE txns ADD COLUMN mti TEXT');
     this.db.prepare(`INSERT OR IGNORE INTO counters (name, value) VALUES ('stan', 0), ('batch', 1), ('seq', 0)`).run();
@@ -104,6 +131,11 @@ export class Journal {
 
   close(): void {
     this.db.close();
+  }
+
+  /** The terminal this journal belongs to (undefined: opened only without one so far). */
+  get terminalId(): string | undefined {
+    return (this.db.prepare(`SELECT value FROM meta WHERE name = 'terminal_id'`).get() as { value: string } | undefined)?.value;
   }
 
   /** The next STAN, 000001–999999 then 000001 again, persisted before it is returned. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Journal } from '../../terminal/journal.js';
+import { Journal, JournalOwnerError } from '../../terminal/journal.js';
 
 const tmk = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
 const dirs: string[] = [];
@@ -35,6 +35,43 @@ describe('terminal journal', () => {
     expect(journal.nextStan()).toBe('999999');
     expect(journal.nextStan()).toBe('000001');
     journal.close();
+  });
+
+  it('belongs to the terminal that created it and refuses another, naming both', () => {
+    const path = journalPath();
+    const journal = new Journal(path, tmk, 'POS00001');
+    expect(journal.terminalId).toBe('POS00001');
+    journal.nextStan();
+    journal.close();
+    new Journal(path, tmk, 'POS00001').close();
+    let refused: unknown;
+    try {
+      new Journal(path, tmk, 'DEMO0001');
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(JournalOwnerError);
+    expect((refused as Error).message).toBe(`journal ${path} belongs to terminal POS00001, not DEMO0001: give each terminal its own journal`);
+    // The refusal left the file as it was: its owner can still open it and nothing moved.
+    const again = new Journal(path, tmk, 'POS00001');
+    expect(again.nextStan()).toBe('000002');
+    again.close();
+  });
+
+  it('a journal from before the terminal ID was kept goes to the first terminal that opens it', () => {
+    const path = journalPath();
+    const old = new Journal(path, tmk);
+    old.insert(row('t1', old.nextStan()), { '2': '4761739001010010' });
+    old.close();
+    // The shape of a journal from before: no meta table at all.
+    const raw = new Database(path);
+    raw.exec('DROP TABLE meta');
+    raw.close();
+    const first = new Journal(path, tmk, 'DEMO0001');
+    expect(first.terminalId).toBe('DEMO0001');
+    expect(first.get('t1')?.state).toBe('pending');
+    first.close();
+    expect(() => new Journal(path, tmk, 'POS00001')).toThrow(JournalOwnerError);
   });
 
   it('a transaction is pending until resolved; unresolved() lists it after a restart', () => {
