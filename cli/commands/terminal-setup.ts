@@ -15,13 +15,15 @@ import { inprocPair } from '../../hardware/inproc/index.js';
 import { SerialMsr } from '../../hardware/msr/index.js';
 import { Pn532Reader } from '../../hardware/nfc/pn532-reader.js';
 import { VirtualPn532 } from '../../hardware/nfc/virtual-pn532.js';
-import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
+import { createVirtualCard, type VirtualEmvCard } from '../../hardware/nfc/virtual-cards/index.js';
 import { HidPosScanner, SerialScanner } from '../../hardware/scanner/index.js';
 import { SerialTransport } from '../../hardware/serial/index.js';
 import { testTmk, x924TestBdk } from '../../switch/config.js';
 import { AmountError, parseAmount, startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
+import { JournalOwnerError } from '../../terminal/journal.js';
 import { CliError, numberOption } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
+import { CardAtcs } from './card-atcs.js';
 
 /** TEST KEYS (switch/config.ts): the TMK the switch enrols terminals with, and the X9.24 test BDK with this initial KSN for the virtual PIN pad. */
 const defaultIksn = 'FFFF9876543210E00000';
@@ -50,12 +52,20 @@ export const terminalUsage = `  --host HOST:PORT         the switch or acquirer 
   --scanner serial:PATH|hid:VID:PID|hid:PATH   --msr serial:PATH
   --pin PIN                what the virtual PIN pad "types" when the card asks for online PIN
   --terminal-id ID (8) --merchant-id ID (15) --tmk HEX (default: the switch's test TMK)
-  --journal PATH           the terminal's SQLite journal (default data/terminal.db)
+  --journal PATH           the terminal's SQLite journal (default data/terminal-<terminal ID>.db); a
+                           journal belongs to the terminal that first opened it and refuses any other
   --timeout-ms N           host answer timeout (default 30000)`;
 
 type Values = { [K in keyof typeof terminalOptions]?: string };
 
-export async function openTerminal(values: Values, log: (line: string) => void): Promise<{ terminal: Terminal; close(): Promise<void> }> {
+export interface OpenTerminal {
+  terminal: Terminal;
+  /** Why a result came out as it did, when the terminal's own reason cannot say it (a virtual card's replayed ATC). */
+  explain(result: unknown): string | undefined;
+  close(): Promise<void>;
+}
+
+export async function openTerminal(values: Values, log: (line: string) => void): Promise<OpenTerminal> {
   const [host, portText] = (values.host ?? '127.0.0.1:8583').split(/:(?=\d+$)/);
   const port = Number(portText);
   if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`--host: expected HOST:PORT with a port from 1 to 65535, got '${values.host}'`);
@@ -71,17 +81,27 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   const level = values['log-level'] ?? 'warn';
   const closers: Array<() => Promise<void> | void> = [];
   const config: TerminalConfig = {
-    host, port, framing, spec: resolveSpec(values.spec), terminalId, merchantId, tmk, journal: values.journal ?? defaultJournal(),
+    host, port, framing, spec: resolveSpec(values.spec), terminalId, merchantId, tmk, journal: values.journal ?? defaultJournal(terminalId),
     timeouts: { hostMs: timeout }, logger: pino({ level }, pino.destination(2)),
   };
   if (values['virtual-card'] && values.reader) throw new CliError('--virtual-card and --reader: choose one');
+  let explain: OpenTerminal['explain'] = () => undefined;
+  let keepAtc = () => {};
   if (values['virtual-card']) {
     const profile = values['virtual-card'] as TestCardProfileId;
     if (!testCardProfileIds.includes(profile)) throw new CliError(`--virtual-card: one of ${testCardProfileIds.join(', ')}`);
+    const atcs = CardAtcs.beside(config.journal);
+    const card = createVirtualCard(profile, atcs ? { atc: atcs.start(profile) } : {});
+    if (atcs) {
+      // One ahead while running (a killed process never reuses an ATC), the card's own at the end.
+      keepAtc = () => atcs.save(profile, card.atc + 1);
+      closers.push(() => atcs.save(profile, card.atc));
+    }
+    explain = (result) => replayNote(result, card, atcs?.file);
     const [deviceSide, hostSide] = inprocPair('virtual-pn532');
     await deviceSide.open();
     const device = new VirtualPn532(deviceSide);
-    device.tap(createVirtualCard(profile));
+    device.tap(card);
     const reader = new Pn532Reader(hostSide);
     await reader.start();
     config.reader = reader;
@@ -125,16 +145,44 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   if (values.pin) pinPad.enter({ pin: values.pin });
   else pinPad.enter({ cancel: true });
   config.pinPad = pinPad;
-  const terminal = await startTerminal(config);
-  terminal.on('status', (s) => log(JSON.stringify({ status: s.step, txnId: s.txnId, message: s.message })));
+  let terminal: Terminal;
+  try {
+    terminal = await startTerminal(config);
+  } catch (error) {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => {});
+    if (error instanceof JournalOwnerError) {
+      throw new CliError(`--journal ${error.path}: this journal belongs to terminal ${error.owner}, not ${error.terminalId} (give ${error.terminalId} its own --journal PATH, or leave the option out)`);
+    }
+    throw error;
+  }
+  terminal.on('status', (s) => {
+    log(JSON.stringify({ status: s.step, txnId: s.txnId, message: s.message }));
+    keepAtc();
+  });
   if (!terminal.signedOn) log(JSON.stringify({ warning: `not signed on to ${host}:${port}` }));
   return {
     terminal,
+    explain,
     async close() {
       await terminal.stop();
       for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => {});
     },
   };
+}
+
+/**
+ * A virtual card's online sale declined 05 (not forced by .05 cents, docs/test-cards.md): the ARQC
+ * of a virtual card verifies, so the switch refused its ATC as a replay. The answer carries only
+ * 05; the switch logs the reason ("ATC not above the highest seen for the card").
+ */
+function replayNote(result: unknown, card: VirtualEmvCard, file: string | undefined): string | undefined {
+  const { state, responseCode, amount } = (result ?? {}) as { state?: string; responseCode?: string; amount?: number };
+  const atc = card.lastCryptogram?.type === 'ARQC' ? card.lastCryptogram.atc : undefined;
+  if (state !== 'declined' || responseCode !== '05' || atc === undefined || amount === undefined || amount % 100 === 5) return undefined;
+  const hex = atc.toString(16).toUpperCase().padStart(4, '0');
+  return `05 most likely because the switch has seen this card's ATC: card ATC ${atc} (9F36 ${hex}) is not above the highest the switch journal holds for it (its log: "ATC not above the highest seen for the card"). ${
+    file ? `The card's ATC is kept in ${file}; the next sale uses a higher one. A switch journal that saw the card elsewhere (another data folder) needs that number raised` : 'Use a --journal file so the card\'s ATC is kept between runs'
+  }.`;
 }
 
 /** "12.34" → 1234 minor units, by the checkout page's rule; a refusal is a one-line usage error. */
@@ -146,8 +194,11 @@ export function amountArgument(text: string | undefined): number {
   }
 }
 
-/** Beside the switch's data/switch.db, in the git-ignored data folder. */
-function defaultJournal(): string {
+/**
+ * Beside the switch's data/switch.db, in the git-ignored data folder, one per terminal ID: a
+ * journal belongs to one terminal (the demo's DEMO0001 keeps data/terminal.db).
+ */
+function defaultJournal(terminalId: string): string {
   mkdirSync('data', { recursive: true });
-  return 'data/terminal.db';
+  return `data/terminal-${terminalId.replace(/[^A-Za-z0-9_-]/g, '_')}.db`;
 }

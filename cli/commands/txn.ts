@@ -24,7 +24,8 @@ function command<A>(usage: string, parse: (positionals: string[], tender: string
     const session = await openTerminal(values, (line) => io.err(line));
     try {
       const { ok, value } = await operation(session.terminal, parsed);
-      printJson(io, value);
+      const note = session.explain(value);
+      printJson(io, note ? { ...(value as object), note } : value);
       return ok ? 0 : 1;
     } finally {
       await session.close();
