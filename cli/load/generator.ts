@@ -198,8 +198,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     let next = performance.now() + (interval * index) / options.terminals;
     while (performance.now() < end) {
       if (interval) {
-        const wait = next - performance.now();
+        const wait = Math.min(next, end) - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (performance.now() >= end) break;
         next += interval;
       }
       if (pendingReversals.length) await reversePending();

@@ -45,6 +45,15 @@ describe('pos load against a host it cannot use', () => {
     expect(io.stderr.at(-1)).toMatch(new RegExp(`^pos load: no terminal could sign on to 127\\.0\\.0\\.1:${port}: sign-on unanswered \\(no answer to STAN \\d{6}\\)$`));
   }, 10_000);
 
+  it('a rate so low that the next request is due after the duration: the run still ends at the duration', async () => {
+    const sw: RunningSwitch = await startSwitch({ port: 0, db: ':memory:', enrollUnknown: { tmk: testTmk } });
+    stops.push(() => sw.stop());
+    const io = capture();
+    // One request per 100 s per terminal: the second is due long after the 0.5 s run.
+    expect(await main(['load', '--port', String(sw.port), '--terminals', '1', '--rate', '0.01', '--duration', '0.5', '--json'], io)).toBe(0);
+    expect(JSON.parse(io.stdout.join(''))).toMatchObject({ sent: 1, approved: 1 });
+  }, 10_000);
+
   it('a switch that knows only one of two terminals: the summary counts the other and its sign-on answer, exit 1', async () => {
     const sw: RunningSwitch = await startSwitch({ port: 0, db: ':memory:', terminals: [{ id: 'L0000001', merchantId: 'M00000000000001', tmk: testTmk }] });
     stops.push(() => sw.stop());
