@@ -4,7 +4,7 @@ import pino from 'pino';
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { testTmk, type SwitchConfig, type TerminalConfig } from '../../switch/config.js';
 import { startSwitch } from '../../switch/index.js';
-import { CliError, parseOptions, type CliIo } from '../io.js';
+import { CliError, numberOption, parseOptions, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
 const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec NAME|FILE.json] [--framing binary2|bcd2|ascii4|none]
@@ -23,12 +23,6 @@ const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec 
                              above it the switch closes that connection
   The admin API token for writes comes from $POS_ADMIN_TOKEN (writes are refused without it).
   Prints one JSON line {"host","port","adminPort","db"} when ready; logs (pino JSON) go to stderr.`;
-
-function integer(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) > 65535 * 1000) throw new CliError(`--${name}: expected a whole number, got '${value}'`);
-  return Number(value);
-}
 
 /** A per-connection limit: a whole number within [min, max], or a one-line usage error. */
 function bounded(value: string | undefined, name: string, min: number, max: number): number | undefined {
@@ -98,7 +92,7 @@ export function switchConfig(values: Values): SwitchConfig {
     framing,
     terminals: values.terminals ? readTerminals(values.terminals) : [],
     ...(values['no-enroll'] ? {} : { enrollUnknown: { tmk: testTmk } }),
-    lateAnswerMs: integer(values['late-answer-ms'], 'late-answer-ms', 60_000),
+    lateAnswerMs: numberOption(values['late-answer-ms'], 'late-answer-ms', { min: 0, max: 65535 * 1000 }, 60_000),
     ...(maxInFlightPerConnection === undefined ? {} : { maxInFlightPerConnection }),
     ...(maxUnwrittenBytes === undefined ? {} : { maxUnwrittenBytes }),
     logger: pino({ level }, pino.destination(2)),

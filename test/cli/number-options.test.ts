@@ -14,7 +14,7 @@ describe('number options', () => {
     [['load', '--duration', '0'], "--duration: a number from 0.1 to 86400, got '0'"],
     [['switch', '--port', '70000'], "--port: a whole number from 0 to 65535, got '70000'"],
     [['switch', '--admin-port', '-1'], "--admin-port: a whole number from 0 to 65535, got '-1'"],
-    [['switch', '--late-answer-ms', '-1'], "--late-answer-ms: expected a whole number, got '-1'"],
+    [['switch', '--late-answer-ms', '-1'], "--late-answer-ms: a whole number from 0 to 65535000, got '-1'"],
     [['sale', '-5'], 'amount: must not be negative'],
     [['sale', '--timeout-ms', '-3', '5.00'], "--timeout-ms: a whole number from 1 to 3600000, got '-3'"],
     [['sale', '5.00', '--host', '127.0.0.1:99999'], "--host: expected HOST:PORT with a port from 1 to 65535, got '127.0.0.1:99999'"],
