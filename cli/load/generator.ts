@@ -200,7 +200,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       if (interval) {
         const wait = Math.min(next, end) - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        if (performance.now() >= end) break;
+        // Due after the duration: the run ends first (a timer may fire a little before performance.now() reaches `end`).
+        if (next >= end) break;
         next += interval;
       }
       if (pendingReversals.length) await reversePending();
