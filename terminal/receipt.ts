@@ -4,6 +4,7 @@
  * batch totals slip. Nothing here ever sees more than a masked PAN.
  */
 import type { TxnRow } from './journal.js';
+import type { Tender } from './tender.js';
 
 /** What a slip prints: the journal row's fields, plus who printed it, when, and whether the PIN was verified. */
 export type ReceiptData = Pick<
@@ -22,6 +23,7 @@ export type ReceiptData = Pick<
 
 const width = 32;
 const entryModes: Record<string, string> = { '07': 'CONTACTLESS', '02': 'SWIPED', '90': 'SWIPED (FALLBACK)', '03': 'SCANNED CODE', '01': 'KEYED' };
+const tenderHeadings: Record<Tender, string> = { card: 'CONTACTLESS', magstripe: 'SWIPED', code: 'PAYMENT CODE' };
 const currencies: Record<string, string> = { '156': 'CNY', '840': 'USD', '978': 'EUR', '826': 'GBP' };
 
 function money(amount: number, currency: string): string {
@@ -90,7 +92,7 @@ export interface TenderTotals {
   refundsAmount: number;
 }
 
-export function batchSlip(data: { merchantId: string; terminalId: string; batch: number; currency: string; at: Date; inBalance: boolean; uploaded: number; totals: Record<string, TenderTotals> }): string {
+export function batchSlip(data: { merchantId: string; terminalId: string; batch: number; currency: string; at: Date; inBalance: boolean; uploaded: number; totals: Partial<Record<Tender, TenderTotals>> }): string {
   const lines = [
     '='.repeat(width),
     line(`MERCHANT ${data.merchantId}`),
@@ -98,8 +100,8 @@ export function batchSlip(data: { merchantId: string; terminalId: string; batch:
     line(data.at.toISOString().slice(0, 19).replace('T', ' ')),
     line('SETTLEMENT', data.inBalance ? 'IN BALANCE' : 'OUT OF BALANCE'),
   ];
-  for (const [tender, t] of Object.entries(data.totals)) {
-    lines.push('-'.repeat(width), tender.toUpperCase());
+  for (const [tender, t] of Object.entries(data.totals) as Array<[Tender, TenderTotals]>) {
+    lines.push('-'.repeat(width), tenderHeadings[tender]);
     lines.push(line(`SALES ${t.salesCount}`, money(t.salesAmount, data.currency)));
     lines.push(line(`REFUNDS ${t.refundsCount}`, money(t.refundsAmount, data.currency)));
   }

@@ -28,6 +28,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { batchSlip, receipt, type TenderTotals } from './receipt.js';
 import { describeResponse } from './responses.js';
 import { NotSignedOnError, SessionKeys } from './session-keys.js';
+import { tenderOf, tenders, type Tender } from './tender.js';
 
 export type TransactionState = 'approved' | 'declined' | 'failed' | 'reversed' | 'reversing' | 'cancelled';
 
@@ -55,15 +56,23 @@ export interface BatchResult {
   batch: number;
   inBalance: boolean;
   uploaded: number;
-  totals: Record<string, TenderTotals>;
+  /** Per way of reading (contactless `card`, swiped `magstripe`, scanned `code`); only those with transactions. */
+  totals: Partial<Record<Tender, TenderTotals>>;
   responseCode: string;
   slip: string;
 }
 
 export type StatusStep = 'present-card' | 'reading-card' | 'enter-pin' | 'processing' | 'approved' | 'declined' | 'failed' | 'reversing' | 'reversed' | 'cancelled';
 
+/**
+ * On the card step, what the customer must do differently, as a key a screen can translate (the
+ * message says the same in English, for logs): tap the chip card instead of swiping it, swipe or
+ * scan again, swipe because the chip could not be used.
+ */
+export type StatusHint = 'tap-chip' | 'swipe-unreadable' | 'scan-unreadable' | 'chip-failed';
+
 export interface TerminalEvents {
-  status: [{ txnId: string; step: StatusStep; message: string }];
+  status: [{ txnId: string; step: StatusStep; message: string; hint?: StatusHint }];
   device: [{ name: 'reader' | 'scanner' | 'msr' | 'host' | 'pinpad'; state: 'ready' | 'gone' | 'busy'; detail?: string }];
 }
 
@@ -254,8 +263,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     await reader?.release?.().catch((error: Error) => this.logger.warn({ err: error.message }, 'card release failed'));
   }
 
-  private status(txnId: string, step: StatusStep, message: string): void {
-    this.emit('status', { txnId, step, message });
+  private status(txnId: string, step: StatusStep, message: string, hint?: StatusHint): void {
+    this.emit('status', hint ? { txnId, step, message, hint } : { txnId, step, message });
   }
 
   private async presentedTransaction(id: string, kind: TxnKind, amount: number, tender: 'card' | 'code' | undefined): Promise<TransactionResult> {
@@ -523,7 +532,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private inputError(name: 'scanner' | 'msr', message: string): void {
     const what = name === 'msr' ? 'the swipe' : 'the scan';
     this.logger.warn({ device: name, err: maskPansIn(message) }, 'device input could not be read');
-    if (this.presenting) this.status(this.presenting, 'present-card', `${what} could not be read: try again`);
+    if (this.presenting) this.status(this.presenting, 'present-card', `${what} could not be read: try again`, name === 'msr' ? 'swipe-unreadable' : 'scan-unreadable');
   }
 
   /** Waits for a tap, a swipe or a scanned code (as the tender allows) and turns it into what the host needs. */
@@ -550,12 +559,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
           if (!fallback) throw new Outcome('failed', error.reasonCode, error.reason);
           chipFailed = true;
           reader = undefined; // the same card would only fail again: wait for the swipe
-          this.status(id, 'present-card', `${error.reason}: swipe the card`);
+          this.status(id, 'present-card', `${error.reason}: swipe the card`, 'chip-failed');
         }
       } else if (event.type === 'swipe') {
         const swiped = this.swiped(event.swipe, chipFailed);
         if (swiped) return swiped;
-        this.status(id, 'present-card', 'this card has a chip: tap it instead');
+        this.status(id, 'present-card', 'this card has a chip: tap it instead', 'tap-chip');
       } else return this.scanned(event.scan);
     }
   }
@@ -666,10 +675,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       if (!(await this.forwarder.flush())) throw new HostUnavailableError('reversals or advices are still waiting for the host: the batch stays open');
       const batch = this.journal.batch;
       const settled = this.journal.settled(batch).filter((t) => t.kind === 'sale' || t.kind === 'completion' || t.kind === 'refund');
-      const totals: Record<string, TenderTotals> = {};
+      const totals: BatchResult['totals'] = {};
+      for (const tender of tenders) if (settled.some((t) => tenderOf(t) === tender)) totals[tender] = { salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 };
       const sum = { salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 };
       for (const t of settled) {
-        const tender = (totals[t.tender] ??= { salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 });
+        const tender = totals[tenderOf(t)]!;
         const [count, amount] = t.kind === 'refund' ? (['refundsCount', 'refundsAmount'] as const) : (['salesCount', 'salesAmount'] as const);
         tender[count]++;
         tender[amount] += t.amount;

@@ -5,6 +5,7 @@
  * device events are missed.
  */
 import { receipt } from '../receipt.js';
+import { tenderOf } from '../tender.js';
 import type { Terminal } from '../terminal.js';
 import type { TxnRow } from '../journal.js';
 import type { CheckoutTerminal, DeviceState, StatusEvent, TransactionView } from './types.js';
@@ -27,7 +28,7 @@ export function checkoutTerminal(terminal: Terminal): CheckoutTerminal {
       kind: row.kind,
       state: row.voidedBy ? 'voided' : row.state,
       amount: row.amount,
-      tender: row.tender === 'card' && (row.entryMode.startsWith('02') || row.entryMode.startsWith('90')) ? 'magstripe' : row.tender,
+      tender: tenderOf(row),
       createdAt: row.createdAt,
       ...optional(row),
       ...(printable ? { receipt: { merchant: receipt(data, 'merchant'), customer: receipt(data, 'customer') } } : {}),

@@ -5,9 +5,8 @@
  */
 
 import type { TxnKind } from '../journal.js';
+import type { Tender } from '../tender.js';
 import type { BatchResult, TerminalEvents } from '../terminal.js';
-
-export type Tender = 'card' | 'magstripe' | 'code';
 
 /** A transaction as the page shows it: the terminal's result or journal row, plus its receipt. */
 export interface TransactionView {

@@ -162,6 +162,34 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     expect(await statusTitle()).toBe('Approved · ¥6.00');
   });
 
+  it('the card-step hint comes from the status event’s key, whatever its English message says', async () => {
+    let txnId: string | undefined;
+    const first = (status: { txnId: string }) => (txnId ??= status.txnId);
+    demo.terminal.on('status', first);
+    await payAndWaitForPresentCard('4.00');
+    demo.terminal.off('status', first);
+    const hints = [
+      ['tap-chip', 'This card has a chip: tap it instead', '此卡为芯片卡，请挥卡'],
+      ['swipe-unreadable', 'The swipe could not be read: swipe again', '刷卡失败，请重刷'],
+      ['scan-unreadable', 'The code could not be read: scan again', '付款码读取失败，请重新扫码'],
+      ['chip-failed', 'The chip could not be used: swipe the card', '芯片无法使用，请刷卡'],
+    ] as const;
+    for (const [hint, en, zh] of hints) {
+      demo.terminal.emit('status', { txnId: txnId!, step: 'present-card', message: `reworded for the log (${hint})`, hint });
+      await expect.poll(statusTitle).toBe(`${en} · ¥4.00`);
+      expect(await page.locator('.status.busy.hint').count()).toBe(1);
+      await page.click('#lang');
+      expect(await statusTitle()).toBe(`${zh} · ¥4.00`);
+      await page.click('#lang');
+    }
+    // The old wording without a key is just the card step again.
+    demo.terminal.emit('status', { txnId: txnId!, step: 'present-card', message: 'this card has a chip: tap it instead' });
+    await expect.poll(statusTitle).toBe('Present card or scan code · ¥4.00');
+    expect(await page.locator('.status.busy.hint').count()).toBe(0);
+    await page.click('#cancel');
+    await page.waitForSelector('.status.failed');
+  });
+
   it('a chip the terminal cannot use asks for the swipe, and the swipe pays (chip fallback)', async () => {
     const card = demo.kit.card('mastercard');
     card.faults.noMatchingAid = true;
@@ -247,10 +275,10 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await expect.poll(() => page.locator('#history-rows tr[data-kind=refund]', { hasText: '¥2.00' }).count()).toBe(1);
   });
 
-  it('batch close shows totals per tender and the settlement slip: tapped, swiped and fallback sales under card, scanned codes under payment code', async () => {
+  it('batch close shows totals by how the card was read and the settlement slip: tapped sales under contactless, swiped and fallback under swipe, scanned codes under payment code', async () => {
     const transactions = (await (await fetch(`${demo.pageUrl}/api/transactions?limit=500`)).json()) as { transactions: Array<{ kind: string; state: string; tender?: string }> };
     const approved = transactions.transactions.filter((txn) => txn.state === 'approved');
-    const sales = (tenders: string[]) => String(approved.filter((txn) => txn.kind === 'sale' && tenders.includes(txn.tender ?? '')).length);
+    const sales = (tender: string) => String(approved.filter((txn) => txn.kind === 'sale' && txn.tender === tender).length);
     expect(approved.filter((txn) => txn.kind === 'sale').map((txn) => txn.tender).sort()).toEqual(expect.arrayContaining(['card', 'code', 'magstripe']));
     await page.keyboard.press('Alt+3');
     expect(await page.isVisible('#pay')).toBe(false); // one view at a time
@@ -258,12 +286,16 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await page.waitForSelector('.batch-heading');
     expect(await page.textContent('.batch-heading')).toContain('in balance');
     const row = (tender: string) => page.locator(`.batch-result tr[data-tender=${tender}] td`).allTextContents();
-    expect(await page.locator('.batch-result tr[data-tender]').count()).toBe(2);
-    expect((await row('card')).slice(0, 2)).toEqual(['Card (tap or swipe)', sales(['card', 'magstripe'])]);
-    expect((await row('code')).slice(0, 2)).toEqual(['Payment code', sales(['code'])]);
+    expect(await page.locator('.batch-result tr[data-tender]').count()).toBe(3);
+    expect((await row('card')).slice(0, 2)).toEqual(['Contactless', sales('card')]);
+    expect((await row('magstripe')).slice(0, 2)).toEqual(['Swipe', sales('magstripe')]);
+    expect((await row('code')).slice(0, 2)).toEqual(['Payment code', sales('code')]);
+    const slip = await page.textContent('.batch-result');
+    for (const heading of ['CONTACTLESS', 'SWIPED', 'PAYMENT CODE']) expect(slip).toContain(`\n${heading}\n`);
     await shot('batch');
     await page.click('#lang');
-    expect((await row('card'))[0]).toBe('银行卡（挥卡或刷卡）');
+    expect((await row('card'))[0]).toBe('挥卡');
+    expect((await row('magstripe'))[0]).toBe('刷卡');
     expect((await row('code'))[0]).toBe('付款码');
     expect(await page.textContent('.batch-heading')).toBe('结算完成，对账平');
     await page.click('#lang');

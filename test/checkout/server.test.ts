@@ -41,4 +41,18 @@ describe('checkout server', () => {
     expect(state.inFlight.status).toBeUndefined();
     held.finishBatch({ batch: 1, inBalance: true, uploaded: 0, totals: {}, responseCode: '00', slip: '' });
   });
+
+  // A page that reloads mid-sale restores the card step from /api/state: the hint key must survive, since the page reads it, not the words.
+  it('a status hint reaches the page with its message; the next status without one replaces it', async () => {
+    const held = heldTerminal();
+    checkout = await startCheckout({ terminal: held.terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
+    const sale = await fetch(`${checkout.url}/api/sale`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: '6.00' }) });
+    expect(sale.status).toBe(202);
+    const status = async () => ((await (await fetch(`${checkout!.url}/api/state`)).json()) as { inFlight: { status?: StatusEvent } }).inFlight.status;
+    held.emit({ txnId: 'sale-1', step: 'present-card', message: 'tap, swipe or show the payment code' });
+    held.emit({ txnId: 'sale-1', step: 'present-card', message: 'this card has a chip: tap it instead', hint: 'tap-chip' });
+    expect(await status()).toEqual({ txnId: 'sale-1', step: 'present-card', message: 'this card has a chip: tap it instead', hint: 'tap-chip' });
+    held.emit({ txnId: 'sale-1', step: 'reading-card', message: 'reading the card: keep it on the reader' });
+    expect(await status()).toEqual({ txnId: 'sale-1', step: 'reading-card', message: 'reading the card: keep it on the reader' });
+  });
 });

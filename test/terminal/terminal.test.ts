@@ -235,6 +235,36 @@ describe('terminal runtime', () => {
     expect(request.getString('2')).toBe('4000000000000002');
   });
 
+  it('the card step says what to do instead with a hint key beside the English message: tap-chip, swipe-unreadable, scan-unreadable, chip-failed', async () => {
+    responder = await startResponder((r) => approve(r.mti));
+    const { t, reader, msr, scanner } = await terminal();
+    const chipStripe = { track2: ';5413339000001513=30112010000000000?' }; // service code 201: a chip card
+    const unusableChip = createVirtualCard('mastercard');
+    unusableChip.faults.noMatchingAid = true;
+    // Each status prompts the next thing the customer does wrong, after the terminal is listening again.
+    const next: Record<string, () => void> = {
+      none: () => msr.emit('swipe', chipStripe),
+      'tap-chip': () => msr.emit('error', new Error('LRC mismatch')),
+      'swipe-unreadable': () => scanner.emit('error', new Error('no suffix within 512 bytes')),
+      'scan-unreadable': () => reader.tap(unusableChip),
+      'chip-failed': () => msr.emit('swipe', chipStripe),
+    };
+    const seen: Array<[string | undefined, string]> = [];
+    t.on('status', (s) => {
+      if (s.step !== 'present-card') return;
+      seen.push([s.hint, s.message]);
+      setTimeout(next[s.hint ?? 'none']!, 5);
+    });
+    expect(await t.sale({ amount: 700 })).toMatchObject({ state: 'approved', entryMode: '901' });
+    expect(seen).toEqual([
+      [undefined, 'tap, swipe or show the payment code'],
+      ['tap-chip', 'this card has a chip: tap it instead'],
+      ['swipe-unreadable', 'the swipe could not be read: try again'],
+      ['scan-unreadable', 'the scan could not be read: try again'],
+      ['chip-failed', expect.stringMatching(/: swipe the card$/)],
+    ]);
+  });
+
   it('scanned codes: each wallet goes in DE48 QR/WS with entry mode 031; EMVCo CPM gives DE2 and DE55; an unknown code is refused before sending', async () => {
     responder = await startResponder((r) => approve(r.mti));
     const { t, scanner } = await terminal();
@@ -413,6 +443,36 @@ describe('terminal runtime', () => {
     expect(settlement.getString('74')).toBe('0000000001');
     expect(settlement.getString('86')).toBe('0000000000005000');
     expect(settlement.getString('97')).toBe('C0000000000003500');
+  });
+
+  it('batch totals are grouped by how the card was read: contactless, swiped, payment code; the slip prints each; the host totals stay the sums', async () => {
+    // The chip checks the issuer's answer (ARPC in 55.91); stripes and codes get none.
+    responder = await startResponder((r) => approve(r.mti, r.has('55.9F26') ? { '55.91': Buffer.from('01020304050607083030', 'hex') } : {}));
+    const { t, reader, msr, scanner } = await terminal();
+    reader.tap(createVirtualCard('mastercard'));
+    expect(await t.sale({ amount: 1000 })).toMatchObject({ state: 'approved', entryMode: '071' });
+    reader.remove();
+    const swipe = t.sale({ amount: 2000 });
+    setTimeout(() => msr.emit('swipe', { track2: ';4000000000000002=30121010000000000?' }), 10);
+    expect(await swipe).toMatchObject({ state: 'approved', entryMode: '021' });
+    const code = t.sale({ amount: 300, tender: 'code' });
+    setTimeout(() => scanner.emit('scan', { text: '134567890123456789', symbology: ']Q1' }), 10);
+    expect(await code).toMatchObject({ state: 'approved', entryMode: '031' });
+    const refund = t.refund({ amount: 500, original: (await swipe).id });
+    expect(await refund).toMatchObject({ state: 'approved' });
+    const batch = await t.batchClose();
+    const one = (salesCount: number, salesAmount: number, refundsCount = 0, refundsAmount = 0) => ({ salesCount, salesAmount, refundsCount, refundsAmount });
+    expect(batch.totals).toEqual({ card: one(1, 1000), magstripe: one(1, 2000, 1, 500), code: one(1, 300) });
+    expect(Object.keys(batch.totals)).toEqual(['card', 'magstripe', 'code']);
+    const slip = batch.slip.split('\n');
+    for (const [heading, sales, refunds] of [['CONTACTLESS', 'SALES 1    CNY 10.00', 'REFUNDS 0'], ['SWIPED', 'SALES 1    CNY 20.00', 'REFUNDS 1'], ['PAYMENT CODE', 'SALES 1     CNY 3.00', 'REFUNDS 0']] as const) {
+      const at = slip.indexOf(heading);
+      expect(at, heading).toBeGreaterThan(0);
+      expect(slip[at + 1]!.replace(/ +/g, ' ')).toBe(sales.replace(/ +/g, ' '));
+      expect(slip[at + 2]).toMatch(new RegExp(`^${refunds} `));
+    }
+    const settlement = responder.received.find((m) => m.mti === '0500')!;
+    expect([settlement.getString('74'), settlement.getString('86'), settlement.getString('76'), settlement.getString('88')]).toEqual(['0000000003', '0000000000003300', '0000000001', '0000000000000500']);
   });
 
   it('batch out of balance: every transaction uploaded as 0320, then 0500 with 60.1 = 01', async () => {

@@ -1,6 +1,6 @@
 // The cashier's page: amount in, live status from the terminal over a websocket, receipt out.
 // The server decides everything (amount rules, one transaction at a time); the page shows it.
-import { cardStepHint, translator } from './i18n.js';
+import { translator } from './i18n.js';
 
 const $ = (selector) => document.querySelector(selector);
 const state = {
@@ -164,11 +164,11 @@ function renderStatus() {
   }
   if (state.busy && state.status) {
     const step = state.status.step;
-    // On the card step the terminal may ask for something else: tap the chip card, swipe or scan again.
-    const hint = step === 'present-card' ? cardStepHint(state.status.message) : undefined;
+    // On the card step the terminal may ask for something else (its status's hint key): tap the chip card, swipe or scan again.
+    const hint = step === 'present-card' ? state.status.hint : undefined;
     box.className = hint ? 'status busy hint' : 'status busy';
     const amount = state.status.amount;
-    title.textContent = (hint ? t(hint) : t(`step.${step}`, state.status.message ?? t('status.busy'))) + (amount ? ` · ${money(amount)}` : '');
+    title.textContent = (hint ? t(`hint.${hint}`, state.status.message) : t(`step.${step}`, state.status.message ?? t('status.busy'))) + (amount ? ` · ${money(amount)}` : '');
     detail.textContent = step === 'present-card' ? t('step.present-card.detail') : '';
     return;
   }
@@ -313,8 +313,7 @@ function renderBatch(batch) {
   for (const [tender, total] of totals) {
     const row = document.createElement('tr');
     row.dataset.tender = tender;
-    // The terminal settles every card entry (tap, swipe, chip fallback) as one card tender.
-    const cells = [t(`batch.tender.${tender}`, t(`tender.${tender}`, tender)), String(total.salesCount), money(total.salesAmount), String(total.refundsCount), money(total.refundsAmount)];
+    const cells = [t(`tender.${tender}`, tender), String(total.salesCount), money(total.salesAmount), String(total.refundsCount), money(total.refundsAmount)];
     for (const text of cells) {
       const cell = document.createElement('td');
       cell.textContent = text;
@@ -382,7 +381,7 @@ function onPush(message) {
       break;
     case 'status':
       state.busy = true;
-      state.status = { ...state.status, ...message.status };
+      state.status = { ...state.status, hint: undefined, ...message.status }; // a status without a hint ends the previous one
       renderStatus();
       break;
     case 'notice': // an earlier transaction's queued reversal finished: only the history changes
@@ -432,7 +431,7 @@ async function restore() {
   renderDevices();
   if (inFlight) {
     beginBusy(inFlight.kind, inFlight.amount);
-    if (inFlight.status) state.status = { ...state.status, ...inFlight.status };
+    if (inFlight.status) state.status = { ...state.status, hint: undefined, ...inFlight.status };
   } else {
     endBusy();
     if (lastResult) state.result = lastResult;

@@ -1,5 +1,5 @@
 // Every word the page shows, in English and Simplified Chinese. Keys, not sentences, travel
-// between server and page (status steps, response codes, amount problems), so both languages
+// between server and page (status steps and hints, response codes, amount problems), so both languages
 // read the same event.
 export const messages = {
   en: {
@@ -27,7 +27,6 @@ export const messages = {
     'col.result': 'Result', 'col.auth': 'Auth', 'col.rrn': 'RRN',
     'kind.sale': 'Sale', 'kind.refund': 'Refund', 'kind.void': 'Void', 'kind.preauth': 'Pre-auth', 'kind.completion': 'Completion', 'kind.balance': 'Balance',
     'tender.card': 'Contactless', 'tender.magstripe': 'Swipe', 'tender.code': 'Payment code',
-    'batch.tender.card': 'Card (tap or swipe)',
     'action.void': 'Void', 'action.refund': 'Refund', 'action.receipt': 'Receipt',
     'supervisor.void': 'Void this sale?', 'supervisor.refund': 'Refund this sale?', 'supervisor.amount': 'Refund amount',
     'supervisor.pin': 'Supervisor PIN', 'supervisor.confirm': 'Confirm',
@@ -70,7 +69,6 @@ export const messages = {
     'col.result': '结果', 'col.auth': '授权码', 'col.rrn': '参考号',
     'kind.sale': '消费', 'kind.refund': '退货', 'kind.void': '撤销', 'kind.preauth': '预授权', 'kind.completion': '预授权完成', 'kind.balance': '查余额',
     'tender.card': '挥卡', 'tender.magstripe': '刷卡', 'tender.code': '付款码',
-    'batch.tender.card': '银行卡（挥卡或刷卡）',
     'action.void': '撤销', 'action.refund': '退货', 'action.receipt': '签购单',
     'supervisor.void': '撤销这笔消费？', 'supervisor.refund': '退货这笔消费？', 'supervisor.amount': '退货金额',
     'supervisor.pin': '主管密码', 'supervisor.confirm': '确认',
@@ -89,20 +87,6 @@ export const messages = {
     'reason.already-refunded': '已退货，不能撤销，请对余额退货', 'reason.amount-exceeds-original': '超过原交易金额', 'reason.cancelled': '收银员已取消', 'reason.card-declined': '卡片拒绝', 'reason.code-not-recognised': '不支持的付款码', 'reason.no-device': '没有可用的读卡器或扫码枪', 'reason.original-not-eligible': '该交易不能撤销或退货', 'reason.original-not-found': '找不到原交易', 'reason.original-settled': '已结算，请做退货', 'reason.over-contactless-limit': '超过挥卡限额，请刷卡或换支付方式', 'reason.pin-cancelled': '已取消输入密码', 'reason.pin-error': '密码键盘故障', 'reason.pin-timeout': '输入密码超时', 'reason.presentment-timeout': '等待挥卡或付款码超时', 'reason.reader-error': '读卡失败，请重新挥卡', 'reason.swipe-unreadable': '刷卡失败，请重刷', 'reason.terminal-stopped': '终端已停止', 'reason.arpc-failed': '卡片拒绝发卡行应答，已冲正', 'reason.card-removed': '卡片移开过早，已冲正', 'reason.interrupted': '交易中断，已冲正', 'reason.request-unencodable': '无法组包', 'reason.no-answer': '主机无应答，已冲正',
   },
 };
-
-// The terminal's status events carry its English words, not keys. On the card step these say what the
-// cashier must do differently; matched by their wording (terminal/terminal.ts present() and inputError()).
-const cardStepHints = [
-  [/^this card has a chip: tap it instead$/, 'hint.tap-chip'],
-  [/^the swipe could not be read: try again$/, 'hint.swipe-unreadable'],
-  [/^the scan could not be read: try again$/, 'hint.scan-unreadable'],
-  [/: swipe the card$/, 'hint.chip-failed'],
-];
-
-/** The key of what a card-step status message asks for, or undefined for the plain "present card" prompt. */
-export function cardStepHint(message) {
-  return cardStepHints.find(([pattern]) => pattern.test(message ?? ''))?.[1];
-}
 
 export function translator(language) {
   const table = messages[language] ?? messages.en;
