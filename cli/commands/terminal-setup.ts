@@ -156,7 +156,7 @@ export async function openTerminal(values: Values, log: (line: string) => void):
     throw error;
   }
   terminal.on('status', (s) => {
-    log(JSON.stringify({ status: s.step, txnId: s.txnId, message: s.message }));
+    log(JSON.stringify({ status: s.step, txnId: s.txnId, message: s.message, ...(s.hint ? { hint: s.hint } : {}) }));
     keepAtc();
   });
   if (!terminal.signedOn) log(JSON.stringify({ warning: `not signed on to ${host}:${port}` }));
