@@ -80,19 +80,32 @@ export class VirtualPinPad implements PinPad {
     return this.dukpt && Buffer.from(this.dukpt.ksn);
   }
 
+  /**
+   * Waits for a key press. The abort listener goes once the prompt is answered and clears `waiting`
+   * only while it is still this prompt's: a signal that aborts later (an expired PIN timeout of an
+   * answered prompt) must not close the next sale's prompt.
+   */
+  private prompt(signal: AbortSignal | undefined): Promise<PinAction> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        if (this.waiting === answer) this.waiting = undefined;
+        reject(signal!.reason);
+      };
+      const answer = (action: PinAction) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(action);
+      };
+      this.waiting = answer;
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   async requestPin({ pan, signal }: { pan: string; amount: number; signal?: AbortSignal }): Promise<PinResult> {
     this.prompts++;
-    const action =
-      this.script.shift() ??
-      (await new Promise<PinAction>((resolve, reject) => {
-        this.waiting = resolve;
-        signal?.addEventListener('abort', () => {
-          this.waiting = undefined;
-          reject(signal.reason);
-        });
-      }));
+    const action = this.script.shift() ?? (await this.prompt(signal));
     if ('cancel' in action) return { cancelled: true };
-    if ('timeout' in action) return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    if ('timeout' in action) return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true }));
     if (!this.dukpt) {
       if (!this.tpk) throw new NoPinKeyError('no PIN key: the terminal is not signed on');
       return { pinBlock: encipherPinBlock(this.tpk, { format: 0, pin: action.pin, pan }) };

@@ -241,7 +241,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (!Number.isInteger(amount) || amount < 0 || amount > 999999999999) throw new RangeError('amount must be a whole number of minor units');
     this.busy = true;
     const id = randomUUID();
-    this.abort = new AbortController();
+    const abort = (this.abort = new AbortController());
     try {
       return await body(id);
     } catch (error) {
@@ -251,9 +251,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       this.status(id, error.state === 'cancelled' ? 'cancelled' : 'failed', error.reason);
       return { id, kind, state: error.state, reason: error.reason, reasonCode: error.reasonCode, amount, entryMode: row?.entryMode ?? '', maskedPan: row?.maskedPan };
     } finally {
+      // Ends whatever still listens to this sale's waits (a PIN pad's prompt), so nothing outlives it.
+      abort.abort(new Outcome('cancelled', 'finished', 'the transaction has ended'));
+      this.abort = undefined;
       await this.releaseCard();
       this.busy = false;
-      this.abort = undefined;
     }
   }
 

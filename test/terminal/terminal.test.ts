@@ -201,6 +201,28 @@ describe('terminal runtime', () => {
     expect(responder.received.filter((m) => m.mti !== '0800')).toHaveLength(0);
   });
 
+  it('a PIN prompt answered late in the next sale is not wiped by the previous sale’s PIN timer (pinMs after its answered prompt)', async () => {
+    responder = await startResponder((r) => approve(r.mti, { '55.91': Buffer.from('01020304050607083030', 'hex') }));
+    const pinMs = 300;
+    const { t, reader, pinPad } = await terminal({ timeouts: { hostMs: 300, presentMs: 2000, pinMs, reconnectInitialMs: 20, queueRetryMs: 50, echoIntervalMs: 0 } });
+    const prompts: number[] = [];
+    t.on('status', (s) => s.step === 'enter-pin' && prompts.push(Date.now()));
+    const pressAt = (at: number) => new Promise<void>((resolve, reject) => setTimeout(() => { try { pinPad.press({ pin: '1234' }); resolve(); } catch (error) { reject(error as Error); } }, Math.max(0, at - Date.now())));
+    reader.tap(createVirtualCard('mastercard'));
+    const first = t.sale({ amount: 50000 });
+    await expect.poll(() => prompts.length).toBe(1);
+    await pressAt(prompts[0]! + 20); // the live press answers the waiting prompt
+    expect((await first).state).toBe('approved');
+    reader.remove();
+    await new Promise((r) => setTimeout(r, Math.max(0, prompts[0]! + pinMs / 2 - Date.now())));
+    reader.tap(createVirtualCard('mastercard'));
+    const second = t.sale({ amount: 50000 });
+    await expect.poll(() => prompts.length).toBe(2);
+    expect(prompts[1]! + pinMs).toBeGreaterThan(prompts[0]! + pinMs + 60); // the press below is inside the second prompt's time
+    await pressAt(prompts[0]! + pinMs + 50); // after the first prompt's pinMs
+    expect(await second).toMatchObject({ state: 'approved' });
+  });
+
   it('a bad card answer ends with a reason and sends nothing', async () => {
     responder = await startResponder();
     const { t, reader } = await terminal();
