@@ -34,7 +34,9 @@ export class Host {
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Requests being processed, counted (not a set of their promises: a request then costs no extra promise). */
   private inFlight = 0;
-  private readonly settled: Array<() => void> = [];
+  /** close()'s resolvers, called when the last request in flight finishes. */
+  private readonly idleWaiters: Array<() => void> = [];
+  private closing = false;
   private connections = 0;
 
   constructor(private readonly options: HostOptions) {}
@@ -50,11 +52,12 @@ export class Host {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const socket of this.sockets) socket.destroy();
-    if (this.inFlight) await new Promise<void>((resolve) => this.settled.push(resolve));
+    if (this.inFlight) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await closed;
   }
 
@@ -68,21 +71,29 @@ export class Host {
     let active = 0;
     const done = (): void => {
       active--;
-      if (--this.inFlight === 0) for (const resolve of this.settled.splice(0)) resolve();
+      this.inFlight--;
+      // Pump first: a queued frame it starts keeps the host busy, so close() is released only when none is left.
       pump();
+      if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     };
     const failed = (error: unknown): void => {
       log.error({ err: safeError(error) }, 'request failed');
       done();
     };
     const pump = (): void => {
+      // A destroyed connection (or a closing host) starts nothing more: no answer could be sent, and
+      // close() must not return while queued frames could still reach the journal.
+      if (socket.destroyed || this.closing) {
+        pending.length = 0;
+        return;
+      }
       while (active < this.options.maxInFlightPerConnection && pending.length) {
         active++;
         this.inFlight++;
         this.handle(socket, pending.shift()!, log).then(done, failed);
       }
       if (pending.length || active >= this.options.maxInFlightPerConnection) socket.pause();
-      else if (socket.isPaused() && !socket.destroyed) socket.resume();
+      else if (socket.isPaused()) socket.resume();
     };
     this.sockets.add(socket);
     metrics.connections++;

@@ -44,6 +44,41 @@ describe('switch back-pressure per connection', () => {
     }
   });
 
+  it('starts no queued request of a connection after close(): stop() returns with nothing left to run', async () => {
+    const running = await testSwitch(':memory:', { maxInFlightPerConnection: 1 });
+    sw = running;
+    const store = running.store;
+    const commit = store.commit.bind(store);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entries = 0;
+    let stopped = false;
+    let afterStop = 0;
+    store.commit = async (batch) => {
+      entries += batch.length;
+      if (stopped) afterStop += batch.length;
+      await held;
+      return commit(batch);
+    };
+    const t = await terminal(running);
+    try {
+      const sale = (i: number) => t.framed(t.message('0200', { '2': '5555555555554444', '3': '000000', '4': 1000 + i, '14': '3012', '22': '011', '25': '00', '49': '156' }));
+      t.writeRaw(Buffer.concat([sale(1), sale(2), sale(3)])); // one chunk: requests 2 and 3 wait in the connection's queue
+      await expect.poll(() => entries).toBe(1);
+      sw = undefined;
+      const stopping = running.stop();
+      await new Promise((resolve) => setImmediate(resolve)); // the host has destroyed the socket and waits for request 1
+      release();
+      await stopping;
+      stopped = true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect({ entries, afterStop }).toEqual({ entries: 1, afterStop: 0 });
+    } finally {
+      release();
+      await t.close();
+    }
+  });
+
   it('closes a connection that leaves more than maxUnwrittenBytes of answers unread', async () => {
     sw = await testSwitch(':memory:', { maxUnwrittenBytes: 64 * 1024 });
     const echo = new IsoMessage(specs.default, '0800').set('7', '1127120000').set('11', '000001').set('41', terminalIds[0]!).set('70', '301');
