@@ -121,26 +121,6 @@ export class DesKey {
   decryptHalves(block: Int32Array): void {
     crypt(block, this.#schedule, 32);
   }
-
-  /** Encrypts the 8 bytes at `offset` in place. */
-  encryptBlock(data: Buffer, offset = 0): void {
-    cryptBytes(data, offset, this.#schedule, 0);
-  }
-
-  decryptBlock(data: Buffer, offset = 0): void {
-    cryptBytes(data, offset, this.#schedule, 32);
-  }
-}
-
-const scratch = new Int32Array(2);
-
-function cryptBytes(data: Buffer, offset: number, schedule: number[], from: number): void {
-  if (!Number.isInteger(offset) || offset < 0 || offset + 8 > data.length) throw new RangeError(`DES block at ${offset} is outside ${data.length} bytes`);
-  scratch[0] = data.readInt32BE(offset);
-  scratch[1] = data.readInt32BE(offset + 4);
-  crypt(scratch, schedule, from);
-  data.writeInt32BE(scratch[0], offset);
-  data.writeInt32BE(scratch[1], offset + 4);
 }
 
 /** One DES operation on [left, right] with the 16 round keys at k[from … from + 31]. */
