@@ -119,7 +119,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private signOnTimer: NodeJS.Timeout | undefined;
   private readonly cleanups: Array<() => void> = [];
   /** A card soft-declined 65 without a PIN (its PAN's SHA-256 only) and until when its next attempt gets online PIN forced. */
-  private softDeclined: { panHash: string; until: number } | undefined;
+  private softDeclineMark: { panHash: string; until: number } | undefined;
 
   constructor(readonly config: TerminalConfig) {
     super();
@@ -293,7 +293,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     }
     const needsPin =
       presented.tender === 'card' &&
-      (presented.entryMode === '071' ? presented.kernel.cvm === 'online-pin' : (presented.pinRequired || this.pinForcedFor(presented.pan)) && this.config.pinPad !== undefined);
+      (presented.entryMode === '071' ? presented.kernel.cvm === 'online-pin' : (presented.pinRequired || (pinForcible(kind) && this.softDeclined(presented.pan))) && this.config.pinPad !== undefined);
     if (needsPin && presented.tender === 'card') await this.enterPin(id, request, presented.pan, amount, presented);
     const row = this.insert(id, kind, request, presented, amount);
     return this.exchange(row, request, presented);
@@ -361,9 +361,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
         return this.finish(row.id, 'failed', 'host-unavailable', `${error.message}; nothing was charged`);
       // The request is packed before any byte is written: it never left.
       if (error instanceof EncodeError) return this.finish(row.id, 'failed', 'request-unencodable', `the request could not be encoded (${error.message}); nothing was sent`);
-      if (error instanceof HostTimeoutError) return this.reverse(row, 'no-answer', `no answer from the host: ${error.message}`, presented);
+      if (error instanceof HostTimeoutError) {
+        this.pinSent(presented);
+        return this.reverse(row, 'no-answer', `no answer from the host: ${error.message}`, presented);
+      }
       throw error;
     }
+    this.pinSent(presented);
     const code = answer.getString('39');
     // A MACed answer without a response code says nothing about the outcome: as good as none.
     if (code === undefined) return this.reverse(row, 'no-answer', 'the host answered without a response code (DE39)', presented);
@@ -371,7 +375,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     const updates = { responseCode: code, authCode: answer.getString('38'), rrn: answer.getString('37') };
     this.journal.update(row.id, updates);
     if (code !== '00') {
-      if (code === '65' && presented?.tender === 'card' && !presented.pinEntered && this.config.pinPad) this.softDecline(presented.pan);
+      if (code === '65' && pinForcible(row.kind) && presented?.tender === 'card' && !presented.pinEntered && this.config.pinPad) this.softDecline(presented.pan);
       return this.finish(row.id, 'declined', words.reasonCode, words.reason, { presented });
     }
     if (presented?.tender === 'card' && presented.entryMode === '071') {
@@ -392,15 +396,22 @@ export class Terminal extends EventEmitter<TerminalEvents> {
    * PIN" the cashier is told — and then carries the PIN block the issuer asked for.
    */
   private softDecline(pan: string): void {
-    this.softDeclined = { panHash: createHash('sha256').update(pan).digest('hex'), until: Date.now() + softDeclineWindowMs };
+    this.softDeclineMark = { panHash: panHash(pan), until: Date.now() + softDeclineWindowMs };
   }
 
-  /** True (once) when this card was just soft-declined for want of a PIN. */
-  private pinForcedFor(pan: string): boolean {
-    const marked = this.softDeclined;
-    if (!marked || Date.now() > marked.until || createHash('sha256').update(pan).digest('hex') !== marked.panHash) return false;
-    this.softDeclined = undefined;
-    return true;
+  /**
+   * True while this card's soft decline stands: asking does not use it up (a cancelled PIN, or a sale
+   * that fails before sending, leaves it); only a PIN block sent for the card does (pinSent).
+   */
+  private softDeclined(pan: string): boolean {
+    const marked = this.softDeclineMark;
+    if (marked && Date.now() > marked.until) this.softDeclineMark = undefined;
+    return this.softDeclineMark !== undefined && panHash(pan) === this.softDeclineMark.panHash;
+  }
+
+  /** A request left with the PIN block the issuer asked for: the card's soft decline is answered. */
+  private pinSent(presented: Presented | undefined): void {
+    if (presented?.tender === 'card' && presented.pinEntered && this.softDeclined(presented.pan)) this.softDeclineMark = undefined;
   }
 
   /** Queues the reversal of a request whose outcome is unknown and tries to send it now. */
@@ -551,7 +562,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       if (event.type === 'tap') {
         this.status(id, 'reading-card', 'reading the card: keep it on the reader');
         try {
-          const result = await runKernel(this.config.reader!, this.kernelConfig, { amount, type: emvTypes[kind], forceOnlinePin: (pan) => this.pinForcedFor(pan) });
+          const result = await runKernel(this.config.reader!, this.kernelConfig, { amount, type: emvTypes[kind], forceOnlinePin: pinForcible(kind) ? (pan) => this.softDeclined(pan) : undefined });
           if (result.decision === 'AAC') throw new Outcome('declined', 'card-declined', 'the card declined the transaction');
           return { tender: 'card', entryMode: '071', pan: result.pan, expiry: result.expiry, kernel: result };
         } catch (error) {
@@ -729,6 +740,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 }
 
 const softDeclineWindowMs = 120_000;
+
+/** Only a purchase (sale, pre-auth) is soft-declined into a PIN retry; a balance inquiry asks for no PIN. */
+const pinForcible = (kind: TxnKind) => kind === 'sale' || kind === 'preauth';
+
+const panHash = (pan: string) => createHash('sha256').update(pan).digest('hex');
 
 const notReplayable = new Set(['35', '52', '53', '64', '128']);
 

@@ -243,9 +243,11 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
   const effective = data.get('5F25');
   if (effective && toHex(effective) > today) tvr.set('applicationNotYetEffective');
 
-  // CVM: the CVM-required limit, or a Visa card's CTQ asking for online PIN.
+  // CVM: the issuer asked for a PIN (forceOnlinePin, asked first so the terminal sees every such card),
+  // the CVM-required limit, or a Visa card's CTQ asking for online PIN.
+  const forced = txn.forceOnlinePin?.(pan) === true;
   const ctq = data.get('9F6C');
-  const wantsPin = txn.amount >= config.limits.cvmRequired || (ctq !== undefined && (ctq[0]! & 0x80) !== 0) || txn.forceOnlinePin?.(pan) === true;
+  const wantsPin = forced || txn.amount >= config.limits.cvmRequired || (ctq !== undefined && (ctq[0]! & 0x80) !== 0);
   const cvm: Cvm = wantsPin && config.onlinePinCapable && txn.type !== '31' ? 'online-pin' : 'no-cvm';
   if (wantsPin && !config.onlinePinCapable) tvr.set('cardholderVerificationFailed');
   terminal.set('9F34', Buffer.from(cvm === 'online-pin' ? '020000' : '1F0002', 'hex'));

@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decipherPinBlock, tdesIpek, tdesTransactionKey, tdesWorkingKey } from '../../protocols/crypto/index.js';
 import { encodeCpm } from '../../protocols/qr/index.js';
-import { specs } from '../../protocols/iso8583/index.js';
+import { specs, type IsoMessage } from '../../protocols/iso8583/index.js';
 import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
 import { startTerminal, VirtualPinPad, BusyError, type Terminal, type TerminalConfig } from '../../terminal/index.js';
 import { Journal } from '../../terminal/journal.js';
@@ -610,5 +610,71 @@ describe('terminal runtime', () => {
     const result = await t.sale({ amount: 100 });
     expect(result).toMatchObject({ state: 'failed', reasonCode: 'host-unavailable' });
     expect(t.config.port).toBe(port);
+  });
+});
+
+describe('soft decline (65): the same card’s next sale or pre-auth asks for a PIN', () => {
+  // Issuer authentication data each virtual card accepts (Mastercard ARPC + ARC, Visa's 8 bytes).
+  const arpc = (r: IsoMessage) => ({ '55.91': Buffer.from(r.getString('2')?.startsWith('4') ? '01020304AABBCCDD' : '01020304050607083030', 'hex') });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** The host answers 65 to a sale of 12.34 sent without a PIN block; `pin` tells whether a PIN was asked, `de52` whether one left. */
+  async function softDeclining() {
+    responder = await startResponder((r) => (r.mti === '0200' && !r.has('52') && Number(r.getString('4')) === 1234 ? { '39': '65' } : approve(r.mti, { ...arpc(r), '54': '1001840C000000010000' })));
+    const { t, reader, pinPad } = await terminal();
+    const presses: Array<Parameters<VirtualPinPad['press']>[0]> = [];
+    t.on('status', (s) => s.step === 'enter-pin' && setTimeout(() => pinPad.press(presses.shift() ?? { pin: '1234' }), 5));
+    const run = async (card: 'mastercard' | 'visa', amount: number | 'balance', press?: { cancel: true }) => {
+      if (press) presses.push(press);
+      const prompts = pinPad.prompts;
+      const sent = responder!.received.length;
+      reader.tap(createVirtualCard(card));
+      const result = amount === 'balance' ? await t.balance() : await t.sale({ amount });
+      reader.remove();
+      const request = responder!.received.slice(sent).find((m) => m.mti === '0200');
+      return { state: result.state, responseCode: result.responseCode, pin: pinPad.prompts > prompts, de52: request?.has('52') ?? false };
+    };
+    return { run };
+  }
+
+  it('a cancelled PIN, a balance inquiry and another card leave the mark; the PIN block sent for the card uses it up', async () => {
+    const { run } = await softDeclining();
+    expect(await run('mastercard', 1234)).toMatchObject({ state: 'declined', responseCode: '65', pin: false });
+    expect(await run('visa', 1500)).toMatchObject({ state: 'approved', pin: false });
+    expect(await run('mastercard', 'balance')).toMatchObject({ state: 'approved', pin: false, de52: false });
+    expect(await run('mastercard', 1500, { cancel: true })).toMatchObject({ state: 'cancelled', pin: true });
+    expect(await run('mastercard', 1500)).toMatchObject({ state: 'approved', pin: true, de52: true });
+    expect(await run('mastercard', 1500)).toMatchObject({ state: 'approved', pin: false, de52: false });
+  });
+
+  it('a sale at or above the CVM limit (PIN by amount) also answers the mark: the next small sale asks no PIN', async () => {
+    const { run } = await softDeclining();
+    expect(await run('mastercard', 1234)).toMatchObject({ responseCode: '65' });
+    expect(await run('mastercard', 50000)).toMatchObject({ state: 'approved', pin: true, de52: true });
+    expect(await run('mastercard', 1500)).toMatchObject({ state: 'approved', pin: false });
+  });
+
+  it('the mark lasts two minutes', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    const { run } = await softDeclining();
+    expect(await run('mastercard', 1234)).toMatchObject({ responseCode: '65' });
+    vi.setSystemTime(Date.now() + 119_000);
+    expect(await run('mastercard', 1500)).toMatchObject({ state: 'approved', pin: true, de52: true });
+    expect(await run('mastercard', 1234)).toMatchObject({ responseCode: '65' });
+    vi.setSystemTime(Date.now() + 121_000);
+    expect(await run('mastercard', 1500)).toMatchObject({ state: 'approved', pin: false });
+  });
+
+  it('a balance inquiry answered 65 sets no mark', async () => {
+    responder = await startResponder((r) => (r.getString('3') === '310000' ? { '39': '65' } : approve(r.mti, arpc(r))));
+    const { t, reader, pinPad } = await terminal({ timeouts: { hostMs: 300, presentMs: 2000, pinMs: 200, reconnectInitialMs: 20, queueRetryMs: 50, echoIntervalMs: 0 } });
+    reader.tap(createVirtualCard('mastercard'));
+    expect(await t.balance()).toMatchObject({ state: 'declined', responseCode: '65' });
+    reader.remove();
+    reader.tap(createVirtualCard('mastercard'));
+    expect(await t.sale({ amount: 1500 })).toMatchObject({ state: 'approved' });
+    expect(pinPad.prompts).toBe(0);
   });
 });
