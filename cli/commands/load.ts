@@ -79,7 +79,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   else
     io.out(
       [
-        `${report.sent} requests in ${(report.durationMs / 1000).toFixed(1)} s over ${terminals} terminals`,
+        `${report.sent} requests in ${(report.elapsedMs / 1000).toFixed(1)} s over ${terminals} terminals`,
         `approved ${report.approved} (${report.approvalsPerSecond}/s), declined ${report.declined}, unanswered ${report.unanswered} (reversed ${report.unansweredReversed})`,
         `latency ms: p50 ${report.latencyMs.p50}  p99 ${report.latencyMs.p99}  p99.9 ${report.latencyMs.p999}  max ${report.latencyMs.max}`,
         `response codes: ${Object.entries(report.responseCodes).map(([code, n]) => `${code}×${n}`).join(' ')}`,

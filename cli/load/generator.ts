@@ -4,9 +4,10 @@
  * target rate. The mix is sales, refunds (against an approved sale's RRN) and reversals (of an
  * approved sale). A request without an answer (timeout, connection lost) is reversed once the
  * terminal is connected again, the way a POS does; 25 counts as done.
- * The run ends at its duration whatever the host does: a terminal that cannot connect or sign on
- * by then stops and is counted with its last reason; after the duration, answers and reversals
- * still owed get at most twice the answer timeout.
+ * The run ends at its duration whatever the host does: no request starts after it, and a terminal
+ * that cannot connect or sign on by then stops and is counted with its first reason. After the
+ * duration, answers and reversals still owed get at most twice the answer timeout: each wait (connect,
+ * sign-on, answer) is cut to what is left of that, and none starts with less than `minAttemptMs` left.
  */
 import type { LengthHeader } from '../../protocols/framing/index.js';
 import type { IsoMessage, MessageSpec } from '../../protocols/iso8583/index.js';
@@ -54,7 +55,9 @@ export interface SeenRequest {
 }
 
 export interface LoadResult extends LoadProgress {
+  /** The duration asked for; `elapsedMs` is how long the run took, the drain included. */
   durationMs: number;
+  /** Approvals over `elapsedMs`. */
   approvalsPerSecond: number;
   latencyMs: { p50: number; p99: number; p999: number; max: number };
   responseCodes: Record<string, number>;
@@ -77,6 +80,9 @@ interface Sent {
   seen: SeenRequest;
   answer: Promise<Answer>;
 }
+
+/** Less time than this left before a deadline: no connect, sign-on or reversal attempt starts (it could only time out). */
+const minAttemptMs = 50;
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
@@ -114,21 +120,25 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     let stan = 0;
     let signedOn = false;
     let failure = '';
+    /** What is left before `deadline` for one wait: at most the answer timeout. */
+    const left = (deadline: number) => Math.min(timeoutMs, deadline - performance.now());
     /** Connects and signs on, trying again until `deadline` (performance.now() ms); undefined when it could not. */
     const connect = async (deadline: number): Promise<IsoClient | undefined> => {
-      for (let attempt = 0; performance.now() < deadline; attempt++) {
+      for (let attempt = 0; left(deadline) >= minAttemptMs; attempt++) {
         let c: IsoClient | undefined;
         try {
-          c = await IsoClient.connect(clientOptions, Math.max(1, Math.min(timeoutMs, deadline - performance.now())));
+          c = await IsoClient.connect(clientOptions, left(deadline));
           // Keep the STAN sequence across reconnects: a new connection is the same terminal.
           for (let i = 0; i < stan; i++) c.nextStan();
-          const answer = await c.signOn();
+          if (left(deadline) < minAttemptMs) throw new Error('the duration ended before it could sign on');
+          const answer = await c.signOn('001', left(deadline));
           const code = answer.getString('39');
           if (code !== '00') throw new Error(`sign-on answered ${code ?? 'without a response code'}`);
           signedOn = true;
           return c;
         } catch (error) {
-          failure = error instanceof NoAnswerError ? `sign-on unanswered (${error.message})` : (error as Error).message;
+          // The first reason is the real one: later attempts, cut short by the deadline, would only say they timed out.
+          failure ||= error instanceof NoAnswerError ? `sign-on unanswered (${error.message})` : (error as Error).message;
           await c?.close();
           const wait = Math.min(50 * 2 ** attempt, 500, deadline - performance.now());
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -138,9 +148,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
     let pendingReversals: Array<SeenRequest & { reversed: boolean }> = [];
     const sales: SeenRequest[] = [];
-    const send = (message: IsoMessage): Promise<Answer | undefined> => {
+    const send = (message: IsoMessage, timeout: number): Promise<Answer | undefined> => {
       const stan = message.getString('11')!;
-      return settle(client!.exchange(client!.framed(message), stan), stan);
+      return settle(client!.exchange(client!.framed(message), stan, timeout), stan);
     };
     const settle = async (answer: Promise<Answer>, sentStan: string): Promise<Answer | undefined> => {
       stan = Number(sentStan);
@@ -155,16 +165,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         return undefined;
       }
     };
-    /** Reverses until answered (00, or 25 for an original the switch never journaled) or the drain ends; repeats go as 0420. */
+    /**
+     * Reverses until answered (00, or 25 for an original the switch never journaled) or the drain ends;
+     * repeats go as 0420. Each attempt waits at most what is left before the drain's end.
+     */
     const reverse = async (original: SeenRequest & { reversed: boolean }, forUnanswered: boolean) => {
-      for (let attempt = 0; !original.reversed && performance.now() < drainEnd; attempt++) {
+      for (let attempt = 0; !original.reversed && left(drainEnd) >= minAttemptMs; attempt++) {
         client ??= await connect(drainEnd);
-        if (!client) return;
+        if (!client || left(drainEnd) < minAttemptMs) return;
         const message = client.message(attempt === 0 ? '0400' : '0420', {
           '2': original.pan, '3': original.kind === 'refund' ? '200000' : '000000', '4': original.amount, '22': '011', '49': '156',
           '90': `${original.mti}${original.stan}${original.transmitted}${'0'.repeat(22)}`,
         });
-        const code = (await send(message))?.responseCode;
+        const code = (await send(message, left(drainEnd)))?.responseCode;
         if (code !== '00' && code !== '25') continue;
         original.reversed = true;
         if (forUnanswered) state.reversals++;
@@ -206,7 +219,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }
       if (pendingReversals.length) await reversePending();
       client ??= await connect(end);
-      if (!client) break;
+      // Those waits may have run past the end: no new request then (its reversal might not fit in the drain).
+      if (!client || performance.now() >= end) break;
       const roll = Math.random() * total;
       const original = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
       if (original && roll >= mix.sale + mix.refund) {
@@ -252,12 +266,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   } finally {
     if (progressTimer) clearInterval(progressTimer);
   }
-  const durationMs = performance.now() - started;
+  const elapsedMs = performance.now() - started;
   const sorted = Float64Array.from(latencies).sort();
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
-    elapsedMs: durationMs, durationMs, sent: state.sent, approved: state.approved, declined: state.declined, unanswered: state.unanswered,
-    approvalsPerSecond: Math.round((state.approved / durationMs) * 1000),
+    elapsedMs, durationMs: options.durationMs, sent: state.sent, approved: state.approved, declined: state.declined, unanswered: state.unanswered,
+    approvalsPerSecond: Math.round((state.approved / elapsedMs) * 1000),
     latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted[sorted.length - 1] ?? 0) },
     responseCodes: codes, reversalsForUnanswered: state.reversals, reconnects: state.reconnects, approvals, unansweredRequests,
     neverSignedOn: state.neverSignedOn, signOnFailures,

@@ -319,8 +319,10 @@ export class IsoClient {
     return { time: slots[0]!, stan: slots[1]!, amount: slots[2]!, length: base.length };
   }
 
-  async signOn(code: '001' | '101' = '001'): Promise<IsoMessage> {
-    const answer = await this.send(this.message('0800', { '70': code }));
+  /** Signs on; `timeoutMs` (default: the answer timeout) bounds the wait for the answer. */
+  async signOn(code: '001' | '101' = '001', timeoutMs = this.timeoutMs): Promise<IsoMessage> {
+    const message = this.message('0800', { '70': code });
+    const answer = await this.exchange(this.framed(message), message.getString('11')!, timeoutMs).then(wholeMessage);
     const keys = answer.getBuffer('96');
     if (answer.getString('39') === '00' && keys) {
       ({ tpk: this.tpk, tak: this.tak } = unwrapWorkingKeys(keys, Buffer.from(this.options.tmk, 'hex')));
@@ -364,13 +366,19 @@ export class IsoClient {
     return frame(this.pack(message), { length: this.options.framing ?? 'binary2' });
   }
 
-  /** Sends a framed request and waits for the answer with its STAN, read only as far as the load generator needs. */
-  exchange(bytes: Buffer, stan: string): Promise<Answer> {
+  /**
+   * Sends a framed request and waits for the answer with its STAN, read only as far as the load
+   * generator needs. A `timeoutMs` shorter than the answer timeout (a run's last moments) gets its own
+   * timer, so it is not up to a sweep late.
+   */
+  exchange(bytes: Buffer, stan: string, timeoutMs = this.timeoutMs): Promise<Answer> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
       // The answer to this STAN now goes to this request: one still waiting for it would wait forever (the sweep no longer sees it).
       this.waiting.get(stan)?.reject(new NoAnswerError(`no answer to STAN ${stan}: a later request reused it`));
-      this.waiting.set(stan, { resolve, reject, deadline: performance.now() + this.timeoutMs });
+      this.waiting.set(stan, { resolve, reject, deadline: performance.now() + timeoutMs });
+      // +1: a timer may fire a little before performance.now() reaches the deadline.
+      if (timeoutMs < this.timeoutMs) setTimeout(() => this.expire(), timeoutMs + 1).unref();
       this.socket.write(bytes);
     });
   }

@@ -1,0 +1,84 @@
+// pos load after --duration: no request starts once the duration is over, and each wait in the
+// drain is cut to what is left of 2 × --timeout-ms. Before, a terminal reversing an unanswered sale
+// past the end sent a new sale after it, whose reversal the drain's deadline then skipped
+// (`unanswered 2 (reversed 0)`, the run 1.3 × longer than promised).
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.js';
+import { Deframer, frame } from '../../protocols/framing/index.js';
+import { IsoMessage, specs } from '../../protocols/iso8583/index.js';
+import { startSwitch, type RunningSwitch } from '../../switch/index.js';
+import { testTmk } from '../../switch/config.js';
+import { capture } from '../support/cli.js';
+
+const stops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (stops.length) await stops.pop()!();
+});
+
+/**
+ * A TCP proxy in front of a real switch that passes every request on but only the answers `passes`
+ * lets through; it notes each request's MTI and when it came (ms since the proxy started).
+ */
+async function proxy(target: number, passes: (answerMti: string) => boolean) {
+  const requests: Array<{ mti: string; at: number }> = [];
+  const sockets: net.Socket[] = [];
+  const started = performance.now();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, '127.0.0.1');
+    sockets.push(client, upstream);
+    for (const s of [client, upstream]) s.on('error', () => {});
+    const fromClient = new Deframer({ length: 'binary2' });
+    const fromSwitch = new Deframer({ length: 'binary2' });
+    client.on('data', (chunk) => {
+      for (const body of fromClient.push(chunk)) {
+        requests.push({ mti: IsoMessage.unpack(specs.default, body).mti, at: performance.now() - started });
+        upstream.write(frame(body, { length: 'binary2' }));
+      }
+    });
+    upstream.on('data', (chunk) => {
+      for (const body of fromSwitch.push(chunk)) if (passes(IsoMessage.unpack(specs.default, body).mti)) client.write(frame(body, { length: 'binary2' }));
+    });
+    client.on('close', () => upstream.destroy());
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  stops.push(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((done) => server.close(done));
+  });
+  return { port: (server.address() as net.AddressInfo).port, requests };
+}
+
+async function startTestSwitch(): Promise<RunningSwitch> {
+  const sw = await startSwitch({ port: 0, db: ':memory:', enrollUnknown: { tmk: testTmk } });
+  stops.push(() => sw.stop());
+  return sw;
+}
+
+describe('pos load at the end of --duration', () => {
+  it('a host that answers only the sign-on: one sale, its reversal tried until the drain ends, nothing new after the end, exit 1', async () => {
+    const sw = await startTestSwitch();
+    const host = await proxy(sw.port, (mti) => mti === '0810');
+    const io = capture();
+    // 0.6 s run, 300 ms timeout: the sale's reversal (0400, then 0420s) runs past the end.
+    expect(await main(['load', '--port', String(host.port), '--terminals', '1', '--rate', '4', '--duration', '0.6', '--timeout-ms', '300', '--json'], io)).toBe(1);
+    const mtis = host.requests.map((r) => r.mti);
+    expect(mtis.filter((m) => m === '0200')).toHaveLength(1);
+    expect(mtis.slice(0, 3)).toEqual(['0800', '0200', '0400']);
+    expect(mtis.slice(3).every((m) => m === '0420')).toBe(true);
+    const summary = JSON.parse(io.stdout.join('')) as { sent: number; unanswered: number; unansweredReversed: number; elapsedMs: number; durationMs: number };
+    expect(summary).toMatchObject({ sent: 1, unanswered: 1, unansweredReversed: 0, durationMs: 600 });
+    // At most duration + 2 × timeout (with room for a slow machine's timers), not a further round.
+    expect(summary.elapsedMs).toBeLessThan(600 + 2 * 300 + 100);
+  }, 10_000);
+
+  it('a host that drops sales but answers reversals: every unanswered sale is reversed, exit 0', async () => {
+    const sw = await startTestSwitch();
+    const host = await proxy(sw.port, (mti) => mti !== '0210');
+    const io = capture();
+    expect(await main(['load', '--port', String(host.port), '--terminals', '2', '--rate', '20', '--duration', '0.5', '--timeout-ms', '400', '--mix', 'sale=1', '--json'], io)).toBe(0);
+    const summary = JSON.parse(io.stdout.join('')) as { sent: number; unanswered: number; unansweredReversed: number };
+    expect(summary.unanswered).toBeGreaterThan(0);
+    expect(summary.unansweredReversed).toBe(summary.unanswered);
+  }, 10_000);
+});
