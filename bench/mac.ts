@@ -11,14 +11,29 @@
 // alternate between peers and the median round is reported.
 import { createCipheriv, randomBytes, type Cipher } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
+import { CliError, numberOption, parseOptions } from '../cli/io.js';
 import { RetailMacKey } from '../protocols/crypto/index.js';
 
-const { values } = parseArgs({
-  options: { json: { type: 'boolean' }, seconds: { type: 'string', default: '4' }, bytes: { type: 'string', default: '180' } },
-});
-const seconds = Number(values.seconds);
-const bytes = Number(values.bytes);
+const usage = 'npm run bench:mac [-- --json] [--seconds N] [--bytes N]';
+let options: { json: boolean; seconds: number; bytes: number };
+try {
+  const { values } = parseOptions(process.argv.slice(2), { json: { type: 'boolean' }, seconds: { type: 'string' }, bytes: { type: 'string' } });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  options = {
+    json: values.json === true,
+    seconds: numberOption(values.seconds, 'seconds', { min: 0.1, max: 3600, decimals: true }, 4),
+    bytes: numberOption(values.bytes, 'bytes', { min: 0, max: 65536 }, 180),
+  };
+} catch (error) {
+  if (!(error instanceof CliError)) throw error;
+  // A usage error is one line, as the pos CLI prints it, not a stack trace.
+  console.error(`bench:mac: ${error.message} (${usage})`);
+  process.exit(error.exitCode);
+}
+const { seconds, bytes } = options;
 const legacy = process.execArgv.includes('--openssl-legacy-provider');
 
 /** The retail MAC as it was before the DES core (commit 10dbdfe), with the CBC chain's cipher name as a parameter. */
@@ -114,7 +129,7 @@ const result = {
   ratioOneShot: once.get(oneShot[1]!.name)! / once.get(oneShot[0]!.name)!,
 };
 
-if (values.json) {
+if (options.json) {
   console.log(JSON.stringify(result));
 } else {
   console.log(`message MAC over ${bytes} bytes, prepared key; ${result.cores} cores, load ${result.loadAverage.toFixed(2)}, Node ${result.node}`);
