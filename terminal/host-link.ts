@@ -5,7 +5,7 @@
  * Reconnect; one connect in flight at a time, shared by its callers); an echo (0800 301) when the line has been idle. MACing is delegated to the `mac`
  * hooks so that the link does not hold keys. An answer that fails to decode or matches no pending request is logged and
  * dropped: the waiting request then times out, which the caller treats as "no answer". An answer to a pending request
- * whose MAC fails is logged and ends that request at once as "no usable answer" (HostTimeoutError): waiting on could
+ * whose MAC fails is logged and ends that request at once as "no usable answer" (HostBadMacError, a HostTimeoutError): waiting on could
  * bring nothing better, and the cashier would wait out the whole timeout before the reversal.
  */
 import { EventEmitter } from 'node:events';
@@ -48,7 +48,12 @@ export class HostUnavailableError extends Error {
 
 /** The request went out and no usable answer came in time: its outcome is unknown. */
 export class HostTimeoutError extends Error {
-  override readonly name = 'HostTimeoutError';
+  override readonly name: string = 'HostTimeoutError';
+}
+
+/** The answer came but its MAC is wrong: no usable answer, as unknown as a timeout, told apart for support. */
+export class HostBadMacError extends HostTimeoutError {
+  override readonly name = 'HostBadMacError';
 }
 
 /** How long stop() lets queued bytes drain before it closes anyway: a host that no longer reads must not hold a stopping terminal. */
@@ -278,7 +283,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
     clearTimeout(pending.timer);
     if (!this.mac.verify(message, raw)) {
       this.options.logger.warn({ mti: message.mti, stan: message.getString('11') }, 'host answer has a wrong MAC: treated as no answer');
-      pending.reject(new HostTimeoutError(`the answer to STAN ${message.getString('11')} has a wrong MAC: no usable answer`));
+      pending.reject(new HostBadMacError(`the answer to STAN ${message.getString('11')} has a wrong MAC: no usable answer`));
       return;
     }
     pending.resolve(message);

@@ -22,5 +22,5 @@ export { defaultAids, defaultLimits, defaultTimeouts, type TerminalConfig, type 
 export { VirtualPinPad, NoPinKeyError, type PinPad, type PinResult, type PinAction } from './pinpad.js';
 export type { ScannerSource, MagstripeSource, ScanEvent, SwipeEvent } from './devices.js';
 export type { TxnRow, TxnKind, TxnState } from './journal.js';
-export { HostUnavailableError, HostTimeoutError } from './host-link.js';
+export { HostUnavailableError, HostTimeoutError, HostBadMacError } from './host-link.js';
 export { parseAmount, AmountError, maxAmountMinor, type AmountProblem } from './amount.js';

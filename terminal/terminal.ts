@@ -19,7 +19,7 @@ import { defaultAids, defaultLimits, defaultTimeouts, type TerminalConfig, type 
 import { localTimeDate, transmissionDateTime } from './clock.js';
 import type { ScanEvent, SwipeEvent } from './devices.js';
 import { Forwarder, originalDataElements } from './forwarder.js';
-import { HostLink, HostTimeoutError, HostUnavailableError } from './host-link.js';
+import { HostBadMacError, HostLink, HostTimeoutError, HostUnavailableError } from './host-link.js';
 import { Journal, type QueueEntry, type TxnKind, type TxnRow } from './journal.js';
 import { KernelError } from './kernel/errors.js';
 import { processIssuerAnswer } from './kernel/issuer.js';
@@ -363,6 +363,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       if (error instanceof EncodeError) return this.finish(row.id, 'failed', 'request-unencodable', `the request could not be encoded (${error.message}); nothing was sent`);
       if (error instanceof HostTimeoutError) {
         this.pinSent(presented);
+        if (error instanceof HostBadMacError) return this.reverse(row, 'bad-mac', `no usable answer from the host: ${error.message}`, presented);
         return this.reverse(row, 'no-answer', `no answer from the host: ${error.message}`, presented);
       }
       throw error;

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { frame, Deframer } from '../../protocols/framing/index.js';
 import { IsoMessage, responseMti, specs } from '../../protocols/iso8583/index.js';
-import { HostLink } from '../../terminal/host-link.js';
+import { HostBadMacError, HostLink, HostTimeoutError } from '../../terminal/host-link.js';
 import { silentLogger, type Logger } from '../../terminal/logger.js';
 
 interface EchoHost {
@@ -19,8 +19,16 @@ interface EchoHost {
   close(): Promise<void>;
 }
 
-/** Answers every request with its response MTI, DE11, DE41 and DE39 00. */
-function echoHost(): EchoHost {
+/** The answer to a request: its response MTI, DE11, DE41 (and DE70) and DE39 00. */
+function answerTo(request: IsoMessage): IsoMessage {
+  const answer = new IsoMessage(specs.default, responseMti(request.mti));
+  answer.header = request.header;
+  for (const path of ['11', '41', '70']) if (request.has(path)) answer.set(path, request.get(path)!);
+  return answer.set('39', '00');
+}
+
+/** Answers every request with answerTo(), or as `reply` writes (each message framed). */
+function echoHost(reply?: (request: IsoMessage, write: (answer: IsoMessage) => void) => void): EchoHost {
   const host: EchoHost = {
     accepted: 0,
     open: new Set(),
@@ -33,10 +41,9 @@ function echoHost(): EchoHost {
       socket.on('data', (chunk) => {
         for (const raw of deframer.push(chunk)) {
           const request = IsoMessage.unpack(specs.default, raw);
-          const answer = new IsoMessage(specs.default, responseMti(request.mti));
-          answer.header = request.header;
-          for (const path of ['11', '41', '70']) if (request.has(path)) answer.set(path, request.get(path)!);
-          socket.write(frame(answer.set('39', '00').pack(), { length: 'binary2' }));
+          const write = (answer: IsoMessage) => socket.write(frame(answer.pack(), { length: 'binary2' }));
+          if (reply) reply(request, write);
+          else write(answerTo(request));
         }
       });
     }),
@@ -186,5 +193,40 @@ describe('HostLink answers', () => {
     // Before the fix the request waited out its whole 60 s timeout (the test timed out).
     await expect(l.send(request)).rejects.toThrow(/wrong MAC: no usable answer/);
     expect(warnings).toContain('host answer has a wrong MAC: treated as no answer');
+  });
+
+  it('a wrong-MAC answer for a late or a foreign STAN is only dropped: the pending request still gets its own answer', async () => {
+    let first: string | undefined;
+    const host = echoHost((request, write) => {
+      const stanOf = request.getString('11')!;
+      if (first === undefined) return void (first = stanOf); // never answered: it times out, its answer comes late
+      write(answerTo(request).set('11', first).set('38', 'BADMAC')); // late, wrong MAC
+      write(answerTo(request).set('11', String(Number(stanOf) + 500).padStart(6, '0')).set('38', 'BADMAC')); // foreign, wrong MAC
+      setTimeout(() => write(answerTo(request).set('38', 'GOOD01')), 30);
+    });
+    cleanups.push(() => host.close());
+    const warnings: string[] = [];
+    const logger = { info: () => {}, error: () => {}, debug: () => {}, warn: (_fields: unknown, message: string) => void warnings.push(message) } as unknown as Logger;
+    const l = new HostLink({ ...link(await host.listen()).options, timeoutMs: 200, logger });
+    cleanups.push(() => l.stop());
+    l.mac = { sign: () => {}, verify: (answer) => answer.getString('38') !== 'BADMAC' };
+    await l.start();
+    await expect(l.send(l.newMessage('0200').set('3', '000000').set('4', 100))).rejects.toThrow(HostTimeoutError);
+    const answer = await l.send(l.newMessage('0200').set('3', '000000').set('4', 200));
+    expect(answer.getString('38')).toBe('GOOD01');
+    expect(warnings.filter((w) => w.includes('matches no pending request'))).toHaveLength(2);
+    expect(warnings).not.toContain('host answer has a wrong MAC: treated as no answer');
+  });
+
+  it('a wrong MAC rejects with HostBadMacError, a HostTimeoutError (sent, outcome unknown) told apart from silence', async () => {
+    const host = echoHost();
+    cleanups.push(() => host.close());
+    const l = link(await host.listen());
+    cleanups.push(() => l.stop());
+    l.mac = { sign: () => {}, verify: () => false };
+    await l.start();
+    const error = await l.send(l.newMessage('0200').set('3', '000000').set('4', 100)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostBadMacError);
+    expect(error).toBeInstanceOf(HostTimeoutError);
   });
 });

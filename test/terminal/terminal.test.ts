@@ -120,7 +120,7 @@ describe('terminal runtime', () => {
     const { t, reader } = await terminal();
     reader.tap(createVirtualCard('visa'));
     const result = await t.sale({ amount: 1500 });
-    expect(result.state).toBe('reversing');
+    expect(result).toMatchObject({ state: 'reversing', reasonCode: 'bad-mac' }); // support tells it from silence ('no-answer')
     expect(result.authCode).toBeUndefined();
     await expect.poll(() => t.transaction(result.id)!.state, { timeout: 3000 }).toBe('reversed');
     const mtis = responder.received.filter((m) => m.mti.startsWith('04')).map((m) => m.mti);
