@@ -11,9 +11,15 @@ const usage = `usage: pos load [--host H] [--port N] [--terminals N] [--rate N] 
   terminal, paced to --rate requests/s in total (0 = as fast as answers come) for --duration seconds.
   Unanswered requests are reversed as a POS would. Progress on stderr each second; summary at the end
   (--json: one JSON object). Defaults: port 8583, 16 terminals, rate 0, 10 s, the switch's test TMK.
-  The run ends at --duration (what is owed then gets at most 2 × --timeout-ms more): terminals that
-  never connected or signed on are counted with the reason (exit 1); when none could, one line names
-  the host and the reason (exit 1).`;
+  No request starts after --duration; what is owed then (answers, reversals) gets at most
+  2 × --timeout-ms more, so a run takes at most duration + 2 × timeout.
+  Summary (--json names): durationMs (asked for), elapsedMs (taken, drain included), sent, approved,
+  approvalsPerSecond (over elapsedMs), declined, unanswered (no answer in time), unansweredReversed
+  (of those, reversal answered 00/25), reconnects (connections lost and made again), latencyMs, responseCodes, neverSignedOn (terminals that never signed on), signOnFailures
+  (their first failure reason → terminals).
+  Exit 0; 1 when an unanswered request stays unreversed or a terminal never signed on; when none
+  could, one line names the host and the reason on stderr (--json: also {"error", "neverSignedOn",
+  "signOnFailures"} on stdout), exit 1; 2 for bad usage.`;
 
 function parseMix(text: string): { sale: number; refund: number; reversal: number } {
   const mix = { sale: 0, refund: 0, reversal: 0 };
@@ -73,7 +79,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   const { approvals: _approvals, unansweredRequests, ...summary } = result;
   const failures = Object.entries(result.signOnFailures).map(([reason, n]) => (n > 1 ? `${reason} (${n} terminals)` : reason)).join('; ');
-  if (result.neverSignedOn === terminals) throw new CliError(`no terminal could sign on to ${host}:${port}: ${failures}`, 1);
+  if (result.neverSignedOn === terminals) {
+    const error = `no terminal could sign on to ${host}:${port}: ${failures}`;
+    // A machine reader of --json gets an object either way.
+    if (values.json) printJson(io, { error, neverSignedOn: result.neverSignedOn, signOnFailures: result.signOnFailures });
+    throw new CliError(error, 1);
+  }
   const report = { ...summary, unansweredReversed: unansweredRequests.filter((u) => u.reversed).length };
   if (values.json) printJson(io, report);
   else

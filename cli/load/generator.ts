@@ -61,7 +61,6 @@ export interface LoadResult extends LoadProgress {
   approvalsPerSecond: number;
   latencyMs: { p50: number; p99: number; p999: number; max: number };
   responseCodes: Record<string, number>;
-  reversalsForUnanswered: number;
   reconnects: number;
   approvals: SeenRequest[];
   /** Requests that never got an answer, with whether their reversal was answered (00 or 25). */
@@ -94,7 +93,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const total = mix.sale + mix.refund + mix.reversal;
   const latencies: number[] = [];
   const codes: Record<string, number> = {};
-  const state = { sent: 0, approved: 0, declined: 0, unanswered: 0, reversals: 0, reconnects: 0, neverSignedOn: 0 };
+  const state = { sent: 0, approved: 0, declined: 0, unanswered: 0, reconnects: 0, neverSignedOn: 0 };
   const signOnFailures: Record<string, number> = {};
   const approvals: SeenRequest[] = [];
   const unansweredRequests: LoadResult['unansweredRequests'] = [];
@@ -169,7 +168,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
      * Reverses until answered (00, or 25 for an original the switch never journaled) or the drain ends;
      * repeats go as 0420. Each attempt waits at most what is left before the drain's end.
      */
-    const reverse = async (original: SeenRequest & { reversed: boolean }, forUnanswered: boolean) => {
+    const reverse = async (original: SeenRequest & { reversed: boolean }) => {
       for (let attempt = 0; !original.reversed && left(drainEnd) >= minAttemptMs; attempt++) {
         client ??= await connect(drainEnd);
         if (!client || left(drainEnd) < minAttemptMs) return;
@@ -180,7 +179,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         const code = (await send(message, left(drainEnd)))?.responseCode;
         if (code !== '00' && code !== '25') continue;
         original.reversed = true;
-        if (forUnanswered) state.reversals++;
         if (code === '00') approvals.push({ terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: message.mti, kind: 'reversal', amount: original.amount, pan: original.pan });
       }
     };
@@ -204,7 +202,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
     /** Reverses the unanswered requests not reversed yet; those stay on the list for the next round. */
     const reversePending = async () => {
-      for (const pending of pendingReversals) await reverse(pending, true);
+      for (const pending of pendingReversals) await reverse(pending);
       pendingReversals = pendingReversals.filter((p) => !p.reversed);
     };
 
@@ -225,7 +223,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const original = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
       if (original && roll >= mix.sale + mix.refund) {
         sales.splice(sales.indexOf(original), 1);
-        await reverse({ ...original, reversed: false }, false);
+        await reverse({ ...original, reversed: false });
         continue;
       }
       const t0 = performance.now();
@@ -273,7 +271,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     elapsedMs, durationMs: options.durationMs, sent: state.sent, approved: state.approved, declined: state.declined, unanswered: state.unanswered,
     approvalsPerSecond: Math.round((state.approved / elapsedMs) * 1000),
     latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted[sorted.length - 1] ?? 0) },
-    responseCodes: codes, reversalsForUnanswered: state.reversals, reconnects: state.reconnects, approvals, unansweredRequests,
+    responseCodes: codes, reconnects: state.reconnects, approvals, unansweredRequests,
     neverSignedOn: state.neverSignedOn, signOnFailures,
   };
 }

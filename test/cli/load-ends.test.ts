@@ -23,12 +23,21 @@ async function closedPort(): Promise<number> {
 }
 
 describe('pos load against a host it cannot use', () => {
-  it('nothing listening: one line naming host:port and the connect error, exit 1, no summary', async () => {
+  it('nothing listening: one line naming host:port and the connect error, exit 1; --json: the error as a JSON object on stdout', async () => {
     const port = await closedPort();
     const io = capture();
     expect(await main(['load', '--port', String(port), '--terminals', '2', '--rate', '10', '--duration', '0.5', '--json'], io)).toBe(1);
+    const error = `no terminal could sign on to 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port} (2 terminals)`;
+    expect(JSON.parse(io.stdout.join(''))).toEqual({ error, neverSignedOn: 2, signOnFailures: { [`connect ECONNREFUSED 127.0.0.1:${port}`]: 2 } });
+    expect(io.stderr.at(-1)).toBe(`pos load: ${error}`);
+  }, 10_000);
+
+  it('a host name that does not resolve: its first reason is kept, not a connect cut to 1 ms by the deadline', async () => {
+    const io = capture();
+    expect(await main(['load', '--host', 'nosuch.invalid', '--terminals', '2', '--rate', '10', '--duration', '0.5'], io)).toBe(1);
     expect(io.stdout).toEqual([]);
-    expect(io.stderr.at(-1)).toBe(`pos load: no terminal could sign on to 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port} (2 terminals)`);
+    // ENOTFOUND where DNS answers; a resolver that never answers gives a timeout of the whole 0.5 s.
+    expect(io.stderr.at(-1)).toMatch(/^pos load: no terminal could sign on to nosuch\.invalid:8583: (getaddrinfo \w+ nosuch\.invalid|connect timed out after [1-5]\d\d ms) \(2 terminals\)$/);
   }, 10_000);
 
   it('a host that accepts and never answers: the sign-on is reported unanswered once the duration is over', async () => {
