@@ -11,28 +11,20 @@
 // alternate between peers and the median round is reported.
 import { createCipheriv, randomBytes, type Cipher } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { CliError, numberOption, parseOptions } from '../cli/io.js';
+import { numberOption } from '../cli/io.js';
 import { RetailMacKey } from '../protocols/crypto/index.js';
+import { benchOptions } from './support/options.js';
 
-const usage = 'npm run bench:mac [-- --json] [--seconds N] [--bytes N]';
-let options: { json: boolean; seconds: number; bytes: number };
-try {
-  const { values } = parseOptions(process.argv.slice(2), { json: { type: 'boolean' }, seconds: { type: 'string' }, bytes: { type: 'string' } });
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  options = {
+const options = benchOptions(
+  'bench:mac',
+  'npm run bench:mac [-- --json] [--seconds N] [--bytes N]',
+  { json: { type: 'boolean' }, seconds: { type: 'string' }, bytes: { type: 'string' } },
+  (values) => ({
     json: values.json === true,
-    seconds: numberOption(values.seconds, 'seconds', { min: 0.1, max: 3600, decimals: true }, 4),
-    bytes: numberOption(values.bytes, 'bytes', { min: 0, max: 65536 }, 180),
-  };
-} catch (error) {
-  if (!(error instanceof CliError)) throw error;
-  // A usage error is one line, as the pos CLI prints it, not a stack trace.
-  console.error(`bench:mac: ${error.message} (${usage})`);
-  process.exit(error.exitCode);
-}
+    seconds: numberOption(values.seconds as string | undefined, 'seconds', { min: 0.1, max: 3600, decimals: true }, 4),
+    bytes: numberOption(values.bytes as string | undefined, 'bytes', { min: 0, max: 65536 }, 180),
+  }),
+);
 const { seconds, bytes } = options;
 const legacy = process.execArgv.includes('--openssl-legacy-provider');
 

@@ -16,7 +16,7 @@ import { openPtyPair } from '../test/support/pty.js';
 import { latencies } from './support/stats.js';
 import { tapOptions } from './support/tap-options.js';
 
-const { taps, baudRate, profile, json } = tapOptions(200);
+const { taps, baudRate, profile, json } = tapOptions('bench:reader', 200);
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-reader-'));
 const pty = await openPtyPair({ dir });

@@ -10,21 +10,25 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { numberOption } from '../cli/io.js';
 import { runLoad } from '../cli/load/generator.js';
 import { testTmk } from '../switch/config.js';
+import { benchOptions } from './support/options.js';
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'boolean', default: false },
-    seconds: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '1,16,64,256' },
-    db: { type: 'string' },
+const { values, seconds, counts } = benchOptions(
+  'bench:switch',
+  'npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db URL]',
+  { json: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, db: { type: 'string' } },
+  (values) => {
+    const list = (values.connections as string | undefined) ?? '1,16,64,256';
+    return {
+      values: { json: values.json === true, db: values.db as string | undefined },
+      seconds: numberOption(values.seconds as string | undefined, 'seconds', { min: 1, max: 3600, decimals: true }, 5),
+      counts: list.split(',').map((count) => numberOption(count, 'connections', { min: 1, max: 9999 }, 0)),
+    };
   },
-});
-const seconds = Number(values.seconds);
-const counts = values.connections.split(',').map(Number);
+);
 const root = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'bench-switch-'));
 const db = values.db

@@ -16,7 +16,7 @@ import { openPtyPair } from '../test/support/pty.js';
 import { latencies } from './support/stats.js';
 import { tapOptions } from './support/tap-options.js';
 
-const { taps, baudRate, profile, json } = tapOptions(100);
+const { taps, baudRate, profile, json } = tapOptions('bench:tap', 100);
 const tmk = '0123456789ABCDEFFEDCBA9876543210';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-tap-'));

@@ -1,20 +1,22 @@
 /** The options the tap benchmarks share: how many taps, the line's baud rate, which card, JSON output. */
-import { parseArgs } from 'node:util';
+import { CliError, numberOption } from '../../cli/io.js';
 import { testCardProfileIds, type TestCardProfileId } from '../../protocols/testcards.js';
+import { benchOptions } from './options.js';
 
-export function tapOptions(defaultTaps: number): { taps: number; baudRate: number; profile: TestCardProfileId; json: boolean } {
-  const { values } = parseArgs({
-    options: {
-      taps: { type: 'string', default: String(defaultTaps) },
-      baud: { type: 'string', default: '115200' },
-      card: { type: 'string', default: 'mastercard' },
-      json: { type: 'boolean', default: false },
+export function tapOptions(name: string, defaultTaps: number): { taps: number; baudRate: number; profile: TestCardProfileId; json: boolean } {
+  return benchOptions(
+    name,
+    `npm run ${name} [-- --json] [--taps N] [--baud N] [--card ${testCardProfileIds.join('|')}]`,
+    { taps: { type: 'string' }, baud: { type: 'string' }, card: { type: 'string' }, json: { type: 'boolean' } },
+    (values) => {
+      const card = (values.card as string | undefined) ?? 'mastercard';
+      if (!(testCardProfileIds as readonly string[]).includes(card)) throw new CliError(`--card: one of ${testCardProfileIds.join(', ')}, got '${card}'`);
+      return {
+        taps: numberOption(values.taps as string | undefined, 'taps', { min: 1, max: 1_000_000 }, defaultTaps),
+        baudRate: numberOption(values.baud as string | undefined, 'baud', { min: 1200, max: 4_000_000 }, 115200),
+        profile: card as TestCardProfileId,
+        json: values.json === true,
+      };
     },
-  });
-  const taps = Number(values.taps);
-  const baudRate = Number(values.baud);
-  if (!Number.isInteger(taps) || taps < 1) throw new Error(`--taps: a whole number above 0, got '${values.taps}'`);
-  if (!Number.isInteger(baudRate) || baudRate < 1) throw new Error(`--baud: a whole number above 0, got '${values.baud}'`);
-  if (!(testCardProfileIds as readonly string[]).includes(values.card)) throw new Error(`--card: one of ${testCardProfileIds.join(', ')}, got '${values.card}'`);
-  return { taps, baudRate, profile: values.card as TestCardProfileId, json: values.json };
+  );
 }
