@@ -667,6 +667,22 @@ describe('soft decline (65): the same card’s next sale or pre-auth asks for a 
     expect(await run('mastercard', 1500)).toMatchObject({ state: 'approved', pin: false });
   });
 
+  it('a swiped card: the stripe sale after a 65 asks for the PIN, a swiped balance inquiry in between does not', async () => {
+    responder = await startResponder((r) => (r.mti === '0200' && !r.has('52') && Number(r.getString('4')) === 1234 ? { '39': '65' } : approve(r.mti, { '54': '1001840C000000010000' })));
+    const { t, msr, pinPad } = await terminal({ reader: undefined });
+    t.on('status', (s) => s.step === 'enter-pin' && setTimeout(() => pinPad.press({ pin: '1234' }), 5));
+    const swipe = () => setTimeout(() => msr.emit('swipe', { track2: ';4000000000000002=30121010000000000?' }), 10);
+    swipe();
+    expect(await t.sale({ amount: 1234 })).toMatchObject({ state: 'declined', responseCode: '65' });
+    swipe();
+    expect(await t.balance()).toMatchObject({ state: 'approved' });
+    expect(pinPad.prompts).toBe(0);
+    swipe();
+    expect(await t.sale({ amount: 1500 })).toMatchObject({ state: 'approved' });
+    expect(pinPad.prompts).toBe(1);
+    expect(responder.received.filter((m) => m.mti === '0200').at(-1)!.has('52')).toBe(true);
+  });
+
   it('a balance inquiry answered 65 sets no mark', async () => {
     responder = await startResponder((r) => (r.getString('3') === '310000' ? { '39': '65' } : approve(r.mti, arpc(r))));
     const { t, reader, pinPad } = await terminal({ timeouts: { hostMs: 300, presentMs: 2000, pinMs: 200, reconnectInitialMs: 20, queueRetryMs: 50, echoIntervalMs: 0 } });
