@@ -40,15 +40,17 @@ export interface CommandEntry {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-const negativeNumber = /^-\d+(\.\d+)?$/;
+/** `-5`, `-1.5`, `-.5`, `-1e3`: what a user means as a negative number, not an option. */
+const negativeNumber = /^-(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
  * node's parseArgs in strict mode, with its errors turned into one-line CliErrors. A negative
  * number is taken as what it stands for (parseArgs reads `-5` as an option): the value of the
  * string option before it (`--rate -1`), else a positional (`pos sale -5`), so the command's own
- * check names the option or argument and what it accepts.
+ * check names the option or argument and what it accepts. With `maxPositionals`, more positionals
+ * than that are refused (atMost).
  */
-export function parseOptions<T extends Options>(args: string[], options: T) {
+export function parseOptions<T extends Options>(args: string[], options: T, maxPositionals?: number) {
   const config = { ...options, help: { type: 'boolean', short: 'h' } } as Options;
   const takesValue = (arg: string) => {
     const long = /^--([^=]+)$/.exec(arg)?.[1];
@@ -76,10 +78,18 @@ export function parseOptions<T extends Options>(args: string[], options: T) {
   try {
     const parsed = parseArgs({ args: rewritten, options: config as T & { help: { type: 'boolean'; short: 'h' } }, allowPositionals: true, strict: true });
     const positionals = parsed.positionals.map((p) => (p.startsWith('\u0000') ? negatives[Number(p.slice(1))]! : p));
+    if (maxPositionals !== undefined) atMost(positionals, maxPositionals);
     return { ...parsed, positionals };
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
+}
+
+/** More positionals than the command takes is a typo or a misplaced option: refused (one line, exit 2), not ignored. */
+export function atMost(positionals: string[], count: number): void {
+  const extra = positionals[count];
+  if (extra !== undefined) throw new CliError(`unexpected argument '${extra}'`);
 }
 
 /**

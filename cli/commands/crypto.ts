@@ -29,7 +29,7 @@ import {
   type PaddingMethod,
   type PinBlockFormat,
 } from '../../protocols/crypto/index.js';
-import { CliError, parseOptions, printJson, type CliIo } from '../io.js';
+import { atMost, CliError, parseOptions, printJson, type CliIo } from '../io.js';
 
 const helps: Record<string, string> = {
   '': `usage: pos crypto dukpt|pinblock|mac|kcv|emv|tr31 … [--help]
@@ -292,6 +292,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(helps[command ?? ''] ?? helps['']!);
     return values.help ? 0 : 2;
   }
+  atMost(positionals, ['pinblock', 'emv', 'tr31'].includes(command) ? 2 : 1);
   const v = values as Values;
   try {
     const result =

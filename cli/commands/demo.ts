@@ -37,7 +37,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     'admin-port': { type: 'string' },
     host: { type: 'string' },
     json: { type: 'boolean' },
-  });
+  }, 0);
   if (values.help) {
     io.out(help);
     return 0;

@@ -1,5 +1,5 @@
 /** `pos devices`: serial ports and HID devices, with the POS hardware we recognise by USB ID. */
-import { CliError, parseOptions, printJson, type CliIo } from '../io.js';
+import { parseOptions, printJson, type CliIo } from '../io.js';
 
 const usage = `usage: pos devices [--json]
   Lists serial ports (USB-serial bridges of PN532 boards, serial MSRs and scanners) and HID devices
@@ -8,12 +8,11 @@ const usage = `usage: pos devices [--json]
   Pseudo-terminals (virtual devices) are not listed: open them by path.`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseOptions(args, { json: { type: 'boolean' } });
+  const { values } = parseOptions(args, { json: { type: 'boolean' } }, 0);
   if (values.help) {
     io.out(usage);
     return 0;
   }
-  if (positionals.length) throw new CliError(`unexpected argument '${positionals[0]}'`);
   const { listDevices } = await import('../../hardware/devices/list.js');
   const list = await listDevices();
   if (values.json) {

@@ -2,7 +2,7 @@ import { DecodeError } from '../../protocols/errors.js';
 import { fromHex } from '../../protocols/bytes.js';
 import { Deframer, frame, lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { IsoMessage } from '../../protocols/iso8583/index.js';
-import { CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
+import { atMost, CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
 const help = `usage: pos iso8583 decode [--spec NAME|FILE.json] [--framing none|binary2|bcd2|ascii4] [--header-bytes N] [--reveal] HEX|-
@@ -43,6 +43,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(help);
     return values.help ? 0 : 2;
   }
+  atMost(positionals, 2);
   let spec = resolveSpec(values.spec);
   const framing = framingOf(values.framing);
   if (values['header-bytes'] !== undefined) {

@@ -46,7 +46,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     merchant: { type: 'string' },
     'timeout-ms': { type: 'string' },
     json: { type: 'boolean' },
-  });
+  }, 0);
   if (values.help) {
     io.out(usage);
     return 0;

@@ -3,7 +3,7 @@ import { DecodeError } from '../../protocols/errors.js';
 import { maskEmvValue } from '../../protocols/mask.js';
 import { decodeCpm, decodeMpm, encodeMpm, isCpm, parsePaymentCodeRules, paymentCodeClassifier, type MpmObject } from '../../protocols/qr/index.js';
 import type { TlvObject } from '../../protocols/tlv/index.js';
-import { CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
+import { atMost, CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
 
 const help = `usage: pos qr decode [--rules FILE.json] [--reveal] PAYLOAD|-
        pos qr encode JSON|-
@@ -47,6 +47,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(help);
     return values.help ? 0 : 2;
   }
+  atMost(positionals, 2);
   const text = await readInput(input, io, action === 'encode' ? 'JSON' : 'payload');
   try {
     if (action === 'decode') {

@@ -100,7 +100,7 @@ export function switchConfig(values: Values): SwitchConfig {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseOptions(args, switchOptions);
+  const { values } = parseOptions(args, switchOptions, 0);
   if (values.help) {
     io.out(usage);
     return 0;

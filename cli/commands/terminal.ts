@@ -15,7 +15,7 @@ const usage = `usage: pos terminal --host HOST:PORT [--spec NAME|FILE.json] [--f
   then type commands: ${stdinCommands.join(' | ')}`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseOptions(args, terminalOptions);
+  const { values } = parseOptions(args, terminalOptions, 0);
   if (values.help) {
     io.out(`${usage}\n${terminalUsage}`);
     return 0;

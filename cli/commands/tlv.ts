@@ -2,7 +2,7 @@ import { fromHex } from '../../protocols/bytes.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { maskEmvValue } from '../../protocols/mask.js';
 import { decodeTlv, emvTagName, type Tlv } from '../../protocols/tlv/index.js';
-import { CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
+import { atMost, CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
 
 const help = `usage: pos tlv decode [--reveal] HEX|-
 
@@ -36,6 +36,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(help);
     return values.help ? 0 : 2;
   }
+  atMost(positionals, 2);
   if (action !== 'decode') throw new CliError(`unknown action '${action}' (decode)`);
   const bytes = fromHex(await readInput(input, io, 'TLV hex'), 'TLV hex');
   try {

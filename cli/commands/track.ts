@@ -1,7 +1,7 @@
 import { DecodeError } from '../../protocols/errors.js';
 import { parseSwipe, serviceCode, type Track1, type Track2 } from '../../protocols/magstripe/index.js';
 import { maskPan } from '../../protocols/mask.js';
-import { CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
+import { atMost, CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
 
 const help = `usage: pos track decode [--reveal] TEXT|-
 
@@ -28,6 +28,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(help);
     return values.help ? 0 : 2;
   }
+  atMost(positionals, 2);
   if (action !== 'decode') throw new CliError(`unknown action '${action}' (decode)`);
   const text = await readInput(input, io, 'track text');
   try {

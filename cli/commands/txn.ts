@@ -4,7 +4,7 @@
  * operation, prints the result as JSON on stdout (status lines on stderr) and stops.
  * Exit code 0 approved, 1 anything else, 2 bad arguments (checked before the terminal starts).
  */
-import { CliError, parseOptions, printJson, type CliIo } from '../io.js';
+import { atMost, CliError, parseOptions, printJson, type CliIo } from '../io.js';
 import { amountArgument, openTerminal, terminalOptions, terminalUsage } from './terminal-setup.js';
 
 type Terminal = Awaited<ReturnType<typeof openTerminal>>['terminal'];
@@ -34,12 +34,6 @@ function command<A>(usage: string, parse: (positionals: string[], tender: string
 }
 
 const approved = (result: { state: string }) => ({ ok: result.state === 'approved', value: result });
-
-/** More positionals than the command takes is a typo or a misplaced option: refused, not ignored. */
-function atMost(positionals: string[], count: number): void {
-  const extra = positionals[count];
-  if (extra !== undefined) throw new CliError(`unexpected argument '${extra}'`);
-}
 
 export const sale = command(
   'usage: pos sale AMOUNT [--tender card|code] [options]   e.g. pos sale 12.34 --virtual-card visa',

@@ -18,6 +18,20 @@ describe('number options', () => {
     [['sale', '-5'], 'amount: must not be negative'],
     [['sale', '--timeout-ms', '-3', '5.00'], "--timeout-ms: a whole number from 1 to 3600000, got '-3'"],
     [['sale', '5.00', '--host', '127.0.0.1:99999'], "--host: expected HOST:PORT with a port from 1 to 65535, got '127.0.0.1:99999'"],
+    [['load', '--rate', '-.5'], "--rate: a number from 0 to 1000000, got '-.5'"],
+    [['load', '--rate', '-1e3'], "--rate: a number from 0 to 1000000, got '-1e3'"],
+    // Commands without positionals refuse a stray one (before, `pos switch --port 0 -1` started a switch).
+    [['load', '-5'], "unexpected argument '-5'"],
+    [['switch', '--port', '0', '-1'], "unexpected argument '-1'"],
+    [['demo', 'extra'], "unexpected argument 'extra'"],
+    [['terminal', '-1'], "unexpected argument '-1'"],
+    [['devices', 'x'], "unexpected argument 'x'"],
+    [['crypto', 'kcv', 'x', '--key', '00'], "unexpected argument 'x'"],
+    [['crypto', 'pinblock', 'encode', 'x'], "unexpected argument 'x'"],
+    [['tlv', 'decode', '5A01', 'x'], "unexpected argument 'x'"],
+    [['qr', 'decode', 'abc', '-1'], "unexpected argument '-1'"],
+    [['iso8583', 'decode', '00', 'x'], "unexpected argument 'x'"],
+    [['track', 'decode', ';1?', 'x'], "unexpected argument 'x'"],
   ])('%j: one line, exit 2', async (args, message) => {
     const io = capture();
     expect(await main(args, io)).toBe(2);
