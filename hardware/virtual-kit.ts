@@ -21,6 +21,8 @@ export interface VirtualKitOptions {
   readerOptions?: Pn532ReaderOptions;
   /** ATC each profile's card starts from (a demo keeps them across restarts). */
   atcs?: Partial<Record<TestCardProfileId, number>>;
+  /** Each card's next ATC (VirtualEmvCardOptions.nextAtc): the demo reserves it in a counter file shared with `pos sale`. */
+  nextAtc?: (profile: TestCardProfileId, current: number) => number;
 }
 
 export class VirtualKit {
@@ -71,7 +73,8 @@ export class VirtualKit {
     if (!card) {
       if (!(profile in testCards)) throw new RangeError(`card: no virtual card profile "${profile}"`);
       const atc = this.options.atcs?.[profile];
-      card = createVirtualCard(profile, atc === undefined ? {} : { atc });
+      const next = this.options.nextAtc;
+      card = createVirtualCard(profile, { ...(atc === undefined ? {} : { atc }), ...(next ? { nextAtc: (current: number) => next(profile, current) } : {}) });
       this.cards.set(profile, card);
     }
     return card;

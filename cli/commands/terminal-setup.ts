@@ -5,10 +5,11 @@
  * with that card on it, for trying the terminal without hardware.
  */
 import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { tdesIpek } from '../../protocols/crypto/index.js';
-import { testCardProfileIds, type TestCardProfileId } from '../../protocols/testcards.js';
+import { testCardProfileIds, testCards, type TestCardProfileId } from '../../protocols/testcards.js';
 import { loadNodeHid } from '../../hardware/hid/node-hid.js';
 import { NodeHidTransport } from '../../hardware/hid/hid-transport.js';
 import { inprocPair } from '../../hardware/inproc/index.js';
@@ -23,10 +24,9 @@ import { AmountError, parseAmount, startTerminal, VirtualPinPad, type Terminal, 
 import { JournalOwnerError } from '../../terminal/journal.js';
 import { CliError, numberOption } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
-import { CardAtcs } from './card-atcs.js';
+import { defaultIksn, DeviceCounters, freshIksn } from '../device-counters.js';
 
-/** TEST KEYS (switch/config.ts): the TMK the switch enrols terminals with, and the X9.24 test BDK with this initial KSN for the virtual PIN pad. */
-const defaultIksn = 'FFFF9876543210E00000';
+/* TEST KEYS (switch/config.ts): the TMK the switch enrols terminals with, and the X9.24 test BDK for the virtual PIN pad. */
 
 export const terminalOptions = {
   host: { type: 'string' },
@@ -85,19 +85,24 @@ export async function openTerminal(values: Values, log: (line: string) => void):
     timeouts: { hostMs: timeout }, logger: pino({ level }, pino.destination(2)),
   };
   if (values['virtual-card'] && values.reader) throw new CliError('--virtual-card and --reader: choose one');
+  // The virtual card's ATCs and the virtual PIN pad's KSN, beside the journal (nothing kept for an in-memory one).
+  const counters = config.journal === ':memory:' ? undefined : new DeviceCounters(dirname(config.journal));
   let explain: OpenTerminal['explain'] = () => undefined;
-  let keepAtc = () => {};
   if (values['virtual-card']) {
     const profile = values['virtual-card'] as TestCardProfileId;
     if (!testCardProfileIds.includes(profile)) throw new CliError(`--virtual-card: one of ${testCardProfileIds.join(', ')}`);
-    const atcs = CardAtcs.beside(config.journal);
-    const card = createVirtualCard(profile, atcs ? { atc: atcs.start(profile) } : {});
-    if (atcs) {
-      // One ahead while running (a killed process never reuses an ATC), the card's own at the end.
-      keepAtc = () => atcs.save(profile, card.atc + 1);
-      closers.push(() => atcs.save(profile, card.atc));
-    }
-    explain = (result) => replayNote(result, card, atcs?.file);
+    // Each GENERATE AC's ATC is reserved under the folder's lock right before the card uses it (docs/test-cards.md).
+    const nextAtc = (current: number) => {
+      try {
+        return counters!.reserveAtc('cli', profile, current);
+      } catch (error) {
+        log(JSON.stringify({ warning: `${(error as Error).message}: the card refused the tap (6985)` }));
+        throw error;
+      }
+    };
+    if (counters) closers.push(await counters.holdCard(profile, timeout + 30_000));
+    const card = createVirtualCard(profile, counters ? { atc: counters.savedAtc(profile) ?? testCards[profile].initialAtc, nextAtc } : {});
+    explain = (result) => replayNote(result, card, counters?.cardsFile);
     const [deviceSide, hostSide] = inprocPair('virtual-pn532');
     await deviceSide.open();
     const device = new VirtualPn532(deviceSide);
@@ -141,7 +146,14 @@ export async function openTerminal(values: Values, log: (line: string) => void):
     config.msr = msr;
     closers.push(() => msr.stop());
   }
-  const pinPad = new VirtualPinPad({ ipek: tdesIpek(Buffer.from(x924TestBdk, 'hex'), Buffer.from(defaultIksn, 'hex')).toString('hex'), iksn: defaultIksn, ksn: undefined });
+  // A PIN block's KSN is reserved on disk before it exists (write-ahead, under the lock); without a folder, a fresh device.
+  const dukpt = values.pin && counters ? counters.openCliPinPad() : { iksn: values.pin ? freshIksn() : defaultIksn, ksn: undefined, claim: undefined };
+  const pinPad = new VirtualPinPad({
+    ipek: tdesIpek(Buffer.from(x924TestBdk, 'hex'), Buffer.from(dukpt.iksn, 'hex')).toString('hex'),
+    iksn: dukpt.iksn,
+    ...(dukpt.ksn ? { ksn: dukpt.ksn } : {}),
+    ...(dukpt.claim ? { onKsn: dukpt.claim } : {}),
+  });
   if (values.pin) pinPad.enter({ pin: values.pin });
   else pinPad.enter({ cancel: true });
   config.pinPad = pinPad;
@@ -157,7 +169,6 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   }
   terminal.on('status', (s) => {
     log(JSON.stringify({ status: s.step, txnId: s.txnId, message: s.message, ...(s.hint ? { hint: s.hint } : {}) }));
-    keepAtc();
   });
   if (!terminal.signedOn) log(JSON.stringify({ warning: `not signed on to ${host}:${port}` }));
   return {

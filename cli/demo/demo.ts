@@ -4,7 +4,7 @@
  * checkout page with the tester panel. Everything starts and stops from code, so the browser tests
  * run the same composition.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { tdesIpek } from '../../protocols/crypto/index.js';
@@ -20,6 +20,7 @@ import { VirtualPinPad } from '../../terminal/pinpad.js';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
 import { checkoutTerminal } from '../../terminal/checkout/terminal-adapter.js';
 import type { Timeouts } from '../../terminal/config.js';
+import { defaultIksn, DeviceCounters, freshIksn } from '../device-counters.js';
 import { testerControls } from './tester.js';
 
 export interface DemoOptions {
@@ -64,21 +65,20 @@ export interface RunningDemo {
 const terminalId = 'DEMO0001';
 const merchantId = 'DEMO00000000001';
 const merchantName = 'Demo Coffee 演示咖啡';
-const iksn = 'FFFF9876543210E00000';
 /** Voids and refunds ask for it (docs/checkout.md). */
 export const demoSupervisorPin = '123456';
-
-interface DeviceCounters {
-  pinPadKsn?: string;
-  atcs?: Partial<Record<TestCardProfileId, number>>;
-}
 
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const log = options.logger ?? pino({ level: 'info' }, pino.destination({ dest: join(dataDir, 'demo.log'), sync: false }));
-  const countersFile = join(dataDir, 'virtual-devices.json');
-  const counters = readCounters(countersFile);
+  // Shared with `pos sale --virtual-card` in this folder (same cards, same switch journal); a corrupt file stops the demo here.
+  const deviceCounters = new DeviceCounters(dataDir);
+  const counters = deviceCounters.readDemo();
+  const savedAtcs = Object.fromEntries(testCardProfileIds.flatMap((id) => {
+    const atc = deviceCounters.savedAtc(id);
+    return atc === undefined ? [] : [[id, atc]];
+  })) as Partial<Record<TestCardProfileId, number>>;
   const switchDb = join(dataDir, 'switch.db');
   const adminToken = options.adminToken ?? toHex(crypto.getRandomValues(new Uint8Array(16)));
   const listenHost = options.host ?? '127.0.0.1';
@@ -102,22 +102,28 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     });
     stops.push(() => host.stop());
 
-    const atcs = cardAtcsAboveJournal(counters.atcs ?? {}, await journalAtcs(host.store));
+    const atcs = cardAtcsAboveJournal(savedAtcs, await journalAtcs(host.store));
     if (atcs.raised.length) {
-      log.info({ cards: atcs.raised, atcs: atcs.start }, 'demo: virtual-devices.json lacks or lags these cards: their ATCs start above the highest the switch journal has seen');
+      log.info({ cards: atcs.raised, atcs: atcs.start }, 'demo: the counter files lack or lag these cards: their ATCs start above the highest the switch journal has seen');
     }
-    const kit = new VirtualKit({ atcs: atcs.start });
+    // Each GENERATE AC's ATC is reserved in the shared files first: above what a `pos sale` process used meanwhile, and on disk before the card uses it.
+    const nextAtc = (card: TestCardProfileId, current: number) => {
+      try {
+        return deviceCounters.reserveAtc('demo', card, current);
+      } catch (error) {
+        log.error({ card, err: (error as Error).message }, 'demo: cannot reserve the card\'s next ATC: the card refuses the tap (6985)');
+        throw error;
+      }
+    };
+    const kit = new VirtualKit({ atcs: atcs.start, nextAtc });
     await kit.start();
+    // Without a saved counter the old device's KSNs may have been used: a fresh device ID (docs/checkout.md).
+    const iksn = counters.pinPadKsn ? (counters.pinPadIksn ?? defaultIksn) : freshIksn();
+    if (!counters.pinPadKsn) log.info({ iksn }, 'demo: no saved PIN pad KSN: the PIN pad starts as a fresh DUKPT device');
     const ipek = toHex(tdesIpek(Buffer.from(x924TestBdk, 'hex'), Buffer.from(iksn, 'hex')));
-    let pinPadKsn = counters.pinPadKsn ?? iksn;
-    // The cards not tapped this time keep their ATCs (kit.atcs() has only the tapped ones).
-    const saveCounters = () => writeCounters(countersFile, { pinPadKsn, atcs: { ...atcs.start, ...kit.atcs() } });
-    // Write-ahead: each KSN is on disk before a PIN block under it exists, so a crash (kill -9) may skip a counter, never reuse one.
-    const pinPad = new VirtualPinPad({ ipek, iksn, ksn: counters.pinPadKsn, onKsn: (ksn) => ((pinPadKsn = toHex(ksn)), saveCounters()) });
-    stops.push(async () => {
-      saveCounters();
-      await kit.stop();
-    });
+    // Write-ahead with fsync: each KSN is on disk before a PIN block under it exists, so a crash or power cut may skip a counter, never reuse one.
+    const pinPad = new VirtualPinPad({ ipek, iksn, ksn: counters.pinPadKsn, onKsn: (ksn) => deviceCounters.saveDemoKsn(iksn, toHex(ksn)) });
+    stops.push(() => kit.stop());
 
     const terminal = new Terminal({
       host: '127.0.0.1',
@@ -133,10 +139,6 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       pinPad,
       timeouts: options.timeouts,
       logger: log.child({ component: 'terminal' }),
-    });
-    // The card has made its cryptogram (ATC + 1) before the request leaves: saved then, a crash never restarts a card below an ATC it sent.
-    terminal.on('status', (status) => {
-      if (status.step === 'processing') saveCounters();
     });
     const page = checkoutTerminal(terminal); // before start: it must hear the first device events
     stops.push(() => terminal.stop());
@@ -169,21 +171,6 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   } catch (error) {
     await stopAll();
     throw error;
-  }
-}
-
-/** Written whole to a temporary file and renamed over the old one: a crash mid-write leaves the previous counters, never half a file. */
-function writeCounters(file: string, counters: DeviceCounters): void {
-  const temporary = `${file}.tmp`;
-  writeFileSync(temporary, JSON.stringify(counters, null, 2));
-  renameSync(temporary, file);
-}
-
-function readCounters(file: string): DeviceCounters {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as DeviceCounters;
-  } catch {
-    return {};
   }
 }
 

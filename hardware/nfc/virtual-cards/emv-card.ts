@@ -127,6 +127,13 @@ export interface VirtualEmvCardOptions {
   /** Overrides the profile's UID (e.g. to tell two cards of one profile apart). */
   uid?: Buffer;
   atc?: number;
+  /**
+   * The ATC for the next GET PROCESSING OPTIONS, given the card's current one (default current + 1,
+   * wrapping at 65535). Lets an owner share one counter between processes that emulate the same card
+   * (the demo and `pos sale` in one data folder): it reserves the number before the card uses it.
+   * A throw refuses the GPO (6985).
+   */
+  nextAtc?: (current: number) => number;
 }
 
 export class VirtualEmvCard implements ContactlessCard {
@@ -150,6 +157,7 @@ export class VirtualEmvCard implements ContactlessCard {
   private gpoDone = false;
   /** The ARQC of this transaction and what its ARPC key needs; cleared once issuer authentication ran. */
   private arqc: { ac: Buffer; atc: Buffer; unpredictableNumber: Buffer } | undefined;
+  private readonly nextAtc: ((current: number) => number) | undefined;
 
   constructor(
     readonly profile: TestCardProfile,
@@ -158,6 +166,7 @@ export class VirtualEmvCard implements ContactlessCard {
     this.label = profile.id;
     this.uid = options.uid ?? Buffer.from(profile.uid, 'hex');
     this.atc = options.atc ?? profile.initialAtc;
+    this.nextAtc = options.nextAtc;
     this.layout = layouts[profile.id];
     this.records = this.layout.records(this);
   }
@@ -246,7 +255,11 @@ export class VirtualEmvCard implements ContactlessCard {
     if (!this.selected) return SW.conditionsNotSatisfied;
     const expected = dolLength(this.hex(this.layout.pdol));
     if (data.length < 2 || data[0] !== 0x83 || data[1] !== data.length - 2 || data.length - 2 !== expected) return SW.wrongLength;
-    this.atc = (this.atc + 1) & 0xffff;
+    try {
+      this.atc = this.nextAtc ? this.nextAtc(this.atc) : (this.atc + 1) & 0xffff;
+    } catch {
+      return SW.conditionsNotSatisfied; // the owner logs why
+    }
     this.gpoDone = true;
     this.arqc = undefined;
     const base = [tlv('82', this.hex(this.profile.aip)), tlv('94', this.hex(this.layout.afl))];

@@ -1,0 +1,95 @@
+// The virtual cards' ATCs and the virtual PIN pad's KSN shared by `pos sale` processes in one data
+// folder (cli/device-counters.ts): parallel processes never use one ATC twice (before: a read-modify-
+// write without a lock, 8 parallel sales gave 4 × 05), each PIN block has its own KSN (before: every
+// process started at KSN counter 1), and a corrupt counter file is refused, never silently reset.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.js';
+import { DeviceCounters } from '../../cli/device-counters.js';
+import { tdesKsnCounter } from '../../protocols/crypto/index.js';
+import { testTmk } from '../../switch/config.js';
+import { startSwitch, type RunningSwitch } from '../../switch/index.js';
+import { capture } from '../support/cli.js';
+
+const bin = resolve(import.meta.dirname, '../../cli/pos.mjs');
+let sw: RunningSwitch;
+let dir: string;
+beforeAll(async () => {
+  sw = await startSwitch({ port: 0, db: ':memory:', enrollUnknown: { tmk: testTmk } });
+  dir = mkdtempSync(join(tmpdir(), 'pos-counters-'));
+});
+afterAll(async () => {
+  await sw.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function pos(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+  child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+  return new Promise((done) => child.once('exit', (code) => done({ code, stdout, stderr })));
+}
+
+const lastJson = (stdout: string) => JSON.parse(stdout) as { state: string; responseCode: string };
+
+describe('virtual card and PIN pad counters shared by pos sale processes', () => {
+  it('8 parallel sales with one card in one folder: 8 different ATCs, all approved', async () => {
+    const cwd = mkdtempSync(join(dir, 'parallel-'));
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => pos(['sale', '1.00', '--virtual-card', 'mastercard', '--terminal-id', `POS1000${i}`, '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '10000'], cwd)),
+    );
+    for (const run of runs) expect(lastJson(run.stdout), run.stdout + run.stderr).toMatchObject({ state: 'approved', responseCode: '00' });
+    expect(JSON.parse(readFileSync(join(cwd, 'data/virtual-cards.json'), 'utf8'))).toEqual({ mastercard: 0x20 + 8 });
+  }, 60_000);
+
+  it('4 parallel PIN sales: the folder PIN pad reserved 4 KSNs, one per PIN block, all verified', async () => {
+    const cwd = mkdtempSync(join(dir, 'pin-'));
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => pos(['sale', '355.00', '--virtual-card', 'unionpay', '--pin', '1234', '--terminal-id', `POS2000${i}`, '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '10000'], cwd)),
+    );
+    for (const run of runs) expect(lastJson(run.stdout), run.stdout + run.stderr).toMatchObject({ state: 'approved', responseCode: '00' });
+    const saved = JSON.parse(readFileSync(join(cwd, 'data/virtual-pinpad.json'), 'utf8')) as { iksn: string; ksn: string };
+    expect(saved.ksn.slice(0, 14)).toBe(saved.iksn.slice(0, 14));
+    expect(tdesKsnCounter(Buffer.from(saved.ksn, 'hex'))).toBe(4);
+  }, 60_000);
+
+  it('a lock left by a killed process is broken; a live holder is waited for', () => {
+    const folder = mkdtempSync(join(dir, 'lock-'));
+    writeFileSync(join(folder, 'virtual-devices.lock'), '999999999'); // no such process
+    const counters = new DeviceCounters(folder);
+    expect(counters.reserveAtc('cli', 'visa', 0x11)).toBe(0x12);
+    expect(counters.reserveAtc('demo', 'visa', 0x11)).toBe(0x13); // above the other file's
+  });
+
+  const corrupt: Array<[string, string, RegExp]> = [
+    ['truncated', '{"visa": 40, "master', /virtual-cards\.json: not valid JSON \(.*\) \(fix or delete it\)$/],
+    ['an array', '["x"]', /virtual-cards\.json: must be a JSON object, not \["x"\] \(fix or delete it\)$/],
+    ['a fraction', '{"visa": 1.5}', /"visa" must be an ATC, an integer 0–65535, not 1\.5/],
+    ['too large', '{"visa": 65536}', /"visa" must be an ATC, an integer 0–65535, not 65536/],
+    ['an unknown card', '{"amex": 3}', /"amex" is not a virtual card/],
+  ];
+  it.each(corrupt)('virtual-cards.json %s: one line naming the file, exit 2, the file untouched', async (_name, text, message) => {
+    const folder = mkdtempSync(join(dir, 'corrupt-'));
+    writeFileSync(join(folder, 'virtual-cards.json'), text);
+    const io = capture();
+    expect(await main(['sale', '1.00', '--virtual-card', 'visa', '--journal', join(folder, 'terminal.db'), '--host', `127.0.0.1:${sw.port}`], io)).toBe(2);
+    expect(io.stderr).toHaveLength(1);
+    expect(io.stderr[0]).toMatch(/^pos sale: .*virtual-cards\.json: /);
+    expect(io.stderr[0]).toMatch(message);
+    expect(readFileSync(join(folder, 'virtual-cards.json'), 'utf8')).toBe(text);
+  });
+
+  it('a corrupt virtual-devices.json (the demo\'s, read by pos sale too) is refused the same way', async () => {
+    const folder = join(mkdtempSync(join(dir, 'corrupt-demo-')), 'data');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'virtual-devices.json'), '');
+    const io = capture();
+    expect(await main(['sale', '1.00', '--virtual-card', 'visa', '--journal', join(folder, 'terminal.db'), '--host', `127.0.0.1:${sw.port}`], io)).toBe(2);
+    expect(io.stderr).toEqual([expect.stringMatching(/^pos sale: .*virtual-devices\.json: not valid JSON .*\(fix or delete it\)$/)]);
+  });
+});
