@@ -108,20 +108,22 @@ export class Journal {
   /**
    * `path` is a file (or ':memory:'); `secret` (the TMK) keys the sealing of stored request fields;
    * `terminalId`, when given, is claimed for a journal that has none yet and must match one that has.
+   * `warn` hears that a claimed journal (from before the owner was kept) already held work (default: a process warning).
    */
-  constructor(path: string, secret: Buffer, terminalId?: string) {
+  constructor(path: string, secret: Buffer, terminalId?: string, warn: (message: string) => void = (message) => process.emitWarning(message, 'JournalWarning')) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL'); // a journaled row must survive a power cut before its request goes out
     this.db.exec(schema);
     if (terminalId !== undefined) {
       // One statement: two terminals opening a fresh journal at once cannot both claim it.
-      this.db.prepare(`INSERT OR IGNORE INTO meta (name, value) VALUES ('terminal_id', ?)`).run(terminalId);
+      const claimed = this.db.prepare(`INSERT OR IGNORE INTO meta (name, value) VALUES ('terminal_id', ?)`).run(terminalId).changes === 1;
       const owner = this.terminalId;
       if (owner !== terminalId) {
         this.db.close();
         throw new JournalOwnerError(path, owner!, terminalId);
       }
+      if (claimed) this.warnIfInherited(path, terminalId, warn);
     }
     // Journals from before the request's MTI was kept: add the column (rows without it fall back to their kind).
     if (!(this.db.pragma('table_info(txns)') as Array<{ name: string }>).some((c) => c.name === 'mti')) this.db.exec('ALTER TABLE txns ADD COLUMN mti TEXT');
@@ -131,6 +133,15 @@ export class Journal {
 
   close(): void {
     this.db.close();
+  }
+
+  /** A journal from before the owner check with rows or queued messages: they go out under the claiming terminal's ID (DE41). */
+  private warnIfInherited(path: string, terminalId: string, warn: (message: string) => void): void {
+    const count = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    const rows = count('SELECT COUNT(*) AS n FROM txns');
+    const queued = count('SELECT COUNT(*) AS n FROM queue WHERE done = 0');
+    if (rows === 0 && queued === 0) return;
+    warn(`journal ${path} recorded no terminal ID and now belongs to ${terminalId}: its ${rows} transaction(s) and ${queued} queued reversal(s)/advice(s) go out under ${terminalId}; if another terminal wrote them, stop and give it this journal back`);
   }
 
   /** The terminal this journal belongs to (undefined: opened only without one so far). */

@@ -62,15 +62,25 @@ describe('terminal journal', () => {
     const path = journalPath();
     const old = new Journal(path, tmk);
     old.insert(row('t1', old.nextStan()), { '2': '4761739001010010' });
+    old.enqueue('t1', 'reversal', { '11': '000001' });
     old.close();
     // The shape of a journal from before: no meta table at all.
     const raw = new Database(path);
     raw.exec('DROP TABLE meta');
     raw.close();
-    const first = new Journal(path, tmk, 'DEMO0001');
+    const warnings: string[] = [];
+    const first = new Journal(path, tmk, 'DEMO0001', (message) => warnings.push(message));
     expect(first.terminalId).toBe('DEMO0001');
-    expect(first.get('t1')?.state).toBe('pending');
+    // Its rows and queued reversal now go out as DEMO0001's: said once, at the claim (before: silently).
+    expect(warnings).toEqual([`journal ${path} recorded no terminal ID and now belongs to DEMO0001: its 1 transaction(s) and 1 queued reversal(s)/advice(s) go out under DEMO0001; if another terminal wrote them, stop and give it this journal back`]);
     first.close();
+    new Journal(path, tmk, 'DEMO0001', (message) => warnings.push(message)).close();
+    const fresh = journalPath();
+    new Journal(fresh, tmk, 'POS00001', (message) => warnings.push(message)).close();
+    expect(warnings).toHaveLength(1);
+    const again = new Journal(path, tmk, 'DEMO0001');
+    expect(again.get('t1')?.state).toBe('pending');
+    again.close();
     expect(() => new Journal(path, tmk, 'POS00001')).toThrow(JournalOwnerError);
   });
 
