@@ -50,6 +50,10 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page PIN flows in chromium'
     await page.fill('#tester-pin', '1234');
     await page.click('#tester-pin-enter');
     await expect.poll(() => page.textContent('#tester-note')).toContain('no PIN entry is waiting');
+    // The note follows the page's language (before: the server's English on the Chinese page).
+    await page.click('#lang');
+    expect(await page.textContent('#tester-note')).toBe('密码键盘：当前没有等待输入的密码（请先发起需要密码的交易）');
+    await page.click('#lang');
   });
 
   it('a 65 soft decline: Pay again and tap the same card, the PIN is asked for and the sale approved', async () => {

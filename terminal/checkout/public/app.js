@@ -356,7 +356,8 @@ function renderTesterNote() {
 
 async function tester(path, body) {
   const answer = await api('POST', `/api/tester/${path}`, body);
-  state.testerNote = answer.ok ? { key: 'tester.done' } : { text: answer.data.message ?? t('error.request') };
+  // A PIN press with no PIN prompt waiting (409): in the page's language, not the server's English.
+  state.testerNote = answer.ok ? { key: 'tester.done' } : path === 'pin' && answer.status === 409 ? { key: 'tester.pinIdle' } : { text: answer.data.message ?? t('error.request') };
   renderTesterNote();
 }
 $('#tester-tap').addEventListener('click', () => tester('tap', { card: $('#tester-card').value }));
