@@ -2,7 +2,7 @@
 // (QA 14), the switch on loopback only unless --host (QA 5), $POS_ADMIN_TOKEN honoured (QA 18), and
 // the README's promise that the demo's switch takes your own terminals: a `pos sale` child process
 // with its own terminal ID and the test TMK is approved against it (QA 4).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +33,27 @@ const accepts = (host: string, port: number) =>
     socket.once('error', () => done(false));
   });
 
+/**
+ * The local addresses listening on these TCP ports, from Linux's /proc/net/tcp and tcp6 (undefined
+ * elsewhere): "127.0.0.1:PORT", "0.0.0.0:PORT", "[v6 hex]:PORT".
+ */
+function listeningAddresses(ports: number[]): string[] | undefined {
+  const found: string[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) return undefined;
+    for (const line of readFileSync(table, 'utf8').trim().split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      const [address, portHex] = (local ?? '').split(':');
+      const port = parseInt(portHex ?? '', 16);
+      if (state !== '0A' || !ports.includes(port)) continue; // 0A: LISTEN
+      // IPv4 in host byte order (little-endian here): 0100007F = 127.0.0.1.
+      const ip = address!.length === 8 ? Buffer.from(address!, 'hex').reverse().join('.') : `[${address}]`;
+      found.push(`${ip}:${port}`);
+    }
+  }
+  return found.sort((a, b) => ports.indexOf(Number(a.split(':').at(-1))) - ports.indexOf(Number(b.split(':').at(-1))));
+}
+
 describe('pos demo (child process)', () => {
   it('prints JSON lines, listens on loopback, honours $POS_ADMIN_TOKEN, and approves a sale from your own terminal', async () => {
     const token = 'qa-admin-token-0123456789';
@@ -42,10 +63,18 @@ describe('pos demo (child process)', () => {
     expect(ready).not.toHaveProperty('adminToken'); // the user's own token is not echoed
     expect(demo.lines.filter((line) => 'text' in line)).toEqual([]); // before the fix: pretty-printed JSON over 8 lines
 
-    // Loopback only: the machine's other addresses refuse the switch's port.
+    // Loopback only: every listening socket of the demo (switch, admin API, page) is bound to
+    // 127.0.0.1, read from the kernel's socket table; a connect to another address proved nothing on
+    // a host without one (before: skipped silently).
     expect(await accepts('127.0.0.1', ready.switchPort)).toBe(true);
-    const external = Object.values(networkInterfaces()).flat().find((address) => address && address.family === 'IPv4' && !address.internal);
-    if (external) expect(await accepts(external.address, ready.switchPort)).toBe(false);
+    const ports = [ready.switchPort, ready.adminPort, Number(new URL(ready.page).port)];
+    const bound = listeningAddresses(ports);
+    if (bound) expect(bound).toEqual(ports.map((port) => `127.0.0.1:${port}`));
+    else {
+      const external = Object.values(networkInterfaces()).flat().find((address) => address && address.family === 'IPv4' && !address.internal);
+      if (!external && process.env.CI === 'true') throw new Error('cannot check loopback-only listening: no /proc/net/tcp and no external IPv4 address');
+      if (external) for (const port of ports) expect(await accepts(external.address, port)).toBe(false);
+    }
 
     // Admin writes take $POS_ADMIN_TOKEN (before the fix the demo made its own and refused this one).
     const write = (authorization?: string) =>
