@@ -136,7 +136,13 @@ export class DeviceCounters {
       if (Date.now() > deadline) throw new CliError(`virtual card ${card} is in use by process ${lockHolder(file) ?? '?'} for over ${Math.round(waitMs / 1000)} s (${file}; delete it if no pos process is running)`);
       await new Promise((done) => setTimeout(done, 20));
     }
-    return () => unlinkSync(file);
+    return () => {
+      try {
+        unlinkSync(file);
+      } catch {
+        // deleted by hand meanwhile: nothing to release
+      }
+    };
   }
 
   private highestSaved(card: TestCardProfileId): number | undefined {
@@ -229,7 +235,13 @@ function breakStaleLock(file: string): boolean {
     return false; // someone else broke or released it
   }
   // Another breaker got there first and a new holder locked since: put its lock back.
-  if (lockHolder(moved) !== holder) linkSync(moved, file);
+  if (lockHolder(moved) !== holder) {
+    try {
+      linkSync(moved, file);
+    } catch {
+      // a third process locked meanwhile: it holds the lock now
+    }
+  }
   unlinkSync(moved);
   return true;
 }
