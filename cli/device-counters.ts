@@ -130,19 +130,24 @@ export class DeviceCounters {
    * one not above the highest it has seen). Waits up to `waitMs` for another process's tap.
    */
   async holdCard(card: TestCardProfileId, waitMs: number): Promise<() => void> {
-    const file = join(this.folder, `virtual-card-${card}.lock`);
+    const file = this.cardLockFile(card);
     const deadline = Date.now() + waitMs;
     while (!tryLock(file)) {
       if (Date.now() > deadline) throw new CliError(`virtual card ${card} is in use by process ${lockHolder(file) ?? '?'} for over ${Math.round(waitMs / 1000)} s (${file}; delete it if no pos process is running)`);
       await new Promise((done) => setTimeout(done, 20));
     }
-    return () => {
-      try {
-        unlinkSync(file);
-      } catch {
-        // deleted by hand meanwhile: nothing to release
-      }
-    };
+    return () => release(file);
+  }
+
+  /** holdCard without waiting (the demo's cards, held from their GENERATE AC to the transaction's end), else who has it. */
+  tryHoldCard(card: TestCardProfileId): { release(): void; holder?: never } | { holder: number | undefined; release?: never } {
+    const file = this.cardLockFile(card);
+    if (!tryLock(file)) return { holder: lockHolder(file) };
+    return { release: () => release(file) };
+  }
+
+  private cardLockFile(card: TestCardProfileId): string {
+    return join(this.folder, `virtual-card-${card}.lock`);
   }
 
   private highestSaved(card: TestCardProfileId): number | undefined {
@@ -244,6 +249,14 @@ function breakStaleLock(file: string): boolean {
   }
   unlinkSync(moved);
   return true;
+}
+
+function release(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // deleted by hand meanwhile: nothing to release (never a throw in a close path)
+  }
 }
 
 function lockHolder(file: string): number | undefined {
