@@ -128,7 +128,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     this.spec = typeof config.spec === 'object' ? config.spec : specs[config.spec ?? 'default'];
     this.currency = config.currency ?? '156';
     const tmk = Buffer.from(config.tmk, 'hex');
-    this.journal = new Journal(config.journal, tmk, config.terminalId);
+    this.journal = new Journal(config.journal, tmk, config.terminalId, (message) => this.logger.warn(message));
     this.keys = new SessionKeys(tmk);
     this.link = new HostLink({
       host: config.host,
