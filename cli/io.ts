@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Where a command writes; tests pass their own to capture output. */
@@ -104,6 +106,34 @@ export function numberOption(value: string | undefined, name: string, range: { m
     throw new CliError(`--${name}: ${range.decimals ? 'a number' : 'a whole number'} from ${range.min} to ${range.max}, got '${value}'`);
   }
   return n;
+}
+
+/**
+ * A file the command will create or open for writing (a journal, a database): a folder that does not
+ * exist or cannot be written is a one-line usage error naming the option, before anything starts
+ * (SQLite would say only "Cannot open database because the directory does not exist").
+ */
+export function writableFileOption(path: string, name: string): void {
+  if (path === ':memory:') return;
+  const dir = dirname(path);
+  const kind = (p: string) => {
+    try {
+      return statSync(p).isDirectory() ? 'dir' : 'file';
+    } catch {
+      return undefined;
+    }
+  };
+  const refuse = (reason: string) => {
+    throw new CliError(`--${name} ${path}: ${reason}`);
+  };
+  if (kind(dir) === undefined) refuse(`folder ${dir} does not exist`);
+  if (kind(dir) === 'file') refuse(`${dir} is not a folder`);
+  if (kind(path) === 'dir') refuse('is a folder');
+  try {
+    accessSync(kind(path) ? path : dir, constants.W_OK);
+  } catch {
+    refuse(kind(path) ? 'not writable' : `cannot write in ${dir}`);
+  }
 }
 
 /** The positional argument, or stdin when it is `-`. Trailing newlines from stdin are dropped. */

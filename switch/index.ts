@@ -128,6 +128,10 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
         port: config.adminPort, host: config.host, token: config.adminToken, store, faults, metrics, log,
         terminals: () => [...configured.values()].map(({ tmk: _secret, ...rest }) => rest),
         cards: issuerCards,
+      }).catch(async (error: unknown) => {
+        // The ISO port is already listening: left open, it would keep the process alive (`pos switch --admin-port <in use>` hung).
+        await host.close();
+        throw error;
       });
     }
     log.info({ port, adminPort: admin?.port, db: store.kind, spec: spec.name }, 'switch listening');

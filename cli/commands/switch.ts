@@ -4,7 +4,7 @@ import pino from 'pino';
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { testTmk, type SwitchConfig, type TerminalConfig } from '../../switch/config.js';
 import { startSwitch } from '../../switch/index.js';
-import { CliError, numberOption, parseOptions, type CliIo } from '../io.js';
+import { CliError, numberOption, parseOptions, writableFileOption, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
 const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec NAME|FILE.json] [--framing binary2|bcd2|ascii4|none]
@@ -105,8 +105,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(usage);
     return 0;
   }
-  const sw = await startSwitch(switchConfig(values)).catch((error: NodeJS.ErrnoException) => {
+  const config = switchConfig(values);
+  if (values.db !== undefined && !/^postgres(ql)?:\/\//.test(values.db)) writableFileOption(values.db.replace(/^sqlite:/, ''), 'db');
+  const sw = await startSwitch(config).catch((error: NodeJS.ErrnoException & { port?: number }) => {
     if (error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL') throw new CliError(`--host: cannot listen on '${values.host}' (${error.code}): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`);
+    if (error.code === 'EADDRINUSE') throw new CliError(`${error.port !== undefined && error.port === config.adminPort ? '--admin-port' : '--port'} ${error.port ?? ''}: in use`);
     throw error;
   });
   io.out(JSON.stringify({ host: values.host ?? '127.0.0.1', port: sw.port, adminPort: sw.adminPort ?? null, db: sw.store.kind }));
