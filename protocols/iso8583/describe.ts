@@ -4,15 +4,15 @@
  * stars; inside DE55 the same goes for the PAN, track and PIN tags.
  */
 import { emvSensitiveTags, maskEmvValue, maskPan, maskTrack } from '../mask.js';
-import { emvTagName } from '../tlv/index.js';
-import type { FieldMap, FieldValue } from './field.js';
+import { decodeTlv, emvTagName } from '../tlv/index.js';
+import { tlvToMap, type FieldMap, type FieldValue } from './field.js';
 import type { IsoMessage } from './message.js';
 import type { FieldSpec, Sensitivity } from './spec.js';
 
 function maskText(text: string, sensitivity: Sensitivity | undefined): string {
   if (sensitivity === 'pan') return maskPan(text);
   if (sensitivity === 'track') return maskTrack(text);
-  if (sensitivity === 'secret') return '*'.repeat(text.length);
+  if (sensitivity === 'secret' || sensitivity === 'emv') return '*'.repeat(text.length);
   return text;
 }
 
@@ -43,8 +43,24 @@ function mapJson(map: FieldMap, spec: FieldSpec, reveal: boolean): Record<string
 
 /** The JSON form of one field value: text as characters, bytes as uppercase hex, composites as objects. */
 export function maskedJson(spec: FieldSpec, value: FieldValue, reveal: boolean): unknown {
+  if (spec.sensitive === 'emv' && !reveal && (Buffer.isBuffer(value) || typeof value === 'string')) {
+    // ISO 8583:1987 reserves DE55 as text: ICC data there is its hex.
+    if (typeof value === 'string') return /^([0-9A-Fa-f]{2})+$/.test(value) ? emvJson(Buffer.from(value, 'hex')) : '*'.repeat(value.length);
+    return emvJson(value);
+  }
   if (typeof value === 'string' || Buffer.isBuffer(value)) return leafJson(value, spec.sensitive, reveal);
   return mapJson(value, spec, reveal);
+}
+
+/** DE55 kept as bytes by its spec: its tags masked as DE55's are, or stars when it is not BER-TLV (it may hold anything). */
+function emvJson(value: Buffer): unknown {
+  let map: FieldMap;
+  try {
+    map = tlvToMap(decodeTlv(value));
+  } catch {
+    return '*'.repeat(value.length * 2);
+  }
+  return mapJson(map, { name: 'DE55', type: 'b', length: value.length, encoding: 'binary', subfields: { kind: 'tlv' } }, false);
 }
 
 function lines(label: string, json: unknown, indent: string, names: (key: string) => string | undefined): string[] {
@@ -62,7 +78,7 @@ export function describeMessage(message: IsoMessage, reveal: boolean): string {
   const out = [`MTI ${json.mti}${json.header ? `  header ${json.header}` : ''}  (spec ${message.spec.name})`];
   for (const [id, value] of Object.entries(json.fields)) {
     const spec = message.spec.fields[id]!;
-    const names = spec.subfields?.kind === 'tlv' ? emvTagName : (key: string) => (spec.subfields && 'fields' in spec.subfields ? spec.subfields.fields[key]?.name : undefined);
+    const names = spec.subfields?.kind === 'tlv' || spec.sensitive === 'emv' ? emvTagName : (key: string) => (spec.subfields && 'fields' in spec.subfields ? spec.subfields.fields[key]?.name : undefined);
     out.push(...lines(`${id.padStart(3)} ${spec.name}`, value, '', names));
   }
   return out.join('\n');

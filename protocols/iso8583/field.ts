@@ -353,7 +353,7 @@ const tlvComposite: PayloadCodec = {
  */
 const tlvOrders = new WeakMap<FieldMap, string[]>();
 
-function tlvToMap(items: Tlv[]): FieldMap {
+export function tlvToMap(items: Tlv[]): FieldMap {
   const map: FieldMap = {};
   const order: string[] = [];
   for (const item of items) {

@@ -43,7 +43,7 @@ function checkField(where: string, field: unknown): void {
   optionalOneOf(`${where}.prefixEncoding`, field.prefixEncoding, prefixEncodings);
   optionalOneOf(`${where}.prefixCounts`, field.prefixCounts, ['units', 'bytes']);
   optionalOneOf(`${where}.bcdPad`, field.bcdPad, ['left', 'right', 'right-f']);
-  optionalOneOf(`${where}.sensitive`, field.sensitive, ['pan', 'track', 'secret']);
+  optionalOneOf(`${where}.sensitive`, field.sensitive, ['pan', 'track', 'secret', 'emv']);
   if (field.prefix) {
     const digits = (field.prefix as string).length;
     const max = field.prefixEncoding === 'binary' ? 2 ** (8 * digits) - 1 : 10 ** digits - 1;

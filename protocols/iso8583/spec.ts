@@ -15,8 +15,11 @@ export type PrefixEncoding = 'ascii' | 'ebcdic037' | 'ebcdic1047' | 'bcd' | 'bin
 /** L to LLLLLL: the number of length digits (for binary prefixes, the number of length bytes). */
 export type LengthPrefix = 'L' | 'LL' | 'LLL' | 'LLLL' | 'LLLLL' | 'LLLLLL';
 
-/** What describe() and toJSON() hide by default. */
-export type Sensitivity = 'pan' | 'track' | 'secret';
+/**
+ * What describe() and toJSON() hide by default. 'emv': bytes kept whole (no TLV subfields) that are
+ * DE55-style BER-TLV: shown as their tags, masked like DE55's, or as stars when they do not parse.
+ */
+export type Sensitivity = 'pan' | 'track' | 'secret' | 'emv';
 
 export interface FieldSpec {
   name: string;

@@ -227,6 +227,22 @@ describe('message API', () => {
     expect(JSON.stringify(message.toJSON({ reveal: true }))).toContain('1B9C1845EB993A7A');
   });
 
+  it.each(['iso87ascii', 'iso87binary', 'iso93ascii', 'iso93binary'] as const)('%s: DE55 (bytes, no TLV subfields) is masked as DE55-style TLV, stars when it does not parse', (name) => {
+    const spec = specs[name];
+    // 5A PAN, 57 track 2 equivalent, 9F02 amount (shown).
+    const de55 = Buffer.from('5A0847617390010100109F0206000000001234570C4761739001010010D2512201', 'hex');
+    // ISO 8583:1987 reserves DE55 as text (ans): ICC data goes there as its hex.
+    const as = (bytes: Buffer) => (spec.fields['55']!.type === 'b' ? bytes : bytes.toString('hex').toUpperCase());
+    const message = IsoMessage.unpack(spec, new IsoMessage(spec, '0200').set('55', as(de55)).pack());
+    const text = message.describe() + JSON.stringify(message.toJSON());
+    expect(message.toJSON().fields['55']).toEqual({ '5A': '476173******0010', '9F02': '000000001234', '57': '476173******0010********' });
+    expect(text).not.toContain('4761739001010010');
+    expect(message.describe()).toContain('9F02 Amount, Authorised');
+    expect(message.toJSON({ reveal: true }).fields['55']).toBe(de55.toString('hex').toUpperCase());
+    const notTlv = IsoMessage.unpack(spec, new IsoMessage(spec, '0200').set('55', as(Buffer.from('5A094761739001010010', 'hex'))).pack());
+    expect(notTlv.toJSON().fields['55']).toBe('*'.repeat(20));
+  });
+
   it('validate() lists the required fields a message lacks', () => {
     const problems = new IsoMessage(specs.default, '0800').set('11', '000001').validate();
     expect(problems).toEqual([

@@ -10,7 +10,7 @@ import type { FieldSpec, MessageSpec, Sensitivity } from '../spec.js';
 type Kind = 'NUM' | 'LLNUM' | 'CHAR' | 'LLCHAR' | 'LLLCHAR' | 'BINARY' | 'LLBINARY' | 'LLLBINARY' | 'AMOUNT' | 'TRACK2';
 type Row = [kind: Kind, length: number, name: string];
 
-const sensitivity: Record<number, Sensitivity> = { 2: 'pan', 34: 'pan', 35: 'track', 36: 'track', 45: 'track', 52: 'secret', 96: 'secret' };
+const sensitivity: Record<number, Sensitivity> = { 2: 'pan', 34: 'pan', 35: 'track', 36: 'track', 45: 'track', 52: 'secret', 55: 'emv', 96: 'secret' };
 
 const reserved = (from: number, to: number, name: string): Array<[number, Row]> =>
   Array.from({ length: to - from + 1 }, (_, i) => [from + i, ['LLLCHAR', 999, name]]);
