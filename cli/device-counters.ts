@@ -6,14 +6,16 @@
  *   virtual-devices.json  the demo's                         { "pinPadIksn", "pinPadKsn", "atcs": { "visa": 19 } }
  *   virtual-pinpad.json   the one-shot commands' PIN pad     { "iksn", "ksn" }
  * Every read-modify-write holds virtual-devices.lock (created O_EXCL with the holder's pid; a lock
- * whose process is gone is broken), and every write is temp file + fsync + rename + directory fsync,
- * so a crash or power cut leaves the old or the new counters, never an empty file.
- * A card's next ATC is reserved right before its GENERATE AC: the highest of both files and the
- * card's own, plus one. A KSN is on disk before a PIN block under it exists (write-ahead).
+ * whose process is gone is broken), only for that read and write, never across an await; every write
+ * is temp file + fsync + rename + directory fsync, so a crash or power cut leaves the old or the new
+ * counters, never an empty file.
+ * A card's next ATC is reserved at its GET PROCESSING OPTIONS (where the card counts it up): the
+ * highest of both files and the card's own, plus one. A KSN is on disk before a PIN block under it
+ * exists (write-ahead).
  * A missing file is empty; a file that does not parse or holds a bad value is refused (never reset:
  * that would reuse ATCs and KSNs).
  */
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex, toHex } from '../protocols/bytes.js';
 import { nextTdesKsn } from '../protocols/crypto/index.js';
@@ -46,7 +48,8 @@ export class CounterFileError extends CliError {
   }
 }
 
-const lockWaitMs = 5000;
+/** The holder keeps the lock for one read and one write: a short wait, never a long block of the event loop. */
+const lockWaitMs = 200;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 export class DeviceCounters {
@@ -124,32 +127,6 @@ export class DeviceCounters {
     };
   }
 
-  /**
-   * Holds a card for one process's whole tap, GENERATE AC to the host's answer, as a physical card
-   * is in one field at a time: ATCs reserved in order then reach the switch in order (it refuses
-   * one not above the highest it has seen). Waits up to `waitMs` for another process's tap.
-   */
-  async holdCard(card: TestCardProfileId, waitMs: number): Promise<() => void> {
-    const file = this.cardLockFile(card);
-    const deadline = Date.now() + waitMs;
-    while (!tryLock(file)) {
-      if (Date.now() > deadline) throw new CliError(`virtual card ${card} is in use by process ${lockHolder(file) ?? '?'} for over ${Math.round(waitMs / 1000)} s (${file}; delete it if no pos process is running)`);
-      await new Promise((done) => setTimeout(done, 20));
-    }
-    return () => release(file);
-  }
-
-  /** holdCard without waiting (the demo's cards, held from their GENERATE AC to the transaction's end), else who has it. */
-  tryHoldCard(card: TestCardProfileId): { release(): void; holder?: never } | { holder: number | undefined; release?: never } {
-    const file = this.cardLockFile(card);
-    if (!tryLock(file)) return { holder: lockHolder(file) };
-    return { release: () => release(file) };
-  }
-
-  private cardLockFile(card: TestCardProfileId): string {
-    return join(this.folder, `virtual-card-${card}.lock`);
-  }
-
   private highestSaved(card: TestCardProfileId): number | undefined {
     const values = [this.readCardsFile()[card], this.readDemoFile().atcs?.[card]].filter((n): n is number => n !== undefined);
     return values.length ? Math.max(...values) : undefined;
@@ -202,24 +179,27 @@ export class DeviceCounters {
   private locked<T>(work: () => T): T {
     const deadline = Date.now() + lockWaitMs;
     while (!tryLock(this.lockFile)) {
-      if (Date.now() > deadline) throw new CliError(`${this.lockFile}: held by another process for over ${lockWaitMs / 1000} s (delete it if no pos process is running)`);
-      Atomics.wait(sleeper, 0, 0, 2); // the holder keeps it for one read and one write
+      if (Date.now() > deadline) throw new CliError(lockBusy(this.lockFile));
+      Atomics.wait(sleeper, 0, 0, 2);
     }
     try {
       return work();
     } finally {
-      unlinkSync(this.lockFile);
+      releaseOwn(this.lockFile);
     }
   }
 }
 
-/** Takes a lock file (O_EXCL, holding our pid), breaking it first when its process is gone. */
+/** Takes a lock file (O_EXCL, holding our pid), breaking it first when its holder is gone. */
 function tryLock(file: string): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -229,34 +209,51 @@ function tryLock(file: string): boolean {
   return false;
 }
 
-/** A lock whose process is gone (killed while holding it): renamed away, then checked, so two breakers cannot both win. */
+/**
+ * Deletes a lock whose holder is gone. Breakers take `<lock>.break` (O_EXCL) first and re-read the
+ * holder under it, so of two processes that both saw the dead pid only one deletes, and never the
+ * fresh lock a third process took after it.
+ */
 function breakStaleLock(file: string): boolean {
-  const holder = lockHolder(file);
-  if (holder === undefined || isAlive(holder)) return false;
-  const moved = `${file}.${process.pid}.stale`;
+  if (!isStale(lockHolder(file))) return false;
+  const guard = `${file}.break`;
+  let fd: number;
   try {
-    renameSync(file, moved);
-  } catch {
-    return false; // someone else broke or released it
+    fd = openSync(guard, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false; // another process is breaking it
+    throw error;
   }
-  // Another breaker got there first and a new holder locked since: put its lock back.
-  if (lockHolder(moved) !== holder) {
+  try {
     try {
-      linkSync(moved, file);
-    } catch {
-      // a third process locked meanwhile: it holds the lock now
+      writeSync(fd, String(process.pid));
+    } finally {
+      closeSync(fd);
     }
+    // Nobody else deletes a dead holder's lock while we hold the guard, and nobody can create one over it.
+    if (!isStale(lockHolder(file))) return false;
+    rmSync(file, { force: true }); // deleted by hand meanwhile: as good
+    return true;
+  } finally {
+    releaseOwn(guard);
   }
-  unlinkSync(moved);
-  return true;
 }
 
-function release(file: string): void {
+/** Releases a lock only while it holds our pid (never one that another process holds now). */
+function releaseOwn(file: string): void {
   try {
-    unlinkSync(file);
+    if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file);
   } catch {
     // deleted by hand meanwhile: nothing to release (never a throw in a close path)
   }
+}
+
+function lockBusy(file: string): string {
+  const holder = lockHolder(file);
+  const guard = `${file}.break`;
+  const breaker = lockHolder(guard);
+  if (breaker !== undefined && isStale(breaker)) return `${guard}: left by process ${breaker || '?'}, which is gone (delete it and ${file})`;
+  return `${file}: held by process ${holder || '?'} for over ${lockWaitMs} ms (delete it if no pos process is running)`;
 }
 
 function lockHolder(file: string): number | undefined {
@@ -270,13 +267,18 @@ function lockHolder(file: string): number | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
-  if (pid <= 0) return false;
+/**
+ * A holder that is gone, or our own pid: this process never waits for itself (its lock sections are
+ * synchronous), so a lock with our pid is a dead process's whose pid we got after a restart.
+ */
+function isStale(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  if (pid <= 0 || pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
+    return false;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return (error as NodeJS.ErrnoException).code !== 'EPERM';
   }
 }
 

@@ -26,8 +26,6 @@ import { CliError, numberOption } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 import { defaultIksn, DeviceCounters, freshIksn } from '../device-counters.js';
 
-/* TEST KEYS (switch/config.ts): the TMK the switch enrols terminals with, and the X9.24 test BDK for the virtual PIN pad. */
-
 export const terminalOptions = {
   host: { type: 'string' },
   spec: { type: 'string' },
@@ -88,77 +86,79 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   // The virtual card's ATCs and the virtual PIN pad's KSN, beside the journal (nothing kept for an in-memory one).
   const counters = config.journal === ':memory:' ? undefined : new DeviceCounters(dirname(config.journal));
   let explain: OpenTerminal['explain'] = () => undefined;
-  if (values['virtual-card']) {
-    const profile = values['virtual-card'] as TestCardProfileId;
-    if (!testCardProfileIds.includes(profile)) throw new CliError(`--virtual-card: one of ${testCardProfileIds.join(', ')}`);
-    // Each GENERATE AC's ATC is reserved under the folder's lock right before the card uses it (docs/test-cards.md).
-    const nextAtc = (current: number) => {
-      try {
-        return counters!.reserveAtc('cli', profile, current);
-      } catch (error) {
-        log(JSON.stringify({ warning: `${(error as Error).message}: the card refused the tap (6985)` }));
-        throw error;
-      }
-    };
-    if (counters) closers.push(await counters.holdCard(profile, timeout + 30_000));
-    const card = createVirtualCard(profile, counters ? { atc: counters.savedAtc(profile) ?? testCards[profile].initialAtc, nextAtc } : {});
-    explain = (result) => replayNote(result, card, counters?.cardsFile);
-    const [deviceSide, hostSide] = inprocPair('virtual-pn532');
-    await deviceSide.open();
-    const device = new VirtualPn532(deviceSide);
-    device.tap(card);
-    const reader = new Pn532Reader(hostSide);
-    await reader.start();
-    config.reader = reader;
-    closers.push(() => reader.stop(), () => device.close(), () => deviceSide.close());
-  } else if (values.reader) {
-    const path = /^pn532:(.+)$/.exec(values.reader)?.[1];
-    if (!path) throw new CliError('--reader: expected pn532:PATH');
-    const reader = new Pn532Reader(new SerialTransport({ path }));
-    await reader.start();
-    config.reader = reader;
-    closers.push(() => reader.stop());
-  }
-  if (values.scanner) {
-    const serial = /^serial:(.+)$/.exec(values.scanner)?.[1];
-    const vidPid = /^hid:([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})$/.exec(values.scanner);
-    const hidPath = /^hid:(\/.+)$/.exec(values.scanner)?.[1];
-    let scanner: SerialScanner | HidPosScanner;
-    if (serial) scanner = new SerialScanner(new SerialTransport({ path: serial }));
-    else if (vidPid || hidPath) {
-      let path = hidPath;
-      if (vidPid) {
-        const hid = await loadNodeHid();
-        path = (await hid.devicesAsync()).find((d) => d.vendorId === parseInt(vidPid[1]!, 16) && d.productId === parseInt(vidPid[2]!, 16))?.path;
-        if (!path) throw new CliError(`--scanner: no HID device ${vidPid[1]}:${vidPid[2]}`);
-      }
-      scanner = new HidPosScanner(new NodeHidTransport({ path: path! }));
-    } else throw new CliError('--scanner: expected serial:PATH, hid:VID:PID or hid:PATH');
-    await scanner.start();
-    config.scanners = [scanner];
-    closers.push(() => scanner.stop());
-  }
-  if (values.msr) {
-    const path = /^serial:(.+)$/.exec(values.msr)?.[1];
-    if (!path) throw new CliError('--msr: expected serial:PATH');
-    const msr = new SerialMsr(new SerialTransport({ path }));
-    await msr.start();
-    config.msr = msr;
-    closers.push(() => msr.stop());
-  }
-  // A PIN block's KSN is reserved on disk before it exists (write-ahead, under the lock); without a folder, a fresh device.
-  const dukpt = values.pin && counters ? counters.openCliPinPad() : { iksn: values.pin ? freshIksn() : defaultIksn, ksn: undefined, claim: undefined };
-  const pinPad = new VirtualPinPad({
-    ipek: tdesIpek(Buffer.from(x924TestBdk, 'hex'), Buffer.from(dukpt.iksn, 'hex')).toString('hex'),
-    iksn: dukpt.iksn,
-    ...(dukpt.ksn ? { ksn: dukpt.ksn } : {}),
-    ...(dukpt.claim ? { onKsn: dukpt.claim } : {}),
-  });
-  if (values.pin) pinPad.enter({ pin: values.pin });
-  else pinPad.enter({ cancel: true });
-  config.pinPad = pinPad;
   let terminal: Terminal;
+  // Whatever fails while the devices start (a bad --scanner, a reader that does not answer, a corrupt counter file) stops those already started.
   try {
+    if (values['virtual-card']) {
+      const profile = values['virtual-card'] as TestCardProfileId;
+      if (!testCardProfileIds.includes(profile)) throw new CliError(`--virtual-card: one of ${testCardProfileIds.join(', ')}`);
+      // Each tap's ATC is reserved under the folder's lock at its GET PROCESSING OPTIONS, before the card uses it (docs/test-cards.md).
+      const nextAtc = (current: number) => {
+        try {
+          return counters!.reserveAtc('cli', profile, current);
+        } catch (error) {
+          log(JSON.stringify({ warning: `${(error as Error).message}: the card refused the tap (6985)` }));
+          throw error;
+        }
+      };
+      const card = createVirtualCard(profile, counters ? { atc: counters.savedAtc(profile) ?? testCards[profile].initialAtc, nextAtc } : {});
+      explain = (result) => replayNote(result, card, counters?.cardsFile);
+      const [deviceSide, hostSide] = inprocPair('virtual-pn532');
+      await deviceSide.open();
+      closers.push(() => deviceSide.close());
+      const device = new VirtualPn532(deviceSide);
+      closers.push(() => device.close());
+      device.tap(card);
+      const reader = new Pn532Reader(hostSide);
+      await reader.start();
+      config.reader = reader;
+      closers.push(() => reader.stop());
+    } else if (values.reader) {
+      const path = /^pn532:(.+)$/.exec(values.reader)?.[1];
+      if (!path) throw new CliError('--reader: expected pn532:PATH');
+      const reader = new Pn532Reader(new SerialTransport({ path }));
+      await reader.start();
+      config.reader = reader;
+      closers.push(() => reader.stop());
+    }
+    if (values.scanner) {
+      const serial = /^serial:(.+)$/.exec(values.scanner)?.[1];
+      const vidPid = /^hid:([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})$/.exec(values.scanner);
+      const hidPath = /^hid:(\/.+)$/.exec(values.scanner)?.[1];
+      let scanner: SerialScanner | HidPosScanner;
+      if (serial) scanner = new SerialScanner(new SerialTransport({ path: serial }));
+      else if (vidPid || hidPath) {
+        let path = hidPath;
+        if (vidPid) {
+          const hid = await loadNodeHid();
+          path = (await hid.devicesAsync()).find((d) => d.vendorId === parseInt(vidPid[1]!, 16) && d.productId === parseInt(vidPid[2]!, 16))?.path;
+          if (!path) throw new CliError(`--scanner: no HID device ${vidPid[1]}:${vidPid[2]}`);
+        }
+        scanner = new HidPosScanner(new NodeHidTransport({ path: path! }));
+      } else throw new CliError('--scanner: expected serial:PATH, hid:VID:PID or hid:PATH');
+      await scanner.start();
+      config.scanners = [scanner];
+      closers.push(() => scanner.stop());
+    }
+    if (values.msr) {
+      const path = /^serial:(.+)$/.exec(values.msr)?.[1];
+      if (!path) throw new CliError('--msr: expected serial:PATH');
+      const msr = new SerialMsr(new SerialTransport({ path }));
+      await msr.start();
+      config.msr = msr;
+      closers.push(() => msr.stop());
+    }
+    // A PIN block's KSN is reserved on disk before it exists (write-ahead, under the lock); without a folder, a fresh device.
+    const dukpt = values.pin && counters ? counters.openCliPinPad() : { iksn: values.pin ? freshIksn() : defaultIksn, ksn: undefined, claim: undefined };
+    const pinPad = new VirtualPinPad({
+      ipek: tdesIpek(Buffer.from(x924TestBdk, 'hex'), Buffer.from(dukpt.iksn, 'hex')).toString('hex'),
+      iksn: dukpt.iksn,
+      ...(dukpt.ksn ? { ksn: dukpt.ksn } : {}),
+      ...(dukpt.claim ? { onKsn: dukpt.claim } : {}),
+    });
+    if (values.pin) pinPad.enter({ pin: values.pin });
+    else pinPad.enter({ cancel: true });
+    config.pinPad = pinPad;
     terminal = await startTerminal(config);
   } catch (error) {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => {});

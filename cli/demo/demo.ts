@@ -15,7 +15,7 @@ import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { testTmk, x924TestBdk } from '../../switch/config.js';
 import { cardAccount } from '../../switch/issuer/cards.js';
 import type { Store } from '../../switch/store/index.js';
-import { Terminal, type StatusStep } from '../../terminal/terminal.js';
+import { Terminal } from '../../terminal/terminal.js';
 import { VirtualPinPad } from '../../terminal/pinpad.js';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
 import { checkoutTerminal } from '../../terminal/checkout/terminal-adapter.js';
@@ -65,8 +65,6 @@ export interface RunningDemo {
 const terminalId = 'DEMO0001';
 const merchantId = 'DEMO00000000001';
 const merchantName = 'Demo Coffee 演示咖啡';
-/** A transaction's end: the cards it held go back. */
-const finalSteps = new Set<StatusStep>(['approved', 'declined', 'failed', 'reversed', 'cancelled']);
 /** Voids and refunds ask for it (docs/checkout.md). */
 export const demoSupervisorPin = '123456';
 
@@ -108,21 +106,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     if (atcs.raised.length) {
       log.info({ cards: atcs.raised, atcs: atcs.start }, 'demo: the counter files lack or lag these cards: their ATCs start above the highest the switch journal has seen');
     }
-    // Each GENERATE AC's ATC is reserved in the shared files first: above what a `pos sale` process used meanwhile, and on disk before the card uses it.
-    // A card is also held (its lock file) from its GENERATE AC to the transaction's end, as `pos sale` holds it for its tap:
-    // a tap while a `pos sale` process has the card is refused rather than sent out of ATC order (a later 05).
-    const heldCards = new Map<TestCardProfileId, () => void>();
-    const releaseCards = () => {
-      for (const release of heldCards.values()) release();
-      heldCards.clear();
-    };
+    // Each tap's ATC is reserved in the shared files at its GET PROCESSING OPTIONS: above what a `pos sale` process used meanwhile, and on disk before the card uses it.
     const nextAtc = (card: TestCardProfileId, current: number) => {
       try {
-        if (!heldCards.has(card)) {
-          const hold = deviceCounters.tryHoldCard(card);
-          if (!hold.release) throw new Error(`${card} is in use by another pos process (${hold.holder ?? '?'}): tap again when it is done`);
-          heldCards.set(card, hold.release);
-        }
         return deviceCounters.reserveAtc('demo', card, current);
       } catch (error) {
         log.error({ card, err: (error as Error).message }, 'demo: cannot reserve the card\'s next ATC: the card refuses the tap (6985)');
@@ -137,10 +123,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const ipek = toHex(tdesIpek(Buffer.from(x924TestBdk, 'hex'), Buffer.from(iksn, 'hex')));
     // Write-ahead with fsync: each KSN is on disk before a PIN block under it exists, so a crash or power cut may skip a counter, never reuse one.
     const pinPad = new VirtualPinPad({ ipek, iksn, ksn: counters.pinPadKsn, onKsn: (ksn) => deviceCounters.saveDemoKsn(iksn, toHex(ksn)) });
-    stops.push(async () => {
-      await kit.stop();
-      releaseCards();
-    });
+    stops.push(() => kit.stop());
 
     const terminal = new Terminal({
       host: '127.0.0.1',
@@ -156,9 +139,6 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       pinPad,
       timeouts: options.timeouts,
       logger: log.child({ component: 'terminal' }),
-    });
-    terminal.on('status', (status) => {
-      if (finalSteps.has(status.step)) releaseCards();
     });
     const page = checkoutTerminal(terminal); // before start: it must hear the first device events
     stops.push(() => terminal.stop());

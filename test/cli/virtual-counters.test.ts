@@ -1,9 +1,11 @@
 // The virtual cards' ATCs and the virtual PIN pad's KSN shared by `pos sale` processes in one data
 // folder (cli/device-counters.ts): parallel processes never use one ATC twice (before: a read-modify-
-// write without a lock, 8 parallel sales gave 4 × 05), each PIN block has its own KSN (before: every
-// process started at KSN counter 1), and a corrupt counter file is refused, never silently reset.
+// write without a lock, 8 parallel sales sent 4 ATCs twice), each PIN block has its own KSN (before:
+// every process started at KSN counter 1), a stale lock is broken by one process only, and a corrupt
+// counter file is refused, never silently reset.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,13 +14,23 @@ import { DeviceCounters } from '../../cli/device-counters.js';
 import { tdesKsnCounter } from '../../protocols/crypto/index.js';
 import { testTmk } from '../../switch/config.js';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
+import { SimulatedHsm, type CryptogramCheck } from '../../switch/hsm/index.js';
 import { capture } from '../support/cli.js';
 
 const bin = resolve(import.meta.dirname, '../../cli/pos.mjs');
+/** Every ATC that reaches the switch in an ARQC, in arrival order. */
+class RecordingHsm extends SimulatedHsm {
+  readonly atcs: number[] = [];
+  override async verifyArqc(check: CryptogramCheck): Promise<boolean> {
+    this.atcs.push(check.atc.readUInt16BE(0));
+    return super.verifyArqc(check);
+  }
+}
+const hsm = new RecordingHsm({ lmk: randomBytes(32) });
 let sw: RunningSwitch;
 let dir: string;
 beforeAll(async () => {
-  sw = await startSwitch({ port: 0, db: ':memory:', enrollUnknown: { tmk: testTmk } });
+  sw = await startSwitch({ port: 0, db: ':memory:', enrollUnknown: { tmk: testTmk }, hsm });
   dir = mkdtempSync(join(tmpdir(), 'pos-counters-'));
 });
 afterAll(async () => {
@@ -38,32 +50,68 @@ function pos(args: string[], cwd: string): Promise<{ code: number | null; stdout
 const lastJson = (stdout: string) => JSON.parse(stdout) as { state: string; responseCode: string };
 
 describe('virtual card and PIN pad counters shared by pos sale processes', () => {
-  it('8 parallel sales with one card in one folder: 8 different ATCs, all approved', async () => {
+  // Two processes may reach the switch out of reservation order (a later one 05, as a real card tapped
+  // twice at once would be): what must hold is that no ATC is used twice and the file keeps the highest.
+  it('8 parallel sales with one card in one folder, a dead process\'s lock to break: 8 different ATCs, the file at the highest', async () => {
     const cwd = mkdtempSync(join(dir, 'parallel-'));
+    mkdirSync(join(cwd, 'data'));
+    writeFileSync(join(cwd, 'data/virtual-devices.lock'), '999999999'); // no such process: all 8 try to break it
+    const before = hsm.atcs.length;
     const runs = await Promise.all(
       Array.from({ length: 8 }, (_, i) => pos(['sale', '1.00', '--virtual-card', 'mastercard', '--terminal-id', `POS1000${i}`, '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '10000'], cwd)),
     );
-    for (const run of runs) expect(lastJson(run.stdout), run.stdout + run.stderr).toMatchObject({ state: 'approved', responseCode: '00' });
-    expect(JSON.parse(readFileSync(join(cwd, 'data/virtual-cards.json'), 'utf8'))).toEqual({ mastercard: 0x20 + 8 });
+    for (const run of runs) expect(['approved', 'declined'], run.stdout + run.stderr).toContain(lastJson(run.stdout).state);
+    const used = hsm.atcs.slice(before);
+    expect(used).toHaveLength(8);
+    expect(new Set(used).size).toBe(8);
+    expect(JSON.parse(readFileSync(join(cwd, 'data/virtual-cards.json'), 'utf8'))).toEqual({ mastercard: Math.max(...used) });
+    expect(Math.max(...used)).toBe(0x20 + 8);
+    expect(existsSync(join(cwd, 'data/virtual-devices.lock'))).toBe(false);
+    expect(existsSync(join(cwd, 'data/virtual-devices.lock.break'))).toBe(false);
   }, 60_000);
 
-  it('4 parallel PIN sales: the folder PIN pad reserved 4 KSNs, one per PIN block, all verified', async () => {
+  it('4 parallel PIN sales: the folder PIN pad reserved 4 KSNs, one per PIN block, none refused for its PIN', async () => {
     const cwd = mkdtempSync(join(dir, 'pin-'));
     const runs = await Promise.all(
       Array.from({ length: 4 }, (_, i) => pos(['sale', '355.00', '--virtual-card', 'unionpay', '--pin', '1234', '--terminal-id', `POS2000${i}`, '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '10000'], cwd)),
     );
-    for (const run of runs) expect(lastJson(run.stdout), run.stdout + run.stderr).toMatchObject({ state: 'approved', responseCode: '00' });
+    // 05 only when its ATC reached the switch after a later one (parallel taps of one card); never 55 (a PIN block under a reused key).
+    for (const run of runs) expect(['00', '05'], run.stdout + run.stderr).toContain(lastJson(run.stdout).responseCode);
     const saved = JSON.parse(readFileSync(join(cwd, 'data/virtual-pinpad.json'), 'utf8')) as { iksn: string; ksn: string };
     expect(saved.ksn.slice(0, 14)).toBe(saved.iksn.slice(0, 14));
     expect(tdesKsnCounter(Buffer.from(saved.ksn, 'hex'))).toBe(4);
   }, 60_000);
 
-  it('a lock left by a killed process is broken; a live holder is waited for', () => {
+  it('a lock left by a killed process is broken, and one holding our own pid (a dead process\'s, pid reused after a restart)', () => {
     const folder = mkdtempSync(join(dir, 'lock-'));
     writeFileSync(join(folder, 'virtual-devices.lock'), '999999999'); // no such process
     const counters = new DeviceCounters(folder);
     expect(counters.reserveAtc('cli', 'visa', 0x11)).toBe(0x12);
+    writeFileSync(join(folder, 'virtual-devices.lock'), String(process.pid));
     expect(counters.reserveAtc('demo', 'visa', 0x11)).toBe(0x13); // above the other file's
+    expect(existsSync(join(folder, 'virtual-devices.lock'))).toBe(false);
+  });
+
+  it('a live holder: a short wait, then one line naming its pid and the lock; its lock is left alone', () => {
+    const folder = mkdtempSync(join(dir, 'live-'));
+    const lock = join(folder, 'virtual-devices.lock');
+    writeFileSync(lock, String(process.ppid)); // a live process that is not us
+    const counters = new DeviceCounters(folder);
+    expect(() => counters.reserveAtc('cli', 'visa', 0x11)).toThrow(`${lock}: held by process ${process.ppid} for over 200 ms (delete it if no pos process is running)`);
+    expect(readFileSync(lock, 'utf8')).toBe(String(process.ppid));
+    expect(existsSync(join(folder, 'virtual-cards.json'))).toBe(false);
+  });
+
+  it('a dead holder another process is breaking (its .break guard) is not broken twice; a guard left by a dead breaker is named', () => {
+    const folder = mkdtempSync(join(dir, 'guard-'));
+    const lock = join(folder, 'virtual-devices.lock');
+    writeFileSync(lock, '999999999');
+    writeFileSync(`${lock}.break`, String(process.ppid)); // a live breaker: it decides, we wait
+    const counters = new DeviceCounters(folder);
+    expect(() => counters.reserveAtc('cli', 'visa', 0x11)).toThrow(/held by process 999999999/);
+    expect(readFileSync(lock, 'utf8')).toBe('999999999');
+    writeFileSync(`${lock}.break`, '999999998');
+    expect(() => counters.reserveAtc('cli', 'visa', 0x11)).toThrow(`${lock}.break: left by process 999999998, which is gone (delete it and ${lock})`);
   });
 
   const corrupt: Array<[string, string, RegExp]> = [
