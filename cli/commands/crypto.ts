@@ -69,13 +69,14 @@ example:
 
 retail: ISO 9797-1 algorithm 3 (ANSI X9.19), 16-byte key; cbc: algorithm 1 with DES/TDES;
 cmac: AES-CMAC (its own padding; --padding does not apply). Padding defaults to 1.
+--length: 4 to 8 bytes for retail/cbc (default 8), 4 to 16 for cmac (default 16).
 --data '' is the empty message.
 
 example:
   pos crypto mac --alg retail --key 41414141414141414242424242424242 --padding 1 --data 68656C6C6F20776F726C64`,
   kcv: `usage: pos crypto kcv --key HEX [--alg tdes|aes] [--length BYTES]
 
-Key check value: TDES E(K, 0…0), AES CMAC(K, 0…0); 3 bytes by default.
+Key check value: TDES E(K, 0…0), AES CMAC(K, 0…0); 3 bytes by default, at most one block (8 or 16).
 
 example:
   pos crypto kcv --key 0123456789ABCDEFFEDCBA9876543210`,
@@ -156,11 +157,14 @@ function choice<T extends string>(values: Values, name: keyof typeof options, al
   return value as T;
 }
 
-function integer(values: Values, name: keyof typeof options, fallback: number): number {
+/** A whole-number option; with `range`, one outside it is refused naming the option (the library's error would not). */
+function integer(values: Values, name: keyof typeof options, fallback: number, range?: { min: number; max: number; unit: string }): number {
   const value = values[name];
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value)) throw new CliError(`--${name} ${value}: expected a whole number`);
-  return Number(value);
+  const n = Number(value);
+  if (range && (n < range.min || n > range.max)) throw new CliError(`--${name} ${value}: expected ${range.min} to ${range.max} ${range.unit}`);
+  return n;
 }
 
 const padding = (values: Values, fallback: '1' | '2' = '1') => Number(choice(values, 'padding', ['1', '2', '3'], fallback)) as PaddingMethod;
@@ -225,9 +229,9 @@ function mac(values: Values): object {
   const alg = choice(values, 'alg', ['retail', 'cbc', 'cmac']);
   const key = hexOption(values, 'key');
   const data = messageOption(values);
-  if (alg === 'cmac') return { alg, mac: toHex(aesCmac(key, data, integer(values, 'length', 16))) };
+  if (alg === 'cmac') return { alg, mac: toHex(aesCmac(key, data, integer(values, 'length', 16, { min: 4, max: 16, unit: 'bytes (AES block)' }))) };
   const method = padding(values);
-  const length = integer(values, 'length', 8);
+  const length = integer(values, 'length', 8, { min: 4, max: 8, unit: 'bytes (DES block)' });
   return { alg, padding: method, mac: toHex(alg === 'retail' ? retailMac(key, data, method, length) : cbcMac(key, data, method, length)) };
 }
 
@@ -285,6 +289,13 @@ function tr31(action: string | undefined, values: Values): object {
   throw new CliError(`unknown tr31 action '${action ?? ''}' (wrap|unwrap)`);
 }
 
+function kcvOf(values: Values): object {
+  const alg = choice<'tdes' | 'aes'>(values, 'alg', ['tdes', 'aes'], 'tdes');
+  // The check value is the start of one encrypted block: longer than the block, it would be cut silently.
+  const block = alg === 'aes' ? 16 : 8;
+  return { kcv: toHex(kcv(hexOption(values, 'key'), alg, integer(values, 'length', 3, { min: 1, max: block, unit: `bytes (${alg === 'aes' ? 'AES' : 'DES'} block)` }))) };
+}
+
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(args, options);
   const [command, action] = positionals;
@@ -299,7 +310,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       command === 'dukpt' ? dukpt(v)
       : command === 'pinblock' ? pinblock(action, v)
       : command === 'mac' ? mac(v)
-      : command === 'kcv' ? { kcv: toHex(kcv(hexOption(v, 'key'), choice<'tdes' | 'aes'>(v, 'alg', ['tdes', 'aes'], 'tdes'), integer(v, 'length', 3))) }
+      : command === 'kcv' ? kcvOf(v)
       : command === 'emv' ? emv(action, v)
       : command === 'tr31' ? tr31(action, v)
       : undefined;

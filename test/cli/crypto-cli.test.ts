@@ -113,4 +113,15 @@ describe('pos crypto', () => {
     const ok = spawnSync('node', ['cli/pos.mjs', 'crypto', 'kcv', '--key', '0123456789ABCDEFFEDCBA9876543210'], { encoding: 'utf8' });
     expect(JSON.parse(ok.stdout)).toEqual({ kcv: '08D7B4' });
   });
+
+  it.each([
+    [['kcv', '--key', '0123456789ABCDEFFEDCBA9876543210', '--length', '50'], '--length 50: expected 1 to 8 bytes (DES block)'],
+    [['kcv', '--alg', 'aes', '--key', '0123456789ABCDEFFEDCBA9876543210', '--length', '17'], '--length 17: expected 1 to 16 bytes (AES block)'],
+    [['mac', '--alg', 'retail', '--key', '0123456789ABCDEFFEDCBA9876543210', '--data', '00', '--length', '9'], '--length 9: expected 4 to 8 bytes (DES block)'],
+    [['mac', '--alg', 'cmac', '--key', '0123456789ABCDEFFEDCBA9876543210', '--data', '00', '--length', '3'], '--length 3: expected 4 to 16 bytes (AES block)'],
+  ])('a --length the key cannot give is refused naming --length: %j', async (args, message) => {
+    const io = capture();
+    expect(await main(['crypto', ...args], io)).toBe(2);
+    expect(io.stderr).toEqual([`pos crypto: ${message}`]);
+  });
 });
