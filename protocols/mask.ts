@@ -22,7 +22,7 @@ export function maskTrack(track: string): string {
   return maskPan(pan) + '*'.repeat(track.length - separator);
 }
 
-/** EMV tags that carry card secrets: PAN, track equivalents, PIN data. */
+/** EMV tags that carry card secrets: PAN, track equivalents, PIN data; and the cardholder name, hidden as tag 56's is. */
 export const emvSensitiveTags: Readonly<Record<string, 'pan' | 'track' | 'secret'>> = {
   '5A': 'pan',
   '57': 'track',
@@ -31,6 +31,8 @@ export const emvSensitiveTags: Readonly<Record<string, 'pan' | 'track' | 'secret
   '9F1F': 'secret',
   '9F20': 'secret',
   '99': 'secret',
+  '5F20': 'secret',
+  '9F0B': 'secret',
 };
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskPan, maskPansIn } from '../protocols/mask.js';
+import { maskEmvValue, maskPan, maskPansIn } from '../protocols/mask.js';
 import { fromHex, toHex } from '../protocols/bytes.js';
 
 describe('maskPan (PCI DSS 3.4: at most first 6 and last 4 shown)', () => {
@@ -13,4 +13,14 @@ describe('hex', () => {
   it('round-trips', () => expect(toHex(fromHex('00 a4 04 00'))).toBe('00A40400'));
   it('names odd length', () => expect(() => fromHex('abc', 'key')).toThrow(/key: odd number of hex digits \(3\)/));
   it('names the bad character', () => expect(() => fromHex('0g', 'data')).toThrow(/data: not a hex digit at character 1/));
+});
+
+describe('maskEmvValue', () => {
+  it('hides the cardholder name (5F20, 9F0B) as stars, as tag 56 hides it', () => {
+    const name = Buffer.from('CARDHOLDER/TEST', 'latin1');
+    expect(maskEmvValue('5F20', name)).toBe('*'.repeat(30));
+    expect(maskEmvValue('9F0B', name)).toBe('*'.repeat(30));
+    expect(maskEmvValue('56', Buffer.from('B4761739001010010^CARDHOLDER/TEST^2512', 'latin1'))).not.toContain('CARDHOLDER');
+    expect(maskEmvValue('9F02', Buffer.from('000000001234', 'hex'))).toBe('000000001234');
+  });
 });

@@ -12,7 +12,9 @@ decode  prints JSON for what was scanned:
           an EMVCo merchant-presented payload (000201…6304XXXX): its data objects, templates
             nested, and whether the CRC in tag 63 is valid;
           an EMVCo consumer-presented payload (base64, 85 "CPV01"): its BER-TLV templates, the
-            PAN (5A) and track 2 (57) masked as pos iso8583 decode masks them (--reveal: in clear);
+            card data masked as pos iso8583 decode masks DE55 (--reveal: in clear): PAN 5A
+            (6+4), tracks 57, 56, 9F6B (masked PAN only), 9F1F, 9F20, PIN data 99 and the
+            cardholder name 5F20, 9F0B (stars);
           anything else: the payment-code classification (UNIONPAY, WECHAT, ALIPAY) or why none fits;
           --rules replaces the built-in payment-code rules (docs/qr.md).
 encode  takes merchant-presented data objects as JSON ({"52":"5411","59":"NAME","62":{"05":"REF"}})

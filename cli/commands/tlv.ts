@@ -8,7 +8,8 @@ const help = `usage: pos tlv decode [--reveal] HEX|-
 
 Decodes BER-TLV (EMV Book 3 Annex B) and prints JSON: one entry per object with its tag, the
 EMV dictionary name when known, and its value as hex, or its children for templates.
-The PAN (5A) and track data (57, 56, 9F6B) show only the masked PAN, 9F1F, 9F20 and 99 only
+The PAN (5A) and track data (57, 56, 9F6B) show only the masked PAN; 9F1F, 9F20, 99 and the
+cardholder name (5F20, 9F0B) only
 stars, as pos iso8583 decode shows them inside DE55; --reveal shows them in clear.
 
 example:
