@@ -4,15 +4,14 @@
 // And the demo PIN pad without its saved KSN starts as a fresh DUKPT device (before: the initial
 // KSN again, so the next PIN block reused counter 1's key). Real composition: startDemo on SQLite,
 // `pos sale` as its own process.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../cli/demo/demo.js';
 import type { TestCardProfileId } from '../../protocols/testcards.js';
+import { runPos } from '../support/cli.js';
 
-const bin = resolve(import.meta.dirname, '../../cli/pos.mjs');
 const dataDir = mkdtempSync(join(tmpdir(), 'pos-demo-shared-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -29,20 +28,11 @@ async function tapSale(demo: RunningDemo, amount: number, card: TestCardProfileI
   }
 }
 
-function pos(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-  child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-  return new Promise((done) => child.once('exit', (code) => done({ code, stdout, stderr })));
-}
-
 it('demo tap, pos sale with the same card against the demo switch, demo tap again: three ATCs, all approved', async () => {
   const demo = await start();
   try {
     expect(await tapSale(demo, 100, 'visa')).toMatchObject({ state: 'approved' });
-    const cli = await pos(['sale', '1.00', '--host', `127.0.0.1:${demo.switchPort}`, '--virtual-card', 'visa', '--journal', join(dataDir, 'terminal-POS00001.db'), '--timeout-ms', '5000']);
+    const cli = await runPos(['sale', '1.00', '--host', `127.0.0.1:${demo.switchPort}`, '--virtual-card', 'visa', '--journal', join(dataDir, 'terminal-POS00001.db'), '--timeout-ms', '5000']);
     expect(JSON.parse(cli.stdout), cli.stderr).toMatchObject({ state: 'approved' });
     expect(await tapSale(demo, 200, 'visa')).toMatchObject({ state: 'approved', responseCode: '00' });
     expect(demo.kit.card('visa').atc).toBe(0x10 + 3);

@@ -1,18 +1,16 @@
 // The one-shot terminal commands' files: a journal per terminal ID by default, a journal that
 // refuses another terminal, and the virtual card's ATC kept between processes (each `pos sale`
 // process started the card at the same ATC again, and the switch refused the second as a replay: 05).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { testTmk } from '../../switch/config.js';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { Journal } from '../../terminal/journal.js';
-import { capture } from '../support/cli.js';
+import { capture, runPos } from '../support/cli.js';
 
-const bin = resolve(import.meta.dirname, '../../cli/pos.mjs');
 let sw: RunningSwitch;
 let dir: string;
 beforeAll(async () => {
@@ -23,16 +21,6 @@ afterAll(async () => {
   await sw.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** `pos ARGS` as its own process in `cwd`: exit code and stdout. */
-function pos(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-  child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-  return new Promise((done) => child.once('exit', (code) => done({ code, stdout, stderr })));
-}
 
 describe('terminal journal and virtual card files of the one-shot commands', () => {
   it('a journal of another terminal is refused in one line naming both IDs and --journal', async () => {
@@ -49,7 +37,7 @@ describe('terminal journal and virtual card files of the one-shot commands', () 
     const cwd = mkdtempSync(join(dir, 'cwd-'));
     const args = ['sale', '1.00', '--virtual-card', 'visa', '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '5000'];
     for (const run of [1, 2]) {
-      const result = await pos(args, cwd);
+      const result = await runPos(args, cwd);
       expect(result.code, `run ${run}: ${result.stdout}${result.stderr}`).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ state: 'approved' });
     }

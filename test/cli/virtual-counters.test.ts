@@ -3,11 +3,10 @@
 // write without a lock, 8 parallel sales sent 4 ATCs twice), each PIN block has its own KSN (before:
 // every process started at KSN counter 1), a stale lock is broken by one process only, and a corrupt
 // counter file is refused, never silently reset.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { DeviceCounters } from '../../cli/device-counters.js';
@@ -15,9 +14,8 @@ import { tdesKsnCounter } from '../../protocols/crypto/index.js';
 import { testTmk } from '../../switch/config.js';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { SimulatedHsm, type CryptogramCheck } from '../../switch/hsm/index.js';
-import { capture } from '../support/cli.js';
+import { capture, runPos } from '../support/cli.js';
 
-const bin = resolve(import.meta.dirname, '../../cli/pos.mjs');
 /** Every ATC that reaches the switch in an ARQC, in arrival order. */
 class RecordingHsm extends SimulatedHsm {
   readonly atcs: number[] = [];
@@ -38,15 +36,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function pos(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-  child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-  return new Promise((done) => child.once('exit', (code) => done({ code, stdout, stderr })));
-}
-
 const lastJson = (stdout: string) => JSON.parse(stdout) as { state: string; responseCode: string };
 
 describe('virtual card and PIN pad counters shared by pos sale processes', () => {
@@ -58,7 +47,7 @@ describe('virtual card and PIN pad counters shared by pos sale processes', () =>
     writeFileSync(join(cwd, 'data/virtual-devices.lock'), '999999999'); // no such process: all 8 try to break it
     const before = hsm.atcs.length;
     const runs = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => pos(['sale', '1.00', '--virtual-card', 'mastercard', '--terminal-id', `POS1000${i}`, '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '10000'], cwd)),
+      Array.from({ length: 8 }, (_, i) => runPos(['sale', '1.00', '--virtual-card', 'mastercard', '--terminal-id', `POS1000${i}`, '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '10000'], cwd)),
     );
     for (const run of runs) expect(['approved', 'declined'], run.stdout + run.stderr).toContain(lastJson(run.stdout).state);
     const used = hsm.atcs.slice(before);
@@ -73,7 +62,7 @@ describe('virtual card and PIN pad counters shared by pos sale processes', () =>
   it('4 parallel PIN sales: the folder PIN pad reserved 4 KSNs, one per PIN block, none refused for its PIN', async () => {
     const cwd = mkdtempSync(join(dir, 'pin-'));
     const runs = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => pos(['sale', '355.00', '--virtual-card', 'unionpay', '--pin', '1234', '--terminal-id', `POS2000${i}`, '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '10000'], cwd)),
+      Array.from({ length: 4 }, (_, i) => runPos(['sale', '355.00', '--virtual-card', 'unionpay', '--pin', '1234', '--terminal-id', `POS2000${i}`, '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '10000'], cwd)),
     );
     // 05 only when its ATC reached the switch after a later one (parallel taps of one card); never 55 (a PIN block under a reused key).
     for (const run of runs) expect(['00', '05'], run.stdout + run.stderr).toContain(lastJson(run.stdout).responseCode);

@@ -35,6 +35,16 @@ export function tempDir(cleanups: Cleanups): string {
   return dir;
 }
 
+/** Runs `node cli/pos.mjs ARGS` (in `cwd`) to its end: exit code and everything it wrote. */
+export function runPos(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [resolve(import.meta.dirname, '../../cli/pos.mjs'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+  child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+  return new Promise((done) => child.once('exit', (code) => done({ code, stdout, stderr })));
+}
+
 export interface PosChild {
   child: ChildProcess;
   /** The first stdout line, parsed. */
