@@ -48,8 +48,14 @@ export class CounterFileError extends CliError {
   }
 }
 
-/** The holder keeps the lock for one read and one write: a short wait, never a long block of the event loop. */
-const lockWaitMs = 200;
+/**
+ * A holder keeps the lock for one read and one write (two fsyncs). A waiter gives up when one holder
+ * keeps it this long; each new holder restarts the wait (the queue is moving), up to lockWaitCapMs in all.
+ */
+const lockWaitMs = 2000;
+const lockWaitCapMs = 10_000;
+/** A break guard this old is a crashed breaker's even if its pid was reused. */
+const guardStaleMs = 5000;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 export class DeviceCounters {
@@ -58,7 +64,11 @@ export class DeviceCounters {
   readonly pinPadFile: string;
   private readonly lockFile: string;
 
-  constructor(readonly folder: string) {
+  constructor(
+    readonly folder: string,
+    /** How long one holder may keep the lock before a waiter gives up (tests shorten it). */
+    private readonly waitMs = lockWaitMs,
+  ) {
     this.cardsFile = join(folder, 'virtual-cards.json');
     this.demoFile = join(folder, 'virtual-devices.json');
     this.pinPadFile = join(folder, 'virtual-pinpad.json');
@@ -177,9 +187,17 @@ export class DeviceCounters {
   }
 
   private locked<T>(work: () => T): T {
-    const deadline = Date.now() + lockWaitMs;
+    const start = Date.now();
+    let deadline = start + this.waitMs;
+    let holder = lockHolder(this.lockFile);
     while (!tryLock(this.lockFile)) {
-      if (Date.now() > deadline) throw new CliError(lockBusy(this.lockFile));
+      const now = Date.now();
+      const current = lockHolder(this.lockFile);
+      if (current !== holder) {
+        holder = current;
+        deadline = Math.min(now + this.waitMs, start + Math.max(this.waitMs, lockWaitCapMs));
+      }
+      if (now > deadline) throw new CliError(lockBusy(this.lockFile, now - start));
       Atomics.wait(sleeper, 0, 0, 2);
     }
     try {
@@ -193,49 +211,69 @@ export class DeviceCounters {
 /** Takes a lock file (O_EXCL, holding our pid), breaking it first when its holder is gone. */
 function tryLock(file: string): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      try {
-        writeSync(fd, String(process.pid));
-      } finally {
-        closeSync(fd);
-      }
+    const fd = createExclusive(file);
+    if (fd !== undefined) {
+      writeOwnPid(fd, file);
       return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     if (!breakStaleLock(file)) return false;
   }
   return false;
 }
 
+/** O_EXCL create; undefined when the file exists. */
+function createExclusive(file: string): number | undefined {
+  try {
+    return openSync(file, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw error;
+  }
+}
+
+/** Writes our pid into a file we just created; if that fails (ENOSPC) the file is ours to delete, not left empty. */
+function writeOwnPid(fd: number, file: string): void {
+  try {
+    writeSync(fd, String(process.pid));
+  } catch (error) {
+    closeSync(fd);
+    rmSync(file, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+}
+
 /**
  * Deletes a lock whose holder is gone. Breakers take `<lock>.break` (O_EXCL) first and re-read the
  * holder under it, so of two processes that both saw the dead pid only one deletes, and never the
- * fresh lock a third process took after it.
+ * fresh lock a third process took after it. A guard whose breaker is gone (or older than 5 s) is
+ * deleted, and the break tried again at the next poll.
  */
 function breakStaleLock(file: string): boolean {
   if (!isStale(lockHolder(file))) return false;
   const guard = `${file}.break`;
-  let fd: number;
-  try {
-    fd = openSync(guard, 'wx');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false; // another process is breaking it
-    throw error;
+  const fd = createExclusive(guard);
+  if (fd === undefined) {
+    if (isStaleGuard(guard)) rmSync(guard, { force: true });
+    return false; // another process is breaking it, or we retry after deleting a crashed breaker's guard
   }
   try {
-    try {
-      writeSync(fd, String(process.pid));
-    } finally {
-      closeSync(fd);
-    }
+    writeOwnPid(fd, guard);
     // Nobody else deletes a dead holder's lock while we hold the guard, and nobody can create one over it.
     if (!isStale(lockHolder(file))) return false;
     rmSync(file, { force: true }); // deleted by hand meanwhile: as good
     return true;
   } finally {
-    releaseOwn(guard);
+    rmSync(guard, { force: true }); // we created it (O_EXCL): ours to delete, whatever it holds
+  }
+}
+
+function isStaleGuard(guard: string): boolean {
+  if (isStale(lockHolder(guard))) return true;
+  try {
+    return Date.now() - statSync(guard).mtimeMs > guardStaleMs;
+  } catch {
+    return false; // gone meanwhile
   }
 }
 
@@ -248,12 +286,15 @@ function releaseOwn(file: string): void {
   }
 }
 
-function lockBusy(file: string): string {
+function lockBusy(file: string, waitedMs: number): string {
   const holder = lockHolder(file);
-  const guard = `${file}.break`;
-  const breaker = lockHolder(guard);
-  if (breaker !== undefined && isStale(breaker)) return `${guard}: left by process ${breaker || '?'}, which is gone (delete it and ${file})`;
-  return `${file}: held by process ${holder || '?'} for over ${lockWaitMs} ms (delete it if no pos process is running)`;
+  const breaker = lockHolder(`${file}.break`);
+  if (holder === undefined) return `${file}: other pos processes kept taking it for ${waitedMs} ms (try again)`;
+  if (isStale(holder)) {
+    const by = breaker !== undefined && !isStale(breaker) ? `process ${breaker} is breaking it` : 'it is being broken';
+    return `${file}: its holder, process ${holder || '?'}, is gone and ${by}; not free after ${waitedMs} ms`;
+  }
+  return `${file}: held by process ${holder} (waited ${waitedMs} ms; delete it if no pos process is running)`;
 }
 
 function lockHolder(file: string): number | undefined {

@@ -3,7 +3,7 @@
 // write without a lock, 8 parallel sales sent 4 ATCs twice), each PIN block has its own KSN (before:
 // every process started at KSN counter 1), a stale lock is broken by one process only, and a corrupt
 // counter file is refused, never silently reset.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,22 +85,35 @@ describe('virtual card and PIN pad counters shared by pos sale processes', () =>
     const folder = mkdtempSync(join(dir, 'live-'));
     const lock = join(folder, 'virtual-devices.lock');
     writeFileSync(lock, String(process.ppid)); // a live process that is not us
-    const counters = new DeviceCounters(folder);
-    expect(() => counters.reserveAtc('cli', 'visa', 0x11)).toThrow(`${lock}: held by process ${process.ppid} for over 200 ms (delete it if no pos process is running)`);
+    const counters = new DeviceCounters(folder, 50);
+    expect(() => counters.reserveAtc('cli', 'visa', 0x11)).toThrow(new RegExp(`^${lock}: held by process ${process.ppid} \\(waited \\d+ ms; delete it if no pos process is running\\)$`));
     expect(readFileSync(lock, 'utf8')).toBe(String(process.ppid));
     expect(existsSync(join(folder, 'virtual-cards.json'))).toBe(false);
   });
 
-  it('a dead holder another process is breaking (its .break guard) is not broken twice; a guard left by a dead breaker is named', () => {
+  it('a dead holder another process is breaking (its .break guard) is not broken twice, and not named as the holder; a guard left by a dead breaker is cleared', () => {
     const folder = mkdtempSync(join(dir, 'guard-'));
     const lock = join(folder, 'virtual-devices.lock');
     writeFileSync(lock, '999999999');
     writeFileSync(`${lock}.break`, String(process.ppid)); // a live breaker: it decides, we wait
-    const counters = new DeviceCounters(folder);
-    expect(() => counters.reserveAtc('cli', 'visa', 0x11)).toThrow(/held by process 999999999/);
+    const counters = new DeviceCounters(folder, 50);
+    expect(() => counters.reserveAtc('cli', 'visa', 0x11)).toThrow(new RegExp(`^${lock}: its holder, process 999999999, is gone and process ${process.ppid} is breaking it; not free after \\d+ ms$`));
     expect(readFileSync(lock, 'utf8')).toBe('999999999');
-    writeFileSync(`${lock}.break`, '999999998');
-    expect(() => counters.reserveAtc('cli', 'visa', 0x11)).toThrow(`${lock}.break: left by process 999999998, which is gone (delete it and ${lock})`);
+    writeFileSync(`${lock}.break`, '999999998'); // the breaker crashed: its guard is cleared, the lock broken
+    expect(counters.reserveAtc('cli', 'visa', 0x11)).toBe(0x12);
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(`${lock}.break`)).toBe(false);
+  });
+
+  it('a guard older than 5 s is cleared even while its pid is alive (reused)', () => {
+    const folder = mkdtempSync(join(dir, 'old-guard-'));
+    const lock = join(folder, 'virtual-devices.lock');
+    writeFileSync(lock, '999999999');
+    writeFileSync(`${lock}.break`, String(process.ppid));
+    const old = new Date(Date.now() - 10_000);
+    utimesSync(`${lock}.break`, old, old);
+    expect(new DeviceCounters(folder, 50).reserveAtc('cli', 'visa', 0x11)).toBe(0x12);
+    expect(existsSync(`${lock}.break`)).toBe(false);
   });
 
   const corrupt: Array<[string, string, RegExp]> = [
