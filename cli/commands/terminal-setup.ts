@@ -22,7 +22,7 @@ import { SerialTransport } from '../../hardware/serial/index.js';
 import { testTmk, x924TestBdk } from '../../switch/config.js';
 import { AmountError, parseAmount, startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
 import { JournalOwnerError } from '../../terminal/journal.js';
-import { CliError, numberOption } from '../io.js';
+import { CliError, numberOption, writableFileOption } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 import { defaultIksn, DeviceCounters, freshIksn } from '../device-counters.js';
 
@@ -77,6 +77,8 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   if (!/^[0-9A-Fa-f]{32}$/.test(tmk)) throw new CliError('--tmk: 32 hex digits');
   const timeout = numberOption(values['timeout-ms'], 'timeout-ms', { min: 1, max: 3_600_000 }, 30000);
   const level = values['log-level'] ?? 'warn';
+  // Before SQLite opens it: one line naming --journal, not SQLite's own message.
+  if (values.journal !== undefined) writableFileOption(values.journal, 'journal');
   const closers: Array<() => Promise<void> | void> = [];
   const config: TerminalConfig = {
     host, port, framing, spec: resolveSpec(values.spec), terminalId, merchantId, tmk, journal: values.journal ?? defaultJournal(terminalId),

@@ -4,7 +4,7 @@
  * operation, prints the result as JSON on stdout (status lines on stderr) and stops.
  * Exit code 0 approved, 1 anything else, 2 bad arguments (checked before the terminal starts).
  */
-import { atMost, CliError, parseOptions, printJson, writableFileOption, type CliIo } from '../io.js';
+import { atMost, CliError, parseOptions, printJson, type CliIo } from '../io.js';
 import { amountArgument, openTerminal, terminalOptions, terminalUsage } from './terminal-setup.js';
 
 type Terminal = Awaited<ReturnType<typeof openTerminal>>['terminal'];
@@ -21,7 +21,6 @@ function command<A>(usage: string, parse: (positionals: string[], tender: string
       return 0;
     }
     const parsed = parse(positionals, values.tender);
-    if (values.journal !== undefined) writableFileOption(values.journal, 'journal');
     const session = await openTerminal(values, (line) => io.err(line));
     try {
       const { ok, value } = await operation(session.terminal, parsed);

@@ -31,6 +31,8 @@ describe('bad paths and ports', () => {
     writeFileSync(join(dir, 'file'), '');
     expect(await refused(['sale', '1.00', '--journal', '/nonexistent/dir/x.db'])).toBe('pos sale: --journal /nonexistent/dir/x.db: folder /nonexistent/dir does not exist');
     expect(await refused(['sale', '1.00', '--journal', dir])).toBe(`pos sale: --journal ${dir}: is a folder`);
+    // Every terminal command, not only sale/refund/void: the check is where the journal is opened.
+    expect(await refused(['terminal', '--journal', '/nonexistent/x.db'])).toBe('pos terminal: --journal /nonexistent/x.db: folder /nonexistent does not exist');
     expect(await refused(['void', 'X', '--journal', join(dir, 'file', 'x.db')])).toBe(`pos void: --journal ${join(dir, 'file', 'x.db')}: ${join(dir, 'file')} is not a folder`);
   });
 
