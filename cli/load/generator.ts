@@ -7,7 +7,7 @@
  * The run ends at its duration whatever the host does: no request starts after it, and a terminal
  * that cannot connect or sign on by then stops and is counted with its first reason. After the
  * duration, answers and reversals still owed get at most twice the answer timeout: each wait (connect,
- * sign-on, answer) is cut to what is left of that, and none starts with less than `minAttemptMs` left.
+ * sign-on, answer) is cut to what is left of that, and none starts with less than `minAttemptMs` (or the timeout, if shorter) left.
  */
 import type { LengthHeader } from '../../protocols/framing/index.js';
 import type { IsoMessage, MessageSpec } from '../../protocols/iso8583/index.js';
@@ -80,7 +80,7 @@ interface Sent {
   answer: Promise<Answer>;
 }
 
-/** Less time than this left before a deadline: no connect, sign-on or reversal attempt starts (it could only time out). */
+/** Less time than this (or the answer timeout, if shorter) left before a deadline: no connect, sign-on or reversal attempt starts (it could only time out). */
 const minAttemptMs = 50;
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -102,6 +102,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const timeoutMs = options.timeoutMs ?? 5000;
   /** After the duration, what is owed (answers in flight, reversals) gets this long; then the run ends regardless. */
   const drainEnd = end + 2 * timeoutMs;
+  // A timeout under 50 ms: each attempt gets the whole timeout (else `left()`, capped at it, never allows one).
+  const minAttempt = Math.min(minAttemptMs, timeoutMs);
   const interval = options.rate > 0 ? (1000 * options.terminals) / options.rate : 0;
 
   const progressTimer = options.onProgress
@@ -123,13 +125,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const left = (deadline: number) => Math.min(timeoutMs, deadline - performance.now());
     /** Connects and signs on, trying again until `deadline` (performance.now() ms); undefined when it could not. */
     const connect = async (deadline: number): Promise<IsoClient | undefined> => {
-      for (let attempt = 0; left(deadline) >= minAttemptMs; attempt++) {
+      for (let attempt = 0; left(deadline) >= minAttempt; attempt++) {
         let c: IsoClient | undefined;
         try {
           c = await IsoClient.connect(clientOptions, left(deadline));
           // Keep the STAN sequence across reconnects: a new connection is the same terminal.
           for (let i = 0; i < stan; i++) c.nextStan();
-          if (left(deadline) < minAttemptMs) throw new Error('the duration ended before it could sign on');
+          if (left(deadline) < minAttempt) throw new Error('the duration ended before it could sign on');
           const answer = await c.signOn('001', left(deadline));
           const code = answer.getString('39');
           if (code !== '00') throw new Error(`sign-on answered ${code ?? 'without a response code'}`);
@@ -169,9 +171,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
      * repeats go as 0420. Each attempt waits at most what is left before the drain's end.
      */
     const reverse = async (original: SeenRequest & { reversed: boolean }) => {
-      for (let attempt = 0; !original.reversed && left(drainEnd) >= minAttemptMs; attempt++) {
+      for (let attempt = 0; !original.reversed && left(drainEnd) >= minAttempt; attempt++) {
         client ??= await connect(drainEnd);
-        if (!client || left(drainEnd) < minAttemptMs) return;
+        if (!client || left(drainEnd) < minAttempt) return;
         const message = client.message(attempt === 0 ? '0400' : '0420', {
           '2': original.pan, '3': original.kind === 'refund' ? '200000' : '000000', '4': original.amount, '22': '011', '49': '156',
           '90': `${original.mti}${original.stan}${original.transmitted}${'0'.repeat(22)}`,
