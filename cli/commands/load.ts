@@ -15,11 +15,12 @@ const usage = `usage: pos load [--host H] [--port N] [--terminals N] [--rate N] 
   2 × --timeout-ms more, so a run takes at most duration + 2 × timeout.
   Summary (--json names): durationMs (asked for), elapsedMs (taken, drain included), sent, approved,
   approvalsPerSecond (over elapsedMs), declined, unanswered (no answer in time), unansweredReversed
-  (of those, reversal answered 00/25), reconnects (connections lost and made again), latencyMs, responseCodes, neverSignedOn (terminals that never signed on), signOnFailures
+  (of those, reversal answered 00/25), unreversed (--mix reversals of approved sales never answered
+  00/25: those sales may stay charged), reconnects (connections lost and made again), latencyMs, responseCodes, neverSignedOn (terminals that never signed on), signOnFailures
   (their first failure reason → terminals).
-  Exit 0; 1 when an unanswered request stays unreversed or a terminal never signed on; when none
-  could, one line names the host and the reason on stderr (--json: also {"error", "neverSignedOn",
-  "signOnFailures"} on stdout), exit 1; 2 for bad usage.`;
+  Exit 0; 1 when an unanswered request stays unreversed, a --mix reversal is never answered, or a
+  terminal never signed on; when none could, one line names the host and the reason on stderr
+  (--json: also {"error", "neverSignedOn", "signOnFailures"} on stdout), exit 1; 2 for bad usage.`;
 
 function parseMix(text: string): { sale: number; refund: number; reversal: number } {
   const mix = { sale: 0, refund: 0, reversal: 0 };
@@ -92,10 +93,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       [
         `${report.sent} requests in ${(report.elapsedMs / 1000).toFixed(1)} s over ${terminals} terminals`,
         `approved ${report.approved} (${report.approvalsPerSecond}/s), declined ${report.declined}, unanswered ${report.unanswered} (reversed ${report.unansweredReversed})`,
+        ...(report.unreversed ? [`reversals unanswered ${report.unreversed} (their approved sales may stay charged)`] : []),
         `latency ms: p50 ${report.latencyMs.p50}  p99 ${report.latencyMs.p99}  p99.9 ${report.latencyMs.p999}  max ${report.latencyMs.max}`,
         `response codes: ${Object.entries(report.responseCodes).map(([code, n]) => `${code}×${n}`).join(' ')}`,
         ...(report.neverSignedOn ? [`never signed on: ${report.neverSignedOn} of ${terminals} terminals: ${failures}`] : []),
       ].join('\n'),
     );
-  return report.unanswered > report.unansweredReversed || report.neverSignedOn > 0 ? 1 : 0;
+  return report.unanswered > report.unansweredReversed || report.unreversed > 0 || report.neverSignedOn > 0 ? 1 : 0;
 }

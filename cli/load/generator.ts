@@ -65,6 +65,8 @@ export interface LoadResult extends LoadProgress {
   approvals: SeenRequest[];
   /** Requests that never got an answer, with whether their reversal was answered (00 or 25). */
   unansweredRequests: Array<SeenRequest & { reversed: boolean }>;
+  /** Reversals of approved sales (the mix's) never answered 00 or 25: those sales may stay charged. */
+  unreversed: number;
   /** Terminals that never signed on within the duration, and why (the last reason, counted per reason). */
   neverSignedOn: number;
   signOnFailures: Record<string, number>;
@@ -93,7 +95,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const total = mix.sale + mix.refund + mix.reversal;
   const latencies: number[] = [];
   const codes: Record<string, number> = {};
-  const state = { sent: 0, approved: 0, declined: 0, unanswered: 0, reconnects: 0, neverSignedOn: 0 };
+  const state = { sent: 0, approved: 0, declined: 0, unanswered: 0, unreversed: 0, reconnects: 0, neverSignedOn: 0 };
   const signOnFailures: Record<string, number> = {};
   const approvals: SeenRequest[] = [];
   const unansweredRequests: LoadResult['unansweredRequests'] = [];
@@ -225,7 +227,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const original = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
       if (original && roll >= mix.sale + mix.refund) {
         sales.splice(sales.indexOf(original), 1);
-        await reverse({ ...original, reversed: false });
+        const reversal = { ...original, reversed: false };
+        await reverse(reversal);
+        if (!reversal.reversed) state.unreversed++;
         continue;
       }
       const t0 = performance.now();
@@ -273,7 +277,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     elapsedMs, durationMs: options.durationMs, sent: state.sent, approved: state.approved, declined: state.declined, unanswered: state.unanswered,
     approvalsPerSecond: Math.round((state.approved / elapsedMs) * 1000),
     latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted[sorted.length - 1] ?? 0) },
-    responseCodes: codes, reconnects: state.reconnects, approvals, unansweredRequests,
+    responseCodes: codes, reconnects: state.reconnects, approvals, unansweredRequests, unreversed: state.unreversed,
     neverSignedOn: state.neverSignedOn, signOnFailures,
   };
 }

@@ -72,6 +72,21 @@ describe('pos load at the end of --duration', () => {
     expect(summary.elapsedMs).toBeLessThan(600 + 2 * 300 + 100);
   }, 10_000);
 
+  it("a host that drops reversals: the mix's reversals of approved sales left unanswered are counted (unreversed), exit 1", async () => {
+    const sw = await startTestSwitch();
+    const host = await proxy(sw.port, (mti) => mti !== '0410' && mti !== '0430');
+    const io = capture();
+    // Before, such a reversal was counted nowhere and the run exited 0 with its sale still charged.
+    expect(await main(['load', '--port', String(host.port), '--terminals', '1', '--rate', '20', '--duration', '0.5', '--timeout-ms', '200', '--mix', 'sale=1,reversal=9', '--json'], io)).toBe(1);
+    expect(host.requests.some((r) => r.mti === '0400')).toBe(true);
+    const summary = JSON.parse(io.stdout.join('')) as { unanswered: number; unreversed: number };
+    expect(summary).toMatchObject({ unanswered: 0 });
+    expect(summary.unreversed).toBeGreaterThan(0);
+    const text = capture();
+    expect(await main(['load', '--port', String(host.port), '--terminals', '1', '--rate', '20', '--duration', '0.3', '--timeout-ms', '100', '--mix', 'sale=1,reversal=9'], text)).toBe(1);
+    expect(text.stdout.join('')).toMatch(/reversals unanswered [1-9]/);
+  }, 10_000);
+
   it('a host that drops sales but answers reversals: every unanswered sale is reversed, exit 0', async () => {
     const sw = await startTestSwitch();
     const host = await proxy(sw.port, (mti) => mti !== '0210');
