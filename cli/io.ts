@@ -42,8 +42,11 @@ export interface CommandEntry {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** A number as a user writes one: `5`, `1.5`, `.5`, `5.`, `1e3`, `-2.5E-1` (exponents taken, as JavaScript reads them). */
+const number = String.raw`(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?`;
+const numberPattern = new RegExp(`^[-+]?${number}$`, 'i');
 /** `-5`, `-1.5`, `-.5`, `-1e3`: what a user means as a negative number, not an option. */
-const negativeNumber = /^-(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+const negativeNumber = new RegExp(`^-${number}$`, 'i');
 
 /**
  * node's parseArgs in strict mode, with its errors turned into one-line CliErrors. A negative
@@ -96,14 +99,13 @@ export function atMost(positionals: string[], count: number): void {
 
 /**
  * A number option: absent gives `fallback`; anything but a number within [min, max] (a whole one
- * unless `decimals`) is a one-line usage error naming the option and the range.
+ * unless `decimals`) is a one-line usage error naming the option and the range (and its `unit`).
  */
-export function numberOption(value: string | undefined, name: string, range: { min: number; max: number; decimals?: boolean }, fallback: number): number {
+export function numberOption(value: string | undefined, name: string, range: { min: number; max: number; decimals?: boolean; unit?: string }, fallback: number): number {
   if (value === undefined) return fallback;
-  const pattern = range.decimals ? /^-?\d+(\.\d+)?$/ : /^-?\d+$/;
-  const n = pattern.test(value) ? Number(value) : NaN;
-  if (!(n >= range.min && n <= range.max)) {
-    throw new CliError(`--${name}: ${range.decimals ? 'a number' : 'a whole number'} from ${range.min} to ${range.max}, got '${value}'`);
+  const n = numberPattern.test(value) ? Number(value) : NaN;
+  if (!(n >= range.min && n <= range.max && (range.decimals || Number.isInteger(n)))) {
+    throw new CliError(`--${name}: ${range.decimals ? 'a number' : 'a whole number'} from ${range.min} to ${range.max}${range.unit ? ` ${range.unit}` : ''}, got '${value}'`);
   }
   return n;
 }
@@ -111,9 +113,10 @@ export function numberOption(value: string | undefined, name: string, range: { m
 /**
  * A file the command will create or open for writing (a journal, a database): a folder that does not
  * exist or cannot be written is a one-line usage error naming the option, before anything starts
- * (SQLite would say only "Cannot open database because the directory does not exist").
+ * (SQLite would say only "Cannot open database because the directory does not exist"). `typed` is
+ * what the user wrote (`sqlite:PATH`), quoted in the error.
  */
-export function writableFileOption(path: string, name: string): void {
+export function writableFileOption(path: string, name: string, typed = path): void {
   if (path === ':memory:') return;
   const dir = dirname(path);
   const kind = (p: string) => {
@@ -124,7 +127,7 @@ export function writableFileOption(path: string, name: string): void {
     }
   };
   const refuse = (reason: string) => {
-    throw new CliError(`--${name} ${path}: ${reason}`);
+    throw new CliError(`--${name} ${typed}: ${reason}`);
   };
   if (kind(dir) === undefined) refuse(`folder ${dir} does not exist`);
   if (kind(dir) === 'file') refuse(`${dir} is not a folder`);

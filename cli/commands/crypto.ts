@@ -29,7 +29,7 @@ import {
   type PaddingMethod,
   type PinBlockFormat,
 } from '../../protocols/crypto/index.js';
-import { atMost, CliError, parseOptions, printJson, type CliIo } from '../io.js';
+import { atMost, CliError, numberOption, parseOptions, printJson, type CliIo } from '../io.js';
 
 const helps: Record<string, string> = {
   '': `usage: pos crypto dukpt|pinblock|mac|kcv|emv|tr31 … [--help]
@@ -157,16 +157,6 @@ function choice<T extends string>(values: Values, name: keyof typeof options, al
   return value as T;
 }
 
-/** A whole-number option; with `range`, one outside it is refused naming the option (the library's error would not). */
-function integer(values: Values, name: keyof typeof options, fallback: number, range?: { min: number; max: number; unit: string }): number {
-  const value = values[name];
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new CliError(`--${name} ${value}: expected a whole number`);
-  const n = Number(value);
-  if (range && (n < range.min || n > range.max)) throw new CliError(`--${name} ${value}: expected ${range.min} to ${range.max} ${range.unit}`);
-  return n;
-}
-
 const padding = (values: Values, fallback: '1' | '2' = '1') => Number(choice(values, 'padding', ['1', '2', '3'], fallback)) as PaddingMethod;
 
 function dukpt(values: Values): object {
@@ -229,9 +219,9 @@ function mac(values: Values): object {
   const alg = choice(values, 'alg', ['retail', 'cbc', 'cmac']);
   const key = hexOption(values, 'key');
   const data = messageOption(values);
-  if (alg === 'cmac') return { alg, mac: toHex(aesCmac(key, data, integer(values, 'length', 16, { min: 4, max: 16, unit: 'bytes (AES block)' }))) };
+  if (alg === 'cmac') return { alg, mac: toHex(aesCmac(key, data, numberOption(values.length, 'length', { min: 4, max: 16, unit: 'bytes (AES block)' }, 16))) };
   const method = padding(values);
-  const length = integer(values, 'length', 8, { min: 4, max: 8, unit: 'bytes (DES block)' });
+  const length = numberOption(values.length, 'length', { min: 4, max: 8, unit: 'bytes (DES block)' }, 8);
   return { alg, padding: method, mac: toHex(alg === 'retail' ? retailMac(key, data, method, length) : cbcMac(key, data, method, length)) };
 }
 
@@ -293,7 +283,7 @@ function kcvOf(values: Values): object {
   const alg = choice<'tdes' | 'aes'>(values, 'alg', ['tdes', 'aes'], 'tdes');
   // The check value is the start of one encrypted block: longer than the block, it would be cut silently.
   const block = alg === 'aes' ? 16 : 8;
-  return { kcv: toHex(kcv(hexOption(values, 'key'), alg, integer(values, 'length', 3, { min: 1, max: block, unit: `bytes (${alg === 'aes' ? 'AES' : 'DES'} block)` }))) };
+  return { kcv: toHex(kcv(hexOption(values, 'key'), alg, numberOption(values.length, 'length', { min: 1, max: block, unit: `bytes (${alg === 'aes' ? 'AES' : 'DES'} block)` }, 3))) };
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {

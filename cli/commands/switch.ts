@@ -4,6 +4,7 @@ import pino from 'pino';
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { testTmk, type SwitchConfig, type TerminalConfig } from '../../switch/config.js';
 import { startSwitch } from '../../switch/index.js';
+import { sqliteFilePath } from '../../switch/store/index.js';
 import { CliError, numberOption, parseOptions, writableFileOption, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
@@ -26,10 +27,7 @@ const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec 
 
 /** A per-connection limit: a whole number within [min, max], or a one-line usage error. */
 function bounded(value: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= min && n <= max)) throw new CliError(`--${name}: a whole number from ${min} to ${max}, got '${value}'`);
-  return n;
+  return value === undefined ? undefined : numberOption(value, name, { min, max }, 0);
 }
 
 function readTerminals(path: string): TerminalConfig[] {
@@ -80,9 +78,12 @@ export function switchConfig(values: Values): SwitchConfig {
   const adminPort = bounded(values['admin-port'], 'admin-port', 0, 65535) ?? 8584;
   const maxInFlightPerConnection = bounded(values['max-in-flight'], 'max-in-flight', 1, 65536);
   const maxUnwrittenBytes = bounded(values['max-unwritten-bytes'], 'max-unwritten-bytes', 1024, 2 ** 30);
+  const port = bounded(values.port, 'port', 0, 65535) ?? 8583;
+  // One port for both would fail as "in use", naming whichever option listened second (or the wrong one).
+  if (adminPort !== 0 && adminPort === port) throw new CliError(`--admin-port ${adminPort}: the same as --port (give each its own)`);
   const token = process.env.POS_ADMIN_TOKEN;
   return {
-    port: bounded(values.port, 'port', 0, 65535) ?? 8583,
+    port,
     ...(adminPort ? { adminPort } : {}),
     // Loopback unless asked: enrolment with a published key must not face the network by default.
     host: values.host ?? '127.0.0.1',
@@ -106,7 +107,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const config = switchConfig(values);
-  if (values.db !== undefined && !/^postgres(ql)?:\/\//.test(values.db)) writableFileOption(values.db.replace(/^sqlite:/, ''), 'db');
+  const file = values.db === undefined ? undefined : sqliteFilePath(values.db);
+  if (file !== undefined) writableFileOption(file, 'db', values.db);
   const sw = await startSwitch(config).catch((error: NodeJS.ErrnoException & { port?: number }) => {
     if (error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL') throw new CliError(`--host: cannot listen on '${values.host}' (${error.code}): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`);
     if (error.code === 'EADDRINUSE') throw new CliError(`${error.port !== undefined && error.port === config.adminPort ? '--admin-port' : '--port'} ${error.port ?? ''}: in use`);

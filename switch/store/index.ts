@@ -9,11 +9,18 @@ export type * from './types.js';
  * `:memory:` (tests and demos only: not durable).
  */
 export async function openStore(db: string): Promise<Store> {
-  if (/^postgres(ql)?:\/\//.test(db)) {
+  const file = sqliteFilePath(db);
+  if (file === undefined) {
     // Not `new URL()`: libpq-style URLs such as postgresql://user@/db?host=/run/postgresql have no host.
     const schema = /[?&]schema=([^&]*)/.exec(db)?.[1];
     const url = db.replace(/([?&])schema=[^&]*&?/, '$1').replace(/[?&]$/, '');
     return openPostgresStore(url, schema ? { schema: decodeURIComponent(schema) } : {});
   }
-  return openSqliteStore(db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db);
+  return openSqliteStore(file);
+}
+
+/** The SQLite file (or `:memory:`) a `--db` value names; undefined for a PostgreSQL URL. */
+export function sqliteFilePath(db: string): string | undefined {
+  if (/^postgres(ql)?:\/\//.test(db)) return undefined;
+  return db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db;
 }

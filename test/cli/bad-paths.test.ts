@@ -38,7 +38,7 @@ describe('bad paths and ports', () => {
 
   it('--db in a folder that does not exist (PATH or sqlite:PATH)', async () => {
     expect(await refused(['switch', '--port', '0', '--db', '/nonexistent/x.db'])).toBe('pos switch: --db /nonexistent/x.db: folder /nonexistent does not exist');
-    expect(await refused(['switch', '--port', '0', '--db', 'sqlite:/nonexistent/x.db'])).toBe('pos switch: --db /nonexistent/x.db: folder /nonexistent does not exist');
+    expect(await refused(['switch', '--port', '0', '--db', 'sqlite:/nonexistent/x.db'])).toBe('pos switch: --db sqlite:/nonexistent/x.db: folder /nonexistent does not exist');
   });
 
   it('--port or --admin-port in use', async () => {
@@ -46,5 +46,7 @@ describe('bad paths and ports', () => {
     expect(await refused(['switch', '--port', String(port), '--admin-port', '0', '--db', ':memory:'])).toBe(`pos switch: --port ${port}: in use`);
     // The ISO port (0: any) listens first; the admin port's failure must close it, or main() would not return here.
     expect(await refused(['switch', '--port', '0', '--admin-port', String(port), '--db', ':memory:'])).toBe(`pos switch: --admin-port ${port}: in use`);
+    // One port given to both (in use or not): before, "--admin-port N: in use" even when --port's was the busy one.
+    expect(await refused(['switch', '--port', String(port), '--admin-port', String(port), '--db', ':memory:'])).toBe(`pos switch: --admin-port ${port}: the same as --port (give each its own)`);
   });
 });

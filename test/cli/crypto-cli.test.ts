@@ -115,10 +115,10 @@ describe('pos crypto', () => {
   });
 
   it.each([
-    [['kcv', '--key', '0123456789ABCDEFFEDCBA9876543210', '--length', '50'], '--length 50: expected 1 to 8 bytes (DES block)'],
-    [['kcv', '--alg', 'aes', '--key', '0123456789ABCDEFFEDCBA9876543210', '--length', '17'], '--length 17: expected 1 to 16 bytes (AES block)'],
-    [['mac', '--alg', 'retail', '--key', '0123456789ABCDEFFEDCBA9876543210', '--data', '00', '--length', '9'], '--length 9: expected 4 to 8 bytes (DES block)'],
-    [['mac', '--alg', 'cmac', '--key', '0123456789ABCDEFFEDCBA9876543210', '--data', '00', '--length', '3'], '--length 3: expected 4 to 16 bytes (AES block)'],
+    [['kcv', '--key', '0123456789ABCDEFFEDCBA9876543210', '--length', '50'], "--length: a whole number from 1 to 8 bytes (DES block), got '50'"],
+    [['kcv', '--alg', 'aes', '--key', '0123456789ABCDEFFEDCBA9876543210', '--length', '17'], "--length: a whole number from 1 to 16 bytes (AES block), got '17'"],
+    [['mac', '--alg', 'retail', '--key', '0123456789ABCDEFFEDCBA9876543210', '--data', '00', '--length', '9'], "--length: a whole number from 4 to 8 bytes (DES block), got '9'"],
+    [['mac', '--alg', 'cmac', '--key', '0123456789ABCDEFFEDCBA9876543210', '--data', '00', '--length', '3'], "--length: a whole number from 4 to 16 bytes (AES block), got '3'"],
   ])('a --length the key cannot give is refused naming --length: %j', async (args, message) => {
     const io = capture();
     expect(await main(['crypto', ...args], io)).toBe(2);

@@ -48,5 +48,12 @@ describe('number options', () => {
     expect(numberOption(undefined, 'n', { min: 1, max: 3 }, 2)).toBe(2);
     expect(numberOption('2.5', 'n', { min: 1, max: 3, decimals: true }, 1)).toBe(2.5);
     expect(() => numberOption('2.5', 'n', { min: 1, max: 3 }, 1)).toThrow("--n: a whole number from 1 to 3, got '2.5'");
+    // One number pattern with negativeNumber (parseOptions): `.5`, `5.` and exponents are numbers, a stray letter is not.
+    expect(numberOption('.5', 'duration', { min: 0.1, max: 86400, decimals: true }, 1)).toBe(0.5);
+    expect(numberOption('1e3', 'n', { min: 1, max: 9999 }, 1)).toBe(1000);
+    expect(numberOption('2.', 'n', { min: 1, max: 3 }, 1)).toBe(2);
+    expect(() => numberOption('1e', 'n', { min: 1, max: 3 }, 1)).toThrow("--n: a whole number from 1 to 3, got '1e'");
+    expect(() => numberOption('0x2', 'n', { min: 1, max: 3 }, 1)).toThrow("--n: a whole number from 1 to 3, got '0x2'");
+    expect(() => numberOption('25e-1', 'n', { min: 1, max: 3 }, 1)).toThrow("--n: a whole number from 1 to 3, got '25e-1'");
   });
 });
