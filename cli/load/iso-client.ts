@@ -368,17 +368,17 @@ export class IsoClient {
 
   /**
    * Sends a framed request and waits for the answer with its STAN, read only as far as the load
-   * generator needs. A `timeoutMs` shorter than the answer timeout (a run's last moments) gets its own
-   * timer, so it is not up to a sweep late.
+   * generator needs. A `timeoutMs` passed (sign-ons, reversals, a run's last moments) gets its own
+   * timer, so it is not up to a sweep late; without one, the answer timeout and the sweep apply.
    */
-  exchange(bytes: Buffer, stan: string, timeoutMs = this.timeoutMs): Promise<Answer> {
+  exchange(bytes: Buffer, stan: string, timeoutMs?: number): Promise<Answer> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
       // The answer to this STAN now goes to this request: one still waiting for it would wait forever (the sweep no longer sees it).
       this.waiting.get(stan)?.reject(new NoAnswerError(`no answer to STAN ${stan}: a later request reused it`));
-      this.waiting.set(stan, { resolve, reject, deadline: performance.now() + timeoutMs });
+      this.waiting.set(stan, { resolve, reject, deadline: performance.now() + (timeoutMs ?? this.timeoutMs) });
       // +1: a timer may fire a little before performance.now() reaches the deadline.
-      if (timeoutMs < this.timeoutMs) setTimeout(() => this.expire(), timeoutMs + 1).unref();
+      if (timeoutMs !== undefined) setTimeout(() => this.expire(), timeoutMs + 1).unref();
       this.socket.write(bytes);
     });
   }
@@ -402,12 +402,13 @@ export class IsoClient {
     return this.closedError !== undefined;
   }
 
-  close(): Promise<void> {
+  /** Ends the connection; one the host does not close within `graceMs` is destroyed. */
+  close(graceMs = 200): Promise<void> {
     return new Promise((resolve) => {
       if (this.socket.destroyed) return resolve();
       this.socket.once('close', () => resolve());
       this.socket.end();
-      setTimeout(() => this.socket.destroy(), 200).unref();
+      setTimeout(() => this.socket.destroy(), graceMs).unref();
     });
   }
 

@@ -20,11 +20,12 @@ afterEach(async () => {
  * A TCP proxy in front of a real switch that passes every request on but only the answers `passes`
  * lets through; it notes each request's MTI and when it came (ms since the proxy started).
  */
-async function proxy(target: number, passes: (answerMti: string) => boolean) {
+async function proxy(target: number, passes: (answerMti: string) => boolean, options: { neverCloses?: boolean } = {}) {
   const requests: Array<{ mti: string; at: number }> = [];
   const sockets: net.Socket[] = [];
   const started = performance.now();
-  const server = net.createServer((client) => {
+  // neverCloses: the proxy does not end its side when the terminal ends its own (a host slow to close).
+  const server = net.createServer({ allowHalfOpen: options.neverCloses ?? false }, (client) => {
     const upstream = net.connect(target, '127.0.0.1');
     sockets.push(client, upstream);
     for (const s of [client, upstream]) s.on('error', () => {});
@@ -85,6 +86,16 @@ describe('pos load at the end of --duration', () => {
     const text = capture();
     expect(await main(['load', '--port', String(host.port), '--terminals', '1', '--rate', '20', '--duration', '0.3', '--timeout-ms', '100', '--mix', 'sale=1,reversal=9'], text)).toBe(1);
     expect(text.stdout.join('')).toMatch(/reversals unanswered [1-9]/);
+  }, 10_000);
+
+  it('a host that answers only the sign-on and never closes its side: the run still ends by duration + 2 × timeout', async () => {
+    const sw = await startTestSwitch();
+    const host = await proxy(sw.port, (mti) => mti === '0810', { neverCloses: true });
+    const io = capture();
+    expect(await main(['load', '--port', String(host.port), '--terminals', '1', '--rate', '4', '--duration', '0.3', '--timeout-ms', '400', '--json'], io)).toBe(1);
+    const summary = JSON.parse(io.stdout.join('')) as { elapsedMs: number };
+    // Before: the first reversal (exactly a timeout left) waited for the sweep, up to 50 ms late, and the close up to 200 ms more.
+    expect(summary.elapsedMs).toBeLessThan(300 + 2 * 400 + 40);
   }, 10_000);
 
   it('a host that drops sales but answers reversals: every unanswered sale is reversed, exit 0', async () => {
