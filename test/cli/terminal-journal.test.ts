@@ -47,13 +47,23 @@ describe('terminal journal and virtual card files of the one-shot commands', () 
   }, 30_000);
 
   it('a card whose ATC the switch has seen: declined 05 with a note saying why and where the ATC is kept', async () => {
-    // A fresh folder starts the Visa card at its first ATC again, which the sales above used.
-    const journal = join(mkdtempSync(join(dir, 'fresh-')), 'terminal.db');
-    const io = capture();
-    expect(await main(['sale', '1.00', '--virtual-card', 'visa', '--journal', journal, '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '5000'], io)).toBe(1);
+    // Each its own terminal ID: two fresh journals of one terminal both start at STAN 000001, and within
+    // one second their sales share a request key, which the switch rightly answers as a repeat.
+    const sale = async (folder: string, terminalId: string) => {
+      const io = capture();
+      const journal = join(mkdtempSync(join(dir, folder)), 'terminal.db');
+      const code = await main(['sale', '1.00', '--virtual-card', 'mastercard', '--terminal-id', terminalId, '--journal', journal, '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '5000'], io);
+      return { code, io, journal, said: `${io.stdout.join('')}${io.stderr.join('\n')}` };
+    };
+    // A card no other test here taps, in a folder of its own, so the switch has seen its first ATC…
+    const first = await sale('first-', 'POS00011');
+    expect(first.code, first.said).toBe(0);
+    // …which a fresh folder starts the card at again.
+    const { code, io, journal, said } = await sale('fresh-', 'POS00012');
+    expect(code, said).toBe(1);
     const result = JSON.parse(io.stdout.join('')) as { responseCode: string; note: string };
     expect(result.responseCode).toBe('05');
-    expect(result.note).toContain('card ATC 17 (9F36 0011) is not above the highest the switch journal holds');
+    expect(result.note).toContain('card ATC 33 (9F36 0021) is not above the highest the switch journal holds');
     expect(result.note).toContain(join(journal, '../virtual-cards.json'));
   }, 20_000);
 });
