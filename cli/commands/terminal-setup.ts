@@ -89,6 +89,12 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   const counters = config.journal === ':memory:' ? undefined : new DeviceCounters(dirname(config.journal));
   let explain: OpenTerminal['explain'] = () => undefined;
   let terminal: Terminal;
+  /** Starts a device and has it stopped when the session closes (or when setup fails after it). */
+  const started = async <D extends { start(): Promise<void>; stop(): Promise<void> | void }>(device: D): Promise<D> => {
+    await device.start();
+    closers.push(() => device.stop());
+    return device;
+  };
   // Whatever fails while the devices start (a bad --scanner, a reader that does not answer, a corrupt counter file) stops those already started.
   try {
     if (values['virtual-card']) {
@@ -111,17 +117,11 @@ export async function openTerminal(values: Values, log: (line: string) => void):
       const device = new VirtualPn532(deviceSide);
       closers.push(() => device.close());
       device.tap(card);
-      const reader = new Pn532Reader(hostSide);
-      await reader.start();
-      config.reader = reader;
-      closers.push(() => reader.stop());
+      config.reader = await started(new Pn532Reader(hostSide));
     } else if (values.reader) {
       const path = /^pn532:(.+)$/.exec(values.reader)?.[1];
       if (!path) throw new CliError('--reader: expected pn532:PATH');
-      const reader = new Pn532Reader(new SerialTransport({ path }));
-      await reader.start();
-      config.reader = reader;
-      closers.push(() => reader.stop());
+      config.reader = await started(new Pn532Reader(new SerialTransport({ path })));
     }
     if (values.scanner) {
       const serial = /^serial:(.+)$/.exec(values.scanner)?.[1];
@@ -138,17 +138,12 @@ export async function openTerminal(values: Values, log: (line: string) => void):
         }
         scanner = new HidPosScanner(new NodeHidTransport({ path: path! }));
       } else throw new CliError('--scanner: expected serial:PATH, hid:VID:PID or hid:PATH');
-      await scanner.start();
-      config.scanners = [scanner];
-      closers.push(() => scanner.stop());
+      config.scanners = [await started(scanner)];
     }
     if (values.msr) {
       const path = /^serial:(.+)$/.exec(values.msr)?.[1];
       if (!path) throw new CliError('--msr: expected serial:PATH');
-      const msr = new SerialMsr(new SerialTransport({ path }));
-      await msr.start();
-      config.msr = msr;
-      closers.push(() => msr.stop());
+      config.msr = await started(new SerialMsr(new SerialTransport({ path })));
     }
     // A PIN block's KSN is reserved on disk before it exists (write-ahead, under the lock); without a folder, a fresh device.
     const dukpt = values.pin && counters ? counters.openCliPinPad() : { iksn: values.pin ? freshIksn() : defaultIksn, ksn: undefined, claim: undefined };
