@@ -75,7 +75,7 @@ for (const database of testDatabases()) {
       children.push(await startChild(port, db));
       let restarted: Promise<void> | undefined;
       const load = runLoad({
-        port, terminals: 8, rate: 0, durationMs: 5000, tmk: testTmk, timeoutMs: 800, mix: { sale: 70, refund: 15, reversal: 15 },
+        port, terminals: 8, rate: 0, durationMs: 5000, tmk: testTmk, timeoutMs: 2000, mix: { sale: 70, refund: 15, reversal: 15 },
         onProgress: (p) => {
           if (restarted || p.approved < 20) return;
           children[0]!.kill('SIGKILL');
