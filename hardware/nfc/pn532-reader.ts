@@ -5,7 +5,11 @@
  * the ACK (resend the command when none comes: the PN532 drops frames with a bad checksum), then
  * wait for the response (NACK it when it arrives corrupt so the PN532 sends it again; send an ACK
  * to abort when it never comes). Junk on the line is skipped by the frame parser, which resyncs on
- * the next start code. Every wait has a deadline, so no call can hang.
+ * the next start code. Every wait has a deadline, so no call can hang. A deadline does not count
+ * time this process's event loop was stalled (a timer that fired late): the chip may have answered
+ * then and we could not read it. Without that, a stall of 100 ms (another process holding the
+ * virtual cards' counter lock, a loaded CI machine) resent a command the chip already had: a GET
+ * PROCESSING OPTIONS sent twice counts the card's ATC up twice.
  *
  * Card lifecycle: waitForCard() polls InListPassiveTarget (two targets, to notice a collision);
  * transceive() sends APDUs with InDataExchange, chaining long ones with the MI bit; an exchange
@@ -54,6 +58,9 @@ import {
   type CardReader,
   type CardReaderEvents,
 } from './card-reader.js';
+
+/** Timer lateness above this is this process's stall, not timer jitter: it does not count against the chip. */
+const stallMs = 20;
 
 export interface Pn532ReaderOptions {
   /** How long to wait for the ACK of a command before sending it again. Default 100 ms. */
@@ -321,7 +328,7 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
       if (attempt >= this.retries) throw new ReaderTimeoutError(`no ACK for ${name} after ${attempt + 1} attempt(s)`);
       this.stats.resends++;
     }
-    const deadline = performance.now() + this.responseTimeoutMs;
+    const deadline = { at: performance.now() + this.responseTimeoutMs };
     let nacks = 0;
     let unexpected: string | undefined;
     for (;;) {
@@ -353,7 +360,7 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
   }
 
   private async awaitAck(): Promise<boolean> {
-    const deadline = performance.now() + this.ackTimeoutMs;
+    const deadline = { at: performance.now() + this.ackTimeoutMs };
     for (;;) {
       const item = await this.next(deadline);
       if (item === undefined) return false;
@@ -394,23 +401,36 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
     }
   }
 
-  /** The next parser result, or undefined at the deadline; throws ReaderGoneError if the transport went away. */
-  private async next(deadline: number): Promise<ParseResult | undefined> {
+  /**
+   * The next parser result, or undefined at the deadline; throws ReaderGoneError if the transport went
+   * away. A timer that fires more than stallMs late moves the deadline by its lateness, and at least
+   * stallMs past now (see the top).
+   */
+  private async next(deadline: { at: number }): Promise<ParseResult | undefined> {
     for (;;) {
       if (!this.connected) throw new ReaderGoneError(`${this.transport.description} is gone`);
       const item = this.inbox.shift();
       if (item) return item;
-      const remaining = deadline - performance.now();
+      const remaining = deadline.at - performance.now();
       if (remaining <= 0) return undefined;
+      const waitMs = Math.max(1, Math.ceil(remaining));
+      const due = performance.now() + waitMs;
+      let timedOut = false;
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
           this.wake = undefined;
           resolve();
         };
-        const timer = setTimeout(done, Math.max(1, Math.ceil(remaining)));
+        const timer = setTimeout(() => {
+          timedOut = true;
+          done();
+        }, waitMs);
         this.wake = done;
       });
+      // After a stall, what the chip sent meanwhile is still queued behind this timer: read it first.
+      const now = performance.now();
+      if (timedOut && now - due > stallMs) deadline.at = Math.max(deadline.at + (now - due), now + stallMs);
     }
   }
 

@@ -1,0 +1,61 @@
+// The PN532 driver when its own process stalls (synchronous work holding the event loop): the chip's
+// ACK is queued behind the driver's ACK timer, and the stalled time must not count against the chip.
+// CI saw it: 8 `pos sale` processes sharing one virtual card's counter lock stalled each other's event
+// loops, a GET PROCESSING OPTIONS was resent, and the card counted its ATC up twice for one tap.
+import { afterEach, expect, it } from 'vitest';
+import { fromHex } from '../../protocols/bytes.js';
+import { inprocPair } from '../../hardware/inproc/index.js';
+import { Pn532Reader } from '../../hardware/nfc/pn532-reader.js';
+import { ReaderTimeoutError } from '../../hardware/nfc/card-reader.js';
+import { VirtualPn532 } from '../../hardware/nfc/virtual-pn532.js';
+import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
+
+const closers: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+function stall(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end); // synchronous on purpose: the event loop is held, as Atomics.wait holds it
+}
+
+async function readerWithVirtualChip(nextAtc: (current: number) => number) {
+  const [deviceSide, hostSide] = inprocPair('virtual-pn532');
+  await deviceSide.open();
+  const device = new VirtualPn532(deviceSide);
+  const card = createVirtualCard('mastercard', { atc: 0x20, nextAtc });
+  device.tap(card);
+  const reader = new Pn532Reader(hostSide, { ackTimeoutMs: 100 });
+  closers.push(() => deviceSide.close(), () => device.close(), () => reader.stop());
+  await reader.start();
+  await reader.waitForCard({ timeoutMs: 2000 });
+  await reader.transceive(fromHex('00A404000E325041592E5359532E444446303100')); // SELECT PPSE
+  await reader.transceive(fromHex('00A4040007A000000004101000')); // SELECT the Mastercard AID
+  return { reader, device };
+}
+
+it('a 300 ms stall while the card answers GET PROCESSING OPTIONS: sent once, one ATC, no resend', async () => {
+  const reserved: number[] = [];
+  const { reader, device } = await readerWithVirtualChip((current) => {
+    stall(300); // three ACK timeouts
+    reserved.push(current + 1);
+    return current + 1;
+  });
+  const commandsBefore = device.stats.commands;
+  const gpo = await reader.transceive(fromHex('80A8000002830000'));
+  expect(gpo.subarray(-2)).toEqual(fromHex('9000'));
+  expect(reserved).toEqual([0x21]);
+  expect(reader.stats.resends).toBe(0);
+  expect(device.stats.commands - commandsBefore).toBe(1);
+});
+
+it('a chip that never answers still times out after a stall (the deadline moves, it does not go away)', async () => {
+  const { reader, device } = await readerWithVirtualChip((current) => current + 1);
+  device.faults.dropCommands = 100; // every command lost on the wire from here on
+  const started = performance.now();
+  setTimeout(() => stall(150), 10);
+  await expect(reader.transceive(fromHex('80A8000002830000'))).rejects.toBeInstanceOf(ReaderTimeoutError);
+  expect(reader.stats.resends).toBe(3);
+  expect(performance.now() - started).toBeLessThan(2000);
+});
