@@ -418,7 +418,7 @@ function reversal(ctx: Context): void {
   ctx.responseCode = '00';
   ctx.effects.push({
     type: 'reverse',
-    tombstone: Object.assign(requestRow(ctx, fingerprintOf(mti, str(ctx, '3'), ctx.amount)), {
+    tombstone: Object.assign(requestRow(ctx, fingerprintOf(ctx, mti, '')), {
       stan: de90.slice(4, 10), transmitted: de90.slice(10, 20), mti, kind: 'reversed-before-arrival', wallet: null, issuer: null, account: null,
       responseCode: '12', authCode: null, rrn: null, debit: 0, originalId: null, answer: { '39': '12' },
     } satisfies Partial<NewRow>),
@@ -503,8 +503,34 @@ async function arpc(ctx: Context, arqc: Omit<CryptogramCheck, 'data'>, code: str
 const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_000).padStart(6, '0');
 
 // ───────────────────────────────────────────── journal ──
-/** What tells a retry (same) from another request reusing the key (different): message class, processing code, amount. */
-const fingerprintOf = (mti: string, processingCode: string | undefined, amount: number) => `${mti.slice(0, 2)}:${processingCode ?? ''}:${amount}`;
+/**
+ * What tells a retry (the same bytes again) from another request reusing the key: message class,
+ * processing code, amount, the card (masked PAN, or the wallet and its masked payment code) and the
+ * ARQC. Nothing secret: the masked PAN is in the row already, a cryptogram is single-use.
+ */
+const fingerprintOf = (ctx: Context, mti: string, arqc = arqcHex(ctx)) => {
+  const payer = ctx.pan ? maskPan(ctx.pan) : ctx.wallet ? `${ctx.wallet}/${maskPan(str(ctx, '48.QR') ?? '')}` : '';
+  return `${mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${ctx.amount}:${payer}:${arqc}`;
+};
+
+const arqcHex = (ctx: Context) => {
+  const arqc = ctx.request.get('55.9F26');
+  return Buffer.isBuffer(arqc) ? arqc.toString('hex') : '';
+};
+
+/**
+ * Whether a journaled row's fingerprint is the same request. The class, processing code and amount
+ * always count; the card and the ARQC only where both sides have one: a reversal's tombstone may name
+ * no card or cryptogram, and rows journaled before they were in the fingerprint have three parts.
+ */
+export function sameRequest(journaled: string, incoming: string): boolean {
+  const [a, b] = [journaled.split(':'), incoming.split(':')];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const [x, y] = [a[i] ?? '', b[i] ?? ''];
+    if (x !== y && (i < 3 || (x !== '' && y !== ''))) return false;
+  }
+  return true;
+}
 
 /**
  * The request's journal row as decided (a reversal's tombstone starts from it too). One plain literal:
@@ -533,11 +559,11 @@ const refusals: Record<Effect['type'], string> = {
 export function journalStep(commit: Commit): Step {
   return async (ctx) => {
     if (!ctx.journaled || ctx.outcome === 'drop') return;
-    const fingerprint = fingerprintOf(ctx.mti, str(ctx, '3'), ctx.amount);
+    const fingerprint = fingerprintOf(ctx, ctx.mti);
     const result = await commit({ row: requestRow(ctx, fingerprint), effects: ctx.answer['39'] === '00' ? ctx.effects : [] });
     ctx.row = result.row;
     if (result.status === 'new' && ctx.wrongPin) ctx.parts.pinTries.set(ctx.wrongPin, (ctx.parts.pinTries.get(ctx.wrongPin) ?? 0) + 1);
-    if (result.status === 'duplicate' && result.row.fingerprint !== fingerprint) {
+    if (result.status === 'duplicate' && !sameRequest(result.row.fingerprint, fingerprint)) {
       ctx.answer = { '39': '94' };
       ctx.reason = 'request key reused by a different request';
       return;

@@ -41,6 +41,15 @@ for (const database of testDatabases()) {
       expect((await t.send(tap(t, 2500, visa, de55))).getString('39')).toBe('00');
     });
 
+    it('the same card and amount under a reused request key with another ARQC is another tap: 94, and its ATC not spent', async () => {
+      const first = tap(t, 800, visa, contactlessDe55('visa', 800, { atc: 70 }));
+      const answer = await t.send(first);
+      expect(answer.getString('39')).toBe('00');
+      const reused = tap(t, 800, visa, contactlessDe55('visa', 800, { atc: 71 })).set('11', first.getString('11')!).set('7', first.getString('7')!);
+      expect((await t.send(reused)).getString('39')).toBe('94');
+      expect((await t.send(tap(t, 800, visa, contactlessDe55('visa', 800, { atc: 71 })))).getString('39')).toBe('00');
+    });
+
     it('refuses (05) an ATC that is not above the highest seen for the card, also after a restart, without an ARPC', async () => {
       const first = await t.send(tap(t, 1200, mastercard, contactlessDe55('mastercard', 1200, { atc: 50 })));
       expect(first.getString('39')).toBe('00');

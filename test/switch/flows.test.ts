@@ -52,6 +52,20 @@ for (const database of testDatabases()) {
       expect(rows[0]!.maskedPan).toBe('411111******1111');
     });
 
+    // The request key (DE41, DE11, DE7) alone does not make a repeat: a terminal that lost its STAN
+    // counter (a fresh journal) can send another card's sale under a key it used a second ago.
+    it('a request key reused by another card gets 94, never the first card\'s approval; a retransmission still gets it', async () => {
+      const first = sale(t, 700);
+      const answer = await t.send(first);
+      expect(answer.getString('39')).toBe('00');
+      const before = await sw.store.balance('card:5555555555');
+      const other = sale(t, 700, '5555555555554444').set('11', first.getString('11')!).set('7', first.getString('7')!);
+      expect((await t.send(other)).getString('39')).toBe('94');
+      expect(await sw.store.balance('card:5555555555')).toBe(before);
+      const again = sale(t, 700).set('11', first.getString('11')!).set('7', first.getString('7')!);
+      expect((await t.send(again)).getString('37')).toBe(answer.getString('37'));
+    });
+
     it('answers a swiped track 2 and routes by BIN', async () => {
       const swiped = t.message('0200', { '3': '000000', '4': 500, '22': '021', '25': '00', '35': '5555555555554444=30122011234567890', '49': '156' });
       expect((await t.send(swiped)).getString('39')).toBe('00');
