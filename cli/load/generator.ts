@@ -82,6 +82,10 @@ interface Sent {
   answer: Promise<Answer>;
 }
 
+/** The first pause before a reversal the host refused is sent again (doubling, up to the answer timeout). */
+const reversalRetryMs = 100;
+const pause = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
+
 /** Less time than this (or the answer timeout, if shorter) left before a deadline: no connect, sign-on or reversal attempt starts (it could only time out). */
 const minAttemptMs = 50;
 
@@ -144,7 +148,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           failure ||= error instanceof NoAnswerError ? `sign-on unanswered (${error.message})` : (error as Error).message;
           await c?.close(Math.max(0, Math.min(200, deadline - performance.now())));
           const wait = Math.min(50 * 2 ** attempt, 500, deadline - performance.now());
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          await pause(wait);
         }
       }
       return undefined;
@@ -170,7 +174,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
     /**
      * Reverses until answered (00, or 25 for an original the switch never journaled) or the drain ends;
-     * repeats go as 0420. Each attempt waits at most what is left before the drain's end.
+     * repeats go as 0420, after a growing pause when the host refused the last one. Each attempt waits at most what is left before the drain's end.
      */
     const reverse = async (original: SeenRequest & { reversed: boolean }) => {
       for (let attempt = 0; !original.reversed && left(drainEnd) >= minAttempt; attempt++) {
@@ -181,7 +185,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           '90': `${original.mti}${original.stan}${original.transmitted}${'0'.repeat(22)}`,
         });
         const code = (await send(message, left(drainEnd)))?.responseCode;
-        if (code !== '00' && code !== '25') continue;
+        if (code !== '00' && code !== '25') {
+          // Refused (not unanswered: that already waited the timeout): again after a pause that doubles, as a POS does, not in a tight loop.
+          if (code !== undefined) await pause(Math.min(timeoutMs, reversalRetryMs * 2 ** attempt, drainEnd - performance.now()));
+          continue;
+        }
         original.reversed = true;
         if (code === '00') approvals.push({ terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: message.mti, kind: 'reversal', amount: original.amount, pan: original.pan });
       }
@@ -214,7 +222,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     while (performance.now() < end) {
       if (interval) {
         const wait = Math.min(next, end) - performance.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        await pause(wait);
         // Due after the duration: the run ends first (a timer may fire a little before performance.now() reaches `end`).
         if (next >= end) break;
         next += interval;

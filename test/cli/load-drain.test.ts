@@ -20,7 +20,7 @@ afterEach(async () => {
  * A TCP proxy in front of a real switch that passes every request on but only the answers `passes`
  * lets through; it notes each request's MTI and when it came (ms since the proxy started).
  */
-async function proxy(target: number, passes: (answerMti: string) => boolean, options: { neverCloses?: boolean } = {}) {
+async function proxy(target: number, passes: (answerMti: string) => boolean, options: { neverCloses?: boolean; corruptMacOf?: string[] } = {}) {
   const requests: Array<{ mti: string; at: number }> = [];
   const sockets: net.Socket[] = [];
   const started = performance.now();
@@ -33,7 +33,10 @@ async function proxy(target: number, passes: (answerMti: string) => boolean, opt
     const fromSwitch = new Deframer({ length: 'binary2' });
     client.on('data', (chunk) => {
       for (const body of fromClient.push(chunk)) {
-        requests.push({ mti: IsoMessage.unpack(specs.default, body).mti, at: performance.now() - started });
+        const mti = IsoMessage.unpack(specs.default, body).mti;
+        requests.push({ mti, at: performance.now() - started });
+        // corruptMacOf: these requests reach the switch with a bit of their MAC (the last byte) flipped: answered A0.
+        if (options.corruptMacOf?.includes(mti)) body[body.length - 1]! ^= 0x01;
         upstream.write(frame(body, { length: 'binary2' }));
       }
     });
@@ -96,6 +99,20 @@ describe('pos load at the end of --duration', () => {
     const summary = JSON.parse(io.stdout.join('')) as { elapsedMs: number };
     // Before: the first reversal (exactly a timeout left) waited for the sweep, up to 50 ms late, and the close up to 200 ms more.
     expect(summary.elapsedMs).toBeLessThan(300 + 2 * 400 + 40);
+  }, 10_000);
+
+  it('a host that refuses every reversal (A0): tried again after pauses that double, not in a tight loop; unreversed, exit 1', async () => {
+    const sw = await startTestSwitch();
+    const host = await proxy(sw.port, () => true, { corruptMacOf: ['0400', '0420'] });
+    const io = capture();
+    expect(await main(['load', '--port', String(host.port), '--terminals', '1', '--rate', '2', '--duration', '0.6', '--timeout-ms', '800', '--mix', 'sale=1,reversal=1000', '--json'], io)).toBe(1);
+    const reversals = host.requests.filter((r) => r.mti === '0400' || r.mti === '0420');
+    // The first sale is approved and then reversed from ~0 ms until the drain ends (2.2 s): pauses of 100, 200, 400, 800, 800 ms
+    // allow at most 6 attempts. Before, each A0 was answered by the next attempt at once: hundreds.
+    expect(reversals.length).toBeGreaterThanOrEqual(3);
+    expect(reversals.length).toBeLessThanOrEqual(7);
+    const summary = JSON.parse(io.stdout.join('')) as { unreversed: number; responseCodes: Record<string, number> };
+    expect(summary.unreversed).toBe(1);
   }, 10_000);
 
   it('a host that drops sales but answers reversals: every unanswered sale is reversed, exit 0', async () => {
