@@ -10,6 +10,7 @@
  * step finds. Exactly-once is the journal's: a repeat of a request key gets the stored answer and
  * none of its effects (see switch/store).
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { IsoMessage, responseMti, type MessageSpec } from '../protocols/iso8583/index.js';
 import { maskPan } from '../protocols/mask.js';
@@ -505,13 +506,16 @@ const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_0
 // ───────────────────────────────────────────── journal ──
 /**
  * What tells a retry (the same bytes again) from another request reusing the key: message class,
- * processing code, amount, the card (masked PAN, or the wallet and its masked payment code) and the
- * ARQC. Nothing secret: the masked PAN is in the row already, a cryptogram is single-use.
+ * processing code, amount, the card (masked PAN, or the wallet and a digest of its one-time payment
+ * code, which may be any text) and the ARQC. Nothing secret: the masked PAN is in the row already,
+ * a cryptogram is single-use.
  */
 const fingerprintOf = (ctx: Context, mti: string, arqc = arqcHex(ctx)) => {
-  const payer = ctx.pan ? maskPan(ctx.pan) : ctx.wallet ? `${ctx.wallet}/${maskPan(str(ctx, '48.QR') ?? '')}` : '';
+  const payer = ctx.pan ? maskPan(ctx.pan) : ctx.wallet ? `${ctx.wallet}/${digest(str(ctx, '48.QR') ?? '')}` : '';
   return `${mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${ctx.amount}:${payer}:${arqc}`;
 };
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 const arqcHex = (ctx: Context) => {
   const arqc = ctx.request.get('55.9F26');

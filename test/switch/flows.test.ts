@@ -54,7 +54,7 @@ for (const database of testDatabases()) {
 
     // The request key (DE41, DE11, DE7) alone does not make a repeat: a terminal that lost its STAN
     // counter (a fresh journal) can send another card's sale under a key it used a second ago.
-    it('a request key reused by another card gets 94, never the first card\'s approval; a retransmission still gets it', async () => {
+    it('a request key reused by another card or payment code gets 94, never the first one\'s approval; a retransmission still gets it', async () => {
       const first = sale(t, 700);
       const answer = await t.send(first);
       expect(answer.getString('39')).toBe('00');
@@ -64,6 +64,12 @@ for (const database of testDatabases()) {
       expect(await sw.store.balance('card:5555555555')).toBe(before);
       const again = sale(t, 700).set('11', first.getString('11')!).set('7', first.getString('7')!);
       expect((await t.send(again)).getString('37')).toBe(answer.getString('37'));
+      // A wallet payment code is one-time: another code under the same key is another payment.
+      const code = (qr: string) => t.message('0200', { '3': '000000', '4': 700, '22': '031', '25': '00', '49': '156', '48.QR': qr, '48.WS': 'WECHAT' });
+      const paid = code('104567890123456789');
+      expect((await t.send(paid)).getString('39')).toBe('00');
+      const otherCode = code('104567890123456790').set('11', paid.getString('11')!).set('7', paid.getString('7')!);
+      expect((await t.send(otherCode)).getString('39')).toBe('94');
     });
 
     it('answers a swiped track 2 and routes by BIN', async () => {
