@@ -6,10 +6,11 @@
  * wait for the response (NACK it when it arrives corrupt so the PN532 sends it again; send an ACK
  * to abort when it never comes). Junk on the line is skipped by the frame parser, which resyncs on
  * the next start code. Every wait has a deadline, so no call can hang. A deadline does not count
- * time this process's event loop was stalled (a timer that fired late): the chip may have answered
- * then and we could not read it. Without that, a stall of 100 ms (another process holding the
- * virtual cards' counter lock, a loaded CI machine) resent a command the chip already had: a GET
- * PROCESSING OPTIONS sent twice counts the card's ATC up twice.
+ * a stall of this process (another process holding the virtual cards' counter lock, a loaded CI
+ * machine), and at a deadline what already arrived is read first: the deadline's timer runs before
+ * the I/O and immediates of the same turn of the event loop. Without both, the chip's ACK sat queued
+ * behind the timer, the command was resent, a GET PROCESSING OPTIONS sent twice counted the card's
+ * ATC twice, and the second answer of a resent command answered the next one.
  *
  * Card lifecycle: waitForCard() polls InListPassiveTarget (two targets, to notice a collision);
  * transceive() sends APDUs with InDataExchange, chaining long ones with the MI bit; an exchange
@@ -59,8 +60,12 @@ import {
   type CardReaderEvents,
 } from './card-reader.js';
 
-/** Timer lateness above this is this process's stall, not timer jitter: it does not count against the chip. */
+/** Turns of the event loop a deadline waits for bytes that already arrived (the virtual PN532's path is three immediates deep). */
+const drainTurns = 4;
+/** Timer lateness above this is a stall of this process, not timer jitter. */
 const stallMs = 20;
+/** After a stall the chip still gets this long: the virtual PN532 sends an ACK with the response it queued meanwhile, at line speed. */
+const stallGraceMs = 50;
 
 export interface Pn532ReaderOptions {
   /** How long to wait for the ACK of a command before sending it again. Default 100 ms. */
@@ -403,8 +408,9 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
 
   /**
    * The next parser result, or undefined at the deadline; throws ReaderGoneError if the transport went
-   * away. A timer that fires more than stallMs late moves the deadline by its lateness, and at least
-   * stallMs past now (see the top).
+   * away. At the deadline, what already arrived is read first; a timer that fired more than stallMs
+   * late (this process was stalled) moves the deadline by its lateness, and at least stallGraceMs past
+   * now, so the chip gets running time after the stall (see the top).
    */
   private async next(deadline: { at: number }): Promise<ParseResult | undefined> {
     for (;;) {
@@ -412,7 +418,10 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
       const item = this.inbox.shift();
       if (item) return item;
       const remaining = deadline.at - performance.now();
-      if (remaining <= 0) return undefined;
+      if (remaining <= 0) {
+        if (await this.drained()) continue;
+        return undefined;
+      }
       const waitMs = Math.max(1, Math.ceil(remaining));
       const due = performance.now() + waitMs;
       let timedOut = false;
@@ -428,10 +437,22 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
         }, waitMs);
         this.wake = done;
       });
-      // After a stall, what the chip sent meanwhile is still queued behind this timer: read it first.
       const now = performance.now();
-      if (timedOut && now - due > stallMs) deadline.at = Math.max(deadline.at + (now - due), now + stallMs);
+      if (timedOut && now - due > stallMs) deadline.at = Math.max(deadline.at + (now - due), now + stallGraceMs);
     }
+  }
+
+  /**
+   * Gives the event loop a few turns to deliver what already arrived: a serial port's bytes wait in
+   * the poll phase and an in-process device's in immediates, both run after the timers phase.
+   * True when something arrived or the transport went away (next() reports either).
+   */
+  private async drained(): Promise<boolean> {
+    for (let turn = 0; turn < drainTurns; turn++) {
+      if (this.inbox.length > 0 || !this.connected) return true;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return this.inbox.length > 0 || !this.connected;
   }
 
   private transportGone(reason: Error): void {

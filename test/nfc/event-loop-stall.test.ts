@@ -2,8 +2,11 @@
 // ACK is queued behind the driver's ACK timer, and the stalled time must not count against the chip.
 // CI saw it: 8 `pos sale` processes sharing one virtual card's counter lock stalled each other's event
 // loops, a GET PROCESSING OPTIONS was resent, and the card counted its ATC up twice for one tap.
+import { EventEmitter } from 'node:events';
 import { afterEach, expect, it } from 'vitest';
 import { fromHex } from '../../protocols/bytes.js';
+import { ACK_FRAME, FrameParser, encodeResponse } from '../../protocols/pn532/index.js';
+import type { ByteTransport, TransportEvents } from '../../hardware/transport.js';
 import { inprocPair } from '../../hardware/inproc/index.js';
 import { Pn532Reader } from '../../hardware/nfc/pn532-reader.js';
 import { ReaderTimeoutError } from '../../hardware/nfc/card-reader.js';
@@ -58,4 +61,43 @@ it('a chip that never answers still times out after a stall (the deadline moves,
   await expect(reader.transceive(fromHex('80A8000002830000'))).rejects.toBeInstanceOf(ReaderTimeoutError);
   expect(reader.stats.resends).toBe(3);
   expect(performance.now() - started).toBeLessThan(2000);
+});
+
+/** A PN532 v1.6 for start-up whose ACK and answer leave after a stall of `stallMs` in its own immediate, then one more immediate. */
+class StallingChip extends EventEmitter<TransportEvents> implements ByteTransport {
+  readonly description = 'stalling chip';
+  isOpen = false;
+  commands = 0;
+  private readonly parser = new FrameParser();
+  constructor(private readonly stallMs: number) {
+    super();
+  }
+  async open(): Promise<void> {
+    this.isOpen = true;
+  }
+  async close(): Promise<void> {
+    this.isOpen = false;
+  }
+  async write(bytes: Uint8Array): Promise<void> {
+    for (const result of this.parser.push(bytes)) {
+      if (result.type !== 'frame' || result.frame.kind !== 'info') continue;
+      this.commands++;
+      const code = result.frame.data[0]!;
+      const answer = Buffer.concat([ACK_FRAME, encodeResponse(code, code === 0x02 ? fromHex('32010607') : Buffer.alloc(0))]);
+      setImmediate(() => {
+        stall(this.stallMs);
+        setImmediate(() => this.emit('data', answer));
+      });
+    }
+  }
+}
+
+it('an ACK queued behind the deadline\'s own timer (a 60 ms stall, a 50 ms ACK timeout, the timer not late enough to count as a stall) is read, not resent', async () => {
+  const chip = new StallingChip(60);
+  const reader = new Pn532Reader(chip, { ackTimeoutMs: 50 });
+  closers.push(() => reader.stop());
+  await reader.start(); // SAMConfiguration, GetFirmwareVersion, RFConfiguration
+  expect(reader.firmware?.version).toBe(1);
+  expect(reader.stats.resends).toBe(0);
+  expect(chip.commands).toBe(3);
 });
