@@ -19,12 +19,74 @@ export type ReceiptData = Pick<
   at: Date;
   /** The host approved a request that carried a PIN block: only then was the PIN verified (a 55 or 75 says it was not). */
   pinVerified?: boolean;
+  /** Printed above the merchant ID when known (any script: it is wrapped by printer columns). */
+  merchantName?: string;
 };
 
 const width = 32;
-const entryModes: Record<string, string> = { '07': 'CONTACTLESS', '02': 'SWIPED', '90': 'SWIPED (FALLBACK)', '03': 'SCANNED CODE', '01': 'KEYED' };
+
+export type ReceiptLanguage = 'en' | 'zh-CN';
+
+const words = {
+  en: {
+    merchant: 'MERCHANT', terminal: 'TERMINAL', batch: 'BATCH', trace: 'TRACE', card: 'CARD', scheme: 'SCHEME', entry: 'ENTRY', app: 'APP',
+    auth: 'AUTH CODE', rrn: 'RRN', response: 'RESPONSE', amount: 'AMOUNT', pin: 'PIN VERIFIED ONLINE',
+    merchantCopy: '*** MERCHANT COPY ***', customerCopy: '*** CUSTOMER COPY ***', reprint: '*** REPRINT ***',
+    entryModes: { '07': 'CONTACTLESS', '02': 'SWIPED', '90': 'SWIPED (FALLBACK)', '03': 'SCANNED CODE', '01': 'KEYED' } as Record<string, string>,
+    kinds: {} as Record<string, string>,
+    states: {} as Record<string, string>,
+  },
+  'zh-CN': {
+    merchant: '商户编号', terminal: '终端编号', batch: '批次号', trace: '凭证号', card: '卡号', scheme: '卡组织', entry: '输入方式', app: '应用',
+    auth: '授权码', rrn: '参考号', response: '应答码', amount: '金额', pin: '密码已联机验证',
+    merchantCopy: '*** 商户存根 ***', customerCopy: '*** 持卡人存根 ***', reprint: '*** 重打印凭证 ***',
+    entryModes: { '07': '挥卡', '02': '刷卡', '90': '刷卡（芯片降级）', '03': '扫码', '01': '手输' } as Record<string, string>,
+    kinds: { sale: '消费', refund: '退货', void: '撤销', preauth: '预授权', completion: '预授权完成', balance: '查余额' } as Record<string, string>,
+    states: { approved: '交易成功', declined: '交易拒绝', failed: '交易未完成', reversed: '已冲正', reversing: '冲正中', cancelled: '已取消' } as Record<string, string>,
+  },
+};
 const tenderHeadings: Record<Tender, string> = { card: 'CONTACTLESS', magstripe: 'SWIPED', code: 'PAYMENT CODE' };
 const currencies: Record<string, string> = { '156': 'CNY', '840': 'USD', '978': 'EUR', '826': 'GBP' };
+
+/**
+ * Printer columns of one code point: 2 for East Asian Wide and Fullwidth characters (CJK ideographs,
+ * kana, Hangul, CJK and fullwidth punctuation), 0 for combining marks and format characters, else 1.
+ * Ranges from Unicode's EastAsianWidth.txt (W and F), the blocks a receipt can meet.
+ */
+function charColumns(code: number): number {
+  if (code < 0x1100) return code >= 0x300 && code <= 0x36f ? 0 : 1;
+  if (
+    (code >= 0x1100 && code <= 0x115f) || // Hangul Jamo leading consonants
+    (code >= 0x2e80 && code <= 0x303e) || // CJK radicals, Kangxi, ideographic description, CJK symbols and punctuation
+    (code >= 0x3041 && code <= 0x33ff) || // kana, Bopomofo, Hangul compatibility Jamo, Kanbun, CJK strokes, enclosed and compatibility
+    (code >= 0x3400 && code <= 0x4dbf) || // CJK extension A
+    (code >= 0x4e00 && code <= 0x9fff) || // CJK unified ideographs
+    (code >= 0xa000 && code <= 0xa4cf) || // Yi
+    (code >= 0xa960 && code <= 0xa97f) || // Hangul Jamo extended A
+    (code >= 0xac00 && code <= 0xd7a3) || // Hangul syllables
+    (code >= 0xf900 && code <= 0xfaff) || // CJK compatibility ideographs
+    (code >= 0xfe10 && code <= 0xfe19) || // vertical forms
+    (code >= 0xfe30 && code <= 0xfe6f) || // CJK compatibility forms, small form variants
+    (code >= 0xff00 && code <= 0xff60) || // fullwidth ASCII and punctuation
+    (code >= 0xffe0 && code <= 0xffe6) || // fullwidth signs (￥, ￡)
+    (code >= 0x1f300 && code <= 0x1f64f) || // pictographs and emoticons
+    (code >= 0x1f900 && code <= 0x1f9ff) ||
+    (code >= 0x20000 && code <= 0x3fffd) // CJK extensions B and beyond
+  )
+    return 2;
+  if ((code >= 0x200b && code <= 0x200f) || (code >= 0xfe00 && code <= 0xfe0f) || (code >= 0x1ab0 && code <= 0x1aff) || (code >= 0x20d0 && code <= 0x20ff)) return 0;
+  return 1;
+}
+
+/** How many printer columns `text` takes (a CJK character takes two). */
+export function displayWidth(text: string): number {
+  let total = 0;
+  for (const char of text) total += charColumns(char.codePointAt(0)!);
+  return total;
+}
+
+const padEnd = (text: string, columns: number) => text + ' '.repeat(Math.max(0, columns - displayWidth(text)));
+const padStart = (text: string, columns: number) => ' '.repeat(Math.max(0, columns - displayWidth(text))) + text;
 
 function money(amount: number, currency: string): string {
   const sign = amount < 0 ? '-' : '';
@@ -33,55 +95,68 @@ function money(amount: number, currency: string): string {
 }
 
 function line(left: string, right = ''): string {
-  const room = width - right.length;
-  if (left.length < room) return left.padEnd(room) + right;
-  return [...wrap(left), ...(right ? wrap(right).map((part) => part.padStart(width)) : [])].join('\n');
+  const room = width - displayWidth(right);
+  if (displayWidth(left) < room) return padEnd(left, room) + right;
+  return [...wrap(left), ...(right ? wrap(right).map((part) => padStart(part, width)) : [])].join('\n');
 }
 
-/** Text cut into lines of at most `width` columns, at spaces where it can; a word longer than a line is split. */
+/**
+ * Text cut into lines of at most `width` printer columns, at spaces where it can; a word wider than
+ * a line (or a run of CJK text, which has no spaces) is split between characters.
+ */
 export function wrap(text: string): string[] {
   const lines: string[] = [];
   let current = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    let rest = word;
-    if (current && current.length + 1 + rest.length <= width) {
-      current += ` ${rest}`;
+    if (current && displayWidth(current) + 1 + displayWidth(word) <= width) {
+      current += ` ${word}`;
       continue;
     }
     if (current) lines.push(current);
-    while (rest.length > width) {
-      lines.push(rest.slice(0, width));
-      rest = rest.slice(width);
+    current = '';
+    for (const char of word) {
+      if (displayWidth(current) + displayWidth(char) > width) {
+        lines.push(current);
+        current = '';
+      }
+      current += char;
     }
-    current = rest;
   }
   if (current) lines.push(current);
   return lines;
 }
 
-export function receipt(data: ReceiptData, copy: 'merchant' | 'customer'): string {
-  const lines = [
-    '='.repeat(width),
-    line(`MERCHANT ${data.merchantId}`),
-    line(`TERMINAL ${data.terminalId}`, `BATCH ${String(data.batch).padStart(6, '0')}`),
-    line(data.at.toISOString().slice(0, 19).replace('T', ' '), `TRACE ${data.stan}`),
+/**
+ * One copy of a transaction's slip, in English or Chinese. `reprint` marks a slip printed again
+ * from the history: otherwise the same lines as the one printed at the time.
+ */
+export function receipt(data: ReceiptData, copy: 'merchant' | 'customer', options: { language?: ReceiptLanguage; reprint?: boolean } = {}): string {
+  const w = words[options.language ?? 'en'];
+  const lines = ['='.repeat(width)];
+  if (data.merchantName) lines.push(...wrap(data.merchantName));
+  lines.push(
+    line(`${w.merchant} ${data.merchantId}`),
+    line(`${w.terminal} ${data.terminalId}`, `${w.batch} ${String(data.batch).padStart(6, '0')}`),
+    line(data.at.toISOString().slice(0, 19).replace('T', ' '), `${w.trace} ${data.stan}`),
     '-'.repeat(width),
-    line(data.kind.toUpperCase(), data.state.toUpperCase()),
-  ];
-  if (data.maskedPan) lines.push(line('CARD', data.maskedPan));
-  if (data.scheme) lines.push(line('SCHEME', data.scheme.toUpperCase()));
-  lines.push(line('ENTRY', entryModes[data.entryMode.slice(0, 2)] ?? data.entryMode));
-  if (data.label) lines.push(line('APP', data.label));
+    line(w.kinds[data.kind] ?? data.kind.toUpperCase(), w.states[data.state] ?? data.state.toUpperCase()),
+  );
+  if (data.maskedPan) lines.push(line(w.card, data.maskedPan));
+  if (data.scheme) lines.push(line(w.scheme, data.scheme.toUpperCase()));
+  lines.push(line(w.entry, w.entryModes[data.entryMode.slice(0, 2)] ?? data.entryMode));
+  if (data.label) lines.push(line(w.app, data.label));
   if (data.aid) lines.push(line('AID', data.aid));
   if (data.tvr) lines.push(line('TVR', data.tvr));
   if (data.tsi) lines.push(line('TSI', data.tsi));
-  if (data.authCode) lines.push(line('AUTH CODE', data.authCode));
-  if (data.rrn) lines.push(line('RRN', data.rrn));
-  if (data.responseCode) lines.push(line('RESPONSE', data.responseCode));
-  lines.push('-'.repeat(width), line('AMOUNT', money(data.amount, data.currency)));
+  if (data.authCode) lines.push(line(w.auth, data.authCode));
+  if (data.rrn) lines.push(line(w.rrn, data.rrn));
+  if (data.responseCode) lines.push(line(w.response, data.responseCode));
+  lines.push('-'.repeat(width), line(w.amount, money(data.amount, data.currency)));
   if (data.state !== 'approved' && data.reason) lines.push(...wrap(data.reason.toUpperCase()));
-  if (data.pinVerified) lines.push('PIN VERIFIED ONLINE');
-  lines.push('-'.repeat(width), copy === 'merchant' ? '*** MERCHANT COPY ***' : '*** CUSTOMER COPY ***', '='.repeat(width));
+  if (data.pinVerified) lines.push(w.pin);
+  lines.push('-'.repeat(width), copy === 'merchant' ? w.merchantCopy : w.customerCopy);
+  if (options.reprint) lines.push(w.reprint);
+  lines.push('='.repeat(width));
   return lines.join('\n');
 }
 

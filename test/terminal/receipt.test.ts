@@ -1,0 +1,69 @@
+/**
+ * Receipts on a 32-column thermal printer: a CJK (East Asian Wide or Fullwidth) character takes two
+ * columns (Unicode Standard Annex #11, EastAsianWidth.txt), so every line is measured in columns.
+ */
+import { describe, expect, it } from 'vitest';
+import { displayWidth, receipt, wrap, type ReceiptData } from '../../terminal/receipt.js';
+
+const slip: ReceiptData = {
+  merchantName: '演示咖啡（上海）有限公司南京西路旗舰店 Demo Coffee',
+  merchantId: 'DEMO00000000001',
+  terminalId: 'DEMO0001',
+  kind: 'sale',
+  state: 'declined',
+  amount: 1234,
+  currency: '156',
+  stan: '000042',
+  batch: 1,
+  entryMode: '901',
+  maskedPan: '621234******0010',
+  scheme: 'unionpay',
+  label: 'UnionPay Debit',
+  responseCode: '51',
+  reason: 'insufficient funds 余额不足，请换卡或减少金额后重试',
+  at: new Date('2026-11-27T10:00:00Z'),
+};
+
+describe('receipt columns', () => {
+  it('counts wide and fullwidth characters as two columns, combining marks as none', () => {
+    expect(displayWidth('abc 12')).toBe(6);
+    expect(displayWidth('演示咖啡')).toBe(8); // CJK unified ideographs
+    expect(displayWidth('，。「」')).toBe(8); // fullwidth comma, CJK punctuation
+    expect(displayWidth('ＡＢ１￥')).toBe(8); // fullwidth forms and signs
+    expect(displayWidth('한국어')).toBe(6); // Hangul syllables
+    expect(displayWidth('カナ')).toBe(4);
+    expect(displayWidth('e\u0301')).toBe(1); // e + combining acute
+    expect(displayWidth('𠀋')).toBe(2); // CJK extension B (astral)
+  });
+
+  it('wraps CJK text by columns, splitting between characters', () => {
+    const lines = wrap('演示咖啡'.repeat(5));
+    expect(lines).toEqual(['演示咖啡'.repeat(4), '演示咖啡']);
+    for (const text of wrap('ab 演示咖啡演示咖啡演示咖啡演示咖啡演示')) expect(displayWidth(text)).toBeLessThanOrEqual(32);
+  });
+
+  it('a zh-CN receipt keeps every line within 32 columns, right column flush right', () => {
+    for (const copy of ['merchant', 'customer'] as const) {
+      for (const reprint of [false, true]) {
+        const text = receipt(slip, copy, { language: 'zh-CN', reprint });
+        for (const row of text.split('\n')) expect(displayWidth(row), row).toBeLessThanOrEqual(32);
+        expect(text).toContain('终端编号 DEMO0001');
+        expect(text).toContain('余额不足');
+        const amount = text.split('\n').find((row) => row.startsWith('金额'))!;
+        expect(displayWidth(amount)).toBe(32);
+        expect(amount.endsWith('CNY 12.34')).toBe(true);
+        expect(text.includes('重打印凭证')).toBe(reprint);
+      }
+    }
+  });
+
+  it('the English receipt is unchanged in shape: 32 columns, the merchant name on top', () => {
+    const text = receipt({ ...slip, state: 'approved', pinVerified: true }, 'customer');
+    const rows = text.split('\n');
+    expect(rows[1]).toBe('演示咖啡（上海）有限公司南京西路');
+    for (const row of rows) expect(displayWidth(row)).toBeLessThanOrEqual(32);
+    expect(rows).toContain('PIN VERIFIED ONLINE');
+    expect(rows).toContain('*** CUSTOMER COPY ***');
+    expect(rows.find((row) => row.startsWith('TERMINAL'))).toBe('TERMINAL DEMO0001   BATCH 000001');
+  });
+});
