@@ -440,12 +440,14 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     reason: string,
     extra: { presented?: Presented; balance?: string; keepState?: boolean } = {},
   ): TransactionResult {
-    const row = extra.keepState ? this.journal.update(id, { reasonCode, reason }) : this.journal.update(id, { state: state as TxnRow['state'], reasonCode, reason });
     const kernel = extra.presented?.tender === 'card' && extra.presented.entryMode === '071' ? extra.presented.kernel : undefined;
+    // The kernel's TVR/TSI as printed, journaled for every outcome (a reprint of a decline prints them too).
+    const cardResults = kernel ? { tvr: kernel.tvr.hex(), tsi: kernel.tsi.hex() } : {};
+    const row = this.journal.update(id, extra.keepState ? { reasonCode, reason, ...cardResults } : { state: state as TxnRow['state'], reasonCode, reason, ...cardResults });
     const slip = {
       merchantId: this.config.merchantId, terminalId: this.config.terminalId, kind: row.kind, state, amount: row.amount, currency: row.currency, at: new Date(row.createdAt), stan: row.stan,
-      batch: row.batch, entryMode: row.entryMode, maskedPan: row.maskedPan, scheme: row.scheme, aid: row.aid, label: row.label, tvr: kernel?.tvr.hex() ?? row.tvr,
-      tsi: kernel?.tsi.hex() ?? row.tsi, authCode: row.authCode, rrn: row.rrn, responseCode: row.responseCode, reason,
+      batch: row.batch, entryMode: row.entryMode, maskedPan: row.maskedPan, scheme: row.scheme, aid: row.aid, label: row.label, tvr: row.tvr,
+      tsi: row.tsi, authCode: row.authCode, rrn: row.rrn, responseCode: row.responseCode, reason,
       // Only an approval says the issuer accepted the PIN: a 55 or 75 decline carried one too.
       pinVerified: state === 'approved' && extra.presented?.tender === 'card' && extra.presented.pinEntered === true,
     };

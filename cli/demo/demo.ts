@@ -140,7 +140,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       timeouts: options.timeouts,
       logger: log.child({ component: 'terminal' }),
     });
-    const page = checkoutTerminal(terminal); // before start: it must hear the first device events
+    const page = checkoutTerminal(terminal, { merchantName }); // before start: it must hear the first device events
     stops.push(() => terminal.stop());
     await terminal.start();
 

@@ -4,13 +4,18 @@
  * connects later gets the current picture. Attach it before the terminal starts, or the first
  * device events are missed.
  */
-import { receipt } from '../receipt.js';
+import { receipt, type ReceiptLanguage } from '../receipt.js';
 import { tenderOf } from '../tender.js';
 import type { Terminal } from '../terminal.js';
 import type { TxnRow } from '../journal.js';
 import type { CheckoutTerminal, DeviceState, StatusEvent, TransactionView } from './types.js';
 
-export function checkoutTerminal(terminal: Terminal): CheckoutTerminal {
+const languages: ReceiptLanguage[] = ['en', 'zh-CN'];
+/** States a slip is printed for: the host answered (or the answer was undone). */
+const printable = new Set(['approved', 'declined', 'reversed']);
+
+/** `merchantName` is printed on top of every receipt. */
+export function checkoutTerminal(terminal: Terminal, options: { merchantName?: string } = {}): CheckoutTerminal {
   const devices = new Map<string, DeviceState>();
   // Drivers are started before the terminal; until one reports otherwise, a configured device is ready.
   const { reader, scanners, msr, pinPad } = terminal.config;
@@ -20,9 +25,22 @@ export function checkoutTerminal(terminal: Terminal): CheckoutTerminal {
   if (pinPad) devices.set('pinpad', { name: 'pinpad', state: 'ready' });
   terminal.on('device', (device) => devices.set(device.name, device));
 
+  /**
+   * The slips of a journal row, in each language. The live receipt and a reprint from the history
+   * come from here, so they print the same lines; a reprint is marked as one. The PIN was verified
+   * when an approved request carried a PIN block: the journal keeps no PIN block, but the request's
+   * DE26 (PIN capture code) is set with it and only with it.
+   */
+  const receipts = (row: TxnRow, state: string, reprint: boolean): TransactionView['receipts'] => {
+    if (!printable.has(state)) return undefined;
+    const pinVerified = state === 'approved' && terminal.journal.request(row.id)['26'] !== undefined;
+    const data = { ...row, state, pinVerified, merchantName: options.merchantName, merchantId: terminal.config.merchantId, terminalId: terminal.config.terminalId, at: new Date(row.createdAt) };
+    const slips = (language: ReceiptLanguage) => ({ merchant: receipt(data, 'merchant', { language, reprint }), customer: receipt(data, 'customer', { language, reprint }) });
+    return Object.fromEntries(languages.map((language) => [language, slips(language)])) as TransactionView['receipts'];
+  };
+
   const view = (row: TxnRow): TransactionView => {
-    const data = { ...row, merchantId: terminal.config.merchantId, terminalId: terminal.config.terminalId, at: new Date(row.createdAt) };
-    const printable = row.state === 'approved' || row.state === 'declined' || row.state === 'reversed';
+    const slips = receipts(row, row.state, true);
     return {
       id: row.id,
       kind: row.kind,
@@ -31,14 +49,17 @@ export function checkoutTerminal(terminal: Terminal): CheckoutTerminal {
       tender: tenderOf(row),
       createdAt: row.createdAt,
       ...optional(row),
-      ...(printable ? { receipt: { merchant: receipt(data, 'merchant'), customer: receipt(data, 'customer') } } : {}),
+      ...(slips ? { receipt: slips.en, receipts: slips } : {}),
     };
   };
 
   /** A result with what only the journal knows: when, and the tender actually used. */
   const withJournal = (result: TransactionView): TransactionView => {
     const row = terminal.transaction(result.id);
-    return row ? { ...result, tender: view(row).tender, createdAt: row.createdAt } : result;
+    if (!row) return result;
+    const { receipt: _terminals, ...rest } = result;
+    const slips = receipts(row, result.state, false);
+    return { ...rest, tender: tenderOf(row), createdAt: row.createdAt, ...(slips ? { receipt: slips.en, receipts: slips } : {}) };
   };
 
   return {

@@ -24,7 +24,10 @@ export interface TransactionView {
   authCode?: string;
   rrn?: string;
   createdAt?: string;
+  /** The English slips (as `receipts.en`): kept for scripts that read this field. */
   receipt?: { merchant: string; customer: string };
+  /** The slips in each language the page offers. */
+  receipts?: Record<'en' | 'zh-CN', { merchant: string; customer: string }>;
 }
 
 export type StatusEvent = TerminalEvents['status'][0];

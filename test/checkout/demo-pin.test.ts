@@ -109,6 +109,29 @@ describe('demo PIN pad and receipts', () => {
   });
 });
 
+describe('receipts reprinted from the history', () => {
+  type View = { id: string; receipts?: Record<'en' | 'zh-CN', { merchant: string; customer: string }> };
+  const history = async () => ((await (await fetch(`${demo.pageUrl}/api/transactions?limit=20`)).json()) as { transactions: View[] }).transactions;
+  /** The reprint without what only a reprint has: the REPRINT mark and the merchant's name (the terminal's own slip has no name). */
+  const asPrintedLive = (text: string) => text.split('\n').filter((line) => line !== '*** REPRINT ***' && !line.startsWith('Demo Coffee')).join('\n');
+
+  it('print what the live receipt printed, PIN VERIFIED and a decline\'s TVR/TSI included, marked REPRINT', async () => {
+    const approved = (await tapSale(37000, 'unionpay', '1234')).result;
+    const declined = (await tapSale(1051, 'visa')).result;
+    expect(approved.receipt!.customer).toContain('PIN VERIFIED ONLINE');
+    expect(declined.receipt!.customer).toContain('TVR');
+    const rows = await history();
+    for (const live of [approved, declined]) {
+      const reprint = rows.find((row) => row.id === live.id)!.receipts!;
+      expect(reprint.en.customer).toContain('*** REPRINT ***');
+      expect(reprint['zh-CN'].merchant).toContain('*** 重打印凭证 ***');
+      // Before: the reprint had no PIN VERIFIED ONLINE line, and a declined tap's had no TVR/TSI.
+      expect(asPrintedLive(reprint.en.customer)).toBe(live.receipt!.customer);
+      expect(asPrintedLive(reprint.en.merchant)).toBe(live.receipt!.merchant);
+    }
+  });
+});
+
 describe('demo tester samples', () => {
   it('the EMVCo spec example code says what it does: its BIN routes nowhere, the switch declines it 14', async () => {
     const config = (await (await fetch(`${demo.pageUrl}/api/config`)).json()) as { tester: { codes: Array<{ id: string; label: string; text: string }> } };

@@ -178,7 +178,7 @@ function renderStatus() {
 }
 
 function renderReceipt() {
-  const receipt = state.result?.receipt;
+  const receipt = state.result?.receipts?.[state.language] ?? state.result?.receipt;
   $('#receipt-box').hidden = !receipt;
   if (!receipt) return;
   $('#receipt').textContent = receipt[state.receiptCopy];
