@@ -104,6 +104,20 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await shot('scanned-code');
   });
 
+  it('the on-screen keypad and the keyboard mix: Enter after keypad presses pays, digits typed after a result go to the amount', async () => {
+    await typeAmountOnKeypad('7.2'); // focus is on the keypad's "2" button now
+    await page.keyboard.press('Enter'); // before: Enter pressed the focused "2" again (7.22), nothing paid
+    await expect.poll(statusTitle).toBe('Present card or scan code · ¥7.20');
+    await tap('visa');
+    await page.waitForSelector('.status.approved');
+    await page.click('#tester-remove'); // focus on a tester button: the cashier types the next amount anyway
+    await page.keyboard.type('3.5');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('10');
+    expect(await page.inputValue('#amount-input')).toBe('3.10'); // before: nothing typed reached the amount
+    await page.click('[data-key=clear]');
+  });
+
   it('above the CVM limit the customer enters a PIN on the virtual PIN pad', async () => {
     await payAndWaitForPresentCard('350.00');
     await tap('unionpay');

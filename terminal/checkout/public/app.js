@@ -68,7 +68,11 @@ function pressKey(key) {
   else if (value.length + key.length <= 12) amountInput.value = value + key;
 }
 for (const button of document.querySelectorAll('#keypad button')) {
-  button.addEventListener('click', () => pressKey(button.dataset.key));
+  button.addEventListener('click', (event) => {
+    pressKey(button.dataset.key);
+    // A touch or mouse press hands the keyboard back to the amount: else Enter would press this key again, not pay.
+    if (event.detail > 0) amountInput.focus();
+  });
 }
 amountInput.addEventListener('keydown', (event) => {
   if (event.key === 'Enter') {
@@ -83,6 +87,13 @@ document.addEventListener('keydown', (event) => {
     return;
   }
   if (event.key === 'Escape' && state.busy) cancel();
+  // Digits typed with the focus on a button (a tester control, Print) still make the amount; a field of its own keeps its keys.
+  const field = event.target.closest?.('input, select, textarea, dialog');
+  if (!field && !$('#view-checkout').hidden && !event.altKey && !event.ctrlKey && !event.metaKey && /^([0-9.]|Backspace)$/.test(event.key)) {
+    event.preventDefault();
+    amountInput.focus();
+    pressKey(event.key === 'Backspace' ? 'back' : event.key);
+  }
 });
 
 async function api(method, path, body) {
@@ -398,6 +409,7 @@ function onPush(message) {
       renderStatus();
       if (!$('#view-history').hidden) loadHistory();
       if (message.result.state === 'approved' && message.result.kind === 'sale') amountInput.value = '';
+      if (!$('#view-checkout').hidden && !document.querySelector('dialog[open]')) amountInput.focus(); // ready for the next amount
       break;
     case 'batch':
       endBusy();
