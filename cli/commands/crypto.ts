@@ -135,6 +135,37 @@ const options = {
 } as const;
 
 type Values = Partial<Record<keyof typeof options, string>>;
+type Name = keyof typeof options;
+
+/**
+ * The options each action reads. The options are shared by all actions, so without this one that an
+ * action does not read would be ignored silently: `kcv --type aes` printed the TDES check value of an
+ * AES key (the option is --alg).
+ */
+const accepted: Record<string, readonly Name[]> = {
+  dukpt: ['bdk', 'ksn', 'type', 'working-key-type'],
+  'pinblock encode': ['format', 'pin', 'pan', 'key'],
+  'pinblock decode': ['format', 'block', 'pan', 'key'],
+  mac: ['alg', 'key', 'data', 'padding', 'length'],
+  kcv: ['key', 'alg', 'length'],
+  'emv derive-icc-key': ['imk', 'pan', 'psn'],
+  'emv session-key': ['mk', 'atc', 'un', 'r'],
+  'emv arqc': ['key', 'data', 'padding', 'verify'],
+  'emv arpc': ['key', 'arqc', 'arc', 'csu', 'pad'],
+  'tr31 wrap': ['kbpk', 'key', 'usage', 'algorithm', 'mode', 'version', 'export'],
+  'tr31 unwrap': ['kbpk', 'block'],
+};
+
+/** An option the action does not read, or two that exclude each other, is refused (one line, exit 2). */
+function checkOptions(action: string, values: Values): void {
+  const allowed = accepted[action];
+  if (!allowed) return; // unknown action: its own message names it
+  const given = (Object.keys(values) as Name[]).filter((name) => values[name] !== undefined);
+  const stray = given.find((name) => !allowed.includes(name));
+  if (stray) throw new CliError(`--${stray}: not an option of pos crypto ${action} (it takes ${allowed.map((n) => `--${n}`).join(' ')})`);
+  const exclusive: Array<[Name, Name]> = [['r', 'atc'], ['r', 'un'], ['arc', 'csu'], ['arc', 'pad']];
+  for (const [a, b] of exclusive) if (values[a] !== undefined && values[b] !== undefined) throw new CliError(`--${a} and --${b}: give one or the other`);
+}
 
 function need(values: Values, name: keyof typeof options): string {
   const value = values[name];
@@ -219,6 +250,7 @@ function mac(values: Values): object {
   const alg = choice(values, 'alg', ['retail', 'cbc', 'cmac']);
   const key = hexOption(values, 'key');
   const data = messageOption(values);
+  if (alg === 'cmac' && values.padding !== undefined) throw new CliError('--padding: AES-CMAC pads by its own rule (RFC 4493); --padding is for retail and cbc');
   if (alg === 'cmac') return { alg, mac: toHex(aesCmac(key, data, numberOption(values.length, 'length', { min: 4, max: 16, unit: 'bytes (AES block)' }, 16))) };
   const method = padding(values);
   const length = numberOption(values.length, 'length', { min: 4, max: 8, unit: 'bytes (DES block)' }, 8);
@@ -242,6 +274,7 @@ function emv(action: string | undefined, values: Values): object {
     const data = hexOption(values, 'data');
     const method = padding(values, '2');
     const expected = optionalHex(values, 'verify');
+    if (expected && expected.length !== 8) throw new CliError(`--verify: ${expected.length} bytes, an ARQC is 8`);
     return { arqc: toHex(generateArqc(key, data, method)), padding: method, ...(expected ? { verified: verifyArqc(key, data, expected, method) } : {}) };
   }
   if (action === 'arpc') {
@@ -295,6 +328,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   atMost(positionals, ['pinblock', 'emv', 'tr31'].includes(command) ? 2 : 1);
   const v = values as Values;
+  checkOptions(['pinblock', 'emv', 'tr31'].includes(command) ? `${command} ${action ?? ''}` : command, v);
   try {
     const result =
       command === 'dukpt' ? dukpt(v)
