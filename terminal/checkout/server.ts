@@ -77,7 +77,11 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     // A transaction never starts with "reversed": that is the store-and-forward queue finishing an earlier one.
     // A batch close has no transaction of its own: every status during it (the queue it empties first) is a notice.
     if (inFlight && inFlight.kind !== 'batch' && inFlight.txnId === undefined && status.step !== 'reversed') inFlight.txnId = status.txnId;
-    if (!inFlight || inFlight.txnId !== status.txnId) return push({ type: 'notice', status });
+    if (!inFlight || inFlight.txnId !== status.txnId) {
+      // The last result's queued reversal acknowledged: a page loaded later shows it reversed, not still pending.
+      if (lastResult?.id === status.txnId && status.step === 'reversed') lastResult = { ...lastResult, state: 'reversed' };
+      return push({ type: 'notice', status });
+    }
     inFlight.status = status;
     push({ type: 'status', status });
   };

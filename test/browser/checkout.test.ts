@@ -246,11 +246,18 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await payAndWaitForPresentCard('7.00');
     await tap('visa');
     await page.waitForSelector('.status.failed', { timeout: 15_000 }); // host timeout → reversal queued, also unanswered
+    // Before: "Reversing · ¥7.00" over "No answer from the host: reversed" — reversed while it was not yet.
+    expect(await statusTitle()).toBe('Not completed — reversal pending · ¥7.00');
+    expect(await page.textContent('#status-detail')).not.toContain('reversed');
     await page.selectOption('#tester-fault', ''); // the host answers again: the queue's retry gets the reversal through
     await page.click('#tester-remove');
     await expect.poll(() => demo.terminal.flushQueue(), { timeout: 10_000 }).toBe(true);
     await expect.poll(() => steps.includes('reversed')).toBe(true); // announced outside any transaction
     demo.terminal.off('status', listener);
+    // The result on screen follows the acknowledgement, and so does a page loaded afterwards (before: pending for ever).
+    await expect.poll(statusTitle).toBe('Not completed — reversed · ¥7.00');
+    const { lastResult } = (await (await fetch(`${demo.pageUrl}/api/state`)).json()) as { lastResult: { state: string } };
+    expect(lastResult.state).toBe('reversed');
     await payAndWaitForPresentCard('1.00'); // the page still takes a new sale
     await page.click('#cancel');
     await page.waitForSelector('.status.failed');

@@ -396,7 +396,11 @@ function onPush(message) {
       state.status = { ...state.status, hint: undefined, ...message.status }; // a status without a hint ends the previous one
       renderStatus();
       break;
-    case 'notice': // an earlier transaction's queued reversal finished: only the history changes
+    case 'notice': // an earlier transaction's queued reversal finished: the history changes, and the result shown if it is that one
+      if (state.result?.id === message.status.txnId && message.status.step === 'reversed') {
+        state.result = { ...state.result, state: 'reversed' };
+        renderStatus();
+      }
       if (!$('#view-history').hidden) loadHistory();
       break;
     case 'device':

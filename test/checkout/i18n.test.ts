@@ -1,0 +1,24 @@
+// Every reason code the terminal can end a transaction with is in plain words in both of the page's
+// languages (else a Chinese cashier reads the terminal's English log sentence).
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error the page's plain-JS module has no type declarations
+import { messages } from '../../terminal/checkout/public/i18n.js';
+
+const table = messages as Record<'en' | 'zh-CN', Record<string, string>>;
+/** terminal/terminal.ts's outcomes and terminal/kernel/errors.ts's KernelReasonCode. */
+const reasonCodes = [
+  'host-unavailable', 'no-answer', 'bad-mac', 'request-unencodable', 'interrupted', 'arpc-failed', 'card-removed', 'cancelled',
+  'presentment-timeout', 'pin-timeout', 'pin-cancelled', 'code-not-recognised', 'swipe-unreadable', 'original-not-found',
+  'over-contactless-limit', 'no-application', 'card-status', 'card-data-malformed', 'card-data-missing', 'card-declined', 'reader-error',
+];
+
+describe('checkout page words', () => {
+  it('has every reason code in English and Chinese, none claiming a reversal (the result title says whether it is done)', () => {
+    for (const language of ['en', 'zh-CN'] as const)
+      for (const code of reasonCodes) {
+        expect(table[language][`reason.${code}`], `${language} reason.${code}`).toBeTruthy();
+        expect(table[language][`reason.${code}`]).not.toMatch(/reversed|已冲正/);
+      }
+    expect(table['zh-CN']['result.reversing']).toBe('交易未完成，待冲正');
+  });
+});
