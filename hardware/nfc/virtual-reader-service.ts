@@ -5,7 +5,7 @@
  *
  * Control API (JSON over HTTP on 127.0.0.1):
  *   GET  /status                      field, faults, counters
- *   POST /tap     {card, removeAfterApdus?, uid?}   put a card of a profile in the field
+ *   POST /tap     {card, removeAfterApdus?, uid?, atc?}   put a card of a profile in the field
  *   POST /remove  {card?}             take one profile's cards (or all) out of the field
  *   POST /faults  {device?: {...}, card?: {...}}   set faults (see docs/virtual-devices.md)
  *   POST /reset                       clear all faults
@@ -28,6 +28,8 @@ export interface VirtualReaderOptions {
   pty: string;
   /** A card profile to tap at start. */
   card?: TestCardProfileId;
+  /** That card's ATC (above what a switch journal that kept its history saw of it). */
+  atc?: number;
   baudRate?: number;
   /** HTTP control port on 127.0.0.1; 0 picks a free one; undefined: no HTTP API. */
   controlPort?: number;
@@ -39,6 +41,11 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
   /** Card faults applied to every card in the field and to cards tapped later. */
   readonly cardFaults: CardFaults = { noMatchingAid: false, statusWords: {}, delayMs: 0, malformedTlv: undefined };
   private cards: VirtualEmvCard[] = [];
+  /**
+   * The last ATC each profile used in this reader: a card tapped again is the same card to the
+   * switch, which refuses (05) an ATC it has seen, so a new tap goes on from here.
+   */
+  private readonly atcs = new Map<TestCardProfileId, number>();
 
   private constructor(path: string, device: VirtualPn532, line: DevicePty) {
     super(path, device, line);
@@ -50,19 +57,32 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
       throw new ControlError(`card: unknown profile '${options.card}' (${testCardProfileIds.join(', ')})`);
     const line = await openDevicePty(options.pty, baudRate);
     const service = new VirtualReaderService(options.pty, new VirtualPn532(line.transport, { baudRate }), line);
-    if (options.card) service.tap(options.card);
+    if (options.card) service.tap(options.card, options.atc === undefined ? {} : { atc: options.atc });
     await service.listen(options.controlPort);
     return service;
   }
 
-  tap(profile: string, options: { removeAfterApdus?: number; uid?: string } = {}): VirtualEmvCard {
+  tap(profile: string, options: { removeAfterApdus?: number; uid?: string; atc?: number } = {}): VirtualEmvCard {
     if (!testCardProfileIds.includes(profile as TestCardProfileId))
       throw new ControlError(`card: unknown profile '${profile}' (${testCardProfileIds.join(', ')})`);
     if (options.uid !== undefined && !/^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{14})$/.test(options.uid))
       throw new ControlError('uid: 4 or 7 bytes of hex');
     if (options.removeAfterApdus !== undefined && !(Number.isInteger(options.removeAfterApdus) && options.removeAfterApdus >= 0))
       throw new ControlError('removeAfterApdus: a whole number ≥ 0');
-    const card = createVirtualCard(profile as TestCardProfileId, options.uid ? { uid: Buffer.from(options.uid, 'hex') } : {});
+    if (options.atc !== undefined && !(Number.isInteger(options.atc) && options.atc >= 0 && options.atc <= 0xffff))
+      throw new ControlError('atc: a whole number 0..65535');
+    const id = profile as TestCardProfileId;
+    const card = createVirtualCard(id, {
+      ...(options.uid ? { uid: Buffer.from(options.uid, 'hex') } : {}),
+      atc: options.atc ?? this.atcs.get(id) ?? testCards[id].initialAtc,
+      // One counter per profile: two cards of it in the field (a collision test) never share an ATC either.
+      nextAtc: (current) => {
+        const next = (Math.max(current, this.atcs.get(id) ?? 0) + 1) & 0xffff;
+        this.atcs.set(id, next);
+        return next;
+      },
+    });
+    if (options.atc !== undefined) this.atcs.set(id, options.atc);
     this.applyCardFaults(card);
     this.cards.push(card);
     this.device.tap(card, options.removeAfterApdus === undefined ? {} : { removeAfterApdus: options.removeAfterApdus });
@@ -170,11 +190,12 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
       case 'GET /status':
         return this.status();
       case 'POST /tap': {
-        const { card, removeAfterApdus, uid } = asObject(body, 'body');
+        const { card, removeAfterApdus, uid, atc } = asObject(body, 'body');
         if (typeof card !== 'string') throw new ControlError('card: a profile name');
-        const options: { removeAfterApdus?: number; uid?: string } = {};
+        const options: { removeAfterApdus?: number; uid?: string; atc?: number } = {};
         if (removeAfterApdus !== undefined) options.removeAfterApdus = removeAfterApdus as number;
         if (uid !== undefined) options.uid = String(uid);
+        if (atc !== undefined) options.atc = atc as number;
         this.tap(card, options);
         return this.status();
       }

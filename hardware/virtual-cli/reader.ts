@@ -11,12 +11,14 @@ import { ControlError } from '../virtual-service.js';
 import { UsageError, integer, runDeviceCommand, type DeviceValues, type ServeSettings, type VirtualCliIo } from './common.js';
 
 const usage = `usage:
-  pos virtual reader --pty PATH [--card visa|mastercard|unionpay] [--baud N] [--control-port N]
+  pos virtual reader --pty PATH [--card visa|mastercard|unionpay [--atc N]] [--baud N] [--control-port N]
       Runs a virtual PN532 until Ctrl-C. PATH is what programs open: if it is an existing PTY the
       virtual PN532 attaches to it, otherwise socat creates a pair with PATH as the host end.
       Prints one JSON line: {"pty", "control", "baudRate", "card"}.
+      A card tapped again goes on from its profile's last ATC in this reader; --atc N (0..65535)
+      starts it above what a switch journal kept from earlier runs (it refuses a seen ATC: 05).
   pos virtual reader status --control-port N
-  pos virtual reader tap PROFILE --control-port N [--remove-after N] [--uid HEX]
+  pos virtual reader tap PROFILE --control-port N [--remove-after N] [--uid HEX] [--atc N]
   pos virtual reader remove [PROFILE] --control-port N
   pos virtual reader fault --control-port N [--corrupt-responses N] [--drop-commands N] [--junk HEX]
       [--no-matching-aid] [--sw COMMAND=SW ...] [--delay-ms N] [--malformed-tlv COMMAND]
@@ -43,6 +45,7 @@ const options = {
   card: { type: 'string' },
   'remove-after': { type: 'string' },
   uid: { type: 'string' },
+  atc: { type: 'string' },
   'corrupt-responses': { type: 'string' },
   'drop-commands': { type: 'string' },
   junk: { type: 'string' },
@@ -68,7 +71,8 @@ export function run(args: string[], io: VirtualCliIo): Promise<number> {
         tap: (call, [card], values) => {
           if (!card) throw new UsageError('tap: missing PROFILE (visa, mastercard, unionpay)');
           const removeAfterApdus = integer(values['remove-after'], '--remove-after', 0, 1000);
-          return call('POST', '/tap', { card, removeAfterApdus, uid: values.uid });
+          const atc = integer(values.atc, '--atc', 0, 65535);
+          return call('POST', '/tap', { card, removeAfterApdus, uid: values.uid, atc });
         },
         remove: (call, [card]) => call('POST', '/remove', card ? { card } : {}),
         fault: (call, _rest, values) => call('POST', '/faults', faultBody(values)),
@@ -84,7 +88,9 @@ export function run(args: string[], io: VirtualCliIo): Promise<number> {
 async function start(settings: ServeSettings, values: Values) {
   let service: VirtualReaderService;
   try {
-    service = await VirtualReaderService.start({ ...settings, ...(values.card ? { card: values.card as TestCardProfileId } : {}) });
+    const atc = integer(values.atc, '--atc', 0, 65535);
+    if (atc !== undefined && !values.card) throw new UsageError('--atc: goes with --card (or with tap PROFILE)');
+    service = await VirtualReaderService.start({ ...settings, ...(values.card ? { card: values.card as TestCardProfileId } : {}), ...(atc === undefined ? {} : { atc }) });
   } catch (error) {
     if (error instanceof ControlError) throw new UsageError(`--${error.message}`); // `card: …` came from --card
     throw error;
