@@ -2,7 +2,7 @@ import { DecodeError } from '../../protocols/errors.js';
 import { fromHex } from '../../protocols/bytes.js';
 import { Deframer, frame, lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { IsoMessage } from '../../protocols/iso8583/index.js';
-import { atMost, CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
+import { atMost, CliError, numberOption, parseOptions, printJson, readInput, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
 const help = `usage: pos iso8583 decode [--spec NAME|FILE.json] [--framing none|binary2|bcd2|ascii4] [--header-bytes N] [--reveal] HEX|-
@@ -30,6 +30,8 @@ const options = {
   reveal: { type: 'boolean' },
 } as const;
 
+const headerSize: Record<Exclude<LengthHeader, 'none'>, number> = { binary2: 2, bcd2: 2, ascii4: 4 };
+
 function framingOf(value: string | undefined): LengthHeader {
   const framing = (value ?? 'none') as LengthHeader;
   if (!lengthHeaders.includes(framing)) throw new CliError(`--framing: must be one of ${lengthHeaders.join(', ')}`);
@@ -47,16 +49,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let spec = resolveSpec(values.spec);
   const framing = framingOf(values.framing);
   if (values['header-bytes'] !== undefined) {
-    const headerLength = Number(values['header-bytes']);
-    if (!Number.isInteger(headerLength) || headerLength < 0 || headerLength > 64) throw new CliError('--header-bytes: must be an integer from 0 to 64');
-    spec = { ...spec, headerLength };
+    // numberOption: Number() took '', '0x2' and '1e0' as header lengths.
+    spec = { ...spec, headerLength: numberOption(values['header-bytes'], 'header-bytes', { min: 0, max: 64, unit: 'bytes' }, 0) };
   }
 
   if (action === 'decode') {
     let bytes = fromHex(await readInput(input, io, 'message hex'), 'message hex');
     if (framing !== 'none') {
       const messages = new Deframer({ length: framing, maxMessageLength: 65535 }).push(bytes);
-      if (messages.length !== 1) throw new CliError(`--framing ${framing}: expected one whole framed message, found ${messages.length}`);
+      const size = headerSize[framing];
+      if (messages.length === 0) throw new CliError(`--framing ${framing}: the ${size}-byte length header announces more than the ${Math.max(0, bytes.length - size)} bytes that follow it`);
+      // Bytes after the one framed message (a second message, or garbage) are not silently dropped.
+      const after = bytes.length - size - messages[0]!.length;
+      if (after > 0) throw new CliError(`--framing ${framing}: ${after} bytes after the framed message (at byte ${bytes.length - after}); decode one message at a time`);
       bytes = messages[0]!;
     }
     try {
