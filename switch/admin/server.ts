@@ -61,7 +61,8 @@ const faultBody = {
 const terminalParam = {
   type: 'object',
   required: ['terminal'],
-  properties: { terminal: { type: 'string', minLength: 1, maxLength: 8, description: 'DE41, or * for every terminal' } },
+  // A fault for an ID no DE41 can be (DE41 is 8 characters: the switch's own enrolment rule) would never fire.
+  properties: { terminal: { type: 'string', pattern: '^(\\*|[ -~]{8})$', description: 'DE41 (8 characters), or * for every terminal' } },
 };
 
 const cardParam = {
@@ -98,7 +99,7 @@ const routes: RouteDoc[] = [
   { method: 'PUT', url: '/cards/:pan/balance', summary: 'Set a test card\'s balance (minor units)', write: true, params: cardParam, body: balanceBody },
   { method: 'GET', url: '/settlements', summary: 'Settlement reports (closed batches)', querystring: { type: 'object', additionalProperties: false, properties: { terminal: { type: 'string', maxLength: 8 } } } },
   { method: 'GET', url: '/faults', summary: 'Faults in force' },
-  { method: 'PUT', url: '/faults/:terminal', summary: 'Inject a fault for one terminal or all (*): delay, drop, disconnect, corrupt MAC', write: true, params: terminalParam, body: faultBody },
+  { method: 'PUT', url: '/faults/:terminal', summary: 'Inject a fault for one terminal (DE41, 8 characters) or all (*): delay, drop, disconnect, corrupt MAC or ARPC; an empty body clears it', write: true, params: terminalParam, body: faultBody },
   { method: 'DELETE', url: '/faults/:terminal', summary: 'Clear the fault of one terminal, or every fault (*)', write: true, params: terminalParam },
 ];
 
@@ -139,6 +140,20 @@ function instant(value: string): string | undefined {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
   const time = new Date(value);
   return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
+}
+
+/**
+ * A JSON body's values must have their schema's type as sent: ajv's coercion (right for query
+ * strings, which are text) would take {"delayMs":"5"} as 5 and {"corruptMac":1} as true.
+ * The same 400 as fastify's schema errors.
+ */
+function bodyTypeError(schema: { properties?: Record<string, { type?: string }> }, body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined; // the schema itself refuses it
+  for (const [name, value] of Object.entries(body)) {
+    const type = schema.properties?.[name]?.type;
+    if (type && typeof value !== (type === 'integer' ? 'number' : type)) return `body/${name} must be ${type}`;
+  }
+  return undefined;
 }
 
 /** A journal row as the API shows it: no answer internals or fingerprints. */
@@ -231,6 +246,14 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
         ...(route.body ? { body: route.body } : {}),
       },
       ...(route.write ? { preHandler: checkToken } : {}),
+      ...(route.body
+        ? {
+            preValidation: async (request: FastifyRequest, reply: FastifyReply) => {
+              const message = bodyTypeError(route.body as object, request.body);
+              if (message) return reply.code(400).send({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message });
+            },
+          }
+        : {}),
       handler: handlers[`${route.method} ${route.url}`]!,
     });
   }
