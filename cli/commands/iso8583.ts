@@ -1,8 +1,9 @@
-import { DecodeError } from '../../protocols/errors.js';
+import { DecodeError, EncodeError } from '../../protocols/errors.js';
+import { orderedKeys, parseOrdered, stringifyOrdered } from '../../protocols/ordered-json.js';
 import { fromHex } from '../../protocols/bytes.js';
 import { Deframer, frame, lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { IsoMessage } from '../../protocols/iso8583/index.js';
-import { atMost, CliError, numberOption, parseOptions, printJson, readInput, type CliIo } from '../io.js';
+import { atMost, CliError, numberOption, parseOptions, readInput, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
 const help = `usage: pos iso8583 decode [--spec NAME|FILE.json] [--framing none|binary2|bcd2|ascii4] [--header-bytes N] [--reveal] HEX|-
@@ -29,6 +30,19 @@ const options = {
   'header-bytes': { type: 'string' },
   reveal: { type: 'boolean' },
 } as const;
+
+/**
+ * Sets a field from its JSON value leaf by leaf in the order the JSON lists them, so DE55's tags are
+ * packed as written (IsoMessage.fromJSON walks a plain object: "82" and "95" would go before "9F26").
+ */
+function setInOrder(message: IsoMessage, path: string, value: unknown): void {
+  if (typeof value === 'string' || typeof value === 'number') message.set(path, value);
+  else if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const keys = orderedKeys(value);
+    if (!keys.length) message.set(path, {});
+    for (const key of keys) setInOrder(message, `${path}.${key}`, (value as Record<string, unknown>)[key]);
+  } else throw new EncodeError('ISO 8583 field', path, 'JSON value must be a string, a number or an object');
+}
 
 const headerSize: Record<Exclude<LengthHeader, 'none'>, number> = { binary2: 2, bcd2: 2, ascii4: 4 };
 
@@ -65,7 +79,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       bytes = messages[0]!;
     }
     try {
-      printJson(io, IsoMessage.unpack(spec, bytes).toJSON({ reveal: values.reveal === true }));
+      io.out(stringifyOrdered(IsoMessage.unpack(spec, bytes).toJSON({ reveal: values.reveal === true })));
     } catch (error) {
       if (error instanceof DecodeError) throw new CliError(error.message);
       throw error;
@@ -77,12 +91,16 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const text = await readInput(input, io, 'message JSON');
     let json: { mti: string; header?: string; fields: Record<string, unknown> };
     try {
-      json = JSON.parse(text);
+      JSON.parse(text); // its error message, with positions in the text as typed
+      json = parseOrdered(text) as typeof json;
     } catch (error) {
       throw new CliError(`message JSON: ${(error as Error).message}`);
     }
     if (typeof json?.mti !== 'string' || typeof json.fields !== 'object' || json.fields === null) throw new CliError('message JSON: needs "mti" and "fields"');
-    const packed = IsoMessage.fromJSON(spec, json).pack();
+    const message = new IsoMessage(spec, json.mti);
+    if (json.header !== undefined) message.header = fromHex(String(json.header), 'message JSON header');
+    for (const id of orderedKeys(json.fields)) setInOrder(message, id, json.fields[id]);
+    const packed = message.pack();
     io.out((framing === 'none' ? packed : frame(packed, { length: framing, maxMessageLength: 65535 })).toString('hex').toUpperCase());
     return 0;
   }

@@ -5,7 +5,8 @@
  */
 import { emvSensitiveTags, maskEmvValue, maskPan, maskTrack } from '../mask.js';
 import { decodeTlv, emvTagName } from '../tlv/index.js';
-import { tlvToMap, type FieldMap, type FieldValue } from './field.js';
+import { orderedKeys, tlvToMap, type FieldMap, type FieldValue } from './field.js';
+import { withKeyOrder } from '../ordered-json.js';
 import type { IsoMessage } from './message.js';
 import type { FieldSpec, Sensitivity } from './spec.js';
 
@@ -28,7 +29,9 @@ function leafJson(value: string | Buffer, sensitivity: Sensitivity | undefined, 
 function mapJson(map: FieldMap, spec: FieldSpec, reveal: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const composite = spec.subfields!;
-  for (const [key, value] of Object.entries(map)) {
+  const keys = composite.kind === 'tlv' ? orderedKeys(map) : Object.keys(map);
+  for (const key of keys) {
+    const value = map[key]!;
     if (composite.kind === 'tlv') {
       const tag = key.split('#')[0]!;
       if (Buffer.isBuffer(value)) out[key] = reveal ? value.toString('hex').toUpperCase() : maskEmvValue(tag, value);
@@ -38,7 +41,8 @@ function mapJson(map: FieldMap, spec: FieldSpec, reveal: boolean): Record<string
       out[key] = sub ? maskedJson(sub, value, reveal) : leafJson(value as string | Buffer, 'secret', reveal);
     }
   }
-  return out;
+  // Wire order, for printers that keep it (stringifyOrdered): "82" would otherwise list before "9F26".
+  return withKeyOrder(out, keys);
 }
 
 /** The JSON form of one field value: text as characters, bytes as uppercase hex, composites as objects. */

@@ -374,7 +374,8 @@ export function setTlvEntry(map: FieldMap, key: string, value: FieldValue): void
   map[key] = value;
 }
 
-function orderedKeys(map: FieldMap): string[] {
+/** The keys of a DE55-style map in wire order (as decoded or set). */
+export function orderedKeys(map: FieldMap): string[] {
   const order = tlvOrders.get(map);
   const keys = Object.keys(map);
   if (!order) return keys;
