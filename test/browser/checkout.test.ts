@@ -282,6 +282,23 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await shot('void');
   });
 
+  it('every transaction’s Receipt, Void and Refund are in view at 1024×768 beside the tester panel, in both languages', async () => {
+    await page.keyboard.press('Alt+2');
+    await expect.poll(() => page.locator('#history-rows [data-action="action.void"]').count()).toBeGreaterThan(0);
+    const panelLeft = (await page.locator('#tester').boundingBox())!.x;
+    for (const language of ['en', 'zh-CN']) {
+      if (language === 'zh-CN') await page.click('#lang');
+      await expect.poll(() => page.locator('#history-rows [data-action="action.receipt"]').first().textContent()).toBe(language === 'en' ? 'Receipt' : '签购单');
+      for (const box of await Promise.all((await page.locator('#history-rows button').all()).map((button) => button.boundingBox()))) {
+        expect(box!.x + box!.width).toBeLessThanOrEqual(panelLeft); // before: the actions column began past 1024 px
+        expect(box!.height).toBeGreaterThanOrEqual(44);
+      }
+      await shot(`history-${language}`);
+    }
+    await page.click('#lang');
+    await page.keyboard.press('Alt+1');
+  });
+
   it('a partial refund needs the supervisor PIN too and is approved', async () => {
     await page.keyboard.press('Alt+2');
     const row = page.locator('#history-rows tr[data-kind=sale]', { hasText: '¥5.00' });

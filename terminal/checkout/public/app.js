@@ -225,29 +225,31 @@ async function loadHistory() {
     const row = document.createElement('tr');
     row.dataset.id = txn.id;
     row.dataset.kind = txn.kind;
+    // Two lines in a cell where two facts belong together: at 1024 px beside the tester panel the actions stay in view.
     const cells = [
-      txn.createdAt ? new Date(txn.createdAt).toLocaleString(state.language) : '',
+      txn.createdAt ? new Date(txn.createdAt).toLocaleString(state.language, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }) : '',
       t(`kind.${txn.kind}`, txn.kind),
       money(txn.amount),
-      txn.maskedPan ?? '',
-      txn.tender ? t(`tender.${txn.tender}`, txn.tender) : '',
+      [txn.maskedPan, txn.tender ? t(`tender.${txn.tender}`, txn.tender) : undefined].filter(Boolean).join('\n'),
       `${t(`result.${txn.state}`, txn.state)}${txn.responseCode && txn.responseCode !== '00' ? ` (${txn.responseCode})` : ''}`,
-      txn.authCode ?? '',
-      txn.rrn ?? '',
+      [txn.authCode, txn.rrn].filter(Boolean).join('\n'),
     ];
-    for (const text of cells) {
+    cells.forEach((text, index) => {
       const cell = document.createElement('td');
       cell.textContent = text;
+      if (index === 4) cell.className = 'result';
       row.append(cell);
-    }
-    const actions = document.createElement('td');
-    actions.className = 'actions';
+    });
+    const cell = document.createElement('td');
+    cell.className = 'actions';
+    const actions = document.createElement('div');
+    cell.append(actions);
     if (txn.receipt) actions.append(actionButton('action.receipt', () => showReceiptOf(txn)));
     if (txn.kind === 'sale' && txn.state === 'approved') {
       actions.append(actionButton('action.void', () => askSupervisor('void', txn)));
       actions.append(actionButton('action.refund', () => askSupervisor('refund', txn)));
     }
-    row.append(actions);
+    row.append(cell);
     return row;
   });
   $('#history-rows').replaceChildren(...rows);
