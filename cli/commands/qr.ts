@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DecodeError } from '../../protocols/errors.js';
 import { maskEmvValue } from '../../protocols/mask.js';
+import { orderedKeys, stringifyOrdered, withKeyOrder } from '../../protocols/ordered-json.js';
 import { decodeCpm, decodeMpm, encodeMpm, isCpm, parsePaymentCodeRules, paymentCodeClassifier, type MpmObject } from '../../protocols/qr/index.js';
 import type { TlvObject } from '../../protocols/tlv/index.js';
 import { atMost, CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
@@ -28,10 +29,12 @@ examples:
 /** A consumer-presented payload's objects with the PAN and track tags masked (protocols/mask.ts). */
 function maskCpm(object: TlvObject): TlvObject {
   const out: TlvObject = {};
-  for (const [key, value] of Object.entries(object)) {
+  const keys = orderedKeys(object);
+  for (const key of keys) {
+    const value = object[key]!;
     out[key] = typeof value === 'string' ? maskEmvValue(key.split('#')[0]!, Buffer.from(value, 'hex')) : maskCpm(value);
   }
-  return out;
+  return withKeyOrder(out, keys);
 }
 
 function readRules(path: string): string {
@@ -55,10 +58,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (action === 'decode') {
       if (text.startsWith('000201')) {
         const { objects, crc } = decodeMpm(text);
-        printJson(io, { kind: 'emvco-merchant-presented', crcValid: crc.valid, crc, objects });
+        io.out(stringifyOrdered({ kind: 'emvco-merchant-presented', crcValid: crc.valid, crc, objects }));
       } else if (isCpm(text)) {
         const objects = decodeCpm(text);
-        printJson(io, { kind: 'emvco-consumer-presented', scheme: 'EMVCPM', objects: values.reveal ? objects : maskCpm(objects) });
+        io.out(stringifyOrdered({ kind: 'emvco-consumer-presented', scheme: 'EMVCPM', objects: values.reveal ? objects : maskCpm(objects) }));
       } else {
         const rules = values.rules === undefined ? undefined : parsePaymentCodeRules(readRules(values.rules));
         const result = paymentCodeClassifier(rules).classify(text);

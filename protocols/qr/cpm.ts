@@ -18,13 +18,7 @@ export function decodeCpm(payload: string): TlvObject {
   const items = decodeTlv(bytes);
   if (items[0]?.tag !== '85' || items[0].value.toString('latin1') !== 'CPV01')
     throw new DecodeError(what, '85', 0, 'must start with Payload Format Indicator 85 = "CPV01"');
-  const object: TlvObject = {};
-  for (const item of items) {
-    let key = item.tag;
-    for (let n = 2; key in object; n++) key = `${item.tag}#${n}`;
-    object[key] = item.children ? tlvToObject(item.children) : item.value.toString('hex').toUpperCase();
-  }
-  return object;
+  return tlvToObject(items);
 }
 
 /** Whether a scanned text is a CPM payload (base64 of BER-TLV starting with 85 "CPV01"). */

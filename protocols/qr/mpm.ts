@@ -6,6 +6,7 @@
  * to and including "6304".
  */
 import { DecodeError, EncodeError } from '../errors.js';
+import { withKeyOrder } from '../ordered-json.js';
 import { qrCrc } from './crc16.js';
 
 export type MpmValue = string | MpmObject;
@@ -29,7 +30,8 @@ const templateIds = (id: number) => (id >= 26 && id <= 51) || id === 62 || id ==
 const byteOffset = (chars: string[], index: number, base: number) => base + Buffer.byteLength(chars.slice(0, index).join(''), 'utf8');
 
 function parseObjects(chars: string[], path: string, base: number, nested: boolean, order: string[] = []): MpmObject {
-  const objects: MpmObject = {};
+  // Payload order, for stringifyOrdered ("00" would list after "63").
+  const objects: MpmObject = withKeyOrder({}, order);
   let at = 0;
   while (at < chars.length) {
     if (chars.length - at < 4) throw new DecodeError(what, path, byteOffset(chars, at, base), 'data object header (ID and length) cut short');

@@ -4,6 +4,7 @@
  * objects skipped. Lengths are checked against the bytes that remain before anything is sliced.
  */
 import { DecodeError, EncodeError } from '../errors.js';
+import { withKeyOrder } from '../ordered-json.js';
 
 export interface Tlv {
   /** Uppercase hex, e.g. "9F26", "6F". */
@@ -157,10 +158,20 @@ export interface TlvObject {
   [tag: string]: string | TlvObject;
 }
 
+/**
+ * Tags as keys, in wire order for stringifyOrdered; a repeated tag is kept as "TAG#2" (it overwrote
+ * the first: a CPM application template with two 9F08 showed one).
+ */
 export function tlvToObject(items: readonly Tlv[]): TlvObject {
   const object: TlvObject = {};
-  for (const item of items) object[item.tag] = item.children ? tlvToObject(item.children) : item.value.toString('hex').toUpperCase();
-  return object;
+  const order: string[] = [];
+  for (const item of items) {
+    let key = item.tag;
+    for (let n = 2; key in object; n++) key = `${item.tag}#${n}`;
+    object[key] = item.children ? tlvToObject(item.children) : item.value.toString('hex').toUpperCase();
+    order.push(key);
+  }
+  return withKeyOrder(object, order);
 }
 
 export function objectToTlv(object: TlvObject): Tlv[] {
