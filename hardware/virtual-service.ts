@@ -89,8 +89,14 @@ export async function startControlServer(port: number, handler: ControlHandler):
   };
 }
 
-export function asObject(value: unknown, name: string): Record<string, unknown> {
+/**
+ * `value` as a JSON object; with `known`, a property outside it is refused by name (a typo such as
+ * `delayMS` must not answer 200 and set nothing). Inner objects are named by their path (`card.delayMs`).
+ */
+export function asObject(value: unknown, name: string, known?: readonly string[]): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ControlError(`${name}: a JSON object`);
+  const unknown = known && Object.keys(value).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw new ControlError(`${name === 'body' ? '' : `${name}.`}${unknown}: unknown property (${known!.join(', ')})`);
   return value as Record<string, unknown>;
 }
 

@@ -35,7 +35,7 @@ export class VirtualMsrService extends VirtualDeviceService<VirtualMsr> {
 
   /** Validates a swipe request (the control API's JSON shape) and swipes. */
   async swipe(body: unknown): Promise<void> {
-    const { card, tracks, unreadable } = asObject(body, 'body');
+    const { card, tracks, unreadable } = asObject(body, 'body', ['card', 'tracks', 'unreadable']);
     if (typeof card !== 'string' || !magstripeTestCardIds.includes(card as MagstripeTestCardId))
       throw new ControlError(`card: one of ${magstripeTestCardIds.join(', ')}`);
     const options: SwipeOptions = {};
@@ -62,7 +62,7 @@ export class VirtualMsrService extends VirtualDeviceService<VirtualMsr> {
         await this.swipe(body);
         return this.status();
       case 'POST /raw': {
-        const { hex } = asObject(body, 'body');
+        const { hex } = asObject(body, 'body', ['hex']);
         if (typeof hex !== 'string' || !/^([0-9A-Fa-f]{2}){1,1024}$/.test(hex)) throw new ControlError('hex: 1..1024 bytes of hex');
         await this.device.sendRaw(Buffer.from(hex, 'hex'));
         return this.status();

@@ -100,9 +100,9 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
 
   /** Sets faults from the control API's JSON shape; validates every field first. */
   setFaults(body: unknown): void {
-    const { device = {}, card = {} } = asObject(body, 'body') as { device?: unknown; card?: unknown };
-    const d = asObject(device, 'device');
-    const c = asObject(card, 'card');
+    const { device = {}, card = {} } = asObject(body, 'body', ['device', 'card']) as { device?: unknown; card?: unknown };
+    const d = asObject(device, 'device', ['corruptResponses', 'dropCommands', 'junkBeforeResponse']);
+    const c = asObject(card, 'card', ['noMatchingAid', 'statusWords', 'delayMs', 'malformedTlv']);
     const count = (value: unknown, name: string) => {
       if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 1000) throw new ControlError(`${name}: a whole number 0..1000`);
       return value as number;
@@ -190,17 +190,18 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
       case 'GET /status':
         return this.status();
       case 'POST /tap': {
-        const { card, removeAfterApdus, uid, atc } = asObject(body, 'body');
+        const { card, removeAfterApdus, uid, atc } = asObject(body, 'body', ['card', 'removeAfterApdus', 'uid', 'atc']);
         if (typeof card !== 'string') throw new ControlError('card: a profile name');
         const options: { removeAfterApdus?: number; uid?: string; atc?: number } = {};
         if (removeAfterApdus !== undefined) options.removeAfterApdus = removeAfterApdus as number;
-        if (uid !== undefined) options.uid = String(uid);
+        if (uid !== undefined && typeof uid !== 'string') throw new ControlError('uid: 4 or 7 bytes of hex');
+        if (uid !== undefined) options.uid = uid;
         if (atc !== undefined) options.atc = atc as number;
         this.tap(card, options);
         return this.status();
       }
       case 'POST /remove': {
-        const { card } = asObject(body, 'body');
+        const { card } = asObject(body, 'body', ['card']);
         if (card !== undefined && typeof card !== 'string') throw new ControlError('card: a profile name');
         return { removed: this.remove(card), ...this.status() };
       }

@@ -38,7 +38,7 @@ export class VirtualScannerService extends VirtualDeviceService<VirtualSerialSca
 
   /** Validates a scan request (the control API's JSON shape) and scans. */
   async scan(body: unknown): Promise<void> {
-    const { text, symbology } = asObject(body, 'body');
+    const { text, symbology } = asObject(body, 'body', ['text', 'symbology']);
     if (typeof text !== 'string' || text.length === 0 || text.length > 7089) throw new ControlError('text: a string of 1..7089 characters');
     if (/[\r\n]/.test(text)) throw new ControlError('text: may not hold CR or LF (they end a scan)');
     if (symbology !== undefined && (typeof symbology !== 'string' || !isAimId(symbology))) throw new ControlError('symbology: an AIM identifier like ]Q1');
