@@ -86,8 +86,10 @@ export function track2Lrc(textWithSentinels: string): string {
   return String.fromCharCode(lrc + 0x30);
 }
 
-const track1Pattern = /^%B(\d{1,19})\^([^^]{0,26})\^(\d{4}|\^)?(\d{3}|\^)?([^?]*)\?(.)?$/;
-const track2Pattern = /^;(\d{1,19})=(\d{4}|=)?(\d{3}|=)?([0-9]*)\?(.)?$/;
+// After the expiry (or its separator) comes the 3-digit service code (or its separator) before any
+// discretionary data (ISO/IEC 7813): '=25122?' is a cut service code, not service code '' and data '2'.
+const track1Pattern = /^%B(\d{1,19})\^([^^]{0,26})\^(?:(\d{4}|\^)(?:(\d{3}|\^)([^?]*))?)?\?(.)?$/;
+const track2Pattern = /^;(\d{1,19})=(?:(\d{4}|=)(?:(\d{3}|=)([0-9]*))?)?\?(.)?$/;
 
 /** Parses track 1; a trailing LRC character, if present, must match. */
 export function parseTrack1(text: string): Track1 {
@@ -96,7 +98,7 @@ export function parseTrack1(text: string): Track1 {
   if (text[1] !== 'B') throw new DecodeError('track 1', 'format code', 1, 'format code is not B');
   const match = track1Pattern.exec(text);
   if (!match) throw new DecodeError('track 1', '', locateFault(text, ['%', 'B', 'digits', '^']), 'not %B PAN ^ NAME ^ YYMM SVC … ?');
-  const [, pan, name, expiry, svc, discretionary, lrc] = match as unknown as [string, string, string, string | undefined, string | undefined, string, string | undefined];
+  const [, pan, name, expiry, svc, discretionary = '', lrc] = match as unknown as [string, string, string, string | undefined, string | undefined, string | undefined, string | undefined];
   if (lrc !== undefined && lrc !== track1Lrc(text.slice(0, -1))) throw new DecodeError('track 1', 'LRC', text.length - 1, 'LRC does not match');
   return { format: 'B', pan, name: name.trim(), expiry: expiry && expiry !== '^' ? expiry : '', serviceCode: svc && svc !== '^' ? svc : '', discretionary };
 }
@@ -107,7 +109,7 @@ export function parseTrack2(text: string): Track2 {
   if (text.length > 40 + 1) throw new DecodeError('track 2', '', 40, 'longer than 40 characters');
   const match = track2Pattern.exec(text);
   if (!match) throw new DecodeError('track 2', '', locateFault(text, [';', 'digits', '=']), 'not ; PAN = YYMM SVC … ?');
-  const [, pan, expiry, svc, discretionary, lrc] = match as unknown as [string, string, string | undefined, string | undefined, string, string | undefined];
+  const [, pan, expiry, svc, discretionary = '', lrc] = match as unknown as [string, string, string | undefined, string | undefined, string | undefined, string | undefined];
   if (lrc !== undefined && lrc !== track2Lrc(text.slice(0, -1))) throw new DecodeError('track 2', 'LRC', text.length - 1, 'LRC does not match');
   return { pan, expiry: expiry && expiry !== '=' ? expiry : '', serviceCode: svc && svc !== '=' ? svc : '', discretionary };
 }
