@@ -88,6 +88,10 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
   const onDevice = (device: DeviceState): void => push({ type: 'device', device });
   options.terminal.on('status', onStatus);
   options.terminal.on('device', onDevice);
+  // The terminal stopped mid-transaction (a crash, a restart) and settled it when it started again:
+  // the page that watched it run shows that outcome, not "Ready" as if nothing had happened.
+  const [newest] = await options.terminal.history({ limit: 1 });
+  if (newest?.reasonCode === 'interrupted') lastResult = newest;
 
   /** Runs one terminal operation in the background; its outcome reaches every page over the socket. */
   function begin(kind: string, amount: number | undefined, run: () => Promise<TransactionView | unknown>): void {

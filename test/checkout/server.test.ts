@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
-import type { BatchView, CheckoutTerminal, StatusEvent } from '../../terminal/checkout/types.js';
+import type { BatchView, CheckoutTerminal, StatusEvent, TransactionView } from '../../terminal/checkout/types.js';
 
 /** The terminal's side the page server listens to: status events and one batch close held open until the test lets it finish. */
-function heldTerminal() {
+function heldTerminal(history: TransactionView[] = []) {
   const events = new EventEmitter();
   let finishBatch: (batch: BatchView) => void = () => {};
   const terminal: CheckoutTerminal = {
@@ -12,7 +12,7 @@ function heldTerminal() {
     refund: () => new Promise(() => {}),
     void: () => new Promise(() => {}),
     batchClose: () => new Promise<BatchView>((resolve) => (finishBatch = resolve)),
-    history: () => [],
+    history: () => history,
     cancel: () => {},
     devices: () => [],
     on: (event: string, listener: (value: never) => void) => events.on(event, listener as (value: unknown) => void),
@@ -54,5 +54,21 @@ describe('checkout server', () => {
     expect(await status()).toEqual({ txnId: 'sale-1', step: 'present-card', message: 'this card has a chip: tap it instead', hint: 'tap-chip' });
     held.emit({ txnId: 'sale-1', step: 'reading-card', message: 'reading the card: keep it on the reader' });
     expect(await status()).toEqual({ txnId: 'sale-1', step: 'reading-card', message: 'reading the card: keep it on the reader' });
+  });
+
+  // The demo killed mid-sale and started again: the terminal reverses the sale it found unfinished.
+  it('a transaction the terminal settled at start-up after an interruption is the last result; its reversal acknowledged later updates it', async () => {
+    const interrupted: TransactionView = { id: 'sale-9', kind: 'sale', state: 'reversing', amount: 440, reasonCode: 'interrupted', reason: 'the terminal stopped before the outcome was known' };
+    const held = heldTerminal([interrupted]);
+    checkout = await startCheckout({ terminal: held.terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
+    const last = async () => ((await (await fetch(`${checkout!.url}/api/state`)).json()) as { lastResult: TransactionView | null }).lastResult;
+    expect(await last()).toEqual(interrupted); // before: null, the page said "Ready"
+    held.emit({ txnId: 'sale-9', step: 'reversed', message: 'reversal acknowledged' });
+    expect((await last())!.state).toBe('reversed');
+  });
+
+  it('an ordinary newest transaction is not shown again after a restart', async () => {
+    checkout = await startCheckout({ terminal: heldTerminal([{ id: 'sale-1', kind: 'sale', state: 'approved', amount: 100, reasonCode: 'approved' }]).terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
+    expect(((await (await fetch(`${checkout.url}/api/state`)).json()) as { lastResult: unknown }).lastResult).toBeNull();
   });
 });

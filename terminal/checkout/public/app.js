@@ -14,6 +14,8 @@ const state = {
   supervisorAction: null,
   testerNote: null,
   batch: null,
+  /** The page's websocket to the terminal is down (the terminal restarting, the network). */
+  offline: false,
 };
 let t = translator(state.language);
 
@@ -157,6 +159,14 @@ function renderStatus() {
   const box = $('#status');
   const title = $('#status-title');
   const detail = $('#status-detail');
+  if (state.offline) {
+    // What is on screen may be stale: say so, rather than "Processing…" for ever.
+    box.className = 'status failed';
+    title.textContent = t('status.offline');
+    detail.textContent = t(state.busy ? 'status.offlineBusy' : 'status.offlineDetail');
+    $('#receipt-box').hidden = true;
+    return;
+  }
   if (state.result) {
     const result = state.result;
     const tone = resultTone(result);
@@ -438,9 +448,14 @@ function connect(delay = 500) {
   socket.addEventListener('message', (event) => onPush(JSON.parse(event.data)));
   socket.addEventListener('open', () => {
     delay = 500;
+    state.offline = false;
     restore(); // catch up with what happened while the page was away
   });
-  socket.addEventListener('close', () => setTimeout(() => connect(Math.min(delay * 2, 5000)), delay));
+  socket.addEventListener('close', () => {
+    state.offline = true;
+    renderStatus();
+    setTimeout(() => connect(Math.min(delay * 2, 5000)), delay);
+  });
 }
 
 async function restore() {
