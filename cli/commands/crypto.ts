@@ -190,6 +190,19 @@ function choice<T extends string>(values: Values, name: keyof typeof options, al
 
 const padding = (values: Values, fallback: '1' | '2' = '1') => Number(choice(values, 'padding', ['1', '2', '3'], fallback)) as PaddingMethod;
 
+/**
+ * The KSN after this one, or null for the device's last KSN (X9.24: no counter follows): that KSN's
+ * keys are still valid (X9.24-3's vectors include counter FFFF0000), so they are printed, not refused.
+ */
+function lastOr(next: () => string): string | null {
+  try {
+    return next();
+  } catch (error) {
+    if (error instanceof CryptoError && /exhausted/.test(error.message)) return null;
+    throw error;
+  }
+}
+
 function dukpt(values: Values): object {
   const bdk = hexOption(values, 'bdk');
   const ksn = hexOption(values, 'ksn');
@@ -200,7 +213,7 @@ function dukpt(values: Values): object {
       type,
       ksn: toHex(ksn),
       counter: tdesKsnCounter(ksn),
-      nextKsn: toHex(nextTdesKsn(ksn)),
+      nextKsn: lastOr(() => toHex(nextTdesKsn(ksn))),
       ipek: toHex(keys.ipek),
       transactionKey: toHex(keys.transactionKey),
       pin: toHex(keys.pin),
@@ -219,7 +232,7 @@ function dukpt(values: Values): object {
     workingKeyType: workingType,
     ksn: toHex(ksn),
     counter: aesKsnCounter(ksn),
-    nextKsn: toHex(nextAesKsn(ksn)),
+    nextKsn: lastOr(() => toHex(nextAesKsn(ksn))),
     initialKey: toHex(keys.initialKey),
     transactionKey: toHex(keys.transactionKey),
     pinEncryption: toHex(keys.pinEncryption),

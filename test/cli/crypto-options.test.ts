@@ -39,3 +39,17 @@ describe('pos crypto: options an action does not read are refused, not ignored',
     expect(JSON.parse(r.out).mac).toBe('BB1D6929E95937287FA37D129B756746');
   });
 });
+
+describe('pos crypto dukpt: the last KSN of a device', () => {
+  it('AES-128 counter FFFF0000 (X9.24-3-2017 supplement, via openemv/dukpt dukpt_aes128_test.c): keys printed, nextKsn null; it was refused as "exhausted"', async () => {
+    const r = await pos('dukpt', '--bdk', 'FEDCBA9876543210F1F1F1F1F1F1F1F1', '--ksn', '1234567890123456FFFF0000');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ counter: 0xffff0000, nextKsn: null, transactionKey: 'F6BA59389BD14A9855BE9727E7C52E3C' });
+  });
+
+  it('TDES counter 1FF800 (10 bits set, the highest): keys printed, nextKsn null', async () => {
+    const r = await pos('dukpt', '--bdk', '0123456789ABCDEFFEDCBA9876543210', '--ksn', 'FFFF9876543210FFF800');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ counter: 0x1ff800, nextKsn: null, ipek: '6AC292FAA1315B4D858AB3A3D7D5933A' });
+  });
+});
