@@ -35,6 +35,8 @@ const words = {
     entryModes: { '07': 'CONTACTLESS', '02': 'SWIPED', '90': 'SWIPED (FALLBACK)', '03': 'SCANNED CODE', '01': 'KEYED' } as Record<string, string>,
     kinds: {} as Record<string, string>,
     states: {} as Record<string, string>,
+    settlement: 'SETTLEMENT', inBalance: 'IN BALANCE', outOfBalance: 'OUT OF BALANCE', sales: 'SALES', refunds: 'REFUNDS', uploaded: 'UPLOADED',
+    tenders: { card: 'CONTACTLESS', magstripe: 'SWIPED', code: 'PAYMENT CODE' } as Record<Tender, string>,
   },
   'zh-CN': {
     merchant: '商户编号', terminal: '终端编号', batch: '批次号', trace: '凭证号', card: '卡号', scheme: '卡组织', entry: '输入方式', app: '应用',
@@ -43,9 +45,10 @@ const words = {
     entryModes: { '07': '挥卡', '02': '刷卡', '90': '刷卡（芯片降级）', '03': '扫码', '01': '手输' } as Record<string, string>,
     kinds: { sale: '消费', refund: '退货', void: '撤销', preauth: '预授权', completion: '预授权完成', balance: '查余额' } as Record<string, string>,
     states: { approved: '交易成功', declined: '交易拒绝', failed: '交易未完成', reversed: '已冲正', reversing: '冲正中', cancelled: '已取消' } as Record<string, string>,
+    settlement: '结算', inBalance: '对账平', outOfBalance: '对账不平', sales: '消费笔数', refunds: '退货笔数', uploaded: '上送笔数',
+    tenders: { card: '挥卡', magstripe: '刷卡', code: '付款码' } as Record<Tender, string>,
   },
 };
-const tenderHeadings: Record<Tender, string> = { card: 'CONTACTLESS', magstripe: 'SWIPED', code: 'PAYMENT CODE' };
 const currencies: Record<string, string> = { '156': 'CNY', '840': 'USD', '978': 'EUR', '826': 'GBP' };
 
 /**
@@ -167,20 +170,25 @@ export interface TenderTotals {
   refundsAmount: number;
 }
 
-export function batchSlip(data: { merchantId: string; terminalId: string; batch: number; currency: string; at: Date; inBalance: boolean; uploaded: number; totals: Partial<Record<Tender, TenderTotals>> }): string {
-  const lines = [
-    '='.repeat(width),
-    line(`MERCHANT ${data.merchantId}`),
-    line(`TERMINAL ${data.terminalId}`, `BATCH ${String(data.batch).padStart(6, '0')}`),
+export function batchSlip(
+  data: { merchantName?: string; merchantId: string; terminalId: string; batch: number; currency: string; at: Date; inBalance: boolean; uploaded: number; totals: Partial<Record<Tender, TenderTotals>> },
+  options: { language?: ReceiptLanguage } = {},
+): string {
+  const w = words[options.language ?? 'en'];
+  const lines = ['='.repeat(width)];
+  if (data.merchantName) lines.push(...wrap(data.merchantName));
+  lines.push(
+    line(`${w.merchant} ${data.merchantId}`),
+    line(`${w.terminal} ${data.terminalId}`, `${w.batch} ${String(data.batch).padStart(6, '0')}`),
     line(data.at.toISOString().slice(0, 19).replace('T', ' ')),
-    line('SETTLEMENT', data.inBalance ? 'IN BALANCE' : 'OUT OF BALANCE'),
-  ];
+    line(w.settlement, data.inBalance ? w.inBalance : w.outOfBalance),
+  );
   for (const [tender, t] of Object.entries(data.totals) as Array<[Tender, TenderTotals]>) {
-    lines.push('-'.repeat(width), tenderHeadings[tender]);
-    lines.push(line(`SALES ${t.salesCount}`, money(t.salesAmount, data.currency)));
-    lines.push(line(`REFUNDS ${t.refundsCount}`, money(t.refundsAmount, data.currency)));
+    lines.push('-'.repeat(width), w.tenders[tender]);
+    lines.push(line(`${w.sales} ${t.salesCount}`, money(t.salesAmount, data.currency)));
+    lines.push(line(`${w.refunds} ${t.refundsCount}`, money(t.refundsAmount, data.currency)));
   }
-  if (!data.inBalance) lines.push('-'.repeat(width), line('UPLOADED', String(data.uploaded)));
+  if (!data.inBalance) lines.push('-'.repeat(width), line(w.uploaded, String(data.uploaded)));
   lines.push('='.repeat(width));
   return lines.join('\n');
 }

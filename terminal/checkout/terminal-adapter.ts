@@ -4,11 +4,11 @@
  * connects later gets the current picture. Attach it before the terminal starts, or the first
  * device events are missed.
  */
-import { receipt, type ReceiptLanguage } from '../receipt.js';
+import { batchSlip, receipt, type ReceiptLanguage } from '../receipt.js';
 import { tenderOf } from '../tender.js';
 import type { Terminal } from '../terminal.js';
 import type { TxnRow } from '../journal.js';
-import type { CheckoutTerminal, DeviceState, StatusEvent, TransactionView } from './types.js';
+import type { BatchView, CheckoutTerminal, DeviceState, StatusEvent, TransactionView } from './types.js';
 
 const languages: ReceiptLanguage[] = ['en', 'zh-CN'];
 /** States a slip is printed for: the host answered (or the answer was undone). */
@@ -66,7 +66,11 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
     sale: async (request) => withJournal(await terminal.sale(request)),
     refund: async (request) => withJournal(await terminal.refund(request)),
     void: async (request) => withJournal(await terminal.void(request)),
-    batchClose: () => terminal.batchClose(),
+    batchClose: async () => {
+      const result = await terminal.batchClose();
+      const data = { ...result, merchantName: options.merchantName, merchantId: terminal.config.merchantId, terminalId: terminal.config.terminalId, currency: terminal.config.currency ?? '156', at: new Date() };
+      return { ...result, slips: Object.fromEntries(languages.map((language) => [language, batchSlip(data, { language })])) as BatchView['slips'] };
+    },
     history: ({ limit }) => terminal.history({ limit }).map(view),
     cancel: () => terminal.cancel(),
     devices: () => [...devices.values()],

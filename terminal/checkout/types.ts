@@ -32,7 +32,8 @@ export interface TransactionView {
 
 export type StatusEvent = TerminalEvents['status'][0];
 export type DeviceState = TerminalEvents['device'][0];
-export type BatchView = BatchResult;
+/** The terminal's batch result, with its settlement slip in each language the page offers. */
+export type BatchView = BatchResult & { slips?: Record<'en' | 'zh-CN', string> };
 
 /** The subset of the terminal's API the page drives (terminal/index.ts implements it). */
 export interface CheckoutTerminal {

@@ -336,6 +336,9 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     expect((await row('magstripe'))[0]).toBe('刷卡');
     expect((await row('code'))[0]).toBe('付款码');
     expect(await page.textContent('.batch-heading')).toBe('结算完成，对账平');
+    const zhSlip = (await page.textContent('.batch-result pre'))!; // before: the English slip on the Chinese page
+    for (const heading of ['挥卡', '刷卡', '付款码']) expect(zhSlip).toContain(`\n${heading}\n`);
+    expect(zhSlip).toContain('对账平');
     await page.click('#lang');
   });
 

@@ -3,7 +3,7 @@
  * columns (Unicode Standard Annex #11, EastAsianWidth.txt), so every line is measured in columns.
  */
 import { describe, expect, it } from 'vitest';
-import { displayWidth, receipt, wrap, type ReceiptData } from '../../terminal/receipt.js';
+import { batchSlip, displayWidth, receipt, wrap, type ReceiptData } from '../../terminal/receipt.js';
 
 const slip: ReceiptData = {
   merchantName: '演示咖啡（上海）有限公司南京西路旗舰店 Demo Coffee',
@@ -65,5 +65,16 @@ describe('receipt columns', () => {
     expect(rows).toContain('PIN VERIFIED ONLINE');
     expect(rows).toContain('*** CUSTOMER COPY ***');
     expect(rows.find((row) => row.startsWith('TERMINAL'))).toBe('TERMINAL DEMO0001   BATCH 000001');
+  });
+
+  it('a zh-CN settlement slip fits 32 columns too', () => {
+    const totals = { salesCount: 12, salesAmount: 9_999_999_99, refundsCount: 1, refundsAmount: 300 };
+    const text = batchSlip(
+      { merchantName: slip.merchantName, merchantId: 'DEMO00000000001', terminalId: 'DEMO0001', batch: 7, currency: '156', at: new Date(), inBalance: false, uploaded: 13, totals: { card: totals, magstripe: totals, code: totals } },
+      { language: 'zh-CN' },
+    );
+    for (const row of text.split('\n')) expect(displayWidth(row), row).toBeLessThanOrEqual(32);
+    expect(text).toContain('\n付款码\n');
+    expect(text).toContain('对账不平');
   });
 });

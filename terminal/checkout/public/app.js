@@ -347,7 +347,7 @@ function renderBatch(batch) {
   table.append(head, body);
   const report = document.createElement('pre');
   report.className = 'receipt';
-  report.textContent = batch.slip ?? '';
+  report.textContent = batch.slips?.[state.language] ?? batch.slip ?? '';
   box.replaceChildren(heading, totals.length ? table : document.createTextNode(t('batch.empty')), report);
 }
 
