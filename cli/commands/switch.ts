@@ -38,11 +38,18 @@ function readTerminals(path: string): TerminalConfig[] {
     throw new CliError(`--terminals: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   if (!Array.isArray(parsed)) throw new CliError('--terminals: expected a JSON array');
+  // DE41/DE42 as the switch reads them: printable ASCII (a control character makes every request 30).
+  const printable = (value: unknown, length: number): value is string => typeof value === 'string' && new RegExp(`^[ -~]{${length}}$`).test(value);
+  const seen = new Map<string, number>();
   return parsed.map((t: Partial<TerminalConfig>, i) => {
-    if (typeof t?.id !== 'string' || t.id.length !== 8) throw new CliError(`--terminals[${i}].id: 8 characters`);
-    if (typeof t.merchantId !== 'string' || t.merchantId.length !== 15) throw new CliError(`--terminals[${i}].merchantId: 15 characters`);
+    if (!printable(t?.id, 8)) throw new CliError(`--terminals[${i}].id: 8 printable ASCII characters`);
+    // A repeated ID would silently replace the earlier entry's TMK and merchant.
+    if (seen.has(t.id)) throw new CliError(`--terminals[${i}].id: ${t.id} is also --terminals[${seen.get(t.id)}]`);
+    seen.set(t.id, i);
+    if (!printable(t.merchantId, 15)) throw new CliError(`--terminals[${i}].merchantId: 15 printable ASCII characters`);
     if (typeof t.tmk !== 'string' || !/^[0-9A-Fa-f]{32}$/.test(t.tmk)) throw new CliError(`--terminals[${i}].tmk: 32 hex digits`);
-    return { id: t.id, merchantId: t.merchantId, tmk: t.tmk, ...(typeof t.merchantName === 'string' ? { merchantName: t.merchantName } : {}) };
+    if (t.merchantName !== undefined && typeof t.merchantName !== 'string') throw new CliError(`--terminals[${i}].merchantName: text`);
+    return { id: t.id, merchantId: t.merchantId, tmk: t.tmk, ...(t.merchantName === undefined ? {} : { merchantName: t.merchantName }) };
   });
 }
 
