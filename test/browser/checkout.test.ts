@@ -263,6 +263,22 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await page.waitForSelector('.status.failed');
   });
 
+  it('an approval the card rejects (bad ARPC) is reversed and says why, not "Approved"', async () => {
+    await openTester();
+    await page.selectOption('#tester-fault', 'corrupt ARPC');
+    try {
+      await payAndWaitForPresentCard('7.00');
+      await tap('unionpay'); // the UnionPay card checks the ARPC
+      await page.waitForSelector('.status.failed');
+      const detail = await page.textContent('#status-detail');
+      expect(detail).toContain('The card rejected the issuer’s answer');
+      expect(detail).not.toContain('Approved'); // before: "Approved · Auth code …" under "Not completed — reversed"
+    } finally {
+      await page.selectOption('#tester-fault', '');
+      await page.click('#tester-remove');
+    }
+  });
+
   it('a void needs the supervisor PIN and voids the sale', async () => {
     await page.keyboard.press('Alt+2');
     const row = page.locator('#history-rows tr[data-kind=sale]', { hasText: '¥12.34' });

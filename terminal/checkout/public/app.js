@@ -172,8 +172,10 @@ function renderStatus() {
     const tone = resultTone(result);
     box.className = `status ${tone}`;
     title.textContent = `${t(`result.${result.state}`, result.state)} · ${money(result.amount)}`;
-    // The host's response code, else the terminal's reason key, else its English words.
-    const why = result.responseCode ? t(`rc.${result.responseCode}`, result.reason) : result.reasonCode ? t(`reason.${result.reasonCode}`, result.reason) : result.reason ?? '';
+    // A host's refusal in its response code's words; else the terminal's reason key (an approval the
+    // terminal undid — the card rejected the ARPC — is not "Approved"), else its English words.
+    const refused = result.responseCode && result.responseCode !== '00';
+    const why = refused ? t(`rc.${result.responseCode}`, result.reason) : result.reasonCode ? t(`reason.${result.reasonCode}`, result.reason) : result.reason ?? '';
     const lines = [];
     if (tone !== 'approved' && why) lines.push(why);
     if (result.authCode) lines.push(`${t('result.auth')} ${result.authCode}`);
