@@ -9,7 +9,15 @@ import { CliError, type CliIo } from '../io.js';
 type Runner = (args: string[], io: CliIo) => Promise<number>;
 
 const devices: Record<string, () => Promise<Runner>> = {
-  reader: async () => (await import('../../hardware/virtual-cli/reader.js')).run,
+  reader: async () => {
+    const [{ run }, { DeviceCounters }] = await Promise.all([import('../../hardware/virtual-cli/reader.js'), import('../device-counters.js')]);
+    // --data DIR: the same counter files as pos sale --virtual-card ('cli') in that folder.
+    const atcSource = (folder: string) => {
+      const counters = new DeviceCounters(folder);
+      return { saved: counters.savedAtc.bind(counters), reserve: (profile: Parameters<typeof counters.savedAtc>[0], current: number) => counters.reserveAtc('cli', profile, current) };
+    };
+    return (args, io) => run(args, io, { atcSource });
+  },
   msr: async () => (await import('../../hardware/virtual-cli/msr.js')).run,
   scanner: async () => (await import('../../hardware/virtual-cli/scanner.js')).run,
 };

@@ -33,6 +33,14 @@ export interface VirtualReaderOptions {
   baudRate?: number;
   /** HTTP control port on 127.0.0.1; 0 picks a free one; undefined: no HTTP API. */
   controlPort?: number;
+  /** Where other processes emulating the same cards keep their ATCs (`pos virtual reader --data`). */
+  atcs?: AtcSource;
+}
+
+/** ATCs shared with other processes: the last saved one, and the next reserved before the card uses it (a throw refuses the tap, 6985). */
+export interface AtcSource {
+  saved(profile: TestCardProfileId): number | undefined;
+  reserve(profile: TestCardProfileId, current: number): number;
 }
 
 const commandNames: ApduCommandName[] = ['SELECT', 'GET PROCESSING OPTIONS', 'READ RECORD', 'GENERATE AC'];
@@ -47,7 +55,7 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
    */
   private readonly atcs = new Map<TestCardProfileId, number>();
 
-  private constructor(path: string, device: VirtualPn532, line: DevicePty) {
+  private constructor(path: string, device: VirtualPn532, line: DevicePty, private readonly shared: AtcSource | undefined) {
     super(path, device, line);
   }
 
@@ -56,9 +64,14 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
     if (options.card !== undefined && !testCardProfileIds.includes(options.card))
       throw new ControlError(`card: unknown profile '${options.card}' (${testCardProfileIds.join(', ')})`);
     const line = await openDevicePty(options.pty, baudRate);
-    const service = new VirtualReaderService(options.pty, new VirtualPn532(line.transport, { baudRate }), line);
-    if (options.card) service.tap(options.card, options.atc === undefined ? {} : { atc: options.atc });
-    await service.listen(options.controlPort);
+    const service = new VirtualReaderService(options.pty, new VirtualPn532(line.transport, { baudRate }), line, options.atcs);
+    try {
+      if (options.card) service.tap(options.card, options.atc === undefined ? {} : { atc: options.atc });
+      await service.listen(options.controlPort);
+    } catch (error) {
+      await service.stop(); // the PTY (socat) must not keep the process alive after a refused start
+      throw error;
+    }
     return service;
   }
 
@@ -74,10 +87,11 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
     const id = profile as TestCardProfileId;
     const card = createVirtualCard(id, {
       ...(options.uid ? { uid: Buffer.from(options.uid, 'hex') } : {}),
-      atc: options.atc ?? this.atcs.get(id) ?? testCards[id].initialAtc,
+      atc: options.atc ?? this.atcs.get(id) ?? this.shared?.saved(id) ?? testCards[id].initialAtc,
       // One counter per profile: two cards of it in the field (a collision test) never share an ATC either.
       nextAtc: (current) => {
-        const next = (Math.max(current, this.atcs.get(id) ?? 0) + 1) & 0xffff;
+        const highest = Math.max(current, this.atcs.get(id) ?? 0);
+        const next = this.shared ? this.shared.reserve(id, highest) : (highest + 1) & 0xffff;
         this.atcs.set(id, next);
         return next;
       },

@@ -1,5 +1,6 @@
 /** `pos virtual reader`: a virtual PN532 on a PTY, its control commands, and a read with the real driver. */
 import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { toHex } from '../../protocols/bytes.js';
 import { maskPan } from '../../protocols/mask.js';
 import type { TestCardProfileId } from '../../protocols/testcards.js';
@@ -7,16 +8,19 @@ import { contactlessRead, defaultTerminalData } from '../nfc/contactless-read.js
 import { Pn532Reader } from '../nfc/pn532-reader.js';
 import { VirtualReaderService } from '../nfc/virtual-reader-service.js';
 import { SerialTransport } from '../serial/index.js';
+import type { AtcSource } from '../nfc/virtual-reader-service.js';
 import { ControlError } from '../virtual-service.js';
 import { UsageError, integer, runDeviceCommand, type DeviceValues, type ServeSettings, type VirtualCliIo } from './common.js';
 
 const usage = `usage:
-  pos virtual reader --pty PATH [--card visa|mastercard|unionpay [--atc N]] [--baud N] [--control-port N]
+  pos virtual reader --pty PATH [--card visa|mastercard|unionpay [--atc N]] [--data DIR] [--baud N] [--control-port N]
       Runs a virtual PN532 until Ctrl-C. PATH is what programs open: if it is an existing PTY the
       virtual PN532 attaches to it, otherwise socat creates a pair with PATH as the host end.
       Prints one JSON line: {"pty", "control", "baudRate", "card"}.
       A card tapped again goes on from its profile's last ATC in this reader; --atc N (0..65535)
       starts it above what a switch journal kept from earlier runs (it refuses a seen ATC: 05).
+      --data DIR shares the cards' ATCs with pos sale --virtual-card and the demo in that folder
+      (virtual-cards.json there), so they never send one twice.
   pos virtual reader status --control-port N
   pos virtual reader tap PROFILE --control-port N [--remove-after N] [--uid HEX] [--atc N]
   pos virtual reader remove [PROFILE] --control-port N
@@ -46,6 +50,7 @@ const options = {
   'remove-after': { type: 'string' },
   uid: { type: 'string' },
   atc: { type: 'string' },
+  data: { type: 'string' },
   'corrupt-responses': { type: 'string' },
   'drop-commands': { type: 'string' },
   junk: { type: 'string' },
@@ -59,14 +64,19 @@ const options = {
 
 type Values = DeviceValues<typeof options>;
 
-export function run(args: string[], io: VirtualCliIo): Promise<number> {
+/** What the cli gives the reader (hardware/ may not import cli/): the data folder's ATC files. */
+export interface ReaderHooks {
+  atcSource(folder: string): AtcSource;
+}
+
+export function run(args: string[], io: VirtualCliIo, hooks?: ReaderHooks): Promise<number> {
   return runDeviceCommand(
     {
       device: 'reader',
       usage,
       options,
       defaultBaud: 115200,
-      start,
+      start: (settings, values) => start(settings, values, hooks),
       actions: {
         tap: (call, [card], values) => {
           if (!card) throw new UsageError('tap: missing PROFILE (visa, mastercard, unionpay)');
@@ -85,12 +95,17 @@ export function run(args: string[], io: VirtualCliIo): Promise<number> {
   );
 }
 
-async function start(settings: ServeSettings, values: Values) {
+async function start(settings: ServeSettings, values: Values, hooks: ReaderHooks | undefined) {
   let service: VirtualReaderService;
   try {
     const atc = integer(values.atc, '--atc', 0, 65535);
     if (atc !== undefined && !values.card) throw new UsageError('--atc: goes with --card (or with tap PROFILE)');
-    service = await VirtualReaderService.start({ ...settings, ...(values.card ? { card: values.card as TestCardProfileId } : {}), ...(atc === undefined ? {} : { atc }) });
+    if (values.data !== undefined && !(existsSync(values.data) && statSync(values.data).isDirectory())) throw new UsageError(`--data ${values.data}: no such folder`);
+    if (values.data !== undefined && !hooks) throw new UsageError('--data: only from the pos command');
+    const atcs = values.data === undefined ? undefined : hooks!.atcSource(values.data);
+    service = await VirtualReaderService.start({
+      ...settings, ...(values.card ? { card: values.card as TestCardProfileId } : {}), ...(atc === undefined ? {} : { atc }), ...(atcs ? { atcs } : {}),
+    });
   } catch (error) {
     if (error instanceof ControlError) throw new UsageError(`--${error.message}`); // `card: …` came from --card
     throw error;
