@@ -16,6 +16,8 @@ const state = {
   batch: null,
   /** The page's websocket to the terminal is down (the terminal restarting, the network). */
   offline: false,
+  /** Operations the server announced ("busy" pushes): a reply that arrives after its operation's push, or its result, must not restart it. */
+  announced: 0,
 };
 let t = translator(state.language);
 
@@ -120,9 +122,10 @@ async function pay() {
   setAmountError(null); // an earlier refusal no longer applies to what is being paid now
   $('#pay').disabled = true; // a double press sends one request; the server refuses a second anyway
   try {
+    const announced = state.announced;
     const answer = await api('POST', '/api/sale', { amount: amountInput.value });
     if (!answer.ok) setAmountError(problemKey(answer));
-    else beginBusy('sale', answer.data.amount);
+    else if (state.announced === announced) beginBusy('sale', answer.data.amount);
   } catch {
     setAmountError('error.network');
   } finally {
@@ -301,6 +304,7 @@ $('#supervisor-ok').addEventListener('click', async (event) => {
   if (!action) return;
   const body = { original: action.txn.id, supervisorPin: $('#supervisor-pin').value };
   if (action.kind === 'refund') body.amount = $('#refund-amount').value;
+  const announced = state.announced;
   const answer = await api('POST', `/api/${action.kind}`, body);
   if (!answer.ok) {
     $('#supervisor-error').textContent = t(problemKey(answer));
@@ -308,7 +312,9 @@ $('#supervisor-ok').addEventListener('click', async (event) => {
   }
   $('#supervisor').close();
   showView('checkout');
-  beginBusy(action.kind, answer.data.amount ?? action.txn.amount);
+  // A void or refund refused at once (its sale's batch closed) has pushed its result before this reply: keep it.
+  if (state.announced === announced) beginBusy(action.kind, answer.data.amount ?? action.txn.amount);
+  else renderStatus();
 });
 
 // ---------- batch ----------
@@ -403,6 +409,7 @@ $('#tester-outcome').addEventListener('change', () => {
 function onPush(message) {
   switch (message.type) {
     case 'busy':
+      state.announced += 1;
       if (!state.busy) beginBusy(message.kind, message.amount);
       break;
     case 'status':
