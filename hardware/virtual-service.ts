@@ -135,8 +135,16 @@ export abstract class VirtualDeviceService<Device extends { close(): void }> {
   }
 
   /** Serves the control API on 127.0.0.1:port (0 = a free port); no port, no API. */
+  /** Opens the control API; when it cannot (port in use), the device and its PTY are closed: socat must not keep the process alive. */
   protected async listen(port: number | undefined): Promise<void> {
-    if (port !== undefined) this.server = await startControlServer(port, (route, body) => this.handle(route, body));
+    if (port === undefined) return;
+    try {
+      this.server = await startControlServer(port, (route, body) => this.handle(route, body));
+    } catch (error) {
+      this.device.close();
+      await this.line.close();
+      throw error;
+    }
   }
 
   /** Answers one control request (see ControlHandler): undefined for an unknown route. */

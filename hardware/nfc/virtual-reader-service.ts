@@ -67,11 +67,11 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
     const service = new VirtualReaderService(options.pty, new VirtualPn532(line.transport, { baudRate }), line, options.atcs);
     try {
       if (options.card) service.tap(options.card, options.atc === undefined ? {} : { atc: options.atc });
-      await service.listen(options.controlPort);
     } catch (error) {
       await service.stop(); // the PTY (socat) must not keep the process alive after a refused start
       throw error;
     }
+    await service.listen(options.controlPort);
     return service;
   }
 

@@ -10,11 +10,21 @@ import { capture, cleanupsAfterEach, runPos, startPos, tempDir } from '../suppor
 
 const cleanups = cleanupsAfterEach();
 
+/** A served `pos virtual …` stopped with SIGTERM (it removes its socat pair; SIGKILL would leave socat running). */
+async function serve(args: string[]) {
+  const { child, started, exited } = await startPos(args, cleanups);
+  cleanups.push(async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
+  return started;
+}
+
 describe('pos virtual reader --data', () => {
   it('starts a card at the folder\'s saved ATC and reserves each next one there', async () => {
     const dir = tempDir(cleanups);
     writeFileSync(join(dir, 'virtual-cards.json'), JSON.stringify({ visa: 40 }));
-    const { started } = await startPos(['virtual', 'reader', '--pty', join(dir, 'pn532'), '--card', 'visa', '--data', dir, '--control-port', '0'], cleanups);
+    const started = await serve(['virtual', 'reader', '--pty', join(dir, 'pn532'), '--card', 'visa', '--data', dir, '--control-port', '0']);
     const port = new URL(String(started.control)).port;
     const status = capture();
     expect(await main(['virtual', 'reader', 'status', '--control-port', port], status)).toBe(0);
@@ -25,18 +35,20 @@ describe('pos virtual reader --data', () => {
     expect(JSON.parse(readFileSync(join(dir, 'virtual-cards.json'), 'utf8'))).toEqual({ visa: 41 });
   });
 
-  it('a corrupt counter file or a control port in use: one line and the process ends (it hung on its PTY before)', async () => {
+  it('a corrupt counter file, or a control port in use for any virtual device: one line and the process ends (it hung on its PTY before)', async () => {
     const dir = tempDir(cleanups);
     writeFileSync(join(dir, 'virtual-cards.json'), JSON.stringify({ visa: 'x' }));
     const corrupt = await runPos(['virtual', 'reader', '--pty', join(dir, 'pn532'), '--card', 'visa', '--data', dir]);
     expect(corrupt.code).toBe(2);
     expect(corrupt.stderr.trim().split('\n')).toEqual([expect.stringContaining('virtual-cards.json: "visa" must be an ATC')]);
     expect(existsSync(join(dir, 'pn532'))).toBe(false);
-    const { started } = await startPos(['virtual', 'reader', '--pty', join(dir, 'first'), '--control-port', '0'], cleanups);
-    const busy = await runPos(['virtual', 'reader', '--pty', join(dir, 'second'), '--control-port', new URL(String(started.control)).port]);
-    expect(busy.code).toBe(1);
-    expect(busy.stderr).toContain('EADDRINUSE');
-    expect(existsSync(join(dir, 'second'))).toBe(false);
+    const started = await serve(['virtual', 'reader', '--pty', join(dir, 'first'), '--control-port', '0']);
+    for (const device of ['reader', 'msr', 'scanner']) {
+      const busy = await runPos(['virtual', device, '--pty', join(dir, `second-${device}`), '--control-port', new URL(String(started.control)).port]);
+      expect(busy.code, device).toBe(1);
+      expect(busy.stderr, device).toContain('EADDRINUSE');
+      expect(existsSync(join(dir, `second-${device}`)), device).toBe(false);
+    }
   });
 
   it('refuses a folder that does not exist, one line', async () => {
