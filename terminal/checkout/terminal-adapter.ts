@@ -48,6 +48,8 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
       amount: row.amount,
       tender: tenderOf(row),
       createdAt: row.createdAt,
+      // A void only reaches back into the open batch; after a batch close the page offers a refund alone.
+      voidable: row.kind === 'sale' && row.state === 'approved' && !row.voidedBy && row.batch === terminal.journal.batch,
       ...optional(row),
       ...(slips ? { receipt: slips.en, receipts: slips } : {}),
     };

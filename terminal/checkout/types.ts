@@ -24,6 +24,8 @@ export interface TransactionView {
   authCode?: string;
   rrn?: string;
   createdAt?: string;
+  /** An approved sale of the open batch, not voided yet: the history offers Void for it. */
+  voidable?: boolean;
   /** The English slips (as `receipts.en`): kept for scripts that read this field. */
   receipt?: { merchant: string; customer: string };
   /** The slips in each language the page offers. */

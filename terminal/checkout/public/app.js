@@ -260,10 +260,8 @@ async function loadHistory() {
     const actions = document.createElement('div');
     cell.append(actions);
     if (txn.receipt) actions.append(actionButton('action.receipt', () => showReceiptOf(txn)));
-    if (txn.kind === 'sale' && txn.state === 'approved') {
-      actions.append(actionButton('action.void', () => askSupervisor('void', txn)));
-      actions.append(actionButton('action.refund', () => askSupervisor('refund', txn)));
-    }
+    if (txn.voidable) actions.append(actionButton('action.void', () => askSupervisor('void', txn)));
+    if (txn.kind === 'sale' && txn.state === 'approved') actions.append(actionButton('action.refund', () => askSupervisor('refund', txn)));
     row.append(cell);
     return row;
   });
