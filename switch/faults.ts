@@ -13,6 +13,11 @@ export interface Fault {
   corruptMac?: boolean;
   /** Flip a bit of the ARPC in DE55 tag 91 (ARC/CSU kept, MAC valid): only the card can tell. */
   corruptArpc?: boolean;
+  /**
+   * Also network management (08xx: sign-on, key exchange, echo). Without it those are answered as
+   * usual, so a terminal that signs on per transaction (`pos sale`) reaches the request to fault.
+   */
+  network?: boolean;
 }
 
 export class Faults {
@@ -30,10 +35,11 @@ export class Faults {
     else this.faults.delete(terminal);
   }
 
-  /** The fault for a terminal: its own, else the one for all. */
-  for(terminalId: string): Fault | undefined {
+  /** The fault for a terminal's request: its own, else the one for all; 08xx only when the fault says `network`. */
+  for(terminalId: string, mti: string): Fault | undefined {
     if (this.faults.size === 0) return undefined;
-    return this.faults.get(terminalId) ?? this.faults.get('*');
+    const fault = this.faults.get(terminalId) ?? this.faults.get('*');
+    return fault && (fault.network || !mti.startsWith('08')) ? fault : undefined;
   }
 
   list(): Array<{ terminal: string } & Fault> {

@@ -150,8 +150,9 @@ export class Host {
       connectionLog.info(summary(ctx), 'no answer (forced by amount)');
       return;
     }
-    const fault = faults.for(ctx.terminalId);
+    const fault = faults.for(ctx.terminalId, ctx.mti);
     if (fault?.drop || fault?.disconnect) {
+      metrics.faultDropped++;
       connectionLog.info({ ...summary(ctx), fault }, 'fault injected');
       if (fault.disconnect) socket.destroy();
       return;

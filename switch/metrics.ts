@@ -9,7 +9,10 @@ export class Metrics {
   connections = 0;
   connectionsTotal = 0;
   badFrames = 0;
+  /** Answers held back by the forced-outcome rule (.97 cents). */
   dropped = 0;
+  /** Answers dropped, or connections closed instead, by an injected fault. */
+  faultDropped = 0;
 
   answered(mti: string, responseCode: string, seconds: number): void {
     const key = `mti="${mti}",code="${responseCode}"`;
@@ -39,7 +42,12 @@ export class Metrics {
     lines.push('# TYPE pos_switch_connections gauge', `pos_switch_connections ${this.connections}`);
     lines.push('# TYPE pos_switch_connections_total counter', `pos_switch_connections_total ${this.connectionsTotal}`);
     lines.push('# TYPE pos_switch_bad_frames_total counter', `pos_switch_bad_frames_total ${this.badFrames}`);
-    lines.push('# TYPE pos_switch_dropped_total counter', `pos_switch_dropped_total ${this.dropped}`);
+    lines.push(
+      '# HELP pos_switch_dropped_total Requests left unanswered: by the forced-outcome rule (.97) or an injected fault (drop, disconnect).',
+      '# TYPE pos_switch_dropped_total counter',
+      `pos_switch_dropped_total{cause="forced"} ${this.dropped}`,
+      `pos_switch_dropped_total{cause="fault"} ${this.faultDropped}`,
+    );
     return `${lines.join('\n')}\n`;
   }
 }

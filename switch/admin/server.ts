@@ -56,6 +56,7 @@ const faultBody = {
     disconnect: { type: 'boolean' },
     corruptMac: { type: 'boolean' },
     corruptArpc: { type: 'boolean' },
+    network: { type: 'boolean' },
   },
 };
 const terminalParam = {

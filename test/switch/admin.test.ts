@@ -93,7 +93,7 @@ describe('switch admin API', () => {
     const set = await write('/faults/*', 'PUT', { delayMs: 100, corruptMac: true });
     expect(set.status).toBe(200);
     expect(await (await api('/faults')).json()).toEqual({ faults: [{ terminal: '*', delayMs: 100, corruptMac: true }] });
-    expect(sw.faults.for('ANY')).toEqual({ delayMs: 100, corruptMac: true });
+    expect(sw.faults.for('ANY', '0200')).toEqual({ delayMs: 100, corruptMac: true });
     expect(await (await write('/faults/*', 'DELETE')).json()).toEqual({ faults: [] });
   });
 

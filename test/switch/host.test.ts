@@ -86,7 +86,16 @@ describe('switch host', () => {
     const started = Date.now();
     expect((await t.send(sale(t, 300))).getString('39')).toBe('00');
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
-    sw.faults.set('*', { disconnect: true });
+    // Network management is spared unless the fault says so: a terminal signs on, then its sale is dropped.
+    sw.faults.set('*', { drop: true });
+    const fresh = await terminal(sw, terminalIds[2]);
+    expect(fresh.tak).toBeDefined();
+    const droppedBefore = sw.metrics.faultDropped;
+    await expect(fresh.send(sale(fresh, 300))).rejects.toThrow(NoAnswerError);
+    expect(sw.metrics.faultDropped).toBe(droppedBefore + 1);
+    expect(sw.metrics.text()).toContain(`pos_switch_dropped_total{cause="fault"} ${droppedBefore + 1}`);
+    await fresh.close();
+    sw.faults.set('*', { disconnect: true, network: true });
     const other = await terminal(sw, terminalIds[1], false);
     await expect(other.send(other.message('0800', { '70': '301' }))).rejects.toThrow('connection closed');
     sw.faults.clear();
