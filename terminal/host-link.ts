@@ -81,6 +81,8 @@ interface Pending {
 export interface HostLinkEvents {
   connected: [];
   disconnected: [reason: string];
+  /** An answer with a wrong MAC, or the host's A0 (it could not verify ours): the working keys are out of step. */
+  macFailure: [detail: string];
 }
 
 export class HostLink extends EventEmitter<HostLinkEvents> {
@@ -284,9 +286,11 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
     if (!this.mac.verify(message, raw)) {
       this.options.logger.warn({ mti: message.mti, stan: message.getString('11') }, 'host answer has a wrong MAC: treated as no answer');
       pending.reject(new HostBadMacError(`the answer to STAN ${message.getString('11')} has a wrong MAC: no usable answer`));
+      this.emit('macFailure', 'an answer with a wrong MAC');
       return;
     }
     pending.resolve(message);
+    if (message.getString('39') === 'A0') this.emit('macFailure', 'the host could not verify our MAC (A0)');
   }
 
   private maybeEcho(): void {

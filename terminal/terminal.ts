@@ -172,6 +172,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       this.config.pinPad?.loadPinKey?.(undefined);
       this.emit('device', { name: 'host', state: 'gone', detail: reason });
     });
+    // Keys out of step (the host signed this terminal on again elsewhere, or lost its keys): sign on
+    // again for new keys, as a POS does, instead of answering A0 to every request until a restart.
+    this.link.on('macFailure', (detail) => {
+      this.logger.warn({ detail }, 'MAC failure: signing on again for new working keys');
+      void this.signOn(); // requests from now on wait for it (sessionReady)
+    });
     this.watchDevices();
     await this.link.start();
     if (this.link.isConnected) await this.signOn();
@@ -352,7 +358,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   /** Sends a journaled request and settles its outcome; anything not known for sure is reversed. */
   private async exchange(row: TxnRow, request: IsoMessage, presented: Presented | undefined): Promise<TransactionResult> {
     this.status(row.id, 'processing', 'waiting for the host');
-    if (!this.keys.ready && !(await this.signOn())) return this.finish(row.id, 'failed', 'host-unavailable', 'the host is not reachable or refused sign-on; nothing was charged');
+    if (!(await this.sessionReady())) return this.finish(row.id, 'failed', 'host-unavailable', 'the host is not reachable or refused sign-on; nothing was charged');
     let answer: IsoMessage;
     try {
       answer = await this.link.send(request);
@@ -489,6 +495,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   }
 
   // ------------------------------------------------------------------ host session
+
+  /** Working keys to MAC a request with: a sign-on in progress (one after a MAC failure) is awaited, none is started. */
+  private sessionReady(): Promise<boolean> {
+    if (this.signOnRunning) return this.signOnRunning;
+    return this.keys.ready ? Promise.resolve(true) : this.signOn();
+  }
 
   /** Sign-on (0800, DE70 001): installs the TPK/TAK from DE96; then sends the queue. */
   private signOn(): Promise<boolean> {
@@ -687,7 +699,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (this.busy) throw new BusyError('a transaction is running');
     this.busy = true;
     try {
-      if (!this.keys.ready && !(await this.signOn())) throw new HostUnavailableError('the host is not reachable: the batch stays open');
+      if (!(await this.sessionReady())) throw new HostUnavailableError('the host is not reachable: the batch stays open');
       if (!(await this.forwarder.flush())) throw new HostUnavailableError('reversals or advices are still waiting for the host: the batch stays open');
       const batch = this.journal.batch;
       const settled = this.journal.settled(batch).filter((t) => t.kind === 'sale' || t.kind === 'completion' || t.kind === 'refund');

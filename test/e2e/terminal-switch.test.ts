@@ -10,6 +10,7 @@ import { tdesIpek } from '../../protocols/crypto/index.js';
 import { encodeCpm } from '../../protocols/qr/index.js';
 import { testCards, type TestCardProfileId } from '../../protocols/testcards.js';
 import { createVirtualCard as newVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
+import { IsoClient } from '../../cli/load/iso-client.js';
 import { cardAccount } from '../../switch/issuer/cards.js';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
@@ -152,6 +153,17 @@ describe('terminal ↔ switch, end to end', () => {
     const genuine = createVirtualCard('unionpay');
     expect(await tapSale(genuine, 1234)).toMatchObject({ state: 'approved' });
     expect(genuine.lastIssuerAuthentication).toBe('passed');
+  });
+
+  it('keys out of step (the terminal ID signed on again elsewhere): the sale answered A0 is declined, the terminal signs on again, the next sale is approved', async () => {
+    const elsewhere = await IsoClient.connect({ port: sw.port, terminalId: 'E2E00001', merchantId: 'MERCHANT0000001', tmk });
+    await elsewhere.signOn(); // the switch now verifies E2E00001's MACs with the keys it gave this client
+    await elsewhere.close();
+    const journaled = (await sw.store.search({ terminalId: 'E2E00001' })).length;
+    expect(await tapSale(createVirtualCard('visa'), 700)).toMatchObject({ state: 'declined', responseCode: 'A0' });
+    // Before: every later request was answered A0 until the terminal restarted.
+    expect(await tapSale(createVirtualCard('visa'), 700)).toMatchObject({ state: 'approved', responseCode: '00' });
+    expect((await sw.store.search({ terminalId: 'E2E00001' })).length).toBe(journaled + 1); // the A0 was not journaled, the approval was
   });
 
   it('each kind of scanned code is approved through the switch; an unknown code is refused', async () => {
