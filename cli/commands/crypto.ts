@@ -82,7 +82,7 @@ example:
   pos crypto kcv --key 0123456789ABCDEFFEDCBA9876543210`,
   emv: `usage: pos crypto emv derive-icc-key --imk HEX --pan PAN [--psn NN]
        pos crypto emv session-key --mk HEX (--atc HEX [--un HEX] | --r HEX)
-       pos crypto emv arqc --key HEX --data HEX [--padding 1|2] [--verify HEX]
+       pos crypto emv arqc --key HEX --data HEX [--padding 1|2] [--verify HEX]   (exit 1 when it does not verify)
        pos crypto emv arpc --key HEX --arqc HEX (--arc HEX | --csu HEX [--pad HEX])
 
 ICC master key by Option A; the EMV common session key (R = ATC‖00…), the Mastercard SKD key
@@ -353,7 +353,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       : undefined;
     if (!result) throw new CliError(`unknown action '${command}' (dukpt|pinblock|mac|kcv|emv|tr31)`);
     printJson(io, result);
-    return 0;
+    // A check that fails is a failure for scripts too (the JSON still says what was computed).
+    return 'verified' in result && result.verified === false ? 1 : 0;
   } catch (error) {
     if (error instanceof CryptoError) throw new CliError(error.message);
     throw error;

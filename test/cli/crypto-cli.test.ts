@@ -60,6 +60,8 @@ describe('pos crypto', () => {
     expect(sk.kcv.slice(0, 4)).toBe('0995');
     const arqc = (await pos('emv', 'arqc', '--key', sk.sessionKey, '--data', '0123456789ABCDEF0123456789ABCDEF', '--verify', '4B46013359B7A58B')).json();
     expect(arqc).toEqual({ arqc: '4B46013359B7A58B', padding: 2, verified: true });
+    const wrong = await pos('emv', 'arqc', '--key', sk.sessionKey, '--data', '0123456789ABCDEF0123456789ABCDEF', '--verify', '4B46013359B7A58C');
+    expect([wrong.code, wrong.json().verified]).toEqual([1, false]); // a script sees the failed check in the exit code
     expect((await pos('emv', 'arpc', '--key', mk.iccMasterKey, '--arqc', '4B46013359B7A58B', '--arc', '0000')).json().arpc).toBe('F8C9CECAABD55AD1');
     const arpc2 = (await pos('emv', 'arpc', '--key', sk.sessionKey, '--arqc', '4B46013359B7A58B', '--csu', '00000000', '--pad', '1234567890ABCDEF')).json();
     expect(arpc2).toEqual({ method: 2, arpc: '4962B76C', tag91: '4962B76C000000001234567890ABCDEF' });
