@@ -48,10 +48,16 @@ function deriveKeys(kbpk: Buffer): { encryption: Buffer; mac: Buffer } {
   return { encryption: derive(0), mac: derive(1) };
 }
 
-function field(value: string, what: string, length: number): string {
+function field(value: string, what: string, length: number, allowed?: string): string {
   if (value.length !== length || !/^[0-9A-Za-z]+$/.test(value)) throw new CryptoError(`TR-31 ${what}`, `expected ${length} letters or digits`);
+  if (allowed && !allowed.includes(value)) throw new CryptoError(`TR-31 ${what}`, `'${value}' is not one of ${allowed.split('').join(', ')}`);
   return value;
 }
+
+/** ANSI X9.143 (TR-31) header values a block we write may carry: a receiving HSM refuses others. */
+const algorithms = 'ADEHRST';
+const modesOfUse = 'BCDEGNSTVXY';
+const exportabilities = 'ENS';
 
 function encodeHeader(header: Tr31Header, payloadLength: number): string {
   const blocks = header.optionalBlocks.map(({ id, data }) => {
@@ -75,10 +81,10 @@ function encodeHeader(header: Tr31Header, payloadLength: number): string {
     'D' +
     String(total).padStart(4, '0') +
     field(header.usage, 'key usage', 2) +
-    field(header.algorithm, 'algorithm', 1) +
-    field(header.modeOfUse, 'mode of use', 1) +
+    field(header.algorithm, 'algorithm', 1, algorithms) +
+    field(header.modeOfUse, 'mode of use', 1, modesOfUse) +
     field(header.versionNumber, 'key version number', 2) +
-    field(header.exportability, 'exportability', 1) +
+    field(header.exportability, 'exportability', 1, exportabilities) +
     String(count).padStart(2, '0') +
     '00' +
     optional

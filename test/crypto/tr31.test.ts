@@ -67,4 +67,12 @@ describe('TR-31 version D (AES key blocks)', () => {
     }
     expect(() => unwrapTr31(block, Buffer.alloc(20))).toThrow('KBPK: 20 bytes, expected 16, 24 or 32');
   });
+
+  it('wraps only header values ANSI X9.143 defines (mode of use, algorithm, exportability)', () => {
+    const header = { usage: 'P0', algorithm: 'A', modeOfUse: 'E', versionNumber: '00', exportability: 'E' };
+    expect(() => wrapTr31({ kbpk, header: { ...header, modeOfUse: 'Q' }, key })).toThrow("TR-31 mode of use: 'Q' is not one of B, C, D, E, G, N, S, T, V, X, Y");
+    expect(() => wrapTr31({ kbpk, header: { ...header, algorithm: 'Z' }, key })).toThrow(CryptoError);
+    expect(() => wrapTr31({ kbpk, header: { ...header, exportability: 'X' }, key })).toThrow(CryptoError);
+    expect(unwrapTr31(wrapTr31({ kbpk, header: { ...header, modeOfUse: 'B' }, key }), kbpk).header.modeOfUse).toBe('B');
+  });
 });
