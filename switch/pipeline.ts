@@ -17,7 +17,8 @@ import { maskPan } from '../protocols/mask.js';
 import { arpcMethodOf, cryptogramDataElements, type TestCardProfile } from '../protocols/testcards.js';
 import { encodeKeyExchange } from '../protocols/crypto/index.js';
 import type { CryptogramCheck, Hsm } from './hsm/hsm.js';
-import { cardAccount, cardResponse, forcedByCents, luhnValid, routeBin, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
+import { luhnValid } from '../protocols/luhn.js';
+import { cardAccount, cardResponse, forcedByCents, routeBin, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
 import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, NewRow, Store, TxKind } from './store/index.js';
 
 /** One signed-on (or known) terminal, in memory: keys live in the HSM under these ids. */

@@ -63,17 +63,6 @@ export function routeBin(pan: string): string | undefined {
   return best?.issuer;
 }
 
-export function luhnValid(pan: string): boolean {
-  if (!/^\d{12,19}$/.test(pan)) return false;
-  let sum = 0;
-  for (let i = 0; i < pan.length; i++) {
-    let digit = pan.charCodeAt(pan.length - 1 - i) - 48;
-    if (i % 2 === 1) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
-    sum += digit;
-  }
-  return sum % 10 === 0;
-}
-
 /** Balance account of a table card (cards outside the table are not tracked). */
 export const cardAccount = (pan: string): string => `card:${pan.slice(0, 6)}${pan.slice(-4)}`;
 /** Balance account of a wallet: per wallet and the code's first two digits (no code is stored). */

@@ -157,4 +157,21 @@ describe('pos track', () => {
     expect(await main(['track', 'decode', ';4761739001010010=2212201?9'], bad)).toBe(2);
     expect(bad.stderr).toEqual(['pos track: track 2 LRC at byte 26: LRC does not match']);
   });
+
+  it('lists what a host would refuse in a swipe that parses: Luhn, a month 13, tracks that disagree; a good swipe has none', async () => {
+    const good = capture();
+    await main(['track', 'decode', '%B4761739001010010^CARDHOLDER/VISA^2212201?;4761739001010010=2212201?'], good);
+    expect(JSON.parse(good.stdout.join('')).problems).toBeUndefined();
+    const io = capture();
+    // 4761739001010011: the Visa test PAN with its last digit changed (fails mod 10); 2213: no month 13.
+    expect(await main(['track', 'decode', '%B4761739001010010^CARDHOLDER/VISA^2212201?;4761739001010011=2213201?'], io)).toBe(0);
+    const output = io.stdout.join('');
+    expect(JSON.parse(output).problems).toEqual([
+      'track 2: PAN 476173******0011 fails the Luhn check (ISO/IEC 7812-1)',
+      'track 2: expiry 2213 (YYMM) has no month 13',
+      'track 1 and track 2 carry different PANs',
+      'track 1 and track 2 carry different expiry dates (2212, 2213)',
+    ]);
+    expect(output).not.toContain('4761739001010011');
+  });
 });
