@@ -62,6 +62,21 @@ import {
 
 /** Turns of the event loop a deadline waits for bytes that already arrived (the virtual PN532's path is three immediates deep). */
 const drainTurns = 4;
+/**
+ * A wait's end. Stalls move `at`, never past `limit` (three times the wait, at least stallGraceMs
+ * more), so a process that is always late still times out; `drained`: the last read at the end ran.
+ */
+interface Deadline {
+  at: number;
+  readonly limit: number;
+  drained: boolean;
+}
+
+function newDeadline(ms: number): Deadline {
+  const now = performance.now();
+  return { at: now + ms, limit: now + Math.max(3 * ms, ms + stallGraceMs), drained: false };
+}
+
 /** Timer lateness above this is a stall of this process, not timer jitter. */
 const stallMs = 20;
 /** After a stall the chip still gets this long: the virtual PN532 sends an ACK with the response it queued meanwhile, at line speed. */
@@ -333,7 +348,7 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
       if (attempt >= this.retries) throw new ReaderTimeoutError(`no ACK for ${name} after ${attempt + 1} attempt(s)`);
       this.stats.resends++;
     }
-    const deadline = { at: performance.now() + this.responseTimeoutMs };
+    const deadline = newDeadline(this.responseTimeoutMs);
     let nacks = 0;
     let unexpected: string | undefined;
     for (;;) {
@@ -365,7 +380,7 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
   }
 
   private async awaitAck(): Promise<boolean> {
-    const deadline = { at: performance.now() + this.ackTimeoutMs };
+    const deadline = newDeadline(this.ackTimeoutMs);
     for (;;) {
       const item = await this.next(deadline);
       if (item === undefined) return false;
@@ -408,17 +423,19 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
 
   /**
    * The next parser result, or undefined at the deadline; throws ReaderGoneError if the transport went
-   * away. At the deadline, what already arrived is read first; a timer that fired more than stallMs
-   * late (this process was stalled) moves the deadline by its lateness, and at least stallGraceMs past
-   * now, so the chip gets running time after the stall (see the top).
+   * away. At the deadline, what already arrived is read first (once per deadline); a timer that fired
+   * more than stallMs late (this process was stalled) moves the deadline by its lateness, and at least
+   * stallGraceMs past now, never beyond its hard limit (see the top).
    */
-  private async next(deadline: { at: number }): Promise<ParseResult | undefined> {
+  private async next(deadline: Deadline): Promise<ParseResult | undefined> {
     for (;;) {
       if (!this.connected) throw new ReaderGoneError(`${this.transport.description} is gone`);
       const item = this.inbox.shift();
       if (item) return item;
       const remaining = deadline.at - performance.now();
       if (remaining <= 0) {
+        if (deadline.drained) return undefined;
+        deadline.drained = true;
         if (await this.drained()) continue;
         return undefined;
       }
@@ -438,7 +455,7 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
         this.wake = done;
       });
       const now = performance.now();
-      if (timedOut && now - due > stallMs) deadline.at = Math.max(deadline.at + (now - due), now + stallGraceMs);
+      if (timedOut && now - due > stallMs) deadline.at = Math.min(deadline.limit, Math.max(deadline.at + (now - due), now + stallGraceMs));
     }
   }
 

@@ -1,46 +1,13 @@
 // The driver against a scripted device on an in-memory transport: answers no real PN532 would
 // volunteer, byte for byte, to check the recovery paths one at a time.
-import { EventEmitter, once } from 'node:events';
+import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fromHex } from '../../protocols/bytes.js';
-import { ACK_FRAME, ERROR_FRAME, FrameParser, encodeResponse } from '../../protocols/pn532/index.js';
-import type { ByteTransport, TransportEvents } from '../../hardware/transport.js';
+import { ACK_FRAME, ERROR_FRAME, encodeResponse } from '../../protocols/pn532/index.js';
 import { Pn532Reader } from '../../hardware/nfc/pn532-reader.js';
 import { ReaderProtocolError } from '../../hardware/nfc/card-reader.js';
+import { ScriptedTransport, startup } from './scripted-transport.js';
 
-/** A transport whose far end is a function from each command (PD0..) to the bytes to answer. */
-class ScriptedTransport extends EventEmitter<TransportEvents> implements ByteTransport {
-  readonly description = 'scripted';
-  isOpen = false;
-  readonly commands: Buffer[] = [];
-  private readonly parser = new FrameParser();
-  constructor(private readonly answer: (command: Buffer, index: number) => Buffer | undefined) {
-    super();
-  }
-  async open(): Promise<void> {
-    this.isOpen = true;
-  }
-  async close(): Promise<void> {
-    this.isOpen = false;
-  }
-  async write(bytes: Uint8Array): Promise<void> {
-    for (const result of this.parser.push(bytes)) {
-      if (result.type !== 'frame' || result.frame.kind !== 'info') continue;
-      this.commands.push(result.frame.data);
-      const reply = this.answer(result.frame.data, this.commands.length - 1);
-      if (reply) setImmediate(() => this.emit('data', reply));
-    }
-  }
-}
-
-/** Answers start-up commands like a PN532 v1.6. */
-function startup(command: Buffer): Buffer | undefined {
-  if (command[0] === 0x14) return Buffer.concat([ACK_FRAME, encodeResponse(0x14)]);
-  if (command[0] === 0x02) return Buffer.concat([ACK_FRAME, encodeResponse(0x02, fromHex('32010607'))]);
-  if (command[0] === 0x32) return Buffer.concat([ACK_FRAME, encodeResponse(0x32)]);
-  if (command[0] === 0x52) return Buffer.concat([ACK_FRAME, encodeResponse(0x52, fromHex('00'))]);
-  return undefined;
-}
 
 afterEach(() => {
   vi.useRealTimers();
