@@ -116,6 +116,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private presenting: string | undefined;
   private abort: AbortController | undefined;
   private signOnRunning: Promise<boolean> | undefined;
+  /** When a MAC failure last made the terminal sign on again (Date.now() ms). */
+  private macSignOnAt = 0;
   private signOnTimer: NodeJS.Timeout | undefined;
   private readonly cleanups: Array<() => void> = [];
   /** A card soft-declined 65 without a PIN (its PAN's SHA-256 only) and until when its next attempt gets online PIN forced. */
@@ -174,9 +176,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     });
     // Keys out of step (the host signed this terminal on again elsewhere, or lost its keys): sign on
     // again for new keys, as a POS does, instead of answering A0 to every request until a restart.
+    // At most once per queue retry period, and without sending the queue: a host whose MACs keep
+    // failing (a corrupt-MAC fault) would otherwise get sign-on, reversal, sign-on… in a tight loop.
     this.link.on('macFailure', (detail) => {
+      if (Date.now() - this.macSignOnAt < this.timeouts.queueRetryMs) return;
+      this.macSignOnAt = Date.now();
       this.logger.warn({ detail }, 'MAC failure: signing on again for new working keys');
-      void this.signOn(); // requests from now on wait for it (sessionReady)
+      void this.signOn({ sendQueue: false }); // requests from now on wait for it (sessionReady)
     });
     this.watchDevices();
     await this.link.start();
@@ -502,13 +508,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.keys.ready ? Promise.resolve(true) : this.signOn();
   }
 
-  /** Sign-on (0800, DE70 001): installs the TPK/TAK from DE96; then sends the queue. */
-  private signOn(): Promise<boolean> {
-    this.signOnRunning ??= this.doSignOn().finally(() => (this.signOnRunning = undefined));
+  /** Sign-on (0800, DE70 001): installs the TPK/TAK from DE96; then sends the queue (unless told not to). */
+  private signOn(options: { sendQueue: boolean } = { sendQueue: true }): Promise<boolean> {
+    this.signOnRunning ??= this.doSignOn(options.sendQueue).finally(() => (this.signOnRunning = undefined));
     return this.signOnRunning;
   }
 
-  private async doSignOn(): Promise<boolean> {
+  private async doSignOn(sendQueue: boolean): Promise<boolean> {
     clearTimeout(this.signOnTimer);
     try {
       const answer = await this.link.send(this.link.newMessage('0800').set('70', '001'), this.timeouts.hostMs);
@@ -518,7 +524,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       this.config.pinPad?.loadPinKey?.(this.keys.pinKey);
       this.logger.info('signed on: working keys installed');
       this.emit('device', { name: 'host', state: 'ready', detail: `${this.config.host}:${this.config.port}` });
-      void this.forwarder.flush();
+      if (sendQueue) void this.forwarder.flush();
       return true;
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'sign-on failed');

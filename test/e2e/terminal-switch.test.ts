@@ -166,6 +166,26 @@ describe('terminal ↔ switch, end to end', () => {
     expect((await sw.store.search({ terminalId: 'E2E00001' })).length).toBe(journaled + 1); // the A0 was not journaled, the approval was
   });
 
+  it('answers whose MAC keeps failing (fault corruptMac): the sale is reversed, the terminal signs on again at most once per queue retry, not in a loop', async () => {
+    const signOns = () => Number(/pos_switch_responses_total\{mti="0810",code="00"\} (\d+)/.exec(sw.metrics.text())?.[1] ?? 0);
+    const before = signOns();
+    sw.faults.set('E2E00001', { corruptMac: true });
+    try {
+      const result = await tapSale(createVirtualCard('visa'), 1600);
+      expect(result.state).not.toBe('approved');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // queueRetryMs is 100 here: at most ~11 in that second. Before, each failed reversal answer signed
+      // on again and the sign-on resent the reversal at once: ~65 a second.
+      expect(signOns() - before).toBeGreaterThanOrEqual(1);
+      expect(signOns() - before).toBeLessThanOrEqual(15);
+    } finally {
+      sw.faults.clear('E2E00001');
+    }
+    // The fault gone, the queued reversal goes through and the terminal is in step again.
+    await expect.poll(async () => (await sw.store.search({ terminalId: 'E2E00001', limit: 1 }))[0]?.kind, { timeout: 3000 }).toBe('reversal');
+    expect(await tapSale(createVirtualCard('visa'), 1600)).toMatchObject({ state: 'approved' });
+  });
+
   it('each kind of scanned code is approved through the switch; an unknown code is refused', async () => {
     const cpm = encodeCpm({ '85': Buffer.from('CPV01').toString('hex'), '61': { '4F': 'A0000003330101' }, '62': { '64': { '9F26': '0102030405060708', '9F36': '0001' } } });
     for (const [code, wallet] of [['134567890123456789', 'WECHAT'], ['281234567890123456', 'ALIPAY'], ['6212345678901234567', 'UNIONPAY'], [cpm, 'EMVCPM']] as const) {
