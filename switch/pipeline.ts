@@ -512,8 +512,8 @@ const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_0
  * a cryptogram is single-use.
  */
 const fingerprintOf = (ctx: Context, mti: string, arqc = arqcHex(ctx)) => {
-  const payer = ctx.pan ? maskPan(ctx.pan) : ctx.wallet ? `${ctx.wallet}/${digest(str(ctx, '48.QR') ?? '')}` : '';
-  return `${mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${ctx.amount}:${payer}:${arqc}`;
+  const code = str(ctx, '48.QR');
+  return `${mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${ctx.amount}:${ctx.pan ? maskPan(ctx.pan) : ''}:${ctx.wallet ?? ''}:${code ? digest(code) : ''}:${arqc}`;
 };
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -525,8 +525,8 @@ const arqcHex = (ctx: Context) => {
 
 /**
  * Whether a journaled row's fingerprint is the same request. The class, processing code and amount
- * always count; the card and the ARQC only where both sides have one: a reversal's tombstone may name
- * no card or cryptogram, and rows journaled before they were in the fingerprint have three parts.
+ * always count; the card, wallet, payment code and ARQC only where both sides have one: a reversal's
+ * tombstone may name none of them, and rows journaled before they were in the fingerprint have three parts.
  */
 export function sameRequest(journaled: string, incoming: string): boolean {
   const [a, b] = [journaled.split(':'), incoming.split(':')];

@@ -4,21 +4,24 @@ import { describe, expect, it } from 'vitest';
 import { sameRequest } from '../../switch/pipeline.js';
 
 describe('sameRequest (the journal fingerprint)', () => {
-  const sale = '02:000000:700:411111******1111:1f2e3d4c5b6a7988';
+  const sale = '02:000000:700:411111******1111:::1f2e3d4c5b6a7988';
   it('the same class, processing code, amount, card and ARQC: a retransmission', () => {
     expect(sameRequest(sale, sale)).toBe(true);
   });
   it('another amount, processing code, card or ARQC: another request', () => {
-    expect(sameRequest(sale, '02:000000:701:411111******1111:1f2e3d4c5b6a7988')).toBe(false);
-    expect(sameRequest(sale, '02:200000:700:411111******1111:1f2e3d4c5b6a7988')).toBe(false);
-    expect(sameRequest(sale, '02:000000:700:555555******4444:1f2e3d4c5b6a7988')).toBe(false);
-    expect(sameRequest(sale, '02:000000:700:411111******1111:0000000000000000')).toBe(false);
-    expect(sameRequest('02:000000:700:wechat/0f1e2d3c4b5a6978:', '02:000000:700:wechat/8796a5b4c3d2e1f0:')).toBe(false);
+    expect(sameRequest(sale, '02:000000:701:411111******1111:::1f2e3d4c5b6a7988')).toBe(false);
+    expect(sameRequest(sale, '02:200000:700:411111******1111:::1f2e3d4c5b6a7988')).toBe(false);
+    expect(sameRequest(sale, '02:000000:700:555555******4444:::1f2e3d4c5b6a7988')).toBe(false);
+    expect(sameRequest(sale, '02:000000:700:411111******1111:::0000000000000000')).toBe(false);
+    expect(sameRequest('02:000000:700::WECHAT:0f1e2d3c4b5a6978:', '02:000000:700::WECHAT:8796a5b4c3d2e1f0:')).toBe(false);
+    expect(sameRequest('02:000000:700::WECHAT:0f1e2d3c4b5a6978:', '02:000000:700::ALIPAY:0f1e2d3c4b5a6978:')).toBe(false);
   });
   it('a reversal\'s tombstone without a card or ARQC matches the original that arrives after it', () => {
-    expect(sameRequest('02:000000:700::', sale)).toBe(true);
-    expect(sameRequest('02:000000:700:411111******1111:', sale)).toBe(true);
-    expect(sameRequest('02:000000:700:555555******4444:', sale)).toBe(false);
+    expect(sameRequest('02:000000:700::::', sale)).toBe(true);
+    expect(sameRequest('02:000000:700:411111******1111:::', sale)).toBe(true);
+    expect(sameRequest('02:000000:700:555555******4444:::', sale)).toBe(false);
+    // A wallet reversal names the wallet but not the one-time code (the terminal does not keep it).
+    expect(sameRequest('02:000000:700::WECHAT::', '02:000000:700::WECHAT:0f1e2d3c4b5a6978:')).toBe(true);
   });
   it('a row journaled before the card and ARQC were in the fingerprint (three parts) still answers its retransmission', () => {
     expect(sameRequest('02:000000:700', sale)).toBe(true);
