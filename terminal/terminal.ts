@@ -597,22 +597,26 @@ export class Terminal extends EventEmitter<TerminalEvents> {
         }
       } else if (event.type === 'swipe') {
         const swiped = this.swiped(event.swipe, chipFailed);
-        if (swiped) return swiped;
-        this.status(id, 'present-card', 'this card has a chip: tap it instead', 'tap-chip');
+        if (typeof swiped !== 'string') return swiped;
+        // Nothing was sent: the cashier swipes again (or taps) within the same wait, as after a garbled swipe.
+        if (swiped === 'tap-chip') this.status(id, 'present-card', 'this card has a chip: tap it instead', 'tap-chip');
+        else this.status(id, 'present-card', `${swiped}: swipe again`, 'swipe-unreadable');
       } else return this.scanned(event.scan);
     }
   }
 
-  private swiped(swipe: SwipeEvent, chipFailed: boolean): Presented | undefined {
-    if (!swipe.track2) throw new Outcome('failed', 'swipe-unreadable', 'the swipe had no track 2: swipe again');
+  /** What to send for a swipe; 'tap-chip' for a chip card that can be tapped; otherwise why the swipe is unusable. */
+  private swiped(swipe: SwipeEvent, chipFailed: boolean): Presented | string {
+    if (!swipe.track2) return 'the swipe had no track 2';
     let track;
     try {
       track = parseTrack2(swipe.track2.startsWith(';') ? swipe.track2 : `;${swipe.track2}?`);
     } catch (error) {
-      throw new Outcome('failed', 'swipe-unreadable', `the swipe could not be read (${(error as Error).message}): swipe again`);
+      this.logger.warn({ device: 'msr', err: maskPansIn((error as Error).message) }, 'swipe could not be read');
+      return 'the swipe could not be read';
     }
     const service = readServiceCode(track.serviceCode);
-    if (service.requiresChip && this.config.reader && !chipFailed) return undefined;
+    if (service.requiresChip && this.config.reader && !chipFailed) return 'tap-chip';
     return { tender: 'card', entryMode: chipFailed ? '901' : '021', pan: track.pan, expiry: track.expiry, track2: `${track.pan}=${track.expiry}${track.serviceCode}${track.discretionary}`, pinRequired: service.pinRequired };
   }
 

@@ -274,6 +274,21 @@ describe('terminal runtime', () => {
     expect(request.getString('2')).toBe('4000000000000002');
   });
 
+  it('a swipe with track 1 only, or a track 2 that does not parse: "swipe again" and the same sale goes on with the next swipe, nothing sent meanwhile', async () => {
+    responder = await startResponder((r) => approve(r.mti));
+    const { t, msr } = await terminal();
+    const statuses: Array<{ message: string; hint?: string }> = [];
+    t.on('status', (s) => statuses.push(s));
+    const sale = t.sale({ amount: 900 });
+    setTimeout(() => msr.emit('swipe', { track1: '%B4000000000000002^TEST/CARD^3012101?' }), 10);
+    setTimeout(() => msr.emit('swipe', { track2: ';4000000000000002=30?' }), 30); // cut short after the expiry
+    setTimeout(() => msr.emit('swipe', { track2: ';4000000000000002=30121010000000000?' }), 60);
+    // Before: the first swipe failed the sale ("the swipe had no track 2: swipe again") and the cashier started over.
+    expect(await sale).toMatchObject({ state: 'approved', entryMode: '021' });
+    expect(statuses.filter((s) => s.hint === 'swipe-unreadable').map((s) => s.message)).toEqual(['the swipe had no track 2: swipe again', 'the swipe could not be read: swipe again']);
+    expect(responder.received.filter((m) => m.mti === '0200')).toHaveLength(1);
+  });
+
   it('the card step says what to do instead with a hint key beside the English message: tap-chip, swipe-unreadable, scan-unreadable, chip-failed', async () => {
     responder = await startResponder((r) => approve(r.mti));
     const { t, reader, msr, scanner } = await terminal();
