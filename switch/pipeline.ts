@@ -446,7 +446,7 @@ async function settlement(ctx: Context): Promise<void> {
   const batch = str(ctx, '60.2') ?? '000000';
   ctx.responseCode = '00';
   ctx.effects.push({
-    type: 'settle', terminalId: ctx.terminalId, merchantId: ctx.terminal!.merchantId, batch, afterUpload: str(ctx, '60.1') === '01', closedAt: new Date().toISOString(),
+    type: 'settle', terminalId: ctx.terminalId, merchantId: str(ctx, '42') ?? ctx.terminal!.merchantId, batch, afterUpload: str(ctx, '60.1') === '01', closedAt: new Date().toISOString(),
     terminal: {
       creditCount: Number(str(ctx, '74') ?? 0), creditAmount: Number(str(ctx, '86') ?? 0),
       debitCount: Number(str(ctx, '76') ?? 0), debitAmount: Number(str(ctx, '88') ?? 0),
