@@ -208,6 +208,8 @@ function dukpt(values: Values): object {
   const ksn = hexOption(values, 'ksn');
   const type = choice(values, 'type', ['tdes', 'aes128', 'aes256'], ksn.length === 12 ? (bdk.length === 32 ? 'aes256' : 'aes128') : 'tdes');
   if (type === 'tdes') {
+    // Given with a TDES KSN (--type tdes, or a 10-byte KSN) it was ignored and the TDES keys printed.
+    if (values['working-key-type'] !== undefined) throw new CliError('--working-key-type: AES DUKPT only (X9.24-3); TDES DUKPT keys are 16-byte TDES keys, not chosen by type');
     const keys = tdesDukptKeys(bdk, ksn);
     return {
       type,

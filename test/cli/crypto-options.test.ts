@@ -33,6 +33,15 @@ describe('pos crypto: options an action does not read are refused, not ignored',
     }
   });
 
+  it('dukpt --working-key-type with a TDES KSN (--type tdes, or a 10-byte KSN) is refused, naming the option; it was ignored and the TDES keys printed', async () => {
+    const bdk = '0123456789ABCDEFFEDCBA9876543210'; // X9.24-1 test BDK
+    for (const args of [['--type', 'tdes', '--working-key-type', 'aes128'], ['--working-key-type', 'tdes2']]) {
+      const r = await pos('dukpt', '--bdk', bdk, '--ksn', 'FFFF9876543210E00001', ...args);
+      expect([r.code, r.out], args.join(' ')).toEqual([2, '']);
+      expect(r.err, args.join(' ')).toMatch(/^pos crypto: --working-key-type: AES DUKPT only[^\n]*\n?$/);
+    }
+  });
+
   it('what an action reads still works: RFC 4493 example 1 (empty message) MAC bb1d6929…', async () => {
     const r = await pos('mac', '--alg', 'cmac', '--key', aesKey, '--data', '');
     expect(r.code).toBe(0);
