@@ -5,8 +5,8 @@
  */
 import { emvSensitiveTags, maskEmvValue, maskPan, maskTrack } from '../mask.js';
 import { decodeTlv, emvTagName } from '../tlv/index.js';
-import { orderedKeys, tlvToMap, type FieldMap, type FieldValue } from './field.js';
-import { withKeyOrder } from '../ordered-json.js';
+import { tlvToMap, type FieldMap, type FieldValue } from './field.js';
+import { orderedKeys, withKeyOrder } from '../ordered-json.js';
 import type { IsoMessage } from './message.js';
 import type { FieldSpec, Sensitivity } from './spec.js';
 

@@ -5,6 +5,7 @@
  * offset when they refuse.
  */
 import { DecodeError, EncodeError } from '../errors.js';
+import { orderedKeys, withKeyOrder } from '../ordered-json.js';
 import { decodeTlv, encodeTlv, type Tlv } from '../tlv/index.js';
 import { bcdBytes, packBcdInto, unpackBcd, type BcdPad } from './bcd.js';
 import { decodeBitmap, encodeBitmap, bitmapSize } from './bitmap.js';
@@ -348,41 +349,26 @@ const tlvComposite: PayloadCodec = {
 };
 
 /**
- * The wire order of each DE55-style map. JavaScript objects list integer-like keys ("82", "95")
- * first, so a map remembers here the order its tags arrived or were set in, to re-encode byte for byte.
+ * A DE55-style map keeps its wire order beside it (protocols/ordered-json.ts): JavaScript objects
+ * list integer-like keys ("82", "95") first, so the order the tags arrived or were set in is kept
+ * there, to re-encode byte for byte.
  */
-const tlvOrders = new WeakMap<FieldMap, string[]>();
-
 export function tlvToMap(items: Tlv[]): FieldMap {
   const map: FieldMap = {};
   const order: string[] = [];
   for (const item of items) {
     let key = item.tag;
-    for (let n = 2; key in map; n++) key = `${item.tag}#${n}`;
+    for (let n = 2; Object.hasOwn(map, key); n++) key = `${item.tag}#${n}`;
     map[key] = item.children ? tlvToMap(item.children) : Buffer.from(item.value);
     order.push(key);
   }
-  tlvOrders.set(map, order);
-  return map;
+  return withKeyOrder(map, order);
 }
 
 /** Sets a key of a DE55-style map, remembering insertion order as the wire order. */
 export function setTlvEntry(map: FieldMap, key: string, value: FieldValue): void {
-  let order = tlvOrders.get(map);
-  if (!order) tlvOrders.set(map, (order = Object.keys(map)));
-  if (!(key in map)) order.push(key);
+  if (!Object.hasOwn(map, key)) withKeyOrder(map, [...orderedKeys(map), key]);
   map[key] = value;
-}
-
-/** The keys of a DE55-style map in wire order (as decoded or set). */
-export function orderedKeys(map: FieldMap): string[] {
-  const order = tlvOrders.get(map);
-  const keys = Object.keys(map);
-  if (!order) return keys;
-  if (order.length === keys.length && order.every((key) => key in map)) return order;
-  const known = order.filter((key) => key in map);
-  for (const key of keys) if (!known.includes(key)) known.push(key);
-  return known;
 }
 
 function mapToTlv(map: FieldMap, path: string): Tlv[] {
