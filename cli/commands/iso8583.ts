@@ -33,7 +33,7 @@ const options = {
 
 /**
  * Sets a field from its JSON value leaf by leaf in the order the JSON lists them, so DE55's tags are
- * packed as written (IsoMessage.fromJSON walks a plain object: "82" and "95" would go before "9F26").
+ * packed as written (parseOrdered keeps that order; a plain object would list "82" and "95" before "9F26").
  */
 function setInOrder(message: IsoMessage, path: string, value: unknown): void {
   if (typeof value === 'string' || typeof value === 'number') message.set(path, value);

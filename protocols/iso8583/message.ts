@@ -8,6 +8,7 @@ import { bitmapSize, encodeBitmap, readBitmapBytes, setBits } from './bitmap.js'
 import { decodeText, encodeText, type Charset } from './charsets.js';
 import { describeMessage, maskedJson } from './describe.js';
 import { compileField, setTlvEntry, type FieldCodec, type FieldMap, type FieldValue } from './field.js';
+import { orderedKeys, withKeyOrder } from '../ordered-json.js';
 import type { MessageSpec } from './spec.js';
 import { ByteWriter } from './writer.js';
 
@@ -268,7 +269,11 @@ export class IsoMessage {
     return { mti: this.mti, header: this.header.toString('hex').toUpperCase(), fields };
   }
 
-  /** Builds a message from the JSON shape toJSON() prints (binary as hex, composites as objects). */
+  /**
+   * Builds a message from the JSON shape toJSON() prints (binary as hex, composites as objects).
+   * Composites keep the key order recorded by protocols/ordered-json.ts (parseOrdered, toJSON): a
+   * plain JSON.parse object lists DE55's "82", "95" before "9F26", whatever the text said.
+   */
   static fromJSON(spec: MessageSpec, json: { mti: string; header?: string; fields: Record<string, unknown> }): IsoMessage {
     const message = new IsoMessage(spec, json.mti);
     if (json.header !== undefined) message.header = Buffer.from(json.header, 'hex');
@@ -298,9 +303,11 @@ function fromJsonValue(value: unknown, path: string): FieldValue {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
   if (value && typeof value === 'object' && !Array.isArray(value)) {
+    // In the order the JSON lists them when it was read with parseOrdered (or came from toJSON): DE55 packs its tags so.
+    const keys = orderedKeys(value);
     const map: FieldMap = {};
-    for (const [key, sub] of Object.entries(value)) map[key] = fromJsonValue(sub, `${path}.${key}`);
-    return map;
+    for (const key of keys) map[key] = fromJsonValue((value as Record<string, unknown>)[key], `${path}.${key}`);
+    return withKeyOrder(map, keys);
   }
   throw new EncodeError('ISO 8583 field', path, 'JSON value must be a string, a number or an object');
 }
