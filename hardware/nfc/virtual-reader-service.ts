@@ -35,6 +35,8 @@ export interface VirtualReaderOptions {
   controlPort?: number;
   /** Where other processes emulating the same cards keep their ATCs (`pos virtual reader --data`). */
   atcs?: AtcSource;
+  /** Told why a card refused a tap (its ATC exhausted): one JSON line, as `pos sale --virtual-card` logs it. */
+  warn?: (line: string) => void;
 }
 
 /** ATCs shared with other processes: the last saved one, and the next reserved before the card uses it (a throw refuses the tap, 6985). */
@@ -55,7 +57,13 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
    */
   private readonly atcs = new Map<TestCardProfileId, number>();
 
-  private constructor(path: string, device: VirtualPn532, line: DevicePty, private readonly shared: AtcSource | undefined) {
+  private constructor(
+    path: string,
+    device: VirtualPn532,
+    line: DevicePty,
+    private readonly shared: AtcSource | undefined,
+    private readonly warn: (line: string) => void,
+  ) {
     super(path, device, line);
   }
 
@@ -64,7 +72,7 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
     if (options.card !== undefined && !testCardProfileIds.includes(options.card))
       throw new ControlError(`card: unknown profile '${options.card}' (${testCardProfileIds.join(', ')})`);
     const line = await openDevicePty(options.pty, baudRate);
-    const service = new VirtualReaderService(options.pty, new VirtualPn532(line.transport, { baudRate }), line, options.atcs);
+    const service = new VirtualReaderService(options.pty, new VirtualPn532(line.transport, { baudRate }), line, options.atcs, options.warn ?? (() => {}));
     try {
       if (options.card) service.tap(options.card, options.atc === undefined ? {} : { atc: options.atc });
     } catch (error) {
@@ -89,9 +97,18 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
       ...(options.uid ? { uid: Buffer.from(options.uid, 'hex') } : {}),
       atc: options.atc ?? this.atcs.get(id) ?? this.shared?.saved(id) ?? testCards[id].initialAtc,
       // One counter per profile: two cards of it in the field (a collision test) never share an ATC either.
+      // A throw makes the card answer 6985 to GET PROCESSING OPTIONS. Past 65535 the ATC would wrap to 0
+      // and the switch refuse every sale as a replay (05): refused as cli/device-counters.ts refuses it.
       nextAtc: (current) => {
         const highest = Math.max(current, this.atcs.get(id) ?? 0);
-        const next = this.shared ? this.shared.reserve(id, highest) : (highest + 1) & 0xffff;
+        let next: number;
+        try {
+          if (!this.shared && highest >= 0xffff) throw new Error(`${id}: ATC exhausted (65535)`);
+          next = this.shared ? this.shared.reserve(id, highest) : highest + 1;
+        } catch (error) {
+          this.warn(JSON.stringify({ warning: `${(error as Error).message}: the card refused the tap (6985)` }));
+          throw error;
+        }
         this.atcs.set(id, next);
         return next;
       },

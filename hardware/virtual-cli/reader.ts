@@ -76,7 +76,7 @@ export function run(args: string[], io: VirtualCliIo, hooks?: ReaderHooks): Prom
       usage,
       options,
       defaultBaud: 115200,
-      start: (settings, values) => start(settings, values, hooks),
+      start: (settings, values) => start(settings, values, hooks, io),
       actions: {
         tap: (call, [card], values) => {
           if (!card) throw new UsageError('tap: missing PROFILE (visa, mastercard, unionpay)');
@@ -95,7 +95,7 @@ export function run(args: string[], io: VirtualCliIo, hooks?: ReaderHooks): Prom
   );
 }
 
-async function start(settings: ServeSettings, values: Values, hooks: ReaderHooks | undefined) {
+async function start(settings: ServeSettings, values: Values, hooks: ReaderHooks | undefined, io: VirtualCliIo) {
   let service: VirtualReaderService;
   try {
     const atc = integer(values.atc, '--atc', 0, 65535);
@@ -104,7 +104,7 @@ async function start(settings: ServeSettings, values: Values, hooks: ReaderHooks
     if (values.data !== undefined && !hooks) throw new UsageError('--data: only from the pos command');
     const atcs = values.data === undefined ? undefined : hooks!.atcSource(values.data);
     service = await VirtualReaderService.start({
-      ...settings, ...(values.card ? { card: values.card as TestCardProfileId } : {}), ...(atc === undefined ? {} : { atc }), ...(atcs ? { atcs } : {}),
+      ...settings, ...(values.card ? { card: values.card as TestCardProfileId } : {}), ...(atc === undefined ? {} : { atc }), ...(atcs ? { atcs } : {}), warn: (line) => io.err(line),
     });
   } catch (error) {
     if (error instanceof ControlError) throw new UsageError(`--${error.message}`); // `card: …` came from --card

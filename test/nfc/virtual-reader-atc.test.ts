@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { fromHex } from '../../protocols/bytes.js';
-import { contactlessRead, defaultTerminalData } from '../../hardware/nfc/contactless-read.js';
+import { CardResponseError, contactlessRead, defaultTerminalData } from '../../hardware/nfc/contactless-read.js';
 import { Pn532Reader } from '../../hardware/nfc/pn532-reader.js';
 import { VirtualReaderService } from '../../hardware/nfc/virtual-reader-service.js';
 import { SerialTransport } from '../../hardware/serial/index.js';
@@ -13,9 +13,9 @@ import { capture, cleanupsAfterEach, tempDir } from '../support/cli.js';
 
 const cleanups = cleanupsAfterEach();
 
-async function served(card?: 'visa', atc?: number) {
+async function served(card?: 'visa', atc?: number, warn?: (line: string) => void) {
   const dir = tempDir(cleanups);
-  const service = await VirtualReaderService.start({ pty: join(dir, 'pn532'), controlPort: 0, ...(card ? { card } : {}), ...(atc === undefined ? {} : { atc }) });
+  const service = await VirtualReaderService.start({ pty: join(dir, 'pn532'), controlPort: 0, ...(card ? { card } : {}), ...(atc === undefined ? {} : { atc }), ...(warn ? { warn } : {}) });
   cleanups.push(() => service.stop());
   const reader = new Pn532Reader(new SerialTransport({ path: join(dir, 'pn532'), reconnect: false }), { ackTimeoutMs: 200 });
   await reader.start();
@@ -55,5 +55,16 @@ describe('virtual reader ATC across taps', () => {
     const api = await fetch(`http://127.0.0.1:${port}/tap`, { method: 'POST', body: JSON.stringify({ card: 'visa', atc: -1 }), headers: { 'content-type': 'application/json' } });
     expect(api.status).toBe(400);
     expect(await api.json()).toEqual({ error: 'atc: a whole number 0..65535' });
+  });
+
+  it('a card at ATC 65535 answers 6985 to GET PROCESSING OPTIONS and says why, as with --data; it wrapped to 0 and the switch refused every sale (05)', async () => {
+    const warnings: string[] = [];
+    const { service, reader } = await served('visa', 65535, (line) => warnings.push(line));
+    await reader.waitForCard({ timeoutMs: 2000 });
+    const read = contactlessRead(reader, defaultTerminalData(fromHex('11223344')));
+    await expect(read).rejects.toThrow(CardResponseError);
+    await expect(read).rejects.toThrow(/6985/);
+    expect(warnings).toEqual([JSON.stringify({ warning: 'visa: ATC exhausted (65535): the card refused the tap (6985)' })]);
+    expect(atcOf(service.status() as { field: Array<{ atc: number }> })).toEqual([65535]);
   });
 });

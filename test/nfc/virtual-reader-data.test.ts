@@ -35,6 +35,23 @@ describe('pos virtual reader --data', () => {
     expect(JSON.parse(readFileSync(join(dir, 'virtual-cards.json'), 'utf8'))).toEqual({ visa: 41 });
   });
 
+  it('a card whose saved ATC is 65535 refuses the tap (6985) and the reader says why on stderr, one JSON line', async () => {
+    const dir = tempDir(cleanups);
+    writeFileSync(join(dir, 'virtual-cards.json'), JSON.stringify({ visa: 65535 }));
+    const { child, exited } = await startPos(['virtual', 'reader', '--pty', join(dir, 'pn532'), '--card', 'visa', '--data', dir], cleanups);
+    cleanups.push(async () => {
+      child.kill('SIGTERM');
+      await exited;
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+    const read = await runPos(['virtual', 'reader', 'read', '--device', join(dir, 'pn532'), '--timeout-ms', '3000']);
+    expect(read.code).not.toBe(0);
+    expect(read.stderr).toContain('6985');
+    await expect.poll(() => stderr.trim().split('\n')).toEqual([JSON.stringify({ warning: 'visa: ATC exhausted (65535): the card refused the tap (6985)' })]);
+    expect(JSON.parse(readFileSync(join(dir, 'virtual-cards.json'), 'utf8'))).toEqual({ visa: 65535 });
+  });
+
   it('a corrupt counter file, or a control port in use for any virtual device: one line and the process ends (it hung on its PTY before)', async () => {
     const dir = tempDir(cleanups);
     writeFileSync(join(dir, 'virtual-cards.json'), JSON.stringify({ visa: 'x' }));
