@@ -63,8 +63,9 @@ import {
 /** Turns of the event loop a deadline waits for bytes that already arrived (the virtual PN532's path is three immediates deep). */
 const drainTurns = 4;
 /**
- * A wait's end. Stalls move `at`, never past `limit` (three times the wait, at least stallGraceMs
- * more), so a process that is always late still times out; `drained`: the last read at the end ran.
+ * A wait's end. Stalls move `at`, never past `limit` (three times the wait plus a second: one stall of
+ * a few hundred ms is absorbed whole), so a process that is always late still times out; `drained`:
+ * the last read at the end ran.
  */
 interface Deadline {
   at: number;
@@ -74,9 +75,11 @@ interface Deadline {
 
 function newDeadline(ms: number): Deadline {
   const now = performance.now();
-  return { at: now + ms, limit: now + Math.max(3 * ms, ms + stallGraceMs), drained: false };
+  return { at: now + ms, limit: now + 3 * ms + stallBudgetMs, drained: false };
 }
 
+/** What stalls may add to a wait beyond three times its length. */
+const stallBudgetMs = 1000;
 /** Timer lateness above this is a stall of this process, not timer jitter. */
 const stallMs = 20;
 /** After a stall the chip still gets this long: the virtual PN532 sends an ACK with the response it queued meanwhile, at line speed. */
