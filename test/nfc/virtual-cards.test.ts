@@ -83,6 +83,14 @@ describe('virtual EMV cards, flows per profile', () => {
     expect(toHex(card.transmit(fromHex('80AE800000')).response)).toBe('6985');
   });
 
+  it('a card at ATC 65535 refuses GET PROCESSING OPTIONS (6985) instead of wrapping to 0, which an issuer takes for a replay', async () => {
+    const last = createVirtualCard('visa', { atc: 0xfffe });
+    expect((await contactlessRead(directReader(last), defaultTerminalData(un))).cryptogram).toMatchObject({ atc: 'FFFF' });
+    const spent = createVirtualCard('visa', { atc: 0xffff });
+    await expect(contactlessRead(directReader(spent), defaultTerminalData(un))).rejects.toBeInstanceOf(CardResponseError);
+    expect(spent.atc).toBe(0xffff);
+  });
+
   it('mastercard (M/Chip): AIP/AFL in GPO, CDOL1 from a record, ARQC from GENERATE AC', async () => {
     const card = createVirtualCard('mastercard');
     const result = await contactlessRead(directReader(card), defaultTerminalData(un));

@@ -255,8 +255,10 @@ export class VirtualEmvCard implements ContactlessCard {
     if (!this.selected) return SW.conditionsNotSatisfied;
     const expected = dolLength(this.hex(this.layout.pdol));
     if (data.length < 2 || data[0] !== 0x83 || data[1] !== data.length - 2 || data.length - 2 !== expected) return SW.wrongLength;
+    // A card whose ATC reached 65535 is finished (EMV: it never wraps; a wrapped ATC is a replay to the issuer).
+    if (!this.nextAtc && this.atc >= 0xffff) return SW.conditionsNotSatisfied;
     try {
-      this.atc = this.nextAtc ? this.nextAtc(this.atc) : (this.atc + 1) & 0xffff;
+      this.atc = this.nextAtc ? this.nextAtc(this.atc) : this.atc + 1;
     } catch {
       return SW.conditionsNotSatisfied; // the owner logs why
     }
