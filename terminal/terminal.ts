@@ -311,16 +311,23 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.exchange(row, request, presented);
   }
 
+  /** Why `original` cannot be refunded, voided or completed now, or undefined when it can (the page offers Void by this). */
+  referenceRefusal(kind: 'refund' | 'void' | 'completion', original: TxnRow): { reasonCode: string; reason: string } | undefined {
+    const fits = { refund: ['sale', 'completion'], void: ['sale', 'completion', 'refund'], completion: ['preauth'] }[kind];
+    if (!fits.includes(original.kind) || original.state !== 'approved' || original.voidedBy)
+      return { reasonCode: 'original-not-eligible', reason: `a ${original.kind} that is ${original.voidedBy ? 'voided' : original.state} cannot be ${kind === 'void' ? 'voided' : kind === 'refund' ? 'refunded' : 'completed'}` };
+    if (kind === 'void' && original.batch !== this.journal.batch) return { reasonCode: 'original-settled', reason: 'the original is in a closed batch: refund it instead' };
+    // A void gives back the whole amount: after a refund that would pay the refunded part twice.
+    if (kind === 'void' && this.journal.standingRefunds(original.id).length > 0)
+      return { reasonCode: 'already-refunded', reason: 'the original has been (partly) refunded: refund the rest instead of voiding' };
+    return undefined;
+  }
+
   private async referencedTransaction(id: string, kind: 'refund' | 'void' | 'completion', originalId: string, amount?: number): Promise<TransactionResult> {
     const original = this.journal.get(originalId);
     if (!original) throw new Outcome('failed', 'original-not-found', 'the original transaction is not in this terminal’s journal');
-    const fits = { refund: ['sale', 'completion'], void: ['sale', 'completion', 'refund'], completion: ['preauth'] }[kind];
-    if (!fits.includes(original.kind) || original.state !== 'approved' || original.voidedBy)
-      throw new Outcome('failed', 'original-not-eligible', `a ${original.kind} that is ${original.voidedBy ? 'voided' : original.state} cannot be ${kind === 'void' ? 'voided' : kind === 'refund' ? 'refunded' : 'completed'}`);
-    if (kind === 'void' && original.batch !== this.journal.batch) throw new Outcome('failed', 'original-settled', 'the original is in a closed batch: refund it instead');
-    // A void gives back the whole amount: after a refund that would pay the refunded part twice.
-    if (kind === 'void' && this.journal.standingRefunds(originalId).length > 0)
-      throw new Outcome('failed', 'already-refunded', 'the original has been (partly) refunded: refund the rest instead of voiding');
+    const refusal = this.referenceRefusal(kind, original);
+    if (refusal) throw new Outcome('failed', refusal.reasonCode, refusal.reason);
     const value = kind === 'void' ? original.amount : (amount ?? original.amount);
     if (kind !== 'void' && (value <= 0 || value > original.amount)) throw new Outcome('failed', 'amount-exceeds-original', 'the amount must be above zero and at most the original amount');
     const stored = this.journal.request(originalId);

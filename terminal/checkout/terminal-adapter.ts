@@ -48,8 +48,8 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
       amount: row.amount,
       tender: tenderOf(row),
       createdAt: row.createdAt,
-      // A void only reaches back into the open batch; after a batch close the page offers a refund alone.
-      voidable: row.kind === 'sale' && row.state === 'approved' && !row.voidedBy && row.batch === terminal.journal.batch,
+      // Offered exactly when the terminal's void would accept it (open batch, not refunded, …).
+      voidable: terminal.referenceRefusal('void', row) === undefined,
       ...optional(row),
       ...(slips ? { receipt: slips.en, receipts: slips } : {}),
     };
