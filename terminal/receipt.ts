@@ -29,7 +29,7 @@ export type ReceiptLanguage = 'en' | 'zh-CN';
 
 const words = {
   en: {
-    merchant: 'MERCHANT', terminal: 'TERMINAL', batch: 'BATCH', trace: 'TRACE', card: 'CARD', scheme: 'SCHEME', entry: 'ENTRY', app: 'APP',
+    merchant: 'MERCHANT', terminal: 'TERMINAL', batch: 'BATCH', trace: 'TRACE', numbered: (label: string, value: string) => `${label} ${value}`, card: 'CARD', scheme: 'SCHEME', entry: 'ENTRY', app: 'APP',
     auth: 'AUTH CODE', rrn: 'RRN', response: 'RESPONSE', amount: 'AMOUNT', pin: 'PIN VERIFIED ONLINE',
     merchantCopy: '*** MERCHANT COPY ***', customerCopy: '*** CUSTOMER COPY ***', reprint: '*** REPRINT ***',
     entryModes: { '07': 'CONTACTLESS', '02': 'SWIPED', '90': 'SWIPED (FALLBACK)', '03': 'SCANNED CODE', '01': 'KEYED' } as Record<string, string>,
@@ -39,7 +39,10 @@ const words = {
     tenders: { card: 'CONTACTLESS', magstripe: 'SWIPED', code: 'PAYMENT CODE' } as Record<Tender, string>,
   },
   'zh-CN': {
-    merchant: '商户编号', terminal: '终端编号', batch: '批次号', trace: '凭证号', card: '卡号', scheme: '卡组织', entry: '输入方式', app: '应用',
+    merchant: '商户编号', terminal: '终端编号', batch: '批次号', trace: '凭证号',
+    // Digits follow a Han label without a space (as on UnionPay slips): with one, the 19-column date
+    // and 凭证号 000001 need 33 columns and the trace would always take a line of its own.
+    numbered: (label: string, value: string) => `${label}${value}`, card: '卡号', scheme: '卡组织', entry: '输入方式', app: '应用',
     auth: '授权码', rrn: '参考号', response: '应答码', amount: '金额', pin: '密码已联机验证',
     merchantCopy: '*** 商户存根 ***', customerCopy: '*** 持卡人存根 ***', reprint: '*** 重打印凭证 ***',
     entryModes: { '07': '挥卡', '02': '刷卡', '90': '刷卡（芯片降级）', '03': '扫码', '01': '手输' } as Record<string, string>,
@@ -53,11 +56,13 @@ const currencies: Record<string, string> = { '156': 'CNY', '840': 'USD', '978': 
 
 /**
  * Printer columns of one code point: 2 for East Asian Wide and Fullwidth characters (CJK ideographs,
- * kana, Hangul, CJK and fullwidth punctuation), 0 for combining marks and format characters, else 1.
+ * kana, Hangul, CJK and fullwidth punctuation), 0 for combining marks, format characters (ZWJ),
+ * variation selectors and emoji skin-tone modifiers (they change the character before them), else 1.
  * Ranges from Unicode's EastAsianWidth.txt (W and F), the blocks a receipt can meet.
  */
 function charColumns(code: number): number {
   if (code < 0x1100) return code >= 0x300 && code <= 0x36f ? 0 : 1;
+  if (code >= 0x1f3fb && code <= 0x1f3ff) return 0; // Fitzpatrick modifiers, inside the pictographs' range below
   if (
     (code >= 0x1100 && code <= 0x115f) || // Hangul Jamo leading consonants
     (code >= 0x2e80 && code <= 0x303e) || // CJK radicals, Kangxi, ideographic description, CJK symbols and punctuation
@@ -89,6 +94,7 @@ export function displayWidth(text: string): number {
 }
 
 const padEnd = (text: string, columns: number) => text + ' '.repeat(Math.max(0, columns - displayWidth(text)));
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 const padStart = (text: string, columns: number) => ' '.repeat(Math.max(0, columns - displayWidth(text))) + text;
 
 function money(amount: number, currency: string): string {
@@ -97,7 +103,9 @@ function money(amount: number, currency: string): string {
   return `${currencies[currency] ?? currency} ${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
+/** `left` and `right` flush to both edges with at least one space between, else wrapped; a line with no right has no trailing spaces. */
 function line(left: string, right = ''): string {
+  if (!right) return wrap(left).join('\n');
   const room = width - displayWidth(right);
   if (displayWidth(left) < room) return padEnd(left, room) + right;
   return [...wrap(left), ...(right ? wrap(right).map((part) => padStart(part, width)) : [])].join('\n');
@@ -105,7 +113,8 @@ function line(left: string, right = ''): string {
 
 /**
  * Text cut into lines of at most `width` printer columns, at spaces where it can; a word wider than
- * a line (or a run of CJK text, which has no spaces) is split between characters.
+ * a line (or a run of CJK text, which has no spaces) is split between characters, never inside one
+ * (a base and its combining marks, skin tone or ZWJ sequence stay together: grapheme clusters, UAX #29).
  */
 export function wrap(text: string): string[] {
   const lines: string[] = [];
@@ -117,7 +126,7 @@ export function wrap(text: string): string[] {
     }
     if (current) lines.push(current);
     current = '';
-    for (const char of word) {
+    for (const { segment: char } of graphemes.segment(word)) {
       if (displayWidth(current) + displayWidth(char) > width) {
         lines.push(current);
         current = '';
@@ -129,18 +138,30 @@ export function wrap(text: string): string[] {
   return lines;
 }
 
+/** The top of every slip: merchant name, IDs, batch, and the date with `dateRight` (the trace) beside it. */
+function header(
+  w: (typeof words)[ReceiptLanguage],
+  data: { merchantName?: string; merchantId: string; terminalId: string; batch: number; at: Date },
+  dateRight = '',
+): string[] {
+  const lines = ['='.repeat(width)];
+  if (data.merchantName) lines.push(...wrap(data.merchantName));
+  lines.push(
+    line(`${w.merchant} ${data.merchantId}`),
+    line(`${w.terminal} ${data.terminalId}`, w.numbered(w.batch, String(data.batch).padStart(6, '0'))),
+    line(data.at.toISOString().slice(0, 19).replace('T', ' '), dateRight),
+  );
+  return lines;
+}
+
 /**
  * One copy of a transaction's slip, in English or Chinese. `reprint` marks a slip printed again
  * from the history: otherwise the same lines as the one printed at the time.
  */
 export function receipt(data: ReceiptData, copy: 'merchant' | 'customer', options: { language?: ReceiptLanguage; reprint?: boolean } = {}): string {
   const w = words[options.language ?? 'en'];
-  const lines = ['='.repeat(width)];
-  if (data.merchantName) lines.push(...wrap(data.merchantName));
+  const lines = header(w, data, w.numbered(w.trace, data.stan));
   lines.push(
-    line(`${w.merchant} ${data.merchantId}`),
-    line(`${w.terminal} ${data.terminalId}`, `${w.batch} ${String(data.batch).padStart(6, '0')}`),
-    line(data.at.toISOString().slice(0, 19).replace('T', ' '), `${w.trace} ${data.stan}`),
     '-'.repeat(width),
     line(w.kinds[data.kind] ?? data.kind.toUpperCase(), w.states[data.state] ?? data.state.toUpperCase()),
   );
@@ -175,12 +196,8 @@ export function batchSlip(
   options: { language?: ReceiptLanguage } = {},
 ): string {
   const w = words[options.language ?? 'en'];
-  const lines = ['='.repeat(width)];
-  if (data.merchantName) lines.push(...wrap(data.merchantName));
+  const lines = header(w, data);
   lines.push(
-    line(`${w.merchant} ${data.merchantId}`),
-    line(`${w.terminal} ${data.terminalId}`, `${w.batch} ${String(data.batch).padStart(6, '0')}`),
-    line(data.at.toISOString().slice(0, 19).replace('T', ' ')),
     line(w.settlement, data.inBalance ? w.inBalance : w.outOfBalance),
   );
   for (const [tender, t] of Object.entries(data.totals) as Array<[Tender, TenderTotals]>) {

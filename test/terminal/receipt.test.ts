@@ -67,6 +67,42 @@ describe('receipt columns', () => {
     expect(rows.find((row) => row.startsWith('TERMINAL'))).toBe('TERMINAL DEMO0001   BATCH 000001');
   });
 
+  it('the zh-CN date and trace share one line of exactly 32 columns, a space between them', () => {
+    const rows = receipt(slip, 'merchant', { language: 'zh-CN' }).split('\n');
+    // Before: 19 + 1 + 13 columns did not fit, so 凭证号 always took a line of its own.
+    expect(rows).toContain('2026-11-27 10:00:00 凭证号000042');
+    expect(displayWidth('2026-11-27 10:00:00 凭证号000042')).toBe(32);
+    expect(rows.find((row) => row.startsWith('TERMINAL') || row.startsWith('终端编号'))).toBe('终端编号 DEMO0001   批次号000001');
+    expect(receipt(slip, 'merchant').split('\n')).toContain('2026-11-27 10:00:00 TRACE 000042');
+  });
+
+  it('no line keeps trailing spaces (a line with nothing on the right is not padded)', () => {
+    const totals = { salesCount: 1, salesAmount: 100, refundsCount: 0, refundsAmount: 0 };
+    for (const language of ['en', 'zh-CN'] as const) {
+      const batch = batchSlip({ merchantId: 'DEMO00000000001', terminalId: 'DEMO0001', batch: 7, currency: '156', at: slip.at, inBalance: true, uploaded: 0, totals: { card: totals } }, { language });
+      for (const text of [receipt(slip, 'merchant', { language }), receipt({ ...slip, merchantName: undefined }, 'customer', { language }), batch])
+        for (const row of text.split('\n')) expect(row, JSON.stringify(row)).toBe(row.trimEnd());
+    }
+  });
+
+  it('a receipt and the settlement slip open with the same header', () => {
+    const batch = batchSlip({ merchantName: slip.merchantName, merchantId: slip.merchantId, terminalId: slip.terminalId, batch: 1, currency: '156', at: slip.at, inBalance: true, uploaded: 0, totals: {} });
+    const head = receipt(slip, 'merchant').split('\n').slice(0, 6); // =, the name on two lines, merchant, terminal, date
+    expect(batch.split('\n').slice(0, 6)).toEqual([...head.slice(0, 5), '2026-11-27 10:00:00']);
+    expect(head[5]).toBe('2026-11-27 10:00:00 TRACE 000042');
+  });
+
+  it('emoji skin tones, ZWJ and variation selectors take no column and stay with their base when wrapping', () => {
+    expect(displayWidth('👍🏽')).toBe(2); // U+1F44D + U+1F3FD
+    expect(displayWidth('👍\u{1F3FB}\u{1F3FF}')).toBe(2);
+    expect(displayWidth('\u200D\uFE0F')).toBe(0);
+    const lines = wrap(`${'a'.repeat(31)}👍🏽x`);
+    expect(lines).toEqual(['a'.repeat(31), '👍🏽x']); // before: the modifier counted 2 and was split from its thumb
+    const family = '👨\u200D👩\u200D👧';
+    for (const cut of wrap(`${'演'.repeat(15)}${family}`)) expect(cut.includes('\u200D') ? cut.endsWith(family) : true).toBe(true);
+    expect(wrap(`${'a'.repeat(31)}e\u0301`)).toEqual([`${'a'.repeat(31)}e\u0301`]);
+  });
+
   it('a zh-CN settlement slip fits 32 columns too', () => {
     const totals = { salesCount: 12, salesAmount: 9_999_999_99, refundsCount: 1, refundsAmount: 300 };
     const text = batchSlip(
