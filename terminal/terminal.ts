@@ -313,7 +313,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 
   /** Why `original` cannot be refunded, voided or completed now, or undefined when it can (the page offers Void by this). */
   referenceRefusal(kind: 'refund' | 'void' | 'completion', original: TxnRow): { reasonCode: string; reason: string } | undefined {
-    const fits = { refund: ['sale', 'completion'], void: ['sale', 'completion', 'refund'], completion: ['preauth'] }[kind];
+    const fits = { refund: ['sale', 'completion'], void: ['sale', 'completion'], completion: ['preauth'] }[kind];
     if (!fits.includes(original.kind) || original.state !== 'approved' || original.voidedBy)
       return { reasonCode: 'original-not-eligible', reason: `a ${original.kind} that is ${original.voidedBy ? 'voided' : original.state} cannot be ${kind === 'void' ? 'voided' : kind === 'refund' ? 'refunded' : 'completed'}` };
     if (kind === 'void' && original.batch !== this.journal.batch) return { reasonCode: 'original-settled', reason: 'the original is in a closed batch: refund it instead' };
