@@ -63,19 +63,20 @@ import {
 /** Turns of the event loop a deadline waits for bytes that already arrived (the virtual PN532's path is three immediates deep). */
 const drainTurns = 4;
 /**
- * A wait's end. Stalls move `at`, never past `limit` (three times the wait plus a second: one stall of
- * a few hundred ms is absorbed whole), so a process that is always late still times out; `drained`:
- * the last read at the end ran.
+ * A wait's end. Stalls move `at`, never past `limit` (three times the wait plus a second) but for one
+ * last grace after a stall beyond it, so a process that is always late still times out; `drainTurns`:
+ * event-loop turns left to read what already arrived once `at` has passed.
  */
 interface Deadline {
   at: number;
   readonly limit: number;
-  drained: boolean;
+  graced: boolean;
+  drainTurns: number;
 }
 
 function newDeadline(ms: number): Deadline {
   const now = performance.now();
-  return { at: now + ms, limit: now + 3 * ms + stallBudgetMs, drained: false };
+  return { at: now + ms, limit: now + 3 * ms + stallBudgetMs, graced: false, drainTurns: 2 * drainTurns };
 }
 
 /** What stalls may add to a wait beyond three times its length. */
@@ -426,9 +427,9 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
 
   /**
    * The next parser result, or undefined at the deadline; throws ReaderGoneError if the transport went
-   * away. At the deadline, what already arrived is read first (once per deadline); a timer that fired
-   * more than stallMs late (this process was stalled) moves the deadline by its lateness, and at least
-   * stallGraceMs past now, never beyond its hard limit (see the top).
+   * away. At the deadline, what already arrived is read first (a budget of event-loop turns per
+   * deadline); a timer that fired more than stallMs late (this process was stalled) moves the deadline
+   * by its lateness, and at least stallGraceMs past now, within its hard limit (see the top).
    */
   private async next(deadline: Deadline): Promise<ParseResult | undefined> {
     for (;;) {
@@ -437,9 +438,7 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
       if (item) return item;
       const remaining = deadline.at - performance.now();
       if (remaining <= 0) {
-        if (deadline.drained) return undefined;
-        deadline.drained = true;
-        if (await this.drained()) continue;
+        if (await this.drained(deadline)) continue;
         return undefined;
       }
       const waitMs = Math.max(1, Math.ceil(remaining));
@@ -458,17 +457,21 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
         this.wake = done;
       });
       const now = performance.now();
-      if (timedOut && now - due > stallMs) deadline.at = Math.min(deadline.limit, Math.max(deadline.at + (now - due), now + stallGraceMs));
+      if (timedOut && now - due > stallMs) {
+        deadline.at = Math.min(deadline.limit, Math.max(deadline.at + (now - due), now + stallGraceMs));
+        // A stall that ran past the limit: the chip still gets its grace, once.
+        if (deadline.at <= now && !deadline.graced) [deadline.at, deadline.graced] = [now + stallGraceMs, true];
+      }
     }
   }
 
   /**
-   * Gives the event loop a few turns to deliver what already arrived: a serial port's bytes wait in
+   * Gives the event loop turns (from the deadline's budget) to deliver what already arrived: a serial port's bytes wait in
    * the poll phase and an in-process device's in immediates, both run after the timers phase.
    * True when something arrived or the transport went away (next() reports either).
    */
-  private async drained(): Promise<boolean> {
-    for (let turn = 0; turn < drainTurns; turn++) {
+  private async drained(deadline: Deadline): Promise<boolean> {
+    for (; deadline.drainTurns > 0; deadline.drainTurns--) {
       if (this.inbox.length > 0 || !this.connected) return true;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
