@@ -116,8 +116,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private presenting: string | undefined;
   private abort: AbortController | undefined;
   private signOnRunning: Promise<boolean> | undefined;
-  /** When a MAC failure last made the terminal sign on again (Date.now() ms). */
-  private macSignOnAt = 0;
+  /** When a MAC failure last made the terminal sign on again (performance.now() ms), and the next one waiting. */
+  private macSignOnAt = -Infinity;
+  private macSignOnTimer: NodeJS.Timeout | undefined;
   private signOnTimer: NodeJS.Timeout | undefined;
   private readonly cleanups: Array<() => void> = [];
   /** A card soft-declined 65 without a PIN (its PAN's SHA-256 only) and until when its next attempt gets online PIN forced. */
@@ -176,13 +177,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     });
     // Keys out of step (the host signed this terminal on again elsewhere, or lost its keys): sign on
     // again for new keys, as a POS does, instead of answering A0 to every request until a restart.
-    // At most once per queue retry period, and without sending the queue: a host whose MACs keep
-    // failing (a corrupt-MAC fault) would otherwise get sign-on, reversal, sign-on… in a tight loop.
+    // At most once per queue retry period (a failure within it is served at its end), and without
+    // sending the queue: a host whose MACs keep failing (a corrupt-MAC fault) would otherwise get
+    // sign-on, reversal, sign-on… in a tight loop.
     this.link.on('macFailure', (detail) => {
-      if (Date.now() - this.macSignOnAt < this.timeouts.queueRetryMs) return;
-      this.macSignOnAt = Date.now();
       this.logger.warn({ detail }, 'MAC failure: signing on again for new working keys');
-      void this.signOn({ sendQueue: false }); // requests from now on wait for it (sessionReady)
+      this.signOnAfterMacFailure();
     });
     this.watchDevices();
     await this.link.start();
@@ -193,6 +193,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   async stop(): Promise<void> {
     this.abort?.abort(new Outcome('cancelled', 'terminal-stopped', 'the terminal stopped'));
     clearTimeout(this.signOnTimer);
+    clearTimeout(this.macSignOnTimer);
     this.forwarder.stop();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     await this.link.stop();
@@ -508,6 +509,19 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   }
 
   // ------------------------------------------------------------------ host session
+
+  private signOnAfterMacFailure(): void {
+    if (this.macSignOnTimer) return; // one is already due
+    const signOn = () => {
+      this.macSignOnTimer = undefined;
+      this.macSignOnAt = performance.now();
+      void this.signOn({ sendQueue: false }); // requests from now on wait for it (sessionReady)
+    };
+    const wait = this.macSignOnAt + this.timeouts.queueRetryMs - performance.now();
+    if (wait <= 0) return signOn();
+    this.macSignOnTimer = setTimeout(signOn, wait);
+    this.macSignOnTimer.unref();
+  }
 
   /** Working keys to MAC a request with: a sign-on in progress (one after a MAC failure) is awaited, none is started. */
   private sessionReady(): Promise<boolean> {
