@@ -29,13 +29,14 @@ function problemsOf(track1: Track1 | undefined, track2: Track2 | undefined): str
   const problems: string[] = [];
   for (const [name, track] of [['track 1', track1], ['track 2', track2]] as const) {
     if (!track) continue;
-    if (!luhnValid(track.pan)) problems.push(`${name}: PAN ${maskPan(track.pan)} fails the Luhn check (ISO/IEC 7812-1)`);
+    if (!/^\d{12,19}$/.test(track.pan)) problems.push(`${name}: PAN ${maskPan(track.pan)} is not 12–19 digits (ISO/IEC 7812-1)`);
+    else if (!luhnValid(track.pan)) problems.push(`${name}: PAN ${maskPan(track.pan)} fails the Luhn check (ISO/IEC 7812-1)`);
     const month = Number(track.expiry.slice(2));
     if (track.expiry && !(month >= 1 && month <= 12)) problems.push(`${name}: expiry ${track.expiry} (YYMM) has no month ${track.expiry.slice(2)}`);
   }
   if (track1 && track2) {
     if (track1.pan !== track2.pan) problems.push('track 1 and track 2 carry different PANs');
-    if (track1.expiry && track1.expiry !== track2.expiry) problems.push(`track 1 and track 2 carry different expiry dates (${track1.expiry}, ${track2.expiry})`);
+    if (track1.expiry && track2.expiry && track1.expiry !== track2.expiry) problems.push(`track 1 and track 2 carry different expiry dates (${track1.expiry}, ${track2.expiry})`);
   }
   return problems;
 }

@@ -173,5 +173,8 @@ describe('pos track', () => {
       'track 1 and track 2 carry different expiry dates (2212, 2213)',
     ]);
     expect(output).not.toContain('4761739001010011');
+    const short = capture();
+    await main(['track', 'decode', ';476173900=2212201?'], short);
+    expect(JSON.parse(short.stdout.join('')).problems).toEqual(['track 2: PAN *****3900 is not 12–19 digits (ISO/IEC 7812-1)']);
   });
 });
