@@ -1,5 +1,5 @@
-import { DecodeError, EncodeError } from '../../protocols/errors.js';
-import { orderedKeys, parseOrdered, stringifyOrdered } from '../../protocols/ordered-json.js';
+import { DecodeError } from '../../protocols/errors.js';
+import { parseOrdered, stringifyOrdered } from '../../protocols/ordered-json.js';
 import { fromHex } from '../../protocols/bytes.js';
 import { Deframer, frame, lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { IsoMessage } from '../../protocols/iso8583/index.js';
@@ -30,19 +30,6 @@ const options = {
   'header-bytes': { type: 'string' },
   reveal: { type: 'boolean' },
 } as const;
-
-/**
- * Sets a field from its JSON value leaf by leaf in the order the JSON lists them, so DE55's tags are
- * packed as written (parseOrdered keeps that order; a plain object would list "82" and "95" before "9F26").
- */
-function setInOrder(message: IsoMessage, path: string, value: unknown): void {
-  if (typeof value === 'string' || typeof value === 'number') message.set(path, value);
-  else if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const keys = orderedKeys(value);
-    if (!keys.length) message.set(path, {});
-    for (const key of keys) setInOrder(message, `${path}.${key}`, (value as Record<string, unknown>)[key]);
-  } else throw new EncodeError('ISO 8583 field', path, 'JSON value must be a string, a number or an object');
-}
 
 const headerSize: Record<Exclude<LengthHeader, 'none'>, number> = { binary2: 2, bcd2: 2, ascii4: 4 };
 
@@ -97,9 +84,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       throw new CliError(`message JSON: ${(error as Error).message}`);
     }
     if (typeof json?.mti !== 'string' || typeof json.fields !== 'object' || json.fields === null) throw new CliError('message JSON: needs "mti" and "fields"');
-    const message = new IsoMessage(spec, json.mti);
+    // parseOrdered kept the JSON's key order, which fromJSON follows: DE55's tags pack as written.
+    const message = IsoMessage.fromJSON(spec, { mti: json.mti, fields: json.fields as Record<string, unknown> });
     if (json.header !== undefined) message.header = fromHex(String(json.header), 'message JSON header');
-    for (const id of orderedKeys(json.fields)) setInOrder(message, id, json.fields[id]);
     const packed = message.pack();
     io.out((framing === 'none' ? packed : frame(packed, { length: framing, maxMessageLength: 65535 })).toString('hex').toUpperCase());
     return 0;
