@@ -24,12 +24,11 @@ export function orderedKeys(object: object): string[] {
 
 /** JSON.stringify(value, null, indent) with each object's keys in their recorded order. */
 export function stringifyOrdered(value: unknown, indent = 2): string {
+  // Integer-like keys cannot be ordered inside an object: every object becomes its entries, written by hand.
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk);
     if (!v || typeof v !== 'object' || Buffer.isBuffer(v)) return v;
-    const keys = orderedKeys(v);
-    // Integer-like keys cannot be ordered in an object: such objects are written by hand below.
-    return keys.some((key) => /^(0|[1-9]\d*)$/.test(key)) ? new Ordered(keys.map((key) => [key, walk((v as Record<string, unknown>)[key])])) : Object.fromEntries(keys.map((key) => [key, walk((v as Record<string, unknown>)[key])]));
+    return new Ordered(orderedKeys(v).map((key) => [key, walk((v as Record<string, unknown>)[key])]));
   };
   return write(walk(value), indent, '');
 }
@@ -39,17 +38,11 @@ class Ordered {
 }
 
 function write(value: unknown, indent: number, pad: string): string {
-  if (!(value instanceof Ordered)) {
-    if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
-      const inner = pad + ' '.repeat(indent);
-      if (Array.isArray(value)) return value.length ? `[\n${value.map((v) => inner + write(v, indent, inner)).join(',\n')}\n${pad}]` : '[]';
-      return write(new Ordered(Object.entries(value)), indent, pad);
-    }
-    return JSON.stringify(value) ?? 'null';
-  }
+  const inner = pad + ' '.repeat(indent);
+  if (Array.isArray(value)) return value.length ? `[\n${value.map((v) => inner + write(v, indent, inner)).join(',\n')}\n${pad}]` : '[]';
+  if (!(value instanceof Ordered)) return JSON.stringify(value) ?? 'null';
   const entries = value.entries.filter(([, v]) => v !== undefined);
   if (!entries.length) return '{}';
-  const inner = pad + ' '.repeat(indent);
   return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${write(v, indent, inner)}`).join(',\n')}\n${pad}}`;
 }
 
