@@ -5,12 +5,18 @@
 // LLLVAR field; our `default` binary profile (BCD, DE55 as BER-TLV) is measured on its own line.
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import { IsoMessage, specs } from '../protocols/iso8583/index.js';
 import { decodeTlv, encodeTlv } from '../protocols/tlv/index.js';
+import { numberOption } from '../cli/io.js';
+import { benchOptions } from './support/options.js';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, seconds: { type: 'string', default: '1.5' } } });
-const seconds = Number(values.seconds);
+const values = benchOptions(
+  'bench:codec',
+  'npm run bench:codec [-- --json] [--seconds N]',
+  { json: { type: 'boolean' }, seconds: { type: 'string' } },
+  (options) => ({ json: options.json === true, seconds: numberOption(options.seconds as string | undefined, 'seconds', { min: 0.1, max: 3600, decimals: true }, 1.5) }),
+);
+const seconds = values.seconds;
 const require = createRequire(import.meta.url);
 
 // A contactless ARQC's DE55 (terminal-protocols.md §5.7 tag list), padded to 200 bytes with a private tag.

@@ -1,17 +1,25 @@
 // npm run fuzz [-- --runs N] [--target SUBSTRING] [--seed N]
 // Runs every decoder's fuzz target (test/fuzz/targets) and prints the counts; exits 1 on a finding.
-import { parseArgs } from 'node:util';
+import { numberOption } from '../cli/io.js';
 import { fuzz, loadTargets } from '../test/fuzz/harness.js';
+import { benchOptions } from './support/options.js';
 
-const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '1000000' }, target: { type: 'string' }, seed: { type: 'string', default: '1' } },
-});
-const runs = Number(values.runs);
+const usage = 'npm run fuzz [-- --runs N] [--target SUBSTRING] [--seed N]';
+const values = benchOptions('fuzz', usage, { runs: { type: 'string' }, target: { type: 'string' }, seed: { type: 'string' } }, (options) => ({
+  runs: numberOption(options.runs as string | undefined, 'runs', { min: 1, max: 1e9 }, 1_000_000),
+  seed: numberOption(options.seed as string | undefined, 'seed', { min: 0, max: 0xffffffff }, 1),
+  target: options.target as string | undefined,
+}));
+const runs = values.runs;
 const targets = (await loadTargets()).filter((t) => !values.target || t.name.includes(values.target));
+if (!targets.length) {
+  console.error(`fuzz: --target: no decoder's name contains '${values.target}' (${usage})`);
+  process.exit(2);
+}
 let findings = 0;
 for (const target of targets) {
   const started = performance.now();
-  const report = fuzz(target, runs, Number(values.seed));
+  const report = fuzz(target, runs, values.seed);
   const seconds = (performance.now() - started) / 1000;
   findings += report.findings.length;
   console.log(

@@ -16,6 +16,10 @@ describe('bench options', () => {
     ['reader', ['--taps', '0'], "bench:reader: --taps: a whole number from 1 to 1000000, got '0'"],
     ['mac', ['--bytes', '-1'], "bench:mac: --bytes: a whole number from 0 to 65536, got '-1'"],
     ['mac', ['extra'], "bench:mac: unexpected argument 'extra'"],
+    ['codec', ['--help2'], "bench:codec: Unknown option '--help2'"],
+    ['codec', ['--seconds', '0'], "bench:codec: --seconds: a number from 0.1 to 3600, got '0'"],
+    ['fuzz', ['--runs', '1e3x'], "fuzz: --runs: a whole number from 1 to 1000000000, got '1e3x'"],
+    ['fuzz', ['--target', 'nope'], "fuzz: --target: no decoder's name contains 'nope'"],
   ])('bench:%s %j: one line, exit 2', async (bench, args, message) => {
     const failed = await run(process.execPath, ['--import', 'tsx', `bench/${bench}.ts`, ...args], { cwd: root, timeout: 20_000 }).then(
       () => undefined,
