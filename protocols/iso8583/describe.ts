@@ -79,7 +79,7 @@ function lines(label: string, json: unknown, indent: string, names: (key: string
 
 export function describeMessage(message: IsoMessage, reveal: boolean): string {
   const json = message.toJSON({ reveal });
-  const out = [`MTI ${json.mti}${json.header ? `  header ${json.header}` : ''}  (spec ${message.spec.name})`];
+  const out = [`MTI ${json.mti}${json.header ? `  header ${json.header}` : ''}  (spec ${message.spec.name})`, ...(json.warnings ?? []).map((w) => `warning: ${w}`)];
   for (const [id, value] of Object.entries(json.fields)) {
     const spec = message.spec.fields[id]!;
     const names = spec.subfields?.kind === 'tlv' || spec.sensitive === 'emv' ? emvTagName : (key: string) => (spec.subfields && 'fields' in spec.subfields ? spec.subfields.fields[key]?.name : undefined);

@@ -60,6 +60,7 @@ export function responseMti(mti: string): string {
 
 const noSubpath: string[] = [];
 const noHeader = Buffer.alloc(0);
+const noWarnings: readonly string[] = Object.freeze([]);
 /** Packing is synchronous and never nested, so every message packs into this one buffer and copies out. */
 const scratch = new ByteWriter(4096);
 
@@ -96,6 +97,8 @@ export class IsoMessage {
   /** Values by field number; an array because field numbers are small and packing walks them in order. */
   private readonly values: Array<FieldValue | undefined> = [];
   private readonly compiled: CompiledSpec;
+  /** What unpack() accepted but a conforming sender would not send (an empty secondary or tertiary bitmap). */
+  warnings: readonly string[] = noWarnings;
 
   constructor(
     readonly spec: MessageSpec,
@@ -228,8 +231,10 @@ export class IsoMessage {
       at += oneBitmap;
       count++;
     }
+    let highest = 0;
     for (const number of setBits(raw)) {
       if (number === 1 || (number === 65 && tertiary)) continue;
+      highest = number;
       const codec = fields[number];
       if (!codec) throw new DecodeError('ISO 8583 field', String(number), bitmapStart, `bitmap announces field ${number}, which spec ${spec.name} does not define`);
       const { value, next } = codec.decode(bytes, at, bytes.length, message.compiled.paths[number]!);
@@ -237,6 +242,14 @@ export class IsoMessage {
       at = next;
     }
     if (at !== bytes.length) throw new DecodeError('ISO 8583 message', '', at, `${bytes.length - at} bytes after the last field`);
+    // Accepted, as jPOS and moov-io accept it (nothing is ambiguous), but said: pack() never sends
+    // a bitmap without a field in its range, so this message would not re-pack to the same bytes.
+    const needed = highest > 128 ? 3 : highest > 64 ? 2 : 1;
+    if (count > needed) {
+      const which = needed === 1 ? 'secondary' : 'tertiary';
+      const range = needed === 1 ? '65–128' : '129–192';
+      message.warnings = [`ISO 8583 bitmap at byte ${bitmapStart + needed * oneBitmap}: ${which} bitmap announced but no field ${range} is present`];
+    }
     return message;
   }
 
@@ -262,11 +275,15 @@ export class IsoMessage {
   }
 
   /** `{ mti, fields }` with text as characters, binary as uppercase hex and composites as objects; masked unless `reveal`. */
-  toJSON(options: { reveal?: boolean } = {}): { mti: string; header?: string; fields: Record<string, unknown> } {
+  toJSON(options: { reveal?: boolean } = {}): { mti: string; header?: string; warnings?: string[]; fields: Record<string, unknown> } {
     const fields: Record<string, unknown> = {};
     for (const id of this.fieldIds()) fields[id] = maskedJson(this.spec.fields[id]!, this.values[id]!, options.reveal === true);
-    if (!this.header.length) return { mti: this.mti, fields };
-    return { mti: this.mti, header: this.header.toString('hex').toUpperCase(), fields };
+    return {
+      mti: this.mti,
+      ...(this.header.length ? { header: this.header.toString('hex').toUpperCase() } : {}),
+      ...(this.warnings.length ? { warnings: [...this.warnings] } : {}),
+      fields,
+    };
   }
 
   /**
