@@ -9,7 +9,7 @@ import type { Tender } from './tender.js';
 /** What a slip prints: the journal row's fields, plus who printed it, when, and whether the PIN was verified. */
 export type ReceiptData = Pick<
   TxnRow,
-  'amount' | 'currency' | 'stan' | 'batch' | 'entryMode' | 'maskedPan' | 'scheme' | 'aid' | 'label' | 'tvr' | 'tsi' | 'authCode' | 'rrn' | 'responseCode' | 'reason'
+  'amount' | 'currency' | 'stan' | 'batch' | 'entryMode' | 'maskedPan' | 'scheme' | 'aid' | 'label' | 'tvr' | 'tsi' | 'authCode' | 'rrn' | 'responseCode' | 'reason' | 'reasonCode'
 > & {
   merchantId: string;
   terminalId: string;
@@ -176,12 +176,35 @@ export function receipt(data: ReceiptData, copy: 'merchant' | 'customer', option
   if (data.rrn) lines.push(line(w.rrn, data.rrn));
   if (data.responseCode) lines.push(line(w.response, data.responseCode));
   lines.push('-'.repeat(width), line(w.amount, money(data.amount, data.currency)));
-  if (data.state !== 'approved' && data.reason) lines.push(...wrap(data.reason.toUpperCase()));
+  if (data.state !== 'approved' && data.reason) lines.push(...wrap(options.language === 'zh-CN' ? zhReason(data) : data.reason.toUpperCase()));
   if (data.pinVerified) lines.push(w.pin);
   lines.push('-'.repeat(width), copy === 'merchant' ? w.merchantCopy : w.customerCopy);
   if (options.reprint) lines.push(w.reprint);
   lines.push('='.repeat(width));
   return lines.join('\n');
+}
+
+/**
+ * Why a transaction was not approved, as printed on the Chinese slip: the host's response code in
+ * the words the checkout page shows (`rc.*` in public/i18n.js, checked equal by test/checkout), else
+ * the terminal's reason code for what can reach a slip (a reversal after no answer or a rejected
+ * ARPC, a card decline), else the terminal's English sentence (nothing better is known).
+ */
+export const zhResponseTexts: Readonly<Record<string, string>> = {
+  '01': '请联系发卡行', '05': '发卡行拒绝', '12': '无效交易', '13': '无效金额', '14': '无效卡号', '25': '找不到原交易',
+  '30': '报文格式错误', '41': '挂失卡，请没收', '43': '被窃卡，请没收', '51': '余额不足', '54': '卡已过期', '55': '密码错误',
+  '57': '持卡人无此交易权限', '61': '超出金额限制', '65': '需要密码，请重新挥卡并输入密码', '75': '密码错误次数超限',
+  '91': '发卡行不可用', '94': '重复交易', '95': '对账不平', '96': '系统故障', A0: '报文校验错',
+};
+export const zhReasonTexts: Readonly<Record<string, string>> = {
+  'no-answer': '主机无应答', 'bad-mac': '主机应答MAC校验失败', 'arpc-failed': '卡片拒绝发卡行应答', 'card-removed': '卡片移开过早',
+  interrupted: '交易中断', 'card-declined': '卡片拒绝',
+};
+
+function zhReason(data: Pick<ReceiptData, 'responseCode' | 'reasonCode' | 'reason'>): string {
+  const code = data.responseCode;
+  if (code && code !== '00') return zhResponseTexts[code] ?? `交易拒绝（应答码${code}）`;
+  return (data.reasonCode && zhReasonTexts[data.reasonCode]) || (data.reason ?? '').toUpperCase();
 }
 
 export interface TenderTotals {
