@@ -19,6 +19,7 @@ describe('pos switch and pos load', () => {
     [['switch', '--max-unwritten-bytes', '1023'], '--max-unwritten-bytes: a whole number from 1024 to 1073741824'],
     [['switch', '--max-unwritten-bytes', '4MiB'], '--max-unwritten-bytes: a whole number from 1024 to 1073741824'],
     [['switch', '--host', '198.51.100.77', '--port', '0', '--admin-port', '0', '--db', ':memory:'], "--host: cannot listen on '198.51.100.77'"], // TEST-NET-2: no machine's own
+    [['switch', '--db', 'mysql://pos@localhost/pos'], "--db: unknown database 'mysql://'"], // was taken for a SQLite path
     [['load', '--mix', 'sale=1,tip=2'], '--mix'],
     [['load', '--terminals', '0'], '--terminals'],
     [['load', '--tmk', 'abc'], '--tmk'],
