@@ -3,6 +3,12 @@
  * driver (ours or any program) opens the other through the real serialport binding, exactly as it
  * would open /dev/ttyUSB0. Used by `pos virtual …`, the tests (test/support/pty.ts) and the
  * benchmarks. `socat` must be installed (CI installs it).
+ *
+ * socat must not outlive us: a `pos virtual …` killed with SIGKILL runs no exit handler, and an
+ * orphaned socat keeps the PTY links alive. So on Linux socat starts through util-linux's setpriv,
+ * which sets the parent-death signal (prctl PR_SET_PDEATHSIG) and execs socat in the same process
+ * (same pid). TERM rather than KILL, so socat still removes its links. The signal follows the
+ * thread that spawned socat, which is the event loop's: open the pair on the thread that owns it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -35,7 +41,8 @@ export async function openPtyPair(options: PtyOptions = {}): Promise<PtyPair> {
   const dir = options.dir ?? (ownDir ? mkdtempSync(join(tmpdir(), 'pty-')) : '');
   const a = options.links?.a ?? join(dir, 'a');
   const b = options.links?.b ?? join(dir, 'b');
-  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+  const [command, ...prefix] = socatCommand();
+  const child = spawn(command!, [...prefix, '-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -63,6 +70,14 @@ export async function openPtyPair(options: PtyOptions = {}): Promise<PtyPair> {
         if (ownDir) rmSync(dir, { recursive: true, force: true });
       })),
   };
+}
+
+const setpriv = '/usr/bin/setpriv';
+let command: string[] | undefined;
+
+/** `setpriv --pdeathsig TERM socat` where util-linux is (every Debian), plain `socat` elsewhere (macOS). */
+function socatCommand(): readonly string[] {
+  return (command ??= existsSync(setpriv) ? [setpriv, '--pdeathsig', 'TERM', 'socat'] : ['socat']);
 }
 
 async function waitForLinks(paths: string[], deadline: number, exited: () => boolean, stderr: () => string): Promise<void> {
