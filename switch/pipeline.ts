@@ -19,7 +19,7 @@ import { encodeKeyExchange } from '../protocols/crypto/index.js';
 import type { CryptogramCheck, Hsm } from './hsm/hsm.js';
 import { luhnValid } from '../protocols/luhn.js';
 import { cardAccount, cardResponse, forcedByCents, routeBin, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
-import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, NewRow, Store, TxKind } from './store/index.js';
+import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, KsnUse, NewRow, Store, TxKind } from './store/index.js';
 
 /** One signed-on (or known) terminal, in memory: keys live in the HSM under these ids. */
 export interface TerminalState {
@@ -82,6 +82,8 @@ export interface Context {
   arqc?: Omit<CryptogramCheck, 'data'>;
   /** The card account of a wrong PIN, counted after the journal step. */
   wrongPin?: string;
+  /** The DUKPT PIN pad and counter of DE53, recorded (or refused, 63) by the journal step. */
+  ksn?: KsnUse;
   outcome: Outcome;
   /** Authenticated requests of a journaled kind are journaled; format and MAC failures are not. */
   journaled: boolean;
@@ -205,11 +207,43 @@ const route: Step = (ctx) => {
 };
 
 // ───────────────────────────────────────────── pin ──
-/** Online PIN (DE52): under DUKPT when DE53 carries the KSN, else under the terminal's TPK; checked against the card's PVV. */
+/**
+ * Online PIN (DE52): under DUKPT when DE53 carries the KSN, else under the terminal's TPK; checked against the card's PVV.
+ * A DUKPT request's counter goes to the journal, which refuses it (63) when not above the PIN pad's highest:
+ * there, after the request key's insert, so a repeat is answered from the journal first and never refused.
+ */
 const pin: Step = (ctx) => {
   const block = ctx.request.getBuffer('52');
-  if (block && ctx.card && ctx.pan) return verifyPin(ctx, block, ctx.card, ctx.pan);
+  if (!block) return;
+  const ksn = pinKinds.has(ctx.kind) ? ctx.request.getBuffer('53') : undefined;
+  if (ksn) {
+    const use = ksnUse(ksn);
+    if (use) ctx.ksn = use;
+  }
+  if (ctx.card && ctx.pan) return verifyPin(ctx, block, ctx.card, ctx.pan);
 };
+
+/** Requests whose PIN block is used; a reversal or an upload that copies its original's DE52/53 is not another use. */
+const pinKinds = new Set<Context['kind']>(['authorization', 'preauthorization', 'sale', 'refund', 'balance']);
+
+/**
+ * The PIN pad (KSN with its counter bits zeroed: key set ID + device ID) and transaction counter of a
+ * TDES (10 bytes, 21-bit counter, X9.24-1) or AES DUKPT KSN (12 bytes, 32-bit counter, X9.24-3).
+ * Another length names no key: the HSM refuses the block (55) and there is no counter to keep.
+ */
+function ksnUse(ksn: Buffer): KsnUse | undefined {
+  const device = Buffer.from(ksn);
+  let counter: number;
+  if (ksn.length === 10) {
+    const low = ksn.readUIntBE(7, 3);
+    counter = low & 0x1fffff;
+    device.writeUIntBE(low & 0xe00000, 7, 3);
+  } else if (ksn.length === 12) {
+    counter = ksn.readUInt32BE(8);
+    device.writeUInt32BE(0, 8);
+  } else return undefined;
+  return { device: device.toString('hex').toUpperCase(), counter };
+}
 
 async function verifyPin(ctx: Context, block: Buffer, card: IssuerCard & { pvv: string }, pan: string): Promise<void> {
   const { parts } = ctx;
@@ -552,8 +586,9 @@ const requestRow = (ctx: Context, fingerprint: string): NewRow => ({
 /** Hands the entry to the group commit; a repeat of a journaled key comes back with the original answer. */
 export type Commit = (entry: JournalEntry) => Promise<CommitResult>;
 
-const refusals: Record<Effect['type'], string> = {
+const refusals: Record<Effect['type'] | 'ksn', string> = {
   atc: 'ATC not above the highest seen for the card: replayed cryptogram',
+  ksn: 'DUKPT KSN counter not above the highest seen for the PIN pad: replayed or rolled back',
   debit: 'insufficient funds',
   close: 'original already closed, or refunded',
   reverse: 'original unknown',
@@ -565,9 +600,10 @@ export function journalStep(commit: Commit): Step {
   return async (ctx) => {
     if (!ctx.journaled || ctx.outcome === 'drop') return;
     const fingerprint = fingerprintOf(ctx, ctx.mti);
-    const result = await commit({ row: requestRow(ctx, fingerprint), effects: ctx.answer['39'] === '00' ? ctx.effects : [] });
+    const result = await commit({ row: requestRow(ctx, fingerprint), effects: ctx.answer['39'] === '00' ? ctx.effects : [], ksn: ctx.ksn });
     ctx.row = result.row;
-    if (result.status === 'new' && ctx.wrongPin) ctx.parts.pinTries.set(ctx.wrongPin, (ctx.parts.pinTries.get(ctx.wrongPin) ?? 0) + 1);
+    // A replayed block's PIN is no try of the cardholder's.
+    if (result.status === 'new' && ctx.wrongPin && result.refusedBy !== 'ksn') ctx.parts.pinTries.set(ctx.wrongPin, (ctx.parts.pinTries.get(ctx.wrongPin) ?? 0) + 1);
     if (result.status === 'duplicate' && !sameRequest(result.row.fingerprint, fingerprint)) {
       ctx.answer = { '39': '94' };
       ctx.reason = 'request key reused by a different request';

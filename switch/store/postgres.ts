@@ -98,6 +98,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     byStan: (terminalId, stan, mmdd) => run(sql.byStan(terminalId, stan, mmdd)),
     balance: (account) => run(sql.balance(account)),
     highestAtc: (card) => run(sql.highestAtc(card)),
+    highestKsnCounter: (device) => run(sql.highestKsnCounter(device)),
     ensureAccounts: (accounts) => transaction(() => sql.ensureAccounts(accounts)),
     setBalance: (account, balance) => transaction(() => sql.setBalance(account, balance)),
     reserveRrns: (size) => transaction(() => sql.reserveRrns(size)),

@@ -3,7 +3,7 @@
  * queries (with `?` placeholders) and receives their results, so SQLite runs it synchronously inside
  * one transaction and PostgreSQL runs it over a network connection, with the same logic.
  */
-import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, NewRow, SettlementReport, Totals, TransactionFilter } from './types.js';
+import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, KsnUse, NewRow, SettlementReport, Totals, TransactionFilter } from './types.js';
 
 export interface Query {
   sql: string;
@@ -41,6 +41,9 @@ export function schema(dialect: Dialect): string[] {
     `CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, balance ${big} NOT NULL)`,
     // The highest ATC of a verified ARQC per card: a cryptogram whose ATC is not above it is a replay.
     `CREATE TABLE IF NOT EXISTS card_atc (card TEXT PRIMARY KEY, atc ${big} NOT NULL)`,
+    // The highest DUKPT transaction counter per PIN pad (KSN without its counter): a PIN block under a
+    // counter not above it reuses a key (X9.24-1 uses each once). New journals and old ones alike get it on open.
+    `CREATE TABLE IF NOT EXISTS dukpt_counters (device TEXT PRIMARY KEY, counter ${big} NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value ${big} NOT NULL)`,
     `INSERT INTO counters (name, value) VALUES ('rrn', 0) ON CONFLICT (name) DO NOTHING`,
     // One row per closing 0500, not per batch number: a terminal reuses numbers (counter reset, wrap
@@ -294,18 +297,22 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
     return { status: 'duplicate', row: original };
   }
   let refusal: string | null = null;
-  let refusedBy: Effect['type'] | undefined;
-  const partial = needsSavepoint(entry.effects);
-  if (partial) yield { sql: 'SAVEPOINT effects', params: [] };
-  for (const effect of entry.effects) {
-    refusal = yield* applyEffect(effect, now);
-    if (refusal) {
-      refusedBy = effect.type;
-      break;
+  let refusedBy: Effect['type'] | 'ksn' | undefined;
+  // Before the effects and outside their savepoint: the counter stays used whatever they decide.
+  if (entry.ksn && !(yield* recordKsn(entry.ksn))) [refusal, refusedBy] = ['63', 'ksn'];
+  else {
+    const partial = needsSavepoint(entry.effects);
+    if (partial) yield { sql: 'SAVEPOINT effects', params: [] };
+    for (const effect of entry.effects) {
+      refusal = yield* applyEffect(effect, now);
+      if (refusal) {
+        refusedBy = effect.type;
+        break;
+      }
     }
+    if (partial && refusal) yield { sql: 'ROLLBACK TO SAVEPOINT effects', params: [] };
+    if (partial) yield { sql: 'RELEASE SAVEPOINT effects', params: [] };
   }
-  if (partial && refusal) yield { sql: 'ROLLBACK TO SAVEPOINT effects', params: [] };
-  if (partial) yield { sql: 'RELEASE SAVEPOINT effects', params: [] };
   const row = storedRow(r, num(id), now);
   if (refusal) {
     const answer: AnswerFields = { ...r.answer, '39': refusal };
@@ -317,6 +324,19 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
     return { status: 'new', row, refusedBy: refusedBy! };
   }
   return { status: 'new', row };
+}
+
+/**
+ * Records a PIN pad's counter as its highest; false when it is not above the recorded one. One upsert:
+ * on PostgreSQL a concurrent transaction with the same device waits for the other's row (or its
+ * insert) and re-checks `WHERE` against the committed counter, so of two uses of one counter one passes.
+ */
+function* recordKsn(ksn: KsnUse): Program<boolean> {
+  const result = yield {
+    sql: 'INSERT INTO dukpt_counters (device, counter) VALUES (?, ?) ON CONFLICT (device) DO UPDATE SET counter = excluded.counter WHERE dukpt_counters.counter < excluded.counter',
+    params: [ksn.device, ksn.counter],
+  };
+  return result.changes > 0;
 }
 
 /**
@@ -395,6 +415,12 @@ export function* highestAtc(card: string): Program<number | undefined> {
   const result = yield { sql: 'SELECT atc FROM card_atc WHERE card = ?', params: [card] };
   const row = result.rows[0];
   return row ? num(row.atc) : undefined;
+}
+
+export function* highestKsnCounter(device: string): Program<number | undefined> {
+  const result = yield { sql: 'SELECT counter FROM dukpt_counters WHERE device = ?', params: [device] };
+  const row = result.rows[0];
+  return row ? num(row.counter) : undefined;
 }
 
 export function* balance(account: string): Program<number | undefined> {

@@ -76,6 +76,7 @@ export function openSqliteStore(path: string): Store {
     byStan: async (terminalId, stan, mmdd) => run(sql.byStan(terminalId, stan, mmdd)),
     balance: async (account) => run(sql.balance(account)),
     highestAtc: async (card) => run(sql.highestAtc(card)),
+    highestKsnCounter: async (device) => run(sql.highestKsnCounter(device)),
     ensureAccounts: (accounts) => durably(sql.ensureAccounts(accounts)),
     setBalance: (account, balance) => durably(sql.setBalance(account, balance)),
     reserveRrns: (size) => durably(sql.reserveRrns(size)),

@@ -87,14 +87,30 @@ export type Effect =
    */
   | { type: 'settle'; terminalId: string; merchantId: string; batch: string; terminal: Totals; afterUpload: boolean; closedAt: string };
 
+/**
+ * A DUKPT PIN block's key serial number, split: `device` is the KSN with its transaction counter bits
+ * zeroed (key set ID + device ID, hex; no secret, DE53 travels in clear), `counter` its counter.
+ */
+export interface KsnUse {
+  device: string;
+  counter: number;
+}
+
 export interface JournalEntry {
   row: NewRow;
+  /** Applied only when the row is new and its answer is 00. */
   effects: Effect[];
+  /**
+   * The DUKPT counter of the request's PIN block, recorded as the device's highest for every new row
+   * whatever its answer (the block was used: X9.24-1 allows each key once), before the effects; refused
+   * (63, no effect applied) when it is not above the highest already recorded — a replayed or rolled-back KSN.
+   */
+  ksn?: KsnUse | undefined;
 }
 
 export type CommitResult =
   /** Written: the row as stored (its response code may differ from the entry's when an effect was refused: `refusedBy` says which). */
-  | { status: 'new'; row: JournalRow; refusedBy?: Effect['type'] }
+  | { status: 'new'; row: JournalRow; refusedBy?: Effect['type'] | 'ksn' }
   /** The key was already journaled (a retry): the original row, nothing applied. */
   | { status: 'duplicate'; row: JournalRow };
 
@@ -142,6 +158,8 @@ export interface Store {
   balance(account: string): Promise<number | undefined>;
   /** The highest ATC of a verified ARQC journaled for the card (the `atc` effect's); undefined: none yet. */
   highestAtc(card: string): Promise<number | undefined>;
+  /** The highest DUKPT transaction counter recorded for a PIN pad (`KsnUse.device`); undefined: none yet. */
+  highestKsnCounter(device: string): Promise<number | undefined>;
   /** Creates the accounts that do not exist yet (balances of existing ones are kept). */
   ensureAccounts(accounts: Array<{ id: string; balance: number }>): Promise<void>;
   setBalance(account: string, balance: number): Promise<void>;

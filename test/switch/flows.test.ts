@@ -131,14 +131,16 @@ for (const database of testDatabases()) {
 
     it('checks an online PIN under DUKPT (X9.24 test BDK) against the PVV of PIN 1234', async () => {
       const card = testCards.visa;
-      const ksn = Buffer.from('FFFF9876543210E00007', 'hex');
-      const { pin } = tdesDukptKeys(Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex'), ksn);
-      // Each tap a new ATC, as the card counts them (the switch refuses a replayed one).
+      // Each tap a new ATC, as the card counts them, and each PIN block a new KSN, as the PIN pad does (the switch refuses a replayed one).
       let atc = card.initialAtc + 100;
-      const withPin = (digits: string) =>
-        sale(t, 3065, card.pan, {
+      let counter = 6;
+      const withPin = (digits: string) => {
+        const ksn = Buffer.from(`FFFF9876543210E0000${++counter}`, 'hex');
+        const { pin } = tdesDukptKeys(Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex'), ksn);
+        return sale(t, 3065, card.pan, {
           '22': '071', '26': '12', '52': encipherPinBlock(pin, { format: 0, pin: digits, pan: card.pan }), '53': ksn, ...contactlessDe55('visa', 3065, { atc: ++atc }),
         });
+      };
       expect((await t.send(sale(t, 3065, card.pan))).getString('39')).toBe('65');
       expect((await t.send(withPin('1234'))).getString('39')).toBe('00');
       expect((await t.send(withPin('9999'))).getString('39')).toBe('55');

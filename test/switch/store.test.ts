@@ -60,6 +60,70 @@ for (const database of testDatabases()) {
       expect(await store.balance('card:visa')).toBe(4900);
     });
 
+    const device = 'FFFF9876543210E00000';
+    const pinSale = (stan: string, counter: number, over: Partial<NewRow> = {}): JournalEntry => ({ ...sale({ stan, amount: 100, ...over }), ksn: { device, counter } });
+    /** A raw SQL client on the store's database (the PostgreSQL schema of `url`); `$n` placeholders (PostgreSQL only). */
+    const raw = async (url: string): Promise<{ query(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>; close(): Promise<void> }> => {
+      if (database.name === 'sqlite') {
+        const db = new Database(url);
+        return { query: async (sql) => (db.exec(sql), []), close: async () => void db.close() };
+      }
+      const [base, schema] = url.split(/[?&]schema=/);
+      const client = new pg.Client({ connectionString: base, options: `-c search_path=${schema}` });
+      await client.connect();
+      return { query: async (sql, params = []) => (await client.query(sql, params)).rows as Array<Record<string, unknown>>, close: () => client.end() };
+    };
+
+    it('keeps the highest DUKPT counter per PIN pad: one not above it is refused (63) before any effect; a declined row uses its counter; a repeat does not', async () => {
+      const store = await open();
+      expect(await store.highestKsnCounter(device)).toBeUndefined();
+      expect((await store.commit([pinSale('000031', 5)]))[0]).toMatchObject({ status: 'new', row: { responseCode: '00' } });
+      const [reused, rolledBack] = await store.commit([pinSale('000032', 5), pinSale('000033', 4)]);
+      for (const refused of [reused, rolledBack])
+        expect(refused).toMatchObject({ status: 'new', refusedBy: 'ksn', row: { responseCode: '63', authCode: null, debit: 0, answer: { '37': '000000000001', '39': '63' } } });
+      expect(await store.balance('card:visa')).toBe(4900);
+      expect((await store.byKey('T0000001', '000032', '1127103000', '0200'))!.responseCode).toBe('63');
+      // Declined by its debit (51): the PIN block was used all the same, its counter with it.
+      expect((await store.commit([pinSale('000034', 6, { amount: 999999 })]))[0]!.row.responseCode).toBe('51');
+      expect(await store.highestKsnCounter(device)).toBe(6);
+      expect((await store.commit([pinSale('000031', 5)]))[0]).toMatchObject({ status: 'duplicate', row: { responseCode: '00' } });
+      expect((await store.commit([pinSale('000035', 7)]))[0]!.row.responseCode).toBe('00');
+      expect((await store.commit([{ ...pinSale('000036', 1), ksn: { device: 'FFFF9876543299E00000', counter: 1 } }]))[0]!.row.responseCode).toBe('00');
+      expect(await store.highestKsnCounter(device)).toBe(7);
+      expect(await store.balance('card:visa')).toBe(4700);
+    });
+
+    it('a journal from before the DUKPT counters opens and gets their table', async () => {
+      const url = database.url();
+      await (await open(url)).close();
+      stores.pop();
+      const before = await raw(url);
+      await before.query('DROP TABLE dukpt_counters');
+      await before.close();
+      const store = await open(url);
+      expect((await store.commit([pinSale('000037', 3)]))[0]!.row.responseCode).toBe('00');
+      expect((await store.commit([pinSale('000038', 3)]))[0]!.row.responseCode).toBe('63');
+    });
+
+    it.runIf(database.name === 'postgres')('a counter another process holds uncommitted: the commit waits, then is refused when the other commits and passes when it rolls back', async () => {
+      const url = database.url();
+      const store = await open(url);
+      for (const [end, counter, expected] of [['COMMIT', 9, '63'], ['ROLLBACK', 10, '00']] as const) {
+        const other = await raw(url);
+        await other.query('BEGIN');
+        await other.query('INSERT INTO dukpt_counters (device, counter) VALUES ($1, $2) ON CONFLICT (device) DO UPDATE SET counter = excluded.counter', [device, counter]);
+        const [{ pid }] = (await other.query('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+        const pending = store.commit([pinSale(`00004${counter}`, counter)]);
+        const watcher = await raw(url);
+        while (Number((await watcher.query('SELECT count(*) AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [pid]))[0]!.n) === 0);
+        await watcher.close();
+        await other.query(end);
+        await other.close();
+        expect((await pending)[0]!.row.responseCode, end).toBe(expected);
+      }
+      expect(await store.highestKsnCounter(device)).toBe(10);
+    });
+
     it('refuses a debit above the balance with 51 and keeps the balance', async () => {
       const store = await open();
       const [result] = await store.commit([sale({ amount: 6000 })]);
