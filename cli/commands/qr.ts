@@ -19,12 +19,14 @@ decode  prints JSON for what was scanned:
           anything else: the payment-code classification (UNIONPAY, WECHAT, ALIPAY) or why none fits;
           --rules replaces the built-in payment-code rules (docs/qr.md).
 encode  takes merchant-presented data objects as JSON ({"52":"5411","59":"NAME","62":{"05":"REF"}})
-        and prints the payload with its CRC appended.
+        and prints the payload with its CRC appended. Objects that break the EMVCo MPM data
+        object table (format N/ans/S, length, listed values, mandatory 26–51 GUI, 52, 53, 58,
+        59, 60) are refused with one line naming the ID (62.05 inside a template).
 
 examples:
   pos qr decode '000201010212520454115303156540523.725802CN5914BEST TRANSPORT6007BEIJING6304DF22'
   pos qr decode 134567890123456789
-  pos qr encode '{"01":"12","52":"5411","53":"156","54":"23.72","58":"CN","59":"BEST TRANSPORT","60":"BEIJING"}'`;
+  pos qr encode '{"01":"12","26":{"00":"D15600000000"},"52":"5411","53":"156","54":"23.72","58":"CN","59":"BEST TRANSPORT","60":"BEIJING"}'`;
 
 /** A consumer-presented payload's objects with the PAN and track tags masked (protocols/mask.ts). */
 function maskCpm(object: TlvObject): TlvObject {

@@ -8,6 +8,7 @@
 import { DecodeError, EncodeError } from '../errors.js';
 import { withKeyOrder } from '../ordered-json.js';
 import { qrCrc } from './crc16.js';
+import { checkMpmObjects } from './mpm-rules.js';
 
 export type MpmValue = string | MpmObject;
 export interface MpmObject {
@@ -83,11 +84,13 @@ function encodeObjects(objects: MpmObject, prefix: string, order?: readonly stri
 }
 
 /**
- * Encodes data objects in `order` (a decoded payload's) or else in ascending ID order (00 first),
+ * Encodes data objects in `order` (a decoded payload's) or else in ascending ID order, 00 first,
  * then appends tag 63 with the CRC. A tag 63 in the input is ignored: the CRC is always computed.
+ * Objects that break the specification's data object table are refused (checkMpmObjects).
  */
 export function encodeMpm(objects: MpmObject, order?: readonly string[]): string {
+  checkMpmObjects(objects);
   if (objects['00'] === undefined) objects = { '00': '01', ...objects };
-  const body = `${encodeObjects(objects, '', order)}6304`;
+  const body = `${encodeObjects(objects, '', order && ['00', ...order.filter((id) => id !== '00')])}6304`;
   return body + qrCrc(body);
 }

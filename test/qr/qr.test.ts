@@ -66,9 +66,21 @@ describe('merchant-presented mode', () => {
     expect(() => decodeMpm(broken)).toThrow(DecodeError);
   });
   it('encode → decode round trip (property)', () => {
-    const text = fc.string({ unit: fc.constantFrom(...'ABCxyz 0189.-最佳'.split('')), maxLength: 30 });
+    // Within the data object table: ans (printable ASCII) for 59, 60, 62.xx; S (any character) for 64.01.
+    const ans = (maxLength: number) => fc.string({ unit: fc.constantFrom(...'ABCxyz 0189.-'.split('')), minLength: 1, maxLength });
+    const s = (maxLength: number) => fc.string({ unit: fc.constantFrom(...'ABC 最佳运输'.split('')), minLength: 1, maxLength });
+    const objects = fc.record({
+      26: fc.record({ '00': fc.constant('D15600000000'), '05': ans(20) }),
+      52: fc.constant('5411'),
+      53: fc.constant('156'),
+      58: fc.constant('CN'),
+      59: ans(25),
+      60: ans(15),
+      62: fc.record({ '05': ans(25), '07': ans(25) }),
+      64: fc.record({ '00': fc.constant('ZH'), '01': s(25) }),
+    });
     fc.assert(
-      fc.property(fc.record({ 52: fc.constant('5411'), 53: fc.constant('156'), 59: text, 62: fc.record({ '05': text, '07': text }) }), (objects) => {
+      fc.property(objects, (objects) => {
         const payload = encodeMpm(objects);
         const decoded = decodeMpm(payload);
         expect(decoded.crc.valid).toBe(true);
