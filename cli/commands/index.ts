@@ -19,5 +19,8 @@ export const commands: CommandEntry[] = [
   { name: 'sale', summary: 'one sale through the terminal: pos sale 12.34 [--virtual-card visa] [--host HOST:PORT]', load: async () => ({ run: (await import('./txn.js')).sale }) },
   { name: 'refund', summary: 'refund a sale: pos refund ID [AMOUNT]', load: async () => ({ run: (await import('./txn.js')).refund }) },
   { name: 'void', summary: 'void a sale of the open batch: pos void ID', load: async () => ({ run: (await import('./txn.js')).voidTxn }) },
+  { name: 'preauth', summary: 'pre-authorize (hold) an amount on a card: pos preauth 50.00', load: async () => ({ run: (await import('./txn.js')).preauth }) },
+  { name: 'completion', summary: 'capture a pre-authorization: pos completion ID [AMOUNT]', load: async () => ({ run: (await import('./txn.js')).completion }) },
+  { name: 'balance', summary: 'balance inquiry on a card: pos balance', load: async () => ({ run: (await import('./txn.js')).balance }) },
   { name: 'batch', summary: 'settle the open batch: pos batch close', load: async () => ({ run: (await import('./txn.js')).batch }) },
 ];

@@ -6,10 +6,10 @@
 import { createInterface } from 'node:readline';
 import type { Terminal } from '../../terminal/index.js';
 import { parseOptions, type CliIo } from '../io.js';
-import { openTerminal, amountArgument, terminalOptions, terminalUsage } from './terminal-setup.js';
+import { openTerminal, amountArgument, terminalOptions, terminalUsage, withAmounts } from './terminal-setup.js';
 
 /** What `parseCommand` accepts, one form per verb; `cancel` stops the transaction in progress. */
-export const stdinCommands = ['sale 12.34 [card|code]', 'refund ID [AMOUNT]', 'void ID', 'batch close', 'history', 'cancel', 'quit'] as const;
+export const stdinCommands = ['sale 12.34 [card|code]', 'refund ID [AMOUNT]', 'void ID', 'preauth 12.34', 'completion ID [AMOUNT]', 'balance', 'batch close', 'history', 'cancel', 'quit'] as const;
 
 const usage = `usage: pos terminal --host HOST:PORT [--spec NAME|FILE.json] [--framing …] --reader pn532:PATH --scanner hid:VID:PID|serial:PATH --msr serial:PATH
   then type commands: ${stdinCommands.join(' | ')}`;
@@ -38,6 +38,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       if (command?.verb === 'sale') t.sale(command.request).then(done, fail);
       else if (command?.verb === 'refund') t.refund(command.request).then(done, fail);
       else if (command?.verb === 'void') t.void(command.request).then(done, fail);
+      else if (command?.verb === 'preauth') t.preauth(command.request).then(done, fail);
+      else if (command?.verb === 'completion') t.completion(command.request).then(done, fail);
+      else if (command?.verb === 'balance') t.balance().then((result) => done(withAmounts(result)), fail);
       else if (command?.verb === 'batch') t.batchClose().then(done, fail);
       else if (command?.verb === 'history') done(t.history({ limit: 20 }));
       else if (command?.verb === 'cancel') t.cancel();
@@ -53,12 +56,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-type Request<K extends 'sale' | 'refund' | 'void'> = Parameters<Terminal[K]>[0];
+type Request<K extends 'sale' | 'refund' | 'void' | 'preauth' | 'completion'> = Parameters<Terminal[K]>[0];
 type Command =
   | { verb: 'sale'; request: Request<'sale'> }
   | { verb: 'refund'; request: Request<'refund'> }
   | { verb: 'void'; request: Request<'void'> }
-  | { verb: 'batch' | 'history' | 'cancel' | 'quit' };
+  | { verb: 'preauth'; request: Request<'preauth'> }
+  | { verb: 'completion'; request: Request<'completion'> }
+  | { verb: 'balance' | 'batch' | 'history' | 'cancel' | 'quit' };
 
 /** One stdin line → what to run (undefined: a blank line); a line it cannot run throws, naming what is wrong. */
 export function parseCommand(line: string): Command | undefined {
@@ -86,10 +91,20 @@ export function parseCommand(line: string): Command | undefined {
       if (!words[0]) throw new Error('void: missing the original transaction ID');
       return { verb, request: { original: words[0] } };
     }
+    case 'preauth':
+      atMost(1);
+      return { verb, request: { amount: amountArgument(words[0]) } };
+    case 'completion': {
+      atMost(2);
+      const [original, amount] = words;
+      if (!original) throw new Error('completion: missing the pre-authorization\'s transaction ID');
+      return { verb, request: { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }) } };
+    }
     case 'batch':
       if (words[0] !== 'close') throw new Error(`unknown command: ${line.trim()} (batch close)`);
       atMost(1);
       return { verb };
+    case 'balance':
     case 'history':
     case 'cancel':
     case 'quit':

@@ -1,11 +1,12 @@
 /**
  * One-shot terminal commands for scripts and testers: `pos sale 12.34`, `pos refund ID 5.00`,
- * `pos void ID`, `pos batch close`. Each starts the terminal (sign-on, journal recovery), runs one
- * operation, prints the result as JSON on stdout (status lines on stderr) and stops.
+ * `pos void ID`, `pos preauth 50.00`, `pos completion ID [40.00]`, `pos balance`, `pos batch close`.
+ * Each starts the terminal (sign-on, journal recovery), runs one operation, prints the result as
+ * JSON on stdout (status lines on stderr) and stops.
  * Exit code 0 approved, 1 anything else, 2 bad arguments (checked before the terminal starts).
  */
 import { atMost, CliError, parseOptions, printJson, type CliIo } from '../io.js';
-import { amountArgument, openTerminal, terminalOptions, terminalUsage } from './terminal-setup.js';
+import { amountArgument, openTerminal, terminalOptions, terminalUsage, withAmounts } from './terminal-setup.js';
 
 type Terminal = Awaited<ReturnType<typeof openTerminal>>['terminal'];
 
@@ -33,7 +34,12 @@ function command<A>(usage: string, parse: (positionals: string[], tender: string
   };
 }
 
-const approved = (result: { state: string }) => ({ ok: result.state === 'approved', value: result });
+/** Only a sale chooses how it is paid; the others take a card or name their original: never ignored. */
+function noTender(tender: string | undefined): void {
+  if (tender !== undefined) throw new CliError('--tender: only pos sale takes a tender');
+}
+
+const approved = <R extends { state: string }>(result: R) => ({ ok: result.state === 'approved', value: result });
 
 export const sale = command(
   'usage: pos sale AMOUNT [--tender card|code] [options]   e.g. pos sale 12.34 --virtual-card visa',
@@ -48,7 +54,8 @@ export const sale = command(
 
 export const refund = command(
   'usage: pos refund ORIGINAL_ID [AMOUNT] [options]   (refunds to the original card or wallet)',
-  (positionals) => {
+  (positionals, tender) => {
+    noTender(tender);
     atMost(positionals, 2);
     const [original, amount] = positionals;
     if (!original) throw new CliError('missing the original transaction ID (see "id" in the sale\'s output)');
@@ -59,7 +66,8 @@ export const refund = command(
 
 export const voidTxn = command(
   'usage: pos void ORIGINAL_ID [options]',
-  (positionals) => {
+  (positionals, tender) => {
+    noTender(tender);
     atMost(positionals, 1);
     const [original] = positionals;
     if (!original) throw new CliError('missing the original transaction ID');
@@ -68,9 +76,42 @@ export const voidTxn = command(
   async (t, request) => approved(await t.void(request)),
 );
 
+export const preauth = command(
+  'usage: pos preauth AMOUNT [options]   (holds the amount on the card; complete it with pos completion ID)',
+  (positionals, tender) => {
+    noTender(tender);
+    atMost(positionals, 1);
+    return { amount: amountArgument(positionals[0]) };
+  },
+  async (t, request) => approved(await t.preauth(request)),
+);
+
+export const completion = command(
+  'usage: pos completion PREAUTH_ID [AMOUNT] [options]   (captures a pre-authorization, by default its whole amount; sent as a 0220 advice)',
+  (positionals, tender) => {
+    noTender(tender);
+    atMost(positionals, 2);
+    const [original, amount] = positionals;
+    if (!original) throw new CliError('missing the pre-authorization\'s transaction ID (see "id" in the preauth\'s output)');
+    return { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }) };
+  },
+  async (t, request) => approved(await t.completion(request)),
+);
+
+export const balance = command(
+  `usage: pos balance [options]   (balance inquiry on a tapped or swiped card)
+  prints "balance" (the host's DE54) and "amounts": [{ accountType, amountType ("02": available), currency, amount (minor units, negative for D) }]`,
+  (positionals, tender) => {
+    noTender(tender);
+    atMost(positionals, 0);
+  },
+  async (t) => approved(withAmounts(await t.balance())),
+);
+
 export const batch = command(
   'usage: pos batch close [options]   (settles the open batch; uploads it when out of balance)',
-  (positionals) => {
+  (positionals, tender) => {
+    noTender(tender);
     if (positionals[0] !== 'close') throw new CliError('usage: pos batch close');
     atMost(positionals, 1);
   },
