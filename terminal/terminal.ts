@@ -312,8 +312,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.exchange(row, request, presented);
   }
 
-  /** Why `original` cannot be refunded, voided or completed now, or undefined when it can (the page offers Void by this). */
-  referenceRefusal(kind: 'refund' | 'void' | 'completion', original: TxnRow): { reasonCode: string; reason: string } | undefined {
+  /**
+   * Why `original` cannot be refunded, voided or completed now, or undefined when it can (the page
+   * offers Void by this, and refuses a refund's amount by it before asking for the supervisor's PIN).
+   * With a refund's `amount`: also when it is above what is left to refund.
+   */
+  referenceRefusal(kind: 'refund' | 'void' | 'completion', original: TxnRow, amount?: number): { reasonCode: string; reason: string } | undefined {
     const fits = { refund: ['sale', 'completion'], void: ['sale', 'completion'], completion: ['preauth'] }[kind];
     if (!fits.includes(original.kind) || original.state !== 'approved' || original.voidedBy)
       return { reasonCode: 'original-not-eligible', reason: `a ${original.kind} that is ${original.voidedBy ? 'voided' : original.state} cannot be ${kind === 'void' ? 'voided' : kind === 'refund' ? 'refunded' : 'completed'}` };
@@ -321,13 +325,26 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     // A void gives back the whole amount: after a refund that would pay the refunded part twice.
     if (kind === 'void' && this.journal.standingRefunds(original.id).length > 0)
       return { reasonCode: 'already-refunded', reason: 'the original has been (partly) refunded: refund the rest instead of voiding' };
+    if (kind === 'refund' && amount !== undefined) {
+      const left = this.refundable(original);
+      const major = (minor: number) => (minor / 100).toFixed(2);
+      if (amount > left) return { reasonCode: 'amount-exceeds-refundable', reason: `the refund ${major(amount)} is above what is left to refund of the original: ${major(left)} of ${major(original.amount)}` };
+    }
     return undefined;
+  }
+
+  /**
+   * What is left to refund of a sale or completion: its amount less its refunds that stand or may
+   * still stand at the host (being reversed), so two refunds never give back more than was paid.
+   */
+  refundable(original: TxnRow): number {
+    return original.amount - this.journal.standingRefunds(original.id).reduce((sum, refund) => sum + refund.amount, 0);
   }
 
   private async referencedTransaction(id: string, kind: 'refund' | 'void' | 'completion', originalId: string, amount?: number): Promise<TransactionResult> {
     const original = this.journal.get(originalId);
     if (!original) throw new Outcome('failed', 'original-not-found', 'the original transaction is not in this terminal’s journal');
-    const refusal = this.referenceRefusal(kind, original);
+    const refusal = this.referenceRefusal(kind, original, kind === 'refund' ? (amount ?? original.amount) : undefined);
     if (refusal) throw new Outcome('failed', refusal.reasonCode, refusal.reason);
     const value = kind === 'void' ? original.amount : (amount ?? original.amount);
     if (kind !== 'void' && (value <= 0 || value > original.amount)) throw new Outcome('failed', 'amount-exceeds-original', 'the amount must be above zero and at most the original amount');

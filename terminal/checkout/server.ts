@@ -193,6 +193,9 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     async (request, reply) => {
       if (inFlight) return reply.code(409).send(busy);
       const amount = parseAmount(request.body.amount);
+      // The amount is refused before the PIN is looked at: the supervisor is not asked to confirm what cannot be done, and it is no PIN failure.
+      const refusal = options.terminal.refundRefusal(request.body.original, amount);
+      if (refusal) return reply.code(422).send({ error: 'refund', ...refusal, message: refusal.reason });
       const refused = supervisorRefusal(request.body.supervisorPin);
       if (refused) return reply.code(refused.status).send(refused.body);
       begin('refund', amount, () => options.terminal.refund({ amount, original: request.body.original }));

@@ -50,9 +50,17 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
       createdAt: row.createdAt,
       // Offered exactly when the terminal's void would accept it (open batch, not refunded, …).
       voidable: terminal.referenceRefusal('void', row) === undefined,
+      ...refundable(row),
       ...optional(row),
       ...(slips ? { receipt: slips.en, receipts: slips } : {}),
     };
+  };
+
+  /** What is left to refund of a row that can be refunded at all (the history offers Refund by it). */
+  const refundable = (row: TxnRow): { refundable?: number } => {
+    if (terminal.referenceRefusal('refund', row) !== undefined) return {};
+    const left = terminal.refundable(row);
+    return left > 0 ? { refundable: left } : {};
   };
 
   /** A result with what only the journal knows: when, and the tender actually used. */
@@ -74,6 +82,12 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
       return { ...result, slips: Object.fromEntries(languages.map((language) => [language, batchSlip(data, { language })])) as BatchView['slips'] };
     },
     history: ({ limit }) => terminal.history({ limit }).map(view),
+    refundRefusal: (originalId, amount) => {
+      const original = terminal.transaction(originalId);
+      if (!original) return { reasonCode: 'original-not-found', reason: 'the original transaction is not in this terminal’s journal' };
+      const refusal = terminal.referenceRefusal('refund', original, amount);
+      return refusal && { ...refusal, ...refundable(original) };
+    },
     cancel: () => terminal.cancel(),
     devices: () => [...devices.values()],
     on: (event: 'status' | 'device', listener: (value: StatusEvent & DeviceState) => void) => terminal.on(event as 'status', listener as never),

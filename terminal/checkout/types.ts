@@ -26,10 +26,19 @@ export interface TransactionView {
   createdAt?: string;
   /** An approved sale of the open batch, not voided yet: the history offers Void for it. */
   voidable?: boolean;
+  /** What is left to refund (minor units), when a refund of it is possible: the history offers Refund for it. */
+  refundable?: number;
   /** The English slips (as `receipts.en`): kept for scripts that read this field. */
   receipt?: { merchant: string; customer: string };
   /** The slips in each language the page offers. */
   receipts?: Record<'en' | 'zh-CN', { merchant: string; customer: string }>;
+}
+
+export interface RefundRefusal {
+  reasonCode: string;
+  reason: string;
+  /** What is left to refund (minor units), when the original can be refunded at all. */
+  refundable?: number;
 }
 
 export type StatusEvent = TerminalEvents['status'][0];
@@ -43,6 +52,11 @@ export interface CheckoutTerminal {
   refund(request: { amount: number; original: string }): Promise<TransactionView>;
   void(request: { original: string }): Promise<TransactionView>;
   batchClose(): Promise<BatchView>;
+  /**
+   * Why a refund of `amount` against `original` would be refused (not found, not refundable, more
+   * than is left to refund), or undefined: checked before the supervisor's PIN is asked for.
+   */
+  refundRefusal(original: string, amount: number): RefundRefusal | undefined;
   history(options: { limit: number }): Promise<TransactionView[]> | TransactionView[];
   cancel(): void;
   devices(): DeviceState[];

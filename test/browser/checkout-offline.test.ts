@@ -21,6 +21,7 @@ function terminal(history: TransactionView[]): CheckoutTerminal & { events: Even
     refund: () => new Promise(() => {}),
     void: () => new Promise(() => {}),
     batchClose: () => new Promise(() => {}),
+    refundRefusal: () => undefined,
     history: () => history,
     cancel: () => {},
     devices: () => [],

@@ -8,7 +8,7 @@ const table = messages as Record<'en' | 'zh-CN', Record<string, string>>;
 /** terminal/terminal.ts's outcomes and terminal/kernel/errors.ts's KernelReasonCode. */
 const reasonCodes = [
   'host-unavailable', 'no-answer', 'bad-mac', 'request-unencodable', 'interrupted', 'arpc-failed', 'card-removed', 'cancelled',
-  'presentment-timeout', 'pin-timeout', 'pin-cancelled', 'code-not-recognised', 'swipe-unreadable', 'original-not-found',
+  'presentment-timeout', 'pin-timeout', 'pin-cancelled', 'code-not-recognised', 'swipe-unreadable', 'original-not-found', 'amount-exceeds-refundable',
   'over-contactless-limit', 'no-application', 'card-status', 'card-data-malformed', 'card-data-missing', 'card-declined', 'reader-error',
 ];
 

@@ -12,6 +12,7 @@ function heldTerminal(history: TransactionView[] = []) {
     refund: () => new Promise(() => {}),
     void: () => new Promise(() => {}),
     batchClose: () => new Promise<BatchView>((resolve) => (finishBatch = resolve)),
+    refundRefusal: () => undefined,
     history: () => history,
     cancel: () => {},
     devices: () => [],

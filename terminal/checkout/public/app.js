@@ -261,7 +261,8 @@ async function loadHistory() {
     cell.append(actions);
     if (txn.receipt) actions.append(actionButton('action.receipt', () => showReceiptOf(txn)));
     if (txn.voidable) actions.append(actionButton('action.void', () => askSupervisor('void', txn)));
-    if (txn.kind === 'sale' && txn.state === 'approved') actions.append(actionButton('action.refund', () => askSupervisor('refund', txn)));
+    // Offered while something is left to refund (the terminal's count: its refunds that stand deducted).
+    if (txn.refundable > 0) actions.append(actionButton('action.refund', () => askSupervisor('refund', txn)));
     row.append(cell);
     return row;
   });
@@ -285,9 +286,10 @@ function showReceiptOf(txn) {
 function askSupervisor(kind, txn) {
   state.supervisorAction = { kind, txn };
   $('#supervisor-title').textContent = t(`supervisor.${kind}`);
-  $('#supervisor-summary').textContent = `${money(txn.amount)} · ${txn.maskedPan ?? ''} · ${txn.rrn ?? ''}`;
+  const left = kind === 'refund' && txn.refundable < txn.amount ? ` · ${t('supervisor.refundable').replace('{amount}', money(txn.refundable))}` : '';
+  $('#supervisor-summary').textContent = `${money(txn.amount)} · ${txn.maskedPan ?? ''} · ${txn.rrn ?? ''}${left}`;
   $('#refund-amount-row').hidden = kind !== 'refund';
-  $('#refund-amount').value = (txn.amount / 100).toFixed(2);
+  $('#refund-amount').value = ((kind === 'refund' ? txn.refundable : txn.amount) / 100).toFixed(2);
   $('#supervisor-pin').value = '';
   $('#supervisor-error').textContent = '';
   $('#supervisor').showModal();
@@ -295,15 +297,40 @@ function askSupervisor(kind, txn) {
 }
 
 $('#supervisor-cancel').addEventListener('click', () => $('#supervisor').close());
+
+/** A refund amount above what is left to refund, said as it is typed: before the supervisor is asked for the PIN. The server checks it again. */
+function refundTooMuch() {
+  const action = state.supervisorAction;
+  const text = $('#refund-amount').value.trim();
+  if (action?.kind !== 'refund' || !/^\d+(\.\d{1,2})?$/.test(text)) return undefined;
+  return Math.round(Number(text) * 100) > action.txn.refundable ? tooMuchMessage(action.txn.refundable) : undefined;
+}
+const tooMuchMessage = (refundable) => t('refund.tooMuch').replace('{amount}', money(refundable));
+$('#refund-amount').addEventListener('input', () => {
+  $('#supervisor-error').textContent = refundTooMuch() ?? '';
+});
 // Enter in the dialog submits through its only submit button, OK.
 $('#supervisor-ok').addEventListener('click', async (event) => {
   event.preventDefault();
   const action = state.supervisorAction;
   if (!action) return;
+  const tooMuch = refundTooMuch();
+  if (tooMuch) {
+    $('#supervisor-error').textContent = tooMuch;
+    $('#refund-amount').focus();
+    return;
+  }
   const body = { original: action.txn.id, supervisorPin: $('#supervisor-pin').value };
   if (action.kind === 'refund') body.amount = $('#refund-amount').value;
   const announced = state.announced;
   const answer = await api('POST', `/api/${action.kind}`, body);
+  if (answer.status === 422) {
+    // The server refused the refund itself (more than is left, no longer refundable): the PIN was not looked at.
+    const { reasonCode, refundable } = answer.data;
+    $('#supervisor-error').textContent = reasonCode === 'amount-exceeds-refundable' && refundable !== undefined ? tooMuchMessage(refundable) : t(`reason.${reasonCode}`, answer.data.message);
+    if (refundable !== undefined) action.txn.refundable = refundable;
+    return;
+  }
   if (!answer.ok) {
     $('#supervisor-error').textContent = t(problemKey(answer));
     return;
