@@ -1,10 +1,10 @@
 /**
  * EMVCo consumer-presented QR payloads (EMV QRCPS Consumer-Presented Mode): base64 of BER-TLV
- * with the Payload Format Indicator 85 = "CPV01", then application templates (61), the common
- * data template (62, holding the transparent template 64) and application-specific transparent
- * templates (63).
+ * with the Payload Format Indicator 85 = "CPV01", then application templates (61, which may hold
+ * an application-specific transparent template 63) and the common data template (62, holding the
+ * common data transparent template 64).
  */
-import { DecodeError } from '../errors.js';
+import { DecodeError, EncodeError } from '../errors.js';
 import { decodeTlv, encodeTlv, objectToTlv, tlvToObject, type Tlv, type TlvObject } from '../tlv/index.js';
 
 const what = 'EMVCo consumer-presented QR';
@@ -50,8 +50,55 @@ function sortedTlv(tag: string, value: string | TlvObject): Tlv {
   return { tag, value: Buffer.alloc(0), children };
 }
 
-/** Encodes CPM objects (the shape decodeCpm returns) back to base64. */
+/**
+ * Value lengths in bytes (EMV 4.4 Book 3 Annex A) of the data objects the CPM specification puts in
+ * its application (61) and common data (62) templates and their transparent templates (63, 64).
+ */
+const byteLengths: Record<string, readonly [number, number]> = {
+  '4F': [5, 16], 50: [1, 16], 57: [1, 19], '5A': [1, 10], '5F20': [2, 26], '5F2D': [2, 8], '5F34': [1, 1],
+  '9F08': [2, 2], '9F19': [6, 6], '9F24': [29, 29], '9F25': [2, 2], '9F10': [1, 32], '9F26': [8, 8], '9F27': [1, 1],
+  '9F36': [2, 2], '9F37': [4, 4], 82: [2, 2], 95: [5, 5], '9A': [3, 3], '9C': [1, 1], '9F02': [6, 6], '9F03': [6, 6],
+  '5F2A': [2, 2], '9F1A': [2, 2],
+};
+const cpv01 = Buffer.from('CPV01').toString('hex').toUpperCase();
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function checkTemplate(template: Record<string, unknown>, path: string): void {
+  for (const [key, value] of Object.entries(template)) {
+    const tag = key.split('#')[0]!.toUpperCase();
+    const here = `${path}.${key}`;
+    if (isObject(value)) {
+      checkTemplate(value, here);
+      continue;
+    }
+    if (typeof value !== 'string' || !/^(?:[0-9A-Fa-f]{2})+$/.test(value)) throw new EncodeError(what, here, 'the value must be hex bytes');
+    const [min, max] = byteLengths[tag] ?? [1, 65535];
+    const bytes = value.length / 2;
+    if (bytes < min || bytes > max) throw new EncodeError(what, here, `${bytes} bytes; ${min === max ? `exactly ${min}` : `${min} to ${max}`} allowed (EMV Book 3 Annex A)`);
+  }
+}
+
+/**
+ * Encodes CPM objects (the shape decodeCpm returns) back to base64. 85 "CPV01" is added when
+ * missing; the payload holds only 85, application templates 61 (each with its ADF Name 4F) and
+ * the common data template 62, and values of the data objects the CPM tables list keep their EMV
+ * lengths: anything else is refused with an EncodeError naming the tag. Card data is not judged
+ * (a test may need a PAN that fails its check digit).
+ */
 export function encodeCpm(object: TlvObject): string {
+  if (!isObject(object)) throw new EncodeError(what, '', 'data objects must be an object of tag → value');
+  if (object['85'] === undefined) object = { 85: cpv01, ...object };
+  if (typeof object['85'] !== 'string' || object['85'].toUpperCase() !== cpv01) throw new EncodeError(what, '85', 'Payload Format Indicator must be "CPV01" (hex 4350563031)');
+  const templates = Object.keys(object).filter((key) => key !== '85');
+  if (!templates.some((key) => key.split('#')[0] === '61')) throw new EncodeError(what, '61', 'at least one Application Template is mandatory');
+  for (const key of templates) {
+    const tag = key.split('#')[0]!;
+    const value = object[key];
+    if (tag !== '61' && tag !== '62') throw new EncodeError(what, key, 'the payload holds only 85, Application Templates 61 and the Common Data Template 62');
+    if (!isObject(value)) throw new EncodeError(what, key, 'a template: give its data objects as an object');
+    if (tag === '61' && !Object.keys(value).some((child) => child.toUpperCase() === '4F')) throw new EncodeError(what, `${key}.4F`, 'ADF Name is mandatory in an Application Template');
+    checkTemplate(value, key);
+  }
   const keys = Object.keys(object).sort(payloadOrder);
   return encodeTlv(keys.map((key) => sortedTlv(key.split('#')[0]!, object[key]!))).toString('base64');
 }
