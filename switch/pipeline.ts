@@ -80,8 +80,8 @@ export interface Context {
   /** DE96 of a sign-on answer. */
   keyExchange?: Buffer;
   arqc?: Omit<CryptogramCheck, 'data'>;
-  /** The card account of a wrong PIN, counted after the journal step. */
-  wrongPin?: string;
+  /** The PIN check's result for the card account: its tries change after the journal step, for a new request only. */
+  pinChecked?: { account: string; ok: boolean };
   /** The DUKPT PIN pad and counter of DE53, recorded (or refused, 63) by the journal step. */
   ksn?: KsnUse;
   outcome: Outcome;
@@ -253,13 +253,8 @@ async function verifyPin(ctx: Context, block: Buffer, card: IssuerCard & { pvv: 
   const key = ksn ? { bdk: parts.bdkId, ksn } : ctx.terminal!.tpkId ? { tpk: ctx.terminal!.tpkId } : undefined;
   if (!key) return decline(ctx, '55', 'PIN under a TPK but the terminal has not signed on');
   const ok = await parts.hsm.verifyPin({ pan, format: 0, pinBlock: block, key, pvkId: parts.pvkId, pvki: 1, pvv: card.pvv });
-  if (ok) {
-    parts.pinTries.delete(ctx.account!);
-    return;
-  }
-  // Counted once the journal took the request as new: a retransmission gets its stored answer and is no second try.
-  ctx.wrongPin = ctx.account!;
-  decline(ctx, tries + 1 >= 3 ? '75' : '55', 'wrong PIN');
+  ctx.pinChecked = { account: ctx.account!, ok };
+  if (!ok) decline(ctx, tries + 1 >= 3 ? '75' : '55', 'wrong PIN');
 }
 
 // ───────────────────────────────────────────── risk ──
@@ -602,8 +597,13 @@ export function journalStep(commit: Commit): Step {
     const fingerprint = fingerprintOf(ctx, ctx.mti);
     const result = await commit({ row: requestRow(ctx, fingerprint), effects: ctx.answer['39'] === '00' ? ctx.effects : [], ksn: ctx.ksn });
     ctx.row = result.row;
-    // A replayed block's PIN is no try of the cardholder's.
-    if (result.status === 'new' && ctx.wrongPin && result.refusedBy !== 'ksn') ctx.parts.pinTries.set(ctx.wrongPin, (ctx.parts.pinTries.get(ctx.wrongPin) ?? 0) + 1);
+    // Only a request the journal took as new: a retransmission gets its stored answer and is no second try,
+    // and a replayed DUKPT block (63) is no try of the cardholder's — nor, with the right PIN, a reset of them.
+    const checked = ctx.pinChecked;
+    if (checked && result.status === 'new' && result.refusedBy !== 'ksn') {
+      if (checked.ok) ctx.parts.pinTries.delete(checked.account);
+      else ctx.parts.pinTries.set(checked.account, (ctx.parts.pinTries.get(checked.account) ?? 0) + 1);
+    }
     if (result.status === 'duplicate' && !sameRequest(result.row.fingerprint, fingerprint)) {
       ctx.answer = { '39': '94' };
       ctx.reason = 'request key reused by a different request';

@@ -119,6 +119,17 @@ for (const database of testDatabases()) {
       await stop(sw);
     });
 
+    it('a replayed block counts no PIN try: neither a wrong one as a try nor a right one as a reset', async () => {
+      const { t } = await start(database.url());
+      const device = 'FFFF9876543215E00000';
+      expect(code(await t.send(pinSale(t, 7000, ksnOf(device, 70))))).toBe('00');
+      expect(code(await t.send(pinSale(t, 7100, ksnOf(device, 71), '9999')))).toBe('55');
+      expect(code(await t.send(pinSale(t, 7100, ksnOf(device, 71), '9999')))).toBe('63');
+      expect(code(await t.send(pinSale(t, 7200, ksnOf(device, 72), '9999')))).toBe('55');
+      expect(code(await t.send(pinSale(t, 7000, ksnOf(device, 70))))).toBe('63');
+      expect(code(await t.send(pinSale(t, 7300, ksnOf(device, 73), '9999')))).toBe('75');
+    });
+
     it('the highest counter survives a restart of the switch', async () => {
       const url = database.url();
       const device = 'FFFF9876543213E00000';
