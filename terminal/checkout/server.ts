@@ -47,6 +47,8 @@ interface InFlight {
   /** The terminal's id for this operation, learnt from its first status event. */
   txnId?: string;
   status?: StatusEvent;
+  /** When that step began (performance.now() ms): a page loaded mid-wait counts the host's wait from there. */
+  stepAt?: number;
 }
 
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
@@ -83,6 +85,7 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
       return push({ type: 'notice', status });
     }
     inFlight.status = status;
+    inFlight.stepAt = performance.now();
     push({ type: 'status', status });
   };
   const onDevice = (device: DeviceState): void => push({ type: 'device', device });
@@ -132,12 +135,13 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
 
   app.get('/api/config', async () => ({
     currency: options.currency,
+    hostTimeoutMs: options.terminal.hostTimeoutMs,
     merchantName: options.merchantName ?? '',
     tester: options.tester ? options.tester.catalogue() : null,
   }));
 
   app.get('/api/state', async () => ({
-    inFlight: inFlight ?? null,
+    inFlight: inFlight ? inFlightView(inFlight) : null,
     lastResult: lastResult ?? null,
     devices: options.terminal.devices(),
   }));
@@ -227,6 +231,11 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
       await app.close();
     },
   };
+}
+
+/** The operation in flight as the page reads it: how long its current step has lasted instead of when it began. */
+function inFlightView({ stepAt, ...rest }: InFlight) {
+  return stepAt === undefined ? rest : { ...rest, waitedMs: Math.round(performance.now() - stepAt) };
 }
 
 /** The tester's panel talks to these; they exist only when virtual devices are in use. */

@@ -60,6 +60,8 @@ export interface CheckoutTerminal {
   history(options: { limit: number }): Promise<TransactionView[]> | TransactionView[];
   cancel(): void;
   devices(): DeviceState[];
+  /** How long the terminal waits for the host's answer before it reverses (the page counts the wait against it). */
+  readonly hostTimeoutMs: number;
   on(event: 'status', listener: (status: StatusEvent) => void): unknown;
   on(event: 'device', listener: (device: DeviceState) => void): unknown;
   off(event: 'status' | 'device', listener: (...args: never[]) => void): unknown;

@@ -22,6 +22,7 @@ function terminal(history: TransactionView[]): CheckoutTerminal & { events: Even
     void: () => new Promise(() => {}),
     batchClose: () => new Promise(() => {}),
     refundRefusal: () => undefined,
+    hostTimeoutMs: 30_000,
     history: () => history,
     cancel: () => {},
     devices: () => [],
@@ -66,6 +67,6 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page without its terminal',
     const settled: TransactionView = { id: 'sale-1', kind: 'sale', state: 'reversed', amount: 440, reasonCode: 'interrupted', reason: 'the terminal stopped before the outcome was known' };
     checkout = await startCheckout({ ...options, terminal: terminal([settled]), port });
     await expect.poll(() => page.textContent('#status-title'), { timeout: 10_000 }).toBe('Not completed — reversed · ¥4.40');
-    expect(await page.textContent('#status-detail')).toBe('Interrupted before the answer');
+    expect(await page.textContent('#status-detail')).toBe('Interrupted before the answer · The transaction is reversed: the customer is not charged');
   });
 });

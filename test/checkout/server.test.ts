@@ -13,6 +13,7 @@ function heldTerminal(history: TransactionView[] = []) {
     void: () => new Promise(() => {}),
     batchClose: () => new Promise<BatchView>((resolve) => (finishBatch = resolve)),
     refundRefusal: () => undefined,
+    hostTimeoutMs: 30_000,
     history: () => history,
     cancel: () => {},
     devices: () => [],

@@ -8,6 +8,8 @@ const state = {
   config: null,
   busy: false,
   status: null,
+  /** When the step on screen began (performance.now()): the host's wait is counted from it. */
+  stepSince: 0,
   result: null,
   devices: new Map(),
   receiptCopy: 'customer',
@@ -143,6 +145,7 @@ function beginBusy(kind, amount) {
   state.busy = true;
   state.result = null;
   state.status = { step: kind === 'sale' ? 'present-card' : 'processing', amount };
+  state.stepSince = performance.now();
   $('#pay').disabled = true;
   $('#receipt-box').hidden = true;
   renderStatus();
@@ -181,6 +184,8 @@ function renderStatus() {
     const why = refused ? t(`rc.${result.responseCode}`, result.reason) : result.reasonCode ? t(`reason.${result.reasonCode}`, result.reason) : result.reason ?? '';
     const lines = [];
     if (tone !== 'approved' && why) lines.push(why);
+    // Undone or being undone: whether the customer pays, in words (the title says reversed or pending).
+    if (result.state === 'reversed' || result.state === 'reversing') lines.push(t(`result.${result.state}.detail`));
     if (result.authCode) lines.push(`${t('result.auth')} ${result.authCode}`);
     if (result.rrn) lines.push(`${t('result.rrn')} ${result.rrn}`);
     if (result.maskedPan) lines.push(result.maskedPan);
@@ -195,13 +200,25 @@ function renderStatus() {
     box.className = hint ? 'status busy hint' : 'status busy';
     const amount = state.status.amount;
     title.textContent = (hint ? t(`hint.${hint}`, state.status.message) : t(`step.${step}`, state.status.message ?? t('status.busy'))) + (amount ? ` · ${money(amount)}` : '');
-    detail.textContent = step === 'present-card' ? t('step.present-card.detail') : '';
+    detail.textContent = step === 'present-card' ? t('step.present-card.detail') : step === 'processing' ? hostWait() : step === 'reversing' ? `${t('step.reversing.detail')} · ${hostWait()}` : '';
     return;
   }
   box.className = 'status idle';
   title.textContent = t('status.idle');
   detail.textContent = t('status.idleDetail');
 }
+
+/** How long the step on screen has waited for the host, against the terminal's host timeout (after it: a reversal). */
+function hostWait() {
+  const waited = Math.max(0, Math.floor((performance.now() - state.stepSince) / 1000));
+  const limit = Math.round((state.config?.hostTimeoutMs ?? 0) / 1000);
+  const key = limit && waited <= limit ? 'wait.host' : 'wait.hostLonger';
+  return t(key).replace('{s}', String(waited)).replace('{limit}', String(limit));
+}
+// The count moves while the host is awaited; nothing else re-renders on a timer.
+setInterval(() => {
+  if (!state.offline && !state.result && state.busy && ['processing', 'reversing'].includes(state.status?.step)) renderStatus();
+}, 250);
 
 function renderReceipt() {
   const receipt = state.result?.receipts?.[state.language] ?? state.result?.receipt;
@@ -439,6 +456,7 @@ function onPush(message) {
       break;
     case 'status':
       state.busy = true;
+      if (message.status.step !== state.status?.step) state.stepSince = performance.now();
       state.status = { ...state.status, hint: undefined, ...message.status }; // a status without a hint ends the previous one
       renderStatus();
       break;
@@ -500,6 +518,7 @@ async function restore() {
   if (inFlight) {
     beginBusy(inFlight.kind, inFlight.amount);
     if (inFlight.status) state.status = { ...state.status, hint: undefined, ...inFlight.status };
+    state.stepSince = performance.now() - (inFlight.waitedMs ?? 0); // a reload mid-wait goes on counting, not from 0
   } else {
     endBusy();
     if (lastResult) state.result = lastResult;
