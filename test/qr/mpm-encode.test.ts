@@ -1,9 +1,11 @@
 // encodeMpm / `pos qr encode` refuse what EMV QRCPS Merchant-Presented Mode v1.1 does not allow,
-// checked against the specification's data object tables (§4 "Data Objects"; Table 4.1 root:
-// 00 N 2 "01", 01 N 2 "11"/"12", 02–51 ans ..99 (26–51 templates with GUI 00 ans ..32), 52 N 4,
-// 53 N 3, 54 ans ..13, 55 N 2, 56 ans ..13, 57 ans ..5, 58 ans 2, 59 ans ..25, 60 ans ..15,
-// 61 ans ..10, 62 S ..99, 63 CRC ans 4, 64 S ..99; Table 4.3 62's 01–08 ans ..25, 09 ans ..3;
-// Table 4.4 64's 00 ans 2, 01 S ..25, 02 S ..15). The decoder stays as it was (test/qr/qr.test.ts).
+// checked against the specification's data object tables (§4, Data Objects): root 00 N 2 "01",
+// 01 N 2 "11"/"12", 02–51 ans ..99 (26–51 templates with GUI 00 ans ..32), 52 N 4, 53 N 3,
+// 54 ans ..13, 55 N 2, 56 ans ..13, 57 ans ..5, 58 ans 2, 59 ans ..25, 60 ans ..15, 61 ans ..10,
+// 62 S ..99, 63 CRC ans 4, 64 S ..99; Additional Data Field Template 62: 01–08 ans ..25, 09 ans ..3;
+// Merchant Information—Language Template 64: 00 ans 2, 01 S ..25, 02 S ..15. The same sizes are in
+// mvallim/emv-qrcode's MPM validators (MerchantPresentedModeValidator, AdditionalDataFieldValidator).
+// The decoder stays as it was (test/qr/qr.test.ts).
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { EncodeError } from '../../protocols/errors.js';
