@@ -9,8 +9,9 @@ import { resolveSpec } from '../spec-option.js';
 const help = `usage: pos iso8583 decode [--spec NAME|FILE.json] [--framing none|binary2|bcd2|ascii4] [--header-bytes N] [--reveal] HEX|-
        pos iso8583 encode [--spec NAME|FILE.json] [--framing none|binary2|bcd2|ascii4] JSON|-
 
-decode  prints one JSON object {"mti", "header"?, "fields"}: text fields as characters, binary
-        fields as uppercase hex, composite fields (DE55 EMV tags, subfields) as nested objects.
+decode  prints one JSON object {"mti", "header"?, "fields", "warnings"?}: text fields as characters,
+        binary fields as uppercase hex, composite fields (DE55 EMV tags, subfields) as nested objects;
+        "warnings" names what decodes but no encoder should send (an empty secondary bitmap).
         PAN, tracks, PIN block and keys are masked unless --reveal.
 encode  takes that JSON shape and prints the packed message as uppercase hex.
 

@@ -134,14 +134,16 @@ function checkObjects(objects: Record<string, unknown>, rules: (id: number) => R
 /**
  * Checks data objects against the tables before they are encoded: each value's format (N, ans,
  * S) and length, the values the tables list, the mandatory objects (52, 53, 58, 59, 60, and
- * inside templates their GUI 00 or language 00/01),
+ * at least one Merchant Account Information 02–51, inside templates their GUI 00 or language 00/01),
  * and the convenience fee that goes with indicator 55. Throws EncodeError naming the data object.
  */
 export function checkMpmObjects(objects: unknown): void {
   if (!isObject(objects)) throw new EncodeError(what, '', 'data objects must be a JSON object of ID → value');
-  // Not enforced: at least one Merchant Account Information (02–51), which the table marks M too
-  // (test/cli/codec-cli.test.ts encodes a payload without one; see docs/qr.md).
   checkObjects(objects, rootRule, mandatory, '');
+  // The table marks Merchant Account Information M: a payload naming no account a wallet could pay into is refused by every wallet.
+  if (!Object.keys(objects).some((id) => /^\d\d$/.test(id) && Number(id) >= 2 && Number(id) <= 51)) {
+    throw new EncodeError(what, '02–51', 'at least one Merchant Account Information (02–51) is mandatory');
+  }
   const indicator = objects['55'];
   for (const [id, needs] of [['56', '02'], ['57', '03']] as const) {
     if (indicator === needs && !(id in objects)) throw new EncodeError(what, id, `${root[Number(id)]!.name} is mandatory when 55 is "${needs}"`);

@@ -140,10 +140,13 @@ describe('pos qr', () => {
   });
   it('encodes, and what it encodes decodes with a valid CRC', async () => {
     const encoded = capture();
-    expect(await main(['qr', 'encode', '{"52":"5411","53":"156","58":"CN","59":"SHOP","60":"SHANGHAI"}'], encoded)).toBe(0);
+    expect(await main(['qr', 'encode', '{"26":{"00":"com.example.pay","01":"8800001"},"52":"5411","53":"156","58":"CN","59":"SHOP","60":"SHANGHAI"}'], encoded)).toBe(0);
     const decoded = capture();
     expect(await main(['qr', 'decode', encoded.stdout.join('')], decoded)).toBe(0);
     expect(JSON.parse(decoded.stdout.join('')).crcValid).toBe(true);
+    const noAccount = capture();
+    expect(await main(['qr', 'encode', '{"52":"5411","53":"156","58":"CN","59":"SHOP","60":"SHANGHAI"}'], noAccount)).toBe(2);
+    expect(noAccount.stderr.join('')).toContain('at least one Merchant Account Information (02–51) is mandatory');
   });
 });
 

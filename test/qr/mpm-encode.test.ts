@@ -86,8 +86,9 @@ describe('encodeMpm: the data object table', () => {
   it('refuses missing mandatory objects and a convenience fee without its indicator', () => {
     expect(refusal({}, ['60'])).toEqual(['60', 'Merchant City is mandatory']);
     expect(refusal({}, ['52'])).toEqual(['52', 'Merchant Category Code is mandatory']);
-    // The table marks "at least one of 02–51" M too; not enforced (docs/qr.md).
-    expect(() => encodeMpm(Object.fromEntries(Object.entries(base).filter(([id]) => id !== '26')))).not.toThrow();
+    // The table marks Merchant Account Information (02–51) M: at least one of them.
+    expect(refusal({}, ['26'])).toEqual(['02–51', 'at least one Merchant Account Information (02–51) is mandatory']);
+    expect(() => encodeMpm({ ...Object.fromEntries(Object.entries(base).filter(([id]) => id !== '26')), '02': '4000123456789012' })).not.toThrow();
     expect(refusal({ 55: '02' })).toEqual(['56', 'Value of Convenience Fee Fixed is mandatory when 55 is "02"']);
     expect(refusal({ 56: '1.00' })).toEqual(['56', 'Value of Convenience Fee Fixed is present only when 55 is "02"']);
     expect(() => encodeMpm({ ...base, 55: '02', 56: '1.00' })).not.toThrow();
