@@ -146,7 +146,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
     const checkout: RunningCheckout = await startCheckout({
       terminal: page,
-      tester: testerControls({ kit, pinPad, faults: host.faults }),
+      tester: testerControls({ kit, pinPad, faults: host.faults, terminalId }),
       supervisorPin: demoSupervisorPin,
       currency: { code: '156', symbol: '¥' },
       merchantName,

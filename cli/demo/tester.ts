@@ -59,7 +59,8 @@ const hostFaults: Record<string, Fault> = {
   'corrupt ARPC': { corruptArpc: true },
 };
 
-export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; faults: Faults }): TesterControls {
+/** `terminalId`: whose faults the panel shows (its own, else the one for every terminal). */
+export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; faults: Faults; terminalId: string }): TesterControls {
   const { kit, pinPad, faults } = parts;
   return {
     catalogue: () => ({
@@ -94,7 +95,18 @@ export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; 
       faults.clear();
       faults.set('*', fault);
     },
+    hostFaultState() {
+      const fault = faults.for(parts.terminalId, '0200');
+      if (!fault) return { fault: null };
+      const name = Object.keys(hostFaults).find((key) => sameFault(hostFaults[key]!, fault));
+      return name ? { fault: name } : { fault: 'custom', custom: { ...fault } };
+    },
   };
+}
+
+function sameFault(a: Fault, b: Fault): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof Fault>);
+  return [...keys].every((key) => a[key] === b[key]);
 }
 
 /** A tester asked for something that does not exist: the page shows the message (400). */

@@ -286,7 +286,8 @@ const testerRoutes = (tester: TesterControls) => async (app: FastifyInstance): P
     { schema: { body: { type: 'object', required: ['fault'], additionalProperties: false, properties: { fault: { type: ['string', 'null'], maxLength: 32 } } } } },
     async (request) => {
       await tester.hostFault(request.body.fault);
-      return { ok: true };
+      return { ok: true, ...tester.hostFaultState() };
     },
   );
+  app.get('/api/tester/fault', async () => tester.hostFaultState());
 };

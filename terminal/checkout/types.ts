@@ -67,6 +67,8 @@ export interface CheckoutTerminal {
   off(event: 'status' | 'device', listener: (...args: never[]) => void): unknown;
 }
 
+export type HostFaultState = { fault: string | null } | { fault: 'custom'; custom: Record<string, unknown> };
+
 /** A tester's hands on the virtual devices and the host (only present in virtual setups). */
 export interface TesterControls {
   /** Card profiles a tester can tap or swipe, and sample customer codes to scan. */
@@ -89,4 +91,10 @@ export interface TesterControls {
   pin(entry: { pin: string } | { cancel: true }): Promise<void>;
   /** Switches a host fault on (by name) or all faults off (null). */
   hostFault(fault: string | null): Promise<void>;
+  /**
+   * The fault the host has now for this terminal, read from it (never what a page last chose: the
+   * host may have restarted, or been set through its admin API): a catalogue name, or `custom` with
+   * the fault itself when it matches none, or null.
+   */
+  hostFaultState(): HostFaultState;
 }

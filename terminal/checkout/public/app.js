@@ -15,6 +15,8 @@ const state = {
   receiptCopy: 'customer',
   supervisorAction: null,
   testerNote: null,
+  /** The host's fault as the server last read it from the switch (GET /api/tester/fault), never the page's own memory. */
+  hostFault: null,
   batch: null,
   /** The page's websocket to the terminal is down (the terminal restarting, the network). */
   offline: false,
@@ -419,7 +421,25 @@ function renderTester() {
   fill($('#tester-stripe'), catalogue.stripes.map((card) => ({ value: card.id, label: `${card.label} ${card.maskedPan}` })));
   fill($('#tester-code'), catalogue.codes.map((code) => ({ value: code.text, label: code.label })));
   fill($('#tester-outcome'), catalogue.outcomes.map((outcome) => ({ value: outcome.cents, label: `.${outcome.cents} → ${outcome.label}` })), 'tester.outcomeNone');
-  fill($('#tester-fault'), catalogue.faults.map((fault) => ({ value: fault, label: fault })), 'tester.faultNone');
+  renderHostFault();
+}
+
+function renderHostFault() {
+  const select = $('#tester-fault');
+  const current = state.hostFault ?? { fault: null };
+  const options = [new Option(t('tester.faultNone'), ''), ...(state.config?.tester?.faults ?? []).map((fault) => new Option(fault, fault))];
+  // A fault set elsewhere (the admin API) that the panel has no name for: shown as it is, not as "none".
+  if (current.fault === 'custom') options.push(Object.assign(new Option(`${t('tester.faultCustom')} ${JSON.stringify(current.custom)}`, 'custom'), { disabled: true }));
+  select.replaceChildren(...options);
+  select.value = current.fault ?? '';
+}
+
+/** Reads the switch's fault (at load and after every reconnect: a restarted demo has none, whatever was chosen before). */
+async function loadHostFault() {
+  if (!state.config?.tester) return;
+  const answer = await api('GET', '/api/tester/fault');
+  if (answer.ok) state.hostFault = answer.data;
+  renderHostFault();
 }
 
 function renderTesterNote() {
@@ -439,7 +459,10 @@ $('#tester-swipe').addEventListener('click', () => tester('swipe', { card: $('#t
 $('#tester-scan').addEventListener('click', () => tester('scan', { text: $('#tester-code').value }));
 $('#tester-pin-enter').addEventListener('click', () => tester('pin', { pin: $('#tester-pin').value }));
 $('#tester-pin-cancel').addEventListener('click', () => tester('pin', { cancel: true }));
-$('#tester-fault').addEventListener('change', () => tester('fault', { fault: $('#tester-fault').value || null }));
+$('#tester-fault').addEventListener('change', async () => {
+  await tester('fault', { fault: $('#tester-fault').value || null });
+  await loadHostFault(); // what the switch has now, also when the change was refused
+});
 $('#tester-outcome').addEventListener('change', () => {
   const cents = $('#tester-outcome').value;
   if (!cents) return;
@@ -511,6 +534,7 @@ function connect(delay = 500) {
 }
 
 async function restore() {
+  loadHostFault();
   const answer = await api('GET', '/api/state');
   const { inFlight, lastResult, devices } = answer.data;
   for (const device of devices ?? []) state.devices.set(device.name, device);

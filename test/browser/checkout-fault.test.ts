@@ -1,0 +1,77 @@
+/**
+ * The tester panel's "Host fault" shows the fault the switch has, read from it: after the demo
+ * restarts (a fresh switch has none) the page that stayed open shows none, and a page loaded while a
+ * fault was set elsewhere (the admin API, another page) shows that one. Before: the page's own last
+ * choice. Chromium against the whole demo, restarted on the same page port and data folder.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type RunningDemo } from '../../cli/demo/demo.js';
+import { haveChromium, launchChromium } from '../support/browser.js';
+
+const mustRun = process.env.CI === 'true';
+
+describe.skipIf(!haveChromium && !mustRun)('checkout page host fault state in chromium', () => {
+  let demo: RunningDemo | undefined;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'pos-checkout-fault-'));
+    demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
+    await page.goto(demo.pageUrl);
+    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const fault = () => page.inputValue('#tester-fault');
+
+  it('after a demo restart the page that stayed open shows the fresh switch’s state: none', async () => {
+    await page.selectOption('#tester-fault', 'drop answers');
+    await expect.poll(() => demo!.switch.faults.for('DEMO0001', '0200')).toEqual({ drop: true });
+    const port = Number(new URL(demo!.pageUrl).port);
+    await demo!.stop();
+    demo = undefined;
+    await expect.poll(() => page.textContent('#status-title')).toBe('No connection to the terminal: reconnecting…');
+    demo = await startDemo({ dataDir, port, switchPort: 0, adminPort: 0 });
+    await expect.poll(() => page.textContent('#status-title'), { timeout: 15_000 }).toBe('Ready');
+    await expect.poll(fault).toBe(''); // before: "drop answers", which the new switch does not have
+    expect(demo.switch.faults.list()).toEqual([]);
+  });
+
+  it('a page loaded while the switch has a fault set elsewhere shows it; one the panel has no name for is shown as it is', async () => {
+    demo!.switch.faults.set('*', { delayMs: 3000 });
+    await page.reload();
+    await expect.poll(fault).toBe('delay 3 s'); // before: none
+    demo!.switch.faults.set('DEMO0001', { delayMs: 500 }); // this terminal's own fault wins over the one for all
+    await page.reload();
+    await expect.poll(fault).toBe('custom');
+    expect(await page.textContent('#tester-fault option:checked')).toBe('set elsewhere: {"delayMs":500}');
+    await page.selectOption('#tester-fault', ''); // none clears every fault
+    await expect.poll(() => demo!.switch.faults.list()).toEqual([]);
+    expect(await fault()).toBe('');
+  });
+
+  it('the page’s own choice is not restored over the switch’s state by a reload', async () => {
+    await page.selectOption('#tester-fault', 'disconnect');
+    await expect.poll(() => demo!.switch.faults.list()).toEqual([{ terminal: '*', disconnect: true }]);
+    demo!.switch.faults.clear();
+    await page.reload();
+    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+    await expect.poll(fault).toBe('');
+    await page.click('#lang');
+    expect(await page.textContent('#tester-fault option:checked')).toBe('— 无 —');
+    await page.click('#lang');
+  });
+});
