@@ -66,7 +66,10 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page waiting for the host i
     await page.click('#lang');
   });
 
-  it('in Chinese, and when the reversal is not answered either: counts the reversal’s wait, then says it is pending', async () => {
+  it('in Chinese, and when the reversal is not answered either: counts the reversal’s wait, then says it is pending; acknowledged later, reversed', async () => {
+    const steps: string[] = [];
+    const listener = (status: { step: string }) => steps.push(status.step);
+    demo.terminal.on('status', listener);
     await page.click('#lang');
     demo.switch.faults.set('*', { drop: true });
     try {
@@ -83,7 +86,18 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page waiting for the host i
       demo.switch.faults.clear();
       demo.kit.removeCards();
     }
+    // The host answers again: the queue's retry gets the reversal through, announced outside any transaction.
     await expect.poll(() => demo.terminal.flushQueue(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => steps.includes('reversed')).toBe(true);
+    demo.terminal.off('status', listener);
+    // The result on screen follows the acknowledgement, and so does a page loaded afterwards (before: pending for ever).
     await expect.poll(title).toBe('Not completed — reversed · ¥10.00');
+    const { lastResult } = (await (await fetch(`${demo.pageUrl}/api/state`)).json()) as { lastResult: { state: string } };
+    expect(lastResult.state).toBe('reversed');
+    await page.fill('#amount-input', '1.00'); // the page still takes a new sale
+    await page.press('#amount-input', 'Enter');
+    await expect.poll(title).toBe('Present card or scan code · ¥1.00');
+    await page.click('#cancel');
+    await page.waitForSelector('.status.failed');
   });
 });

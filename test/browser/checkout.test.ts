@@ -21,7 +21,8 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'pos-checkout-'));
-    demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { hostMs: 2000, queueRetryMs: 200 }, lateAnswerMs: 3000 });
+    // The default 30 s host timeout: a host slowed by a loaded machine still answers (unanswered sales are in checkout-host-wait.test.ts).
+    demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { queueRetryMs: 200 } });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
     await page.goto(demo.pageUrl);
@@ -235,32 +236,6 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await page.waitForSelector('.status.approved');
     expect(await transactionsCount()).toBe(before + 1);
     await page.click('#tester-remove');
-  });
-
-  it('an unanswered sale is reversed; the reversal acknowledged later does not freeze the page', async () => {
-    const steps: string[] = [];
-    const listener = (status: { step: string }) => steps.push(status.step);
-    demo.terminal.on('status', listener);
-    await openTester();
-    await page.selectOption('#tester-fault', 'drop answers');
-    await payAndWaitForPresentCard('7.00');
-    await tap('visa');
-    await page.waitForSelector('.status.failed', { timeout: 15_000 }); // host timeout → reversal queued, also unanswered
-    // Before: "Reversing · ¥7.00" over "No answer from the host: reversed" — reversed while it was not yet.
-    expect(await statusTitle()).toBe('Not completed — reversal pending · ¥7.00');
-    expect(await page.textContent('#status-detail')).not.toContain('reversed');
-    await page.selectOption('#tester-fault', ''); // the host answers again: the queue's retry gets the reversal through
-    await page.click('#tester-remove');
-    await expect.poll(() => demo.terminal.flushQueue(), { timeout: 10_000 }).toBe(true);
-    await expect.poll(() => steps.includes('reversed')).toBe(true); // announced outside any transaction
-    demo.terminal.off('status', listener);
-    // The result on screen follows the acknowledgement, and so does a page loaded afterwards (before: pending for ever).
-    await expect.poll(statusTitle).toBe('Not completed — reversed · ¥7.00');
-    const { lastResult } = (await (await fetch(`${demo.pageUrl}/api/state`)).json()) as { lastResult: { state: string } };
-    expect(lastResult.state).toBe('reversed');
-    await payAndWaitForPresentCard('1.00'); // the page still takes a new sale
-    await page.click('#cancel');
-    await page.waitForSelector('.status.failed');
   });
 
   it('an approval the card rejects (bad ARPC) is reversed and says why, not "Approved"', async () => {

@@ -15,7 +15,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function tapSale(logLines: string[]) {
   const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (logLines.push(String(chunk)), done()) }));
-  const demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, logger, timeouts: { hostMs: 2000 } });
+  const demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, logger });
   try {
     const sale = demo.terminal.sale({ amount: 100 });
     demo.kit.tap('visa');

@@ -15,7 +15,7 @@ import { runPos } from '../support/cli.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'pos-demo-shared-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const start = () => startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { hostMs: 3000, pinMs: 5000, presentMs: 5000 } });
+const start = () => startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { pinMs: 5000, presentMs: 5000 } });
 
 async function tapSale(demo: RunningDemo, amount: number, card: TestCardProfileId, pin?: string) {
   if (pin) demo.pinPad.enter({ pin });

@@ -12,7 +12,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pos-voidable-'));
-  demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { hostMs: 3000, presentMs: 5000 } });
+  demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { presentMs: 5000 } });
 });
 afterAll(async () => {
   await demo?.stop();
