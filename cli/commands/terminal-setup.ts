@@ -87,7 +87,7 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   if (values['virtual-card'] && values.reader) throw new CliError('--virtual-card and --reader: choose one');
   // The virtual card's ATCs and the virtual PIN pad's KSN, beside the journal (nothing kept for an in-memory one).
   const counters = config.journal === ':memory:' ? undefined : new DeviceCounters(dirname(config.journal));
-  let explain: OpenTerminal['explain'] = () => undefined;
+  let cardNote: OpenTerminal['explain'] = () => undefined;
   let terminal: Terminal;
   /** Starts a device and has it stopped when the session closes (or when setup fails after it). */
   const started = async <D extends { start(): Promise<void>; stop(): Promise<void> | void }>(device: D): Promise<D> => {
@@ -110,7 +110,7 @@ export async function openTerminal(values: Values, log: (line: string) => void):
         }
       };
       const card = createVirtualCard(profile, counters ? { atc: counters.savedAtc(profile) ?? testCards[profile].initialAtc, nextAtc } : {});
-      explain = (result) => replayNote(result, card, counters?.cardsFile);
+      cardNote = (result) => replayNote(result, card, counters?.cardsFile);
       const [deviceSide, hostSide] = inprocPair('virtual-pn532');
       await deviceSide.open();
       closers.push(() => deviceSide.close());
@@ -170,7 +170,7 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   if (!terminal.signedOn) log(JSON.stringify({ warning: `not signed on to ${host}:${port}` }));
   return {
     terminal,
-    explain,
+    explain: (result) => cardNote(result) ?? (values.pin ? ksnNote(result, counters?.pinPadFile) : undefined),
     async close() {
       await terminal.stop();
       for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => {});
@@ -190,6 +190,19 @@ function replayNote(result: unknown, card: VirtualEmvCard, file: string | undefi
   const hex = atc.toString(16).toUpperCase().padStart(4, '0');
   return `05 most likely because the switch has seen this card's ATC: card ATC ${atc} (9F36 ${hex}) is not above the highest the switch journal holds for it (its log: "ATC not above the highest seen for the card"). ${
     file ? `The card's ATC is kept in ${file}; the next sale uses a higher one. A switch journal that saw the card elsewhere (another data folder) needs that number raised` : 'Use a --journal file so the card\'s ATC is kept between runs'
+  }.`;
+}
+
+/**
+ * A PIN sale declined 63: the switch refuses a DUKPT KSN whose counter is not above the highest it
+ * has seen from that PIN pad (docs/switch.md). Parallel `pos sale --pin` processes share the folder's
+ * virtual PIN pad, so a later-reserved KSN can reach the switch first, as a replayed block would.
+ */
+function ksnNote(result: unknown, file: string | undefined): string | undefined {
+  const { state, responseCode } = (result ?? {}) as { state?: string; responseCode?: string };
+  if (state !== 'declined' || responseCode !== '63') return undefined;
+  return `63 most likely because the switch has seen a higher KSN counter from this PIN pad (its log: "DUKPT KSN counter not above the highest seen for the PIN pad"). ${
+    file ? `PIN sales run at the same time share the PIN pad in ${file} and may reach the switch out of order; run them one after another` : 'Without a --journal file each run is a fresh PIN pad: use one so its KSN is kept between runs'
   }.`;
 }
 

@@ -64,11 +64,30 @@ describe('virtual card and PIN pad counters shared by pos sale processes', () =>
     const runs = await Promise.all(
       Array.from({ length: 4 }, (_, i) => runPos(['sale', '355.00', '--virtual-card', 'unionpay', '--pin', '1234', '--terminal-id', `POS2000${i}`, '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '10000'], cwd)),
     );
-    // 05 only when its ATC reached the switch after a later one (parallel taps of one card); never 55 (a PIN block under a reused key).
-    for (const run of runs) expect(['00', '05'], run.stdout + run.stderr).toContain(lastJson(run.stdout).responseCode);
+    // 05 only when its ATC reached the switch after a later one (parallel taps of one card), 63 when its KSN did (the
+    // switch refuses a DUKPT counter not above the pad's highest, with a note saying why); never 55 (a PIN block under a reused key).
+    for (const run of runs) {
+      const result = lastJson(run.stdout) as { responseCode: string; note?: string };
+      expect(['00', '05', '63'], run.stdout + run.stderr).toContain(result.responseCode);
+      if (result.responseCode === '63') expect(result.note).toMatch(/^63 most likely because the switch has seen a higher KSN counter/);
+    }
     const saved = JSON.parse(readFileSync(join(cwd, 'data/virtual-pinpad.json'), 'utf8')) as { iksn: string; ksn: string };
     expect(saved.ksn.slice(0, 14)).toBe(saved.iksn.slice(0, 14));
     expect(tdesKsnCounter(Buffer.from(saved.ksn, 'hex'))).toBe(4);
+  }, 60_000);
+
+  it('a PIN pad file rolled back (restored from a copy): the switch refuses the reused KSN 63, and pos sale says why', async () => {
+    const cwd = mkdtempSync(join(dir, 'rollback-'));
+    const sale = () => runPos(['sale', '355.00', '--virtual-card', 'visa', '--pin', '1234', '--terminal-id', 'POS30001', '--host', `127.0.0.1:${sw.port}`, '--timeout-ms', '10000'], cwd);
+    expect(lastJson((await sale()).stdout).responseCode).toBe('00');
+    const file = join(cwd, 'data/virtual-pinpad.json');
+    const first = readFileSync(file, 'utf8');
+    expect(lastJson((await sale()).stdout).responseCode).toBe('00');
+    writeFileSync(file, first); // the second sale's KSN is reserved again
+    const replayed = lastJson((await sale()).stdout) as { responseCode: string; note?: string };
+    expect(replayed.responseCode).toBe('63');
+    expect(replayed.note).toContain(`63 most likely because the switch has seen a higher KSN counter from this PIN pad`);
+    expect(replayed.note).toContain('data/virtual-pinpad.json');
   }, 60_000);
 
   it('a lock left by a killed process is broken, and one holding our own pid (a dead process\'s, pid reused after a restart)', () => {
