@@ -15,6 +15,7 @@ const table: Record<string, [string, string]> = {
   '55': ['incorrect-pin', 'incorrect PIN'],
   '57': ['not-permitted', 'transaction not permitted to the cardholder'],
   '61': ['exceeds-amount-limit', 'exceeds the withdrawal amount limit'],
+  '63': ['security-violation', 'security violation: the PIN pad key counter was used before'],
   '65': ['pin-required', 'exceeds the frequency limit: PIN required'],
   '75': ['pin-tries-exceeded', 'PIN tries exceeded'],
   '91': ['issuer-unavailable', 'the issuer is unavailable'],
@@ -23,6 +24,9 @@ const table: Record<string, [string, string]> = {
   '96': ['system-malfunction', 'system malfunction at the host'],
   A0: ['mac-failure', 'the host could not verify the message MAC'],
 };
+
+/** Every code with words of its own (the checkout page and the zh-CN slip must have words for each). */
+export const namedResponseCodes: readonly string[] = Object.keys(table);
 
 export function describeResponse(code: string): { reasonCode: string; reason: string } {
   const entry = table[code];

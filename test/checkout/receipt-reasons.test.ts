@@ -3,7 +3,7 @@
 // a rejected ARPC). Before: the terminal's English sentence, upper-cased, on the zh-CN slip.
 import { describe, expect, it } from 'vitest';
 import { displayWidth, receipt, type ReceiptData } from '../../terminal/receipt.js';
-import { describeResponse } from '../../terminal/responses.js';
+import { describeResponse, namedResponseCodes } from '../../terminal/responses.js';
 // @ts-expect-error the page's plain-JS module has no type declarations
 import { messages } from '../../terminal/checkout/public/i18n.js';
 
@@ -14,8 +14,8 @@ const base: ReceiptData = {
   amount: 2051, currency: '156', stan: '000042', batch: 1, entryMode: '071', maskedPan: '476173******0010', scheme: 'Visa',
   reason: '', at: new Date('2026-11-27T10:00:00Z'),
 };
-/** Every response code terminal/responses.ts names, and one it does not. */
-const codes = ['01', '05', '12', '13', '14', '25', '30', '41', '43', '51', '54', '55', '57', '61', '65', '75', '91', '94', '95', '96', 'A0'];
+/** Every decline code terminal/responses.ts names. */
+const codes = namedResponseCodes.filter((code) => code !== '00');
 
 function slips(data: ReceiptData) {
   return (['merchant', 'customer'] as const).flatMap((copy) => [false, true].map((reprint) => receipt(data, copy, { language: 'zh-CN', reprint })));
