@@ -116,7 +116,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const config = switchConfig(values);
   // Any other scheme would be taken for a SQLite path ("folder foo:/ does not exist").
   const scheme = values.db === undefined ? undefined : /^([a-z][a-z0-9+.-]*):\/\//i.exec(values.db)?.[1];
-  if (scheme !== undefined && !/^postgres(ql)?$/.test(scheme)) throw new CliError(`--db: unknown database '${scheme}://' (sqlite:PATH, PATH, :memory: or postgres://…)`);
+  if (scheme !== undefined && !/^(sqlite|postgres|postgresql)$/.test(scheme)) {
+    throw new CliError(`--db: unknown database '${scheme}://' (sqlite:PATH, PATH, :memory: or postgres://…, the scheme in lower case)`);
+  }
   const file = values.db === undefined ? undefined : sqliteFilePath(values.db);
   if (file !== undefined) writableFileOption(file, 'db', values.db);
   const sw = await startSwitch(config).catch((error: NodeJS.ErrnoException & { port?: number }) => {

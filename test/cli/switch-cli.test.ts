@@ -1,6 +1,8 @@
 // pos switch and pos load from the command line: options, a real switch process, a short load.
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { switchConfig, switchOptions } from '../../cli/commands/switch.js';
 import { parseOptions } from '../../cli/io.js';
@@ -20,6 +22,7 @@ describe('pos switch and pos load', () => {
     [['switch', '--max-unwritten-bytes', '4MiB'], '--max-unwritten-bytes: a whole number from 1024 to 1073741824'],
     [['switch', '--host', '198.51.100.77', '--port', '0', '--admin-port', '0', '--db', ':memory:'], "--host: cannot listen on '198.51.100.77'"], // TEST-NET-2: no machine's own
     [['switch', '--db', 'mysql://pos@localhost/pos'], "--db: unknown database 'mysql://'"], // was taken for a SQLite path
+    [['switch', '--db', 'POSTGRES://pos@localhost/pos'], "--db: unknown database 'POSTGRES://' (sqlite:PATH, PATH, :memory: or postgres://…, the scheme in lower case)"],
     [['load', '--mix', 'sale=1,tip=2'], '--mix'],
     [['load', '--terminals', '0'], '--terminals'],
     [['load', '--tmk', 'abc'], '--tmk'],
@@ -56,7 +59,9 @@ describe('pos switch and pos load', () => {
   });
 
   it('runs a switch process and a load against it with a JSON summary', async () => {
-    const child = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', '0', '--admin-port', '0', '--db', ':memory:', '--log-level', 'warn', '--max-in-flight', '4', '--max-unwritten-bytes', '1048576'], {
+    // sqlite:// with an absolute path (three slashes) is a SQLite file, as `sqlite:PATH` is.
+    const file = join(mkdtempSync(join(tmpdir(), 'pos-switch-cli-')), 'switch.db');
+    const child = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', '0', '--admin-port', '0', '--db', `sqlite://${file}`, '--log-level', 'warn', '--max-in-flight', '4', '--max-unwritten-bytes', '1048576'], {
       cwd: resolve(import.meta.dirname, '../..'),
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -75,6 +80,7 @@ describe('pos switch and pos load', () => {
       expect(summary.sent).toBeLessThan(400);
       expect(summary.latencyMs.p50).toBeGreaterThan(0);
       expect(io.stderr.join('')).toMatch(/sent \d+ {2}approved \d+/);
+      expect(existsSync(file)).toBe(true);
     } finally {
       child.kill('SIGTERM');
     }
