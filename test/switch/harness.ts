@@ -45,8 +45,11 @@ export function switchWithTerminal(database: TestDatabase, ready: (sw: RunningSw
   });
 }
 
-/** DE55 tags (as `55.TAG` paths) of a contactless ARQC the way the virtual card computes it (protocols/testcards.ts recipe). */
-export function contactlessDe55(id: TestCardProfileId, amount: number, options: { atc?: number; tamper?: boolean } = {}): Record<string, Buffer> {
+/**
+ * DE55 tags (as `55.TAG` paths) of a contactless ARQC the way the virtual card computes it (protocols/testcards.ts recipe).
+ * `type` is 9C, the EMV transaction type: `00` purchase, `31` balance inquiry.
+ */
+export function contactlessDe55(id: TestCardProfileId, amount: number, options: { atc?: number; tamper?: boolean; type?: string } = {}): Record<string, Buffer> {
   const card = testCards[id];
   const atc = Buffer.alloc(2);
   atc.writeUInt16BE(options.atc ?? card.initialAtc);
@@ -59,7 +62,7 @@ export function contactlessDe55(id: TestCardProfileId, amount: number, options: 
     ['95', Buffer.alloc(5)],
     ['5F2A', Buffer.from('0156', 'hex')],
     ['9A', Buffer.from('261127', 'hex')],
-    ['9C', Buffer.from('00', 'hex')],
+    ['9C', Buffer.from(options.type ?? '00', 'hex')],
     ['9F37', un],
     ['82', Buffer.from(card.aip, 'hex')],
     ['9F36', atc],
