@@ -29,14 +29,17 @@ const upTo = (max: number) => [1, max] as const;
 /** Transaction Amount and convenience fee: digits with at most one "." as the decimal mark ("12,5" is not one). */
 const amount = (value: string) => (/^(?=.*\d)\d*\.?\d*$/.test(value) ? undefined : 'digits with at most one "." as the decimal mark');
 const nonZeroAmount = (value: string) => amount(value) ?? (Number(value) === 0 ? 'must not be zero' : undefined);
-const percentage = (value: string) => amount(value) ?? (Number(value) > 0 && Number(value) < 100 ? undefined : 'between 00.01 and 99.99');
+/** 57: "between 00.01 and 99.99" (MPM v1.1 root table), so at most two decimals: 0.001 is not 00.01. */
+const percentage = (value: string) =>
+  amount(value) ?? (/^\d*\.?\d{0,2}$/.test(value) && Number(value) > 0 && Number(value) < 100 ? undefined : 'between 00.01 and 99.99, at most 2 decimals');
 
 const guid: Rule = { name: 'Globally Unique Identifier', format: 'ans', length: upTo(32) };
 const anything: Rule = { name: 'RFU', format: 'S', length: upTo(99) };
 
+/** MPM v1.1, Merchant Account Information template (IDs 26–51): 00 GUI ans ..32, 01–99 payment network specific S ..99. */
 const merchantAccount: Rule['template'] = {
   mandatory: ['00'],
-  rules: (id) => (id === 0 ? guid : { name: 'Payment network specific', format: 'ans', length: upTo(99) }),
+  rules: (id) => (id === 0 ? guid : { name: 'Payment network specific', format: 'S', length: upTo(99) }),
 };
 
 const additionalData: Record<number, Rule> = {
@@ -101,8 +104,10 @@ const ans = /^[\x20-\x7E]*$/;
 
 function checkValue(rule: Rule, value: string, path: string): void {
   const fail = (reason: string) => new EncodeError(what, path, `${rule.name}: ${reason}`);
-  const length = Array.from(value).length;
   const [min, max] = typeof rule.length === 'number' ? [rule.length, rule.length] : rule.length;
+  // A character is 1 or 2 UTF-16 units: past 2 × max units the value is too long whatever it holds, and is refused without counting (Array.from of 50 million characters took seconds).
+  if (value.length > 2 * max) throw fail(`at least ${Math.ceil(value.length / 2)} characters; ${min === max ? `exactly ${min}` : `${min} to ${max}`} allowed`);
+  const length = Array.from(value).length;
   if (length < min || length > max) throw fail(`${length} characters; ${min === max ? `exactly ${min}` : `${min} to ${max}`} allowed`);
   if (rule.format === 'N' && !/^\d*$/.test(value)) throw fail('format N: digits only');
   if (rule.format === 'ans' && !ans.test(value)) throw fail('format ans: printable ASCII characters only (0x20–0x7E)');
@@ -122,6 +127,8 @@ function checkObjects(objects: Record<string, unknown>, rules: (id: number) => R
     const rule = rules(Number(id)) ?? anything;
     if (rule.template && !prefix) {
       if (!isObject(value)) throw new EncodeError(what, path, `${rule.name} is a template: give its data objects as an object`);
+      // MPM v1.1 §4.1: a length is "01" to "99", so a template holds at least one data object.
+      if (Object.keys(value).length === 0) throw new EncodeError(what, path, `${rule.name}: no data objects; a length is 01 to 99`);
       checkObjects(value, rule.template.rules, rule.template.mandatory, path);
     } else {
       if (typeof value !== 'string') throw new EncodeError(what, path, `${rule.name}: the value must be a string`);

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { EncodeError } from '../../protocols/errors.js';
-import { decodeMpm, encodeMpm, type MpmObject } from '../../protocols/qr/index.js';
+import { decodeMpm, encodeMpm, qrCrc, type MpmObject } from '../../protocols/qr/index.js';
 import { capture } from '../support/cli.js';
 
 /** A payload that conforms: the docs/qr.md example with a merchant account template added. */
@@ -58,6 +58,9 @@ describe('encodeMpm: the data object table', () => {
     ['a point of initiation method other than 11/12', { '01': '13' }, '01', /must be "11" or "12"/],
     ['a tip indicator other than 01–03', { 55: '04' }, '55', /must be "01" or "02" or "03"/],
     ['a percentage fee of 100', { 55: '03', 57: '100' }, '57', /between 00\.01 and 99\.99/],
+    // MPM v1.1 root table, ID 57: "between 00.01 and 99.99": two decimals at most.
+    ['a percentage fee of 0.001', { 55: '03', 57: '0.001' }, '57', /between 00\.01 and 99\.99, at most 2 decimals/],
+    ['a percentage fee of 0.00', { 55: '03', 57: '0.00' }, '57', /between 00\.01 and 99\.99/],
   ])('refuses %s, naming the data object', (_, change, path, reason) => {
     const [gotPath, gotReason] = refusal(change);
     expect(gotPath).toBe(path);
@@ -72,6 +75,9 @@ describe('encodeMpm: the data object table', () => {
     ['an alternate-language name of 26 characters (64.01)', { 64: { '00': 'ZH', '01': '最'.repeat(26) } }, '64.01', /Merchant Name—Alternate Language: 26 characters; 1 to 25 allowed/],
     ['a language template without its language (64.00)', { 64: { '01': '最佳运输' } }, '64.00', /Language Preference is mandatory/],
     ['an unreserved template without its GUI (80.00)', { 80: { '01': 'X' } }, '80.00', /Globally Unique Identifier is mandatory/],
+    // MPM v1.1 §4.1 (Data Object format): the length is "01" to "99"; an empty template would be written with length 00.
+    ['an empty Additional Data Field Template (62)', { 62: {} }, '62', /^Additional Data Field Template: no data objects; a length is 01 to 99$/],
+    ['an empty Language Template (64)', { 64: {} }, '64', /no data objects/],
   ])('refuses %s, naming template and sub-ID', (_, change, path, reason) => {
     const [gotPath, gotReason] = refusal(change);
     expect(gotPath).toBe(path);
@@ -81,6 +87,22 @@ describe('encodeMpm: the data object table', () => {
   it('accepts S (any character) where the table says S: the alternate-language name in Chinese', () => {
     const payload = encodeMpm({ ...base, 64: { '00': 'ZH', '01': '最佳运输', '02': '北京' } });
     expect(decodeMpm(payload).objects['64']).toEqual({ '00': 'ZH', '01': '最佳运输', '02': '北京' });
+  });
+
+  it('accepts S in Merchant Account Information templates 26–51 (sub-IDs 01–99 are format S in the MPM v1.1 template table): a WeChat-style 29.01 in Chinese re-encodes as it came', () => {
+    const tlv = (id: string, value: string) => id + String(Array.from(value).length).padStart(2, '0') + value;
+    const body = [tlv('00', '01'), tlv('01', '12'), tlv('29', tlv('00', 'com.wechat.pay') + tlv('01', '微信商户123')), tlv('52', '5812'), tlv('53', '156'), tlv('58', 'CN'), tlv('59', 'SHOP'), tlv('60', 'SHENZHEN')].join('') + '6304';
+    const payload = body + qrCrc(body);
+    const decoded = decodeMpm(payload);
+    expect(encodeMpm(decoded.objects, decoded.order)).toBe(payload);
+    // The GUI 00 stays ans.
+    expect(refusal({ 26: { '00': '微信' } })).toEqual(['26.00', 'Globally Unique Identifier: format ans: printable ASCII characters only (0x20–0x7E)']);
+  });
+
+  it('refuses a 50-million-character value by its size before counting its characters', () => {
+    const [path, reason] = refusal({ 59: 'A'.repeat(50_000_000) });
+    expect(path).toBe('59');
+    expect(reason).toBe('Merchant Name: at least 25000000 characters; 1 to 25 allowed');
   });
 
   it('refuses missing mandatory objects and a convenience fee without its indicator', () => {

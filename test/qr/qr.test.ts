@@ -66,18 +66,22 @@ describe('merchant-presented mode', () => {
     expect(() => decodeMpm(broken)).toThrow(DecodeError);
   });
   it('encode → decode round trip (property)', () => {
-    // Within the data object table: ans (printable ASCII) for 59, 60, 62.xx; S (any character) for 64.01.
+    // Within the data object tables (MPM v1.1): ans (printable ASCII) for 59, 60, 62.01–08 and the
+    // GUIs; S (any character, here CJK, accented and outside the BMP) for 26–51.01–99, 62.50–99,
+    // 64.01 and 80–99.01–99. Lengths count characters, so a surrogate pair counts once.
     const ans = (maxLength: number) => fc.string({ unit: fc.constantFrom(...'ABCxyz 0189.-'.split('')), minLength: 1, maxLength });
-    const s = (maxLength: number) => fc.string({ unit: fc.constantFrom(...'ABC 最佳运输'.split('')), minLength: 1, maxLength });
+    const s = (maxLength: number) => fc.string({ unit: fc.constantFrom('A', 'B', ' ', '最', '佳', '运', '输', 'é', '€', '😀'), minLength: 1, maxLength });
     const objects = fc.record({
-      26: fc.record({ '00': fc.constant('D15600000000'), '05': ans(20) }),
+      26: fc.record({ '00': fc.constant('D15600000000'), '05': s(20) }),
+      29: fc.record({ '00': fc.constant('com.wechat.pay'), '01': s(25) }),
       52: fc.constant('5411'),
       53: fc.constant('156'),
       58: fc.constant('CN'),
       59: ans(25),
       60: ans(15),
-      62: fc.record({ '05': ans(25), '07': ans(25) }),
+      62: fc.record({ '05': ans(25), '07': ans(25), '50': s(25) }),
       64: fc.record({ '00': fc.constant('ZH'), '01': s(25) }),
+      80: fc.record({ '00': fc.constant('com.example'), '01': s(25) }),
     });
     fc.assert(
       fc.property(objects, (objects) => {
