@@ -5,7 +5,7 @@
  * common data transparent template 64).
  */
 import { DecodeError, EncodeError } from '../errors.js';
-import { decodeTlv, encodeTlv, objectToTlv, tlvToObject, type Tlv, type TlvObject } from '../tlv/index.js';
+import { decodeTlv, encodeTlv, isConstructed, objectToTlv, tlvToObject, type Tlv, type TlvObject } from '../tlv/index.js';
 
 const what = 'EMVCo consumer-presented QR';
 const base64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -46,7 +46,10 @@ function payloadOrder(a: string, b: string): number {
  */
 function sortedTlv(tag: string, value: string | TlvObject): Tlv {
   if (typeof value === 'string') return objectToTlv({ [tag]: value })[0]!;
-  const children = Object.keys(value).sort().map((child) => sortedTlv(child.split('#')[0]!, value[child]!));
+  const children = Object.keys(value)
+    .map((key) => [key.toUpperCase(), key] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([upper, key]) => sortedTlv(upper.split('#')[0]!, value[key]!));
   return { tag, value: Buffer.alloc(0), children };
 }
 
@@ -63,15 +66,39 @@ const byteLengths: Record<string, readonly [number, number]> = {
 const cpv01 = Buffer.from('CPV01').toString('hex').toUpperCase();
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A key as decodeCpm writes it: a tag, and for a repeat "#n" (n from 2). */
+const keyPattern = /^([0-9A-Fa-f]+)(?:#([1-9]\d*))?$/;
+
+/** The key's tag (uppercase), or an EncodeError at `here`: not a well-formed BER tag (EMV Book 3 Annex B), or a bad repeat suffix. */
+function keyTag(key: string, here: string): string {
+  const match = keyPattern.exec(key);
+  const tag = (match?.[1] ?? key.split('#')[0]!).toUpperCase();
+  if (key.includes('#') && (!match || Number(match[2]) < 2)) throw new EncodeError(what, here, 'a repeated tag is written TAG#n, n from 2 (61#2)');
+  try {
+    encodeTlv([{ tag, value: Buffer.alloc(0) }]); // the BER-TLV encoder's own tag check, with this template's path
+  } catch (error) {
+    if (error instanceof EncodeError) throw new EncodeError(what, here, error.reason);
+    throw error;
+  }
+  return tag;
+}
+
 function checkTemplate(template: Record<string, unknown>, path: string): void {
+  const seen = new Set<string>();
   for (const [key, value] of Object.entries(template)) {
-    const tag = key.split('#')[0]!.toUpperCase();
     const here = `${path}.${key}`;
-    if (isObject(value)) {
+    const tag = keyTag(key, here);
+    if (seen.has(key.toUpperCase())) throw new EncodeError(what, here, `tag ${key.toUpperCase()} given twice`);
+    seen.add(key.toUpperCase());
+    if (tag === '85' || tag === '61' || tag === '62') throw new EncodeError(what, here, `${tag} belongs only at the top of the payload, not inside a template`);
+    // EMV Book 3 Annex B: bit 6 of the first tag byte says whether the value is data objects or bytes.
+    if (isConstructed(tag)) {
+      if (!isObject(value)) throw new EncodeError(what, here, 'a constructed tag (EMV Book 3 Annex B): give its data objects as an object');
       checkTemplate(value, here);
       continue;
     }
-    if (typeof value !== 'string' || !/^(?:[0-9A-Fa-f]{2})+$/.test(value)) throw new EncodeError(what, here, 'the value must be hex bytes');
+    if (typeof value !== 'string' || !/^(?:[0-9A-Fa-f]{2})+$/.test(value))
+      throw new EncodeError(what, here, isObject(value) ? 'a primitive tag (EMV Book 3 Annex B): the value must be hex bytes, not data objects' : 'the value must be hex bytes');
     const [min, max] = byteLengths[tag] ?? [1, 65535];
     const bytes = value.length / 2;
     if (bytes < min || bytes > max) throw new EncodeError(what, here, `${bytes} bytes; ${min === max ? `exactly ${min}` : `${min} to ${max}`} allowed (EMV Book 3 Annex A)`);
@@ -82,7 +109,9 @@ function checkTemplate(template: Record<string, unknown>, path: string): void {
  * Encodes CPM objects (the shape decodeCpm returns) back to base64. 85 "CPV01" is added when
  * missing; the payload holds only 85, application templates 61 (each with its ADF Name 4F) and
  * the common data template 62, and values of the data objects the CPM tables list keep their EMV
- * lengths: anything else is refused with an EncodeError naming the tag. Card data is not judged
+ * lengths: anything else is refused with an EncodeError naming the tag by its path (62.64.9F26): a
+ * second 62, a 61 or 62 inside a template, a key that is not a BER tag with an optional #n (n ≥ 2),
+ * a primitive tag given data objects or a constructed one given bytes (EMV Book 3 Annex B). Card data is not judged
  * (a test may need a PAN that fails its check digit).
  */
 export function encodeCpm(object: TlvObject): string {
@@ -92,9 +121,11 @@ export function encodeCpm(object: TlvObject): string {
   const templates = Object.keys(object).filter((key) => key !== '85');
   if (!templates.some((key) => key.split('#')[0] === '61')) throw new EncodeError(what, '61', 'at least one Application Template is mandatory');
   for (const key of templates) {
-    const tag = key.split('#')[0]!;
+    const tag = keyTag(key, key);
     const value = object[key];
+    if (tag === '85') throw new EncodeError(what, key, 'at most one Payload Format Indicator 85');
     if (tag !== '61' && tag !== '62') throw new EncodeError(what, key, 'the payload holds only 85, Application Templates 61 and the Common Data Template 62');
+    if (tag === '62' && key !== '62') throw new EncodeError(what, key, 'at most one Common Data Template 62');
     if (!isObject(value)) throw new EncodeError(what, key, 'a template: give its data objects as an object');
     if (tag === '61' && !Object.keys(value).some((child) => child.toUpperCase() === '4F')) throw new EncodeError(what, `${key}.4F`, 'ADF Name is mandatory in an Application Template');
     checkTemplate(value, key);
