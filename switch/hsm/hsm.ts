@@ -51,6 +51,14 @@ export interface PinVerification {
   pvv: string;
 }
 
+/**
+ * What a PIN check found: `right`/`wrong` only when the block deciphered to a well-formed ISO 9564
+ * block of its format; `undecodable` when it did not (damaged, or enciphered under another key);
+ * `no-key` when the key names none (a DUKPT KSN of the wrong length for the BDK, counter 0 or with too
+ * many one-bits: X9.24 derives no key for it). Only the first two say anything about the cardholder's PIN.
+ */
+export type PinCheck = 'right' | 'wrong' | 'undecodable' | 'no-key';
+
 export interface CryptogramCheck {
   /** The issuer master key (IMK-AC) id. */
   imkId: string;
@@ -80,7 +88,7 @@ export interface Hsm {
   generateMac(takId: string, data: Buffer): Promise<Buffer>;
   verifyMac(takId: string, data: Buffer, mac: Buffer): Promise<boolean>;
   /** Decrypts the PIN block inside the HSM and checks it against the card's PVV. */
-  verifyPin(request: PinVerification): Promise<boolean>;
+  verifyPin(request: PinVerification): Promise<PinCheck>;
   /**
    * PIN translate: the block from a TPK or DUKPT re-enciphered under a ZPK (TDES, format 0 by
    * default). Throws when the incoming block does not decode (wrong key or damaged block).

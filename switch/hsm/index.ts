@@ -1,4 +1,4 @@
-export type { CryptogramCheck, Hsm, KeyAlgorithm, KeyInfo, KeyUsage, PinKey, PinVerification } from './hsm.js';
+export type { CryptogramCheck, Hsm, KeyAlgorithm, KeyInfo, KeyUsage, PinCheck, PinKey, PinVerification } from './hsm.js';
 export { HsmError, SimulatedHsm, type HsmLogger, type SimulatedHsmOptions } from './simulated.js';
 import { SimulatedHsm, type SimulatedHsmOptions } from './simulated.js';
 

@@ -34,7 +34,7 @@ import {
   type PinBlockFormat,
 } from '../../protocols/crypto/index.js';
 import { maskPan } from '../../protocols/mask.js';
-import type { CryptogramCheck, Hsm, KeyAlgorithm, KeyInfo, KeyUsage, PinKey, PinVerification } from './hsm.js';
+import type { CryptogramCheck, Hsm, KeyAlgorithm, KeyInfo, KeyUsage, PinCheck, PinKey, PinVerification } from './hsm.js';
 
 /** What the simulator logs to: a pino logger or anything with the same debug signature. */
 export interface HsmLogger {
@@ -134,25 +134,27 @@ export class SimulatedHsm implements Hsm {
     return ok;
   }
 
-  async verifyPin(request: PinVerification): Promise<boolean> {
-    const pin = this.#decipherPin(request.pinBlock, request.format, request.pan, request.key);
-    const ok =
-      pin !== undefined &&
-      this.#use(request.pvkId, 'PVK', (pvk) => {
-        try {
-          return equalBytes(Buffer.from(visaPvv(pvk, request.pan, request.pvki, pin)), Buffer.from(request.pvv));
-        } catch (error) {
-          if (error instanceof CryptoError) return false;
-          throw error;
-        }
-      });
-    this.#debug('verifyPin', { pan: maskPan(request.pan), key: describePinKey(request.key), pvkId: request.pvkId, ok });
-    return ok;
+  async verifyPin(request: PinVerification): Promise<PinCheck> {
+    const deciphered = this.#decipherPin(request.pinBlock, request.format, request.pan, request.key);
+    const result: PinCheck =
+      'failure' in deciphered
+        ? deciphered.failure
+        : this.#use(request.pvkId, 'PVK', (pvk) => {
+            try {
+              return equalBytes(Buffer.from(visaPvv(pvk, request.pan, request.pvki, deciphered.pin)), Buffer.from(request.pvv)) ? 'right' : 'wrong';
+            } catch (error) {
+              if (error instanceof CryptoError) return 'wrong';
+              throw error;
+            }
+          });
+    this.#debug('verifyPin', { pan: maskPan(request.pan), key: describePinKey(request.key), pvkId: request.pvkId, result });
+    return result;
   }
 
   async translatePin(request: { pan: string; format: 0 | 1 | 3 | 4; pinBlock: Buffer; key: PinKey; zpkId: string; toFormat?: 0 | 1 | 3 }): Promise<Buffer> {
-    const pin = this.#decipherPin(request.pinBlock, request.format, request.pan, request.key);
-    if (pin === undefined) throw new HsmError('translatePin: the PIN block does not decode under its key');
+    const deciphered = this.#decipherPin(request.pinBlock, request.format, request.pan, request.key);
+    if ('failure' in deciphered) throw new HsmError('translatePin: the PIN block does not decode under its key');
+    const { pin } = deciphered;
     const format = request.toFormat ?? 0;
     const out = this.#use(request.zpkId, 'ZPK', (zpk) => encipherPinBlock(zpk, { format, pin, pan: request.pan }));
     this.#debug('translatePin', { pan: maskPan(request.pan), from: describePinKey(request.key), zpkId: request.zpkId, format });
@@ -261,13 +263,13 @@ export class SimulatedHsm implements Hsm {
     }
   }
 
-  /** The clear PIN of a block, or undefined when it does not decode (wrong key, damaged block). */
-  #decipherPin(pinBlock: Buffer, format: PinBlockFormat, pan: string, key: PinKey): string | undefined {
-    const attempt = (pinKey: Buffer): string | undefined => {
+  /** The clear PIN of a block; `undecodable` when it does not decode (wrong key, damaged block), `no-key` when the KSN names no key. */
+  #decipherPin(pinBlock: Buffer, format: PinBlockFormat, pan: string, key: PinKey): { pin: string } | { failure: 'undecodable' | 'no-key' } {
+    const attempt = (pinKey: Buffer): { pin: string } | { failure: 'undecodable' } => {
       try {
-        return decipherPinBlock(pinKey, pinBlock, format, pan);
+        return { pin: decipherPinBlock(pinKey, pinBlock, format, pan) };
       } catch (error) {
-        if (error instanceof CryptoError) return undefined;
+        if (error instanceof CryptoError) return { failure: 'undecodable' };
         throw error;
       }
     };
@@ -277,7 +279,7 @@ export class SimulatedHsm implements Hsm {
       try {
         keys = info.algorithm === 'aes' ? aesDukptKeys(bdk, key.ksn, 'aes128') : tdesDukptKeys(bdk, key.ksn);
       } catch (error) {
-        if (error instanceof CryptoError) return undefined; // a KSN with a bad length or counter
+        if (error instanceof CryptoError) return { failure: 'no-key' }; // a KSN with a bad length or counter
         throw error;
       }
       const pinKey = (info.algorithm === 'aes' ? keys.pinEncryption : keys.pin)!;

@@ -70,7 +70,7 @@ describe('SimulatedHsm', () => {
     // a PIN block under the TPK the terminal received
     const pvv = await hsm.issuePvv('pvk', pan, 1, pin);
     const block = encipherPinBlock(terminal.tpk, { format: 0, pin, pan });
-    expect(await hsm.verifyPin({ pan, format: 0, pinBlock: block, key: { tpk: 'tpk:T1:1' }, pvkId: 'pvk', pvki: 1, pvv })).toBe(true);
+    expect(await hsm.verifyPin({ pan, format: 0, pinBlock: block, key: { tpk: 'tpk:T1:1' }, pvkId: 'pvk', pvki: 1, pvv })).toBe('right');
   });
 
   it('a key replaced under the same id is used from then on (the unwrapped copy it held is dropped)', async () => {
@@ -95,19 +95,22 @@ describe('SimulatedHsm', () => {
     expect(await hsm.issuePvv('pvk', '1122334455667788', 1, '4524')).toBe('8523');
   });
 
-  it('verifies DUKPT PIN blocks (TDES format 0 and AES format 4) against the PVV; wrong PIN, garbage and bad KSN are false', async () => {
+  it('verifies DUKPT PIN blocks (TDES format 0 and AES format 4) against the PVV; wrong PIN, garbage and a KSN naming no key each say so', async () => {
     const { hsm } = await setup();
     const pvv = await hsm.issuePvv('pvk', pan, 1, pin);
     const ksn = fromHex('FFFF9876543210E00001');
     const pinKey = tdesDukptKeys(bdk, ksn).pin;
     const check = (pinBlock: Buffer, key = { bdk: 'bdk', ksn }) => hsm.verifyPin({ pan, format: 0, pinBlock, key, pvkId: 'pvk', pvki: 1, pvv });
-    expect(await check(encipherPinBlock(pinKey, { format: 0, pin, pan }))).toBe(true);
-    expect(await check(encipherPinBlock(pinKey, { format: 0, pin: '4827', pan }))).toBe(false);
-    expect(await check(Buffer.alloc(8, 0x5a))).toBe(false);
-    expect(await check(encipherPinBlock(pinKey, { format: 0, pin, pan }), { bdk: 'bdk', ksn: ksn.subarray(0, 8) })).toBe(false);
+    expect(await check(encipherPinBlock(pinKey, { format: 0, pin, pan }))).toBe('right');
+    expect(await check(encipherPinBlock(pinKey, { format: 0, pin: '4827', pan }))).toBe('wrong');
+    expect(await check(Buffer.alloc(8, 0x5a))).toBe('undecodable');
+    expect(await check(encipherPinBlock(pinKey, { format: 0, pin, pan }), { bdk: 'bdk', ksn: ksn.subarray(0, 8) })).toBe('no-key');
+    // X9.24-1 derives no key for a counter of 0 or one with more than 10 one-bits (0x1FFFFF has 21).
+    expect(await check(Buffer.alloc(8, 0x5a), { bdk: 'bdk', ksn: fromHex('FFFF9876543210FFFFFF') })).toBe('no-key');
+    expect(await check(Buffer.alloc(8, 0x5a), { bdk: 'bdk', ksn: fromHex('FFFF9876543210E00000') })).toBe('no-key');
     const aesKsn = fromHex('123456789012345600000001');
     const aesBlock = encipherPinBlock(aesDukptKeys(aesBdk, aesKsn).pinEncryption, { format: 4, pin, pan });
-    expect(await hsm.verifyPin({ pan, format: 4, pinBlock: aesBlock, key: { bdk: 'bdk-aes', ksn: aesKsn }, pvkId: 'pvk', pvki: 1, pvv })).toBe(true);
+    expect(await hsm.verifyPin({ pan, format: 4, pinBlock: aesBlock, key: { bdk: 'bdk-aes', ksn: aesKsn }, pvkId: 'pvk', pvki: 1, pvv })).toBe('right');
   });
 
   it('translates a DUKPT PIN block to the ZPK', async () => {
