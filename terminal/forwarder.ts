@@ -73,7 +73,7 @@ export class Forwarder {
       const code = answer.getString('39') ?? '';
       // An answer without DE39 says nothing about the advice: retried like 91/96, never taken for a refusal.
       if (entry.kind === 'advice' && code !== '' && !acknowledged.advice.includes(code) && !notProcessed.includes(code)) {
-        // Only an interrupted completion becomes an advice: refused, the capture did not happen.
+        // An advice is a completion (interrupted, or stored offline): refused, the capture did not happen.
         const row = this.journal.refuseAdvice(entry, {
           state: 'declined', responseCode: code, reasonCode: 'advice-declined',
           reason: `the host declined the completion advice (${code}: ${describeResponse(code).reason}): not captured`,

@@ -24,3 +24,4 @@ export type { ScannerSource, MagstripeSource, ScanEvent, SwipeEvent } from './de
 export type { TxnRow, TxnKind, TxnState } from './journal.js';
 export { HostUnavailableError, HostTimeoutError, HostBadMacError } from './host-link.js';
 export { parseAmount, AmountError, maxAmountMinor, type AmountProblem } from './amount.js';
+export { additionalAmounts, type AdditionalAmount } from './balance.js';

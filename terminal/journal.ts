@@ -47,6 +47,8 @@ export interface TxnRow {
   originalId?: string;
   /** Set on an approved sale/completion/refund once a void of it was approved. */
   voidedBy?: string;
+  /** An approved balance inquiry: the host's DE54 (additional amounts), kept so a reprint prints the balance. */
+  balance?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -85,7 +87,7 @@ CREATE TABLE IF NOT EXISTS txns (
   amount INTEGER NOT NULL, currency TEXT NOT NULL, stan TEXT NOT NULL, transmitted TEXT NOT NULL,
   batch INTEGER NOT NULL, entry_mode TEXT NOT NULL, masked_pan TEXT, scheme TEXT, aid TEXT, label TEXT,
   tvr TEXT, tsi TEXT, auth_code TEXT, rrn TEXT, response_code TEXT, reason TEXT, reason_code TEXT,
-  original_id TEXT, voided_by TEXT, request BLOB, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  original_id TEXT, voided_by TEXT, balance TEXT, request BLOB, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS txns_batch ON txns (batch, state);
 CREATE TABLE IF NOT EXISTS queue (
   id INTEGER PRIMARY KEY AUTOINCREMENT, txn_id TEXT NOT NULL, kind TEXT NOT NULL, fields BLOB NOT NULL,
@@ -96,10 +98,10 @@ CREATE TABLE IF NOT EXISTS queue (
 const columns: Record<string, string> = {
   state: 'state', maskedPan: 'masked_pan', scheme: 'scheme', aid: 'aid', label: 'label', tvr: 'tvr', tsi: 'tsi',
   authCode: 'auth_code', rrn: 'rrn', responseCode: 'response_code', reason: 'reason', reasonCode: 'reason_code',
-  voidedBy: 'voided_by', entryMode: 'entry_mode',
+  voidedBy: 'voided_by', entryMode: 'entry_mode', balance: 'balance',
 };
 
-export type TxnUpdate = Partial<Pick<TxnRow, 'state' | 'maskedPan' | 'scheme' | 'aid' | 'label' | 'tvr' | 'tsi' | 'authCode' | 'rrn' | 'responseCode' | 'reason' | 'reasonCode' | 'voidedBy' | 'entryMode'>>;
+export type TxnUpdate = Partial<Pick<TxnRow, 'state' | 'maskedPan' | 'scheme' | 'aid' | 'label' | 'tvr' | 'tsi' | 'authCode' | 'rrn' | 'responseCode' | 'reason' | 'reasonCode' | 'voidedBy' | 'entryMode' | 'balance'>>;
 
 export class Journal {
   private readonly db: Database.Database;
@@ -126,7 +128,10 @@ export class Journal {
       if (claimed) this.warnIfInherited(path, terminalId, warn);
     }
     // Journals from before the request's MTI was kept: add the column (rows without it fall back to their kind).
-    if (!(this.db.pragma('table_info(txns)') as Array<{ name: string }>).some((c) => c.name === 'mti')) this.db.exec('ALTER TABLE txns ADD COLUMN mti TEXT');
+    const existing = (this.db.pragma('table_info(txns)') as Array<{ name: string }>).map((c) => c.name);
+    if (!existing.includes('mti')) this.db.exec('ALTER TABLE txns ADD COLUMN mti TEXT');
+    // And from before a balance inquiry's DE54 was kept.
+    if (!existing.includes('balance')) this.db.exec('ALTER TABLE txns ADD COLUMN balance TEXT');
     this.db.prepare(`INSERT OR IGNORE INTO counters (name, value) VALUES ('stan', 0), ('batch', 1), ('seq', 0)`).run();
     this.key = createHash('sha256').update('pos-terminal journal').update(secret).digest();
   }
@@ -235,6 +240,18 @@ export class Journal {
       this.db
         .prepare(`SELECT * FROM txns WHERE original_id = ? AND kind = 'refund' AND ((state = 'approved' AND voided_by IS NULL) OR state = 'reversing') ORDER BY seq`)
         .all(originalId) as Array<Record<string, unknown>>
+    ).map(toRow);
+  }
+
+  /**
+   * Completions of a pre-authorization that took its hold or may have: approved (a void of a
+   * completion does not give the hold back at the host), being reversed, or not answered yet.
+   */
+  standingCompletions(preauthId: string): TxnRow[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM txns WHERE original_id = ? AND kind = 'completion' AND state IN ('approved', 'reversing', 'pending') ORDER BY seq`)
+        .all(preauthId) as Array<Record<string, unknown>>
     ).map(toRow);
   }
 

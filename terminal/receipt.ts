@@ -3,13 +3,14 @@
  * masked PAN, AID, application label, TVR, TSI, authorization code, RRN and entry mode; and the
  * batch totals slip. Nothing here ever sees more than a masked PAN.
  */
+import { additionalAmounts } from './balance.js';
 import type { TxnRow } from './journal.js';
 import type { Tender } from './tender.js';
 
 /** What a slip prints: the journal row's fields, plus who printed it, when, and whether the PIN was verified. */
 export type ReceiptData = Pick<
   TxnRow,
-  'amount' | 'currency' | 'stan' | 'batch' | 'entryMode' | 'maskedPan' | 'scheme' | 'aid' | 'label' | 'tvr' | 'tsi' | 'authCode' | 'rrn' | 'responseCode' | 'reason' | 'reasonCode'
+  'amount' | 'currency' | 'stan' | 'batch' | 'entryMode' | 'maskedPan' | 'scheme' | 'aid' | 'label' | 'tvr' | 'tsi' | 'authCode' | 'rrn' | 'responseCode' | 'reason' | 'reasonCode' | 'balance'
 > & {
   merchantId: string;
   terminalId: string;
@@ -31,6 +32,7 @@ const words = {
   en: {
     merchant: 'MERCHANT', terminal: 'TERMINAL', batch: 'BATCH', trace: 'TRACE', numbered: (label: string, value: string) => `${label} ${value}`, card: 'CARD', scheme: 'SCHEME', entry: 'ENTRY', app: 'APP',
     auth: 'AUTH CODE', rrn: 'RRN', response: 'RESPONSE', amount: 'AMOUNT', pin: 'PIN VERIFIED ONLINE',
+    balances: { '02': 'AVAILABLE BALANCE', '01': 'LEDGER BALANCE' } as Record<string, string>,
     merchantCopy: '*** MERCHANT COPY ***', customerCopy: '*** CUSTOMER COPY ***', reprint: '*** REPRINT ***',
     entryModes: { '07': 'CONTACTLESS', '02': 'SWIPED', '90': 'SWIPED (FALLBACK)', '03': 'SCANNED CODE', '01': 'KEYED' } as Record<string, string>,
     kinds: {} as Record<string, string>,
@@ -44,6 +46,7 @@ const words = {
     // and 凭证号 000001 need 33 columns and the trace would always take a line of its own.
     numbered: (label: string, value: string) => `${label}${value}`, card: '卡号', scheme: '卡组织', entry: '输入方式', app: '应用',
     auth: '授权码', rrn: '参考号', response: '应答码', amount: '金额', pin: '密码已联机验证',
+    balances: { '02': '可用余额', '01': '账面余额' } as Record<string, string>,
     merchantCopy: '*** 商户存根 ***', customerCopy: '*** 持卡人存根 ***', reprint: '*** 重打印凭证 ***',
     entryModes: { '07': '挥卡', '02': '刷卡', '90': '刷卡（芯片降级）', '03': '扫码', '01': '手输' } as Record<string, string>,
     kinds: { sale: '消费', refund: '退货', void: '撤销', preauth: '预授权', completion: '预授权完成', balance: '查余额' } as Record<string, string>,
@@ -176,12 +179,23 @@ export function receipt(data: ReceiptData, copy: 'merchant' | 'customer', option
   if (data.rrn) lines.push(line(w.rrn, data.rrn));
   if (data.responseCode) lines.push(line(w.response, data.responseCode));
   lines.push('-'.repeat(width), line(w.amount, money(data.amount, data.currency)));
+  // The cardholder's balance is theirs: on the customer copy only.
+  if (copy === 'customer' && data.state === 'approved' && data.balance) lines.push(...balanceLines(w, data.balance));
   if (data.state !== 'approved' && data.reason) lines.push(...wrap(options.language === 'zh-CN' ? zhReason(data) : data.reason.toUpperCase()));
   if (data.pinVerified) lines.push(w.pin);
   lines.push('-'.repeat(width), copy === 'merchant' ? w.merchantCopy : w.customerCopy);
   if (options.reprint) lines.push(w.reprint);
   lines.push('='.repeat(width));
   return lines.join('\n');
+}
+
+/**
+ * An approved balance inquiry's DE54: available (02), then ledger (01) balance, each in its own
+ * currency (DE54's, which need not be the terminal's); other amount types are not balances.
+ */
+function balanceLines(w: (typeof words)[ReceiptLanguage], de54: string): string[] {
+  const amounts = additionalAmounts(de54) ?? [];
+  return ['02', '01'].flatMap((type) => amounts.filter((a) => a.amountType === type).map((a) => line(w.balances[type]!, money(a.amount, a.currency))));
 }
 
 /**

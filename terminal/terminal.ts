@@ -49,6 +49,8 @@ export interface TransactionResult {
   rrn?: string;
   /** Balance inquiry: the host's DE54 text. */
   balance?: string;
+  /** A completion forced offline: its 0220 advice is `stored` in the queue, or already `forwarded` (acknowledged by the host). */
+  advice?: 'stored' | 'forwarded';
   receipt?: { merchant: string; customer: string };
 }
 
@@ -243,8 +245,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.run('void', 0, (id) => this.referencedTransaction(id, 'void', options.original));
   }
 
-  completion(options: { original: string; amount?: number }): Promise<TransactionResult> {
-    return this.run('completion', options.amount ?? 0, (id) => this.referencedTransaction(id, 'completion', options.original, options.amount));
+  /**
+   * `offline`: the completion is not sent online but journaled and queued as a 0220 advice, the way
+   * an interrupted one is, and forwarded with the store-and-forward queue (for store-and-forward certification).
+   */
+  completion(options: { original: string; amount?: number; offline?: boolean }): Promise<TransactionResult> {
+    return this.run('completion', options.amount ?? 0, (id) => this.referencedTransaction(id, 'completion', options.original, options.amount, options.offline === true));
   }
 
   // ------------------------------------------------------------------ transaction plumbing
@@ -315,7 +321,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   /**
    * Why `original` cannot be refunded, voided or completed now, or undefined when it can (the page
    * offers Void by this, and refuses a refund's amount by it before asking for the supervisor's PIN).
-   * With a refund's `amount`: also when it is above what is left to refund.
+   * With a refund's `amount`: also when it is above what is left to refund; with a completion's, when it is above the pre-authorization.
    */
   referenceRefusal(kind: 'refund' | 'void' | 'completion', original: TxnRow, amount?: number): { reasonCode: string; reason: string } | undefined {
     const fits = { refund: ['sale', 'completion'], void: ['sale', 'completion'], completion: ['preauth'] }[kind];
@@ -325,9 +331,21 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     // A void gives back the whole amount: after a refund that would pay the refunded part twice.
     if (kind === 'void' && this.journal.standingRefunds(original.id).length > 0)
       return { reasonCode: 'already-refunded', reason: 'the original has been (partly) refunded: refund the rest instead of voiding' };
+    const major = (minor: number) => (minor / 100).toFixed(2);
+    // The host releases the hold at the first completion and declines another 12; one still being
+    // reversed may stand at the host, so it counts until the reversal is acknowledged.
+    // More than was held can never be completed: said first, whatever else stands.
+    if (kind === 'completion' && amount !== undefined && amount > original.amount) return { reasonCode: 'amount-exceeds-original', reason: amountAboveOriginal };
+    const completed = kind === 'completion' ? this.journal.standingCompletions(original.id)[0] : undefined;
+    if (completed)
+      return {
+        reasonCode: 'already-completed',
+        reason: completed.state !== 'approved'
+          ? `the pre-authorization’s completion is ${completed.state === 'reversing' ? 'still being reversed' : 'still waiting for its outcome'}: complete it again once the host has acknowledged the reversal`
+          : `the pre-authorization is already completed (${major(completed.amount)}${completed.voidedBy ? ', voided since: the hold is not given back' : ''})`,
+      };
     if (kind === 'refund' && amount !== undefined) {
       const left = this.refundable(original);
-      const major = (minor: number) => (minor / 100).toFixed(2);
       if (amount > left) return { reasonCode: 'amount-exceeds-refundable', reason: `the refund ${major(amount)} is above what is left to refund of the original: ${major(left)} of ${major(original.amount)}` };
     }
     return undefined;
@@ -341,13 +359,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return original.amount - this.journal.standingRefunds(original.id).reduce((sum, refund) => sum + refund.amount, 0);
   }
 
-  private async referencedTransaction(id: string, kind: 'refund' | 'void' | 'completion', originalId: string, amount?: number): Promise<TransactionResult> {
+  private async referencedTransaction(id: string, kind: 'refund' | 'void' | 'completion', originalId: string, amount?: number, offline = false): Promise<TransactionResult> {
     const original = this.journal.get(originalId);
     if (!original) throw new Outcome('failed', 'original-not-found', 'the original transaction is not in this terminal’s journal');
-    const refusal = this.referenceRefusal(kind, original, kind === 'refund' ? (amount ?? original.amount) : undefined);
+    const refusal = this.referenceRefusal(kind, original, kind === 'refund' ? (amount ?? original.amount) : kind === 'completion' ? amount : undefined);
     if (refusal) throw new Outcome('failed', refusal.reasonCode, refusal.reason);
     const value = kind === 'void' ? original.amount : (amount ?? original.amount);
-    if (kind !== 'void' && (value <= 0 || value > original.amount)) throw new Outcome('failed', 'amount-exceeds-original', 'the amount must be above zero and at most the original amount');
+    if (kind !== 'void' && (value <= 0 || value > original.amount)) throw new Outcome('failed', 'amount-exceeds-original', amountAboveOriginal);
     const stored = this.journal.request(originalId);
     const request = this.link.newMessage(kind === 'completion' ? '0220' : '0200');
     this.setCommon(request, kind, value, original.entryMode);
@@ -362,6 +380,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       { id, kind, mti: request.mti, tender: original.tender, amount: value, currency: this.currency, stan: request.getString('11')!, transmitted: request.getString('7')!, batch: this.journal.batch, entryMode: original.entryMode, maskedPan: presented.maskedPan, scheme: presented.scheme, originalId },
       replayable(request),
     );
+    if (offline) return this.offlineCompletion(row);
     const result = await this.exchange(row, request, undefined);
     if (kind === 'void' && result.state === 'approved') this.journal.update(originalId, { voidedBy: id });
     return result;
@@ -452,6 +471,32 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (presented?.tender === 'card' && presented.pinEntered && this.softDeclined(presented.pan)) this.softDeclineMark = undefined;
   }
 
+  /**
+   * A completion forced offline: its journaled request is queued as an advice (queueAdvice, as an
+   * interrupted completion at start) and the queue is sent now if the host is there; otherwise it
+   * stays stored and goes with the queue after sign-on and every `queueRetryMs`.
+   */
+  private async offlineCompletion(row: TxnRow): Promise<TransactionResult> {
+    this.queueAdvice(row, 'stored offline: the completion is sent as an advice');
+    this.status(row.id, 'processing', 'stored offline: forwarding the completion advice');
+    await this.forwarder.flush();
+    // A queue run already going when the advice was queued did not see it: one more, only then.
+    if (this.journal.queueEntry(row.id, 'advice')?.attempts === 0) await this.forwarder.flush();
+    const entry = this.journal.queueEntry(row.id, 'advice')!;
+    const now = this.journal.get(row.id)!;
+    // Sent and refused for good: the forwarder declined the row (advice-declined).
+    if (now.state === 'declined') return { ...this.finish(row.id, 'declined', now.reasonCode ?? 'advice-declined', now.reason ?? 'the host declined the completion advice', { keepState: true }), advice: 'forwarded' };
+    const advice = entry.done ? 'forwarded' : 'stored';
+    const reason = advice === 'forwarded' ? 'stored offline: the completion advice was forwarded and acknowledged' : 'stored offline: the completion advice waits in the store-and-forward queue until the host acknowledges it';
+    return { ...this.finish(row.id, 'approved', 'advice-queued', reason, { keepState: true }), advice };
+  }
+
+  /** Queues a journaled completion's request as a 0220 advice; shown approved while it waits (a refusal declines it: Forwarder). */
+  private queueAdvice(row: TxnRow, reason: string): void {
+    this.journal.enqueue(row.id, 'advice', this.journal.request(row.id));
+    this.journal.update(row.id, { state: 'approved', reasonCode: 'advice-queued', reason });
+  }
+
   /** Queues the reversal of a request whose outcome is unknown and tries to send it now. */
   private async reverse(row: TxnRow, reasonCode: string, reason: string, presented: Presented | undefined): Promise<TransactionResult> {
     this.status(row.id, 'reversing', `${reason}: reversing`);
@@ -480,11 +525,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     const kernel = extra.presented?.tender === 'card' && extra.presented.entryMode === '071' ? extra.presented.kernel : undefined;
     // The kernel's TVR/TSI as printed, journaled for every outcome (a reprint of a decline prints them too).
     const cardResults = kernel ? { tvr: kernel.tvr.hex(), tsi: kernel.tsi.hex() } : {};
-    const row = this.journal.update(id, extra.keepState ? { reasonCode, reason, ...cardResults } : { state: state as TxnRow['state'], reasonCode, reason, ...cardResults });
+    // An approved balance inquiry's DE54 is journaled too, so a reprint prints the balance.
+    const kept = { reasonCode, reason, ...cardResults, ...(extra.balance ? { balance: extra.balance } : {}) };
+    const row = this.journal.update(id, extra.keepState ? kept : { state: state as TxnRow['state'], ...kept });
     const slip = {
       merchantId: this.config.merchantId, terminalId: this.config.terminalId, kind: row.kind, state, amount: row.amount, currency: row.currency, at: new Date(row.createdAt), stan: row.stan,
       batch: row.batch, entryMode: row.entryMode, maskedPan: row.maskedPan, scheme: row.scheme, aid: row.aid, label: row.label, tvr: row.tvr,
-      tsi: row.tsi, authCode: row.authCode, rrn: row.rrn, responseCode: row.responseCode, reason,
+      tsi: row.tsi, authCode: row.authCode, rrn: row.rrn, responseCode: row.responseCode, reason, balance: row.balance,
       // Only an approval says the issuer accepted the PIN: a 55 or 75 decline carried one too.
       pinVerified: state === 'approved' && extra.presented?.tender === 'card' && extra.presented.pinEntered === true,
     };
@@ -517,11 +564,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     for (const id of this.journal.settleAcknowledgedReversals()) this.logger.info({ txnId: id }, 'reversal acknowledged before the last stop: row settled');
     for (const row of this.journal.unresolved()) {
       if (row.kind === 'balance') this.journal.update(row.id, { state: 'failed', reasonCode: 'interrupted', reason: 'interrupted before the answer; nothing to undo' });
-      else if (row.kind === 'completion') {
-        const stored = this.journal.request(row.id);
-        this.journal.enqueue(row.id, 'advice', stored);
-        this.journal.update(row.id, { state: 'approved', reasonCode: 'advice-queued', reason: 'interrupted: the completion is sent as an advice' });
-      } else this.queueReversal(row, 'interrupted', 'the terminal stopped before the outcome was known');
+      else if (row.kind === 'completion') this.queueAdvice(row, 'interrupted: the completion is sent as an advice');
+      else this.queueReversal(row, 'interrupted', 'the terminal stopped before the outcome was known');
     }
   }
 
@@ -803,6 +847,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 }
 
 const softDeclineWindowMs = 120_000;
+
+const amountAboveOriginal = 'the amount must be above zero and at most the original amount';
 
 /** Only a purchase (sale, pre-auth) is soft-declined into a PIN retry; a balance inquiry asks for no PIN. */
 const pinForcible = (kind: TxnKind) => kind === 'sale' || kind === 'preauth';

@@ -22,6 +22,7 @@ import { SerialTransport } from '../../hardware/serial/index.js';
 import { testTmk, x924TestBdk } from '../../switch/config.js';
 import { AmountError, parseAmount, startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
 import { JournalOwnerError } from '../../terminal/journal.js';
+import { additionalAmounts, type AdditionalAmount } from '../../terminal/balance.js';
 import { CliError, numberOption, writableFileOption } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 import { defaultIksn, DeviceCounters, freshIksn } from '../device-counters.js';
@@ -225,26 +226,9 @@ function defaultJournal(terminalId: string): string {
 }
 
 /** A balance inquiry's result with its DE54 also as numbers (`amounts`), when it has one in that layout. */
-export function withAmounts<R extends { balance?: string }>(result: R): R | (R & { amounts: Amount[] }) {
+export function withAmounts<R extends { balance?: string }>(result: R): R | (R & { amounts: AdditionalAmount[] }) {
   const amounts = result.balance === undefined ? undefined : additionalAmounts(result.balance);
   return amounts ? { ...result, amounts } : result;
 }
 
-type Amount = { accountType: string; amountType: string; currency: string; amount: number };
-
-/**
- * DE54 (additional amounts, ISO 8583:1987) as numbers: 20 characters each, account type (2),
- * amount type (2, `02` available balance), currency (3), `C`/`D`, amount in minor units (12).
- * Undefined when the text is not that layout (the raw `balance` still says what the host sent).
- */
-export function additionalAmounts(text: string): Amount[] | undefined {
-  if (text.length === 0 || text.length % 20 !== 0) return undefined;
-  const amounts: Amount[] = [];
-  for (let at = 0; at < text.length; at += 20) {
-    const match = /^(\d{2})(\d{2})(\d{3})([CD])(\d{12})$/.exec(text.slice(at, at + 20));
-    if (!match) return undefined;
-    const [, accountType, amountType, currency, sign, digits] = match as unknown as [string, string, string, string, string, string];
-    amounts.push({ accountType, amountType, currency, amount: (sign === 'D' ? -1 : 1) * Number(digits) });
-  }
-  return amounts;
-}
+export { additionalAmounts };

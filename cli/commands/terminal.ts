@@ -9,7 +9,7 @@ import { parseOptions, type CliIo } from '../io.js';
 import { openTerminal, amountArgument, terminalOptions, terminalUsage, withAmounts } from './terminal-setup.js';
 
 /** What `parseCommand` accepts, one form per verb; `cancel` stops the transaction in progress. */
-export const stdinCommands = ['sale 12.34 [card|code]', 'refund ID [AMOUNT]', 'void ID', 'preauth 12.34', 'completion ID [AMOUNT]', 'balance', 'batch close', 'history', 'cancel', 'quit'] as const;
+export const stdinCommands = ['sale 12.34 [card|code]', 'refund ID [AMOUNT]', 'void ID', 'preauth 12.34', 'completion ID [AMOUNT] [--offline]', 'balance', 'batch close', 'history', 'cancel', 'quit'] as const;
 
 const usage = `usage: pos terminal --host HOST:PORT [--spec NAME|FILE.json] [--framing …] --reader pn532:PATH --scanner hid:VID:PID|serial:PATH --msr serial:PATH
   then type commands: ${stdinCommands.join(' | ')}`;
@@ -95,10 +95,13 @@ export function parseCommand(line: string): Command | undefined {
       atMost(1);
       return { verb, request: { amount: amountArgument(words[0]) } };
     case 'completion': {
-      atMost(2);
-      const [original, amount] = words;
+      // --offline anywhere after the verb: the advice is stored and forwarded (Terminal.completion).
+      const offline = words.includes('--offline');
+      const rest = words.filter((word) => word !== '--offline');
+      if (rest[2] !== undefined) throw new Error(`completion: unexpected argument '${rest[2]}'`);
+      const [original, amount] = rest;
       if (!original) throw new Error('completion: missing the pre-authorization\'s transaction ID');
-      return { verb, request: { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }) } };
+      return { verb, request: { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }), ...(offline ? { offline } : {}) } };
     }
     case 'batch':
       if (words[0] !== 'close') throw new Error(`unknown command: ${line.trim()} (batch close)`);

@@ -14,14 +14,18 @@ type Terminal = Awaited<ReturnType<typeof openTerminal>>['terminal'];
  * `parse` checks the arguments before the terminal starts (a typo costs no sign-on), `operation`
  * runs what it returned.
  */
-function command<A>(usage: string, parse: (positionals: string[], tender: string | undefined) => A, operation: (terminal: Terminal, args: A) => Promise<{ ok: boolean; value: unknown }>) {
+function command<A>(
+  usage: string,
+  parse: (positionals: string[], tender: string | undefined, offline: boolean) => A,
+  operation: (terminal: Terminal, args: A) => Promise<{ ok: boolean; value: unknown }>,
+) {
   return async (args: string[], io: CliIo): Promise<number> => {
-    const { values, positionals } = parseOptions(args, { ...terminalOptions, tender: { type: 'string' } });
+    const { values, positionals } = parseOptions(args, { ...terminalOptions, tender: { type: 'string' }, offline: { type: 'boolean' } });
     if (values.help) {
       io.out(`${usage}\n${terminalUsage}`);
       return 0;
     }
-    const parsed = parse(positionals, values.tender);
+    const parsed = parse(positionals, values.tender, values.offline === true);
     const session = await openTerminal(values, (line) => io.err(line));
     try {
       const { ok, value } = await operation(session.terminal, parsed);
@@ -35,15 +39,17 @@ function command<A>(usage: string, parse: (positionals: string[], tender: string
 }
 
 /** Only a sale chooses how it is paid; the others take a card or name their original: never ignored. */
-function noTender(tender: string | undefined): void {
+function noTender(tender: string | undefined, offline = false): void {
   if (tender !== undefined) throw new CliError('--tender: only pos sale takes a tender');
+  if (offline) throw new CliError('--offline: only pos completion can be stored offline');
 }
 
 const approved = <R extends { state: string }>(result: R) => ({ ok: result.state === 'approved', value: result });
 
 export const sale = command(
   'usage: pos sale AMOUNT [--tender card|code] [options]   e.g. pos sale 12.34 --virtual-card visa',
-  (positionals, tender) => {
+  (positionals, tender, offline) => {
+    if (offline) throw new CliError('--offline: only pos completion can be stored offline');
     atMost(positionals, 1);
     const [amount] = positionals;
     if (tender !== undefined && tender !== 'card' && tender !== 'code') throw new CliError('--tender: card or code');
@@ -54,8 +60,8 @@ export const sale = command(
 
 export const refund = command(
   'usage: pos refund ORIGINAL_ID [AMOUNT] [options]   (refunds to the original card or wallet)',
-  (positionals, tender) => {
-    noTender(tender);
+  (positionals, tender, offline) => {
+    noTender(tender, offline);
     atMost(positionals, 2);
     const [original, amount] = positionals;
     if (!original) throw new CliError('missing the original transaction ID (see "id" in the sale\'s output)');
@@ -66,8 +72,8 @@ export const refund = command(
 
 export const voidTxn = command(
   'usage: pos void ORIGINAL_ID [options]',
-  (positionals, tender) => {
-    noTender(tender);
+  (positionals, tender, offline) => {
+    noTender(tender, offline);
     atMost(positionals, 1);
     const [original] = positionals;
     if (!original) throw new CliError('missing the original transaction ID');
@@ -78,8 +84,8 @@ export const voidTxn = command(
 
 export const preauth = command(
   'usage: pos preauth AMOUNT [options]   (holds the amount on the card; complete it with pos completion ID)',
-  (positionals, tender) => {
-    noTender(tender);
+  (positionals, tender, offline) => {
+    noTender(tender, offline);
     atMost(positionals, 1);
     return { amount: amountArgument(positionals[0]) };
   },
@@ -87,13 +93,18 @@ export const preauth = command(
 );
 
 export const completion = command(
-  'usage: pos completion PREAUTH_ID [AMOUNT] [options]   (captures a pre-authorization, by default its whole amount; sent as a 0220 advice)',
-  (positionals, tender) => {
+  `usage: pos completion PREAUTH_ID [AMOUNT] [--offline] [options]   (captures a pre-authorization, by default its whole amount; sent as a 0220 advice)
+  refused before anything is sent (exit 1, "reasonCode"): original-not-found, original-not-eligible, amount-exceeds-original,
+  already-completed (a completion of it stands or is still being reversed)
+  --offline   store the 0220 advice and forward it with the store-and-forward queue (as an interrupted completion is):
+              "advice": "forwarded" once the host acknowledged it, "stored" while it waits (sent after the next sign-on,
+              by any pos command on the same journal, and before a batch close)`,
+  (positionals, tender, offline) => {
     noTender(tender);
     atMost(positionals, 2);
     const [original, amount] = positionals;
     if (!original) throw new CliError('missing the pre-authorization\'s transaction ID (see "id" in the preauth\'s output)');
-    return { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }) };
+    return { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }), ...(offline ? { offline } : {}) };
   },
   async (t, request) => approved(await t.completion(request)),
 );
@@ -101,8 +112,8 @@ export const completion = command(
 export const balance = command(
   `usage: pos balance [options]   (balance inquiry on a tapped or swiped card)
   prints "balance" (the host's DE54) and "amounts": [{ accountType, amountType ("02": available), currency, amount (minor units, negative for D) }]`,
-  (positionals, tender) => {
-    noTender(tender);
+  (positionals, tender, offline) => {
+    noTender(tender, offline);
     atMost(positionals, 0);
   },
   async (t) => approved(withAmounts(await t.balance())),
@@ -110,8 +121,8 @@ export const balance = command(
 
 export const batch = command(
   'usage: pos batch close [options]   (settles the open batch; uploads it when out of balance)',
-  (positionals, tender) => {
-    noTender(tender);
+  (positionals, tender, offline) => {
+    noTender(tender, offline);
     if (positionals[0] !== 'close') throw new CliError('usage: pos batch close');
     atMost(positionals, 1);
   },

@@ -93,10 +93,10 @@ describe('pos sale / void / batch close', () => {
     const out = io();
     expect(await main(['terminal', '--help'], out)).toBe(0);
     const listed = /then type commands: (.*)/.exec(out.stdout.join('\n'))?.[1]?.split(' | ');
-    expect(listed).toEqual(['sale 12.34 [card|code]', 'refund ID [AMOUNT]', 'void ID', 'preauth 12.34', 'completion ID [AMOUNT]', 'balance', 'batch close', 'history', 'cancel', 'quit']);
+    expect(listed).toEqual(['sale 12.34 [card|code]', 'refund ID [AMOUNT]', 'void ID', 'preauth 12.34', 'completion ID [AMOUNT] [--offline]', 'balance', 'batch close', 'history', 'cancel', 'quit']);
     const docs = readFileSync(resolve(import.meta.dirname, '../../docs/terminal.md'), 'utf8').replace(/\s+/g, ' ');
     for (const form of listed!) {
-      expect(parseCommand(form.replace(/ \[(\w+)\|\w+\]$/, ' $1').replace(/ \[AMOUNT\]$/, ' 5'))?.verb).toBe(form.split(' ')[0]);
+      expect(parseCommand(form.replace(/ \[(--\w+)\]$/, ' $1').replace(/ \[(\w+)\|\w+\]$/, ' $1').replace(/ \[AMOUNT\]( |$)/, ' 5$1'))?.verb).toBe(form.split(' ')[0]);
       expect(docs).toContain(`\`${form}\``);
     }
   });

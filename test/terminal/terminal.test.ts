@@ -561,12 +561,40 @@ describe('terminal runtime', () => {
     expect(advice.getString('90')!.slice(0, 4)).toBe('0100');
     expect(advice.getString('38')).toBe('AB12CD');
     expect(advice.getString('4')).toBe('000000009000');
+    // Completed once: another completion is refused before anything is sent (the host released the hold: 12).
+    const sentBefore = responder.received.length;
+    expect(await t.completion({ original: auth.id, amount: 500 })).toMatchObject({ state: 'failed', reasonCode: 'already-completed', reason: 'the pre-authorization is already completed (90.00)' });
+    expect(responder.received).toHaveLength(sentBefore);
     // No answer to a completion: its reversal names the 0220 it undoes, not a 0200.
+    reader.tap(createVirtualCard('mastercard'));
+    const auth2 = await t.preauth({ amount: 10000 });
+    expect(auth2.state).toBe('approved');
     responder.handler = (r) => (r.mti === '0220' ? 'drop' : { '39': '00' });
-    const lost = await t.completion({ original: auth.id, amount: 8000 });
+    const lost = await t.completion({ original: auth2.id, amount: 8000 });
     expect(lost).toMatchObject({ state: 'reversed', reasonCode: 'no-answer' });
+    // Reversed (acknowledged): the hold is back at the host, so the pre-authorization can be completed again.
+    expect(t.referenceRefusal('completion', t.transaction(auth2.id)!)).toBeUndefined();
     const sent = responder.received.filter((m) => m.mti === '0220').at(-1)!;
     expect(responder.received.find((m) => m.mti === '0400')!.getString('90')!.slice(0, 20)).toBe(`0220${sent.getString('11')}${sent.getString('7')}`);
+  });
+
+  it('a completion still being reversed holds the pre-authorization: another is refused until the reversal is acknowledged', async () => {
+    responder = await startResponder((r) => approve(r.mti, { '55.91': Buffer.from('01020304050607083030', 'hex') }));
+    const { t, reader } = await terminal({ timeouts: { hostMs: 300, presentMs: 2000, reconnectInitialMs: 20, reconnectMaxMs: 100, queueRetryMs: 60_000, echoIntervalMs: 0 } });
+    reader.tap(createVirtualCard('mastercard'));
+    const auth = await t.preauth({ amount: 10000 });
+    responder.handler = (r) => (r.mti === '0220' || r.mti === '0400' || r.mti === '0420' ? 'drop' : { '39': '00' });
+    expect(await t.completion({ original: auth.id, amount: 9000 })).toMatchObject({ state: 'reversing', reasonCode: 'no-answer' });
+    const sent = responder.received.length;
+    // The first completion may stand at the host until its reversal is acknowledged (before: sent, and the host declined it 12).
+    expect(await t.completion({ original: auth.id, amount: 9000 })).toMatchObject({
+      state: 'failed', reasonCode: 'already-completed',
+      reason: 'the pre-authorization’s completion is still being reversed: complete it again once the host has acknowledged the reversal',
+    });
+    expect(responder.received).toHaveLength(sent);
+    responder.handler = (r) => approve(r.mti);
+    expect(await t.flushQueue()).toBe(true);
+    expect(await t.completion({ original: auth.id, amount: 9000 })).toMatchObject({ state: 'approved' });
   });
 
   // A completion interrupted before its answer goes again as an advice (0220). The host must accept an
