@@ -11,7 +11,7 @@ const help = `usage: pos iso8583 decode [--spec NAME|FILE.json] [--framing none|
 
 decode  prints one JSON object {"mti", "header"?, "fields", "warnings"?}: text fields as characters,
         binary fields as uppercase hex, composite fields (DE55 EMV tags, subfields) as nested objects;
-        "warnings" names what decodes but no encoder should send (an empty secondary bitmap).
+        "warnings" names what decodes but no encoder should send (an empty secondary or tertiary bitmap).
         PAN, tracks, PIN block and keys are masked unless --reveal.
 encode  takes that JSON shape and prints the packed message as uppercase hex.
 

@@ -97,8 +97,8 @@ export class IsoMessage {
   /** Values by field number; an array because field numbers are small and packing walks them in order. */
   private readonly values: Array<FieldValue | undefined> = [];
   private readonly compiled: CompiledSpec;
-  /** What unpack() accepted but a conforming sender would not send (an empty secondary or tertiary bitmap). */
-  warnings: readonly string[] = noWarnings;
+  /** Set by unpack() for a received bitmap with no field in its range: how many bitmaps the received fields needed, and the warning. */
+  private emptyBitmap: { needed: number; warnings: readonly string[] } | undefined;
 
   constructor(
     readonly spec: MessageSpec,
@@ -181,6 +181,18 @@ export class IsoMessage {
     return this;
   }
 
+  /**
+   * What unpack() accepted but a conforming sender would not send (an empty secondary or tertiary
+   * bitmap), for as long as it is true: a field later set in that bitmap's range ends it.
+   */
+  get warnings(): readonly string[] {
+    const empty = this.emptyBitmap;
+    if (!empty) return noWarnings;
+    let highest = this.values.length - 1;
+    while (highest > 1 && this.values[highest] === undefined) highest--;
+    return bitmapsFor(highest) > empty.needed ? noWarnings : empty.warnings;
+  }
+
   fieldIds(): number[] {
     const ids: number[] = [];
     for (let id = 2; id < this.values.length; id++) if (this.values[id] !== undefined) ids.push(id);
@@ -196,7 +208,7 @@ export class IsoMessage {
     const highest = ids.length ? ids[ids.length - 1]! : 0;
     const tertiary = this.spec.bitmap.tertiary === true;
     if (highest > (tertiary ? 192 : 128)) throw new EncodeError('ISO 8583 field', String(highest), 'beyond the bitmap');
-    const bitmaps = highest > 128 ? 3 : highest > 64 ? 2 : 1;
+    const bitmaps = bitmapsFor(highest);
     const bits = [...ids];
     if (bitmaps >= 2) bits.push(1);
     if (bitmaps === 3) bits.push(65);
@@ -244,11 +256,12 @@ export class IsoMessage {
     if (at !== bytes.length) throw new DecodeError('ISO 8583 message', '', at, `${bytes.length - at} bytes after the last field`);
     // Accepted, as jPOS and moov-io accept it (nothing is ambiguous), but said: pack() never sends
     // a bitmap without a field in its range, so this message would not re-pack to the same bytes.
-    const needed = highest > 128 ? 3 : highest > 64 ? 2 : 1;
+    const needed = bitmapsFor(highest);
     if (count > needed) {
       const which = needed === 1 ? 'secondary' : 'tertiary';
       const range = needed === 1 ? '65–128' : '129–192';
-      message.warnings = [`ISO 8583 bitmap at byte ${bitmapStart + needed * oneBitmap}: ${which} bitmap announced but no field ${range} is present`];
+      const warning = `ISO 8583 bitmap at byte ${bitmapStart + needed * oneBitmap}: ${which} bitmap announced but no field ${range} is present`;
+      message.emptyBitmap = { needed, warnings: Object.freeze([warning]) };
     }
     return message;
   }
@@ -310,6 +323,9 @@ export class IsoMessage {
     return mti;
   }
 }
+
+/** How many bitmaps a message whose highest field is `highest` carries. */
+const bitmapsFor = (highest: number) => (highest > 128 ? 3 : highest > 64 ? 2 : 1);
 
 function putEntry(map: FieldMap, key: string, value: FieldValue, tlv: boolean): void {
   if (tlv) setTlvEntry(map, key, value);

@@ -54,11 +54,31 @@ describe('a secondary bitmap with no field 65–128 (ISO 8583:1987 DE 1)', () =>
     expect(IsoMessage.unpack(spec, tampered).warnings).toEqual(['ISO 8583 bitmap at byte 36: tertiary bitmap announced but no field 129–192 is present']);
   });
 
+  it('the warning goes once a field fills the announced bitmap (set, copyFields), and stays while the bitmap is still empty', () => {
+    const wire = withEmptySecondary(echo().pack(), 7, 8, Buffer.alloc(8), false);
+    const message = IsoMessage.unpack(specs.default, wire);
+    message.set('2', '4761739001010010');
+    expect(message.warnings).toHaveLength(1);
+    message.set('70', '301');
+    expect(message.warnings).toEqual([]);
+    expect(message.toJSON().warnings).toBeUndefined();
+    expect(message.describe()).not.toContain('warning:');
+    expect((message.pack()[7]! & 0x80) !== 0).toBe(true);
+    // Gone again with field 70, the message is what was received: the warning is true again.
+    message.unset('70');
+    expect(message.warnings).toHaveLength(1);
+    const copied = IsoMessage.unpack(specs.default, wire).copyFields(new IsoMessage(specs.default, '0800').set('70', '301'), [70]);
+    expect(copied.warnings).toEqual([]);
+  });
+
   it('pos iso8583 decode prints the warning in its JSON and exits 0', async () => {
     const wire = withEmptySecondary(echo().pack(), 7, 8, Buffer.alloc(8), false);
     const io = capture();
     expect(await main(['iso8583', 'decode', '--reveal', wire.toString('hex')], io)).toBe(0);
     expect(JSON.parse(io.stdout.join(''))).toMatchObject({ mti: '0800', warnings: [expect.stringContaining('at byte 15')], fields: { 41: 'TERM0001' } });
+    const help = capture();
+    await main(['iso8583', 'decode', '--help'], help);
+    expect(help.stdout.join('\n')).toContain('an empty secondary or tertiary bitmap');
   });
 
   it('pack() sets bit 1 exactly when a field 65–128 is present (property)', () => {
