@@ -2,6 +2,13 @@
 // virtual devices behind their drivers, checkout server over HTTP): tester presses with no PIN
 // prompt are refused, the DUKPT counter is on disk before its PIN block leaves, the receipt's CVM
 // line follows the issuer's verdict, and a 65 soft decline makes the same card's next tap ask for the PIN.
+//
+// The terminal keeps its default host timeout (30 s), as test/browser/checkout-pin.test.ts does
+// (ee6410c): nothing here tests a timeout (test/browser/checkout-host-wait.test.ts does), and with
+// 3 s a host slowed by a loaded machine (the switch fsyncs its journal) turned the corrupt-MAC
+// answer into "no answer … within 3000 ms", and any sale here into a reversal. A wrong MAC ends
+// its request at once whatever the timeout, so the corrupt-MAC case needs no short one; it also
+// runs with the answer held back past the old 3 s, as a loaded host would send it.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +21,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pos-demo-pin-'));
-  demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { hostMs: 3000, pinMs: 5000, presentMs: 5000 } });
+  demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { pinMs: 5000, presentMs: 5000 } });
 });
 afterAll(async () => {
   await demo?.stop();
@@ -149,14 +156,26 @@ describe('demo tester samples', () => {
 });
 
 describe('demo host faults', () => {
+  const fault = (name: string | null) =>
+    fetch(`${demo.pageUrl}/api/tester/fault`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: name }) });
+
   it('corrupt MAC: the sale ends as no usable answer and is reversed, its reason naming the MAC (not a timeout)', async () => {
-    const fault = (name: string | null) =>
-      fetch(`${demo.pageUrl}/api/tester/fault`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault: name }) });
     expect((await fault('corrupt MAC')).status).toBe(200);
     try {
       const { result } = await tapSale(300, 'mastercard');
       expect(['reversing', 'reversed']).toContain(result.state);
       expect(result.reason).toMatch(/wrong MAC: no usable answer/); // before: "no answer … within 3000 ms"
+    } finally {
+      await fault(null);
+    }
+  });
+
+  it('corrupt MAC from a slow host (answer 3.5 s late): still the MAC, not a timeout (with the old 3 s host timeout: "no answer")', async () => {
+    demo.switch.faults.set(demo.terminal.config.terminalId, { corruptMac: true, delayMs: 3500 });
+    try {
+      const { result } = await tapSale(310, 'mastercard');
+      expect(['reversing', 'reversed']).toContain(result.state);
+      expect(result.reason).toMatch(/wrong MAC: no usable answer/);
     } finally {
       await fault(null);
     }
