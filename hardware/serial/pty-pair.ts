@@ -5,8 +5,8 @@
  * benchmarks. `socat` must be installed (CI installs it).
  *
  * socat must not outlive us: a `pos virtual …` killed with SIGKILL runs no exit handler, and an
- * orphaned socat keeps the PTY links alive. So on Linux socat starts through util-linux's setpriv,
- * which sets the parent-death signal (prctl PR_SET_PDEATHSIG) and execs socat in the same process
+ * orphaned socat keeps the PTY links alive. So on Linux socat starts through util-linux's setpriv
+ * (where it takes --pdeathsig: see socatCommand), which sets the parent-death signal (prctl PR_SET_PDEATHSIG) and execs socat in the same process
  * (same pid). TERM rather than KILL, so socat still removes its links. The signal follows the
  * thread that spawned socat, which is the event loop's: open the pair on the thread that owns it.
  */
@@ -33,6 +33,8 @@ export interface PtyOptions {
   links?: { a: string; b: string };
   /** How long to wait for both links to appear. */
   timeoutMs?: number;
+  /** The setpriv to start socat through (default /usr/bin/setpriv); a test points it at a stand-in. */
+  setpriv?: string;
 }
 
 /** Starts `socat -d -d pty,raw,echo=0,link=DIR/a pty,raw,echo=0,link=DIR/b` and waits for both links. */
@@ -41,7 +43,7 @@ export async function openPtyPair(options: PtyOptions = {}): Promise<PtyPair> {
   const dir = options.dir ?? (ownDir ? mkdtempSync(join(tmpdir(), 'pty-')) : '');
   const a = options.links?.a ?? join(dir, 'a');
   const b = options.links?.b ?? join(dir, 'b');
-  const [command, ...prefix] = socatCommand();
+  const [command, ...prefix] = await socatCommand(options.setpriv ?? defaultSetpriv);
   const child = spawn(command!, [...prefix, '-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -72,12 +74,27 @@ export async function openPtyPair(options: PtyOptions = {}): Promise<PtyPair> {
   };
 }
 
-const setpriv = '/usr/bin/setpriv';
-let command: string[] | undefined;
+const defaultSetpriv = '/usr/bin/setpriv';
+/** By setpriv path: whether it takes --pdeathsig, probed once per process. */
+const probes = new Map<string, Promise<boolean>>();
 
-/** `setpriv --pdeathsig TERM socat` where util-linux is (every Debian), plain `socat` elsewhere (macOS). */
-function socatCommand(): readonly string[] {
-  return (command ??= existsSync(setpriv) ? [setpriv, '--pdeathsig', 'TERM', 'socat'] : ['socat']);
+/**
+ * `setpriv --pdeathsig TERM socat` where that setpriv takes the option (util-linux ≥ 2.33, every
+ * current Debian); plain `socat` where there is no setpriv (macOS) or an older or busybox one that
+ * answers "unrecognized option '--pdeathsig'": socat would not start at all through it.
+ */
+async function socatCommand(setpriv: string): Promise<readonly string[]> {
+  let probe = probes.get(setpriv);
+  if (!probe) probes.set(setpriv, (probe = takesPdeathsig(setpriv)));
+  return (await probe) ? [setpriv, '--pdeathsig', 'TERM', 'socat'] : ['socat'];
+}
+
+function takesPdeathsig(setpriv: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(setpriv, ['--pdeathsig', 'TERM', 'true'], { stdio: 'ignore' });
+    child.once('error', () => resolve(false)); // not there
+    child.once('exit', (code) => resolve(code === 0));
+  });
 }
 
 async function waitForLinks(paths: string[], deadline: number, exited: () => boolean, stderr: () => string): Promise<void> {
