@@ -187,7 +187,7 @@ function renderStatus() {
     const lines = [];
     if (tone !== 'approved' && why) lines.push(why);
     // Undone or being undone: whether the customer pays, in words (the title says reversed or pending).
-    if (result.state === 'reversed' || result.state === 'reversing') lines.push(t(`result.${result.state}.detail`));
+    if (result.state === 'reversed' || result.state === 'reversing') lines.push(t(`result.${result.state}.detail.${undoneKind(result.kind)}`));
     if (result.authCode) lines.push(`${t('result.auth')} ${result.authCode}`);
     if (result.rrn) lines.push(`${t('result.rrn')} ${result.rrn}`);
     if (result.maskedPan) lines.push(result.maskedPan);
@@ -208,6 +208,11 @@ function renderStatus() {
   box.className = 'status idle';
   title.textContent = t('status.idle');
   detail.textContent = t('status.idleDetail');
+}
+
+/** What undoing a transaction means for the customer depends on its kind: a void undone leaves the sale charged. */
+function undoneKind(kind) {
+  return kind === 'void' || kind === 'refund' ? kind : 'sale';
 }
 
 /** How long the step on screen has waited for the host, against the terminal's host timeout (after it: a reversal). */

@@ -1,0 +1,79 @@
+/**
+ * A void or refund that got no answer is reversed: the page says what that means for the customer by
+ * the transaction's kind (a void undone leaves the sale charged; a refund undone gives nothing back),
+ * in English and Chinese. Before: every kind read "the customer will not be charged".
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoSupervisorPin, startDemo, type RunningDemo } from '../../cli/demo/demo.js';
+import { haveChromium, launchChromium } from '../support/browser.js';
+
+const mustRun = process.env.CI === 'true';
+
+describe.skipIf(!haveChromium && !mustRun)('checkout page: a reversed void or refund in chromium', () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'pos-checkout-void-rev-'));
+    // A short host timeout turns the dropped request into a reversal quickly; the reversal's retry stays far away.
+    demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { hostMs: 1500, queueRetryMs: 60_000 } });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
+    await page.goto(demo.pageUrl);
+    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function approvedSale(amount: number): Promise<string> {
+    const sale = demo.terminal.sale({ amount });
+    demo.kit.tap('visa');
+    const result = await sale;
+    demo.kit.removeCards();
+    expect(result.state).toBe('approved');
+    return result.id;
+  }
+  const post = (path: string, body: unknown) =>
+    fetch(`${demo.pageUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const detail = async () => (await page.textContent('#status-detail')) ?? '';
+
+  it('a void being reversed, then reversed: the sale stands and the customer is charged', async () => {
+    const saleId = await approvedSale(1000);
+    demo.switch.faults.set('*', { drop: true });
+    expect((await post('/api/void', { original: saleId, supervisorPin: demoSupervisorPin })).status).toBe(202);
+    await page.waitForSelector('.status.failed', { timeout: 15_000 });
+    expect(await page.textContent('#status-title')).toBe('Not completed — reversal pending · ¥10.00');
+    expect(await detail()).toContain('the void is undone, so the sale stands and the customer is charged');
+    expect(await detail()).not.toContain('not be charged');
+    await page.click('#lang');
+    expect(await detail()).toContain('撤销不生效，原消费仍然有效，顾客已被扣款');
+    await page.click('#lang');
+
+    // The reversal acknowledged: the void is undone for good.
+    demo.switch.faults.clear();
+    await demo.terminal.flushQueue();
+    await expect.poll(detail).toContain('The void is reversed: the sale stands and the customer is charged');
+  }, 40_000);
+
+  it('a refund reversed: the customer gets no money back from it', async () => {
+    const saleId = await approvedSale(1200);
+    demo.switch.faults.set('*', { drop: true });
+    expect((await post('/api/refund', { original: saleId, amount: '12.00', supervisorPin: demoSupervisorPin })).status).toBe(202);
+    await page.waitForSelector('.status.failed', { timeout: 15_000 });
+    expect(await detail()).toContain('the customer gets no money back from this refund');
+    await page.click('#lang');
+    expect(await detail()).toContain('本笔退货不生效，不会退款给顾客');
+    await page.click('#lang');
+    demo.switch.faults.clear();
+  }, 40_000);
+});
