@@ -10,7 +10,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import { AmountError, parseAmount } from '../amount.js';
 import { SupervisorGate } from './supervisor.js';
-import type { CheckoutTerminal, DeviceState, StatusEvent, TesterControls, TransactionView } from './types.js';
+import type { CheckoutTerminal, DeviceState, HostFaultState, StatusEvent, TesterControls, TransactionView } from './types.js';
 
 export interface CheckoutOptions {
   terminal: CheckoutTerminal;
@@ -39,7 +39,8 @@ type Push =
   | { type: 'busy'; kind: string; amount?: number }
   | { type: 'result'; result: TransactionView }
   | { type: 'batch'; batch: unknown }
-  | { type: 'failed'; error: string };
+  | { type: 'failed'; error: string }
+  | { type: 'fault'; fault: HostFaultState };
 
 interface InFlight {
   kind: string;
@@ -213,7 +214,7 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     return reply.code(202).send({ accepted: true });
   });
 
-  if (options.tester) await app.register(testerRoutes(options.tester));
+  if (options.tester) await app.register(testerRoutes(options.tester, push));
 
   app.get('/ws', { websocket: true }, (socket) => {
     sockets.add(socket);
@@ -239,7 +240,7 @@ function inFlightView({ stepAt, ...rest }: InFlight) {
 }
 
 /** The tester's panel talks to these; they exist only when virtual devices are in use. */
-const testerRoutes = (tester: TesterControls) => async (app: FastifyInstance): Promise<void> => {
+const testerRoutes = (tester: TesterControls, push: (message: Push) => void) => async (app: FastifyInstance): Promise<void> => {
   const one = (name: string, schema: Record<string, unknown>) =>
     ({ type: 'object', required: [name], additionalProperties: false, properties: { [name]: schema } }) as const;
   const id = { type: 'string', minLength: 1, maxLength: 64 };
@@ -286,7 +287,10 @@ const testerRoutes = (tester: TesterControls) => async (app: FastifyInstance): P
     { schema: { body: { type: 'object', required: ['fault'], additionalProperties: false, properties: { fault: { type: ['string', 'null'], maxLength: 32 } } } } },
     async (request) => {
       await tester.hostFault(request.body.fault);
-      return { ok: true, ...tester.hostFaultState() };
+      // Every open page (another tab too) shows the switch's fault as it is now.
+      const fault = tester.hostFaultState();
+      push({ type: 'fault', fault });
+      return { ok: true, ...fault };
     },
   );
   app.get('/api/tester/fault', async () => tester.hostFaultState());

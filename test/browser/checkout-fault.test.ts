@@ -63,6 +63,23 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page host fault state in ch
     expect(await fault()).toBe('');
   });
 
+  it('a change on another page reaches this open page over its websocket, in the order made', async () => {
+    const other = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
+    try {
+      await other.goto(demo!.pageUrl);
+      await other.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+      await other.selectOption('#tester-fault', 'drop answers');
+      await expect.poll(fault, { timeout: 5000 }).toBe('drop answers'); // before: only after a reload or reconnect
+      await other.selectOption('#tester-fault', 'disconnect');
+      await other.selectOption('#tester-fault', '');
+      await expect.poll(() => demo!.switch.faults.list()).toEqual([]);
+      await expect.poll(fault, { timeout: 5000 }).toBe('');
+      expect(await other.inputValue('#tester-fault')).toBe('');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('the page’s own choice is not restored over the switch’s state by a reload', async () => {
     await page.selectOption('#tester-fault', 'disconnect');
     await expect.poll(() => demo!.switch.faults.list()).toEqual([{ terminal: '*', disconnect: true }]);

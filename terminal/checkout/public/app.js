@@ -17,6 +17,8 @@ const state = {
   testerNote: null,
   /** The host's fault as the server last read it from the switch (GET /api/tester/fault), never the page's own memory. */
   hostFault: null,
+  /** Counts fault reads and pushes, so an answer overtaken by a later one is not shown. */
+  hostFaultSeq: 0,
   batch: null,
   /** The page's websocket to the terminal is down (the terminal restarting, the network). */
   offline: false,
@@ -439,10 +441,15 @@ function renderHostFault() {
   select.value = current.fault ?? '';
 }
 
-/** Reads the switch's fault (at load and after every reconnect: a restarted demo has none, whatever was chosen before). */
+/**
+ * Reads the switch's fault (at load and after every reconnect: a restarted demo has none, whatever was chosen before).
+ * Reads and pushes are ordered: an answer is shown only when no later read or push came first.
+ */
 async function loadHostFault() {
   if (!state.config?.tester) return;
+  const mine = ++state.hostFaultSeq;
   const answer = await api('GET', '/api/tester/fault');
+  if (mine !== state.hostFaultSeq) return;
   if (answer.ok) state.hostFault = answer.data;
   renderHostFault();
 }
@@ -514,6 +521,11 @@ function onPush(message) {
       $('#batch-close').disabled = false;
       renderBatch(state.batch);
       break;
+    case 'fault': // a change made on any page: newer than any read still on its way
+      state.hostFaultSeq += 1;
+      state.hostFault = message.fault;
+      renderHostFault();
+      break;
     case 'failed':
       endBusy();
       state.result = { state: 'failed', amount: state.status?.amount ?? 0, reason: message.error };
@@ -539,7 +551,7 @@ function connect(delay = 500) {
 }
 
 async function restore() {
-  loadHostFault();
+  await loadHostFault();
   const answer = await api('GET', '/api/state');
   const { inFlight, lastResult, devices } = answer.data;
   for (const device of devices ?? []) state.devices.set(device.name, device);
