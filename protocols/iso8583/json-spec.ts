@@ -4,6 +4,7 @@
  * host without writing code. Reading the file is the caller's job: protocols/ does no I/O.
  */
 import { compileSpec } from './message.js';
+import { isObject } from '../is-object.js';
 import type { FieldSpec, MessageSpec } from './spec.js';
 
 export class SpecError extends Error {
@@ -22,7 +23,6 @@ const oneOf = (where: string, value: unknown, allowed: readonly string[]): void 
 const optionalOneOf = (where: string, value: unknown, allowed: readonly string[]): void => {
   if (value !== undefined) oneOf(where, value, allowed);
 };
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const types = ['n', 'a', 'an', 'ans', 'b', 'z', 'xn'];
 const encodings = ['ascii', 'ebcdic037', 'ebcdic1047', 'bcd', 'binary', 'hex'];

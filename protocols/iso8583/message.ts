@@ -8,6 +8,7 @@ import { bitmapSize, encodeBitmap, readBitmapBytes, setBits } from './bitmap.js'
 import { decodeText, encodeText, type Charset } from './charsets.js';
 import { describeMessage, maskedJson } from './describe.js';
 import { compileField, setTlvEntry, type FieldCodec, type FieldMap, type FieldValue } from './field.js';
+import { isObject } from '../is-object.js';
 import { orderedKeys, withKeyOrder } from '../ordered-json.js';
 import type { MessageSpec } from './spec.js';
 import { ByteWriter } from './writer.js';
@@ -335,11 +336,11 @@ function putEntry(map: FieldMap, key: string, value: FieldValue, tlv: boolean): 
 function fromJsonValue(value: unknown, path: string): FieldValue {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
+  if (isObject(value)) {
     // In the order the JSON lists them when it was read with parseOrdered (or came from toJSON): DE55 packs its tags so.
     const keys = orderedKeys(value);
     const map: FieldMap = {};
-    for (const key of keys) map[key] = fromJsonValue((value as Record<string, unknown>)[key], `${path}.${key}`);
+    for (const key of keys) map[key] = fromJsonValue(value[key], `${path}.${key}`);
     return withKeyOrder(map, keys);
   }
   throw new EncodeError('ISO 8583 field', path, 'JSON value must be a string, a number or an object');

@@ -5,6 +5,7 @@
  * common data transparent template 64).
  */
 import { DecodeError, EncodeError } from '../errors.js';
+import { isObject } from '../is-object.js';
 import { decodeTlv, encodeTlv, isConstructed, objectToTlv, tlvToObject, type Tlv, type TlvObject } from '../tlv/index.js';
 
 const what = 'EMVCo consumer-presented QR';
@@ -64,7 +65,6 @@ const byteLengths: Record<string, readonly [number, number]> = {
   '5F2A': [2, 2], '9F1A': [2, 2],
 };
 const cpv01 = Buffer.from('CPV01').toString('hex').toUpperCase();
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A key as decodeCpm writes it: a tag, and for a repeat "#n" (n from 2). */
 const keyPattern = /^([0-9A-Fa-f]+)(?:#([1-9]\d*))?$/;

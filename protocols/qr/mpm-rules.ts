@@ -7,6 +7,7 @@
  * limit, so a payload for a later version of the specification can still be built.
  */
 import { EncodeError } from '../errors.js';
+import { isObject } from '../is-object.js';
 
 type Format = 'N' | 'ans' | 'S';
 
@@ -115,8 +116,6 @@ function checkValue(rule: Rule, value: string, path: string): void {
   const problem = rule.check?.(value);
   if (problem) throw fail(problem);
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function checkObjects(objects: Record<string, unknown>, rules: (id: number) => Rule | undefined, required: readonly string[], prefix: string): void {
   for (const id of Object.keys(objects)) {
