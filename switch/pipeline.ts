@@ -15,8 +15,8 @@ import type { Logger } from 'pino';
 import { IsoMessage, responseMti, type MessageSpec } from '../protocols/iso8583/index.js';
 import { maskPan } from '../protocols/mask.js';
 import { arpcMethodOf, cryptogramDataElements, type TestCardProfile } from '../protocols/testcards.js';
-import { encodeKeyExchange } from '../protocols/crypto/index.js';
-import type { CryptogramCheck, Hsm } from './hsm/hsm.js';
+import { encodeKeyExchange, isValidAesKsn, isValidTdesKsn } from '../protocols/crypto/index.js';
+import type { CryptogramCheck, Hsm, KeyAlgorithm, PinKey } from './hsm/hsm.js';
 import { luhnValid } from '../protocols/luhn.js';
 import { cardAccount, cardResponse, forcedByCents, routeBin, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
 import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, KsnUse, NewRow, Store, TxKind } from './store/index.js';
@@ -208,53 +208,71 @@ const route: Step = (ctx) => {
 
 // ───────────────────────────────────────────── pin ──
 /**
- * Online PIN (DE52): under DUKPT when DE53 carries the KSN, else under the terminal's TPK; checked against the card's PVV.
- * A DUKPT request's counter goes to the journal, which refuses it (63) when not above the PIN pad's highest:
- * there, after the request key's insert, so a repeat is answered from the journal first and never refused.
+ * Online PIN (DE52) of the kinds that ask for one: under DUKPT when DE53 carries the KSN, else under
+ * the terminal's TPK; checked against the card's PVV. A DUKPT block that deciphered (right PIN or
+ * wrong) has used its counter: the journal records it, or refuses the request (63) when it is not
+ * above the PIN pad's highest — there, after the request key's insert, so a repeat is answered from
+ * the journal first and never refused.
  */
 const pin: Step = (ctx) => {
   const block = ctx.request.getBuffer('52');
-  if (!block) return;
-  const ksn = pinKinds.has(ctx.kind) ? ctx.request.getBuffer('53') : undefined;
-  if (ksn) {
-    const use = ksnUse(ksn);
-    if (use) ctx.ksn = use;
+  if (!block || !pinKinds.has(ctx.kind) || !ctx.card || !ctx.pan) return;
+  const de53 = ctx.request.getBuffer('53');
+  if (!de53) {
+    const tpkId = ctx.terminal!.tpkId;
+    if (!tpkId) return decline(ctx, '55', 'PIN under a TPK but the terminal has not signed on');
+    return verifyPin(ctx, block, { tpk: tpkId }, ctx.card, ctx.pan);
   }
-  if (ctx.card && ctx.pan) return verifyPin(ctx, block, ctx.card, ctx.pan);
+  const { bdkId, hsm } = ctx.parts;
+  const use = ksnUse(de53, hsm.keyInfo(bdkId)?.algorithm ?? 'tdes');
+  if (!use) return decline(ctx, '30', 'format: DE53 is no KSN of the switch\'s DUKPT key (length, or a counter no key is derived for)');
+  return verifyPin(ctx, block, { bdk: bdkId, ksn: de53 }, ctx.card, ctx.pan, use);
 };
 
-/** Requests whose PIN block is used; a reversal or an upload that copies its original's DE52/53 is not another use. */
+/**
+ * The kinds whose PIN block is verified, and so whose DUKPT counter is used: one set for both, so no
+ * kind can have a block checked without its counter. A reversal or an upload that copies its
+ * original's DE52/53 is not another use; an advice (0220) reports an offline approval — its PIN, if
+ * any, was checked offline by the card — so an online block in it is ignored, neither verified nor counted.
+ */
 const pinKinds = new Set<Context['kind']>(['authorization', 'preauthorization', 'sale', 'refund', 'balance']);
 
 /**
- * The PIN pad (KSN with its counter bits zeroed: key set ID + device ID) and transaction counter of a
- * TDES (10 bytes, 21-bit counter, X9.24-1) or AES DUKPT KSN (12 bytes, 32-bit counter, X9.24-3).
- * Another length names no key: the HSM refuses the block (55) and there is no counter to keep.
+ * The PIN pad (KSN with its counter bits zeroed: key set ID + device ID) and transaction counter of
+ * a KSN the BDK derives a key for: TDES, 10 bytes, 21-bit counter with 1 to 10 one-bits (X9.24-1);
+ * AES, 12 bytes, 32-bit counter with 1 to 16 (X9.24-3). Anything else names no key: undefined.
  */
-function ksnUse(ksn: Buffer): KsnUse | undefined {
+function ksnUse(ksn: Buffer, algorithm: KeyAlgorithm): KsnUse | undefined {
+  if (algorithm === 'tdes' ? !(ksn.length === 10 && isValidTdesKsn(ksn)) : !(ksn.length === 12 && isValidAesKsn(ksn))) return undefined;
   const device = Buffer.from(ksn);
   let counter: number;
-  if (ksn.length === 10) {
+  if (algorithm === 'tdes') {
     const low = ksn.readUIntBE(7, 3);
     counter = low & 0x1fffff;
     device.writeUIntBE(low & 0xe00000, 7, 3);
-  } else if (ksn.length === 12) {
+  } else {
     counter = ksn.readUInt32BE(8);
     device.writeUInt32BE(0, 8);
-  } else return undefined;
+  }
   return { device: device.toString('hex').toUpperCase(), counter };
 }
 
-async function verifyPin(ctx: Context, block: Buffer, card: IssuerCard & { pvv: string }, pan: string): Promise<void> {
+/**
+ * A right or a wrong PIN is a try of the card's (the journal counts it) and uses the DUKPT counter.
+ * A block that does not decipher to a well-formed block proves no key and no PIN: 55, but neither a try
+ * nor a counter — else anyone could lock a card or a PIN pad with junk. A KSN the HSM derives no key
+ * for (ksnUse lets none through; the HSM is the authority) is a format error, like one ksnUse refuses.
+ */
+async function verifyPin(ctx: Context, block: Buffer, key: PinKey, card: IssuerCard & { pvv: string }, pan: string, use?: KsnUse): Promise<void> {
   const { parts } = ctx;
+  const result = await parts.hsm.verifyPin({ pan, format: 0, pinBlock: block, key, pvkId: parts.pvkId, pvki: 1, pvv: card.pvv });
+  if (result === 'no-key') return decline(ctx, '30', 'format: DE53 is no KSN of the switch\'s DUKPT key');
+  if (result === 'undecodable') return decline(ctx, '55', 'PIN block does not decipher to a well-formed block under its key');
+  if (use) ctx.ksn = use;
   const tries = parts.pinTries.get(ctx.account!) ?? 0;
   if (tries >= 3) return decline(ctx, '75', 'PIN tries exceeded');
-  const ksn = ctx.request.getBuffer('53');
-  const key = ksn ? { bdk: parts.bdkId, ksn } : ctx.terminal!.tpkId ? { tpk: ctx.terminal!.tpkId } : undefined;
-  if (!key) return decline(ctx, '55', 'PIN under a TPK but the terminal has not signed on');
-  const ok = await parts.hsm.verifyPin({ pan, format: 0, pinBlock: block, key, pvkId: parts.pvkId, pvki: 1, pvv: card.pvv });
-  ctx.pinChecked = { account: ctx.account!, ok };
-  if (!ok) decline(ctx, tries + 1 >= 3 ? '75' : '55', 'wrong PIN');
+  ctx.pinChecked = { account: ctx.account!, ok: result === 'right' };
+  if (result === 'wrong') decline(ctx, tries + 1 >= 3 ? '75' : '55', 'wrong PIN');
 }
 
 // ───────────────────────────────────────────── risk ──

@@ -315,12 +315,11 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
   }
   const row = storedRow(r, num(id), now);
   if (refusal) {
-    const answer: AnswerFields = { ...r.answer, '39': refusal };
-    delete answer['38'];
-    // The ARPC was computed for the approval (method 1 carries its ARC): the decline must not send it.
-    delete answer['55.91'];
-    // Nor a balance (DE54) the refused request was not entitled to (a replayed ATC's inquiry).
-    delete answer['54'];
+    // Built from scratch, never the decided answer less some fields: a refused request gets nothing it
+    // was decided to get (an authorization code, an ARPC computed for the approval, a balance — which
+    // would also tell a replayed block's sender that its PIN was right).
+    const answer: AnswerFields = { '39': refusal };
+    if (r.rrn !== null) answer['37'] = r.rrn;
     yield { sql: 'UPDATE transactions SET response_code = ?, auth_code = NULL, debit = 0, answer = ? WHERE id = ?', params: [refusal, JSON.stringify(answer), row.id] };
     Object.assign(row, { responseCode: refusal, authCode: null, debit: 0, answer });
     return { status: 'new', row, refusedBy: refusedBy! };
