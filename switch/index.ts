@@ -103,7 +103,7 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     const nextRrn = () => (rrnNext < rrnEnd ? rrn() : reserveRrn());
     const accounts = new Set<string>();
     const parts: SwitchParts = {
-      spec, store, hsm, log, terminal, cards, bdkId, pvkId, nextRrn, pinTries: new Map(),
+      spec, store, hsm, log, terminal, cards, bdkId, pvkId, nextRrn,
       ensureAccount: async (id, balance) => {
         if (accounts.has(id)) return;
         await store.ensureAccounts([{ id, balance }]);

@@ -45,8 +45,6 @@ export interface SwitchParts {
   pvkId: string;
   /** From the reserved block when it has one left (synchronously); a promise only while a block is being reserved. */
   nextRrn(): string | Promise<string>;
-  /** Wrong PIN counts per card account (in memory; a restart forgives). */
-  pinTries: Map<string, number>;
   ensureAccount(id: string, balance: number): Promise<void>;
 }
 
@@ -80,7 +78,7 @@ export interface Context {
   /** DE96 of a sign-on answer. */
   keyExchange?: Buffer;
   arqc?: Omit<CryptogramCheck, 'data'>;
-  /** The PIN check's result for the card account: its tries change after the journal step, for a new request only. */
+  /** The PIN check's result for the card account: the journal counts the try (for a new request not refused 63). */
   pinChecked?: { account: string; ok: boolean };
   /** The DUKPT PIN pad and counter of DE53, recorded (or refused, 63) by the journal step. */
   ksn?: KsnUse;
@@ -269,10 +267,9 @@ async function verifyPin(ctx: Context, block: Buffer, key: PinKey, card: IssuerC
   if (result === 'no-key') return decline(ctx, '30', 'format: DE53 is no KSN of the switch\'s DUKPT key');
   if (result === 'undecodable') return decline(ctx, '55', 'PIN block does not decipher to a well-formed block under its key');
   if (use) ctx.ksn = use;
-  const tries = parts.pinTries.get(ctx.account!) ?? 0;
-  if (tries >= 3) return decline(ctx, '75', 'PIN tries exceeded');
   ctx.pinChecked = { account: ctx.account!, ok: result === 'right' };
-  if (result === 'wrong') decline(ctx, tries + 1 >= 3 ? '75' : '55', 'wrong PIN');
+  // The journal makes it 75 when this is the card's third wrong PIN in a row, or the card is blocked already.
+  if (result === 'wrong') decline(ctx, '55', 'wrong PIN');
 }
 
 // ───────────────────────────────────────────── risk ──
@@ -607,7 +604,8 @@ const requestRow = (ctx: Context, fingerprint: string): NewRow => ({
 /** Hands the entry to the group commit; a repeat of a journaled key comes back with the original answer. */
 export type Commit = (entry: JournalEntry) => Promise<CommitResult>;
 
-const refusals: Record<Effect['type'] | 'ksn', string> = {
+const refusals: Record<Effect['type'] | 'ksn' | 'pin', string> = {
+  pin: 'PIN tries exceeded',
   atc: 'ATC not above the highest seen for the card: replayed cryptogram',
   ksn: 'DUKPT KSN counter not above the highest seen for the PIN pad: replayed or rolled back',
   debit: 'insufficient funds',
@@ -621,15 +619,10 @@ export function journalStep(commit: Commit): Step {
   return async (ctx) => {
     if (!ctx.journaled || ctx.outcome === 'drop') return;
     const fingerprint = fingerprintOf(ctx, ctx.mti);
-    const result = await commit({ row: requestRow(ctx, fingerprint), effects: ctx.answer['39'] === '00' ? ctx.effects : [], ksn: ctx.ksn });
+    // The PIN try counts in the journal, for a new row only: a retransmission gets its stored answer and is no
+    // second try, and a replayed DUKPT block (63) is no try of the cardholder's — nor, with the right PIN, a reset.
+    const result = await commit({ row: requestRow(ctx, fingerprint), effects: ctx.answer['39'] === '00' ? ctx.effects : [], ksn: ctx.ksn, pin: ctx.pinChecked });
     ctx.row = result.row;
-    // Only a request the journal took as new: a retransmission gets its stored answer and is no second try,
-    // and a replayed DUKPT block (63) is no try of the cardholder's — nor, with the right PIN, a reset of them.
-    const checked = ctx.pinChecked;
-    if (checked && result.status === 'new' && result.refusedBy !== 'ksn') {
-      if (checked.ok) ctx.parts.pinTries.delete(checked.account);
-      else ctx.parts.pinTries.set(checked.account, (ctx.parts.pinTries.get(checked.account) ?? 0) + 1);
-    }
     if (result.status === 'duplicate' && !sameRequest(result.row.fingerprint, fingerprint)) {
       ctx.answer = { '39': '94' };
       ctx.reason = 'request key reused by a different request';

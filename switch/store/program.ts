@@ -44,6 +44,9 @@ export function schema(dialect: Dialect): string[] {
     // The highest DUKPT transaction counter per PIN pad (KSN without its counter): a PIN block under a
     // counter not above it reuses a key (X9.24-1 uses each once). New journals and old ones alike get it on open.
     `CREATE TABLE IF NOT EXISTS dukpt_counters (device TEXT PRIMARY KEY, counter ${big} NOT NULL)`,
+    // Wrong PINs per card account in a row (3: blocked); here, not in memory, so neither concurrent
+    // requests nor several processes nor a restart give more tries.
+    `CREATE TABLE IF NOT EXISTS pin_tries (account TEXT PRIMARY KEY, tries ${big} NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value ${big} NOT NULL)`,
     `INSERT INTO counters (name, value) VALUES ('rrn', 0) ON CONFLICT (name) DO NOTHING`,
     // One row per closing 0500, not per batch number: a terminal reuses numbers (counter reset, wrap
@@ -297,9 +300,10 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
     return { status: 'duplicate', row: original };
   }
   let refusal: string | null = null;
-  let refusedBy: Effect['type'] | 'ksn' | undefined;
-  // Before the effects and outside their savepoint: the counter stays used whatever they decide.
+  let refusedBy: Effect['type'] | 'ksn' | 'pin' | undefined;
+  // Before the effects and outside their savepoint: the counter stays used, and the try counted, whatever they decide.
   if (entry.ksn && !(yield* recordKsn(entry.ksn))) [refusal, refusedBy] = ['63', 'ksn'];
+  else if (entry.pin && (yield* pinBlocked(entry.pin))) [refusal, refusedBy] = ['75', 'pin'];
   else {
     const partial = needsSavepoint(entry.effects);
     if (partial) yield { sql: 'SAVEPOINT effects', params: [] };
@@ -339,6 +343,29 @@ function* recordKsn(ksn: KsnUse): Program<boolean> {
   };
   return result.changes > 0;
 }
+
+/**
+ * Counts a PIN try; true when the card is blocked (this was its third wrong PIN, or it was blocked
+ * before). One conditional upsert, as for the counters: on PostgreSQL a concurrent try on the same card
+ * waits for the other's row and re-checks `WHERE`, so three wrong PINs block whatever their timing.
+ */
+function* pinBlocked(pin: { account: string; ok: boolean }): Program<boolean> {
+  if (pin.ok) {
+    const reset = yield {
+      sql: 'INSERT INTO pin_tries (account, tries) VALUES (?, 0) ON CONFLICT (account) DO UPDATE SET tries = 0 WHERE pin_tries.tries < ?',
+      params: [pin.account, pinTriesAllowed],
+    };
+    return reset.changes === 0;
+  }
+  const counted = yield {
+    sql: 'INSERT INTO pin_tries (account, tries) VALUES (?, 1) ON CONFLICT (account) DO UPDATE SET tries = pin_tries.tries + 1 WHERE pin_tries.tries < ? RETURNING tries',
+    params: [pin.account, pinTriesAllowed],
+  };
+  const tries = counted.rows[0]?.tries;
+  return tries === undefined || num(tries) >= pinTriesAllowed;
+}
+
+const pinTriesAllowed = 3;
 
 /**
  * `lockAccounts`: take the row locks of every account the batch debits first, in sorted order, so

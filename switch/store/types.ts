@@ -106,11 +106,17 @@ export interface JournalEntry {
    * (63, no effect applied) when it is not above the highest already recorded — a replayed or rolled-back KSN.
    */
   ksn?: KsnUse | undefined;
+  /**
+   * A PIN the HSM found right or wrong: the card account's try, counted in the journal (table
+   * `pin_tries`) after the counter, so a refused replay (63) is none. A wrong one is the third → 75;
+   * a right one resets the count unless the card is blocked already, when the entry is refused 75.
+   */
+  pin?: { account: string; ok: boolean } | undefined;
 }
 
 export type CommitResult =
   /** Written: the row as stored (its response code may differ from the entry's when an effect was refused: `refusedBy` says which). */
-  | { status: 'new'; row: JournalRow; refusedBy?: Effect['type'] | 'ksn' }
+  | { status: 'new'; row: JournalRow; refusedBy?: Effect['type'] | 'ksn' | 'pin' }
   /** The key was already journaled (a retry): the original row, nothing applied. */
   | { status: 'duplicate'; row: JournalRow };
 
