@@ -1,6 +1,7 @@
 // `pos preauth`, `pos completion`, `pos balance` and the same on `pos terminal`'s stdin, against the
-// real switch over TCP: a virtual chip card on an in-process virtual PN532 (real driver), and a
-// virtual serial MSR on a socat PTY for the balance inquiries (the switch answers a balance with
+// real switch over TCP: a virtual chip card on an in-process virtual PN532 (real driver) — also for
+// chip balance inquiries, whose ARQC the switch verifies and answers with an ARPC (tag 91) as for a
+// sale — and a virtual serial MSR on a socat PTY for swiped balance inquiries (the switch answers a balance with
 // DE54 "0002" + currency + C/D + 12 digits, docs/switch.md; opening balance 1,000,000.00,
 // docs/test-cards.md). Arguments are checked before sign-on: one line, exit 2.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,10 @@ import { SerialTransport } from '../../hardware/serial/index.js';
 import { parseCommand } from '../../cli/commands/terminal.js';
 import { additionalAmounts } from '../../cli/commands/terminal-setup.js';
 import { main } from '../../cli/main.js';
+import { maskPan } from '../../protocols/mask.js';
+import { testCards } from '../../protocols/testcards.js';
+import { cardAccount } from '../../switch/issuer/cards.js';
+import { testDatabases } from '../switch/databases.js';
 import { capture, runPos } from '../support/cli.js';
 import { spawnJsonLines, type JsonLinesChild } from '../support/child-lines.js';
 import { openPtyPair, type PtyPair } from '../support/pty.js';
@@ -67,6 +72,11 @@ describe('pos preauth / completion / balance (one-shot)', () => {
     expect(held.result).toMatchObject({ kind: 'preauth', state: 'approved', responseCode: '00', amount: 5000, maskedPan: '476173******0010', entryMode: '071' });
     expect(held.stderr.join('\n')).toContain('"status":"approved"');
 
+    // More than was held, refused while the pre-authorization is still open (once completed, that is what the terminal names).
+    const above = await pos(['completion', held.result.id, '50.01', ...common]);
+    expect(above.code).toBe(1);
+    expect(above.result).toMatchObject({ state: 'failed', reasonCode: 'amount-exceeds-original' });
+
     const completed = await pos(['completion', held.result.id, '40.00', ...common]);
     expect(completed.code).toBe(0);
     expect(completed.result).toMatchObject({ kind: 'completion', state: 'approved', responseCode: '00', amount: 4000, maskedPan: '476173******0010' });
@@ -74,16 +84,13 @@ describe('pos preauth / completion / balance (one-shot)', () => {
     expect(rows.map((r) => [r.kind, r.amount, r.responseCode]).sort()).toEqual([['completion', 4000, '00'], ['preauthorization', 5000, '00']]);
     expect(JSON.stringify([held, completed])).not.toContain('4761739001010010'); // the PAN only masked
 
-    // Refused before anything is sent, with the reason: an ID the journal does not hold, an original that is not a pre-authorization, more than was held.
+    // Refused before anything is sent, with the reason: an ID the journal does not hold, an original that is not a pre-authorization.
     const unknown = await pos(['completion', 'no-such-id', ...common]);
     expect(unknown.code).toBe(1);
     expect(unknown.result).toMatchObject({ kind: 'completion', state: 'failed', reasonCode: 'original-not-found', reason: 'the original transaction is not in this terminal’s journal' });
     const ofCompletion = await pos(['completion', completed.result.id, ...common]);
     expect(ofCompletion.code).toBe(1);
     expect(ofCompletion.result).toMatchObject({ state: 'failed', reasonCode: 'original-not-eligible', reason: 'a completion that is approved cannot be completed' });
-    const above = await pos(['completion', held.result.id, '50.01', ...common]);
-    expect(above.code).toBe(1);
-    expect(above.result).toMatchObject({ state: 'failed', reasonCode: 'amount-exceeds-original' });
     expect(await sw.store.search({ terminalId: 'PREAUTH1' })).toHaveLength(2);
   });
 
@@ -142,6 +149,40 @@ describe('pos preauth / completion / balance (one-shot)', () => {
     expect(additionalAmounts('0002156C00010000000')).toBeUndefined();
   });
 });
+
+// A chip balance inquiry's ARQC, ARPC and ATC go through the switch journal: on both journals.
+for (const database of testDatabases()) {
+  describe.skipIf(!database.available)(`pos balance --virtual-card against the switch on ${database.name}`, () => {
+    let chip: RunningSwitch;
+    let folder: string;
+    beforeAll(async () => {
+      chip = await startSwitch({ port: 0, db: database.url(), enrollUnknown: { tmk: testTmk } });
+      folder = mkdtempSync(join(dir, `chip-${database.name}-`));
+    });
+    afterAll(async () => {
+      await chip?.stop();
+      await database.cleanup();
+    });
+
+    it.each(['visa', 'mastercard', 'unionpay'] as const)('%s: ARQC verified, ARPC in 91 accepted, the balance answered, nothing debited; again with the next ATC', async (profile) => {
+      // The terminal takes a chip approval without a fitting 91 as failed and reverses it; the virtual unionpay card also checks 91 in EXTERNAL AUTHENTICATE (AIP 1C00).
+      const card = testCards[profile];
+      const account = cardAccount(card.pan);
+      const terminalId = `CHIPBAL${profile[0]!.toUpperCase()}`;
+      const common = ['--host', `127.0.0.1:${chip.port}`, '--timeout-ms', '2000', '--journal', join(folder, `${profile}.db`), '--terminal-id', terminalId, '--virtual-card', profile];
+      for (const attempt of [1, 2]) {
+        const before = (await chip.store.balance(account))!;
+        const { code, result } = await pos(['balance', ...common]);
+        expect(result, `attempt ${attempt}`).toMatchObject({ kind: 'balance', state: 'approved', responseCode: '00', entryMode: '071', maskedPan: maskPan(card.pan), balance: `0002156C${String(before).padStart(12, '0')}` });
+        expect(result.amounts).toEqual([{ accountType: '00', amountType: '02', currency: '156', amount: before }]);
+        expect(code).toBe(0);
+        expect(await chip.store.balance(account)).toBe(before);
+      }
+      const rows = await chip.store.search({ terminalId });
+      expect(rows.map((r) => [r.kind, r.responseCode, r.debit, r.closed])).toEqual([['balance', '00', 0, null], ['balance', '00', 0, null]]);
+    });
+  });
+}
 
 describe('pos terminal stdin: preauth, completion, balance', () => {
   it('parses the new lines, refusing what it cannot run by name', () => {
