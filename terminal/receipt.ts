@@ -4,6 +4,7 @@
  * batch totals slip. Nothing here ever sees more than a masked PAN.
  */
 import { additionalAmounts } from './balance.js';
+import { messages } from './checkout/public/i18n.js';
 import type { TxnRow } from './journal.js';
 import type { Tender } from './tender.js';
 
@@ -198,27 +199,19 @@ function balanceLines(w: (typeof words)[ReceiptLanguage], de54: string): string[
   return ['02', '01'].flatMap((type) => amounts.filter((a) => a.amountType === type).map((a) => line(w.balances[type]!, money(a.amount, a.currency))));
 }
 
+/** The checkout page's Chinese words (public/i18n.js, typed by its i18n.d.ts): the slip prints what the page shows. */
+const zhWords = messages['zh-CN'];
+
 /**
  * Why a transaction was not approved, as printed on the Chinese slip: the host's response code in
- * the words the checkout page shows (`rc.*` in public/i18n.js, checked equal by test/checkout), else
- * the terminal's reason code for what can reach a slip (a reversal after no answer or a rejected
- * ARPC, a card decline), else the terminal's English sentence (nothing better is known).
+ * the page's words (`rc.*`), else the terminal's reason code in the page's words (`reason.*`: a
+ * reversal after no answer or a rejected ARPC, a card decline), else the terminal's English sentence
+ * (nothing better is known).
  */
-export const zhResponseTexts: Readonly<Record<string, string>> = {
-  '01': '请联系发卡行', '05': '发卡行拒绝', '12': '无效交易', '13': '无效金额', '14': '无效卡号', '25': '找不到原交易',
-  '30': '报文格式错误', '41': '挂失卡，请没收', '43': '被窃卡，请没收', '51': '余额不足', '54': '卡已过期', '55': '密码错误',
-  '57': '持卡人无此交易权限', '61': '超出金额限制', '63': '安全违规：密码键盘计数器重复', '65': '需要密码，请重新挥卡并输入密码', '75': '密码错误次数超限',
-  '91': '发卡行不可用', '94': '重复交易', '95': '对账不平', '96': '系统故障', A0: '报文校验错',
-};
-export const zhReasonTexts: Readonly<Record<string, string>> = {
-  'no-answer': '主机无应答', 'bad-mac': '主机应答MAC校验失败', 'arpc-failed': '卡片拒绝发卡行应答', 'card-removed': '卡片移开过早',
-  interrupted: '交易中断', 'card-declined': '卡片拒绝',
-};
-
 function zhReason(data: Pick<ReceiptData, 'responseCode' | 'reasonCode' | 'reason'>): string {
   const code = data.responseCode;
-  if (code && code !== '00') return zhResponseTexts[code] ?? `交易拒绝（应答码${code}）`;
-  return (data.reasonCode && zhReasonTexts[data.reasonCode]) || (data.reason ?? '').toUpperCase();
+  if (code && code !== '00') return zhWords[`rc.${code}`] ?? `交易拒绝（应答码${code}）`;
+  return (data.reasonCode && zhWords[`reason.${data.reasonCode}`]) || (data.reason ?? '').toUpperCase();
 }
 
 export interface TenderTotals {

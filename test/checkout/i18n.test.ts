@@ -1,7 +1,6 @@
 // Every reason code the terminal can end a transaction with is in plain words in both of the page's
 // languages (else a Chinese cashier reads the terminal's English log sentence).
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error the page's plain-JS module has no type declarations
 import { messages } from '../../terminal/checkout/public/i18n.js';
 
 const table = messages as Record<'en' | 'zh-CN', Record<string, string>>;

@@ -4,7 +4,6 @@
 import { describe, expect, it } from 'vitest';
 import { displayWidth, receipt, type ReceiptData } from '../../terminal/receipt.js';
 import { describeResponse, namedResponseCodes } from '../../terminal/responses.js';
-// @ts-expect-error the page's plain-JS module has no type declarations
 import { messages } from '../../terminal/checkout/public/i18n.js';
 
 const zh = (messages as Record<'en' | 'zh-CN', Record<string, string>>)['zh-CN'];
@@ -50,6 +49,16 @@ describe('decline reasons on the zh-CN slip', () => {
         expect(text, why.reasonCode).toContain(zh[`reason.${why.reasonCode}`]);
         expect(text.replace(/\n/g, ' ')).not.toContain(why.reason.toUpperCase());
         for (const row of text.split('\n')) expect(displayWidth(row)).toBeLessThanOrEqual(32);
+      }
+  });
+
+  it('the slip reads the page’s words, not a copy: every reason the page has words for prints them', () => {
+    const reasons = Object.keys(zh).filter((key) => key.startsWith('reason.')).map((key) => key.slice('reason.'.length));
+    expect(reasons.length).toBeGreaterThan(20);
+    for (const reasonCode of reasons)
+      for (const text of slips({ ...base, state: 'reversed', reasonCode, reason: 'the terminal’s english sentence' })) {
+        expect(text.replace(/\n/g, ''), reasonCode).toContain(zh[`reason.${reasonCode}`]);
+        for (const row of text.split('\n')) expect(displayWidth(row), `${reasonCode}: ${row}`).toBeLessThanOrEqual(32);
       }
   });
 });
