@@ -234,11 +234,23 @@ export class Journal {
     return (this.db.prepare(`SELECT * FROM txns ORDER BY seq DESC LIMIT ?`).all(limit) as Array<Record<string, unknown>>).map(toRow);
   }
 
-  /** Refunds of a transaction that stand (approved and not voided) or may still stand at the host (reversing). */
+  /**
+   * Refunds of a transaction that stand (approved and not voided) or may still stand at the host:
+   * sent and not answered yet (pending, possibly by another process on this journal) or being reversed.
+   */
   standingRefunds(originalId: string): TxnRow[] {
     return (
       this.db
-        .prepare(`SELECT * FROM txns WHERE original_id = ? AND kind = 'refund' AND ((state = 'approved' AND voided_by IS NULL) OR state = 'reversing') ORDER BY seq`)
+        .prepare(`SELECT * FROM txns WHERE original_id = ? AND kind = 'refund' AND ((state = 'approved' AND voided_by IS NULL) OR state IN ('pending', 'reversing')) ORDER BY seq`)
+        .all(originalId) as Array<Record<string, unknown>>
+    ).map(toRow);
+  }
+
+  /** Voids of a transaction whose outcome is not settled (not answered yet, or being reversed): they may still stand at the host. */
+  voidsInDoubt(originalId: string): TxnRow[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM txns WHERE original_id = ? AND kind = 'void' AND state IN ('pending', 'reversing') ORDER BY seq`)
         .all(originalId) as Array<Record<string, unknown>>
     ).map(toRow);
   }

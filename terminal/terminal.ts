@@ -328,6 +328,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (!fits.includes(original.kind) || original.state !== 'approved' || original.voidedBy)
       return { reasonCode: 'original-not-eligible', reason: `a ${original.kind} that is ${original.voidedBy ? 'voided' : original.state} cannot be ${kind === 'void' ? 'voided' : kind === 'refund' ? 'refunded' : 'completed'}` };
     if (kind === 'void' && original.batch !== this.journal.batch) return { reasonCode: 'original-settled', reason: 'the original is in a closed batch: refund it instead' };
+    // A void not answered or being reversed may still stand at the host: another void or a refund could give the amount back twice.
+    if (kind !== 'completion' && this.journal.voidsInDoubt(original.id).length > 0)
+      return { reasonCode: 'void-unresolved', reason: 'a void of the original is not settled (unanswered or being reversed): try again once the host has acknowledged its reversal' };
     // A void gives back the whole amount: after a refund that would pay the refunded part twice.
     if (kind === 'void' && this.journal.standingRefunds(original.id).length > 0)
       return { reasonCode: 'already-refunded', reason: 'the original has been (partly) refunded: refund the rest instead of voiding' };

@@ -59,7 +59,9 @@ export const sale = command(
 );
 
 export const refund = command(
-  'usage: pos refund ORIGINAL_ID [AMOUNT] [options]   (refunds to the original card or wallet)',
+  `usage: pos refund ORIGINAL_ID [AMOUNT] [options]   (refunds to the original card or wallet)
+  without AMOUNT: what is left to refund of the original (its amount less its refunds that stand, are in flight or
+  are being reversed), so after a partial refund it refunds the rest`,
   (positionals, tender, offline) => {
     noTender(tender, offline);
     atMost(positionals, 2);
@@ -67,8 +69,15 @@ export const refund = command(
     if (!original) throw new CliError('missing the original transaction ID (see "id" in the sale\'s output)');
     return { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }) };
   },
-  async (t, request) => approved(await t.refund(request)),
+  async (t, request) => approved(await t.refund(request.amount !== undefined ? request : { ...request, ...leftToRefund(t, request.original) })),
 );
+
+/** The default refund amount: what is left of the original; nothing left (or no such original) lets the terminal refuse it. */
+function leftToRefund(t: Terminal, originalId: string): { amount?: number } {
+  const original = t.transaction(originalId);
+  const left = original ? t.refundable(original) : 0;
+  return left > 0 ? { amount: left } : {};
+}
 
 export const voidTxn = command(
   'usage: pos void ORIGINAL_ID [options]',

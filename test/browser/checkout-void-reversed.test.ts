@@ -1,7 +1,8 @@
 /**
  * A void or refund that got no answer is reversed: the page says what that means for the customer by
  * the transaction's kind (a void undone leaves the sale charged; a refund undone gives nothing back),
- * in English and Chinese. Before: every kind read "the customer will not be charged".
+ * in English and Chinese; and while the void is being reversed its sale offers neither Void nor Refund.
+ * Before: every kind read "the customer will not be charged", and the sale still offered both.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,8 +47,12 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page: a reversed void or re
   const post = (path: string, body: unknown) =>
     fetch(`${demo.pageUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const detail = async () => (await page.textContent('#status-detail')) ?? '';
+  const saleRow = async (id: string) => {
+    const { transactions } = (await (await fetch(`${demo.pageUrl}/api/transactions`)).json()) as { transactions: Array<Record<string, unknown>> };
+    return transactions.find((row) => row.id === id)!;
+  };
 
-  it('a void being reversed, then reversed: the sale stands and the customer is charged', async () => {
+  it('a void being reversed: the sale stands and the customer is charged; the sale offers no Void or Refund until the reversal is acknowledged', async () => {
     const saleId = await approvedSale(1000);
     demo.switch.faults.set('*', { drop: true });
     expect((await post('/api/void', { original: saleId, supervisorPin: demoSupervisorPin })).status).toBe(202);
@@ -59,10 +64,19 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page: a reversed void or re
     expect(await detail()).toContain('撤销不生效，原消费仍然有效，顾客已被扣款');
     await page.click('#lang');
 
-    // The reversal acknowledged: the void is undone for good.
+    const row = await saleRow(saleId);
+    expect(row).toMatchObject({ state: 'approved', voidable: false });
+    expect(row.refundable).toBeUndefined();
+    const refund = await post('/api/refund', { original: saleId, amount: '5.00', supervisorPin: demoSupervisorPin });
+    expect(refund.status).toBe(422);
+    expect(await refund.json()).toMatchObject({ reasonCode: 'void-unresolved' });
+
+    // The reversal acknowledged: the void is undone for good, the sale can be voided or refunded again.
     demo.switch.faults.clear();
     await demo.terminal.flushQueue();
+    await expect.poll(async () => (await saleRow(saleId)).voidable, { timeout: 10_000 }).toBe(true);
     await expect.poll(detail).toContain('The void is reversed: the sale stands and the customer is charged');
+    expect((await saleRow(saleId)).refundable).toBe(1000);
   }, 40_000);
 
   it('a refund reversed: the customer gets no money back from it', async () => {
