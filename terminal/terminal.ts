@@ -211,6 +211,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.keys.ready;
   }
 
+  /** How long a request waits for the host's answer before it is reversed (the configured timeouts merged over the defaults). */
+  get hostTimeoutMs(): number {
+    return this.timeouts.hostMs;
+  }
+
   history(options: { limit?: number } = {}): TxnRow[] {
     return this.journal.history(options.limit ?? 50);
   }

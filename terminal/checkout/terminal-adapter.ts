@@ -4,7 +4,6 @@
  * connects later gets the current picture. Attach it before the terminal starts, or the first
  * device events are missed.
  */
-import { defaultTimeouts } from '../config.js';
 import { batchSlip, receipt, type ReceiptLanguage } from '../receipt.js';
 import { tenderOf } from '../tender.js';
 import type { Terminal } from '../terminal.js';
@@ -91,7 +90,7 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
     },
     cancel: () => terminal.cancel(),
     devices: () => [...devices.values()],
-    hostTimeoutMs: terminal.config.timeouts?.hostMs ?? defaultTimeouts.hostMs,
+    hostTimeoutMs: terminal.hostTimeoutMs,
     on: (event: 'status' | 'device', listener: (value: StatusEvent & DeviceState) => void) => terminal.on(event as 'status', listener as never),
     off: (event, listener) => terminal.off(event as 'status', listener as never),
   };
