@@ -13,6 +13,7 @@ import type { Fault, Faults } from '../faults.js';
 import { cardAccount, type IssuerCard } from '../issuer/cards.js';
 import type { Metrics } from '../metrics.js';
 import type { JournalRow, Store } from '../store/index.js';
+import { pinTriesAllowed } from '../store/program.js';
 
 export interface AdminOptions {
   port: number;
@@ -98,6 +99,7 @@ const routes: RouteDoc[] = [
   { method: 'GET', url: '/merchants', summary: 'Merchants and their terminals' },
   { method: 'GET', url: '/cards', summary: 'Issuer test cards with balances (masked PANs; full numbers in docs/test-cards.md)' },
   { method: 'PUT', url: '/cards/:pan/balance', summary: 'Set a test card\'s balance (minor units)', write: true, params: cardParam, body: balanceBody },
+  { method: 'DELETE', url: '/cards/:pan/pin-tries', summary: 'Reset a test card\'s wrong-PIN count: unblocks a card its third wrong PIN blocked (75)', write: true, params: cardParam },
   { method: 'GET', url: '/settlements', summary: 'Settlement reports (closed batches)', querystring: { type: 'object', additionalProperties: false, properties: { terminal: { type: 'string', maxLength: 8 } } } },
   { method: 'GET', url: '/faults', summary: 'Faults in force' },
   { method: 'PUT', url: '/faults/:terminal', summary: 'Inject a fault for one terminal (DE41, 8 characters) or all (*): delay, drop, disconnect, corrupt MAC or ARPC; an empty body clears it', write: true, params: terminalParam, body: faultBody },
@@ -177,6 +179,11 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     const wanted = Buffer.from(options.token);
     if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return reply.code(401).send({ error: 'missing or wrong bearer token' });
   };
+  /** Wrong PINs in a row, and whether they blocked the card (every PIN request answered 75). */
+  const pinState = async (account: string) => {
+    const pinTries = await store.pinTries(account);
+    return { pinTries, pinBlocked: pinTries >= pinTriesAllowed };
+  };
   const handlers: Record<string, (request: FastifyRequest, reply: FastifyReply) => unknown> = {
     'GET /health': async () => ({ status: 'ok', journal: store.kind }),
     'GET /metrics': async (_request, reply) => reply.type('text/plain; version=0.0.4').send(metrics.text()),
@@ -213,6 +220,7 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
         options.cards.map(async (card) => ({
           pan: maskPan(card.pan), label: card.label, status: card.status, expiry: card.expiry, limit: card.limit,
           balance: (await store.balance(cardAccount(card.pan))) ?? null, ...(card.emv ? { emvProfile: card.emv.id } : {}),
+          ...(await pinState(cardAccount(card.pan))),
         })),
       ),
     }),
@@ -223,6 +231,13 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
       const { balance } = request.body as { balance: number };
       await store.setBalance(cardAccount(card.pan), balance);
       return { pan, balance };
+    },
+    'DELETE /cards/:pan/pin-tries': async (request, reply) => {
+      const { pan } = request.params as { pan: string };
+      const card = options.cards.find((c) => maskPan(c.pan) === pan);
+      if (!card) return reply.code(404).send({ error: `no test card ${pan}` });
+      await store.resetPinTries(cardAccount(card.pan));
+      return { pan, ...(await pinState(cardAccount(card.pan))) };
     },
     'GET /settlements': async (request) => ({ settlements: await store.settlements((request.query as { terminal?: string }).terminal) }),
     'GET /faults': async () => ({ faults: faults.list() }),

@@ -101,6 +101,8 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     highestKsnCounter: (device) => run(sql.highestKsnCounter(device)),
     ensureAccounts: (accounts) => transaction(() => sql.ensureAccounts(accounts)),
     setBalance: (account, balance) => transaction(() => sql.setBalance(account, balance)),
+    pinTries: (account) => run(sql.pinTries(account)),
+    resetPinTries: (account) => transaction(() => sql.resetPinTries(account)),
     reserveRrns: (size) => transaction(() => sql.reserveRrns(size)),
     search: (filter) => run(sql.search(filter)),
     settlements: (terminalId) => run(sql.settlements(terminalId)),

@@ -365,7 +365,7 @@ function* pinBlocked(pin: { account: string; ok: boolean }): Program<boolean> {
   return tries === undefined || num(tries) >= pinTriesAllowed;
 }
 
-const pinTriesAllowed = 3;
+export const pinTriesAllowed = 3;
 
 /**
  * `lockAccounts`: take the row locks of every account the batch debits first, in sorted order, so
@@ -449,6 +449,18 @@ export function* highestKsnCounter(device: string): Program<number | undefined> 
   const result = yield { sql: 'SELECT counter FROM dukpt_counters WHERE device = ?', params: [device] };
   const row = result.rows[0];
   return row ? num(row.counter) : undefined;
+}
+
+/** Wrong PINs in a row journaled for a card account (0: none, or reset). */
+export function* pinTries(account: string): Program<number> {
+  const result = yield { sql: 'SELECT tries FROM pin_tries WHERE account = ?', params: [account] };
+  const row = result.rows[0];
+  return row ? num(row.tries) : 0;
+}
+
+/** Unblocks a card: as if its last PIN had been right (the issuer's PIN try counter reset). */
+export function* resetPinTries(account: string): Program<void> {
+  yield { sql: 'DELETE FROM pin_tries WHERE account = ?', params: [account] };
 }
 
 export function* balance(account: string): Program<number | undefined> {

@@ -79,6 +79,8 @@ export function openSqliteStore(path: string): Store {
     highestKsnCounter: async (device) => run(sql.highestKsnCounter(device)),
     ensureAccounts: (accounts) => durably(sql.ensureAccounts(accounts)),
     setBalance: (account, balance) => durably(sql.setBalance(account, balance)),
+    pinTries: async (account) => run(sql.pinTries(account)),
+    resetPinTries: (account) => durably(sql.resetPinTries(account)),
     reserveRrns: (size) => durably(sql.reserveRrns(size)),
     search: async (filter) => run(sql.search(filter)),
     settlements: async (terminalId) => run(sql.settlements(terminalId)),

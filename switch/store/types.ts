@@ -169,6 +169,9 @@ export interface Store {
   /** Creates the accounts that do not exist yet (balances of existing ones are kept). */
   ensureAccounts(accounts: Array<{ id: string; balance: number }>): Promise<void>;
   setBalance(account: string, balance: number): Promise<void>;
+  /** Wrong PINs in a row for a card account (`pin_tries`); 3 or more: blocked (75). */
+  pinTries(account: string): Promise<number>;
+  resetPinTries(account: string): Promise<void>;
   /** Reserves `size` retrieval reference numbers; returns the first. Unique across processes sharing the database. */
   reserveRrns(size: number): Promise<number>;
   search(filter: TransactionFilter): Promise<JournalRow[]>;

@@ -70,6 +70,24 @@ for (const database of testDatabases()) {
       await stop(third.sw);
     });
 
+    it('the admin API shows a blocked card and unblocks it (DELETE /cards/{pan}/pin-tries, token needed)', async () => {
+      const token = 'test-admin-token';
+      const sw = await testSwitch(database.url(), { adminPort: 0, adminToken: token });
+      const t = await terminal(sw, terminalIds[0]!);
+      running.push({ sw, clients: [t] });
+      const admin = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${sw.adminPort}${path}`, init);
+      const card = async () => ((await (await admin('/cards')).json()) as { cards: Array<{ pan: string; pinTries: number; pinBlocked: boolean }> }).cards.find((c) => c.pan === '411111******1111');
+      for (const n of [50, 51, 52]) await t.send(pinSale(t, n, '9999'));
+      expect(await card()).toMatchObject({ pinTries: 3, pinBlocked: true });
+      expect(code(await t.send(pinSale(t, 53, '1234')))).toBe('75');
+      expect((await admin('/cards/411111******1111/pin-tries', { method: 'DELETE' })).status).toBe(401);
+      expect((await admin('/cards/999999******0000/pin-tries', { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+      const reset = await admin('/cards/411111******1111/pin-tries', { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      expect(await reset.json()).toEqual({ pan: '411111******1111', pinTries: 0, pinBlocked: false });
+      expect(code(await t.send(pinSale(t, 54, '1234')))).toBe('00');
+      expect(await card()).toMatchObject({ pinTries: 0, pinBlocked: false });
+    });
+
     if (database.name === 'postgres') it('two switch processes on one database: 6 wrong PINs at once give two 55s in all', async () => {
       const url = database.url();
       const a = await start(url, [terminalIds[0]!]);
