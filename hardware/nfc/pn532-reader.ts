@@ -2,7 +2,8 @@
  * PN532 contactless reader driver over any ByteTransport (serial HSU, PTY, in-process).
  *
  * Each command follows the libnfc / Adafruit state machine: flush input, write the frame, wait for
- * the ACK (resend the command when none comes: the PN532 drops frames with a bad checksum), then
+ * the ACK (resend the command when none comes: the PN532 drops frames with a bad checksum; but never
+ * an InDataExchange, whose APDU the card would run twice if the ACK was only late), then
  * wait for the response (NACK it when it arrives corrupt so the PN532 sends it again; send an ACK
  * to abort when it never comes). Junk on the line is skipped by the frame parser, which resyncs on
  * the next start code. Every wait has a deadline, so no call can hang. A deadline does not count
@@ -338,17 +339,26 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
 
   /**
    * Sends one command and returns the response data (PD0.. starting with command + 1).
-   * Resends on a missing ACK, NACKs a corrupt response, aborts with an ACK on timeout.
+   * Resends on a missing ACK (never a card command), NACKs a corrupt response, aborts with an ACK on timeout.
    */
   private async command(data: Buffer, options: { wakeUp?: boolean } = {}): Promise<Buffer> {
     const code = data[0]!;
     const name = `command 0x${code.toString(16).padStart(2, '0')}`;
     const frame = encodeFrame(TFI_HOST_TO_PN532, data);
     const bytes = options.wakeUp ? Buffer.concat([WAKEUP_PREAMBLE, frame]) : frame;
+    // A card command is never sent twice: its ACK may be late, not lost (a loaded machine starving the
+    // PTY's socat), and the card would run the APDU twice (a GET PROCESSING OPTIONS counts its ATC twice)
+    // while the second answer answered the next command. Its ACK gets the time the resends would have had.
+    const resendable = code !== Command.InDataExchange;
+    const ackWaitMs = resendable ? this.ackTimeoutMs : this.ackTimeoutMs * (this.retries + 1);
     for (let attempt = 0; ; attempt++) {
       this.flushInput();
       await this.write(bytes);
-      if (await this.awaitAck()) break;
+      if (await this.awaitAck(ackWaitMs)) break;
+      if (!resendable) {
+        await this.write(ACK_FRAME).catch(() => {}); // abort it, should the chip have it after all
+        throw new ReaderTimeoutError(`no ACK for ${name} within ${ackWaitMs} ms (a card command is not sent twice)`);
+      }
       if (attempt >= this.retries) throw new ReaderTimeoutError(`no ACK for ${name} after ${attempt + 1} attempt(s)`);
       this.stats.resends++;
     }
@@ -383,8 +393,8 @@ export class Pn532Reader extends EventEmitter<CardReaderEvents> implements CardR
     }
   }
 
-  private async awaitAck(): Promise<boolean> {
-    const deadline = newDeadline(this.ackTimeoutMs);
+  private async awaitAck(waitMs: number): Promise<boolean> {
+    const deadline = newDeadline(waitMs);
     for (;;) {
       const item = await this.next(deadline);
       if (item === undefined) return false;

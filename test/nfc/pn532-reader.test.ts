@@ -118,10 +118,25 @@ describe('Pn532Reader over a PTY against the virtual PN532', () => {
   it('resends a command the chip never ACKed (lost on the wire)', async () => {
     bench = await startBench({ reader: { ackTimeoutMs: 50 } });
     tapCard(bench, echoCard());
+    bench.device.faults.dropCommands = 1; // the first InListPassiveTarget poll
     await bench.reader.waitForCard({ timeoutMs: 2000 });
-    bench.device.faults.dropCommands = 1;
-    expect(await bench.reader.transceive(fromHex('00 B2 00 01 00'))).toEqual(fromHex('00 90 00'));
     expect(bench.reader.stats.resends).toBeGreaterThanOrEqual(1);
+    expect(await bench.reader.transceive(fromHex('00 B2 00 01 00'))).toEqual(fromHex('00 90 00'));
+  });
+
+  it('never resends a card command: a lost InDataExchange is a timeout, the APDU sent once', async () => {
+    bench = await startBench({ reader: { ackTimeoutMs: 50, retries: 2 } });
+    tapCard(bench, echoCard());
+    await bench.reader.waitForCard({ timeoutMs: 2000 });
+    const before = bench.device.stats.commands;
+    bench.device.faults.dropCommands = 1;
+    await expect(bench.reader.transceive(fromHex('00 B2 00 01 00'))).rejects.toMatchObject({
+      name: 'ReaderTimeoutError',
+      message: 'no ACK for command 0x40 within 150 ms (a card command is not sent twice)',
+    });
+    expect(bench.reader.stats.resends).toBe(0);
+    expect(bench.device.stats.commands - before).toBe(0); // the one sent was lost; a resend would have reached the card
+    expect(bench.reader.currentCard).toBeUndefined(); // tap again
   });
 
   it('gives up with ReaderTimeoutError when the chip never answers', async () => {
