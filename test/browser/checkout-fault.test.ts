@@ -4,36 +4,25 @@
  * fault was set elsewhere (the admin API, another page) shows that one. Before: the page's own last
  * choice. Chromium against the whole demo, restarted on the same page port and data folder.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../cli/demo/demo.js';
-import { haveChromium, launchChromium } from '../support/browser.js';
+import { checkoutReady, demoInChromium, haveChromium, openCheckoutPage, type DemoInChromium } from '../support/browser.js';
 
 const mustRun = process.env.CI === 'true';
 
 describe.skipIf(!haveChromium && !mustRun)('checkout page host fault state in chromium', () => {
+  let session: DemoInChromium;
   let demo: RunningDemo | undefined;
   let browser: Browser;
   let page: Page;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'pos-checkout-fault-'));
-    demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0 });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
-    await page.goto(demo.pageUrl);
-    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+    session = await demoInChromium('checkout-fault');
+    ({ demo, browser, page } = session);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   const fault = () => page.inputValue('#tester-fault');
 
@@ -42,9 +31,9 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page host fault state in ch
     await expect.poll(() => demo!.switch.faults.for('DEMO0001', '0200')).toEqual({ drop: true });
     const port = Number(new URL(demo!.pageUrl).port);
     await demo!.stop();
-    demo = undefined;
+    demo = session.demo = undefined;
     await expect.poll(() => page.textContent('#status-title')).toBe('No connection to the terminal: reconnecting…');
-    demo = await startDemo({ dataDir, port, switchPort: 0, adminPort: 0 });
+    demo = session.demo = await startDemo({ dataDir: session.dataDir, port, switchPort: 0, adminPort: 0 });
     await expect.poll(() => page.textContent('#status-title'), { timeout: 15_000 }).toBe('Ready');
     await expect.poll(fault).toBe(''); // before: "drop answers", which the new switch does not have
     expect(demo.switch.faults.list()).toEqual([]);
@@ -64,10 +53,8 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page host fault state in ch
   });
 
   it('a change on another page reaches this open page over its websocket, in the order made', async () => {
-    const other = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
+    const other = await openCheckoutPage(browser, demo!.pageUrl);
     try {
-      await other.goto(demo!.pageUrl);
-      await other.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
       await other.selectOption('#tester-fault', 'drop answers');
       await expect.poll(fault, { timeout: 5000 }).toBe('drop answers'); // before: only after a reload or reconnect
       await other.selectOption('#tester-fault', 'disconnect');
@@ -85,7 +72,7 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page host fault state in ch
     await expect.poll(() => demo!.switch.faults.list()).toEqual([{ terminal: '*', disconnect: true }]);
     demo!.switch.faults.clear();
     await page.reload();
-    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+    await checkoutReady(page);
     await expect.poll(fault).toBe('');
     await page.click('#lang');
     expect(await page.textContent('#tester-fault option:checked')).toBe('— 无 —');

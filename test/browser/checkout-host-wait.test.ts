@@ -4,37 +4,27 @@
  * then says there was no answer and that the sale is reversed (or that the reversal is pending), in
  * English and Chinese. Chromium against the whole demo, with a 3 s host timeout.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from '../../cli/demo/demo.js';
-import { haveChromium, launchChromium } from '../support/browser.js';
+import type { RunningDemo } from '../../cli/demo/demo.js';
+import { demoInChromium, haveChromium, type DemoInChromium } from '../support/browser.js';
 
 const mustRun = process.env.CI === 'true';
 const hostMs = 3000;
 
 describe.skipIf(!haveChromium && !mustRun)('checkout page waiting for the host in chromium', () => {
+  let session: DemoInChromium;
   let demo: RunningDemo;
   let browser: Browser;
   let page: Page;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'pos-checkout-wait-'));
-    demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { hostMs, queueRetryMs: 200 } });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
-    await page.goto(demo.pageUrl);
-    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+    session = await demoInChromium('checkout-wait', { timeouts: { hostMs, queueRetryMs: 200 } });
+    ({ browser, page } = session);
+    demo = session.demo!;
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   const title = () => page.textContent('#status-title');
   const detail = () => page.textContent('#status-detail');

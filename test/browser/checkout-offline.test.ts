@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
 import type { CheckoutTerminal, TransactionView } from '../../terminal/checkout/types.js';
-import { haveChromium, launchChromium } from '../support/browser.js';
+import { checkoutReady, haveChromium, launchChromium } from '../support/browser.js';
 
 const mustRun = process.env.CI === 'true';
 
@@ -52,7 +52,7 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page without its terminal',
     checkout = await startCheckout({ ...options, terminal: first });
     const port = Number(new URL(checkout.url).port);
     await page.goto(checkout.url);
-    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+    await checkoutReady(page);
     await page.fill('#amount-input', '4.40');
     await page.press('#amount-input', 'Enter');
     first.events.emit('status', { txnId: 'sale-1', step: 'processing', message: 'waiting for the host' });

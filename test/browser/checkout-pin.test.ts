@@ -9,37 +9,27 @@
  * for "declined" ran into the test's 20 s. Each wait ends at the first outcome and checks it, so an
  * unexpected one fails at once, saying which.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from '../../cli/demo/demo.js';
-import { haveChromium, launchChromium } from '../support/browser.js';
+import type { RunningDemo } from '../../cli/demo/demo.js';
+import { demoInChromium, haveChromium, type DemoInChromium } from '../support/browser.js';
 
 const mustRun = process.env.CI === 'true';
 
 describe.skipIf(!haveChromium && !mustRun)('checkout page PIN flows in chromium', () => {
+  let session: DemoInChromium;
   let demo: RunningDemo;
   let browser: Browser;
   let page: Page;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'pos-checkout-pin-'));
-    demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0 });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
-    await page.goto(demo.pageUrl);
-    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+    session = await demoInChromium('checkout-pin');
+    ({ browser, page } = session);
+    demo = session.demo!;
     if ((await page.getAttribute('#tester-details', 'open')) === null) await page.click('#tester summary');
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   const statusTitle = () => page.textContent('#status-title');
 

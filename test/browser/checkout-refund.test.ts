@@ -3,36 +3,26 @@
  * before the supervisor PIN (and again by the server before it looks at the PIN); the dialog offers
  * what is left, and a sale with nothing left offers no Refund. Chromium against the whole demo.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from '../../cli/demo/demo.js';
-import { haveChromium, launchChromium } from '../support/browser.js';
+import type { RunningDemo } from '../../cli/demo/demo.js';
+import { demoInChromium, haveChromium, type DemoInChromium } from '../support/browser.js';
 
 const mustRun = process.env.CI === 'true';
 
 describe.skipIf(!haveChromium && !mustRun)('checkout page refund limit in chromium', () => {
+  let session: DemoInChromium;
   let demo: RunningDemo;
   let browser: Browser;
   let page: Page;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'pos-checkout-refund-'));
-    demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0 });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
-    await page.goto(demo.pageUrl);
-    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+    session = await demoInChromium('checkout-refund');
+    ({ browser, page } = session);
+    demo = session.demo!;
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   async function partlyRefundedSale(): Promise<string> {
     const sale = demo.terminal.sale({ amount: 2500 });

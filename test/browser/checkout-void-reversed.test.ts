@@ -4,37 +4,27 @@
  * in English and Chinese; and while the void is being reversed its sale offers neither Void nor Refund.
  * Before: every kind read "the customer will not be charged", and the sale still offered both.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoSupervisorPin, startDemo, type RunningDemo } from '../../cli/demo/demo.js';
-import { haveChromium, launchChromium } from '../support/browser.js';
+import { demoSupervisorPin, type RunningDemo } from '../../cli/demo/demo.js';
+import { demoInChromium, haveChromium, type DemoInChromium } from '../support/browser.js';
 
 const mustRun = process.env.CI === 'true';
 
 describe.skipIf(!haveChromium && !mustRun)('checkout page: a reversed void or refund in chromium', () => {
+  let session: DemoInChromium;
   let demo: RunningDemo;
   let browser: Browser;
   let page: Page;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'pos-checkout-void-rev-'));
     // A short host timeout turns the dropped request into a reversal quickly; the reversal's retry stays far away.
-    demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { hostMs: 1500, queueRetryMs: 60_000 } });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
-    await page.goto(demo.pageUrl);
-    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+    session = await demoInChromium('checkout-void-rev', { timeouts: { hostMs: 1500, queueRetryMs: 60_000 } });
+    ({ browser, page } = session);
+    demo = session.demo!;
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   async function approvedSale(amount: number): Promise<string> {
     const sale = demo.terminal.sale({ amount });

@@ -3,37 +3,28 @@
  * whole demo composition: real switch on SQLite, terminal, virtual devices behind their real
  * drivers. Screenshots of each outcome are kept in test-artifacts/.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from '../../cli/demo/demo.js';
-import { artifactsDir, haveChromium, launchChromium } from '../support/browser.js';
+import type { RunningDemo } from '../../cli/demo/demo.js';
+import { artifactsDir, demoInChromium, haveChromium, type DemoInChromium } from '../support/browser.js';
 
 const mustRun = process.env.CI === 'true';
 
 describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
+  let session: DemoInChromium;
   let demo: RunningDemo;
   let browser: Browser;
   let page: Page;
-  let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'pos-checkout-'));
     // The default 30 s host timeout: a host slowed by a loaded machine still answers (unanswered sales are in checkout-host-wait.test.ts).
-    demo = await startDemo({ dataDir, port: 0, switchPort: 0, adminPort: 0, timeouts: { queueRetryMs: 200 } });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
-    await page.goto(demo.pageUrl);
-    await page.waitForFunction(`document.querySelector('#status-title')?.textContent === 'Ready'`);
+    session = await demoInChromium('checkout', { timeouts: { queueRetryMs: 200 } });
+    ({ browser, page } = session);
+    demo = session.demo!;
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => session?.close());
 
   const shot = (name: string) => page.screenshot({ path: join(artifactsDir, `checkout-${name}.png`) });
   const statusTitle = () => page.textContent('#status-title');
