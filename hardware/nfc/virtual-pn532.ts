@@ -166,7 +166,7 @@ export class VirtualPn532 extends EventEmitter<VirtualPn532Events> {
     if (this.asleep && chunk.includes(0x55)) this.asleep = false; // HSU wake-up: 55 55 00 …
     for (const result of this.parser.push(chunk)) {
       if (result.type === 'error') {
-        // the chip ignores a frame with a bad length or data checksum: no ACK, the host resends
+        // the chip ignores a frame with a bad length or data checksum: no ACK (the host resends, but not a card command)
         if (result.error.path !== 'start code') this.stats.badFrames++;
         continue;
       }

@@ -11,7 +11,7 @@ import { externalAuthenticate, type KernelResult } from './kernel.js';
 
 export type IssuerOutcome =
   | { ok: true; cardUpdated: boolean }
-  | { ok: false; reasonCode: 'arpc-failed' | 'card-removed'; reason: string };
+  | { ok: false; reasonCode: 'arpc-failed' | 'card-removed' | 'reader-error'; reason: string };
 
 export async function processIssuerAnswer(
   result: KernelResult,
@@ -39,7 +39,8 @@ export async function processIssuerAnswer(
     response = await reader.transceive(externalAuthenticate(data));
   } catch (error) {
     if (error instanceof CardGoneError) return { ok: false, reasonCode: 'card-removed', reason: 'the card was removed before the issuer’s answer reached it' };
-    return { ok: false, reasonCode: 'card-removed', reason: `the reader failed while completing with the card: ${(error as Error).message}` };
+    // The card may still be in the field (a lost frame: the reader never sends a card command twice, docs/hardware.md).
+    return { ok: false, reasonCode: 'reader-error', reason: `the reader failed while completing with the card: ${(error as Error).message}` };
   }
   const sw = response.subarray(-2).toString('hex').toUpperCase();
   result.tsi.set('issuerAuthenticationPerformed');

@@ -11,6 +11,7 @@ import { tlv } from '../../hardware/nfc/virtual-cards/tlv-builder.js';
 import type { ContactlessCard } from '../../hardware/nfc/virtual-cards/contactless-card.js';
 import { runKernel, de55Fields, type KernelConfig, type KernelResult } from '../../terminal/kernel/kernel.js';
 import { processIssuerAnswer } from '../../terminal/kernel/issuer.js';
+import { ReaderTimeoutError } from '../../hardware/nfc/card-reader.js';
 import { KernelError } from '../../terminal/kernel/errors.js';
 import { defaultAids } from '../../terminal/config.js';
 import { DirectCardReader } from './direct-reader.js';
@@ -231,5 +232,9 @@ describe('EMV contactless kernel', () => {
     expect(forged.result.tvr.has('issuerAuthenticationFailed')).toBe(true);
     const leaving = await read(createVirtualCard('unionpay'), 1234, { removeAfterApdus: 5 });
     expect(await processIssuerAnswer(leaving.result, { responseCode: '00', issuerAuthenticationData: arpc }, leaving.reader)).toMatchObject({ ok: false, reasonCode: 'card-removed' });
+    // A reader that fails otherwise (a lost frame: no card command is sent twice) is not a card removed.
+    const lost = await read(createVirtualCard('unionpay'));
+    lost.reader.transceive = () => Promise.reject(new ReaderTimeoutError('no ACK for command 0x40 within 400 ms (a card command is not sent twice)'));
+    expect(await processIssuerAnswer(lost.result, { responseCode: '00', issuerAuthenticationData: genuine }, lost.reader)).toMatchObject({ ok: false, reasonCode: 'reader-error' });
   });
 });
