@@ -368,11 +368,27 @@ function* pinBlocked(pin: { account: string; ok: boolean }): Program<boolean> {
 export const pinTriesAllowed = 3;
 
 /**
- * `lockAccounts`: take the row locks of every account the batch debits first, in sorted order, so
- * that concurrent batches (PostgreSQL: several per process, several processes) cannot deadlock on them.
+ * `lockAccounts` (PostgreSQL): take every lock the batch will need first, each kind in sorted order, so
+ * that concurrent batches (several per process, several processes) cannot deadlock: an advisory lock
+ * per PIN pad counter, card PIN tries and card ATC row the batch upserts (rows that may not exist yet,
+ * so no row lock can be taken ahead), then the row locks of the accounts it debits. Without the first,
+ * two batches naming two cards' balance inquiries or PIN tries in opposite order deadlocked, and both
+ * waited PostgreSQL's deadlock_timeout (1 s) before the retry.
  */
 export function* commitEntries(entries: JournalEntry[], now: string, lockAccounts = false): Program<CommitResult[]> {
   if (lockAccounts) {
+    const rows = new Set<string>();
+    for (const entry of entries) {
+      if (entry.ksn) rows.add(`dukpt:${entry.ksn.device}`);
+      if (entry.pin) rows.add(`pin:${entry.pin.account}`);
+      for (const effect of entry.effects) if (effect.type === 'atc') rows.add(`atc:${effect.card}`);
+    }
+    if (rows.size) {
+      yield {
+        sql: 'SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) FROM (SELECT key FROM unnest(?::text[]) AS key ORDER BY key) AS sorted',
+        params: [[...rows].sort()],
+      };
+    }
     const accounts = new Set<string>();
     for (const entry of entries) for (const effect of entry.effects) if (effect.type === 'debit') accounts.add(effect.account);
     for (const account of [...accounts].sort()) yield { sql: 'UPDATE accounts SET balance = balance WHERE id = ?', params: [account] };
