@@ -6,7 +6,9 @@
  * under a key derived from the terminal master key; track data, PIN blocks and keys are never
  * written at all. A journal belongs to one terminal: it records the terminal ID it was opened
  * for first and refuses to open for another (a journal from before the ID was kept takes the
- * first terminal that opens it).
+ * first terminal that opens it). A journal is held by one process (one Journal) at a time: an
+ * exclusive SQLite lock taken at open and kept until close (the OS drops it if the process dies),
+ * so a second opener's start-up recovery cannot take the first's in-flight requests for interrupted.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -67,6 +69,14 @@ export interface QueueEntry {
   parked: boolean;
 }
 
+/** Thrown when a journal is already open in another process (or another Journal of this one). */
+export class JournalInUseError extends Error {
+  override readonly name = 'JournalInUseError';
+  constructor(readonly path: string) {
+    super(`journal ${path} is in use by another process: a terminal journal is held by one process at a time`);
+  }
+}
+
 /** Thrown when a journal is opened for a terminal other than the one it belongs to. */
 export class JournalOwnerError extends Error {
   override readonly name = 'JournalOwnerError';
@@ -113,8 +123,18 @@ export class Journal {
    * `warn` hears that a claimed journal (from before the owner was kept) already held work (default: a process warning).
    */
   constructor(path: string, secret: Buffer, terminalId?: string, warn: (message: string) => void = (message) => process.emitWarning(message, 'JournalWarning')) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    // No busy wait: a second opener fails at once rather than queueing behind a running terminal.
+    this.db = new Database(path, { timeout: 0 });
+    try {
+      // Held from the first write until close; WAL then uses no shared memory, so no one else can read either.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      this.db.exec('BEGIN EXCLUSIVE; COMMIT');
+    } catch (error) {
+      this.db.close();
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new JournalInUseError(path);
+      throw error;
+    }
     this.db.pragma('synchronous = FULL'); // a journaled row must survive a power cut before its request goes out
     this.db.exec(schema);
     if (terminalId !== undefined) {

@@ -530,6 +530,10 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     reason: string,
     extra: { presented?: Presented; balance?: string; keepState?: boolean } = {},
   ): TransactionResult {
+    const current = this.journal.get(id)!;
+    // Once a reversal is queued the reversal wins: an answer that lands after it changes nothing.
+    if (!extra.keepState && (current.state === 'reversing' || current.state === 'reversed') && state !== current.state)
+      return this.finish(id, current.state, current.reasonCode ?? reasonCode, current.reason ?? reason, { ...extra, keepState: true });
     const kernel = extra.presented?.tender === 'card' && extra.presented.entryMode === '071' ? extra.presented.kernel : undefined;
     // The kernel's TVR/TSI as printed, journaled for every outcome (a reprint of a decline prints them too).
     const cardResults = kernel ? { tvr: kernel.tvr.hex(), tsi: kernel.tsi.hex() } : {};

@@ -21,7 +21,7 @@ import { HidPosScanner, SerialScanner } from '../../hardware/scanner/index.js';
 import { SerialTransport } from '../../hardware/serial/index.js';
 import { testTmk, x924TestBdk } from '../../switch/config.js';
 import { AmountError, parseAmount, startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
-import { JournalOwnerError } from '../../terminal/journal.js';
+import { JournalInUseError, JournalOwnerError } from '../../terminal/journal.js';
 import { additionalAmounts, type AdditionalAmount } from '../../terminal/balance.js';
 import { CliError, numberOption, writableFileOption } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
@@ -52,7 +52,8 @@ export const terminalUsage = `  --host HOST:PORT         the switch or acquirer 
   --pin PIN                what the virtual PIN pad "types" when the card asks for online PIN
   --terminal-id ID (8) --merchant-id ID (15) --tmk HEX (default: the switch's test TMK)
   --journal PATH           the terminal's SQLite journal (default data/terminal-<terminal ID>.db); a
-                           journal belongs to the terminal that first opened it and refuses any other
+                           journal belongs to the terminal that first opened it and refuses any other,
+                           and is held by one process at a time (in use: exit 2)
   --timeout-ms N           host answer timeout (default 30000)`;
 
 type Values = { [K in keyof typeof terminalOptions]?: string };
@@ -162,6 +163,9 @@ export async function openTerminal(values: Values, log: (line: string) => void):
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => {});
     if (error instanceof JournalOwnerError) {
       throw new CliError(`--journal ${error.path}: this journal belongs to terminal ${error.owner}, not ${error.terminalId} (give ${error.terminalId} its own --journal PATH, or leave the option out)`);
+    }
+    if (error instanceof JournalInUseError) {
+      throw new CliError(`--journal ${error.path}: in use by another pos process (the demo? pos terminal?); a terminal journal is held by one process at a time: run this there, or wait until it stops`);
     }
     throw error;
   }

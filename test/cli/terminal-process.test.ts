@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { testTmk } from '../../switch/config.js';
 import { spawnJsonLines, type JsonLinesChild } from '../support/child-lines.js';
+import { Journal } from '../../terminal/journal.js';
 
 const root = resolve(import.meta.dirname, '../..');
 let sw: RunningSwitch;
@@ -57,6 +58,19 @@ describe('pos terminal (child process)', () => {
 
     child.send('quit');
     expect(await child.exited).toBe(0);
+  });
+
+  it('a journal held by a running pos terminal: a one-shot on it exits 2 with one line at once; killed, the journal opens again', async () => {
+    const journal = join(dir, 'held.db');
+    child = pos(['terminal', '--host', `127.0.0.1:${sw.port}`, '--virtual-card', 'mastercard', '--journal', journal, '--terminal-id', 'CLIPROC2', '--timeout-ms', '2000']);
+    expect(await child.waitFor((l) => l.ready === true, 'ready')).toEqual({ ready: true, signedOn: true });
+    const second = pos(['balance', '--host', `127.0.0.1:${sw.port}`, '--virtual-card', 'visa', '--journal', journal, '--terminal-id', 'CLIPROC2']);
+    expect(await second.exited).toBe(2);
+    expect(second.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^pos balance: --journal .*held\.db: in use by another pos process \(the demo\? pos terminal\?\)/)]);
+    expect(second.lines).toEqual([]);
+    child.child.kill('SIGKILL'); // the OS drops the lock with the process
+    await child.exited;
+    new Journal(journal, Buffer.from(testTmk, 'hex'), 'CLIPROC2').close();
   });
 
   it('a bad option: one line on stderr, exit 2, nothing on stdout', async () => {

@@ -263,6 +263,7 @@ describe('terminal ↔ switch, end to end', () => {
     crashing.link.removeAllListeners();
     await crashing.link.stop();
     await pendingSale;
+    await crashing.stop(); // the process is gone, and its hold on the journal with it (nothing more is sent: the link is down)
     bench.device.remove();
     t = await startTerminal(config(journal));
     await expect.poll(() => t.transaction(pending.id)!.state, { timeout: 3000 }).toBe('reversed');

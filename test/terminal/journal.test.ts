@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Journal, JournalOwnerError } from '../../terminal/journal.js';
+import { Journal, JournalInUseError, JournalOwnerError } from '../../terminal/journal.js';
 
 const tmk = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
 const dirs: string[] = [];
@@ -98,6 +98,14 @@ describe('terminal journal', () => {
     expect(journal.settled(1).map((t) => t.id)).toEqual(['t2']);
     expect(journal.history(10).map((t) => t.id)).toEqual(['t2', 't1']);
     journal.close();
+  });
+
+  it('is held by one opener at a time: a second one fails at once (JournalInUseError), and opens once the first closed', () => {
+    const path = journalPath();
+    const first = new Journal(path, tmk, 'POS00001');
+    expect(() => new Journal(path, tmk, 'POS00001')).toThrow(JournalInUseError);
+    first.close();
+    new Journal(path, tmk, 'POS00001').close();
   });
 
   it('the PAN in stored request fields is sealed: not in the database file', () => {
