@@ -145,13 +145,16 @@ const textFields = ['2', '3', '7', '11', '22', '23', '35', '42', '49', '48.WS', 
 function kindOf(ctx: Context): Context['kind'] {
   const code = str(ctx, '3')?.slice(0, 2);
   const preauth = str(ctx, '25') === '06';
+  // An authorization, pre-authorization, completion or advice takes money: goods and services (00) only;
+  // another processing code (a refund's 20 with a refund cryptogram, 9C 20) is not one of them (12).
+  const purchase = code === undefined || code === '00';
   switch (ctx.mti) {
     case '0100':
-      return preauth ? 'preauthorization' : 'authorization';
+      return !purchase ? 'unknown' : preauth ? 'preauthorization' : 'authorization';
     case '0200':
       return code === '00' ? 'sale' : code === '20' ? 'refund' : code === '02' ? 'void' : code === '31' ? 'balance' : 'unknown';
     case '0220':
-      return preauth ? 'completion' : 'advice';
+      return !purchase ? 'unknown' : preauth ? 'completion' : 'advice';
     case '0320':
       return 'upload';
     case '0400':
