@@ -241,9 +241,10 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.run('balance', 0, (id) => this.presentedTransaction(id, 'balance', 0, options.tender ?? 'card'));
   }
 
-  /** Without an amount: the whole original amount. */
+  /** Without an amount: what is left to refund of the original (`refundable`), so after a partial refund the rest. */
   refund(options: { amount?: number; original: string }): Promise<TransactionResult> {
-    return this.run('refund', options.amount ?? this.journal.get(options.original)?.amount ?? 0, (id) => this.referencedTransaction(id, 'refund', options.original, options.amount));
+    const original = options.amount === undefined ? this.journal.get(options.original) : undefined;
+    return this.run('refund', options.amount ?? (original ? this.refundable(original) : 0), (id) => this.referencedTransaction(id, 'refund', options.original, options.amount));
   }
 
   void(options: { original: string }): Promise<TransactionResult> {
@@ -354,7 +355,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       };
     if (kind === 'refund' && amount !== undefined) {
       const left = this.refundable(original);
-      if (amount > left) return { reasonCode: 'amount-exceeds-refundable', reason: `the refund ${major(amount)} is above what is left to refund of the original: ${major(left)} of ${major(original.amount)}` };
+      // Nothing left: refused, never a zero refund.
+      if (amount > left || left <= 0) return { reasonCode: 'amount-exceeds-refundable', reason: `the refund ${major(amount)} is above what is left to refund of the original: ${major(left)} of ${major(original.amount)}` };
     }
     return undefined;
   }
@@ -370,9 +372,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private async referencedTransaction(id: string, kind: 'refund' | 'void' | 'completion', originalId: string, amount?: number, offline = false): Promise<TransactionResult> {
     const original = this.journal.get(originalId);
     if (!original) throw new Outcome('failed', 'original-not-found', 'the original transaction is not in this terminal’s journal');
-    const refusal = this.referenceRefusal(kind, original, kind === 'refund' ? (amount ?? original.amount) : kind === 'completion' ? amount : undefined);
+    // A refund without an amount takes what is left of its original (one rule, here: stdin, the page and pos refund alike).
+    const asked = kind === 'refund' ? (amount ?? this.refundable(original)) : kind === 'completion' ? amount : undefined;
+    const refusal = this.referenceRefusal(kind, original, asked);
     if (refusal) throw new Outcome('failed', refusal.reasonCode, refusal.reason);
-    const value = kind === 'void' ? original.amount : (amount ?? original.amount);
+    const value = kind === 'void' ? original.amount : (asked ?? original.amount);
     if (kind !== 'void' && (value <= 0 || value > original.amount)) throw new Outcome('failed', 'amount-exceeds-original', amountAboveOriginal);
     const stored = this.journal.request(originalId);
     const request = this.link.newMessage(kind === 'completion' ? '0220' : '0200');

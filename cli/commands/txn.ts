@@ -69,15 +69,8 @@ export const refund = command(
     if (!original) throw new CliError('missing the original transaction ID (see "id" in the sale\'s output)');
     return { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }) };
   },
-  async (t, request) => approved(await t.refund(request.amount !== undefined ? request : { ...request, ...leftToRefund(t, request.original) })),
+  async (t, request) => approved(await t.refund(request)),
 );
-
-/** The default refund amount: what is left of the original; nothing left (or no such original) lets the terminal refuse it. */
-function leftToRefund(t: Terminal, originalId: string): { amount?: number } {
-  const original = t.transaction(originalId);
-  const left = original ? t.refundable(original) : 0;
-  return left > 0 ? { amount: left } : {};
-}
 
 export const voidTxn = command(
   'usage: pos void ORIGINAL_ID [options]',

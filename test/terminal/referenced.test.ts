@@ -1,0 +1,54 @@
+// Refunds, voids and completions by reference, against the small responder: a refund without an amount
+// takes what is left of its original, whichever way it is asked (Terminal.refund, `pos terminal`'s stdin).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
+import { startTerminal, type Terminal } from '../../terminal/index.js';
+import { parseCommand } from '../../cli/commands/terminal.js';
+import { DirectCardReader } from './direct-reader.js';
+import { startResponder, testTmk, type Responder, type Reply } from './responder.js';
+
+let responder: Responder | undefined;
+let terminal: Terminal | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await terminal?.stop().catch(() => {});
+  await responder?.close();
+  terminal = responder = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const approve = () => ({ '39': '00', '37': '000000000042', '38': 'AB12CD', '55.91': Buffer.from('01020304050607083030', 'hex') });
+
+async function start(handler: (request: Parameters<Responder['handler']>[0]) => Reply = approve) {
+  responder = await startResponder(handler);
+  const dir = mkdtempSync(join(tmpdir(), 'referenced-'));
+  dirs.push(dir);
+  const reader = new DirectCardReader();
+  terminal = await startTerminal({
+    host: '127.0.0.1', port: responder.port, terminalId: 'T0000001', merchantId: 'M00000000000001', tmk: testTmk, journal: join(dir, 'j.db'), reader,
+    timeouts: { hostMs: 300, presentMs: 2000, reconnectInitialMs: 20, reconnectMaxMs: 100, queueRetryMs: 50, echoIntervalMs: 0 },
+  });
+  return { t: terminal, reader };
+}
+
+async function tapped(t: Terminal, reader: DirectCardReader, kind: 'sale' | 'preauth', amount: number) {
+  const pending = t[kind]({ amount });
+  setTimeout(() => reader.tap(createVirtualCard('mastercard')), 10);
+  const result = await pending;
+  expect(result.state).toBe('approved');
+  return result;
+}
+
+it('a refund without an amount after a partial refund refunds the rest (stdin "refund ID" and Terminal.refund); nothing left: refused', async () => {
+  const { t, reader } = await start();
+  const sale = await tapped(t, reader, 'sale', 1000);
+  expect((await t.refund({ original: sale.id, amount: 400 })).state).toBe('approved');
+  const command = parseCommand(`refund ${sale.id}`)!; // what `pos terminal` does with the line "refund ID"
+  expect(command.verb).toBe('refund');
+  expect(await t.refund((command as { request: { original: string; amount?: number } }).request)).toMatchObject({ state: 'approved', amount: 600 });
+  expect(await t.refund({ original: sale.id })).toMatchObject({ state: 'failed', reasonCode: 'amount-exceeds-refundable' });
+  expect(responder!.received.filter((m) => m.getString('3')?.startsWith('20'))).toHaveLength(2);
+});
