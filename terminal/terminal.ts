@@ -335,8 +335,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       return { reasonCode: 'original-not-eligible', reason: `a ${original.kind} that is ${original.voidedBy ? 'voided' : original.state} cannot be ${kind === 'void' ? 'voided' : kind === 'refund' ? 'refunded' : 'completed'}` };
     if (kind === 'void' && original.batch !== this.journal.batch) return { reasonCode: 'original-settled', reason: 'the original is in a closed batch: refund it instead' };
     // A void not answered or being reversed may still stand at the host: another void or a refund could give the amount back twice.
-    if (kind !== 'completion' && this.journal.voidsInDoubt(original.id).length > 0)
-      return { reasonCode: 'void-unresolved', reason: 'a void of the original is not settled (unanswered or being reversed): try again once the host has acknowledged its reversal' };
+    // Not answered yet: its answer settles it (approved: the original is voided), no reversal is coming.
+    const voidInDoubt = kind !== 'completion' ? this.journal.voidsInDoubt(original.id)[0] : undefined;
+    if (voidInDoubt?.state === 'pending')
+      return { reasonCode: 'void-pending', reason: 'a void of the original is waiting for its outcome: wait for it, then try again if the original still stands' };
+    if (voidInDoubt)
+      return { reasonCode: 'void-unresolved', reason: 'a void of the original is being reversed: try again once the host has acknowledged its reversal' };
     // A void gives back the whole amount: after a refund that would pay the refunded part twice.
     if (kind === 'void' && this.journal.standingRefunds(original.id).length > 0)
       return { reasonCode: 'already-refunded', reason: 'the original has been (partly) refunded: refund the rest instead of voiding' };
@@ -350,7 +354,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       return {
         reasonCode: 'already-completed',
         reason: completed.state !== 'approved'
-          ? `the pre-authorization’s completion is ${completed.state === 'reversing' ? 'still being reversed' : 'still waiting for its outcome'}: complete it again once the host has acknowledged the reversal`
+          ? completed.state === 'reversing'
+            ? 'the pre-authorization’s completion is still being reversed: complete it again once the host has acknowledged the reversal'
+            : 'the pre-authorization’s completion is waiting for its outcome: wait for it (interrupted, it is sent as an advice, never reversed)'
           : `the pre-authorization is already completed (${major(completed.amount)}${completed.voidedBy ? ', voided since: the hold is not given back' : ''})`,
       };
     if (kind === 'refund' && amount !== undefined) {

@@ -9,7 +9,7 @@ const reasonCodes = [
   'host-unavailable', 'no-answer', 'bad-mac', 'request-unencodable', 'interrupted', 'arpc-failed', 'card-removed', 'cancelled',
   'presentment-timeout', 'pin-timeout', 'pin-cancelled', 'code-not-recognised', 'swipe-unreadable', 'original-not-found', 'amount-exceeds-refundable',
   'over-contactless-limit', 'no-application', 'card-status', 'card-data-malformed', 'card-data-missing', 'card-declined', 'reader-error',
-  'void-unresolved',
+  'void-unresolved', 'void-pending',
 ];
 
 describe('checkout page words', () => {
@@ -20,5 +20,8 @@ describe('checkout page words', () => {
         expect(table[language][`reason.${code}`]).not.toMatch(/reversed|已冲正/);
       }
     expect(table['zh-CN']['result.reversing']).toBe('交易未完成，待冲正');
+    // A void not answered yet is waited for, not reversed: its words promise no reversal.
+    for (const language of ['en', 'zh-CN'] as const) expect(table[language]['reason.void-pending']).not.toMatch(/revers|冲正/);
+    expect(table.en['reason.void-unresolved']).toMatch(/reversal pending/);
   });
 });

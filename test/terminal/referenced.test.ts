@@ -52,3 +52,26 @@ it('a refund without an amount after a partial refund refunds the rest (stdin "r
   expect(await t.refund({ original: sale.id })).toMatchObject({ state: 'failed', reasonCode: 'amount-exceeds-refundable' });
   expect(responder!.received.filter((m) => m.getString('3')?.startsWith('20'))).toHaveLength(2);
 });
+
+it('a void or completion not answered yet is refused with "wait for its outcome" (no reversal is coming); one being reversed says so', async () => {
+  const { t, reader } = await start();
+  const sale = await tapped(t, reader, 'sale', 1000);
+  const auth = await tapped(t, reader, 'preauth', 5000);
+  const journaled = (id: string, kind: 'void' | 'completion', original: typeof sale) => {
+    const row = t.transaction(original.id)!;
+    t.journal.insert({ id, kind, mti: kind === 'void' ? '0200' : '0220', tender: 'card', amount: row.amount, currency: '156', stan: t.journal.nextStan(), transmitted: '1127225300', batch: row.batch, entryMode: row.entryMode, maskedPan: row.maskedPan, originalId: original.id }, { '3': '000000' });
+  };
+  // Journaled, sent, not answered yet (this process waiting, or killed mid-wait).
+  journaled('v-pending', 'void', sale);
+  journaled('c-pending', 'completion', auth);
+  const voidWait = t.referenceRefusal('refund', t.transaction(sale.id)!, 100)!;
+  expect(voidWait).toMatchObject({ reasonCode: 'void-pending', reason: expect.stringContaining('waiting for its outcome') });
+  expect(voidWait.reason).not.toMatch(/revers/);
+  const completionWait = t.referenceRefusal('completion', t.transaction(auth.id)!)!;
+  expect(completionWait).toMatchObject({ reasonCode: 'already-completed', reason: expect.stringContaining('waiting for its outcome') });
+  expect(completionWait.reason).not.toMatch(/acknowledged the reversal/);
+  t.journal.update('v-pending', { state: 'reversing' });
+  t.journal.update('c-pending', { state: 'reversing' });
+  expect(t.referenceRefusal('void', t.transaction(sale.id)!)).toMatchObject({ reasonCode: 'void-unresolved', reason: expect.stringContaining('being reversed') });
+  expect(t.referenceRefusal('completion', t.transaction(auth.id)!)).toMatchObject({ reasonCode: 'already-completed', reason: expect.stringContaining('being reversed') });
+});
