@@ -334,6 +334,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (!fits.includes(original.kind) || original.state !== 'approved' || original.voidedBy)
       return { reasonCode: 'original-not-eligible', reason: `a ${original.kind} that is ${original.voidedBy ? 'voided' : original.state} cannot be ${kind === 'void' ? 'voided' : kind === 'refund' ? 'refunded' : 'completed'}` };
     if (kind === 'void' && original.batch !== this.journal.batch) return { reasonCode: 'original-settled', reason: 'the original is in a closed batch: refund it instead' };
+    // A stored (--offline) completion is unknown to the host until its advice is acknowledged: a void
+    // or refund sent first would be answered 25. Refused rather than flushing here: the queue is
+    // retried on its own (sign-on, every queueRetryMs), and the page must not offer it meanwhile either.
+    const advice = kind !== 'completion' && original.kind === 'completion' ? this.journal.queueEntry(original.id, 'advice') : undefined;
+    if (advice && !advice.done && !advice.parked)
+      return { reasonCode: 'advice-pending', reason: 'the completion’s advice has not reached the host yet: try again once the store-and-forward queue has sent it' };
     // A void not answered or being reversed may still stand at the host: another void or a refund could give the amount back twice.
     // Not answered yet: its answer settles it (approved: the original is voided), no reversal is coming.
     const voidInDoubt = kind !== 'completion' ? this.journal.voidsInDoubt(original.id)[0] : undefined;

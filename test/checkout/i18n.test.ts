@@ -9,7 +9,7 @@ const reasonCodes = [
   'host-unavailable', 'no-answer', 'bad-mac', 'request-unencodable', 'interrupted', 'arpc-failed', 'card-removed', 'cancelled',
   'presentment-timeout', 'pin-timeout', 'pin-cancelled', 'code-not-recognised', 'swipe-unreadable', 'original-not-found', 'amount-exceeds-refundable',
   'over-contactless-limit', 'no-application', 'card-status', 'card-data-malformed', 'card-data-missing', 'card-declined', 'reader-error',
-  'void-unresolved', 'void-pending',
+  'void-unresolved', 'void-pending', 'advice-pending',
 ];
 
 describe('checkout page words', () => {

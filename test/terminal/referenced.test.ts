@@ -75,3 +75,20 @@ it('a void or completion not answered yet is refused with "wait for its outcome"
   expect(t.referenceRefusal('void', t.transaction(sale.id)!)).toMatchObject({ reasonCode: 'void-unresolved', reason: expect.stringContaining('being reversed') });
   expect(t.referenceRefusal('completion', t.transaction(auth.id)!)).toMatchObject({ reasonCode: 'already-completed', reason: expect.stringContaining('being reversed') });
 });
+
+it('a void or refund of an --offline completion whose advice is still queued is refused advice-pending, nothing sent; once forwarded it goes', async () => {
+  let adviceOk = false;
+  const { t, reader } = await start((r) => (r.mti === '0220' ? (adviceOk ? approve() : { '39': '96' }) : approve()));
+  const auth = await tapped(t, reader, 'preauth', 5000);
+  const c = await t.completion({ original: auth.id, offline: true });
+  expect(c).toMatchObject({ state: 'approved', advice: 'stored' });
+  const sentBefore = responder!.received.length;
+  expect(await t.void({ original: c.id })).toMatchObject({ state: 'failed', reasonCode: 'advice-pending' });
+  expect(await t.refund({ original: c.id, amount: 100 })).toMatchObject({ state: 'failed', reasonCode: 'advice-pending' });
+  expect(responder!.received.slice(sentBefore).filter((m) => m.mti === '0200')).toEqual([]);
+  adviceOk = true;
+  expect(await t.flushQueue()).toBe(true);
+  expect(await t.void({ original: c.id })).toMatchObject({ state: 'approved' });
+  const order = responder!.received.map((m) => `${m.mti}/${m.getString('3')}`).filter((x) => /^0(220|200)/.test(x));
+  expect(order.indexOf('0200/020000')).toBeGreaterThan(order.lastIndexOf('0220/000000'));
+});
