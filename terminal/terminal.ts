@@ -508,6 +508,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (this.journal.queueEntry(row.id, 'advice')?.attempts === 0) await this.forwarder.flush();
     const entry = this.journal.queueEntry(row.id, 'advice')!;
     const now = this.journal.get(row.id)!;
+    // Parked (it can never be encoded): the forwarder failed the row; nothing was sent, nothing is stored.
+    if (now.state === 'failed') return this.finish(row.id, 'failed', now.reasonCode ?? 'request-unencodable', now.reason ?? 'the completion advice could not be encoded; nothing was sent', { keepState: true });
     // Sent and refused for good: the forwarder declined the row (advice-declined).
     if (now.state === 'declined') return { ...this.finish(row.id, 'declined', now.reasonCode ?? 'advice-declined', now.reason ?? 'the host declined the completion advice', { keepState: true }), advice: 'forwarded' };
     const advice = entry.done ? 'forwarded' : 'stored';

@@ -7,6 +7,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createVirtualCard } from '../../hardware/nfc/virtual-cards/index.js';
 import { startTerminal, type Terminal } from '../../terminal/index.js';
 import { parseCommand } from '../../cli/commands/terminal.js';
+import { EncodeError } from '../../protocols/errors.js';
 import { DirectCardReader } from './direct-reader.js';
 import { startResponder, testTmk, type Responder, type Reply } from './responder.js';
 
@@ -91,4 +92,19 @@ it('a void or refund of an --offline completion whose advice is still queued is 
   expect(await t.void({ original: c.id })).toMatchObject({ state: 'approved' });
   const order = responder!.received.map((m) => `${m.mti}/${m.getString('3')}`).filter((x) => /^0(220|200)/.test(x));
   expect(order.indexOf('0200/020000')).toBeGreaterThan(order.lastIndexOf('0220/000000'));
+});
+
+it('an --offline completion whose advice can never be encoded is parked: the result is failed like its row, not approved/stored', async () => {
+  const { t, reader } = await start();
+  const auth = await tapped(t, reader, 'preauth', 5000);
+  const send = t.link.send.bind(t.link);
+  t.link.send = (async (m: Parameters<typeof send>[0], ...rest: unknown[]) => {
+    if (m.mti === '0220') throw new EncodeError('ISO 8583 field', '90', 'simulated unencodable advice');
+    return send(m, ...(rest as []));
+  }) as typeof t.link.send;
+  const c = await t.completion({ original: auth.id, offline: true });
+  expect(t.transaction(c.id)).toMatchObject({ state: 'failed', reasonCode: 'request-unencodable' });
+  expect(c).toMatchObject({ state: 'failed', reasonCode: 'request-unencodable' });
+  expect(c.advice).toBeUndefined();
+  expect(t.journal.queueEntry(c.id, 'advice')).toMatchObject({ parked: true });
 });
