@@ -51,6 +51,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     ...(process.env.POS_ADMIN_TOKEN ? { adminToken: process.env.POS_ADMIN_TOKEN } : {}),
   };
   const { startDemo, demoSupervisorPin } = await import('../demo/demo.js');
+  const { JournalInUseError } = await import('../../terminal/journal.js');
   let demo;
   try {
     demo = await startDemo(options);
@@ -58,6 +59,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE') throw new CliError(`a port is already in use (${(error as Error).message.replace(/^.*EADDRINUSE:?\s*/, '')}); choose others with --port, --switch-port, --admin-port`);
     if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') throw new CliError(`--host: cannot listen on '${values.host}' (${code}): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`);
+    if (error instanceof JournalInUseError) {
+      throw new CliError(`--data ${options.dataDir}: its terminal journal ${error.path} is in use by another pos process (another pos demo on this folder?): stop it, or give this one another --data`);
+    }
     throw error;
   }
   const address = (port: number) => (demo.host.includes(':') ? `[${demo.host}]:${port}` : `${demo.host}:${port}`);

@@ -2,12 +2,14 @@
 // (QA 14), the switch on loopback only unless --host (QA 5), $POS_ADMIN_TOKEN honoured (QA 18), and
 // the README's promise that the demo's switch takes your own terminals: a `pos sale` child process
 // with its own terminal ID and the test TMK is approved against it (QA 4).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
+import { testTmk } from '../../switch/config.js';
+import { Journal } from '../../terminal/journal.js';
 import { capture } from '../support/cli.js';
 import { spawnJsonLines, type JsonLinesChild } from '../support/child-lines.js';
 
@@ -97,6 +99,19 @@ describe('pos demo (child process)', () => {
     expect(await demo.waitFor((line) => line.event === 'stopped', 'the stopped line')).toEqual({ event: 'stopped' });
     expect(await demo.exited).toBe(0);
   }, 30_000);
+
+  it('a data folder whose terminal journal another pos process holds is one line and exit 2 (was the journal error, exit 1)', async () => {
+    const folder = join(dir, 'held');
+    mkdirSync(folder);
+    const held = new Journal(join(folder, 'terminal.db'), Buffer.from(testTmk, 'hex'));
+    try {
+      const io = capture();
+      expect(await main(['demo', '--data', folder, '--port', '0', '--switch-port', '0', '--admin-port', '0'], io)).toBe(2);
+      expect(io.stderr.join('').trim()).toBe(`pos demo: --data ${folder}: its terminal journal ${join(folder, 'terminal.db')} is in use by another pos process (another pos demo on this folder?): stop it, or give this one another --data`);
+    } finally {
+      held.close();
+    }
+  });
 
   it('an address not of this machine for --host is one line and exit 2', async () => {
     const io = capture();
