@@ -135,16 +135,24 @@ export class Journal {
       if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new JournalInUseError(path);
       throw error;
     }
+    try {
+      this.prepareSchema(path, terminalId, warn);
+    } catch (error) {
+      if (this.db.open) this.db.close(); // a journal that failed to open keeps no lock in this process
+      throw error;
+    }
+    this.key = createHash('sha256').update('pos-terminal journal').update(secret).digest();
+  }
+
+  /** Settings, tables, the owner claim and the columns added since older journals. */
+  private prepareSchema(path: string, terminalId: string | undefined, warn: (message: string) => void): void {
     this.db.pragma('synchronous = FULL'); // a journaled row must survive a power cut before its request goes out
     this.db.exec(schema);
     if (terminalId !== undefined) {
       // One statement: two terminals opening a fresh journal at once cannot both claim it.
       const claimed = this.db.prepare(`INSERT OR IGNORE INTO meta (name, value) VALUES ('terminal_id', ?)`).run(terminalId).changes === 1;
       const owner = this.terminalId;
-      if (owner !== terminalId) {
-        this.db.close();
-        throw new JournalOwnerError(path, owner!, terminalId);
-      }
+      if (owner !== terminalId) throw new JournalOwnerError(path, owner!, terminalId);
       if (claimed) this.warnIfInherited(path, terminalId, warn);
     }
     // Journals from before the request's MTI was kept: add the column (rows without it fall back to their kind).
@@ -153,7 +161,6 @@ export class Journal {
     // And from before a balance inquiry's DE54 was kept.
     if (!existing.includes('balance')) this.db.exec('ALTER TABLE txns ADD COLUMN balance TEXT');
     this.db.prepare(`INSERT OR IGNORE INTO counters (name, value) VALUES ('stan', 0), ('batch', 1), ('seq', 0)`).run();
-    this.key = createHash('sha256').update('pos-terminal journal').update(secret).digest();
   }
 
   close(): void {

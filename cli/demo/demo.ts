@@ -140,8 +140,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       timeouts: options.timeouts,
       logger: log.child({ component: 'terminal' }),
     });
+    stops.push(() => terminal.stop()); // it holds the journal from here
     const page = checkoutTerminal(terminal, { merchantName }); // before start: it must hear the first device events
-    stops.push(() => terminal.stop());
     await terminal.start();
 
     const checkout: RunningCheckout = await startCheckout({

@@ -368,12 +368,14 @@ function* pinBlocked(pin: { account: string; ok: boolean }): Program<boolean> {
 export const pinTriesAllowed = 3;
 
 /**
- * `lockAccounts` (PostgreSQL): take every lock the batch will need first, each kind in sorted order, so
- * that concurrent batches (several per process, several processes) cannot deadlock: an advisory lock
- * per PIN pad counter, card PIN tries and card ATC row the batch upserts (rows that may not exist yet,
- * so no row lock can be taken ahead), then the row locks of the accounts it debits. Without the first,
- * two batches naming two cards' balance inquiries or PIN tries in opposite order deadlocked, and both
- * waited PostgreSQL's deadlock_timeout (1 s) before the retry.
+ * `lockAccounts` (PostgreSQL): take the locks the batch's entries name first, each kind in sorted order,
+ * so that concurrent batches (several per process, several processes) do not deadlock on them: an
+ * advisory lock per PIN pad counter, card PIN tries and card ATC row the batch upserts (rows that may
+ * not exist yet, so no row lock can be taken ahead), then the row locks of the accounts it debits.
+ * Without the first, two batches naming two cards' balance inquiries or PIN tries in opposite order
+ * deadlocked, and both waited PostgreSQL's deadlock_timeout (1 s) before the retry. Not covered: what a
+ * batch learns only while it runs (a reversal's or void's original row and the account it credits
+ * back), so two batches reversing each other's cards can still deadlock; the store retries them.
  */
 export function* commitEntries(entries: JournalEntry[], now: string, lockAccounts = false): Program<CommitResult[]> {
   if (lockAccounts) {

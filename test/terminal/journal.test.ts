@@ -108,6 +108,23 @@ describe('terminal journal', () => {
     new Journal(path, tmk, 'POS00001').close();
   });
 
+  it('a journal that fails to open after taking its lock keeps none: opening it again names the real problem, not JournalInUseError', () => {
+    const path = journalPath();
+    const broken = new Database(path);
+    broken.exec('CREATE TABLE meta (x TEXT)'); // not the journal's meta: claiming the terminal ID fails
+    broken.close();
+    const failure = (() => {
+      try {
+        new Journal(path, tmk, 'POS00001');
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(failure).toBeDefined();
+    expect(failure).not.toBeInstanceOf(JournalInUseError);
+    expect(() => new Journal(path, tmk, 'POS00001')).toThrow(failure!.message); // before: JournalInUseError
+  });
+
   it('the PAN in stored request fields is sealed: not in the database file', () => {
     const path = journalPath();
     const journal = new Journal(path, tmk);
