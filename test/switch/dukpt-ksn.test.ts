@@ -5,23 +5,13 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IsoClient } from '../../cli/load/iso-client.js';
-import { encipherPinBlock, tdesDukptKeys } from '../../protocols/crypto/index.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { terminal, terminalIds, testSwitch } from './harness.js';
+import { dukptPinBlock, ksnOf, terminal, terminalIds, testSwitch } from './harness.js';
 
-/** The X9.24-1 test BDK (CONTRACTS.md). TEST KEY. */
-const bdk = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
 const pan = '4111111111111111';
 const account = 'card:4111111111';
-
-/** `device`'s KSN (10 bytes, hex) with transaction counter `counter` in its low 21 bits. */
-function ksnOf(device: string, counter: number): Buffer {
-  const ksn = Buffer.from(device, 'hex');
-  ksn.writeUIntBE((ksn.readUIntBE(7, 3) & 0xe00000) | counter, 7, 3);
-  return ksn;
-}
-const pinBlockOf = (ksn: Buffer, pin: string) => encipherPinBlock(tdesDukptKeys(bdk, ksn).pin, { format: 0, pin, pan });
+const pinBlockOf = (ksn: Buffer, pin: string) => dukptPinBlock(ksn, pin, pan);
 const pinSale = (t: IsoClient, amount: number, ksn: Buffer, pin = '1234', extra: Record<string, string | Buffer> = {}) =>
   t.message('0200', {
     '2': pan, '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '26': '12', '49': '156', '52': pinBlockOf(ksn, pin), '53': ksn, ...extra,

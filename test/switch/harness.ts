@@ -2,7 +2,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { IsoClient } from '../../cli/load/iso-client.js';
-import { applicationCryptogram } from '../../protocols/crypto/index.js';
+import { applicationCryptogram, encipherPinBlock, tdesDukptKeys } from '../../protocols/crypto/index.js';
 import { testCards, type TestCardProfileId } from '../../protocols/testcards.js';
 import { testTmk } from '../../switch/config.js';
 import { startSwitch, type RunningSwitch, type SwitchConfig } from '../../switch/index.js';
@@ -12,6 +12,19 @@ import type { TestDatabase } from './databases.js';
 export const tmk = testTmk;
 export const terminalIds = ['T0000001', 'T0000002', 'T0000003'];
 export const merchantId = 'M00000000000001';
+
+/** The X9.24-1 test BDK the switch's HSM simulator holds (CONTRACTS.md). TEST KEY. */
+export const testBdk = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
+
+/** `device`'s KSN (10 bytes, hex) with transaction counter `counter` in its low 21 bits. */
+export function ksnOf(device: string, counter: number): Buffer {
+  const ksn = Buffer.from(device, 'hex');
+  ksn.writeUIntBE((ksn.readUIntBE(7, 3) & 0xe00000) | counter, 7, 3);
+  return ksn;
+}
+
+/** An ISO 9564 format 0 PIN block under the DUKPT PIN key of `ksn` (test BDK). */
+export const dukptPinBlock = (ksn: Buffer, pin: string, pan: string): Buffer => encipherPinBlock(tdesDukptKeys(testBdk, ksn).pin, { format: 0, pin, pan });
 
 export async function testSwitch(db: string, over: Partial<SwitchConfig> = {}): Promise<RunningSwitch> {
   return startSwitch({

@@ -3,13 +3,10 @@
 // neither parallel requests, nor a second switch process, nor a restart give more. On both journals.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IsoClient } from '../../cli/load/iso-client.js';
-import { encipherPinBlock, tdesDukptKeys } from '../../protocols/crypto/index.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { terminal, terminalIds, testSwitch } from './harness.js';
+import { dukptPinBlock, terminal, terminalIds, testSwitch } from './harness.js';
 
-/** The X9.24-1 test BDK (CONTRACTS.md). TEST KEY. */
-const bdk = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
 const pan = '4111111111111111';
 
 /** A fresh PIN pad per request (device `n`, counter 1): no counter is shared, only the card. */
@@ -17,7 +14,7 @@ const ksnOf = (n: number) => Buffer.from(`FFFF9876543${(0x100 + n).toString(16).
 const pinSale = (t: IsoClient, n: number, pin: string) =>
   t.message('0200', {
     '2': pan, '3': '000000', '4': 100, '14': '3012', '22': '011', '25': '00', '26': '12', '49': '156',
-    '52': encipherPinBlock(tdesDukptKeys(bdk, ksnOf(n)).pin, { format: 0, pin, pan }), '53': ksnOf(n),
+    '52': dukptPinBlock(ksnOf(n), pin, pan), '53': ksnOf(n),
   });
 const code = (answer: { getString(path: string): string | undefined }) => answer.getString('39');
 
