@@ -16,6 +16,8 @@ export interface PostgresOptions {
   /** Schema to create and use (tests use one per run); default `public`. */
   schema?: string;
   poolSize?: number;
+  /** Called with each deadlock (40P01) or serialization failure (40001) before the transaction runs again. */
+  onRetry?(error: unknown): void;
 }
 
 /** `?` placeholders become `$1…`; each distinct statement gets a name so the server prepares it once per connection. */
@@ -65,6 +67,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
           if (attempt >= 5 || !retryable.has((error as { code?: string }).code ?? '')) throw error;
+          options.onRetry?.(error);
         }
       }
     } finally {

@@ -368,14 +368,16 @@ function* pinBlocked(pin: { account: string; ok: boolean }): Program<boolean> {
 export const pinTriesAllowed = 3;
 
 /**
- * `lockAccounts` (PostgreSQL): take the locks the batch's entries name first, each kind in sorted order,
+ * `lockAccounts` (PostgreSQL): take the locks the batch's entries need first, each kind in sorted order,
  * so that concurrent batches (several per process, several processes) do not deadlock on them: an
  * advisory lock per PIN pad counter, card PIN tries and card ATC row the batch upserts (rows that may
- * not exist yet, so no row lock can be taken ahead), then the row locks of the accounts it debits.
- * Without the first, two batches naming two cards' balance inquiries or PIN tries in opposite order
- * deadlocked, and both waited PostgreSQL's deadlock_timeout (1 s) before the retry. Not covered: what a
- * batch learns only while it runs (a reversal's or void's original row and the account it credits
- * back), so two batches reversing each other's cards can still deadlock; the store retries them.
+ * not exist yet, so no row lock can be taken ahead), then the row locks of every account it changes:
+ * those it debits and those its voids, completions and reversals credit back (see originalAccounts).
+ * Without them, two batches naming two cards' PIN tries, or reversing each other's cards' sales, in
+ * opposite order deadlocked, and both waited PostgreSQL's deadlock_timeout (1 s) before the retry.
+ * Two batches changing one original row (a reversal and a refund of one sale) change its account too,
+ * so they queue there. Not covered (the store retries): a reversal whose original another batch
+ * journals after this one's read (it overtook it), and originals without an account (none to queue on).
  */
 export function* commitEntries(entries: JournalEntry[], now: string, lockAccounts = false): Program<CommitResult[]> {
   if (lockAccounts) {
@@ -393,11 +395,40 @@ export function* commitEntries(entries: JournalEntry[], now: string, lockAccount
     }
     const accounts = new Set<string>();
     for (const entry of entries) for (const effect of entry.effects) if (effect.type === 'debit') accounts.add(effect.account);
+    for (const account of yield* originalAccounts(entries)) accounts.add(account);
     for (const account of [...accounts].sort()) yield { sql: 'UPDATE accounts SET balance = balance WHERE id = ?', params: [account] };
   }
   const results: CommitResult[] = [];
   for (const entry of entries) results.push(yield* applyEntry(entry, now));
   return results;
+}
+
+/**
+ * The accounts the batch's `close` and `reverse` effects may credit: their original rows' and, for a
+ * reversed void, completion or refund, its own original's. A plain read before any lock: a row's
+ * account never changes, and whether it is credited still (its state may change meanwhile) is decided
+ * by the conditional updates after the locks. A superset is harmless: it only takes a lock more.
+ */
+function* originalAccounts(entries: JournalEntry[]): Program<string[]> {
+  const ids: number[] = [];
+  const keys: [string[], string[], string[], string[]] = [[], [], [], []];
+  for (const entry of entries) {
+    for (const effect of entry.effects) {
+      if (effect.type === 'close') ids.push(effect.originalId);
+      if (effect.type !== 'reverse') continue;
+      const t = effect.tombstone;
+      [t.terminalId, t.stan, t.transmitted, requestClass(t.mti)].forEach((value, i) => keys[i]!.push(value));
+    }
+  }
+  if (ids.length === 0 && keys[0].length === 0) return [];
+  const found = yield {
+    sql: `SELECT t.account, o.account AS original FROM transactions t LEFT JOIN transactions o ON o.id = t.original_id WHERE t.id = ANY(?::bigint[])
+          UNION ALL
+          SELECT t.account, o.account FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS k (terminal_id, stan, transmitted, request_class)
+          JOIN transactions t USING (terminal_id, stan, transmitted, request_class) LEFT JOIN transactions o ON o.id = t.original_id`,
+    params: [ids, ...keys],
+  };
+  return found.rows.flatMap((row) => [str(row.account), str(row.original)]).filter((account): account is string => account !== null);
 }
 
 export function* reserveRrns(size: number): Program<number> {

@@ -2,6 +2,8 @@
 // batches cannot deadlock: before, only debited accounts were locked ahead, and two batches with two
 // cards' PIN tries or chip balance inquiries (card_atc) in opposite order deadlocked (a review measured
 // 38 deadlocks in 360 requests on two switch processes, each stalling its batch for deadlock_timeout).
+// Likewise the accounts a batch's reversals and voids credit back: read first, locked with the rest
+// (test/switch/pg-lock-order.test.ts races two such batches on a real server).
 // The program is run by hand here: the statements a batch issues before its first row, in order.
 import { describe, expect, it } from 'vitest';
 import { commitEntries, type Query } from '../../switch/store/program.js';
@@ -13,11 +15,14 @@ const row = (stan: string): NewRow => ({
   rrn: null, debit: 0, originalId: null, answer: { '39': '00' }, fingerprint: 'x',
 });
 
-/** The statements the batch issues before its first INSERT. */
-function locksTaken(entries: JournalEntry[]): Query[] {
+/** The statements the batch issues before its first INSERT; `originals` answers its read of the originals' accounts. */
+function locksTaken(entries: JournalEntry[], originals: Array<Record<string, unknown>> = []): Query[] {
   const program = commitEntries(entries, '2026-11-27T23:00:00Z', true);
   const taken: Query[] = [];
-  for (let step = program.next(); !step.done && !step.value.sql.startsWith('INSERT'); step = program.next({ rows: [], changes: 1 })) taken.push(step.value);
+  for (let step = program.next(); !step.done && !step.value.sql.startsWith('INSERT'); ) {
+    taken.push(step.value);
+    step = program.next({ rows: step.value.sql.startsWith('SELECT t.account') ? originals : [], changes: 1 });
+  }
   return taken;
 }
 
@@ -38,6 +43,16 @@ describe('lock order of a PostgreSQL batch', () => {
     const a: JournalEntry = { row: row('000001'), effects: [], pin: { account: 'card:X', ok: false } };
     const b: JournalEntry = { row: row('000002'), effects: [{ type: 'atc', card: 'card:Y', atc: 2 }] };
     expect(locksTaken([a, b])).toEqual(locksTaken([b, a]));
+  });
+
+  it('reads the accounts its reversals and voids credit back (and a reversed void’s original’s) before locking, and locks them with the debited ones, sorted', () => {
+    const voidEntry: JournalEntry = { row: row('000001'), effects: [{ type: 'close', originalId: 42, as: 'voided', refusal: '12' }] };
+    const tombstone = { ...row('000007'), mti: '0400' };
+    const reversalEntry: JournalEntry = { row: { ...row('000002'), mti: '0400' }, effects: [{ type: 'reverse', tombstone }] };
+    const sale: JournalEntry = { row: row('000003'), effects: [{ type: 'debit', account: 'card:B', amount: 100, check: true }] };
+    const [read, ...accounts] = locksTaken([voidEntry, reversalEntry, sale], [{ account: 'card:D', original: null }, { account: 'card:C', original: 'card:A' }]);
+    expect(read!.params).toEqual([[42], ['T0000001'], ['000007'], ['1127230000'], ['0400']]);
+    expect(accounts.map((q) => [q.sql, q.params])).toEqual(['card:A', 'card:B', 'card:C', 'card:D'].map((id) => ['UPDATE accounts SET balance = balance WHERE id = ?', [id]]));
   });
 
   it('a magstripe sale batch takes no advisory lock (nothing of it is upserted per card)', () => {

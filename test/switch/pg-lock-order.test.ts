@@ -1,0 +1,92 @@
+// Two switch processes' batches on one PostgreSQL journal, each debiting one card and reversing (then
+// voiding) a sale of the other's card: they change the same two accounts in opposite orders. Before a
+// batch locked the accounts its reversals and voids credit back along with those it debits, this
+// deadlocked every time (each batch held its debited account and waited for the other's), and one of
+// them was retried after deadlock_timeout (1 s). A gate transaction holding both accounts lines the
+// two batches up at their first lock, so the interleaving is the same on every run.
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { JournalEntry, NewRow, Store } from '../../switch/store/index.js';
+import { openPostgresStore } from '../../switch/store/postgres.js';
+import { testDatabases } from './databases.js';
+
+const database = testDatabases().find((d) => d.name === 'postgres')!;
+
+const row = (terminalId: string, stan: string, amount: number, over: Partial<NewRow> = {}): NewRow => ({
+  terminalId, merchantId: 'M00000000000001', stan, transmitted: '1128003000', mti: '0200', kind: 'sale', processingCode: '000000', amount,
+  currency: '156', maskedPan: null, wallet: null, entryMode: '011', issuer: 'visa', account: `card:${terminalId}`, responseCode: '00',
+  authCode: '123456', rrn: null, debit: amount, originalId: null, answer: { '39': '00' }, fingerprint: `0200:000000:${amount}`, ...over,
+});
+const sale = (terminalId: string, stan: string, amount: number): JournalEntry => ({
+  row: row(terminalId, stan, amount), effects: [{ type: 'debit', account: `card:${terminalId}`, amount, check: true }],
+});
+/** A reversal (0400, its own STAN) of the sale with this key. */
+const reversal = (terminalId: string, stan: string, of: string, amount: number): JournalEntry => ({
+  row: row(terminalId, stan, amount, { mti: '0400', kind: 'reversal', debit: 0, account: null }),
+  effects: [{ type: 'reverse', tombstone: row(terminalId, of, amount, { kind: 'reversed-before-arrival', responseCode: '12', debit: 0, account: null }) }],
+});
+const voidOf = (terminalId: string, stan: string, originalId: number, amount: number): JournalEntry => ({
+  row: row(terminalId, stan, amount, { kind: 'void', processingCode: '020000', debit: 0 }),
+  effects: [{ type: 'close', originalId, as: 'voided', refusal: '12' }],
+});
+
+describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding each other’s cards’ sales', () => {
+  const url = database.url();
+  const [base, schema] = url.split(/[?&]schema=/) as [string, string];
+  // Names the stores' connections, to see when both batches wait at the gate.
+  const application = `pos_lock_test_${process.pid}`;
+  const named = `${base}${base.includes('?') ? '&' : '?'}application_name=${application}`;
+  const retried: string[] = [];
+  const stores: Store[] = [];
+  const gate = new pg.Client({ connectionString: base, options: `-c search_path=${schema}` });
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    await gate.end();
+    await database.cleanup();
+  });
+
+  /** Runs the two batches at once, both held at their first account lock until both wait there. */
+  const race = async (a: Store, b: Store, batchA: JournalEntry[], batchB: JournalEntry[]) => {
+    await gate.query('BEGIN');
+    await gate.query("UPDATE accounts SET balance = balance WHERE id IN ('card:T0000001', 'card:T0000002')");
+    const both = Promise.all([a.commit(batchA), b.commit(batchB)]);
+    for (let waiting = 0; waiting < 2; await new Promise((resolve) => setTimeout(resolve, 5))) {
+      const { rows } = await gate.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [application]);
+      waiting = rows[0].n;
+    }
+    await gate.query('COMMIT');
+    return both;
+  };
+
+  it('take every account they change in one order: no deadlock, no retry, each reversal and void credited once', async () => {
+    const open = () => openPostgresStore(named, { schema, poolSize: 2, onRetry: (error) => retried.push((error as { code?: string }).code ?? String(error)) });
+    const [a, b] = [await open(), await open()];
+    stores.push(a, b);
+    await gate.connect();
+    await a.ensureAccounts([{ id: 'card:T0000001', balance: 10000 }, { id: 'card:T0000002', balance: 10000 }]);
+    const originals = await a.commit([sale('T0000001', '000001', 100), sale('T0000002', '000001', 10), sale('T0000001', '000002', 200), sale('T0000002', '000002', 20)]);
+    const [x2, y2] = [originals[2]!.row.id, originals[3]!.row.id];
+
+    const reversed = await race(
+      a, b,
+      [sale('T0000001', '000003', 300), reversal('T0000002', '000003', '000001', 10)],
+      [sale('T0000002', '000004', 30), reversal('T0000001', '000004', '000001', 100)],
+    );
+    const voided = await race(
+      a, b,
+      [sale('T0000001', '000005', 400), voidOf('T0000002', '000005', y2, 20)],
+      [sale('T0000002', '000006', 40), voidOf('T0000001', '000006', x2, 200)],
+    );
+
+    expect(retried).toEqual([]);
+    for (const result of [...reversed, ...voided].flat()) {
+      expect(result).toMatchObject({ status: 'new', row: { responseCode: '00' } });
+      expect(result.status === 'new' && result.refusedBy).toBeUndefined();
+    }
+    // Each card: charged for the sales left standing (300 + 400, 30 + 40), its reversed and voided ones given back once.
+    expect(await a.balance('card:T0000001')).toBe(10000 - 300 - 400);
+    expect(await a.balance('card:T0000002')).toBe(10000 - 30 - 40);
+    expect((await a.byKey('T0000001', '000001', '1128003000', '0200'))!.closed).toBe('reversed');
+    expect((await b.byKey('T0000002', '000002', '1128003000', '0200'))!.closed).toBe('voided');
+  });
+});
