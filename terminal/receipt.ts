@@ -176,9 +176,13 @@ export function receipt(data: ReceiptData, copy: 'merchant' | 'customer', option
   if (data.aid) lines.push(line('AID', data.aid));
   if (data.tvr) lines.push(line('TVR', data.tvr));
   if (data.tsi) lines.push(line('TSI', data.tsi));
-  if (data.authCode) lines.push(line(w.auth, data.authCode));
+  // The auth code and the response code print only as the outcome: an approval's 00 and code, or a
+  // decline's code. A reversed sale's host said 00 before the terminal undid it (no answer in time,
+  // the card rejected the ARPC): printed under REVERSED they read as approved. Its RRN stays, the
+  // host's reference for an inquiry; the reason line below says what ended it.
+  if (data.authCode && data.state === 'approved') lines.push(line(w.auth, data.authCode));
   if (data.rrn) lines.push(line(w.rrn, data.rrn));
-  if (data.responseCode) lines.push(line(w.response, data.responseCode));
+  if (data.responseCode && (data.state === 'approved' || data.state === 'declined')) lines.push(line(w.response, data.responseCode));
   lines.push('-'.repeat(width), line(w.amount, money(data.amount, data.currency)));
   // The cardholder's balance is theirs: on the customer copy only.
   if (copy === 'customer' && data.state === 'approved' && data.balance) lines.push(...balanceLines(w, data.balance));
