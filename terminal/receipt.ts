@@ -33,6 +33,7 @@ const words = {
   en: {
     merchant: 'MERCHANT', terminal: 'TERMINAL', batch: 'BATCH', trace: 'TRACE', numbered: (label: string, value: string) => `${label} ${value}`, card: 'CARD', scheme: 'SCHEME', entry: 'ENTRY', app: 'APP',
     auth: 'AUTH CODE', rrn: 'RRN', response: 'RESPONSE', amount: 'AMOUNT', pin: 'PIN VERIFIED ONLINE',
+    declinedCode: (code: string) => `declined (response code ${code})`,
     balances: { '02': 'AVAILABLE BALANCE', '01': 'LEDGER BALANCE' } as Record<string, string>,
     merchantCopy: '*** MERCHANT COPY ***', customerCopy: '*** CUSTOMER COPY ***', reprint: '*** REPRINT ***',
     entryModes: { '07': 'CONTACTLESS', '02': 'SWIPED', '90': 'SWIPED (FALLBACK)', '03': 'SCANNED CODE', '01': 'KEYED' } as Record<string, string>,
@@ -47,6 +48,7 @@ const words = {
     // and 凭证号 000001 need 33 columns and the trace would always take a line of its own.
     numbered: (label: string, value: string) => `${label}${value}`, card: '卡号', scheme: '卡组织', entry: '输入方式', app: '应用',
     auth: '授权码', rrn: '参考号', response: '应答码', amount: '金额', pin: '密码已联机验证',
+    declinedCode: (code: string) => `交易拒绝（应答码${code}）`,
     balances: { '02': '可用余额', '01': '账面余额' } as Record<string, string>,
     merchantCopy: '*** 商户存根 ***', customerCopy: '*** 持卡人存根 ***', reprint: '*** 重打印凭证 ***',
     entryModes: { '07': '挥卡', '02': '刷卡', '90': '刷卡（芯片降级）', '03': '扫码', '01': '手输' } as Record<string, string>,
@@ -186,7 +188,7 @@ export function receipt(data: ReceiptData, copy: 'merchant' | 'customer', option
   lines.push('-'.repeat(width), line(w.amount, money(data.amount, data.currency)));
   // The cardholder's balance is theirs: on the customer copy only.
   if (copy === 'customer' && data.state === 'approved' && data.balance) lines.push(...balanceLines(w, data.balance));
-  if (data.state !== 'approved' && data.reason) lines.push(...wrap(options.language === 'zh-CN' ? zhReason(data) : data.reason.toUpperCase()));
+  if (data.state !== 'approved' && data.reason) lines.push(...wrap(reasonText(options.language ?? 'en', data)));
   if (data.pinVerified) lines.push(w.pin);
   lines.push('-'.repeat(width), copy === 'merchant' ? w.merchantCopy : w.customerCopy);
   if (options.reprint) lines.push(w.reprint);
@@ -203,19 +205,20 @@ function balanceLines(w: (typeof words)[ReceiptLanguage], de54: string): string[
   return ['02', '01'].flatMap((type) => amounts.filter((a) => a.amountType === type).map((a) => line(w.balances[type]!, money(a.amount, a.currency))));
 }
 
-/** The checkout page's Chinese words (public/i18n.js, typed by its i18n.d.ts): the slip prints what the page shows. */
-const zhWords = messages['zh-CN'];
-
 /**
- * Why a transaction was not approved, as printed on the Chinese slip: the host's response code in
- * the page's words (`rc.*`), else the terminal's reason code in the page's words (`reason.*`: a
- * reversal after no answer or a rejected ARPC, a card decline), else the terminal's English sentence
- * (nothing better is known).
+ * Why a transaction was not approved, in the words the checkout page shows (public/i18n.js, typed by
+ * its i18n.d.ts: one source for page and slip): the host's response code (`rc.*`), else the
+ * terminal's reason code (`reason.*`: a reversal after no answer or a rejected ARPC, a card decline),
+ * else the terminal's own English sentence (nothing better is known). English is upper-cased like
+ * the rest of its slip. Before, the English slip printed the terminal's diagnostics ("… 0200 STAN 000029
+ * WITHIN 30000 MS"), which are for the log, not the customer.
  */
-function zhReason(data: Pick<ReceiptData, 'responseCode' | 'reasonCode' | 'reason'>): string {
+function reasonText(language: ReceiptLanguage, data: Pick<ReceiptData, 'responseCode' | 'reasonCode' | 'reason'>): string {
+  const page = messages[language];
   const code = data.responseCode;
-  if (code && code !== '00') return zhWords[`rc.${code}`] ?? `交易拒绝（应答码${code}）`;
-  return (data.reasonCode && zhWords[`reason.${data.reasonCode}`]) || (data.reason ?? '').toUpperCase();
+  const text = code && code !== '00' ? (page[`rc.${code}`] ?? words[language].declinedCode(code)) : data.reasonCode && page[`reason.${data.reasonCode}`];
+  if (!text) return (data.reason ?? '').toUpperCase(); // the terminal's English sentence
+  return language === 'en' ? text.toUpperCase() : text;
 }
 
 export interface TenderTotals {

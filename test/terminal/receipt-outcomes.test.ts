@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { receipt, type ReceiptData } from '../../terminal/receipt.js';
+import { messages } from '../../terminal/checkout/public/i18n.js';
 
 const approved: ReceiptData = {
   merchantId: 'DEMO00000000001', terminalId: 'DEMO0001', kind: 'sale', state: 'approved', amount: 3097, currency: '156', stan: '000029', batch: 1,
@@ -32,5 +33,28 @@ describe('a reversed transaction’s slip', () => {
     }
     for (const text of copies({ ...approved, state: 'declined', authCode: undefined, responseCode: '51', reasonCode: 'insufficient-funds', reason: 'insufficient funds' }))
       expect(text).toMatch(/(RESPONSE|应答码) +51\n/);
+  });
+});
+
+describe('why it was not approved, on the English slip', () => {
+  const en = (messages as Record<'en' | 'zh-CN', Record<string, string>>).en;
+  const oneLine = (data: ReceiptData) => receipt(data, 'customer').replace(/\n/g, ' ');
+
+  it('a reversal says the page’s English words for its reason code, not the terminal’s diagnostics', () => {
+    const cases = [
+      { reasonCode: 'no-answer', reason: 'no answer from the host: no answer to 0200 STAN 000029 within 30000 ms', responseCode: undefined },
+      { reasonCode: 'arpc-failed', reason: 'the card rejected the issuer authentication (6300)', responseCode: '00' },
+    ];
+    for (const why of cases) {
+      const text = oneLine({ ...approved, state: 'reversed', ...why });
+      expect(text, why.reasonCode).toContain(en[`reason.${why.reasonCode}`]!.toUpperCase()); // NO ANSWER FROM THE HOST, THE CARD REJECTED THE ISSUER’S ANSWER
+      expect(text).not.toMatch(/STAN 000029|30000 MS|6300/); // before: the sentence upper-cased
+    }
+  });
+
+  it('a decline says the page’s words for its response code; an unknown code names it; the sentence only when nothing else is known', () => {
+    expect(oneLine({ ...approved, state: 'declined', responseCode: '05', reasonCode: 'do-not-honor', reason: 'declined by the issuer (do not honor)' })).toContain('DO NOT HONOUR');
+    expect(oneLine({ ...approved, state: 'declined', responseCode: 'N7', reasonCode: 'response-N7', reason: 'declined (response code N7)' })).toContain('DECLINED (RESPONSE CODE N7)');
+    expect(oneLine({ ...approved, state: 'reversed', responseCode: undefined, reasonCode: 'something-new', reason: 'something new happened' })).toContain('SOMETHING NEW HAPPENED');
   });
 });
