@@ -34,7 +34,8 @@ const words = {
     merchant: 'MERCHANT', terminal: 'TERMINAL', batch: 'BATCH', trace: 'TRACE', numbered: (label: string, value: string) => `${label} ${value}`, card: 'CARD', scheme: 'SCHEME', entry: 'ENTRY', app: 'APP',
     auth: 'AUTH CODE', rrn: 'RRN', response: 'RESPONSE', amount: 'AMOUNT', pin: 'PIN VERIFIED ONLINE',
     declinedCode: (code: string) => `declined (response code ${code})`,
-    balances: { '02': 'AVAILABLE BALANCE', '01': 'LEDGER BALANCE' } as Record<string, string>,
+    // AVAIL: 'AVAILABLE BALANCE CNY 1,000,000.00' (the demo cards' balance) needs 34 columns.
+    balances: { '02': 'AVAIL BALANCE', '01': 'LEDGER BALANCE' } as Record<string, string>,
     merchantCopy: '*** MERCHANT COPY ***', customerCopy: '*** CUSTOMER COPY ***', reprint: '*** REPRINT ***',
     entryModes: { '07': 'CONTACTLESS', '02': 'SWIPED', '90': 'SWIPED (FALLBACK)', '03': 'SCANNED CODE', '01': 'KEYED' } as Record<string, string>,
     kinds: {} as Record<string, string>,
@@ -103,10 +104,15 @@ const padEnd = (text: string, columns: number) => text + ' '.repeat(Math.max(0, 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 const padStart = (text: string, columns: number) => ' '.repeat(Math.max(0, columns - displayWidth(text))) + text;
 
+/**
+ * An amount in minor units as printed: thousands grouped by commas (50,045.66: 50045.66 is easily misread).
+ * DE4's largest, 9,999,999,999.99, with a sign and the currency is 21 columns: beside any label here it fits 32.
+ */
 function money(amount: number, currency: string): string {
   const sign = amount < 0 ? '-' : '';
   const abs = Math.abs(amount);
-  return `${currencies[currency] ?? currency} ${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+  const major = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+$)/g, ',');
+  return `${currencies[currency] ?? currency} ${sign}${major}.${String(abs % 100).padStart(2, '0')}`;
 }
 
 /** `left` and `right` flush to both edges with at least one space between, else wrapped; a line with no right has no trailing spaces. */

@@ -3,7 +3,7 @@
  * reversal says why in the checkout page's words (terminal/checkout/public/i18n.js) in either language.
  */
 import { describe, expect, it } from 'vitest';
-import { receipt, type ReceiptData } from '../../terminal/receipt.js';
+import { batchSlip, displayWidth, receipt, type ReceiptData } from '../../terminal/receipt.js';
 import { messages } from '../../terminal/checkout/public/i18n.js';
 
 const approved: ReceiptData = {
@@ -56,5 +56,28 @@ describe('why it was not approved, on the English slip', () => {
     expect(oneLine({ ...approved, state: 'declined', responseCode: '05', reasonCode: 'do-not-honor', reason: 'declined by the issuer (do not honor)' })).toContain('DO NOT HONOUR');
     expect(oneLine({ ...approved, state: 'declined', responseCode: 'N7', reasonCode: 'response-N7', reason: 'declined (response code N7)' })).toContain('DECLINED (RESPONSE CODE N7)');
     expect(oneLine({ ...approved, state: 'reversed', responseCode: undefined, reasonCode: 'something-new', reason: 'something new happened' })).toContain('SOMETHING NEW HAPPENED');
+  });
+});
+
+describe('amounts', () => {
+  it('group thousands with commas; the largest DE4 amount still fits 32 columns beside AMOUNT / 金额', () => {
+    for (const language of ['en', 'zh-CN'] as const) {
+      const rows = receipt({ ...approved, amount: 5_004_566 }, 'customer', { language }).split('\n');
+      expect(rows).toContainEqual(expect.stringMatching(/^(AMOUNT|金额) +CNY 50,045\.66$/)); // before: CNY 50045.66
+      const largest = receipt({ ...approved, amount: 999_999_999_999 }, 'merchant', { language }).split('\n');
+      const amount = largest.find((row) => / CNY 9,999,999,999\.99$/.test(row));
+      expect(amount && displayWidth(amount)).toBe(32);
+      expect(receipt({ ...approved, amount: 99_999 }, 'customer', { language })).toMatch(/ CNY 999\.99\n/);
+    }
+  });
+
+  it('the settlement slip groups its totals too, within 32 columns', () => {
+    const totals = { salesCount: 9999, salesAmount: 999_999_999_999, refundsCount: 2, refundsAmount: 5_004_566 };
+    for (const language of ['en', 'zh-CN'] as const) {
+      const text = batchSlip({ merchantId: 'DEMO00000000001', terminalId: 'DEMO0001', batch: 1, currency: '156', at: approved.at, inBalance: true, uploaded: 0, totals: { magstripe: totals } }, { language });
+      expect(text).toContain('CNY 9,999,999,999.99');
+      expect(text).toContain('CNY 50,045.66');
+      for (const row of text.split('\n')) expect(displayWidth(row), row).toBeLessThanOrEqual(32);
+    }
   });
 });

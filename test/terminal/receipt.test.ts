@@ -124,26 +124,26 @@ describe('balance inquiry receipts', () => {
 
   it('the customer copy prints the available and ledger balances with their currency, in both languages, within 32 columns', () => {
     const en = receipt(inquiry, 'customer');
-    expect(en).toContain('\nAVAILABLE BALANCE CNY 1000000.00\n'); // exactly 32 columns
-    expect(en).toContain('\nAVAILABLE BALANCE      USD -2.50\n');
-    expect(en).toContain('\nLEDGER BALANCE     CNY 999999.99\n');
-    expect(en.indexOf('AVAILABLE BALANCE CNY')).toBeLessThan(en.indexOf('LEDGER BALANCE'));
+    expect(en).toContain('\nAVAIL BALANCE   CNY 1,000,000.00\n'); // 'AVAILABLE BALANCE' would not fit beside it
+    expect(en).toContain('\nAVAIL BALANCE          USD -2.50\n');
+    expect(en).toContain('\nLEDGER BALANCE    CNY 999,999.99\n');
+    expect(en.indexOf('AVAIL BALANCE   CNY')).toBeLessThan(en.indexOf('LEDGER BALANCE'));
     const zh = receipt(inquiry, 'customer', { language: 'zh-CN' });
-    expect(zh).toContain('\n可用余额          CNY 1000000.00\n');
-    expect(zh).toContain('\n账面余额           CNY 999999.99\n');
+    expect(zh).toContain('\n可用余额        CNY 1,000,000.00\n');
+    expect(zh).toContain('\n账面余额          CNY 999,999.99\n');
     for (const text of [en, zh]) for (const row of text.split('\n')) expect(displayWidth(row)).toBeLessThanOrEqual(32);
   });
 
   it('a balance too wide for one line wraps by columns instead of overflowing', () => {
     const en = receipt({ ...inquiry, balance: '0002156C999999999999' }, 'customer');
-    expect(en).toContain(`\nAVAILABLE BALANCE\n${' '.repeat(15)}CNY 9999999999.99\n`);
-    expect(receipt({ ...inquiry, balance: '0002156C999999999999' }, 'customer', { language: 'zh-CN' })).toContain('\n可用余额       CNY 9999999999.99\n');
+    expect(en).toContain(`\nAVAIL BALANCE\n${' '.repeat(12)}CNY 9,999,999,999.99\n`);
+    expect(receipt({ ...inquiry, balance: '0002156C999999999999' }, 'customer', { language: 'zh-CN' })).toContain('\n可用余额    CNY 9,999,999,999.99\n');
   });
 
   it('no balance on the merchant copy, nor on a declined inquiry, nor from a DE54 in another layout', () => {
-    expect(receipt(inquiry, 'merchant')).not.toMatch(/AVAILABLE|LEDGER/);
+    expect(receipt(inquiry, 'merchant')).not.toMatch(/AVAIL|LEDGER/);
     expect(receipt(inquiry, 'merchant', { language: 'zh-CN' })).not.toMatch(/可用余额|账面余额/);
-    expect(receipt({ ...inquiry, state: 'declined', responseCode: '51' }, 'customer')).not.toMatch(/AVAILABLE|LEDGER/);
-    expect(receipt({ ...inquiry, balance: 'garbage' }, 'customer')).not.toMatch(/AVAILABLE|LEDGER/);
+    expect(receipt({ ...inquiry, state: 'declined', responseCode: '51' }, 'customer')).not.toMatch(/AVAIL|LEDGER/);
+    expect(receipt({ ...inquiry, balance: 'garbage' }, 'customer')).not.toMatch(/AVAIL|LEDGER/);
   });
 });
