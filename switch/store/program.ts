@@ -133,10 +133,26 @@ export function requestClass(mti: string): string {
 export const byKey = (terminalId: string, stan: string, transmitted: string, mti: string) =>
   one(`${selectRow} WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?`, [terminalId, stan, transmitted, requestClass(mti)]);
 export const byRrn = (rrn: string) => one(`${selectRow} WHERE rrn = ? ORDER BY id LIMIT 1`, [rrn]);
+/**
+ * A DE61 reference names a request the terminal can void, refund or complete: an authorization (0100),
+ * a financial request (0200) or an advice/completion (0220). Other classes repeat the STAN: a batch
+ * upload (0320) that of the sale it uploads, and being newer it was found instead (the refund got 12).
+ */
+const originalClasses = "request_class IN ('0100', '0200', '0220')";
 export const byStan = (terminalId: string, stan: string, mmdd: string | undefined) =>
   mmdd
-    ? one(`${selectRow} WHERE terminal_id = ? AND stan = ? AND transmitted LIKE ? ORDER BY id DESC LIMIT 1`, [terminalId, stan, `${mmdd}%`])
-    : one(`${selectRow} WHERE terminal_id = ? AND stan = ? ORDER BY id DESC LIMIT 1`, [terminalId, stan]);
+    ? one(`${selectRow} WHERE terminal_id = ? AND stan = ? AND transmitted LIKE ? AND ${originalClasses} ORDER BY id DESC LIMIT 1`, [terminalId, stan, `${mmdd}%`])
+    : one(`${selectRow} WHERE terminal_id = ? AND stan = ? AND ${originalClasses} ORDER BY id DESC LIMIT 1`, [terminalId, stan]);
+
+/**
+ * Whether a void or reversal may still undo a row: not once a settlement stamped it (the merchant was
+ * paid for it, or paid back: undoing it would move the cardholder's money with nothing to claw back in a
+ * later batch; a stamped void's reversal would reopen a sale no batch counts). In the undoing statement
+ * itself, so it holds whatever the pipeline read before (a 0500 may commit in between; on PostgreSQL one
+ * waiting for the 0500's row lock re-checks the condition on the stamped row). Holds and balance
+ * inquiries are never counted: a stamped pre-authorization can still be completed or its hold reversed.
+ */
+const undoable = "(batch IS NULL OR kind IN ('authorization', 'preauthorization', 'balance'))";
 
 /** Applies one effect; returns the response code that refuses the entry, or null. */
 function* applyEffect(effect: Effect, now: string): Program<string | null> {
@@ -151,8 +167,9 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
     }
     case 'close': {
       // A void never closes a row with refunds (that money went back already); a refund never counts against a closed row.
+      // A refund does count against a settled one: after settlement, money goes back by refund.
       const closed = yield {
-        sql: `UPDATE transactions SET closed = ? WHERE id = ? AND closed IS NULL AND (? = 0 OR refunded = 0) RETURNING ${undone}`,
+        sql: `UPDATE transactions SET closed = ? WHERE id = ? AND closed IS NULL AND (? = 0 OR refunded = 0) AND ${undoable} RETURNING ${undone}`,
         params: [effect.as, effect.originalId, effect.as === 'voided' ? 1 : 0],
       };
       const original = closed.rows[0];
@@ -164,14 +181,19 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       const t = effect.tombstone;
       const placed = yield { sql: insertSql, params: insertParams(t, now) };
       if (placed.rows.length) return '25';
+      const key = [t.terminalId, t.stan, t.transmitted, requestClass(t.mti)];
       const closed = yield {
         sql: `UPDATE transactions SET closed = 'reversed' WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?
-              AND closed IS NULL AND response_code = '00' RETURNING ${undone}`,
-        params: [t.terminalId, t.stan, t.transmitted, requestClass(t.mti)],
+              AND closed IS NULL AND response_code = '00' AND ${undoable} RETURNING ${undone}`,
+        params: key,
       };
       const original = closed.rows[0];
-      if (original) yield* undo(original, true);
-      return null;
+      if (original) {
+        yield* undo(original, true);
+        return null;
+      }
+      // Nothing undone: one more read, on this path only, to say why.
+      return yield* unreversed(key);
     }
     case 'atc': {
       const result = yield {
@@ -219,6 +241,22 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       return null;
     }
   }
+}
+
+/**
+ * Why a reversal undid nothing at its key: a tombstone there is an earlier reversal's of a request never
+ * seen, and the original is still unknown (25 each time, not 00 from the second on, when a 0420 with a new
+ * STAN met the tombstone); an approved row still standing is settled (12); a row closed already
+ * (reversed, voided, completed) or declined needs nothing more (00, idempotent).
+ */
+function* unreversed(key: unknown[]): Program<string | null> {
+  const found = yield {
+    sql: 'SELECT kind, response_code, closed FROM transactions WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?',
+    params: key,
+  };
+  const row = found.rows[0];
+  if (!row || row.kind === 'reversed-before-arrival') return '25';
+  return row.response_code === '00' && (row.closed === null || row.closed === undefined) ? '12' : null;
 }
 
 const sameTotals = (a: Totals, b: Totals): boolean =>

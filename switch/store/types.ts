@@ -64,12 +64,17 @@ export type NewRow = Omit<JournalRow, 'id' | 'closed' | 'refunded' | 'batch' | '
 export type Effect =
   /** Take `amount` from the account (negative: credit). `check`: refuse (51) when the balance is short. */
   | { type: 'debit'; account: string; amount: number; check: boolean }
-  /** Undo an original row's debit and mark it closed; refused (`refusal`) when it is already closed. */
+  /**
+   * Undo an original row's debit and mark it closed; refused (`refusal`) when it is already closed, or
+   * stamped by a settlement (a hold, never counted, excepted: it can still be completed).
+   */
   | { type: 'close'; originalId: number; as: 'reversed' | 'voided' | 'completed'; refusal: string | null }
   /**
    * Reverse the request with the tombstone's key. When no such row exists the tombstone takes its
    * key (so the request, arriving late, is answered from it and applied never) and the reversal is
-   * refused with 25; the unique key decides which came first, also between processes.
+   * refused with 25 — again by each later reversal while the tombstone is all there is; the unique key
+   * decides which came first, also between processes. An original already closed or declined needs
+   * nothing (00); one stamped by a settlement is not undone (12; holds and balance inquiries excepted).
    */
   | { type: 'reverse'; tombstone: NewRow }
   /**
@@ -158,7 +163,7 @@ export interface Store {
   /** The row of a request key; `mti` selects the message class (see requestClass). */
   byKey(terminalId: string, stan: string, transmitted: string, mti: string): Promise<JournalRow | undefined>;
   byRrn(rrn: string): Promise<JournalRow | undefined>;
-  /** For DE61 originals: the terminal's row with this STAN, the latest when the date matches several. */
+  /** For DE61 originals: the terminal's 0100, 0200 or 0220 row with this STAN, the latest when the date matches several. */
   byStan(terminalId: string, stan: string, mmdd: string | undefined): Promise<JournalRow | undefined>;
   /** Balance in minor units; undefined: no such account. */
   balance(account: string): Promise<number | undefined>;

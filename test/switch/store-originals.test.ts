@@ -1,0 +1,124 @@
+// The journal's own rules for originals, whatever the pipeline read before committing: a settled row
+// is not undone by a void or reversal (a 0500 may commit between the pipeline's read and the void's
+// transaction), a DE61 reference finds the original and not a batch upload repeating its STAN, and a
+// reversal of a request never seen is 25 each time, not only the first.
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore, type JournalEntry, type NewRow, type Store } from '../../switch/store/index.js';
+import { testDatabases } from './databases.js';
+
+const account = 'card:5555554444';
+const transmitted = '1128004500';
+const row = (stan: string, over: Partial<NewRow> = {}): NewRow => ({
+  terminalId: 'T0000001', merchantId: 'M00000000000001', stan, transmitted, mti: '0200', kind: 'sale', processingCode: '000000', amount: 1000,
+  currency: '156', maskedPan: '555555******4444', wallet: null, entryMode: '011', issuer: 'mastercard', account, responseCode: '00',
+  authCode: '123456', rrn: null, debit: 1000, originalId: null, answer: { '39': '00' }, fingerprint: 'x', ...over,
+});
+const sale = (stan: string, amount: number, over: Partial<NewRow> = {}): JournalEntry => ({
+  row: row(stan, { amount, debit: amount, ...over }), effects: [{ type: 'debit', account, amount, check: true }],
+});
+const preauth = (stan: string, amount: number): JournalEntry => sale(stan, amount, { mti: '0100', kind: 'preauthorization' });
+const voidOf = (stan: string, originalId: number): JournalEntry => ({
+  row: row(stan, { kind: 'void', processingCode: '020000', debit: 0, originalId }), effects: [{ type: 'close', originalId, as: 'voided', refusal: '12' }],
+});
+const refundOf = (stan: string, originalId: number, amount: number): JournalEntry => ({
+  row: row(stan, { kind: 'refund', processingCode: '200000', amount, debit: -amount, originalId }),
+  effects: [{ type: 'refund', originalId, amount }, { type: 'debit', account, amount: -amount, check: false }],
+});
+const completionOf = (stan: string, originalId: number, amount: number): JournalEntry => ({
+  row: row(stan, { mti: '0220', kind: 'completion', amount, debit: amount, originalId }),
+  effects: [{ type: 'close', originalId, as: 'completed', refusal: '12' }, { type: 'debit', account, amount, check: true }],
+});
+/** A reversal (its own STAN, `mti` 0400 or 0420) of the request with key (`of`, transmitted, `ofMti`), as the pipeline builds it. */
+const reversalOf = (stan: string, of: string, ofMti = '0200', mti = '0400'): JournalEntry => ({
+  row: row(stan, { mti, kind: 'reversal', debit: 0, account: null, authCode: null }),
+  effects: [{ type: 'reverse', tombstone: row(of, { mti: ofMti, kind: 'reversed-before-arrival', responseCode: '12', authCode: null, debit: 0, account: null, answer: { '39': '12' } }) }],
+});
+const settle = (stan: string, batch: string): JournalEntry => ({
+  row: row(stan, { mti: '0500', kind: 'settlement', processingCode: '920000', amount: 0, debit: 0, account: null }),
+  effects: [{
+    type: 'settle', terminalId: 'T0000001', merchantId: 'M00000000000001', batch, afterUpload: true, closedAt: new Date().toISOString(),
+    terminal: { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 },
+  }],
+});
+
+for (const database of testDatabases()) {
+  describe.skipIf(!database.available)(`originals in the journal on ${database.name}`, () => {
+    const stores: Store[] = [];
+    const open = async () => {
+      const store = await openStore(database.url());
+      stores.push(store);
+      await store.ensureAccounts([{ id: account, balance: 100_000 }]);
+      return store;
+    };
+    afterAll(async () => {
+      for (const store of stores) await store.close();
+      await database.cleanup();
+    });
+    const commit = async (store: Store, entry: JournalEntry) => (await store.commit([entry]))[0]!;
+
+    it('a settled sale is neither voided nor reversed (12, nothing moved) but refunded; a settled hold is still completed or reversed', async () => {
+      const store = await open();
+      const a = await commit(store, sale('000001', 1000));
+      await commit(store, sale('000002', 2000));
+      const hold = await commit(store, preauth('000003', 3000));
+      await commit(store, preauth('000004', 500));
+      await commit(store, settle('000005', '000001'));
+      expect(await store.balance(account)).toBe(100_000 - 6500);
+
+      expect(await commit(store, voidOf('000006', a.row.id))).toMatchObject({ refusedBy: 'close', row: { responseCode: '12', answer: { '39': '12' } } });
+      expect(await commit(store, reversalOf('000007', '000002'))).toMatchObject({ refusedBy: 'reverse', row: { responseCode: '12' } });
+      expect(await store.balance(account)).toBe(100_000 - 6500);
+      for (const stan of ['000001', '000002']) expect(await store.byKey('T0000001', stan, transmitted, '0200')).toMatchObject({ closed: null, batch: '000001' });
+
+      // Money goes back after settlement by refund: counted in the next batch, against the merchant.
+      expect((await commit(store, refundOf('000008', a.row.id, 600))).row.responseCode).toBe('00');
+      // A hold was never counted: its completion and another's reversal still apply.
+      expect((await commit(store, completionOf('000009', hold.row.id, 2000))).row.responseCode).toBe('00');
+      expect((await commit(store, reversalOf('000010', '000004', '0100'))).row.responseCode).toBe('00');
+      expect(await store.balance(account)).toBe(100_000 - 6500 + 600 + 3000 - 2000 + 500);
+
+      await commit(store, settle('000011', '000002'));
+      const [report] = await store.settlements('T0000001');
+      expect(report!.host).toEqual({ creditCount: 1, creditAmount: 2000, debitCount: 1, debitAmount: 600 });
+    });
+
+    it('a reversal of a settled void does not reopen its sale (12)', async () => {
+      const store = await open();
+      const s = await commit(store, sale('000001', 1000));
+      await commit(store, voidOf('000002', s.row.id));
+      await commit(store, settle('000003', '000001'));
+      expect((await commit(store, reversalOf('000004', '000002'))).row.responseCode).toBe('12');
+      expect(await store.balance(account)).toBe(100_000);
+      expect(await store.byKey('T0000001', '000001', transmitted, '0200')).toMatchObject({ closed: 'voided' });
+    });
+
+    it('a DE61 reference finds the sale, not the batch upload (0320) repeating its STAN and time, nor other classes', async () => {
+      const store = await open();
+      const s = await commit(store, sale('000001', 1000));
+      await commit(store, { row: row('000001', { mti: '0320', kind: 'upload', debit: 0 }), effects: [] });
+      await commit(store, { row: row('000001', { mti: '0400', kind: 'reversal', debit: 0, transmitted: '1128004600' }), effects: [] });
+      expect((await store.byStan('T0000001', '000001', '1128'))!.id).toBe(s.row.id);
+      expect((await store.byStan('T0000001', '000001', undefined))!.id).toBe(s.row.id);
+      const hold = await commit(store, preauth('000002', 500));
+      const advice = await commit(store, sale('000003', 700, { mti: '0220', kind: 'advice' }));
+      expect((await store.byStan('T0000001', '000002', '1128'))!.id).toBe(hold.row.id);
+      expect((await store.byStan('T0000001', '000003', '1128'))!.id).toBe(advice.row.id);
+    });
+
+    it('a reversal of a request never seen is 25 each time (0400, then 0420s with new STANs); of one reversed or declined, 00 with nothing moved', async () => {
+      const store = await open();
+      expect((await commit(store, reversalOf('000011', '000010'))).row.responseCode).toBe('25');
+      expect((await commit(store, reversalOf('000012', '000010', '0200', '0420'))).row.responseCode).toBe('25');
+      expect((await commit(store, reversalOf('000013', '000010', '0200', '0420'))).row.responseCode).toBe('25');
+      // The request itself, arriving late, is answered from the tombstone and never applied.
+      expect(await commit(store, sale('000010', 1000))).toMatchObject({ status: 'duplicate', row: { responseCode: '12' } });
+
+      await commit(store, sale('000020', 1000));
+      expect((await commit(store, reversalOf('000021', '000020'))).row.responseCode).toBe('00');
+      expect((await commit(store, reversalOf('000022', '000020', '0200', '0420'))).row.responseCode).toBe('00');
+      await commit(store, { row: row('000030', { responseCode: '51', debit: 0, answer: { '39': '51' } }), effects: [] });
+      expect((await commit(store, reversalOf('000031', '000030'))).row.responseCode).toBe('00');
+      expect(await store.balance(account)).toBe(100_000);
+    });
+  });
+}
