@@ -2,6 +2,7 @@
 // is not undone by a void or reversal (a 0500 may commit between the pipeline's read and the void's
 // transaction), a DE61 reference finds the original and not a batch upload repeating its STAN, and a
 // reversal of a request never seen is 25 each time, not only the first.
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type JournalEntry, type NewRow, type Store } from '../../switch/store/index.js';
 import { testDatabases } from './databases.js';
@@ -13,9 +14,10 @@ const row = (stan: string, over: Partial<NewRow> = {}): NewRow => ({
   currency: '156', maskedPan: '555555******4444', wallet: null, entryMode: '011', issuer: 'mastercard', account, responseCode: '00',
   authCode: '123456', rrn: null, debit: 1000, originalId: null, answer: { '39': '00' }, fingerprint: 'x', ...over,
 });
-const sale = (stan: string, amount: number, over: Partial<NewRow> = {}): JournalEntry => ({
-  row: row(stan, { amount, debit: amount, ...over }), effects: [{ type: 'debit', account, amount, check: true }],
-});
+const sale = (stan: string, amount: number, over: Partial<NewRow> = {}): JournalEntry => {
+  const r = row(stan, { amount, debit: amount, ...over });
+  return { row: r, effects: [{ type: 'debit', account: r.account!, amount, check: true }] };
+};
 const preauth = (stan: string, amount: number): JournalEntry => sale(stan, amount, { mti: '0100', kind: 'preauthorization' });
 const voidOf = (stan: string, originalId: number): JournalEntry => ({
   row: row(stan, { kind: 'void', processingCode: '020000', debit: 0, originalId }), effects: [{ type: 'close', originalId, as: 'voided', refusal: '12' }],
@@ -90,6 +92,36 @@ for (const database of testDatabases()) {
       expect((await commit(store, reversalOf('000004', '000002'))).row.responseCode).toBe('12');
       expect(await store.balance(account)).toBe(100_000);
       expect(await store.byKey('T0000001', '000001', transmitted, '0200')).toMatchObject({ closed: 'voided' });
+    });
+
+    // PostgreSQL only (SQLite has one writer): not defined on SQLite, so a CI run reports no skipped test.
+    if (database.name === 'postgres') it('a 0500 stamping while a void and a reversal wait for its rows: both re-check on the stamped rows (12, nothing moved)', async () => {
+      const url = database.url();
+      const store = await openStore(url);
+      stores.push(store);
+      const other = 'card:4761739001010010';
+      await store.ensureAccounts([{ id: account, balance: 100_000 }, { id: other, balance: 100_000 }]);
+      const a = await commit(store, sale('000001', 1000));
+      await commit(store, sale('000002', 2000, { account: other }));
+      const [base, schema] = url.split(/[?&]schema=/) as [string, string];
+      const settlement = new pg.Client({ connectionString: base, options: `-c search_path=${schema}` });
+      await settlement.connect();
+      try {
+        // The settle effect's stamp, held uncommitted while the void and the reversal (two accounts: no wait on each other) queue behind it.
+        await settlement.query('BEGIN');
+        await settlement.query("UPDATE transactions SET batch = '000001' WHERE terminal_id = 'T0000001' AND batch IS NULL AND response_code = '00'");
+        const pid = (await settlement.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+        const pending = Promise.all([commit(store, voidOf('000003', a.row.id)), commit(store, reversalOf('000004', '000002'))]);
+        const watcher = new pg.Client({ connectionString: base });
+        await watcher.connect();
+        while ((await watcher.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [pid])).rows[0].n < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+        await watcher.end();
+        await settlement.query('COMMIT');
+        expect((await pending).map((result) => result.row.responseCode)).toEqual(['12', '12']);
+      } finally {
+        await settlement.end();
+      }
+      expect([await store.balance(account), await store.balance(other)]).toEqual([100_000 - 1000, 100_000 - 2000]);
     });
 
     it('a DE61 reference finds the sale, not the batch upload (0320) repeating its STAN and time, nor other classes', async () => {
