@@ -35,14 +35,23 @@ export interface SwitchConfig {
    * none is given (load tests, demos). Without it, unknown terminals are refused (03).
    */
   enrollUnknown?: { tmk: string; merchantId?: string };
+  /**
+   * Enrolled terminals signed on at once (default 10000): a sign-on beyond it signs off the least
+   * recently used one, whose next MAC'd request is answered A0 until it signs on again.
+   */
+  maxSignedOn?: number;
   /** Delay of the `.98` late answer; default 60 s. */
   lateAnswerMs?: number;
-  /** A connection silent this long is closed; default 10 minutes. */
+  /** A connection silent this long, owing it no answer, is closed; default 10 minutes. */
   idleTimeoutMs?: number;
   /** Requests of one connection processed at once (default 256); above it the switch stops reading that connection until one finishes. */
   maxInFlightPerConnection?: number;
   /** Answer bytes a connection may leave unread (default 4 MiB); above it the switch closes that connection. */
   maxUnwrittenBytes?: number;
+  /** A frame begun must be complete within this (ms, default 5000), else its connection is closed. */
+  frameTimeoutMs?: number;
+  /** Terminal connections open at once (default 10000); one more is closed as it arrives. */
+  maxConnections?: number;
   /** DUKPT BDK (hex); default the X9.24 test BDK. */
   bdk?: string;
   /** HSM local master key (64 hex digits, AES-256) for the simulated HSM; default a random one per process. */

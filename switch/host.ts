@@ -1,7 +1,8 @@
 /**
  * The TCP host: many terminal connections, each with its own deframer. Requests on one connection
  * are processed concurrently and answered as they finish (terminals match answers by STAN).
- * A frame that is oversize, garbage or undecodable closes that one connection with a logged reason.
+ * A frame that is oversize, garbage, undecodable or not completed in time closes that one connection
+ * with a logged reason; a connection beyond the limit is closed as it arrives.
  */
 import net from 'node:net';
 import type { Logger } from 'pino';
@@ -25,12 +26,27 @@ export interface HostOptions {
   maxInFlightPerConnection: number;
   /** Answers written but not yet taken by the peer (bytes); above it the connection is destroyed. */
   maxUnwrittenBytes: number;
+  /** A frame begun must be complete within this (ms), else its connection is closed (a slow or stalled sender holds no buffer for long). */
+  frameTimeoutMs: number;
+  /** Connections open at once; one more is closed as it arrives. */
+  maxConnections: number;
   log: Logger;
+}
+
+/** One terminal connection. */
+interface Connection {
+  socket: net.Socket;
+  log: Logger;
+  deframer: Deframer;
+  /** Answers the switch owes (requests being processed, answers delayed): the idle timeout does not run meanwhile. */
+  owed: number;
+  /** When the frame the deframer holds part of was begun (Date.now()); undefined when it holds none. */
+  partialSince?: number | undefined;
 }
 
 export class Host {
   readonly server = net.createServer((socket) => this.accept(socket));
-  private readonly sockets = new Set<net.Socket>();
+  private readonly open = new Set<Connection>();
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Requests being processed, counted (not a set of their promises: a request then costs no extra promise). */
   private inFlight = 0;
@@ -38,8 +54,17 @@ export class Host {
   private readonly idleWaiters: Array<() => void> = [];
   private closing = false;
   private connections = 0;
+  /** Checks partial frames against frameTimeoutMs: one timer for the host, not one per chunk. */
+  private readonly sweep: NodeJS.Timeout;
+  private refusedSinceLog = 0;
+  private refusedLoggedAt = 0;
 
-  constructor(private readonly options: HostOptions) {}
+  constructor(private readonly options: HostOptions) {
+    this.server.maxConnections = options.maxConnections;
+    this.server.on('drop', () => this.refused());
+    this.sweep = setInterval(() => this.expireFrames(), Math.max(50, Math.min(1000, options.frameTimeoutMs / 4)));
+    this.sweep.unref();
+  }
 
   listen(port: number, host?: string): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -51,20 +76,69 @@ export class Host {
     });
   }
 
+  /**
+   * Takes no new connection and reads no more requests; the requests being processed finish (journaled
+   * and answered), then every connection is closed. A delayed answer (.98, a fault's delay) is not
+   * waited for: it is journaled, and the terminal reverses what it did not hear.
+   */
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.sweep);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    for (const socket of this.sockets) socket.destroy();
+    for (const { socket } of this.open) socket.pause();
     if (this.inFlight) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    // end() sends the answers written, then FIN; reading again lets the peer's FIN close the socket. One
+    // that does not close (or read) is destroyed after a second, so that stop is bounded.
+    for (const { socket } of this.open) {
+      socket.end();
+      socket.resume();
+    }
+    const grace = setTimeout(() => {
+      for (const { socket } of this.open) socket.destroy();
+    }, 1000);
     await closed;
+    clearTimeout(grace);
+  }
+
+  /** A connection above maxConnections, closed by the server: counted, and logged at most once a second. */
+  private refused(): void {
+    this.options.metrics.connectionsRefused++;
+    this.refusedSinceLog++;
+    const now = Date.now();
+    if (now - this.refusedLoggedAt < 1000) return;
+    this.options.log.warn({ refused: this.refusedSinceLog, maxConnections: this.options.maxConnections }, 'connection limit reached: new connections closed');
+    this.refusedLoggedAt = now;
+    this.refusedSinceLog = 0;
+  }
+
+  private expireFrames(): void {
+    const deadline = Date.now() - this.options.frameTimeoutMs;
+    for (const connection of this.open) {
+      // A connection the switch stopped reading (flow control) cannot complete its frame: not its fault.
+      if (connection.partialSince === undefined || connection.partialSince > deadline || connection.socket.isPaused()) continue;
+      this.options.metrics.frameTimeouts++;
+      connection.log.warn({ buffered: connection.deframer.buffered, frameTimeoutMs: this.options.frameTimeoutMs }, 'frame not completed in time: connection closed');
+      connection.socket.destroy();
+      connection.partialSince = undefined;
+    }
+  }
+
+  /** The switch owes one more answer on this connection: the idle timeout stops. */
+  private owe(connection: Connection): void {
+    if (connection.owed++ === 0) connection.socket.setTimeout(0);
+  }
+
+  /** An owed answer was sent or given up: with none left, the idle timeout runs again from now. */
+  private settle(connection: Connection): void {
+    if (--connection.owed === 0 && !connection.socket.destroyed) connection.socket.setTimeout(this.options.idleTimeoutMs);
   }
 
   private accept(socket: net.Socket): void {
     const { metrics, framing, idleTimeoutMs } = this.options;
     const log = this.options.log.child({ connection: ++this.connections, remote: `${socket.remoteAddress}:${socket.remotePort}` });
-    const deframer = new Deframer(framing);
+    const connection: Connection = { socket, log, deframer: new Deframer(framing), owed: 0 };
     // Flow control: at most maxInFlightPerConnection requests processed at once; frames beyond it
     // wait here (no more than the chunk that brought them: reading is paused meanwhile).
     const pending: Buffer[] = [];
@@ -72,6 +146,7 @@ export class Host {
     const done = (): void => {
       active--;
       this.inFlight--;
+      this.settle(connection);
       // Pump first: a queued frame it starts keeps the host busy, so close() is released only when none is left.
       pump();
       if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
@@ -90,12 +165,17 @@ export class Host {
       while (active < this.options.maxInFlightPerConnection && pending.length) {
         active++;
         this.inFlight++;
-        this.handle(socket, pending.shift()!, log).then(done, failed);
+        this.owe(connection);
+        this.handle(connection, pending.shift()!).then(done, failed);
       }
       if (pending.length || active >= this.options.maxInFlightPerConnection) socket.pause();
-      else if (socket.isPaused()) socket.resume();
+      else if (socket.isPaused()) {
+        socket.resume();
+        // The frame timeout counts from here: the peer could not send while it was not read.
+        if (connection.partialSince !== undefined) connection.partialSince = Date.now();
+      }
     };
-    this.sockets.add(socket);
+    this.open.add(connection);
     metrics.connections++;
     metrics.connectionsTotal++;
     socket.setNoDelay(true);
@@ -105,28 +185,33 @@ export class Host {
     });
     log.debug('connected');
     socket.on('data', (chunk: Buffer) => {
+      if (this.closing) return;
       let messages: Buffer[];
       try {
-        messages = deframer.push(chunk);
+        messages = connection.deframer.push(chunk);
       } catch (error) {
         metrics.badFrames++;
         log.warn({ reason: (error as Error).message }, 'bad frame: connection closed');
         socket.destroy();
         return;
       }
+      // A frame begun: its clock starts, or restarts when the chunk completed an earlier one.
+      if (connection.deframer.buffered === 0) connection.partialSince = undefined;
+      else if (messages.length || connection.partialSince === undefined) connection.partialSince = Date.now();
       pending.push(...messages);
       pump();
     });
     socket.on('error', (error) => log.debug({ reason: error.message }, 'socket error'));
     socket.on('close', () => {
-      this.sockets.delete(socket);
+      this.open.delete(connection);
       metrics.connections--;
       log.debug('disconnected');
     });
   }
 
-  private async handle(socket: net.Socket, raw: Buffer, connectionLog: Logger): Promise<void> {
+  private async handle(connection: Connection, raw: Buffer): Promise<void> {
     const { parts, steps, metrics, faults } = this.options;
+    const { socket, log: connectionLog } = connection;
     const started = process.hrtime.bigint();
     let ctx: Context;
     try {
@@ -170,9 +255,12 @@ export class Host {
     const delay = (ctx.outcome === 'late' ? this.options.lateAnswerMs : 0) + (fault?.delayMs ?? 0);
     // A method, not a closure per request: only a delayed answer needs one.
     if (delay <= 0) return this.send(socket, bytes, ctx, started, connectionLog);
+    // Still owed while it waits: the idle timeout must not close the connection before it is sent.
+    this.owe(connection);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.send(socket, bytes, ctx, started, connectionLog);
+      this.settle(connection);
     }, delay);
     this.timers.add(timer);
   }

@@ -6,15 +6,16 @@ import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { specs } from '../protocols/iso8583/index.js';
 import { startAdmin, type AdminServer } from './admin/server.js';
-import { x924TestBdk, type SwitchConfig, type TerminalConfig } from './config.js';
+import { x924TestBdk, type SwitchConfig } from './config.js';
 import { Faults } from './faults.js';
 import { GroupCommit } from './group-commit.js';
 import { Host } from './host.js';
 import { createSimulatedHsm, type Hsm } from './hsm/index.js';
 import { cardAccount, issuerCards, type IssuerCard } from './issuer/cards.js';
 import { Metrics } from './metrics.js';
-import { pipeline, type SwitchParts, type TerminalState } from './pipeline.js';
+import { pipeline, type SwitchParts } from './pipeline.js';
 import { openStore, type Store } from './store/index.js';
+import { Terminals } from './terminals.js';
 
 export type { SwitchConfig, TerminalConfig } from './config.js';
 export type { Fault } from './faults.js';
@@ -56,28 +57,8 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     for (const t of config.terminals ?? []) checkTmk(t.tmk, `terminal ${t.id}`);
     if (config.enrollUnknown) checkTmk(config.enrollUnknown.tmk, 'enrollUnknown');
     const configured = new Map((config.terminals ?? []).map((t) => [t.id, t]));
-    // A loaded terminal is kept as itself, so that its requests take no promise hop to read it.
-    const terminals = new Map<string, TerminalState | Promise<TerminalState | undefined>>();
-    const loadTerminal = async (id: string): Promise<TerminalState | undefined> => {
-      const known: TerminalConfig | undefined =
-        configured.get(id) ?? (config.enrollUnknown && /^[ -~]{8}$/.test(id) ? { id, merchantId: config.enrollUnknown.merchantId ?? '', tmk: config.enrollUnknown.tmk } : undefined);
-      if (!known) return undefined;
-      await hsm.importKey(`tmk:${id}`, 'TMK', Buffer.from(known.tmk, 'hex'));
-      return { id, merchantId: known.merchantId, tmkId: `tmk:${id}`, generation: 0 };
-    };
-    const terminal = (id: string) => {
-      const state = terminals.get(id);
-      if (state) return state;
-      const loading = loadTerminal(id);
-      terminals.set(id, loading);
-      // An unknown ID is not cached, so a table of refusals cannot grow without bound; nor is a
-      // failed load (the request that saw it answers 96; the next one loads again).
-      loading.then(
-        (found) => (found ? terminals.set(id, found) : terminals.delete(id)),
-        () => terminals.delete(id),
-      );
-      return loading;
-    };
+    const terminals = new Terminals({ configured, enroll: config.enrollUnknown, hsm, maxSignedOn: config.maxSignedOn ?? 10_000, log });
+    await terminals.init();
 
     let rrnNext = 0;
     let rrnEnd = 0;
@@ -103,7 +84,7 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     const nextRrn = () => (rrnNext < rrnEnd ? rrn() : reserveRrn());
     const accounts = new Set<string>();
     const parts: SwitchParts = {
-      spec, store, hsm, log, terminal, cards, bdkId, pvkId, nextRrn,
+      spec, store, hsm, log, terminal: (id) => terminals.get(id), cards, bdkId, pvkId, nextRrn,
       ensureAccount: async (id, balance) => {
         if (accounts.has(id)) return;
         await store.ensureAccounts([{ id, balance }]);
@@ -113,13 +94,18 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     const commits = new GroupCommit(store, store.kind === 'postgres' ? 4 : 1);
     const faults = new Faults();
     const metrics = new Metrics();
+    const steps = pipeline((entry) => commits.submit(entry));
+    // First of the steps that always run: a sign-on keeps an enrolled terminal, a sign-off drops it.
+    steps.finish.unshift((ctx) => terminals.settled(ctx.terminal));
     const host = new Host({
-      parts, steps: pipeline((entry) => commits.submit(entry)), faults, metrics, log,
+      parts, steps, faults, metrics, log,
       framing: { length: config.framing ?? 'binary2', maxMessageLength: config.maxMessageLength ?? 8192 },
       lateAnswerMs: config.lateAnswerMs ?? 60_000,
       idleTimeoutMs: config.idleTimeoutMs ?? 600_000,
       maxInFlightPerConnection: config.maxInFlightPerConnection ?? 256,
       maxUnwrittenBytes: config.maxUnwrittenBytes ?? 4 * 1024 * 1024,
+      frameTimeoutMs: config.frameTimeoutMs ?? 5_000,
+      maxConnections: config.maxConnections ?? 10_000,
     });
     const port = await host.listen(config.port ?? 0, config.host);
     let admin: AdminServer | undefined;
@@ -141,9 +127,11 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
       faults,
       metrics,
       store,
+      // Terminals first: no request is taken after stop() begins, and those in flight are journaled and
+      // answered before the admin API (its connections closed, even a half-sent request) and the journal close.
       stop: async () => {
-        await admin?.close();
         await host.close();
+        await admin?.close();
         await commits.drain();
         await store.close();
         log.info('switch stopped');

@@ -9,6 +9,10 @@ export class Metrics {
   connections = 0;
   connectionsTotal = 0;
   badFrames = 0;
+  /** Connections closed because a frame begun was not completed within the frame timeout. */
+  frameTimeouts = 0;
+  /** Connections closed as they arrived, above the connection limit. */
+  connectionsRefused = 0;
   /** Answers held back by the forced-outcome rule (.97 cents). */
   dropped = 0;
   /** Answers dropped, or connections closed instead, by an injected fault. */
@@ -42,6 +46,14 @@ export class Metrics {
     lines.push('# TYPE pos_switch_connections gauge', `pos_switch_connections ${this.connections}`);
     lines.push('# TYPE pos_switch_connections_total counter', `pos_switch_connections_total ${this.connectionsTotal}`);
     lines.push('# TYPE pos_switch_bad_frames_total counter', `pos_switch_bad_frames_total ${this.badFrames}`);
+    lines.push(
+      '# HELP pos_switch_frame_timeouts_total Connections closed because a frame begun was not completed in time.',
+      '# TYPE pos_switch_frame_timeouts_total counter',
+      `pos_switch_frame_timeouts_total ${this.frameTimeouts}`,
+      '# HELP pos_switch_connections_refused_total Connections closed as they arrived, above the connection limit.',
+      '# TYPE pos_switch_connections_refused_total counter',
+      `pos_switch_connections_refused_total ${this.connectionsRefused}`,
+    );
     lines.push(
       '# HELP pos_switch_dropped_total Requests left unanswered: by the forced-outcome rule (.97) or an injected fault (drop, disconnect).',
       '# TYPE pos_switch_dropped_total counter',

@@ -168,6 +168,8 @@ function publicRow(row: JournalRow) {
 export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
   const { store, faults, metrics } = options;
   const app = Fastify({
+    // close() ends every connection, not only idle ones: a half-sent request must not hold the switch's stop.
+    forceCloseConnections: true,
     loggerInstance: options.log.child({ component: 'admin' }),
     logController: new LogController({ disableRequestLogging: true }),
     // Unknown properties are an error, not silently dropped.

@@ -79,6 +79,8 @@ export interface Hsm {
   importKey(id: string, usage: KeyUsage, clear: Buffer, algorithm?: KeyAlgorithm): Promise<KeyInfo>;
   /** The key's id, usage and check value, or undefined. */
   keyInfo(id: string): KeyInfo | undefined;
+  /** Forgets a key (no error if there is none): the switch drops a signed-off terminal's working keys. */
+  deleteKey(id: string): void;
   /**
    * A fresh working key (TPK or TAK) stored as `newId`, returned encrypted under the TMK `tmkId`
    * (TDES ECB, the way sign-on key exchange carries it) with its 3-byte check value.

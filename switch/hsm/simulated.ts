@@ -110,6 +110,11 @@ export class SimulatedHsm implements Hsm {
     return stored && { ...stored.info };
   }
 
+  deleteKey(id: string): void {
+    this.#unload(id);
+    this.#keys.delete(id);
+  }
+
   async generateWorkingKey(usage: 'TPK' | 'TAK', tmkId: string, newId: string): Promise<{ underKek: Buffer; kcv: Buffer }> {
     const key = oddParity(randomBytes(16));
     try {
