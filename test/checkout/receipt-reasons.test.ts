@@ -21,7 +21,7 @@ function slips(data: ReceiptData) {
 }
 
 describe('decline reasons on the zh-CN slip', () => {
-  it('every response code prints the page’s Chinese words, within 32 columns; the English slip keeps its English', () => {
+  it('every response code prints the page’s Chinese words, within 32 columns; the English slip the page’s English', () => {
     for (const code of codes) {
       const { reason, reasonCode } = describeResponse(code);
       const data = { ...base, responseCode: code, reason, reasonCode };
@@ -30,7 +30,8 @@ describe('decline reasons on the zh-CN slip', () => {
         expect(text.replace(/\n/g, ''), code).toContain(zh[`rc.${code}`]);
         expect(text.replace(/\n/g, ' '), code).not.toContain(reason.toUpperCase()); // before: "INSUFFICIENT FUNDS"
       }
-      expect(receipt(data, 'customer', { language: 'en' }).replace(/\n/g, ' ')).toContain(reason.toUpperCase());
+      // The English slip says the page's English words for the code (one source with the page), not responses.ts's sentence.
+      expect(receipt(data, 'customer', { language: 'en' }).replace(/\n/g, ' '), code).toContain(messages.en[`rc.${code}`]!.toUpperCase());
     }
   });
 
