@@ -19,6 +19,7 @@ import { encodeKeyExchange, isValidAesKsn, isValidTdesKsn } from '../protocols/c
 import type { CryptogramCheck, Hsm, KeyAlgorithm, PinKey } from './hsm/hsm.js';
 import { luhnValid } from '../protocols/luhn.js';
 import { cardAccount, cardResponse, forcedByCents, routeBin, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
+import { accountCurrency, transactionCurrencies } from './issuer/currencies.js';
 import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, KsnUse, NewRow, Store, TxKind } from './store/index.js';
 
 /** One signed-on (or known) terminal, in memory: keys live in the HSM under these ids. */
@@ -96,7 +97,9 @@ function decline(ctx: Context, responseCode: string, reason: string): void {
   ctx.reason = reason;
 }
 
-const macMtis = new Set(['0100', '0200', '0220', '0320', '0400', '0420', '0500']);
+const macMtis = new Set(['0100', '0200', '0220', '0221', '0320', '0400', '0420', '0421', '0500']);
+/** A repeat (0221, 0421: the sender's retransmission of an advice) is its advice: same checks, same request key class, same answer MTI. */
+const firstOf = (mti: string) => (mti === '0221' || mti === '0421' ? `${mti.slice(0, 3)}0` : mti);
 const str = (ctx: Context, path: string) => ctx.request.getString(path);
 
 // ───────────────────────────────────────────── decode ──
@@ -124,7 +127,7 @@ function checkRequest(ctx: Context, terminal: TerminalState | undefined): void {
   ctx.terminal = terminal;
   ctx.kind = kindOf(ctx);
   // unpack() already checked every value against the spec; what is left is presence. A balance inquiry has no amount.
-  const missing = (ctx.parts.spec.required?.[ctx.mti] ?? []).filter((id) => !request.has(String(id)) && !(id === 4 && ctx.kind === 'balance'));
+  const missing = (ctx.parts.spec.required?.[firstOf(ctx.mti)] ?? []).filter((id) => !request.has(String(id)) && !(id === 4 && ctx.kind === 'balance'));
   if (missing.length) return decline(ctx, '30', `format: field ${missing.join(', ')} missing for ${ctx.mti}`);
   // Text the journal stores or queries by: a control character (a NUL fails PostgreSQL's TEXT) is a format error, never a journal failure.
   const control = textFields.find((path) => /[\u0000-\u001f\u007f]/.test(str(ctx, path) ?? ''));
@@ -148,13 +151,15 @@ function kindOf(ctx: Context): Context['kind'] {
   // An authorization, pre-authorization, completion or advice takes money: goods and services (00) only;
   // another processing code (a refund's 20 with a refund cryptogram, 9C 20) is not one of them (12).
   const purchase = code === undefined || code === '00';
-  switch (ctx.mti) {
+  switch (firstOf(ctx.mti)) {
     case '0100':
       return !purchase ? 'unknown' : preauth ? 'preauthorization' : 'authorization';
     case '0200':
       return code === '00' ? 'sale' : code === '20' ? 'refund' : code === '02' ? 'void' : code === '31' ? 'balance' : 'unknown';
     case '0220':
-      return !purchase ? 'unknown' : preauth ? 'completion' : 'advice';
+      // A 0220 naming its original captures that authorization or pre-authorization (the dual-message
+      // capture); one naming none books an offline approval.
+      return !purchase ? 'unknown' : preauth || namesOriginal(ctx) ? 'completion' : 'advice';
     case '0320':
       return 'upload';
     case '0400':
@@ -168,6 +173,8 @@ function kindOf(ctx: Context): Context['kind'] {
       return 'unknown';
   }
 }
+
+const namesOriginal = (ctx: Context) => ctx.request.has('90') || ctx.request.has('48.OR') || ctx.request.has('61.2');
 
 // ───────────────────────────────────────────── mac ──
 /** Requests of the MAC'd classes must carry a valid DE64/DE128 under the terminal's TAK; else A0. */
@@ -280,6 +287,15 @@ async function verifyPin(ctx: Context, block: Buffer, key: PinKey, card: IssuerC
 const risk: Step = (ctx) => {
   const money = ['authorization', 'preauthorization', 'sale', 'refund', 'completion'].includes(ctx.kind);
   if (money && ctx.amount <= 0) return decline(ctx, '13', 'amount must be above zero');
+  if (priced.has(ctx.kind)) {
+    const currency = currencyOf(ctx);
+    if (!transactionCurrencies.has(currency)) return decline(ctx, '30', `format: DE49 ${currency} is no ISO 4217 currency of a transaction`);
+    // No conversion: an account's money moves in its own currency only. Not a balance inquiry (DE54 names
+    // the account's currency), nor a referenced refund, void or completion (checked against their original).
+    const own = accountCurrencyOf(ctx);
+    if (own !== undefined && currency !== own && ctx.kind !== 'balance' && !(ctx.kind === 'refund' && refundReferenced(ctx)))
+      return decline(ctx, '57', `DE49 ${currency} is not the currency of the account (${own})`);
+  }
   const card = ctx.card;
   if (card && ctx.kind !== 'advice') {
     if (card.status !== 'active') return decline(ctx, cardResponse[card.status], `card is ${card.status}`);
@@ -293,6 +309,14 @@ const risk: Step = (ctx) => {
   else if (forced === '65' && ctx.request.has('52')) return;
   else if (forced) decline(ctx, forced, `forced by amount cents .${String(ctx.amount % 100).padStart(2, '0')}`);
 };
+
+/** The kinds whose DE49 prices them; an absent DE49 (optional on a 0220) is the journal's default, CNY. */
+const priced = new Set<Context['kind']>(['authorization', 'preauthorization', 'sale', 'refund', 'void', 'completion', 'advice', 'balance']);
+const currencyOf = (ctx: Context) => str(ctx, '49') ?? accountCurrency;
+/** The currency of the account routing found: a table card's own, a wallet's CNY; none for cards outside the table. */
+const accountCurrencyOf = (ctx: Context) => (ctx.card ? ctx.card.currency : ctx.issuer?.startsWith('wallet:') ? accountCurrency : undefined);
+const priceRefusal = (ctx: Context, original: JournalRow) =>
+  currencyOf(ctx) !== original.currency ? `DE49 ${currencyOf(ctx)} is not the original's currency ${original.currency}` : undefined;
 
 const yymm = (date: Date) => `${String(date.getUTCFullYear() % 100).padStart(2, '0')}${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
 
@@ -342,7 +366,7 @@ async function authorizeChip(ctx: Context, profile: TestCardProfile, pan: string
 async function balanceInquiry(ctx: Context): Promise<void> {
   if (ctx.card?.emv && ctx.pan && !(await arqcVerifies(ctx, ctx.card.emv, ctx.pan))) return;
   const balance = ctx.account ? await ctx.parts.store.balance(ctx.account) : undefined;
-  if (balance !== undefined) ctx.answer['54'] = `0002${str(ctx, '49') ?? '156'}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
+  if (balance !== undefined) ctx.answer['54'] = `0002${accountCurrencyOf(ctx) ?? accountCurrency}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
   approve(ctx, 0);
 }
 
@@ -418,15 +442,18 @@ async function findOriginal(ctx: Context): Promise<JournalRow | undefined> {
 /** What a referenced refund may count against: money taken from a card, not a refund (or anything else). */
 const refundable = new Set<string>(['sale', 'completion', 'advice']);
 
+const refundReferenced = (ctx: Context) => ctx.request.has('48.OR') || ctx.request.has('61');
+
 async function refund(ctx: Context): Promise<void> {
-  const hasReference = ctx.request.has('48.OR') || ctx.request.has('61');
-  if (hasReference) {
+  if (refundReferenced(ctx)) {
     const original = await findOriginal(ctx);
     if (!original || original.responseCode !== '00') return decline(ctx, '25', 'original of the refund not found');
     // Another merchant's transaction is not this terminal's to find (25, as if unknown).
     if (original.terminalId !== ctx.terminalId && original.merchantId !== (str(ctx, '42') ?? ctx.terminal!.merchantId))
       return decline(ctx, '25', 'original of the refund belongs to another merchant');
     if (!refundable.has(original.kind)) return decline(ctx, '12', `a ${original.kind} cannot be refunded`);
+    const priceRefused = priceRefusal(ctx, original);
+    if (priceRefused) return decline(ctx, '12', priceRefused);
     ctx.original = original;
     // The money goes back where it came from, whatever card the refund request names.
     ctx.account = original.account ?? undefined;
@@ -440,6 +467,8 @@ async function voidSale(ctx: Context): Promise<void> {
   if (!original) return decline(ctx, '25', 'original of the void not found');
   if (original.terminalId !== ctx.terminalId || !['sale', 'completion', 'advice'].includes(original.kind) || original.responseCode !== '00')
     return decline(ctx, '12', 'original cannot be voided');
+  const priceRefused = priceRefusal(ctx, original);
+  if (priceRefused) return decline(ctx, '12', priceRefused);
   // Money already went back by refund: a void would credit it again. The journal re-checks (`refunded = 0`) in the void's transaction.
   if (original.refunded > 0) return decline(ctx, '12', 'original has refunds: refund the rest instead of voiding');
   ctx.original = original;
@@ -449,13 +478,18 @@ async function voidSale(ctx: Context): Promise<void> {
   ctx.effects.push({ type: 'close', originalId: original.id, as: 'voided', refusal: '12' });
 }
 
+/** What a completion captures: both hold the amount until completed (or reversed); neither is paid to the merchant by itself. */
+const holds = new Set<string>(['authorization', 'preauthorization']);
+
 async function completion(ctx: Context): Promise<void> {
   const original = await findOriginal(ctx);
-  if (!original || original.kind !== 'preauthorization' || original.responseCode !== '00') return decline(ctx, '25', 'pre-authorization not found');
+  if (!original || !holds.has(original.kind) || original.responseCode !== '00') return decline(ctx, '25', 'authorization or pre-authorization not found');
   if (original.terminalId !== ctx.terminalId && original.merchantId !== (str(ctx, '42') ?? ctx.terminal!.merchantId))
-    return decline(ctx, '25', 'pre-authorization of another merchant');
+    return decline(ctx, '25', 'authorization of another merchant');
   // No tolerance above the hold: a completion for more needs a new authorization.
-  if (ctx.amount > original.amount) return decline(ctx, '13', `completion above the pre-authorized ${original.amount}`);
+  if (ctx.amount > original.amount) return decline(ctx, '13', `completion above the authorized ${original.amount}`);
+  const priceRefused = priceRefusal(ctx, original);
+  if (priceRefused) return decline(ctx, '12', priceRefused);
   ctx.original = original;
   ctx.account = original.account ?? undefined;
   ctx.effects.push({ type: 'close', originalId: original.id, as: 'completed', refusal: '12' });
@@ -464,9 +498,10 @@ async function completion(ctx: Context): Promise<void> {
 }
 
 /**
- * Idempotent: an original already reversed (or declined) needs nothing more; an unknown one is 25.
- * The journal decides, in the reversal's own transaction: a reversal can overtake its original (the
- * terminal timed out while the original waited for its commit), and then the original must never apply.
+ * Idempotent: an original already reversed (or declined) needs nothing more; an unknown one is 25; a
+ * settled one is final (12: its batch paid the merchant, a refund is the way back). The journal
+ * decides, in the reversal's own transaction: a reversal can overtake its original (the terminal
+ * timed out while the original waited for its commit), and then the original must never apply.
  */
 function reversal(ctx: Context): void {
   const de90 = str(ctx, '90') ?? '';
@@ -475,7 +510,7 @@ function reversal(ctx: Context): void {
   ctx.responseCode = '00';
   ctx.effects.push({
     type: 'reverse',
-    tombstone: Object.assign(requestRow(ctx, fingerprintOf(ctx, mti, '')), {
+    tombstone: Object.assign(requestRow(ctx, fingerprintOf(ctx, mti, '', '')), {
       stan: de90.slice(4, 10), transmitted: de90.slice(10, 20), mti, kind: 'reversed-before-arrival', wallet: null, issuer: null, account: null,
       responseCode: '12', authCode: null, rrn: null, debit: 0, originalId: null, answer: { '39': '12' },
     } satisfies Partial<NewRow>),
@@ -563,12 +598,18 @@ const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_0
 /**
  * What tells a retry (the same bytes again) from another request reusing the key: message class,
  * processing code, amount, the card (masked PAN, or the wallet and a digest of its one-time payment
- * code, which may be any text) and the ARQC. Nothing secret: the masked PAN is in the row already,
- * a cryptogram is single-use.
+ * code, which may be any text), the ARQC and the original it names (a digest of DE90's MTI, STAN and
+ * DE7, DE48 OR and DE61: a void of another sale is another request). Nothing secret: the masked PAN
+ * is in the row already, a cryptogram is single-use.
  */
-const fingerprintOf = (ctx: Context, mti: string, arqc = arqcHex(ctx)) => {
+const fingerprintOf = (ctx: Context, mti: string, arqc = arqcHex(ctx), reference = referenceOf(ctx)) => {
   const code = str(ctx, '48.QR');
-  return `${mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${ctx.amount}:${ctx.pan ? maskPan(ctx.pan) : ''}:${ctx.wallet ?? ''}:${code ? digest(code) : ''}:${arqc}`;
+  return `${mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${ctx.amount}:${ctx.pan ? maskPan(ctx.pan) : ''}:${ctx.wallet ?? ''}:${code ? digest(code) : ''}:${arqc}:${reference}`;
+};
+
+const referenceOf = (ctx: Context) => {
+  const parts = [str(ctx, '90')?.slice(0, 20), str(ctx, '48.OR'), str(ctx, '61.1'), str(ctx, '61.2'), str(ctx, '61.3')];
+  return parts.some((part) => part !== undefined) ? digest(parts.map((part) => part ?? '').join('|')) : '';
 };
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -580,8 +621,8 @@ const arqcHex = (ctx: Context) => {
 
 /**
  * Whether a journaled row's fingerprint is the same request. The class, processing code and amount
- * always count; the card, wallet, payment code and ARQC only where both sides have one: a reversal's
- * tombstone may name none of them, and rows journaled before they were in the fingerprint have three parts.
+ * always count; the card, wallet, payment code, ARQC and original only where both sides have one: a
+ * reversal's tombstone may name none of them, and rows journaled before they were in the fingerprint have fewer parts.
  */
 export function sameRequest(journaled: string, incoming: string): boolean {
   const [a, b] = [journaled.split(':'), incoming.split(':')];
@@ -612,8 +653,9 @@ const refusals: Record<Effect['type'] | 'ksn' | 'pin', string> = {
   atc: 'ATC not above the highest seen for the card: replayed cryptogram',
   ksn: 'DUKPT KSN counter not above the highest seen for the PIN pad: replayed or rolled back',
   debit: 'insufficient funds',
-  close: 'original already closed, or refunded',
-  reverse: 'original unknown',
+  // A settled original is final (the store's `undoable`): its batch paid the merchant, a refund is the way back.
+  close: 'original already closed, refunded, or settled (refund instead)',
+  reverse: 'original unknown (25), or settled (12: refund instead)',
   refund: 'above what is left of the original',
   settle: 'totals out of balance',
 };
@@ -662,7 +704,7 @@ const echoed = [3, 4, 7, 11, 12, 13, 22, 25, 41, 42, 49, 60, 61, 70, 90];
 /** The answer on the wire: echoed request fields, the answer's fields, DE96, and a MAC under the TAK for the MAC'd classes (not on A0). */
 export async function packAnswer(ctx: Context, corruptMac = false): Promise<Buffer> {
   const { request, parts } = ctx;
-  const answer = new IsoMessage(parts.spec, responseMti(ctx.mti));
+  const answer = new IsoMessage(parts.spec, responseMti(firstOf(ctx.mti)));
   if (request.header.length >= 5 && request.header[0] === 0x60) {
     // TPDU: the answer swaps destination and source NII.
     const h = Buffer.from(request.header);

@@ -3,6 +3,7 @@
  * DATA ONLY. Every card's PIN is 1234, held as a Visa PVV the HSM computes at start-up.
  */
 import { magstripeTestCards, testCards, type TestCardProfile } from '../../protocols/testcards.js';
+import { accountCurrency } from './currencies.js';
 
 export type CardStatus = 'active' | 'lost' | 'stolen' | 'blocked';
 
@@ -12,8 +13,10 @@ export interface IssuerCard {
   /** YYMM */
   expiry: string;
   status: CardStatus;
-  /** Opening balance in minor units. */
+  /** Opening balance in minor units of `currency`. */
   balance: number;
+  /** ISO 4217 numeric code of the card's account: the only DE49 its money moves in (no conversion). */
+  currency: string;
   /** Largest single transaction in minor units. */
   limit: number;
   /** The EMV profile whose IMK verifies this card's ARQCs. */
@@ -22,7 +25,7 @@ export interface IssuerCard {
 
 const million = 100_000_000;
 const card = (pan: string, label: string, over: Partial<IssuerCard> = {}): IssuerCard => ({
-  pan, label, expiry: '3012', status: 'active', balance: million, limit: 5_000_000, ...over,
+  pan, label, expiry: '3012', status: 'active', balance: million, currency: accountCurrency, limit: 5_000_000, ...over,
 });
 
 export const issuerCards: readonly IssuerCard[] = [
