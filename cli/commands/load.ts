@@ -13,11 +13,14 @@ const usage = `usage: pos load [--host H] [--port N] [--terminals N] [--rate N] 
   (--json: one JSON object). Defaults: port 8583, 16 terminals, rate 0, 10 s, the switch's test TMK.
   No request starts after --duration; what is owed then (answers, reversals) gets at most
   2 × --timeout-ms more, so a run takes at most duration + 2 × timeout.
+  A reversal's repeats (0420) carry its 0400's STAN and DE7.
   Summary (--json names): durationMs (asked for), elapsedMs (taken, drain included), sent, approved,
-  approvalsPerSecond (over elapsedMs), declined, unanswered (no answer in time), unansweredReversed
-  (of those, reversal answered 00/25), unreversed (--mix reversals of approved sales never answered
-  00/25: those sales may stay charged), reconnects (connections lost and made again), latencyMs, responseCodes, neverSignedOn (terminals that never signed on), signOnFailures
-  (their first failure reason → terminals).
+  approvalsPerSecond (over elapsedMs), declined, latencyMs and responseCodes count sales, refunds and
+  --mix reversals (a reversal once, by its last answer); unanswered (sales and refunds with no answer
+  in time), unansweredReversed (of those, reversal answered 00/25; these reversals are counted only
+  here), unreversed (--mix reversals never answered 00/25: those sales may stay charged; in sent
+  only), reconnects (connections lost and made again), neverSignedOn (terminals that never signed
+  on), signOnFailures (their first failure reason → terminals).
   Exit 0; 1 when an unanswered request stays unreversed, a --mix reversal is never answered, or a
   terminal never signed on; when none could, one line names the host and the reason on stderr
   (--json: also {"error", "neverSignedOn", "signOnFailures"} on stdout), exit 1; 2 for bad usage.`;

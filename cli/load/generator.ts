@@ -2,8 +2,10 @@
  * The load generator behind `pos load` and `npm run bench:switch`: N virtual terminals, one TCP
  * connection each with its own STAN sequence, one request in flight per terminal, paced to a total
  * target rate. The mix is sales, refunds (against an approved sale's RRN) and reversals (of an
- * approved sale). A request without an answer (timeout, connection lost) is reversed once the
- * terminal is connected again, the way a POS does; 25 counts as done.
+ * approved sale), all counted in the summary. A request without an answer (timeout, connection lost)
+ * is reversed once the terminal is connected again, the way a POS does; 25 counts as done. Those
+ * recovery reversals are counted apart (`unansweredRequests`): the terminals did not ask for them.
+ * A reversal's repeats (0420) carry its 0400's STAN and DE7: they are the same request.
  * The run ends at its duration whatever the host does: no request starts after it, and a terminal
  * that cannot connect or sign on by then stops and is counted with its first reason. After the
  * duration, answers and reversals still owed get at most twice the answer timeout: each wait (connect,
@@ -26,7 +28,7 @@ export interface LoadOptions {
   mix?: { sale: number; refund: number; reversal: number };
   tmk: string;
   merchantId?: string;
-  /** First characters of the terminal IDs; the rest is the terminal's number. */
+  /** First characters of the terminal IDs (default 'L'); the rest is the terminal's number, zero-padded to DE41's 8 characters. */
   terminalPrefix?: string;
   timeoutMs?: number;
   verifyAnswers?: boolean;
@@ -42,17 +44,26 @@ export interface LoadProgress {
   unanswered: number;
 }
 
-/** A request the generator saw approved: its key, for reconciliation against the journal. */
-export interface SeenRequest {
+/** A request's journal key. A reversal's `mti` is that of its last attempt (0400, or 0420 once repeated: one key). */
+export interface RequestKey {
   terminalId: string;
   stan: string;
   transmitted: string;
   mti: string;
+}
+
+/** A request the generator sent: its key, for reconciliation against the journal. */
+export interface SeenRequest extends RequestKey {
   kind: 'sale' | 'refund' | 'reversal';
   amount: number;
   pan: string;
   rrn?: string;
+  /** A refund's or a (--mix) reversal's sale; undefined for a sale. */
+  original: RequestKey | undefined;
 }
+
+/** A request never answered, whether its reversal was answered (00 or 25), and that reversal's key once sent. */
+export type UnansweredRequest = SeenRequest & { reversed: boolean; reversal: RequestKey | undefined };
 
 export interface LoadResult extends LoadProgress {
   /** The duration asked for; `elapsedMs` is how long the run took, the drain included. */
@@ -62,10 +73,11 @@ export interface LoadResult extends LoadProgress {
   latencyMs: { p50: number; p99: number; p999: number; max: number };
   responseCodes: Record<string, number>;
   reconnects: number;
+  /** The approved requests (`approved` of them): sales, refunds and the mix's reversals. */
   approvals: SeenRequest[];
-  /** Requests that never got an answer, with whether their reversal was answered (00 or 25). */
-  unansweredRequests: Array<SeenRequest & { reversed: boolean }>;
-  /** Reversals of approved sales (the mix's) never answered 00 or 25: those sales may stay charged. */
+  /** Requests that never got an answer, with whether their (recovery) reversal was answered (00 or 25). */
+  unansweredRequests: UnansweredRequest[];
+  /** Reversals of approved sales (the mix's) never answered 00 or 25: those sales may stay charged. Counted in `sent` only. */
   unreversed: number;
   /** Terminals that never signed on within the duration, and why (the last reason, counted per reason). */
   neverSignedOn: number;
@@ -86,6 +98,13 @@ interface Sent {
 const reversalRetryMs = 100;
 const pause = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
 
+/** Why `terminals` IDs made of `prefix` and a number cannot fit DE41's 8 characters; undefined when they fit. */
+export function terminalIdProblem(prefix: string, terminals: number): string | undefined {
+  const digits = String(terminals).length;
+  if (prefix.length + digits <= 8) return undefined;
+  return `${terminals} terminals with the ID prefix '${prefix}' need ${prefix.length + digits} characters: DE41 has 8`;
+}
+
 /** Less time than this (or the answer timeout, if shorter) left before a deadline: no connect, sign-on or reversal attempt starts (it could only time out). */
 const minAttemptMs = 50;
 
@@ -95,6 +114,9 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const prefix = options.terminalPrefix ?? 'L';
+  const idProblem = terminalIdProblem(prefix, options.terminals);
+  if (idProblem) throw new RangeError(idProblem);
   const mix = options.mix ?? { sale: 80, refund: 10, reversal: 10 };
   const total = mix.sale + mix.refund + mix.reversal;
   const latencies: number[] = [];
@@ -102,7 +124,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const state = { sent: 0, approved: 0, declined: 0, unanswered: 0, unreversed: 0, reconnects: 0, neverSignedOn: 0 };
   const signOnFailures: Record<string, number> = {};
   const approvals: SeenRequest[] = [];
-  const unansweredRequests: LoadResult['unansweredRequests'] = [];
+  const unansweredRequests: UnansweredRequest[] = [];
   const started = performance.now();
   const end = started + options.durationMs;
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -117,7 +139,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     : undefined;
 
   const runTerminal = async (index: number) => {
-    const terminalId = `${options.terminalPrefix ?? 'L'}${String(index + 1).padStart(8 - (options.terminalPrefix ?? 'L').length, '0')}`;
+    const terminalId = `${prefix}${String(index + 1).padStart(8 - prefix.length, '0')}`;
     const clientOptions = {
       host: options.host ?? '127.0.0.1', port: options.port, terminalId, merchantId: options.merchantId ?? 'M00000000000001', tmk: options.tmk,
       timeoutMs, ...(options.spec ? { spec: options.spec } : {}), ...(options.framing ? { framing: options.framing } : {}),
@@ -153,14 +175,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }
       return undefined;
     };
-    let pendingReversals: Array<SeenRequest & { reversed: boolean }> = [];
+    let pendingReversals: UnansweredRequest[] = [];
     const sales: SeenRequest[] = [];
-    const send = (message: IsoMessage, timeout: number): Promise<Answer | undefined> => {
-      const stan = message.getString('11')!;
-      return settle(client!.exchange(client!.framed(message), stan, timeout), stan);
+    const keyOf = (r: RequestKey): RequestKey => ({ terminalId: r.terminalId, stan: r.stan, transmitted: r.transmitted, mti: r.mti });
+    /** `repeat`: the message reuses an older STAN, which must not rewind the sequence a reconnect replays. */
+    const send = (message: IsoMessage, timeout: number, repeat: boolean): Promise<Answer | undefined> => {
+      const sentStan = message.getString('11')!;
+      return settle(client!.exchange(client!.framed(message), sentStan, timeout), repeat ? undefined : sentStan);
     };
-    const settle = async (answer: Promise<Answer>, sentStan: string): Promise<Answer | undefined> => {
-      stan = Number(sentStan);
+    const settle = async (answer: Promise<Answer>, sentStan: string | undefined): Promise<Answer | undefined> => {
+      if (sentStan !== undefined) stan = Number(sentStan);
       try {
         return await answer;
       } catch (error) {
@@ -173,26 +197,48 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }
     };
     /**
-     * Reverses until answered (00, or 25 for an original the switch never journaled) or the drain ends;
-     * repeats go as 0420, after a growing pause when the host refused the last one. Each attempt waits at most what is left before the drain's end.
+     * Reverses `original` until answered (00, or 25 for an original the switch never journaled) or the
+     * drain ends; repeats go as 0420 with the 0400's STAN and DE7, after a growing pause when the host
+     * refused the last one. Each attempt waits at most what is left before the drain's end. Returns the
+     * reversal as sent (undefined if it never was), its answer (00 or 25; undefined if none) and the
+     * answered attempt's round trip.
      */
-    const reverse = async (original: SeenRequest & { reversed: boolean }) => {
-      for (let attempt = 0; !original.reversed && left(drainEnd) >= minAttempt; attempt++) {
+    const reverse = async (original: SeenRequest): Promise<{ seen?: SeenRequest; code?: string; latencyMs: number }> => {
+      let seen: SeenRequest | undefined;
+      for (let attempt = 0; left(drainEnd) >= minAttempt; attempt++) {
         client ??= await connect(drainEnd);
-        if (!client || left(drainEnd) < minAttempt) return;
-        const message = client.message(attempt === 0 ? '0400' : '0420', {
+        if (!client || left(drainEnd) < minAttempt) break;
+        const message = client.message(seen ? '0420' : '0400', {
           '2': original.pan, '3': original.kind === 'refund' ? '200000' : '000000', '4': original.amount, '22': '011', '49': '156',
           '90': `${original.mti}${original.stan}${original.transmitted}${'0'.repeat(22)}`,
-        });
-        const code = (await send(message, left(drainEnd)))?.responseCode;
-        if (code !== '00' && code !== '25') {
-          // Refused (not unanswered: that already waited the timeout): again after a pause that doubles, as a POS does, not in a tight loop.
-          if (code !== undefined) await pause(Math.min(timeoutMs, reversalRetryMs * 2 ** attempt, drainEnd - performance.now()));
-          continue;
+        }, seen);
+        seen ??= { terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: '0400', kind: 'reversal', amount: original.amount, pan: original.pan, rrn: undefined, original: keyOf(original) };
+        seen.mti = message.mti;
+        const t0 = performance.now();
+        const reply = await send(message, left(drainEnd), message.mti === '0420');
+        const code = reply?.responseCode;
+        if (code === '00' || code === '25') {
+          seen.rrn = reply!.rrn;
+          return { seen, code, latencyMs: performance.now() - t0 };
         }
-        original.reversed = true;
-        if (code === '00') approvals.push({ terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: message.mti, kind: 'reversal', amount: original.amount, pan: original.pan });
+        // Refused (not unanswered: that already waited the timeout): again after a pause that doubles, as a POS does, not in a tight loop.
+        if (code !== undefined) await pause(Math.min(timeoutMs, reversalRetryMs * 2 ** attempt, drainEnd - performance.now()));
       }
+      return { ...(seen ? { seen } : {}), latencyMs: 0 };
+    };
+    /** Counts an answered request of the mix: its latency, code, and (00) approval. */
+    const answered = (seen: SeenRequest, code: string, latencyMs: number, rrn: string | undefined) => {
+      latencies.push(latencyMs);
+      codes[code] = (codes[code] ?? 0) + 1;
+      if (code !== '00') {
+        state.declined++;
+        return;
+      }
+      state.approved++;
+      seen.rrn = rrn;
+      approvals.push(seen);
+      if (seen.kind === 'sale') sales.push(seen);
+      if (sales.length > 50) sales.shift();
     };
 
     // Requests are created with `rrn: undefined` (set on approval) so that every SeenRequest has one shape for V8.
@@ -200,7 +246,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const refund = (c: IsoClient, original: SeenRequest): Sent => {
       const amount = Math.max(10, Math.floor(original.amount / 20) * 10);
       const message = c.message('0200', { '2': original.pan, '3': '200000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', '48.OR': original.rrn! });
-      const seen: SeenRequest = { terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: '0200', kind: 'refund', amount, pan: original.pan, rrn: undefined };
+      const seen: SeenRequest = { terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: '0200', kind: 'refund', amount, pan: original.pan, rrn: undefined, original: keyOf(original) };
       return { seen, answer: c.exchange(c.framed(message), seen.stan) };
     };
     /** Sends a sale of a random card from its template (only DE4/7/11 and the MAC change). */
@@ -209,12 +255,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       // Whole tens of cents: never one of the forced-outcome cents.
       const amount = (10 + Math.floor(Math.random() * 990)) * 10;
       const request = c.patched(card.template, '0200', card.fields, amount);
-      const seen: SeenRequest = { terminalId, stan: request.stan, transmitted: request.transmitted, mti: '0200', kind: 'sale', amount, pan: card.pan, rrn: undefined };
+      const seen: SeenRequest = { terminalId, stan: request.stan, transmitted: request.transmitted, mti: '0200', kind: 'sale', amount, pan: card.pan, rrn: undefined, original: undefined };
       return { seen, answer: c.exchange(request.bytes, request.stan) };
     };
     /** Reverses the unanswered requests not reversed yet; those stay on the list for the next round. */
     const reversePending = async () => {
-      for (const pending of pendingReversals) await reverse(pending);
+      for (const pending of pendingReversals) {
+        const { seen, code } = await reverse(pending);
+        pending.reversal = seen && keyOf(seen);
+        pending.reversed = code !== undefined;
+      }
       pendingReversals = pendingReversals.filter((p) => !p.reversed);
     };
 
@@ -235,34 +285,25 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const original = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
       if (original && roll >= mix.sale + mix.refund) {
         sales.splice(sales.indexOf(original), 1);
-        const reversal = { ...original, reversed: false };
-        await reverse(reversal);
-        if (!reversal.reversed) state.unreversed++;
+        const { seen, code, latencyMs } = await reverse(original);
+        if (seen) state.sent++;
+        // Never answered 00/25: neither approved nor declined, only `unreversed` (it is no unanswered request: it was reversing already).
+        if (seen && code) answered(seen, code, latencyMs, seen.rrn);
+        else state.unreversed++;
         continue;
       }
       const t0 = performance.now();
       const { seen, answer } = original && roll >= mix.sale ? refund(client, original) : sale(client);
       state.sent++;
-      const answered = await settle(answer, seen.stan);
-      if (!answered) {
+      const reply = await settle(answer, seen.stan);
+      if (!reply) {
         state.unanswered++;
-        const entry = { ...seen, reversed: false };
+        const entry: UnansweredRequest = { ...seen, reversed: false, reversal: undefined };
         pendingReversals.push(entry);
         unansweredRequests.push(entry);
         continue;
       }
-      latencies.push(performance.now() - t0);
-      const code = answered.responseCode ?? '??';
-      codes[code] = (codes[code] ?? 0) + 1;
-      if (code !== '00') {
-        state.declined++;
-        continue;
-      }
-      state.approved++;
-      seen.rrn = answered.rrn!;
-      approvals.push(seen);
-      if (seen.kind === 'sale') sales.push(seen);
-      if (sales.length > 50) sales.shift();
+      answered(seen, reply.responseCode ?? '??', performance.now() - t0, reply.rrn);
     }
     if (pendingReversals.length) await reversePending();
     // A host slow to close gets only what is left of the drain: the run still ends by then.

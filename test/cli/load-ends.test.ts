@@ -37,7 +37,7 @@ describe('pos load against a host it cannot use', () => {
     expect(await main(['load', '--host', 'nosuch.invalid', '--terminals', '2', '--rate', '10', '--duration', '0.5'], io)).toBe(1);
     expect(io.stdout).toEqual([]);
     // ENOTFOUND where DNS answers; a resolver that never answers gives a timeout of the whole 0.5 s.
-    expect(io.stderr.at(-1)).toMatch(/^pos load: no terminal could sign on to nosuch\.invalid:8583: (getaddrinfo \w+ nosuch\.invalid|connect timed out after [1-5]\d\d ms) \(2 terminals\)$/);
+    expect(io.stderr.at(-1)).toMatch(/^pos load: no terminal could sign on to nosuch\.invalid:8583: (getaddrinfo \w+ nosuch\.invalid|connect timed out) \(2 terminals\)$/);
   }, 10_000);
 
   it('a host that accepts and never answers: the sign-on is reported unanswered once the duration is over', async () => {
