@@ -1,7 +1,9 @@
-// npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db URL]
+// npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db postgres://…]
 // `pos load` against `pos switch` (a child process) with the journal durable: SQLite in WAL with
 // its own fdatasync of the WAL before each answer (see switch/store/sqlite.ts) in a temp dir by default, or --db postgres://… (a fresh schema per run).
-// Each connection count runs for --seconds after a one-second warm-up; one terminal per connection,
+// Any other --db is refused (one line, exit 2); PostgreSQL it cannot reach, a switch that does not start or a
+// terminal that never signs on is one line and exit 1. Ctrl-C / SIGTERM stops the switch and removes the temp dir and the schema.
+// Each connection count runs for --seconds after a one-second warm-up; one terminal per connection (IDs B1000001… for the first point, B2000001… the second: DE41 is 8 characters),
 // one request in flight each, sales only (every request a durable approval).
 // Prints approvals/s and p50/p99/p99.9 latency per connection count. Goal: ≥ 10,000 approvals/s
 // at 64 connections with p99 ≤ 20 ms on a 2-core machine, the generator included.
@@ -11,29 +13,44 @@ import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { numberOption } from '../cli/io.js';
-import { runLoad } from '../cli/load/generator.js';
+import { CliError, numberOption } from '../cli/io.js';
+import { runLoad, terminalIdProblem, type LoadOptions } from '../cli/load/generator.js';
 import { testTmk } from '../switch/config.js';
 import { benchOptions } from './support/options.js';
+import { signOnShortfall } from './support/sign-on.js';
+
+/** Each point's terminals get their own IDs: B1…, B2… (the point's place in --connections), then the terminal's number. */
+const prefixOf = (point: number) => `B${point + 1}`;
 
 const { values, seconds, counts } = benchOptions(
   'bench:switch',
-  'npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db URL]',
+  'npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db postgres://…]',
   { json: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, db: { type: 'string' } },
   (values) => {
+    const db = values.db as string | undefined;
+    // The default journal is SQLite already (a fresh file in a temp dir); a URL of another kind would be taken for PostgreSQL.
+    if (db !== undefined && !/^postgres(ql)?:\/\//.test(db)) throw new CliError(`--db: a postgres:// or postgresql:// URL (SQLite is the default), got '${db}'`);
     const list = (values.connections as string | undefined) ?? '1,16,64,256';
+    const counts = list.split(',').map((count) => numberOption(count, 'connections', { min: 1, max: 9999 }, 0));
+    counts.forEach((count, point) => {
+      const problem = terminalIdProblem(prefixOf(point), count);
+      if (problem) throw new CliError(`--connections: ${problem}`);
+    });
     return {
-      values: { json: values.json === true, db: values.db as string | undefined },
+      values: { json: values.json === true, db },
       seconds: numberOption(values.seconds as string | undefined, 'seconds', { min: 1, max: 3600, decimals: true }, 5),
-      counts: list.split(',').map((count) => numberOption(count, 'connections', { min: 1, max: 9999 }, 0)),
+      counts,
     };
   },
 );
+
+/** A run that cannot go on: one line on stderr, exit 1. */
+class BenchFailure extends Error {}
+
 const root = resolve(import.meta.dirname, '..');
-const dir = mkdtempSync(join(tmpdir(), 'bench-switch-'));
-const db = values.db
-  ? `${values.db}${values.db.includes('?') ? '&' : '?'}schema=bench_${process.pid}`
-  : `sqlite:${join(dir, 'journal.db')}`;
+const schema = `bench_${process.pid}`;
+let dir: string | undefined;
+let child: ChildProcess | undefined;
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -43,22 +60,67 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const port = await freePort();
-const child: ChildProcess = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', String(port), '--admin-port', '0', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1'], {
-  cwd: root,
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-await new Promise<void>((ready, fail) => {
-  child.stdout!.once('data', () => ready());
-  child.once('exit', (code) => fail(new Error(`pos switch exited ${code}`)));
-});
+/** Runs `query` on the --db server; a server it cannot reach is a BenchFailure naming it. */
+async function onPostgres(url: string, query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query(query);
+  } catch (error) {
+    throw new BenchFailure(`--db: PostgreSQL: ${(error as Error).message}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+let cleaning: Promise<void> | undefined;
+/** Stops the switch, then removes the temp dir and the schema: once, at the end or on a signal, whichever comes first. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child!.once('exit', done));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (values.db && child) await onPostgres(values.db, `DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch((error: Error) => console.error(`bench:switch: schema ${schema} not dropped: ${error.message}`));
+  })();
+  return cleaning;
+}
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.once(signal, () => void cleanup().finally(() => process.exit(code)));
+
+async function startSwitch(): Promise<number> {
+  // Reachable first: the switch's own failure would be a stack trace, and nothing is left to clean up.
+  if (values.db) await onPostgres(values.db, 'SELECT 1');
+  dir = mkdtempSync(join(tmpdir(), 'bench-switch-'));
+  const db = values.db ? `${values.db}${values.db.includes('?') ? '&' : '?'}schema=${schema}` : `sqlite:${join(dir, 'journal.db')}`;
+  const port = await freePort();
+  child = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', String(port), '--admin-port', '0', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((ready, fail) => {
+    child!.stdout!.once('data', () => ready());
+    child!.once('exit', (code) => fail(new BenchFailure(`pos switch exited ${code} before it was ready`)));
+  });
+  return port;
+}
+
+/** One load; a terminal that never signed on fails the run (the figures would be of fewer connections). */
+async function load(options: LoadOptions) {
+  const result = await runLoad(options);
+  const shortfall = signOnShortfall(options.terminals, result);
+  if (shortfall) throw new BenchFailure(shortfall);
+  return result;
+}
 
 /**
  * CPU time (user + system) the switch has used, ms; Linux /proc. The process's says what one approval
  * costs even on a busy machine; its main thread's (the event loop, which does nearly all the work but
  * the WAL syncs) says how close the switch is to its limit: one core.
  */
-function switchCpuMs(stat = `/proc/${child.pid}/stat`): number | undefined {
+function switchCpuMs(stat = `/proc/${child!.pid}/stat`): number | undefined {
   try {
     const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
@@ -66,21 +128,22 @@ function switchCpuMs(stat = `/proc/${child.pid}/stat`): number | undefined {
     return undefined;
   }
 }
-const eventLoopCpuMs = () => switchCpuMs(`/proc/${child.pid}/task/${child.pid}/stat`);
+const eventLoopCpuMs = () => switchCpuMs(`/proc/${child!.pid}/task/${child!.pid}/stat`);
 
 const rows: Array<{
   connections: number; approvalsPerSecond: number; p50: number; p99: number; p999: number; approved: number; unanswered: number;
   switchCpuUsPerApproval?: number; generatorCpuUsPerApproval: number; eventLoopBusyPercent?: number;
 }> = [];
 try {
-  for (const connections of counts) {
-    const common = { port, terminals: connections, rate: 0, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 }, timeoutMs: 10_000, terminalPrefix: `B${connections}` };
-    await runLoad({ ...common, durationMs: 1000 });
+  const port = await startSwitch();
+  for (const [point, connections] of counts.entries()) {
+    const common = { port, terminals: connections, rate: 0, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 }, timeoutMs: 10_000, terminalPrefix: prefixOf(point) };
+    await load({ ...common, durationMs: 1000 });
     const cpuBefore = switchCpuMs();
     const loopBefore = eventLoopCpuMs();
     const generatorBefore = process.cpuUsage();
     const started = performance.now();
-    const result = await runLoad({ ...common, durationMs: seconds * 1000 });
+    const result = await load({ ...common, durationMs: seconds * 1000 });
     const elapsedMs = performance.now() - started;
     const generatorUsed = process.cpuUsage(generatorBefore);
     const cpuAfter = switchCpuMs();
@@ -101,17 +164,14 @@ try {
           `   generator CPU ${generatorCpu} µs/approval`,
       );
   }
+} catch (error) {
+  if (!(error instanceof BenchFailure)) throw error;
+  console.error(`bench:switch: ${error.message}`);
+  process.exitCode = 1;
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((done) => child.once('exit', done));
-  rmSync(dir, { recursive: true, force: true });
-  if (values.db) {
-    const client = new pg.Client({ connectionString: values.db });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS bench_${process.pid} CASCADE`);
-    await client.end();
-  }
+  await cleanup();
 }
+if (process.exitCode) process.exit();
 const machine = { cores: cpus().length, node: process.version, loadAverage: loadavg().map((n) => Math.round(n * 10) / 10), journal: values.db ? 'postgres' : 'sqlite (WAL, synchronous=NORMAL + WAL fdatasync before every answer)', seconds };
 if (values.json) console.log(JSON.stringify({ machine, results: rows }));
 else console.log(`machine: ${machine.cores} cores, load average ${machine.loadAverage.join(' ')}, Node ${machine.node}, journal ${machine.journal}, ${seconds} s per point`);
