@@ -23,6 +23,8 @@ export type ReceiptData = Pick<
   pinVerified?: boolean;
   /** Printed above the merchant ID when known (any script: it is wrapped by printer columns). */
   merchantName?: string;
+  /** A refund's, void's or completion's original (its journal row): its trace, RRN, auth code and date are printed to find it by. */
+  original?: Pick<TxnRow, 'stan' | 'rrn' | 'authCode' | 'createdAt'>;
 };
 
 const width = 32;
@@ -33,6 +35,9 @@ const words = {
   en: {
     merchant: 'MERCHANT', terminal: 'TERMINAL', batch: 'BATCH', trace: 'TRACE', numbered: (label: string, value: string) => `${label} ${value}`, card: 'CARD', scheme: 'SCHEME', entry: 'ENTRY', app: 'APP',
     auth: 'AUTH CODE', rrn: 'RRN', response: 'RESPONSE', amount: 'AMOUNT', pin: 'PIN VERIFIED ONLINE',
+    original: { stan: 'ORIG TRACE', rrn: 'ORIG RRN', authCode: 'ORIG AUTH CODE', date: 'ORIG DATE' },
+    // The UnionPay slip's 持卡人签名 and its agreement (本人确认以上交易，同意将其记入本卡账户), in English.
+    signature: 'CARDHOLDER SIGNATURE', agreement: 'I CONFIRM THE TRANSACTION ABOVE AND AGREE TO ITS POSTING TO MY CARD ACCOUNT',
     declinedCode: (code: string) => `declined (response code ${code})`,
     // AVAIL: 'AVAILABLE BALANCE CNY 1,000,000.00' (the demo cards' balance) needs 34 columns.
     balances: { '02': 'AVAIL BALANCE', '01': 'LEDGER BALANCE' } as Record<string, string>,
@@ -41,6 +46,7 @@ const words = {
     kinds: {} as Record<string, string>,
     states: {} as Record<string, string>,
     settlement: 'SETTLEMENT', inBalance: 'IN BALANCE', outOfBalance: 'OUT OF BALANCE', sales: 'SALES', refunds: 'REFUNDS', uploaded: 'UPLOADED',
+    total: 'TOTAL', net: 'NET',
     tenders: { card: 'CONTACTLESS', magstripe: 'SWIPED', code: 'PAYMENT CODE' } as Record<Tender, string>,
   },
   'zh-CN': {
@@ -49,6 +55,8 @@ const words = {
     // and 凭证号 000001 need 33 columns and the trace would always take a line of its own.
     numbered: (label: string, value: string) => `${label}${value}`, card: '卡号', scheme: '卡组织', entry: '输入方式', app: '应用',
     auth: '授权码', rrn: '参考号', response: '应答码', amount: '金额', pin: '密码已联机验证',
+    original: { stan: '原凭证号', rrn: '原参考号', authCode: '原授权码', date: '原交易日期' },
+    signature: '持卡人签名', agreement: '本人确认以上交易，同意将其记入本卡账户',
     declinedCode: (code: string) => `交易拒绝（应答码${code}）`,
     balances: { '02': '可用余额', '01': '账面余额' } as Record<string, string>,
     merchantCopy: '*** 商户存根 ***', customerCopy: '*** 持卡人存根 ***', reprint: '*** 重打印凭证 ***',
@@ -56,6 +64,7 @@ const words = {
     kinds: { sale: '消费', refund: '退货', void: '撤销', preauth: '预授权', completion: '预授权完成', balance: '查余额' } as Record<string, string>,
     states: { approved: '交易成功', declined: '交易拒绝', failed: '交易未完成', reversed: '已冲正', reversing: '冲正中', cancelled: '已取消' } as Record<string, string>,
     settlement: '结算', inBalance: '对账平', outOfBalance: '对账不平', sales: '消费笔数', refunds: '退货笔数', uploaded: '上送笔数',
+    total: '合计', net: '净额',
     tenders: { card: '挥卡', magstripe: '刷卡', code: '付款码' } as Record<Tender, string>,
   },
 };
@@ -191,11 +200,24 @@ export function receipt(data: ReceiptData, copy: 'merchant' | 'customer', option
   if (data.authCode && data.state === 'approved') lines.push(line(w.auth, data.authCode));
   if (data.rrn) lines.push(line(w.rrn, data.rrn));
   if (data.responseCode && (data.state === 'approved' || data.state === 'declined')) lines.push(line(w.response, data.responseCode));
-  lines.push('-'.repeat(width), line(w.amount, money(data.amount, data.currency)));
+  if (data.original) {
+    const { stan, rrn, authCode, createdAt } = data.original;
+    lines.push(line(w.original.stan, stan));
+    if (rrn) lines.push(line(w.original.rrn, rrn));
+    if (authCode) lines.push(line(w.original.authCode, authCode));
+    lines.push(line(w.original.date, createdAt.slice(0, 10)));
+  }
+  // A refund or a void gives money back: printed as a credit (CNY -24.56), as UnionPay slips print 退货 and 撤销.
+  const credit = data.kind === 'refund' || data.kind === 'void';
+  lines.push('-'.repeat(width), line(w.amount, money(credit ? -data.amount : data.amount, data.currency)));
   // The cardholder's balance is theirs: on the customer copy only.
   if (copy === 'customer' && data.state === 'approved' && data.balance) lines.push(...balanceLines(w, data.balance));
   if (data.state !== 'approved' && data.reason) lines.push(...wrap(reasonText(options.language ?? 'en', data)));
   if (data.pinVerified) lines.push(w.pin);
+  // Without an online PIN the cardholder's signature is the CVM (a swipe, a refund, a tap with no CVM): the
+  // merchant keeps the signed copy. Not for a scanned code (entry mode 03: no card) or a balance inquiry (no money moves).
+  if (copy === 'merchant' && data.state === 'approved' && !data.pinVerified && data.kind !== 'balance' && !data.entryMode.startsWith('03'))
+    lines.push('-'.repeat(width), w.signature, '', '', '_'.repeat(width), ...wrap(w.agreement));
   lines.push('-'.repeat(width), copy === 'merchant' ? w.merchantCopy : w.customerCopy);
   if (options.reprint) lines.push(w.reprint);
   lines.push('='.repeat(width));
@@ -243,11 +265,17 @@ export function batchSlip(
   lines.push(
     line(w.settlement, data.inBalance ? w.inBalance : w.outOfBalance),
   );
+  const sum: TenderTotals = { salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 };
+  const counts = (t: TenderTotals) => [
+    line(`${w.sales} ${t.salesCount}`, money(t.salesAmount, data.currency)),
+    line(`${w.refunds} ${t.refundsCount}`, money(t.refundsAmount, data.currency)),
+  ];
   for (const [tender, t] of Object.entries(data.totals) as Array<[Tender, TenderTotals]>) {
-    lines.push('-'.repeat(width), w.tenders[tender]);
-    lines.push(line(`${w.sales} ${t.salesCount}`, money(t.salesAmount, data.currency)));
-    lines.push(line(`${w.refunds} ${t.refundsCount}`, money(t.refundsAmount, data.currency)));
+    lines.push('-'.repeat(width), w.tenders[tender], ...counts(t));
+    for (const key of Object.keys(sum) as Array<keyof TenderTotals>) sum[key] += t[key];
   }
+  // The grand total over every tender, and the net the 0500's DE97 settles (sales less refunds).
+  lines.push('-'.repeat(width), w.total, ...counts(sum), line(w.net, money(sum.salesAmount - sum.refundsAmount, data.currency)));
   if (!data.inBalance) lines.push('-'.repeat(width), line(w.uploaded, String(data.uploaded)));
   lines.push('='.repeat(width));
   return lines.join('\n');
