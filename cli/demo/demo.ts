@@ -150,6 +150,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       supervisorPin: demoSupervisorPin,
       currency: { code: '156', symbol: '¥' },
       merchantName,
+      settlementsPath: join(dataDir, 'settlements.json'),
       port: options.port,
       logger: log.child({ component: 'checkout' }),
     });

@@ -59,17 +59,20 @@ const hostFaults: Record<string, Fault> = {
   'corrupt ARPC': { corruptArpc: true },
 };
 
+/** What the tester panel offers: ids the page words in its language (i18n.js), English labels as fallbacks. */
+export const testerCatalogue: TesterControls['catalogue'] = () => ({
+  cards: Object.values(testCards).map((card) => ({ id: card.id, label: card.label, maskedPan: maskPan(card.pan) })),
+  stripes: [...stripes].map(([id, card]) => ({ id, label: id, serviceCode: card.serviceCode, maskedPan: maskPan(card.pan) })),
+  codes: sampleCodes.map(({ id, label, text }) => ({ id, label, text })),
+  outcomes: forcedOutcomes,
+  faults: Object.keys(hostFaults),
+});
+
 /** `terminalId`: whose faults the panel shows (its own, else the one for every terminal). */
 export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; faults: Faults; terminalId: string }): TesterControls {
   const { kit, pinPad, faults } = parts;
   return {
-    catalogue: () => ({
-      cards: Object.values(testCards).map((card) => ({ id: card.id, label: card.label, maskedPan: maskPan(card.pan) })),
-      stripes: [...stripes].map(([id, card]) => ({ id, label: `${id} (${card.serviceCode})`, maskedPan: maskPan(card.pan) })),
-      codes: sampleCodes.map(({ id, label, text }) => ({ id, label, text })),
-      outcomes: forcedOutcomes,
-      faults: Object.keys(hostFaults),
-    }),
+    catalogue: testerCatalogue,
     async tap(card) {
       if (!(card in testCards)) throw new TesterInputError(`card: no virtual card "${card}"`);
       kit.tap(card as TestCardProfileId);

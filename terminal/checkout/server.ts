@@ -9,8 +9,9 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import { AmountError, parseAmount } from '../amount.js';
+import { Settlements } from './settlements.js';
 import { SupervisorGate } from './supervisor.js';
-import type { CheckoutTerminal, DeviceState, HostFaultState, StatusEvent, TesterControls, TransactionView } from './types.js';
+import type { BatchView, CheckoutTerminal, DeviceState, HostFaultState, SettlementView, StatusEvent, TesterControls, TransactionView } from './types.js';
 
 export interface CheckoutOptions {
   terminal: CheckoutTerminal;
@@ -20,6 +21,8 @@ export interface CheckoutOptions {
   supervisorPin: string;
   currency: { code: string; symbol: string };
   merchantName?: string;
+  /** A JSON file the last settlement reports are kept in, so a restart can show (reprint) them; none: kept in memory. */
+  settlementsPath?: string;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -38,7 +41,7 @@ type Push =
   | { type: 'device'; device: DeviceState }
   | { type: 'busy'; kind: string; amount?: number }
   | { type: 'result'; result: TransactionView }
-  | { type: 'batch'; batch: unknown }
+  | { type: 'batch'; batch: SettlementView }
   | { type: 'failed'; error: string }
   | { type: 'fault'; fault: HostFaultState };
 
@@ -75,6 +78,7 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
 
   let inFlight: InFlight | undefined;
   let lastResult: TransactionView | undefined;
+  const settlements = new Settlements(options.settlementsPath, options.logger);
 
   const onStatus = (status: StatusEvent): void => {
     // A transaction never starts with "reversed": that is the store-and-forward queue finishing an earlier one.
@@ -103,8 +107,16 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     push({ type: 'busy', kind, amount });
     run()
       .then((outcome) => {
-        if (kind === 'batch') push({ type: 'batch', batch: outcome });
-        else {
+        if (kind === 'batch') {
+          const settlement = { ...(outcome as BatchView), closedAt: new Date().toISOString() };
+          try {
+            settlements.add(settlement);
+          } catch (error) {
+            // The batch is closed at the host whatever happens to the copy: the page still shows it.
+            options.logger?.error({ err: error instanceof Error ? error.message : String(error) }, 'checkout: the settlement report could not be kept');
+          }
+          push({ type: 'batch', batch: settlement });
+        } else {
           lastResult = outcome as TransactionView;
           push({ type: 'result', result: lastResult });
         }
@@ -208,8 +220,16 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     },
   );
 
+  app.get('/api/batch/open', async () => options.terminal.openBatch());
+
+  // 200 with null before the first close: a page's every load asks, and a 404 would be a console error each time.
+  app.get('/api/batch/last', async () => ({ settlement: settlements.last ?? null }));
+
   app.post('/api/batch/close', async (_request, reply) => {
     if (inFlight) return reply.code(409).send(busy);
+    // Closing nothing would only replace the day's report with an empty one.
+    const open = options.terminal.openBatch();
+    if (open.salesCount + open.refundsCount === 0) return reply.code(422).send({ error: 'batch-empty', message: `batch ${open.batch} has no transactions to settle` });
     begin('batch', undefined, () => options.terminal.batchClose());
     return reply.code(202).send({ accepted: true });
   });

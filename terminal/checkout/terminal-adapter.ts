@@ -81,6 +81,21 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
       const data = { ...result, merchantName: options.merchantName, merchantId: terminal.config.merchantId, terminalId: terminal.config.terminalId, currency: terminal.config.currency ?? '156', at: new Date() };
       return { ...result, slips: Object.fromEntries(languages.map((language) => [language, batchSlip(data, { language })])) as BatchView['slips'] };
     },
+    openBatch: () => {
+      const batch = terminal.journal.batch;
+      const open = { batch, salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 };
+      // The rows batchClose counts: approved, not voided or reversed, of the kinds a settlement carries.
+      for (const row of terminal.journal.settled(batch)) {
+        if (row.kind === 'refund') {
+          open.refundsCount++;
+          open.refundsAmount += row.amount;
+        } else if (row.kind === 'sale' || row.kind === 'completion') {
+          open.salesCount++;
+          open.salesAmount += row.amount;
+        }
+      }
+      return open;
+    },
     history: ({ limit }) => terminal.history({ limit }).map(view),
     refundRefusal: (originalId, amount) => {
       const original = terminal.transaction(originalId);

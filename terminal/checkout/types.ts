@@ -45,6 +45,17 @@ export type StatusEvent = TerminalEvents['status'][0];
 export type DeviceState = TerminalEvents['device'][0];
 /** The terminal's batch result, with its settlement slip in each language the page offers. */
 export type BatchView = BatchResult & { slips?: Record<'en' | 'zh-CN', string> };
+/** A settlement as the page keeps it: the batch view and when it closed (ISO 8601). */
+export type SettlementView = BatchView & { closedAt: string };
+
+/** What a batch close would settle now: the open batch's approved sales and refunds (what its totals count). */
+export interface OpenBatch {
+  batch: number;
+  salesCount: number;
+  salesAmount: number;
+  refundsCount: number;
+  refundsAmount: number;
+}
 
 /** The subset of the terminal's API the page drives (terminal/index.ts implements it). */
 export interface CheckoutTerminal {
@@ -52,6 +63,8 @@ export interface CheckoutTerminal {
   refund(request: { amount: number; original: string }): Promise<TransactionView>;
   void(request: { original: string }): Promise<TransactionView>;
   batchClose(): Promise<BatchView>;
+  /** The open batch's totals, asked before a close is confirmed. */
+  openBatch(): OpenBatch;
   /**
    * Why a refund of `amount` against `original` would be refused (not found, not refundable, more
    * than is left to refund), or undefined: checked before the supervisor's PIN is asked for.
@@ -75,10 +88,10 @@ export interface TesterControls {
   catalogue(): {
     /** Virtual contactless cards to tap. */
     cards: Array<{ id: string; label: string; maskedPan: string }>;
-    /** Magnetic stripes to swipe. */
-    stripes: Array<{ id: string; label: string; maskedPan: string }>;
+    /** Magnetic stripes to swipe (the page shows the service code: 201/220 chip, so a swipe is refused or fallback). */
+    stripes: Array<{ id: string; label: string; serviceCode: string; maskedPan: string }>;
     codes: Array<{ id: string; label: string; text: string }>;
-    /** Amount cents the host turns into an outcome. */
+    /** Amount cents the host turns into an outcome (English labels: the page words them by cents). */
     outcomes: Array<{ cents: string; label: string }>;
     /** Host faults by name. */
     faults: string[];

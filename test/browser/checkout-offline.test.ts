@@ -21,6 +21,7 @@ function terminal(history: TransactionView[]): CheckoutTerminal & { events: Even
     refund: () => new Promise(() => {}),
     void: () => new Promise(() => {}),
     batchClose: () => new Promise(() => {}),
+    openBatch: () => ({ batch: 1, salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 }),
     refundRefusal: () => undefined,
     hostTimeoutMs: 30_000,
     history: () => history,

@@ -22,7 +22,12 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     session = await demoInChromium('checkout', { timeouts: { queueRetryMs: 200 } });
     ({ browser, page } = session);
     demo = session.demo!;
+    page.on('response', (response) => {
+      if (response.status() === 404) notFound.push(response.url());
+    });
   });
+  /** Every 404 the page met (before: /favicon.ico on each load, a console error). */
+  const notFound: string[] = [];
 
   afterAll(() => session?.close());
 
@@ -63,6 +68,40 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     expect(await page.textContent('#receipt')).toContain('MERCHANT COPY');
     await page.click('#tester-remove');
     await shot('approved');
+  });
+
+  it('while a sale runs nothing changes its amount (typing, keypad, forced outcome) and Close batch is off; amounts read with thousands grouped', async () => {
+    await openTester();
+    const keypadWidth = (await page.locator('#keypad').boundingBox())!.width;
+    // The merchant's whole name is in view at 1024 px (before: "Demo Coffee …", 演示咖啡 cut off).
+    expect(await page.$eval('#merchant', (element) => element.scrollWidth <= element.clientWidth && element.textContent)).toBe('Demo Coffee 演示咖啡');
+    await payAndWaitForPresentCard('1111.11');
+    expect(await statusTitle()).toBe('Present card or scan code · ¥1,111.11'); // before: ¥1111.11
+    await page.focus('#amount-input');
+    await page.keyboard.type('99'); // before: "1111.1199" in the field while the title said ¥1111.11
+    expect(await page.isDisabled('#keypad [data-key="7"]')).toBe(true);
+    expect(await page.isDisabled('#tester-outcome')).toBe(true);
+    // A change that reaches the outcome handler anyway (a script, a stale control) writes nothing either.
+    await page.evaluate(`(() => {
+      const select = document.querySelector('#tester-outcome');
+      select.value = '05';
+      select.dispatchEvent(new Event('change'));
+    })()`);
+    expect(await page.inputValue('#amount-input')).toBe('1111.11'); // before: 1111.05
+    expect(await page.isDisabled('#batch-close')).toBe(true); // before: enabled, and a press answered 409
+    await page.click('#lang');
+    expect(await statusTitle()).toBe('请挥卡或出示付款码 · ¥1,111.11');
+    await page.click('#lang');
+    await page.click('#cancel');
+    await page.waitForSelector('.status.failed');
+    // Over: the amount charged is still there to pay again, and everything is back.
+    expect(await page.inputValue('#amount-input')).toBe('1111.11');
+    expect(await page.evaluate(`document.querySelector('#amount-input').readOnly`)).toBe(false);
+    expect(await page.isDisabled('#tester-outcome')).toBe(false);
+    expect(await page.isDisabled('#batch-close')).toBe(false);
+    expect((await page.locator('#keypad').boundingBox())!.width).toBe(keypadWidth); // before: it narrowed with a long status
+    await page.evaluate(`document.querySelector('#tester-outcome').value = ''`);
+    await page.click('[data-key=clear]');
   });
 
   it('a declined card says why in plain words', async () => {
@@ -239,6 +278,21 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
       const detail = await page.textContent('#status-detail');
       expect(detail).toContain('The card rejected the issuer’s answer');
       expect(detail).not.toContain('Approved'); // before: "Approved · Auth code …" under "Not completed — reversed"
+      expect(detail).not.toContain('Auth code'); // before: the undone approval's code, as if it stood
+      // The whole slip of the reversed sale can be scrolled into view.
+      await page.locator('#receipt').scrollIntoViewIfNeeded();
+      const slip = (await page.locator('#receipt').boundingBox())!;
+      expect(slip.y + slip.height).toBeLessThanOrEqual(768);
+      await page.evaluate('window.scrollTo(0, 0)');
+      const transactions = (await (await fetch(`${demo.pageUrl}/api/transactions?limit=1`)).json()) as { transactions: Array<{ id: string; state: string; authCode?: string }> };
+      const reversed = transactions.transactions[0]!;
+      expect(reversed.state).toBe('reversed');
+      expect(reversed.authCode).toMatch(/^\w{6}$/); // the host did approve it before the card refused
+      await page.keyboard.press('Alt+2');
+      const row = page.locator(`#history-rows tr[data-id="${reversed.id}"]`);
+      await expect.poll(() => row.textContent()).toContain('reversed');
+      expect(await row.textContent()).not.toContain(reversed.authCode!); // before: in the Auth code column
+      await page.keyboard.press('Alt+1');
     } finally {
       await page.selectOption('#tester-fault', '');
       await page.click('#tester-remove');
@@ -255,13 +309,21 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await page.fill('#supervisor-pin', '123456');
     await page.press('#supervisor-pin', 'Enter'); // the keyboard alone confirms
     await page.waitForSelector('.status.approved');
-    expect(await statusTitle()).toContain('Approved');
+    expect(await statusTitle()).toBe('Void approved · ¥12.34'); // before: "Approved · ¥12.34", like the sale
     await page.keyboard.press('Alt+2');
     const sale = page.locator('#history-rows tr[data-kind=sale]', { hasText: '¥12.34' });
     await expect.poll(() => sale.textContent()).toContain('Voided');
     expect(await sale.locator('[data-action="action.void"]').count()).toBe(0);
     expect(await page.locator('#history-rows tr[data-kind=void]', { hasText: '¥12.34' }).count()).toBe(1);
     await shot('void');
+    // Its Receipt shows it as what it is: an earlier transaction and a reprint, not the live outcome.
+    await sale.locator('[data-action="action.receipt"]').click();
+    expect(await statusTitle()).toBe('Voided · ¥12.34');
+    expect(await page.textContent('#status-detail')).toMatch(/^Earlier transaction \(.+\), receipt reprinted · /);
+    expect(await page.locator('.status.past').count()).toBe(1);
+    await page.click('#lang');
+    expect(await page.textContent('#status-detail')).toMatch(/^历史交易（.+），签购单重打印/);
+    await page.click('#lang');
   });
 
   it('every transaction’s Receipt, Void and Refund are in view at 1024×768 beside the tester panel, in both languages', async () => {
@@ -290,7 +352,10 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await page.fill('#supervisor-pin', '123456');
     await page.click('#supervisor-ok');
     await page.waitForSelector('.status.approved');
-    expect(await statusTitle()).toBe('Approved · ¥2.00');
+    expect(await statusTitle()).toBe('Refund approved · ¥2.00'); // before: "Approved · ¥2.00", like a sale
+    await page.click('#lang');
+    expect(await statusTitle()).toBe('退货成功 · ¥2.00');
+    await page.click('#lang');
     await page.keyboard.press('Alt+2');
     await expect.poll(() => page.locator('#history-rows tr[data-kind=refund]', { hasText: '¥2.00' }).count()).toBe(1);
   });
@@ -302,7 +367,15 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     expect(approved.filter((txn) => txn.kind === 'sale').map((txn) => txn.tender).sort()).toEqual(expect.arrayContaining(['card', 'code', 'magstripe']));
     await page.keyboard.press('Alt+3');
     expect(await page.isVisible('#pay')).toBe(false); // one view at a time
+    const settled = approved.filter((txn) => txn.kind === 'sale' && txn.state === 'approved');
     await page.click('#batch-close');
+    // Settling is confirmed first, saying what goes (before: closed at the first press).
+    await page.waitForSelector('#batch-confirm[open]');
+    expect(await page.textContent('#batch-confirm-summary')).toMatch(new RegExp(`^Batch 000001 is settled with the host: ${settled.length} sales ¥[\\d,]+\\.\\d\\d · 1 refunds ¥2\\.00\\.`));
+    await page.click('#batch-confirm-cancel');
+    expect(await page.locator('.batch-heading').count()).toBe(0); // cancelled: nothing closed
+    await page.click('#batch-close');
+    await page.click('#batch-confirm-ok');
     await page.waitForSelector('.batch-heading');
     expect(await page.textContent('.batch-heading')).toContain('in balance');
     const row = (tender: string) => page.locator(`.batch-result tr[data-tender=${tender}] td`).allTextContents();
@@ -322,6 +395,19 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     for (const heading of ['挥卡', '刷卡', '付款码']) expect(zhSlip).toContain(`\n${heading}\n`);
     expect(zhSlip).toContain('对账平');
     await page.click('#lang');
+    // A second press has nothing to settle: refused with a reason, the day's report stays.
+    await page.click('#batch-close');
+    await expect.poll(() => page.textContent('#batch-problem')).toBe('Nothing to settle: the open batch has no transactions');
+    expect(await page.locator('#batch-confirm[open]').count()).toBe(0);
+    expect(await page.textContent('.batch-heading')).toContain('in balance'); // before: replaced by "No transactions in this batch"
+    // Reloaded, the page shows the last settlement again (before: a blank Batch tab).
+    await page.reload();
+    await checkoutReadyAnyResult();
+    await page.keyboard.press('Alt+3');
+    await page.waitForSelector('.batch-heading');
+    expect(await page.textContent('.batch-when')).toMatch(/^Batch 000001 · closed /);
+    expect(await page.locator('.batch-result tr[data-tender]').count()).toBe(3);
+    expect(await page.isVisible('#batch-print')).toBe(true);
   });
 
   it('after a batch close a sale offers Refund, not Void; a refund above it is refused in the dialog and the page takes the next sale', async () => {
@@ -342,12 +428,30 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
   });
 
   it('switches to Chinese', async () => {
+    await page.click('#tester-remove'); // a note in the panel ("Done")
+    await expect.poll(() => page.textContent('#tester-note')).toBe('Done');
     await page.click('#lang');
     expect(await page.textContent('[data-view=checkout]')).toBe('收银');
     expect(await page.textContent('#tester-note')).toBe('完成'); // notes already shown follow the language too
+    // The tester panel in Chinese too (before: its catalogue's English).
+    const option = (select: string, value: string) => page.$eval(`${select} option[value="${value}"]`, (element) => element.textContent);
+    expect(await option('#tester-outcome', '55')).toBe('.55 → 55 密码错误');
+    expect(await option('#tester-outcome', '97')).toBe('.97 → 无应答 → 冲正');
+    expect(await option('#tester-fault', 'drop answers')).toBe('丢弃应答');
+    expect(await option('#tester-stripe', 'expired card (2001)')).toBe('过期卡，01/20 (101) 400000******0549'); // before: "expired card (2001) (101)"
+    expect(await option('#tester-code', '134567890123456789')).toBe('微信支付付款码');
     await page.keyboard.press('Alt+1');
     await shot('zh-CN');
   });
+
+  it('nothing the page loaded was missing (before: /favicon.ico, a console error on every load)', () => {
+    expect(notFound).toEqual([]);
+  });
+
+  /** Loaded again: connected, whatever the last result shown is. */
+  async function checkoutReadyAnyResult(): Promise<void> {
+    await page.waitForFunction(`(document.querySelector('#status-title')?.textContent ?? '').length > 0`);
+  }
 
   async function transactionsCount(): Promise<number> {
     const answer = (await (await fetch(`${demo.pageUrl}/api/transactions?limit=500`)).json()) as { transactions: unknown[] };

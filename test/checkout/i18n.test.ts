@@ -1,6 +1,7 @@
 // Every reason code the terminal can end a transaction with is in plain words in both of the page's
 // languages (else a Chinese cashier reads the terminal's English log sentence).
 import { describe, expect, it } from 'vitest';
+import { testerCatalogue } from '../../cli/demo/tester.js';
 import { messages } from '../../terminal/checkout/public/i18n.js';
 
 const table = messages as Record<'en' | 'zh-CN', Record<string, string>>;
@@ -23,5 +24,20 @@ describe('checkout page words', () => {
     // A void not answered yet is waited for, not reversed: its words promise no reversal.
     for (const language of ['en', 'zh-CN'] as const) expect(table[language]['reason.void-pending']).not.toMatch(/revers|冲正/);
     expect(table.en['reason.void-unresolved']).toMatch(/reversal pending/);
+  });
+
+  // Before: the zh-CN page showed the catalogue's English ("drop answers", ".55 → 55 incorrect PIN", stripe names).
+  it('words every tester control the demo offers in both languages: stripes, codes, forced outcomes, host faults', () => {
+    const catalogue = testerCatalogue();
+    for (const language of ['en', 'zh-CN'] as const) {
+      const words = table[language];
+      for (const stripe of catalogue.stripes) expect(words[`stripe.${stripe.id}`], `${language} stripe.${stripe.id}`).toBeTruthy();
+      for (const code of catalogue.codes) expect(words[`code.${code.id}`], `${language} code.${code.id}`).toBeTruthy();
+      for (const fault of catalogue.faults) expect(words[`fault.${fault}`], `${language} fault.${fault}`).toBeTruthy();
+      for (const { cents } of catalogue.outcomes) expect(words[`outcome.${cents}`] ?? words[`rc.${cents}`], `${language} outcome .${cents}`).toBeTruthy();
+    }
+    // The page adds the service code in parentheses: a word with its own would read "expired card (2001) (101)".
+    for (const stripe of catalogue.stripes) expect(table.en[`stripe.${stripe.id}`]).not.toMatch(/\(/);
+    expect(table['zh-CN']['fault.drop answers']).toBe('丢弃应答');
   });
 });

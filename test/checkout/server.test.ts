@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
-import type { BatchView, CheckoutTerminal, StatusEvent, TransactionView } from '../../terminal/checkout/types.js';
+import type { BatchView, CheckoutTerminal, OpenBatch, SettlementView, StatusEvent, TransactionView } from '../../terminal/checkout/types.js';
 
 /** The terminal's side the page server listens to: status events and one batch close held open until the test lets it finish. */
-function heldTerminal(history: TransactionView[] = []) {
+function heldTerminal(history: TransactionView[] = [], open: OpenBatch = { batch: 1, salesCount: 1, salesAmount: 100, refundsCount: 0, refundsAmount: 0 }) {
   const events = new EventEmitter();
   let finishBatch: (batch: BatchView) => void = () => {};
   const terminal: CheckoutTerminal = {
@@ -12,6 +15,7 @@ function heldTerminal(history: TransactionView[] = []) {
     refund: () => new Promise(() => {}),
     void: () => new Promise(() => {}),
     batchClose: () => new Promise<BatchView>((resolve) => (finishBatch = resolve)),
+    openBatch: () => open,
     refundRefusal: () => undefined,
     hostTimeoutMs: 30_000,
     history: () => history,
@@ -72,5 +76,42 @@ describe('checkout server', () => {
   it('an ordinary newest transaction is not shown again after a restart', async () => {
     checkout = await startCheckout({ terminal: heldTerminal([{ id: 'sale-1', kind: 'sale', state: 'approved', amount: 100, reasonCode: 'approved' }]).terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
     expect(((await (await fetch(`${checkout.url}/api/state`)).json()) as { lastResult: unknown }).lastResult).toBeNull();
+  });
+
+  it('an empty batch is not closed: 422 naming the batch, nothing starts', async () => {
+    const held = heldTerminal([], { batch: 7, salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 });
+    checkout = await startCheckout({ terminal: held.terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
+    const answer = await fetch(`${checkout.url}/api/batch/close`, { method: 'POST' });
+    expect(answer.status).toBe(422); // before: 202, and the day's report replaced by an empty one
+    expect(await answer.json()).toEqual({ error: 'batch-empty', message: 'batch 7 has no transactions to settle' });
+    expect(((await (await fetch(`${checkout.url}/api/state`)).json()) as { inFlight: unknown }).inFlight).toBeNull();
+  });
+
+  it('the last settlement is kept: read again after the close, and from its file after a restart; a damaged file is no settlement', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pos-settlements-'));
+    const settlementsPath = join(dir, 'settlements.json');
+    try {
+      const held = heldTerminal();
+      checkout = await startCheckout({ terminal: held.terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' }, settlementsPath });
+      const last = async () => ((await (await fetch(`${checkout!.url}/api/batch/last`)).json()) as { settlement: SettlementView | null }).settlement;
+      expect(await last()).toBeNull(); // none closed yet
+      expect(((await (await fetch(`${checkout.url}/api/batch/open`)).json()) as OpenBatch).salesCount).toBe(1);
+      await fetch(`${checkout.url}/api/batch/close`, { method: 'POST' });
+      const batch: BatchView = { batch: 1, inBalance: true, uploaded: 0, totals: { card: { salesCount: 1, salesAmount: 100, refundsCount: 0, refundsAmount: 0 } }, responseCode: '00', slip: 'SLIP' };
+      held.finishBatch(batch);
+      await expect.poll(last).not.toBeNull();
+      const kept = (await last())!;
+      expect(kept).toMatchObject(batch);
+      expect(Date.parse(kept.closedAt)).not.toBeNaN();
+      await checkout.close();
+      checkout = await startCheckout({ terminal: heldTerminal().terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' }, settlementsPath });
+      expect(await last()).toEqual(kept);
+      await checkout.close();
+      writeFileSync(settlementsPath, '{"half');
+      checkout = await startCheckout({ terminal: heldTerminal().terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' }, settlementsPath });
+      expect(await last()).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

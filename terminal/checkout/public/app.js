@@ -20,6 +20,8 @@ const state = {
   /** Counts fault reads and pushes, so an answer overtaken by a later one is not shown. */
   hostFaultSeq: 0,
   batch: null,
+  /** Why Close batch was refused (a word key), or null. */
+  batchProblem: null,
   /** The page's websocket to the terminal is down (the terminal restarting, the network). */
   offline: false,
   /** Operations the server announced ("busy" pushes): a reply that arrives after its operation's push, or its result, must not restart it. */
@@ -37,7 +39,8 @@ function applyLanguage() {
   renderStatus();
   renderTester();
   renderTesterNote();
-  if (state.batch) renderBatch(state.batch);
+  renderBatch(state.batch);
+  showBatchProblem(state.batchProblem);
   if (!$('#view-history').hidden) loadHistory();
 }
 $('#lang').addEventListener('click', () => {
@@ -56,9 +59,11 @@ function showView(name) {
 for (const tab of document.querySelectorAll('[role=tab]')) tab.addEventListener('click', () => showView(tab.dataset.view));
 
 // ---------- money ----------
+/** An amount to read (thousands grouped as the page's language does); the amount field keeps what was typed. */
 function money(minor) {
   const symbol = state.config?.currency.symbol ?? '';
-  return `${symbol}${(minor / 100).toFixed(2)}`;
+  const sign = minor < 0 ? '-' : '';
+  return `${sign}${symbol}${new Intl.NumberFormat(state.language, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(Math.abs(minor) / 100)}`;
 }
 
 // ---------- amount entry ----------
@@ -120,6 +125,7 @@ function problemKey(answer) {
   if (answer.status === 409) return 'error.busy';
   if (answer.status === 403) return 'error.supervisor';
   if (answer.status === 429) return 'error.supervisorLocked';
+  if (answer.data.error === 'batch-empty') return 'batch.nothing';
   return answer.data.error?.startsWith('amount.') ? answer.data.error : 'error.request';
 }
 
@@ -146,19 +152,32 @@ async function cancel() {
 
 // ---------- status ----------
 function beginBusy(kind, amount) {
-  state.busy = true;
+  lockEntry(true);
   state.result = null;
   state.status = { step: kind === 'sale' ? 'present-card' : 'processing', amount };
   state.stepSince = performance.now();
-  $('#pay').disabled = true;
   $('#receipt-box').hidden = true;
   renderStatus();
 }
 
 function endBusy() {
-  state.busy = false;
+  lockEntry(false);
   state.status = null;
-  $('#pay').disabled = false;
+}
+
+/**
+ * While an operation runs nothing may change the amount it charges (typing, the keypad, the tester's
+ * forced outcome) or start another (Pay, Close batch): after a decline, Pay charges what the title said.
+ */
+function lockEntry(busy) {
+  state.busy = busy;
+  amountInput.readOnly = busy;
+  for (const button of document.querySelectorAll('#keypad button:not([data-key=cancel])')) button.disabled = busy;
+  $('#pay').disabled = busy;
+  $('#tester-outcome').disabled = busy;
+  $('#batch-close').disabled = busy;
+  // A refusal that was about the operation now over ("already in progress") no longer applies.
+  if (!busy && state.batchProblem === 'error.busy') showBatchProblem(null);
 }
 
 function resultTone(result) {
@@ -180,17 +199,20 @@ function renderStatus() {
   if (state.result) {
     const result = state.result;
     const tone = resultTone(result);
-    box.className = `status ${tone}`;
-    title.textContent = `${t(`result.${result.state}`, result.state)} · ${money(result.amount)}`;
+    box.className = `status ${tone}${result.past ? ' past' : ''}`;
+    title.textContent = `${resultTitle(result)} · ${money(result.amount)}`;
     // A host's refusal in its response code's words; else the terminal's reason key (an approval the
     // terminal undid — the card rejected the ARPC — is not "Approved"), else its English words.
     const refused = result.responseCode && result.responseCode !== '00';
     const why = refused ? t(`rc.${result.responseCode}`, result.reason) : result.reasonCode ? t(`reason.${result.reasonCode}`, result.reason) : result.reason ?? '';
     const lines = [];
+    // Opened from the history: an earlier transaction and its reprint, not what just happened.
+    if (result.past) lines.push(t('result.past').replace('{at}', result.createdAt ? shortTime(result.createdAt) : ''));
     if (tone !== 'approved' && why) lines.push(why);
     // Undone or being undone: whether the customer pays, in words (the title says reversed or pending).
     if (result.state === 'reversed' || result.state === 'reversing') lines.push(t(`result.${result.state}.detail.${undoneKind(result.kind)}`));
-    if (result.authCode) lines.push(`${t('result.auth')} ${result.authCode}`);
+    // An auth code is the issuer's approval: a reversed or declined result has none that stands.
+    if (result.authCode && hasStandingApproval(result)) lines.push(`${t('result.auth')} ${result.authCode}`);
     if (result.rrn) lines.push(`${t('result.rrn')} ${result.rrn}`);
     if (result.maskedPan) lines.push(result.maskedPan);
     detail.textContent = lines.join(' · ');
@@ -210,6 +232,24 @@ function renderStatus() {
   box.className = 'status idle';
   title.textContent = t('status.idle');
   detail.textContent = t('status.idleDetail');
+}
+
+/** The outcome named with its kind: a refund's or void's result never reads like a sale's. */
+function resultTitle(result) {
+  const state = t(`result.${result.state}`, result.state);
+  if (result.kind === 'sale' || !result.kind) return state;
+  const own = `result.${result.state}.${result.kind}`;
+  return t(own) !== own ? t(own) : `${t(`kind.${result.kind}`, result.kind)} · ${state}`;
+}
+
+/** Month, day, hours and minutes in the page's language (the history's and a reprint's time). */
+function shortTime(iso) {
+  return new Date(iso).toLocaleString(state.language, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
+/** Approved by the issuer and not undone by a reversal (a sale voided later was approved: its code stays in the history). */
+function hasStandingApproval(txn) {
+  return txn.state === 'approved' || txn.state === 'voided';
 }
 
 /** What undoing a transaction means for the customer depends on its kind: a void undone leaves the sale charged. */
@@ -268,12 +308,12 @@ async function loadHistory() {
     row.dataset.kind = txn.kind;
     // Two lines in a cell where two facts belong together: at 1024 px beside the tester panel the actions stay in view.
     const cells = [
-      txn.createdAt ? new Date(txn.createdAt).toLocaleString(state.language, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }) : '',
+      txn.createdAt ? shortTime(txn.createdAt) : '',
       t(`kind.${txn.kind}`, txn.kind),
       money(txn.amount),
       [txn.maskedPan, txn.tender ? t(`tender.${txn.tender}`, txn.tender) : undefined].filter(Boolean).join('\n'),
       `${t(`result.${txn.state}`, txn.state)}${txn.responseCode && txn.responseCode !== '00' ? ` (${txn.responseCode})` : ''}`,
-      [txn.authCode, txn.rrn].filter(Boolean).join('\n'),
+      [hasStandingApproval(txn) ? txn.authCode : undefined, txn.rrn].filter(Boolean).join('\n'),
     ];
     cells.forEach((text, index) => {
       const cell = document.createElement('td');
@@ -304,7 +344,7 @@ function actionButton(key, onClick) {
 }
 
 function showReceiptOf(txn) {
-  state.result = txn;
+  state.result = { ...txn, past: true };
   showView('checkout');
   renderStatus();
 }
@@ -369,20 +409,61 @@ $('#supervisor-ok').addEventListener('click', async (event) => {
 });
 
 // ---------- batch ----------
+/** Why Close batch did nothing (a key), shown under the button until it no longer applies. */
+function showBatchProblem(key) {
+  state.batchProblem = key;
+  $('#batch-problem').textContent = key ? t(key) : '';
+}
+
+// Settling cannot be undone: the cashier sees what will be settled and confirms; an empty batch is not closed.
 $('#batch-close').addEventListener('click', async () => {
+  if (state.busy) return;
+  showBatchProblem(null);
+  const answer = await api('GET', '/api/batch/open');
+  if (!answer.ok) return showBatchProblem(problemKey(answer));
+  const open = answer.data;
+  if (open.salesCount + open.refundsCount === 0) return showBatchProblem('batch.nothing');
+  $('#batch-confirm-summary').textContent = t('batch.confirmSummary')
+    .replace('{batch}', String(open.batch).padStart(6, '0'))
+    .replace('{sales}', String(open.salesCount))
+    .replace('{salesAmount}', money(open.salesAmount))
+    .replace('{refunds}', String(open.refundsCount))
+    .replace('{refundsAmount}', money(open.refundsAmount));
+  $('#batch-confirm').showModal();
+  $('#batch-confirm-ok').focus();
+});
+$('#batch-confirm-cancel').addEventListener('click', () => $('#batch-confirm').close());
+$('#batch-confirm-ok').addEventListener('click', async (event) => {
+  event.preventDefault();
+  $('#batch-confirm').close();
   $('#batch-close').disabled = true;
   const answer = await api('POST', '/api/batch/close');
   if (!answer.ok) {
-    $('#batch-close').disabled = false;
-    $('#batch-result').textContent = t(problemKey(answer));
+    $('#batch-close').disabled = state.busy;
+    showBatchProblem(problemKey(answer));
   }
 });
+$('#batch-print').addEventListener('click', () => window.print());
+
+/** The last settlement the terminal kept: a reloaded page shows it again (and can print it again). */
+async function loadLastBatch() {
+  const answer = await api('GET', '/api/batch/last');
+  state.batch = answer.data.settlement ?? null;
+  renderBatch(state.batch);
+}
 
 function renderBatch(batch) {
   const box = $('#batch-result');
+  $('#batch-print').hidden = !batch;
+  if (!batch) return box.replaceChildren();
   const heading = document.createElement('p');
   heading.className = `batch-heading ${batch.inBalance ? 'approved' : 'declined'}`;
   heading.textContent = batch.inBalance ? t('batch.inBalance') : t('batch.outOfBalance').replace('{n}', String(batch.uploaded ?? 0));
+  const when = document.createElement('p');
+  when.className = 'batch-when';
+  when.textContent = t('batch.closedAt')
+    .replace('{batch}', String(batch.batch).padStart(6, '0'))
+    .replace('{at}', batch.closedAt ? new Date(batch.closedAt).toLocaleString(state.language, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }) : '');
   const table = document.createElement('table');
   const totals = Object.entries(batch.totals ?? {});
   const head = document.createElement('tr');
@@ -407,7 +488,7 @@ function renderBatch(batch) {
   const report = document.createElement('pre');
   report.className = 'receipt';
   report.textContent = batch.slips?.[state.language] ?? batch.slip ?? '';
-  box.replaceChildren(heading, totals.length ? table : document.createTextNode(t('batch.empty')), report);
+  box.replaceChildren(heading, when, totals.length ? table : document.createTextNode(t('batch.empty')), report);
 }
 
 // ---------- tester panel ----------
@@ -425,16 +506,25 @@ function renderTester() {
     if (chosen) select.value = chosen;
   };
   fill($('#tester-card'), catalogue.cards.map((card) => ({ value: card.id, label: `${card.label} ${card.maskedPan}` })));
-  fill($('#tester-stripe'), catalogue.stripes.map((card) => ({ value: card.id, label: `${card.label} ${card.maskedPan}` })));
-  fill($('#tester-code'), catalogue.codes.map((code) => ({ value: code.text, label: code.label })));
-  fill($('#tester-outcome'), catalogue.outcomes.map((outcome) => ({ value: outcome.cents, label: `.${outcome.cents} → ${outcome.label}` })), 'tester.outcomeNone');
+  // The catalogue's English labels are fallbacks: the page words what it knows by id (i18n.js, one source).
+  fill($('#tester-stripe'), catalogue.stripes.map((card) => ({ value: card.id, label: `${t(`stripe.${card.id}`, card.label)} (${card.serviceCode}) ${card.maskedPan}` })));
+  fill($('#tester-code'), catalogue.codes.map((code) => ({ value: code.text, label: t(`code.${code.id}`, code.label) })));
+  fill($('#tester-outcome'), catalogue.outcomes.map((outcome) => ({ value: outcome.cents, label: `.${outcome.cents} → ${outcomeWords(outcome)}` })), 'tester.outcomeNone');
   renderHostFault();
+}
+
+/** A forced outcome in the page's words: its response code's, or its own (no answer, late answer). */
+function outcomeWords({ cents, label }) {
+  const own = `outcome.${cents}`;
+  if (t(own) !== own) return t(own);
+  const rc = `rc.${cents}`;
+  return t(rc) !== rc ? `${cents} ${t(rc)}` : label;
 }
 
 function renderHostFault() {
   const select = $('#tester-fault');
   const current = state.hostFault ?? { fault: null };
-  const options = [new Option(t('tester.faultNone'), ''), ...(state.config?.tester?.faults ?? []).map((fault) => new Option(fault, fault))];
+  const options = [new Option(t('tester.faultNone'), ''), ...(state.config?.tester?.faults ?? []).map((fault) => new Option(t(`fault.${fault}`, fault), fault))];
   // A fault set elsewhere (the admin API) that the panel has no name for: shown as it is, not as "none".
   if (current.fault === 'custom') options.push(Object.assign(new Option(`${t('tester.faultCustom')} ${JSON.stringify(current.custom)}`, 'custom'), { disabled: true }));
   select.replaceChildren(...options);
@@ -477,7 +567,7 @@ $('#tester-fault').addEventListener('change', async () => {
 });
 $('#tester-outcome').addEventListener('change', () => {
   const cents = $('#tester-outcome').value;
-  if (!cents) return;
+  if (!cents || state.busy) return;
   const whole = amountInput.value.split('.')[0] || '10';
   amountInput.value = `${whole}.${cents}`;
 });
@@ -490,7 +580,7 @@ function onPush(message) {
       if (!state.busy) beginBusy(message.kind, message.amount);
       break;
     case 'status':
-      state.busy = true;
+      if (!state.busy) lockEntry(true);
       if (message.status.step !== state.status?.step) state.stepSince = performance.now();
       state.status = { ...state.status, hint: undefined, ...message.status }; // a status without a hint ends the previous one
       renderStatus();
@@ -518,7 +608,6 @@ function onPush(message) {
       endBusy();
       renderStatus();
       state.batch = message.batch;
-      $('#batch-close').disabled = false;
       renderBatch(state.batch);
       break;
     case 'fault': // a change made on any page: newer than any read still on its way
@@ -530,7 +619,6 @@ function onPush(message) {
       endBusy();
       state.result = { state: 'failed', amount: state.status?.amount ?? 0, reason: message.error };
       renderStatus();
-      $('#batch-close').disabled = false;
       break;
   }
 }
@@ -552,6 +640,7 @@ function connect(delay = 500) {
 
 async function restore() {
   await loadHostFault();
+  await loadLastBatch();
   const answer = await api('GET', '/api/state');
   const { inFlight, lastResult, devices } = answer.data;
   for (const device of devices ?? []) state.devices.set(device.name, device);
