@@ -37,7 +37,8 @@ for (const database of testDatabases()) {
     it('declines (05) an ARQC for another amount or currency', async () => {
       expect((await t.send(tap(t, 4_000_000, visa, contactlessDe55('visa', 100, { atc: 20 })))).getString('39')).toBe('05');
       const de55 = contactlessDe55('visa', 2500, { atc: 21 });
-      expect((await t.send(tap(t, 2500, visa, { ...de55, '49': '840' }))).getString('39')).toBe('05');
+      // 5F2A other than DE49 (a DE49 other than the account's CNY would be 57 before the ARQC is looked at).
+      expect((await t.send(tap(t, 2500, visa, { ...de55, '55.5F2A': Buffer.from('0840', 'hex') }))).getString('39')).toBe('05');
       expect((await t.send(tap(t, 2500, visa, de55))).getString('39')).toBe('00');
     });
 
