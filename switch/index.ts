@@ -31,6 +31,14 @@ export interface RunningSwitch {
 
 const rrnBlock = 1000;
 
+/** The journal did not open (a database not reachable, refused credentials, a bad file): `cause` says why. */
+export class JournalOpenError extends Error {
+  override readonly name = 'JournalOpenError';
+  constructor(cause: unknown) {
+    super(`journal: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 /** A terminal master key is a double-length TDES key: refused at start with a clear error, not at the terminal's first request. */
 function checkTmk(tmk: string, owner: string): void {
   if (typeof tmk !== 'string' || !/^[0-9A-Fa-f]{32}$/.test(tmk)) throw new Error(`${owner}: tmk must be 32 hex digits (a double-length TDES key)`);
@@ -40,7 +48,9 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
   const log: Logger = config.logger ?? pino({ level: 'silent' });
   const spec = config.spec ?? specs.default;
   const hsm: Hsm = config.hsm ?? createSimulatedHsm({ lmk: config.lmk ? Buffer.from(config.lmk, 'hex') : randomBytes(32), logger: log.child({ component: 'hsm' }) });
-  const store = await openStore(config.db ?? ':memory:');
+  const store = await openStore(config.db ?? ':memory:').catch((error: unknown) => {
+    throw new JournalOpenError(error);
+  });
   try {
     const bdkId = 'bdk';
     const pvkId = 'pvk';

@@ -20,6 +20,11 @@ describe('pos switch and pos load', () => {
     [['switch', '--max-in-flight', '65537'], '--max-in-flight: a whole number from 1 to 65536'],
     [['switch', '--max-unwritten-bytes', '1023'], '--max-unwritten-bytes: a whole number from 1024 to 1073741824'],
     [['switch', '--max-unwritten-bytes', '4MiB'], '--max-unwritten-bytes: a whole number from 1024 to 1073741824'],
+    [['switch', '--idle-timeout-ms', '999'], '--idle-timeout-ms: a whole number from 1000 to 86400000'],
+    [['switch', '--frame-timeout-ms', '5s'], '--frame-timeout-ms: a whole number from 100 to 600000'],
+    [['switch', '--max-connections', '0'], '--max-connections: a whole number from 1 to 1000000'],
+    [['switch', '--max-signed-on', '-1'], '--max-signed-on: a whole number from 1 to 10000000'],
+    [['switch', '--port', '0', '--admin-port', '0', '--db', 'postgres://pos@127.0.0.1:1/x'], '--db: cannot open the journal (connect ECONNREFUSED 127.0.0.1:1)'],
     [['switch', '--host', '198.51.100.77', '--port', '0', '--admin-port', '0', '--db', ':memory:'], "--host: cannot listen on '198.51.100.77'"], // TEST-NET-2: no machine's own
     [['switch', '--db', 'mysql://pos@localhost/pos'], "--db: unknown database 'mysql://'"], // was taken for a SQLite path
     [['switch', '--db', 'POSTGRES://pos@localhost/pos'], "--db: unknown database 'POSTGRES://' (sqlite:PATH, PATH, :memory: or postgres://…, the scheme in lower case)"],
@@ -43,14 +48,32 @@ describe('pos switch and pos load', () => {
     await main(['switch', '--help'], io);
     expect(io.stdout.join('')).toMatch(/--max-in-flight N .*default 256/);
     expect(io.stdout.join('')).toMatch(/--max-unwritten-bytes N .*default 4194304/);
+    expect(io.stdout.join('')).toMatch(/--frame-timeout-ms N .*default 5000/);
+    expect(io.stdout.join('')).toMatch(/--max-connections N .*default 10000/);
+    expect(io.stdout.join('')).toMatch(/--max-signed-on N .*default 10000/);
+    expect(io.stdout.join('')).toMatch(/none: one message per TCP read, no\s+pipelining/);
   });
 
   it('passes the per-connection limits to the switch, and leaves the defaults to it without them', () => {
-    const config = switchConfig(parseOptions(['--db', ':memory:', '--max-in-flight', '16', '--max-unwritten-bytes', '65536'], switchOptions).values);
-    expect(config).toMatchObject({ maxInFlightPerConnection: 16, maxUnwrittenBytes: 65536 });
+    const config = switchConfig(
+      parseOptions(
+        ['--db', ':memory:', '--max-in-flight', '16', '--max-unwritten-bytes', '65536', '--idle-timeout-ms', '2000', '--frame-timeout-ms', '300', '--max-connections', '50', '--max-signed-on', '7'],
+        switchOptions,
+      ).values,
+    );
+    expect(config).toMatchObject({ maxInFlightPerConnection: 16, maxUnwrittenBytes: 65536, idleTimeoutMs: 2000, frameTimeoutMs: 300, maxConnections: 50, maxSignedOn: 7 });
     const defaults = switchConfig(parseOptions(['--db', ':memory:'], switchOptions).values);
-    expect(defaults).not.toHaveProperty('maxInFlightPerConnection');
-    expect(defaults).not.toHaveProperty('maxUnwrittenBytes');
+    for (const name of ['maxInFlightPerConnection', 'maxUnwrittenBytes', 'idleTimeoutMs', 'frameTimeoutMs', 'maxConnections', 'maxSignedOn']) expect(defaults).not.toHaveProperty(name);
+  });
+
+  it('makes no data/ folder when it does not start (a bad option)', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pos-switch-cwd-'));
+    const code = await new Promise<number | null>((done) => {
+      const child = spawn(process.execPath, [resolve(import.meta.dirname, '../../cli/pos.mjs'), 'switch', '--spec', 'nope'], { cwd, stdio: 'ignore' });
+      child.once('exit', done);
+    });
+    expect(code).toBe(2);
+    expect(existsSync(join(cwd, 'data'))).toBe(false);
   });
 
   it('listens on 127.0.0.1 unless --host opens it (its enrolment takes any terminal with the published test TMK)', () => {
