@@ -148,9 +148,10 @@ describe('pos balance: the receipt prints the balance', () => {
     const { code, result } = await pos(['balance', ...host(), '--journal', journalPath, '--terminal-id', 'BALRCPT1', '--msr', `serial:${pty.b}`], io);
     expect(code).toBe(0);
     expect(result).toMatchObject({ kind: 'balance', state: 'approved', amounts: [{ amountType: '02', currency: '156' }] });
-    const available = `CNY ${(result.amounts[0].amount / 100).toFixed(2)}`;
-    expect(result.receipt.customer).toContain(`\nAVAILABLE BALANCE${' '.repeat(32 - 17 - available.length)}${available}\n`);
-    expect(result.receipt.merchant).not.toContain('AVAILABLE BALANCE');
+    // Grouped as on every slip (54b8fd9); 'AVAIL' so that the demo cards' CNY 1,000,000.00 fits 32 columns.
+    const available = `CNY ${(result.amounts[0].amount / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
+    expect(result.receipt.customer).toContain(`\nAVAIL BALANCE${' '.repeat(32 - 13 - available.length)}${available}\n`);
+    expect(result.receipt.merchant).not.toContain('AVAIL BALANCE');
     const journal = new Journal(journalPath, Buffer.from(testTmk, 'hex'));
     try {
       expect(journal.get(result.id)!.balance).toBe(result.balance);
