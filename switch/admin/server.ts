@@ -102,7 +102,11 @@ const routes: RouteDoc[] = [
   { method: 'DELETE', url: '/cards/:pan/pin-tries', summary: 'Reset a test card\'s wrong-PIN count: unblocks a card its third wrong PIN blocked (75)', write: true, params: cardParam },
   { method: 'GET', url: '/settlements', summary: 'Settlement reports (closed batches)', querystring: { type: 'object', additionalProperties: false, properties: { terminal: { type: 'string', maxLength: 8 } } } },
   { method: 'GET', url: '/faults', summary: 'Faults in force' },
-  { method: 'PUT', url: '/faults/:terminal', summary: 'Inject a fault for one terminal (DE41, 8 characters) or all (*): delay, drop, disconnect, corrupt MAC or ARPC; an empty body clears it', write: true, params: terminalParam, body: faultBody },
+  {
+    method: 'PUT', url: '/faults/:terminal', write: true, params: terminalParam, body: faultBody,
+    summary: 'Inject a fault for one terminal (DE41, 8 characters) or all (*): delay, drop, disconnect, corrupt MAC or ARPC; '
+      + 'no body or {} clears it. A terminal with a fault of its own gets that one only, not merged with *',
+  },
   { method: 'DELETE', url: '/faults/:terminal', summary: 'Clear the fault of one terminal, or every fault (*)', write: true, params: terminalParam },
 ];
 
@@ -117,7 +121,7 @@ export function openApiDocument(): object {
     (paths[path] ??= {})[route.method.toLowerCase()] = {
       summary: route.summary,
       ...(parameters.length ? { parameters } : {}),
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
+      ...(route.body ? { requestBody: { required: Boolean((route.body as { required?: string[] }).required?.length), content: { 'application/json': { schema: route.body } } } } : {}),
       ...(route.write ? { security: [{ bearer: [] }] } : {}),
       responses: {
         200: { description: 'OK', content: { [route.produces ?? 'application/json']: {} } },
@@ -137,13 +141,19 @@ export function openApiDocument(): object {
 
 /**
  * The journal stores UTC ISO strings and compares them as text: a date-time (any offset) becomes one
- * of those, a bare date stays. Undefined for the one RFC 3339 time a JavaScript Date has not got, a leap second.
+ * of those, a bare date stays. A problem instead for what the schema lets through but the journal cannot
+ * compare: second 60 (RFC 3339 allows it at any 23:59 UTC; a JavaScript Date has none), and an offset
+ * that moves the time out of years 0000–9999.
  */
-function instant(value: string): string | undefined {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+function instant(value: string): { at: string } | { problem: string } {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return { at: value };
   const time = new Date(value);
-  return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
+  if (Number.isNaN(time.getTime())) return { problem: 'has second 60: give :59, or the next minute\'s :00' };
+  const at = time.toISOString();
+  return /^\d{4}-/.test(at) ? { at } : { problem: 'is outside the years 0000–9999 in UTC' };
 }
+
+const badRequest = (message: string) => ({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message });
 
 /**
  * A JSON body's values must have their schema's type as sent: ajv's coercion (right for query
@@ -175,6 +185,12 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     // Unknown properties are an error, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
   });
+  // An empty JSON body is {} (fastify's own parser refuses it: FST_ERR_CTP_EMPTY_JSON_BODY); any other goes to that parser.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, {}) : json(request, body as string, done),
+  );
   const checkToken = async (request: FastifyRequest, reply: FastifyReply) => {
     if (!options.token) return reply.code(403).send({ error: 'writes are disabled: start the switch with an admin token' });
     const given = Buffer.from(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '');
@@ -192,9 +208,14 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     'GET /openapi.json': async () => openApiDocument(),
     'GET /transactions': async (request, reply) => {
       const q = request.query as Record<string, string | number | undefined>;
-      const [from, to] = [q.from, q.to].map((value) => (value === undefined ? undefined : instant(String(value))));
-      for (const [name, value] of [['from', from], ['to', to]] as const) {
-        if (q[name] !== undefined && value === undefined) return reply.code(400).send({ error: `querystring/${name} is a leap second: give the second before or after` });
+      let from: string | undefined;
+      let to: string | undefined;
+      for (const name of ['from', 'to'] as const) {
+        if (q[name] === undefined) continue;
+        const checked = instant(String(q[name]));
+        if ('problem' in checked) return reply.code(400).send(badRequest(`querystring/${name} ${checked.problem}`));
+        if (name === 'from') from = checked.at;
+        else to = checked.at;
       }
       const rows = await store.search({
         ...(q.terminal ? { terminalId: String(q.terminal) } : {}),
@@ -263,12 +284,15 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
         ...(route.params ? { params: route.params } : {}),
         ...(route.body ? { body: route.body } : {}),
       },
-      ...(route.write ? { preHandler: checkToken } : {}),
+      // Before the body is read or checked: an unauthenticated write is 401 (or 403), whatever it sends.
+      ...(route.write ? { onRequest: checkToken } : {}),
       ...(route.body
         ? {
             preValidation: async (request: FastifyRequest, reply: FastifyReply) => {
+              // No body is an empty one (PUT /faults/:terminal with nothing clears the fault).
+              request.body ??= {};
               const message = bodyTypeError(route.body as object, request.body);
-              if (message) return reply.code(400).send({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message });
+              if (message) return reply.code(400).send(badRequest(message));
             },
           }
         : {}),

@@ -59,7 +59,7 @@ describe('switch admin API', () => {
     }
     const leap = await api('/transactions?to=2026-12-31T23:59:60Z');
     expect(leap.status).toBe(400);
-    expect(((await leap.json()) as { error: string }).error).toContain('querystring/to');
+    expect(((await leap.json()) as { message: string }).message).toContain('querystring/to');
     const count = async (query: string) => {
       const response = await api(`/transactions?terminal=${terminalIds[0]}&${query}`);
       expect(response.status, query).toBe(200);
