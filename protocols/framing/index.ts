@@ -1,7 +1,7 @@
 /**
  * TCP length headers for ISO 8583: 2-byte binary (NAC/Post style), 2-byte BCD, 4 ASCII digits, or
- * none. The Deframer reassembles messages from split and coalesced chunks, and refuses a length
- * above the limit before it buffers a byte of the body.
+ * none (one message per chunk: no pipelining). With a header the Deframer reassembles messages from
+ * split and coalesced chunks, and refuses a length above the limit before it buffers a byte of the body.
  */
 import { DecodeError, EncodeError } from '../errors.js';
 
@@ -59,6 +59,8 @@ export class Deframer {
   /** Feeds one chunk; returns the messages it completed, in order. Throws DecodeError on a bad or oversize length. */
   push(chunk: Buffer): Buffer[] {
     const header = this.options.length;
+    // No length header: each chunk (one TCP read) is one message, for links that frame below TCP. A
+    // message split across reads, or two in one, cannot be told apart here and fails to decode.
     if (header === 'none') {
       if (chunk.length > this.max) throw new DecodeError(what, header, this.consumed, `chunk of ${chunk.length} bytes exceeds the limit of ${this.max}`);
       this.consumed += chunk.length;
