@@ -561,7 +561,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     const slip = {
       merchantId: this.config.merchantId, terminalId: this.config.terminalId, kind: row.kind, state, amount: row.amount, currency: row.currency, at: new Date(row.createdAt), stan: row.stan,
       batch: row.batch, entryMode: row.entryMode, maskedPan: row.maskedPan, scheme: row.scheme, aid: row.aid, label: row.label, tvr: row.tvr,
-      tsi: row.tsi, authCode: row.authCode, rrn: row.rrn, responseCode: row.responseCode, reason, balance: row.balance,
+      tsi: row.tsi, authCode: row.authCode, rrn: row.rrn, responseCode: row.responseCode, reason, reasonCode, balance: row.balance,
+      original: row.originalId ? this.journal.get(row.originalId) : undefined,
       // Only an approval says the issuer accepted the PIN: a 55 or 75 decline carried one too.
       pinVerified: state === 'approved' && extra.presented?.tender === 'card' && extra.presented.pinEntered === true,
     };

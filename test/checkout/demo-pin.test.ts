@@ -103,8 +103,8 @@ describe('demo PIN pad and receipts', () => {
     const first = await tapSale(2065, 'visa');
     expect(first.asked).toBe(false); // under the CVM-required limit: no PIN
     expect(first.result).toMatchObject({ state: 'declined', responseCode: '65' });
-    // "EXCEEDS THE FREQUENCY LIMIT: PIN REQUIRED" is 41 characters: wrapped at the last space that fits, not cut.
-    expect(first.result.receipt!.customer).toContain('\nEXCEEDS THE FREQUENCY LIMIT: PIN\nREQUIRED\n');
+    // The page's words for 65 (i18n.js rc.65), 38 characters: wrapped at the last space that fits, not cut.
+    expect(first.result.receipt!.customer).toContain('\nPIN REQUIRED — TAP AGAIN AND\nENTER PIN\n');
     const second = await tapSale(2065, 'visa', '1234');
     expect(second.asked).toBe(true); // before the fix: no PIN asked, declined 65 again
     expect(second.result).toMatchObject({ state: 'approved', responseCode: '00' });
