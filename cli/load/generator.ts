@@ -201,10 +201,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
      * drain ends; repeats go as 0420 with the 0400's STAN and DE7, after a growing pause when the host
      * refused the last one. Each attempt waits at most what is left before the drain's end. Returns the
      * reversal as sent (undefined if it never was), its answer (00 or 25; undefined if none) and the
-     * answered attempt's round trip.
+     * answered attempt's round trip. `sent`: a reversal of it sent before, which this one repeats.
      */
-    const reverse = async (original: SeenRequest): Promise<{ seen?: SeenRequest; code?: string; latencyMs: number }> => {
-      let seen: SeenRequest | undefined;
+    const reverse = async (original: SeenRequest, sent?: RequestKey): Promise<{ seen?: SeenRequest; code?: string; latencyMs: number }> => {
+      let seen: SeenRequest | undefined = sent && { ...keyOf(sent), kind: 'reversal', amount: original.amount, pan: original.pan, rrn: undefined, original: keyOf(original) };
       for (let attempt = 0; left(drainEnd) >= minAttempt; attempt++) {
         client ??= await connect(drainEnd);
         if (!client || left(drainEnd) < minAttempt) break;
@@ -261,7 +261,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     /** Reverses the unanswered requests not reversed yet; those stay on the list for the next round. */
     const reversePending = async () => {
       for (const pending of pendingReversals) {
-        const { seen, code } = await reverse(pending);
+        const { seen, code } = await reverse(pending, pending.reversal);
         pending.reversal = seen && keyOf(seen);
         pending.reversed = code !== undefined;
       }

@@ -59,8 +59,9 @@ describe('pos load reversal repeats', () => {
   it('a 0420 carries its 0400\'s STAN and DE7: one reversal row however often it is repeated', async () => {
     const sw = await aSwitch();
     // Answers come after the timeout: the sale and every reversal attempt go unanswered (but are journaled).
-    sw.faults.set('L0000001', { delayMs: 400 });
-    const result = await runLoad({ port: sw.port, terminals: 1, rate: 5, durationMs: 150, tmk: testTmk, timeoutMs: 120, mix: { sale: 1, refund: 0, reversal: 0 } });
+    sw.faults.set('L0000001', { delayMs: 1000 });
+    // One sale (the next is due after the duration), then the drain (2 × 200 ms): a 0400 and at least one 0420.
+    const result = await runLoad({ port: sw.port, terminals: 1, rate: 2, durationMs: 400, tmk: testTmk, timeoutMs: 200, mix: { sale: 1, refund: 0, reversal: 0 } });
     expect(result.unanswered).toBe(1);
     const [unanswered] = result.unansweredRequests;
     expect(unanswered!.reversal, 'a reversal was sent').toBeDefined();
