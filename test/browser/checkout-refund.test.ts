@@ -76,7 +76,7 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page refund limit in chromi
     await page.fill('#supervisor-pin', '123456');
     await page.click('#supervisor-ok');
     await page.waitForSelector('.status.approved', { timeout: 10_000 });
-    expect(await page.textContent('#status-title')).toBe('Approved · ¥10.00');
+    expect(await page.textContent('#status-title')).toBe('Refund approved · ¥10.00');
     await page.keyboard.press('Alt+2');
     await expect.poll(() => page.locator(`#history-rows tr[data-id="${id}"] [data-action="action.refund"]`).count()).toBe(0); // nothing left
     await page.keyboard.press('Alt+1');

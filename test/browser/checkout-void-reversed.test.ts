@@ -47,7 +47,7 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page: a reversed void or re
     demo.switch.faults.set('*', { drop: true });
     expect((await post('/api/void', { original: saleId, supervisorPin: demoSupervisorPin })).status).toBe(202);
     await page.waitForSelector('.status.failed', { timeout: 15_000 });
-    expect(await page.textContent('#status-title')).toBe('Not completed — reversal pending · ¥10.00');
+    expect(await page.textContent('#status-title')).toBe('Void not completed — reversal pending · ¥10.00');
     expect(await detail()).toContain('the void is undone, so the sale stands and the customer is charged');
     expect(await detail()).not.toContain('not be charged');
     await page.click('#lang');

@@ -374,6 +374,17 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     expect(await page.textContent('#batch-confirm-summary')).toMatch(new RegExp(`^Batch 000001 is settled with the host: ${settled.length} sales ¥[\\d,]+\\.\\d\\d · 1 refunds ¥2\\.00\\.`));
     await page.click('#batch-confirm-cancel');
     expect(await page.locator('.batch-heading').count()).toBe(0); // cancelled: nothing closed
+    // Another till starts a sale while the dialog is open: the close is refused, and the refusal goes when the sale ends.
+    await page.click('#batch-close');
+    await page.waitForSelector('#batch-confirm[open]');
+    const sale = await fetch(`${demo.pageUrl}/api/sale`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: '1.00' }) });
+    expect(sale.status).toBe(202);
+    await page.click('#batch-confirm-ok');
+    await expect.poll(() => page.textContent('#batch-problem')).toBe('A transaction is already in progress');
+    expect(await page.isDisabled('#batch-close')).toBe(true);
+    await fetch(`${demo.pageUrl}/api/cancel`, { method: 'POST' });
+    await expect.poll(() => page.textContent('#batch-problem')).toBe(''); // before: stayed after the sale ended
+    expect(await page.isDisabled('#batch-close')).toBe(false);
     await page.click('#batch-close');
     await page.click('#batch-confirm-ok');
     await page.waitForSelector('.batch-heading');
