@@ -30,9 +30,10 @@ export class NoAnswerError extends Error {
   override readonly name = 'NoAnswerError';
 }
 
-const macMtis = new Set(['0100', '0200', '0220', '0320', '0400', '0420', '0500']);
-/** The answers of those classes, which carry a MAC too. */
-const macAnswerMtis = new Set([...macMtis].map(responseMti));
+/** Requests MACed under the TAK; 0221 and 0421 are the repeats of 0220 and 0420 (ISO 8583-1:1987). */
+const macMtis = new Set(['0100', '0200', '0220', '0221', '0320', '0400', '0420', '0421', '0500']);
+/** The answers of those classes, which carry a MAC too (a repeat's answer is its first's: 0230, 0430). */
+const macAnswerMtis = new Set([...macMtis].filter((mti) => !mti.endsWith('1')).map(responseMti));
 
 /** MMDDhhmmss in UTC. */
 export function transmissionTime(date = new Date()): string {

@@ -2,7 +2,6 @@
 // are those messages: same checks, same request key class (exactly once with their 0420/0220), answered 0430/0230.
 import { describe, expect, it } from 'vitest';
 import type { IsoClient } from '../../cli/load/iso-client.js';
-import { MessageMacKey } from '../../protocols/crypto/index.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
 import { switchWithTerminal } from './harness.js';
@@ -13,14 +12,6 @@ type Message = ReturnType<IsoClient['message']>;
 const sale = (t: IsoClient, amount: number) =>
   t.message('0200', { '2': pan, '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156' });
 const de90 = (m: Message) => `${m.mti}${m.getString('11')}${m.getString('7')}${'0'.repeat(22)}`;
-
-/** Packs with a MAC (DE64, DE128 with a field above 64) under the client's TAK: the load client MACs only the first-time MTIs. */
-function sendMacd(t: IsoClient, message: Message): Promise<Message> {
-  message.set(message.fieldIds().some((id) => id > 64) ? '128' : '64', Buffer.alloc(8));
-  const bytes = message.pack();
-  new MessageMacKey(t.tak!).mac(bytes.subarray(message.header.length, bytes.length - 8)).copy(bytes, bytes.length - 8);
-  return t.sendRaw(bytes, message.getString('11')!);
-}
 
 for (const database of testDatabases()) {
   describe.skipIf(!database.available)(`repeat MTIs on ${database.name}`, () => {
@@ -36,7 +27,7 @@ for (const database of testDatabases()) {
       await t.send(s);
       const start = await balance();
       const reversal = t.message('0421', { '2': pan, '3': '000000', '4': 1_000, '22': '011', '90': de90(s) });
-      const answer = await sendMacd(t, reversal);
+      const answer = await t.send(reversal);
       expect([answer.mti, answer.getString('39')]).toEqual(['0430', '00']);
       expect(await balance()).toBe(start + 1_000);
       const s2 = sale(t, 600);
@@ -44,7 +35,7 @@ for (const database of testDatabases()) {
       const first = t.message('0400', { '2': pan, '3': '000000', '4': 600, '22': '011', '90': de90(s2) });
       const firstAnswer = await t.send(first);
       const again = t.message('0421', { '2': pan, '3': '000000', '4': 600, '22': '011', '90': de90(s2), '11': first.getString('11')!, '7': first.getString('7')! });
-      expect((await sendMacd(t, again)).getString('37')).toBe(firstAnswer.getString('37'));
+      expect((await t.send(again)).getString('37')).toBe(firstAnswer.getString('37'));
       expect(await balance()).toBe(start + 1_000);
     });
 
@@ -53,9 +44,9 @@ for (const database of testDatabases()) {
       const start = await balance();
       const booked = await t.send(advice);
       const key = { '11': advice.getString('11')!, '7': advice.getString('7')! };
-      const repeat = await sendMacd(t, t.message('0221', { '2': pan, '3': '000000', '4': 700, '22': '011', '25': '00', '49': '156', ...key }));
+      const repeat = await t.send(t.message('0221', { '2': pan, '3': '000000', '4': 700, '22': '011', '25': '00', '49': '156', ...key }));
       expect([repeat.mti, repeat.getString('39'), repeat.getString('37')]).toEqual(['0230', '00', booked.getString('37')]);
-      const changed = await sendMacd(t, t.message('0221', { '2': pan, '3': '000000', '4': 900, '22': '011', '25': '00', '49': '156', ...key }));
+      const changed = await t.send(t.message('0221', { '2': pan, '3': '000000', '4': 900, '22': '011', '25': '00', '49': '156', ...key }));
       expect(changed.getString('39')).toBe('94');
       expect(await balance()).toBe(start - 700);
     });
