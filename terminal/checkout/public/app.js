@@ -176,8 +176,8 @@ function lockEntry(busy) {
   $('#pay').disabled = busy;
   $('#tester-outcome').disabled = busy;
   $('#batch-close').disabled = busy;
-  // A refusal that was about the operation now over ("already in progress") no longer applies.
-  if (!busy && state.batchProblem === 'error.busy') showBatchProblem(null);
+  // A refusal of Close batch was about the batch as it was ("already in progress", "nothing to settle"): an operation over changes it.
+  if (!busy && state.batchProblem) showBatchProblem(null);
 }
 
 function resultTone(result) {
