@@ -29,7 +29,7 @@ import {
   type PaddingMethod,
   type PinBlockFormat,
 } from '../../protocols/crypto/index.js';
-import { atMost, CliError, numberOption, parseOptions, printJson, type CliIo } from '../io.js';
+import { atMost, CliError, numberOption, parseOptions, printJson, quoted, type CliIo } from '../io.js';
 
 const helps: Record<string, string> = {
   '': `usage: pos crypto dukpt|pinblock|mac|kcv|emv|tr31 … [--help]
@@ -184,7 +184,7 @@ function messageOption(values: Values): Buffer {
 function choice<T extends string>(values: Values, name: keyof typeof options, allowed: readonly T[], fallback?: T): T {
   const value = values[name] ?? fallback;
   if (value === undefined) throw new CliError(`missing --${name} (${allowed.join('|')})`);
-  if (!allowed.includes(value as T)) throw new CliError(`--${name} ${value}: expected ${allowed.join('|')}`);
+  if (!allowed.includes(value as T)) throw new CliError(`--${name} ${quoted(value)}: expected ${allowed.join('|')}`);
   return value as T;
 }
 
@@ -258,7 +258,7 @@ function pinblock(action: string | undefined, values: Values): object {
     const pin = key ? decipherPinBlock(key, block, format, values.pan) : decodePinBlock(block, format, values.pan);
     return { format, pin };
   }
-  throw new CliError(`unknown pinblock action '${action ?? ''}' (encode|decode)`);
+  throw new CliError(`unknown pinblock action ${quoted(action ?? '')} (encode|decode)`);
 }
 
 function mac(values: Values): object {
@@ -305,7 +305,7 @@ function emv(action: string | undefined, values: Values): object {
     const arpc = arpcMethod2(key, arqc, csu, pad);
     return { method: 2, arpc: toHex(arpc), tag91: toHex(Buffer.concat([arpc, csu, pad])) };
   }
-  throw new CliError(`unknown emv action '${action ?? ''}' (derive-icc-key|session-key|arqc|arpc)`);
+  throw new CliError(`unknown emv action ${quoted(action ?? '')} (derive-icc-key|session-key|arqc|arpc)`);
 }
 
 function tr31(action: string | undefined, values: Values): object {
@@ -324,7 +324,7 @@ function tr31(action: string | undefined, values: Values): object {
     const { header, key } = unwrapTr31(need(values, 'block'), kbpk);
     return { header, key: toHex(key), kcv: toHex(kcv(key, header.algorithm === 'A' ? 'aes' : 'tdes')) };
   }
-  throw new CliError(`unknown tr31 action '${action ?? ''}' (wrap|unwrap)`);
+  throw new CliError(`unknown tr31 action ${quoted(action ?? '')} (wrap|unwrap)`);
 }
 
 function kcvOf(values: Values): object {
@@ -353,7 +353,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       : command === 'emv' ? emv(action, v)
       : command === 'tr31' ? tr31(action, v)
       : undefined;
-    if (!result) throw new CliError(`unknown action '${command}' (dukpt|pinblock|mac|kcv|emv|tr31)`);
+    if (!result) throw new CliError(`unknown action ${quoted(command)} (dukpt|pinblock|mac|kcv|emv|tr31)`);
     printJson(io, result);
     // A check that fails is a failure for scripts too (the JSON still says what was computed).
     return 'verified' in result && result.verified === false ? 1 : 0;

@@ -3,7 +3,7 @@ import { parseOrdered, stringifyOrdered } from '../../protocols/ordered-json.js'
 import { fromHex } from '../../protocols/bytes.js';
 import { Deframer, frame, lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { IsoMessage } from '../../protocols/iso8583/index.js';
-import { atMost, CliError, numberOption, parseOptions, readInput, type CliIo } from '../io.js';
+import { atMost, CliError, numberOption, parseJson, parseOptions, quoted, readInput, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
 const help = `usage: pos iso8583 decode [--spec NAME|FILE.json] [--framing none|binary2|bcd2|ascii4] [--header-bytes N] [--reveal] HEX|-
@@ -78,12 +78,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (action === 'encode') {
     const text = await readInput(input, io, 'message JSON');
     let json: { mti: string; header?: string; fields: Record<string, unknown> };
-    try {
-      JSON.parse(text); // its error message, with positions in the text as typed
-      json = parseOrdered(text) as typeof json;
-    } catch (error) {
-      throw new CliError(`message JSON: ${(error as Error).message}`);
-    }
+    parseJson(text, 'message JSON'); // its error, with positions in the text as typed
+    json = parseOrdered(text) as typeof json;
     if (typeof json?.mti !== 'string' || typeof json.fields !== 'object' || json.fields === null) throw new CliError('message JSON: needs "mti" and "fields"');
     // parseOrdered kept the JSON's key order, which fromJSON follows: DE55's tags pack as written.
     const message = IsoMessage.fromJSON(spec, { mti: json.mti, fields: json.fields as Record<string, unknown> });
@@ -92,5 +88,5 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out((framing === 'none' ? packed : frame(packed, { length: framing, maxMessageLength: 65535 })).toString('hex').toUpperCase());
     return 0;
   }
-  throw new CliError(`unknown action '${action}' (decode or encode)`);
+  throw new CliError(`unknown action ${quoted(action)} (decode or encode)`);
 }

@@ -4,7 +4,7 @@ import { maskEmvValue } from '../../protocols/mask.js';
 import { orderedKeys, stringifyOrdered, withKeyOrder } from '../../protocols/ordered-json.js';
 import { decodeCpm, decodeMpm, encodeMpm, isCpm, parsePaymentCodeRules, paymentCodeClassifier, type MpmObject } from '../../protocols/qr/index.js';
 import type { TlvObject } from '../../protocols/tlv/index.js';
-import { atMost, CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
+import { atMost, CliError, parseJson, parseOptions, printJson, quoted, readInput, type CliIo } from '../io.js';
 
 const help = `usage: pos qr decode [--rules FILE.json] [--reveal] PAYLOAD|-
        pos qr encode JSON|-
@@ -73,18 +73,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (action === 'encode') {
-      let objects: MpmObject;
-      try {
-        objects = JSON.parse(text);
-      } catch (error) {
-        throw new CliError(`JSON: ${(error as Error).message}`);
-      }
-      io.out(encodeMpm(objects));
+      io.out(encodeMpm(parseJson(text, 'JSON') as MpmObject));
       return 0;
     }
   } catch (error) {
     if (error instanceof DecodeError) throw new CliError(error.message);
     throw error;
   }
-  throw new CliError(`unknown action '${action}' (decode or encode)`);
+  throw new CliError(`unknown action ${quoted(action)} (decode or encode)`);
 }

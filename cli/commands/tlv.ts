@@ -2,7 +2,7 @@ import { fromHex } from '../../protocols/bytes.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { maskEmvValue } from '../../protocols/mask.js';
 import { decodeTlv, emvTagName, type Tlv } from '../../protocols/tlv/index.js';
-import { atMost, CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
+import { atMost, CliError, parseOptions, printJson, quoted, readInput, type CliIo } from '../io.js';
 
 const help = `usage: pos tlv decode [--reveal] HEX|-
 
@@ -38,7 +38,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return values.help ? 0 : 2;
   }
   atMost(positionals, 2);
-  if (action !== 'decode') throw new CliError(`unknown action '${action}' (decode)`);
+  if (action !== 'decode') throw new CliError(`unknown action ${quoted(action)} (decode)`);
   const bytes = fromHex(await readInput(input, io, 'TLV hex'), 'TLV hex');
   try {
     printJson(io, decodeTlv(bytes).map((item) => toJson(item, values.reveal === true)));

@@ -2,7 +2,7 @@ import { DecodeError } from '../../protocols/errors.js';
 import { parseSwipe, serviceCode, type Track1, type Track2 } from '../../protocols/magstripe/index.js';
 import { luhnValid } from '../../protocols/luhn.js';
 import { maskPan } from '../../protocols/mask.js';
-import { atMost, CliError, parseOptions, printJson, readInput, type CliIo } from '../io.js';
+import { atMost, CliError, parseOptions, printJson, quoted, readInput, type CliIo } from '../io.js';
 
 const help = `usage: pos track decode [--reveal] TEXT|-
 
@@ -49,7 +49,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return values.help ? 0 : 2;
   }
   atMost(positionals, 2);
-  if (action !== 'decode') throw new CliError(`unknown action '${action}' (decode)`);
+  if (action !== 'decode') throw new CliError(`unknown action ${quoted(action)} (decode)`);
   const text = await readInput(input, io, 'track text');
   try {
     const { track1, track2 } = parseSwipe(text);
