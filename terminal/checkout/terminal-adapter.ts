@@ -34,7 +34,9 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
   const receipts = (row: TxnRow, state: string, reprint: boolean): TransactionView['receipts'] => {
     if (!printable.has(state)) return undefined;
     const pinVerified = state === 'approved' && terminal.journal.request(row.id)['26'] !== undefined;
-    const data = { ...row, state, pinVerified, merchantName: options.merchantName, merchantId: terminal.config.merchantId, terminalId: terminal.config.terminalId, at: new Date(row.createdAt) };
+    // A refund's, void's or completion's slip names its original (trace, RRN, auth code, date).
+    const original = row.originalId ? terminal.transaction(row.originalId) : undefined;
+    const data = { ...row, state, pinVerified, original, merchantName: options.merchantName, merchantId: terminal.config.merchantId, terminalId: terminal.config.terminalId, at: new Date(row.createdAt) };
     const slips = (language: ReceiptLanguage) => ({ merchant: receipt(data, 'merchant', { language, reprint }), customer: receipt(data, 'customer', { language, reprint }) });
     return Object.fromEntries(languages.map((language) => [language, slips(language)])) as TransactionView['receipts'];
   };

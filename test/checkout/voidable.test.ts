@@ -40,3 +40,21 @@ it('a partly refunded sale is not offered Void (the terminal refuses it), nor is
   expect(await demo.terminal.void({ original: refund.id })).toMatchObject({ state: 'failed', reasonCode: 'original-not-eligible' });
   expect(await demo.terminal.void({ original: original.id })).toMatchObject({ state: 'failed', reasonCode: 'already-refunded' });
 });
+
+it('the page’s slips of a refund name its original (trace, RRN) in both languages, as the terminal’s own slip does', async () => {
+  const sale = demo.terminal.sale({ amount: 1800 });
+  demo.kit.tap('mastercard');
+  const original = await sale;
+  demo.kit.removeCards();
+  const refund = await demo.terminal.refund({ original: original.id, amount: 800 });
+  expect(refund.state).toBe('approved');
+  const { transactions } = (await (await fetch(`${demo.pageUrl}/api/transactions?limit=20`)).json()) as {
+    transactions: Array<{ id: string; receipts?: Record<'en' | 'zh-CN', { merchant: string; customer: string }> }>;
+  };
+  const slips = transactions.find((row) => row.id === refund.id)!.receipts!;
+  const row = demo.terminal.transaction(original.id)!;
+  const line = (label: string, value: string) => new RegExp(`\\n${label} +${value}\\n`);
+  expect(slips.en.customer).toMatch(line('ORIG TRACE', row.stan)); // before: the page passed no original
+  expect(slips.en.customer).toMatch(line('ORIG RRN', row.rrn!));
+  expect(slips['zh-CN'].customer).toContain('原参考号');
+});
