@@ -254,6 +254,8 @@ function makeComposite(spec: CompositeSpec): PayloadCodec {
         subfields,
         write: (value, path, out) => {
           const map = asMap(value, path);
+          // An id the spec does not list has no place to go: refused, as bitmap subfields are, not dropped.
+          for (const id of Object.keys(map)) if (!subfields.has(id)) throw new EncodeError(what, `${path}.${id}`, 'no such subfield in the spec');
           const ids = [...subfields.keys()];
           const lastPresent = ids.findLastIndex((id) => map[id] !== undefined);
           for (let i = 0; i <= lastPresent; i++) {
