@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { DecodeError } from '../../protocols/errors.js';
 import { maskEmvValue } from '../../protocols/mask.js';
 import { orderedKeys, stringifyOrdered, withKeyOrder } from '../../protocols/ordered-json.js';
-import { decodeCpm, decodeMpm, encodeMpm, isCpm, parsePaymentCodeRules, paymentCodeClassifier, type MpmObject } from '../../protocols/qr/index.js';
+import { decodeCpm, decodeMpm, encodeMpm, parsePaymentCodeRules, paymentCodeClassifier, startsAsCpm, type MpmObject, type PaymentCodeRule } from '../../protocols/qr/index.js';
 import type { TlvObject } from '../../protocols/tlv/index.js';
 import { atMost, CliError, parseJson, parseOptions, printJson, quoted, readInput, type CliIo } from '../io.js';
 
@@ -39,11 +39,19 @@ function maskCpm(object: TlvObject): TlvObject {
   return withKeyOrder(out, keys);
 }
 
-function readRules(path: string): string {
+/** The --rules file's rules; a file that cannot be read or holds bad rules is one line naming it (exit 2). */
+function readRules(path: string): PaymentCodeRule[] {
+  let text: string;
   try {
-    return readFileSync(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new CliError(`--rules: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  parseJson(text, `--rules ${path}`);
+  try {
+    return parsePaymentCodeRules(text);
+  } catch (error) {
+    throw new CliError(`--rules ${path}: ${(error as Error).message}`);
   }
 }
 
@@ -55,17 +63,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return values.help ? 0 : 2;
   }
   atMost(positionals, 2);
+  // Checked before the payload, whatever kind it turns out to be.
+  const rules = values.rules === undefined ? undefined : readRules(values.rules);
   const text = await readInput(input, io, action === 'encode' ? 'JSON' : 'payload');
   try {
     if (action === 'decode') {
       if (text.startsWith('000201')) {
         const { objects, crc } = decodeMpm(text);
         io.out(stringifyOrdered({ kind: 'emvco-merchant-presented', crcValid: crc.valid, crc, objects }));
-      } else if (isCpm(text)) {
+      } else if (startsAsCpm(text)) {
+        // A damaged one fails here with its decode error (tag, byte offset), not as "not a payment code".
         const objects = decodeCpm(text);
         io.out(stringifyOrdered({ kind: 'emvco-consumer-presented', scheme: 'EMVCPM', objects: values.reveal ? objects : maskCpm(objects) }));
       } else {
-        const rules = values.rules === undefined ? undefined : parsePaymentCodeRules(readRules(values.rules));
         const result = paymentCodeClassifier(rules).classify(text);
         if (result.scheme === undefined) throw new CliError(`not a payment code: ${result.reason}`);
         printJson(io, { kind: 'payment-code', scheme: result.scheme, rule: result.rule, length: text.length });

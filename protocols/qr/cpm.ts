@@ -22,6 +22,18 @@ export function decodeCpm(payload: string): TlvObject {
   return tlvToObject(items);
 }
 
+const payloadFormatIndicator = Buffer.from('85054350563031', 'hex');
+
+/**
+ * Whether a text is meant as a CPM payload, whole or damaged: base64 whose first bytes are the
+ * Payload Format Indicator 85 05 "CPV01". No other payment code starts so (base64 "hQVDUFYwM…"),
+ * so a text that does and fails decodeCpm is a damaged CPM, reported with its decode error.
+ */
+export function startsAsCpm(text: string): boolean {
+  const head = text.trim().slice(0, 12);
+  return /^[A-Za-z0-9+/]{10}[A-Za-z0-9+/=]{2}$/.test(head) && Buffer.from(head, 'base64').subarray(0, 7).equals(payloadFormatIndicator);
+}
+
 /** Whether a scanned text is a CPM payload (base64 of BER-TLV starting with 85 "CPV01"). */
 export function isCpm(text: string): boolean {
   try {
