@@ -86,8 +86,8 @@ example:
        pos crypto emv arpc --key HEX --arqc HEX (--arc HEX | --csu HEX [--pad HEX])
 
 ICC master key by Option A; the EMV common session key (R = ATC‖00…), the Mastercard SKD key
-(with --un: R = ATC‖0000‖UN) or any R; ARQC with ISO 9797-1 alg 3 (CVN 10: padding 1, CVN 16/18: 2);
-ARPC method 1 (--arc) or method 2 (--csu).
+(with --un: R = ATC‖0000‖UN) or any R; ARQC with ISO 9797-1 alg 3, --padding 1 (CVN 10) or 2
+(CVN 16/18), default 2 (pos crypto mac's default is 1); ARPC method 1 (--arc) or method 2 (--csu).
 
 example:
   pos crypto emv derive-icc-key --imk 0123456789ABCDEFFEDCBA9876543210 --pan 9901234567890123 --psn 45`,
@@ -188,7 +188,9 @@ function choice<T extends string>(values: Values, name: keyof typeof options, al
   return value as T;
 }
 
-const padding = (values: Values, fallback: '1' | '2' = '1') => Number(choice(values, 'padding', ['1', '2', '3'], fallback)) as PaddingMethod;
+type PaddingName = '1' | '2' | '3';
+/** ISO 9797-1 padding: a MAC takes methods 1 to 3 (default 1); an ARQC only the 1 (CVN 10) or 2 (CVN 16/18) that cards use, default 2. */
+const padding = (values: Values, allowed: readonly PaddingName[], fallback: PaddingName) => Number(choice(values, 'padding', allowed, fallback)) as PaddingMethod;
 
 /**
  * The KSN after this one, or null for the device's last KSN (X9.24: no counter follows): that KSN's
@@ -267,7 +269,7 @@ function mac(values: Values): object {
   const data = messageOption(values);
   if (alg === 'cmac' && values.padding !== undefined) throw new CliError('--padding: AES-CMAC pads by its own rule (RFC 4493); --padding is for retail and cbc');
   if (alg === 'cmac') return { alg, mac: toHex(aesCmac(key, data, numberOption(values.length, 'length', { min: 4, max: 16, unit: 'bytes (AES block)' }, 16))) };
-  const method = padding(values);
+  const method = padding(values, ['1', '2', '3'], '1');
   const length = numberOption(values.length, 'length', { min: 4, max: 8, unit: 'bytes (DES block)' }, 8);
   return { alg, padding: method, mac: toHex(alg === 'retail' ? retailMac(key, data, method, length) : cbcMac(key, data, method, length)) };
 }
@@ -287,7 +289,7 @@ function emv(action: string | undefined, values: Values): object {
   if (action === 'arqc') {
     const key = hexOption(values, 'key');
     const data = hexOption(values, 'data');
-    const method = padding(values, '2');
+    const method = padding(values, ['1', '2'], '2');
     const expected = optionalHex(values, 'verify');
     if (expected && expected.length !== 8) throw new CliError(`--verify: ${expected.length} bytes, an ARQC is 8`);
     return { arqc: toHex(generateArqc(key, data, method)), padding: method, ...(expected ? { verified: verifyArqc(key, data, expected, method) } : {}) };
