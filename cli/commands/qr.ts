@@ -70,7 +70,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (action === 'decode') {
       if (text.startsWith('000201')) {
         const { objects, crc } = decodeMpm(text);
-        io.out(stringifyOrdered({ kind: 'emvco-merchant-presented', crcValid: crc.valid, crc, objects }));
+        io.out(stringifyOrdered({ kind: 'emvco-merchant-presented', crc, objects }));
       } else if (startsAsCpm(text)) {
         // A damaged one fails here with its decode error (tag, byte offset), not as "not a payment code".
         const objects = decodeCpm(text);

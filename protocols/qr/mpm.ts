@@ -20,7 +20,7 @@ export interface DecodedMpm {
   objects: MpmObject;
   /** Top-level IDs in payload order (JavaScript lists integer-like keys first, so the order is kept here). */
   order: string[];
-  /** The CRC the payload carries in tag 63, and the one its content gives. */
+  /** The CRC the payload carries in tag 63 (as written), and the one its content gives (uppercase hex). */
   crc: { carried: string; computed: string; valid: boolean };
 }
 
@@ -44,6 +44,9 @@ function parseObjects(chars: string[], path: string, base: number, nested: boole
     const length = Number(lengthText);
     if (length > chars.length - at - 4) throw new DecodeError(what, here, byteOffset(chars, at + 2, base), `length ${length} runs past the end of the payload`);
     if (id in objects) throw new DecodeError(what, here, byteOffset(chars, at, base), 'ID appears twice');
+    // The CRC closes the payload: what follows it is named as such, not read as one more object.
+    if (!nested && id === '63' && at + 4 + length < chars.length)
+      throw new DecodeError(what, '63', byteOffset(chars, at + 4 + length, base), `${chars.length - at - 4 - length} characters after the CRC, which must be the last data object`);
     const valueChars = chars.slice(at + 4, at + 4 + length);
     objects[id] = !nested && templateIds(Number(id)) ? parseObjects(valueChars, here, byteOffset(chars, at + 4, base), true) : valueChars.join('');
     order.push(id);
@@ -62,7 +65,9 @@ export function decodeMpm(payload: string): DecodedMpm {
   const crcText = payload.slice(-8);
   if (ids[ids.length - 1] !== '63' || !/^6304[0-9A-Fa-f]{4}$/.test(crcText))
     throw new DecodeError(what, '63', Buffer.byteLength(payload) - Math.min(8, payload.length), 'payload must end with the CRC, tag 63 of 4 hex digits');
-  const carried = crcText.slice(4).toUpperCase();
+  // Compared as written: the CRC is 4 uppercase hex digits (the specification's example "6304007B"),
+  // so a lowercase one is reported invalid (carried shows it), not taken.
+  const carried = crcText.slice(4);
   const computed = qrCrc(payload.slice(0, -4));
   return { objects, order: ids, crc: { carried, computed, valid: carried === computed } };
 }

@@ -112,7 +112,7 @@ describe('pos qr', () => {
     const io = capture();
     expect(await main(['qr', 'decode', emvco], io)).toBe(0);
     const json = JSON.parse(io.stdout.join(''));
-    expect(json).toMatchObject({ kind: 'emvco-merchant-presented', crcValid: true, objects: { 59: 'BEST TRANSPORT', 64: { '01': '最佳运输' } } });
+    expect(json).toMatchObject({ kind: 'emvco-merchant-presented', crc: { valid: true }, objects: { 59: 'BEST TRANSPORT', 64: { '01': '最佳运输' } } });
   });
   it('masks the PAN of a consumer-presented payload unless --reveal', async () => {
     // EMV QRCPS consumer-presented example payload (PAN 1234567890123458 in 5A).
@@ -128,7 +128,7 @@ describe('pos qr', () => {
   it('says when the CRC is wrong', async () => {
     const io = capture();
     expect(await main(['qr', 'decode', emvco.replace(/A13A$/, '0000')], io)).toBe(0);
-    expect(JSON.parse(io.stdout.join('')).crcValid).toBe(false);
+    expect(JSON.parse(io.stdout.join('')).crc.valid).toBe(false);
   });
   it('classifies a payment code and refuses one that fits no scheme', async () => {
     const ok = capture();
@@ -143,7 +143,7 @@ describe('pos qr', () => {
     expect(await main(['qr', 'encode', '{"26":{"00":"com.example.pay","01":"8800001"},"52":"5411","53":"156","58":"CN","59":"SHOP","60":"SHANGHAI"}'], encoded)).toBe(0);
     const decoded = capture();
     expect(await main(['qr', 'decode', encoded.stdout.join('')], decoded)).toBe(0);
-    expect(JSON.parse(decoded.stdout.join('')).crcValid).toBe(true);
+    expect(JSON.parse(decoded.stdout.join('')).crc.valid).toBe(true);
     const noAccount = capture();
     expect(await main(['qr', 'encode', '{"52":"5411","53":"156","58":"CN","59":"SHOP","60":"SHANGHAI"}'], noAccount)).toBe(2);
     expect(noAccount.stderr.join('')).toContain('at least one Merchant Account Information (02–51) is mandatory');

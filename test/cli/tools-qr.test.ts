@@ -38,3 +38,19 @@ describe('pos qr decode --rules', () => {
     for (const payload of ['1234', '00020101021252045411']) expect(await pos('decode', '--rules', file, payload)).toEqual({ code: 2, out: '', err: [`pos qr: --rules ${file}: ${what}`] });
   });
 });
+
+describe('pos qr decode of a merchant-presented payload: the CRC', () => {
+  // EMVCo MPM example (Chinese merchant, as in the help), CRC DF22.
+  const body = '000201010212520454115303156540523.725802CN5914BEST TRANSPORT6007BEIJING6304';
+
+  it('a lowercase CRC is reported as carried and not valid (the CRC is 4 uppercase hex digits)', async () => {
+    const decoded = JSON.parse((await pos('decode', `${body}df22`)).out);
+    expect(decoded.crc).toEqual({ carried: 'df22', computed: 'DF22', valid: false });
+    expect(decoded).not.toHaveProperty('crcValid');
+    expect(JSON.parse((await pos('decode', `${body}DF22`)).out).crc).toEqual({ carried: 'DF22', computed: 'DF22', valid: true });
+  });
+
+  it('data after the CRC is named as such, with its byte offset', async () => {
+    expect(await pos('decode', `${body}DF221234`)).toEqual({ code: 2, out: '', err: ['pos qr: EMVCo QR 63 at byte 79: 4 characters after the CRC, which must be the last data object'] });
+  });
+});
