@@ -138,7 +138,10 @@ export function numberOption(value: string | undefined, name: string, range: { m
   if (value === undefined) return fallback;
   const n = numberPattern.test(value) ? Number(value) : NaN;
   if (!(n >= range.min && n <= range.max && (range.decimals || Number.isInteger(n)))) {
-    throw new CliError(`--${name}: ${range.decimals ? 'a number' : 'a whole number'} from ${range.min} to ${range.max}${range.unit ? ` ${range.unit}` : ''}, got ${quoted(value)}`);
+    const text = quoted(value);
+    // A number not echoed (it may be a PIN) is still named for what is wrong with it.
+    const got = text.startsWith("'") || Number.isNaN(n) ? `got ${text}` : Number.isInteger(n) || range.decimals ? 'got one outside that range' : 'got a fraction';
+    throw new CliError(`--${name}: ${range.decimals ? 'a number' : 'a whole number'} from ${range.min} to ${range.max}${range.unit ? ` ${range.unit}` : ''}, ${got}`);
   }
   return n;
 }

@@ -7,13 +7,15 @@ import { capture } from '../support/cli.js';
 
 describe('number options', () => {
   it.each([
-    // 4 digits or more may be a PIN typed in the wrong place: never echoed (cli/io.ts quoted).
-    [['load', '--port', '99999'], "--port: a whole number from 1 to 65535, got (5 characters, not shown)"],
+    // 4 digits or more may be a PIN typed in the wrong place: never echoed (cli/io.ts quoted), but said what is wrong.
+    [['load', '--port', '99999'], '--port: a whole number from 1 to 65535, got one outside that range'],
+    [['load', '--terminals', '1234.5'], '--terminals: a whole number from 1 to 9999, got a fraction'],
+    [['load', '--port', '4761739001010010x'], '--port: a whole number from 1 to 65535, got (17 characters, not shown)'],
     [['load', '--port', '-5'], "--port: a whole number from 1 to 65535, got '-5'"],
     [['load', '--terminals', '-1'], "--terminals: a whole number from 1 to 9999, got '-1'"],
     [['load', '--rate', '-1'], "--rate: a number from 0 to 1000000, got '-1'"],
     [['load', '--duration', '0'], "--duration: a number from 0.1 to 86400, got '0'"],
-    [['switch', '--port', '70000'], "--port: a whole number from 0 to 65535, got (5 characters, not shown)"],
+    [['switch', '--port', '70000'], '--port: a whole number from 0 to 65535, got one outside that range'],
     [['switch', '--admin-port', '-1'], "--admin-port: a whole number from 0 to 65535, got '-1'"],
     [['switch', '--late-answer-ms', '-1'], "--late-answer-ms: a whole number from 0 to 65535000, got '-1'"],
     [['sale', '-5'], 'amount: must not be negative'],
