@@ -429,10 +429,19 @@ function declined(ctx: Context, responseCode: string, reason: string): false {
   return false;
 }
 
-/** The original of a void, refund or completion: DE48 OR (its RRN), else DE61 (STAN and date) on this terminal. */
+/**
+ * The original of a void, refund or completion: DE48 OR (its RRN), else DE90 or DE61 (STAN and date) on
+ * this terminal. By RRN (sequential, so guessable) another terminal's row is found only when this
+ * terminal's configured merchant is the row's: never by the request's DE42, which an enrolled terminal
+ * chooses. An enrolled terminal without a configured merchant finds its own rows only; any other is unknown (25).
+ */
 async function findOriginal(ctx: Context): Promise<JournalRow | undefined> {
   const rrn = str(ctx, '48.OR');
-  if (rrn) return ctx.parts.store.byRrn(rrn);
+  if (rrn) {
+    const row = await ctx.parts.store.byRrn(rrn);
+    const merchant = ctx.terminal!.merchantId;
+    return row && (row.terminalId === ctx.terminalId || (merchant !== '' && row.merchantId === merchant)) ? row : undefined;
+  }
   const de90 = str(ctx, '90');
   if (de90) return ctx.parts.store.byKey(ctx.terminalId, de90.slice(4, 10), de90.slice(10, 20), de90.slice(0, 4));
   const stan = str(ctx, '61.2');
@@ -448,9 +457,6 @@ async function refund(ctx: Context): Promise<void> {
   if (refundReferenced(ctx)) {
     const original = await findOriginal(ctx);
     if (!original || original.responseCode !== '00') return decline(ctx, '25', 'original of the refund not found');
-    // Another merchant's transaction is not this terminal's to find (25, as if unknown).
-    if (original.terminalId !== ctx.terminalId && original.merchantId !== (str(ctx, '42') ?? ctx.terminal!.merchantId))
-      return decline(ctx, '25', 'original of the refund belongs to another merchant');
     if (!refundable.has(original.kind)) return decline(ctx, '12', `a ${original.kind} cannot be refunded`);
     const priceRefused = priceRefusal(ctx, original);
     if (priceRefused) return decline(ctx, '12', priceRefused);
@@ -484,8 +490,6 @@ const holds = new Set<string>(['authorization', 'preauthorization']);
 async function completion(ctx: Context): Promise<void> {
   const original = await findOriginal(ctx);
   if (!original || !holds.has(original.kind) || original.responseCode !== '00') return decline(ctx, '25', 'authorization or pre-authorization not found');
-  if (original.terminalId !== ctx.terminalId && original.merchantId !== (str(ctx, '42') ?? ctx.terminal!.merchantId))
-    return decline(ctx, '25', 'authorization of another merchant');
   // No tolerance above the hold: a completion for more needs a new authorization.
   if (ctx.amount > original.amount) return decline(ctx, '13', `completion above the authorized ${original.amount}`);
   const priceRefused = priceRefusal(ctx, original);
