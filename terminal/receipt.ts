@@ -8,7 +8,7 @@ import { messages } from './checkout/public/i18n.js';
 import type { TxnRow } from './journal.js';
 import type { Tender } from './tender.js';
 
-/** What a slip prints: the journal row's fields, plus who printed it, when, and whether the PIN was verified. */
+/** What a slip prints: the journal row's fields, plus who printed it, when, and how the cardholder was verified. */
 export type ReceiptData = Pick<
   TxnRow,
   'amount' | 'currency' | 'stan' | 'batch' | 'entryMode' | 'maskedPan' | 'scheme' | 'aid' | 'label' | 'tvr' | 'tsi' | 'authCode' | 'rrn' | 'responseCode' | 'reason' | 'reasonCode' | 'balance'
@@ -21,11 +21,33 @@ export type ReceiptData = Pick<
   at: Date;
   /** The host approved a request that carried a PIN block: only then was the PIN verified (a 55 or 75 says it was not). */
   pinVerified?: boolean;
+  /** The cardholder verification the request shows (`cvmOf`); unknown prints as a signature. */
+  cvm?: Cvm;
   /** Printed above the merchant ID when known (any script: it is wrapped by printer columns). */
   merchantName?: string;
   /** A refund's, void's or completion's original (its journal row): its trace, RRN, auth code and date are printed to find it by. */
   original?: Pick<TxnRow, 'stan' | 'rrn' | 'authCode' | 'createdAt'>;
 };
+
+/** The cardholder verification method used: what decides the signature line. */
+export type Cvm = 'online-pin' | 'signature' | 'no-cvm';
+
+/**
+ * The CVM a journaled request (path → value) shows: DE55 9F34 (CVM Results, EMV Book 3 Annex C3),
+ * byte 1 bits 1-6 the method: 02 online PIN, 1E signature, 1F no CVM required. A 1F whose TVR (DE55
+ * 95) byte 3 bit 8 says cardholder verification failed (over the CVM-required limit with no PIN pad)
+ * was no 'no CVM required': undefined, so the slip takes a signature. Without 9F34 (a swipe, a
+ * refund, a void) an online PIN when DE26 (PIN capture code, sent with a PIN block and only with it) was sent.
+ */
+export function cvmOf(request: Record<string, string>): Cvm | undefined {
+  const results = request['55.9F34'];
+  const method = results && /^[0-9A-F]{2}/i.test(results) ? parseInt(results.slice(0, 2), 16) & 0x3f : undefined;
+  if (method === 0x02 || request['26'] !== undefined) return 'online-pin';
+  if (method === 0x1e) return 'signature';
+  const verificationFailed = (parseInt(request['55.95']?.slice(4, 6) ?? '', 16) & 0x80) !== 0;
+  if (method === 0x1f && !verificationFailed) return 'no-cvm';
+  return undefined;
+}
 
 const width = 32;
 
@@ -34,7 +56,7 @@ export type ReceiptLanguage = 'en' | 'zh-CN';
 const words = {
   en: {
     merchant: 'MERCHANT', terminal: 'TERMINAL', batch: 'BATCH', trace: 'TRACE', numbered: (label: string, value: string) => `${label} ${value}`, card: 'CARD', scheme: 'SCHEME', entry: 'ENTRY', app: 'APP',
-    auth: 'AUTH CODE', rrn: 'RRN', response: 'RESPONSE', amount: 'AMOUNT', pin: 'PIN VERIFIED ONLINE',
+    auth: 'AUTH CODE', rrn: 'RRN', response: 'RESPONSE', amount: 'AMOUNT', pin: 'PIN VERIFIED ONLINE', noCvm: 'NO CVM REQUIRED',
     original: { stan: 'ORIG TRACE', rrn: 'ORIG RRN', authCode: 'ORIG AUTH CODE', date: 'ORIG DATE' },
     // The UnionPay slip's 持卡人签名 and its agreement (本人确认以上交易，同意将其记入本卡账户), in English.
     signature: 'CARDHOLDER SIGNATURE', agreement: 'I CONFIRM THE TRANSACTION ABOVE AND AGREE TO ITS POSTING TO MY CARD ACCOUNT',
@@ -55,6 +77,8 @@ const words = {
     // and 凭证号 000001 need 33 columns and the trace would always take a line of its own.
     numbered: (label: string, value: string) => `${label}${value}`, card: '卡号', scheme: '卡组织', entry: '输入方式', app: '应用',
     auth: '授权码', rrn: '参考号', response: '应答码', amount: '金额', pin: '密码已联机验证',
+    // UnionPay QuickPass under the CVM limit: 小额免密免签 (no PIN, no signature).
+    noCvm: '免密免签',
     original: { stan: '原凭证号', rrn: '原参考号', authCode: '原授权码', date: '原交易日期' },
     signature: '持卡人签名', agreement: '本人确认以上交易，同意将其记入本卡账户',
     declinedCode: (code: string) => `交易拒绝（应答码${code}）`,
@@ -213,10 +237,15 @@ export function receipt(data: ReceiptData, copy: 'merchant' | 'customer', option
   // The cardholder's balance is theirs: on the customer copy only.
   if (copy === 'customer' && data.state === 'approved' && data.balance) lines.push(...balanceLines(w, data.balance));
   if (data.state !== 'approved' && data.reason) lines.push(...wrap(reasonText(options.language ?? 'en', data)));
+  // Money moved by a card: not a scanned code (entry mode 03: no card), not a balance inquiry.
+  const byCard = data.state === 'approved' && data.kind !== 'balance' && !data.entryMode.startsWith('03');
+  const noCvm = byCard && !credit && data.cvm === 'no-cvm';
   if (data.pinVerified) lines.push(w.pin);
-  // Without an online PIN the cardholder's signature is the CVM (a swipe, a refund, a tap with no CVM): the
-  // merchant keeps the signed copy. Not for a scanned code (entry mode 03: no card) or a balance inquiry (no money moves).
-  if (copy === 'merchant' && data.state === 'approved' && !data.pinVerified && data.kind !== 'balance' && !data.entryMode.startsWith('03'))
+  else if (noCvm) lines.push(w.noCvm);
+  // The merchant keeps the cardholder's signed copy unless the PIN verified them or no CVM was required
+  // (a tap under the CVM-required limit). A refund or void is always signed: money goes back to the card,
+  // and acquirers want the cardholder's signature for it (its request carries no CVM anyway).
+  if (copy === 'merchant' && byCard && !data.pinVerified && !noCvm)
     lines.push('-'.repeat(width), w.signature, '', '', '_'.repeat(width), ...wrap(w.agreement));
   lines.push('-'.repeat(width), copy === 'merchant' ? w.merchantCopy : w.customerCopy);
   if (options.reprint) lines.push(w.reprint);

@@ -25,7 +25,7 @@ import { KernelError } from './kernel/errors.js';
 import { processIssuerAnswer } from './kernel/issuer.js';
 import { de55Fields, runKernel, type KernelConfig, type KernelResult } from './kernel/kernel.js';
 import { silentLogger, type Logger } from './logger.js';
-import { batchSlip, receipt, type TenderTotals } from './receipt.js';
+import { batchSlip, cvmOf, receipt, type TenderTotals } from './receipt.js';
 import { describeResponse } from './responses.js';
 import { NotSignedOnError, SessionKeys } from './session-keys.js';
 import { tenderOf, tenders, type Tender } from './tender.js';
@@ -565,6 +565,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       original: row.originalId ? this.journal.get(row.originalId) : undefined,
       // Only an approval says the issuer accepted the PIN: a 55 or 75 decline carried one too.
       pinVerified: state === 'approved' && extra.presented?.tender === 'card' && extra.presented.pinEntered === true,
+      // From the journaled request, as the page's slip (and a reprint) reads it: a tap under the CVM limit signs nothing.
+      cvm: cvmOf(this.journal.request(id)),
     };
     this.status(id, state === 'cancelled' ? 'failed' : state, reason);
     return {
