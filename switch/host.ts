@@ -79,7 +79,7 @@ export class Host {
   /**
    * Takes no new connection and reads no more requests; the requests being processed finish (journaled
    * and answered), then every connection is closed. A delayed answer (.98, a fault's delay) is not
-   * waited for: it is journaled, and the terminal reverses what it did not hear.
+   * waited for, nor armed once closing has begun: it is journaled, and the terminal reverses what it did not hear.
    */
   async close(): Promise<void> {
     this.closing = true;
@@ -223,38 +223,49 @@ export class Host {
       socket.destroy();
       return;
     }
-    try {
-      await run(ctx, steps);
-    } catch (error) {
-      // Nothing was journaled as approved: answer 96 (the terminal reverses or retries).
-      connectionLog.error({ err: safeError(error), terminal: ctx.terminalId, stan: ctx.stan }, 'processing failed');
-      ctx.answer = { '39': '96' };
-    }
-    if (ctx.outcome === 'drop') {
-      metrics.dropped++;
-      connectionLog.info(summary(ctx), 'no answer (forced by amount)');
-      return;
-    }
-    const fault = faults.for(ctx.terminalId, ctx.mti);
-    if (fault?.drop || fault?.disconnect) {
-      metrics.faultDropped++;
-      connectionLog.info({ ...summary(ctx), fault }, 'fault injected');
-      if (fault.disconnect) socket.destroy();
-      return;
-    }
-    const arpc = ctx.answer['55.91'];
-    if (fault?.corruptArpc && arpc) ctx.answer = { ...ctx.answer, '55.91': (parseInt(arpc.slice(0, 2), 16) ^ 0x01).toString(16).padStart(2, '0').toUpperCase() + arpc.slice(2) };
     let bytes: Buffer;
+    let delay: number;
     try {
-      bytes = frame(await packAnswer(ctx, fault?.corruptMac === true), this.options.framing);
-    } catch (error) {
-      connectionLog.error({ err: safeError(error), ...summary(ctx) }, 'answer could not be packed: connection closed');
-      socket.destroy();
-      return;
+      try {
+        await run(ctx, steps);
+      } catch (error) {
+        // Nothing was journaled as approved: answer 96 (the terminal reverses or retries).
+        connectionLog.error({ err: safeError(error), terminal: ctx.terminalId, stan: ctx.stan }, 'processing failed');
+        ctx.answer = { '39': '96' };
+      }
+      if (ctx.outcome === 'drop') {
+        metrics.dropped++;
+        connectionLog.info(summary(ctx), 'no answer (forced by amount)');
+        return;
+      }
+      const fault = faults.for(ctx.terminalId, ctx.mti);
+      if (fault?.drop || fault?.disconnect) {
+        metrics.faultDropped++;
+        connectionLog.info({ ...summary(ctx), fault }, 'fault injected');
+        if (fault.disconnect) socket.destroy();
+        return;
+      }
+      const arpc = ctx.answer['55.91'];
+      if (fault?.corruptArpc && arpc) ctx.answer = { ...ctx.answer, '55.91': (parseInt(arpc.slice(0, 2), 16) ^ 0x01).toString(16).padStart(2, '0').toUpperCase() + arpc.slice(2) };
+      try {
+        bytes = frame(await packAnswer(ctx, fault?.corruptMac === true), this.options.framing);
+      } catch (error) {
+        connectionLog.error({ err: safeError(error), ...summary(ctx) }, 'answer could not be packed: connection closed');
+        socket.destroy();
+        return;
+      }
+      delay = (ctx.outcome === 'late' ? this.options.lateAnswerMs : 0) + (fault?.delayMs ?? 0);
+    } finally {
+      // The answer is MAC'd (or there is none): an evicted terminal's keys may go now, not before.
+      parts.release(ctx.terminal);
     }
-    const delay = (ctx.outcome === 'late' ? this.options.lateAnswerMs : 0) + (fault?.delayMs ?? 0);
     // A method, not a closure per request: only a delayed answer needs one.
     if (delay <= 0) return this.send(socket, bytes, ctx, started, connectionLog);
+    // Stopping: no timer is armed (it would keep the process alive); the request is journaled and the terminal reverses what it did not hear.
+    if (this.closing) {
+      connectionLog.info(summary(ctx), 'delayed answer not sent: switch stopping');
+      return;
+    }
     // Still owed while it waits: the idle timeout must not close the connection before it is sent.
     this.owe(connection);
     const timer = setTimeout(() => {

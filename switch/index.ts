@@ -94,7 +94,7 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     const nextRrn = () => (rrnNext < rrnEnd ? rrn() : reserveRrn());
     const accounts = new Set<string>();
     const parts: SwitchParts = {
-      spec, store, hsm, log, terminal: (id) => terminals.get(id), cards, bdkId, pvkId, nextRrn,
+      spec, store, hsm, log, terminal: (id) => terminals.get(id), release: (terminal) => terminals.release(terminal), cards, bdkId, pvkId, nextRrn,
       ensureAccount: async (id, balance) => {
         if (accounts.has(id)) return;
         await store.ensureAccounts([{ id, balance }]);
@@ -105,8 +105,6 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     const faults = new Faults();
     const metrics = new Metrics();
     const steps = pipeline((entry) => commits.submit(entry));
-    // First of the steps that always run: a sign-on keeps an enrolled terminal, a sign-off drops it.
-    steps.finish.unshift((ctx) => terminals.settled(ctx.terminal));
     const host = new Host({
       parts, steps, faults, metrics, log,
       framing: { length: config.framing ?? 'binary2', maxMessageLength: config.maxMessageLength ?? 8192 },

@@ -27,6 +27,8 @@ export interface TerminalState {
   id: string;
   merchantId: string;
   tmkId: string;
+  /** Its working keys are `tpk:`/`tak:` + this + `:slot`: the ID of a configured terminal; for an enrolled one, numbered per state (switch/terminals.ts). */
+  keyBase: string;
   tpkId?: string;
   takId?: string;
   /** Counts sign-ons; its parity picks the key slot the next one replaces. */
@@ -41,6 +43,8 @@ export interface SwitchParts {
   log: Logger;
   /** A terminal already in memory comes back as itself, not a promise (no microtask hop per request). */
   terminal(id: string): TerminalState | undefined | Promise<TerminalState | undefined>;
+  /** The host calls it once per request that got a terminal, when its answer is packed (or it ended without one). */
+  release(terminal: TerminalState | undefined): void;
   cards: ReadonlyMap<string, IssuerCard & { pvv: string }>;
   bdkId: string;
   pvkId: string;
@@ -558,7 +562,7 @@ async function network(ctx: Context): Promise<void> {
     // Two slots a terminal, taken in turn: a new sign-on replaces the keys before the current ones
     // (the current stay valid for requests already in flight), so sign-ons never grow the HSM.
     const slot = generation % 2;
-    const [tpkId, takId] = [`tpk:${terminal.id}:${slot}`, `tak:${terminal.id}:${slot}`];
+    const [tpkId, takId] = [`tpk:${terminal.keyBase}:${slot}`, `tak:${terminal.keyBase}:${slot}`];
     const tpk = await hsm.generateWorkingKey('TPK', terminal.tmkId, tpkId);
     const tak = await hsm.generateWorkingKey('TAK', terminal.tmkId, takId);
     Object.assign(terminal, { generation, tpkId, takId });

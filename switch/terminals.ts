@@ -1,10 +1,12 @@
 /**
  * The switch's terminals in memory. A configured terminal (--terminals) is loaded on first use and
  * kept: the configuration bounds them. An enrolled one (enrollUnknown) has state only while signed
- * on, in a table of at most `maxSignedOn`, least recently used out first; an evicted terminal's
- * working keys leave the HSM and its next MAC'd request is answered A0 "not signed on", as for any
- * terminal that has not signed on (a POS signs on again). Enrolled terminals share one TMK entry, and
- * one that only echoes (0800/301) or is refused leaves nothing behind.
+ * on, in a table of at most `maxSignedOn`, least recently used out first, or while a request holds it.
+ * An evicted (or signed-off) terminal's next request gets a new state, so its MAC'd request is
+ * answered A0 "not signed on" (a POS signs on again); its requests already in the pipeline finish
+ * under the keys they arrived with, which leave the HSM when the last of them has its answer packed.
+ * Enrolled terminals share one TMK entry, and one that only echoes (0800/301) or is refused leaves
+ * nothing behind.
  */
 import type { Logger } from 'pino';
 import type { TerminalConfig } from './config.js';
@@ -22,11 +24,20 @@ export interface TerminalsOptions {
 /** The one HSM entry of the enrolment TMK; `*` is not in any DE41 of 8 characters, so no terminal's `tmk:ID` is it. */
 const enrolledTmkId = 'tmk:*';
 
+/** An enrolled terminal's state: `new` until its sign-on is kept in the table, `retired` once out of it (never back). */
+interface Enrolled extends TerminalState {
+  /** Requests holding it (from get() until release()): its keys stay while any does. */
+  uses: number;
+  status: 'new' | 'kept' | 'retired';
+}
+
 export class Terminals {
   /** Configured terminals, loaded (or loading: a promise until their TMK is in the HSM). */
   private readonly configured = new Map<string, TerminalState | Promise<TerminalState>>();
   /** Signed-on enrolled terminals, least recently used first (a Map keeps insertion order). */
-  private readonly signedOn = new Map<string, TerminalState>();
+  private readonly signedOn = new Map<string, Enrolled>();
+  /** Numbers each enrolled state's key ids, so a state still held by a request never shares keys with its successor. */
+  private states = 0;
 
   constructor(private readonly options: TerminalsOptions) {}
 
@@ -35,7 +46,10 @@ export class Terminals {
     if (this.options.enroll) await this.options.hsm.importKey(enrolledTmkId, 'TMK', Buffer.from(this.options.enroll.tmk, 'hex'));
   }
 
-  /** A terminal in memory comes back as itself (no promise hop); an unknown ID as undefined. */
+  /**
+   * A terminal in memory comes back as itself (no promise hop); an unknown ID as undefined. An enrolled
+   * one is held by the request until release().
+   */
   get(id: string): TerminalState | undefined | Promise<TerminalState | undefined> {
     if (this.options.configured.has(id)) return this.configuredTerminal(id);
     const enroll = this.options.enroll;
@@ -45,30 +59,26 @@ export class Terminals {
       // Most recently used last.
       this.signedOn.delete(id);
       this.signedOn.set(id, state);
+      state.uses++;
       return state;
     }
-    // Not kept: it joins the table only if this request signs it on (see settled()).
-    return { id, merchantId: enroll.merchantId ?? '', tmkId: enrolledTmkId, generation: 0 };
+    // Not kept: it joins the table only if this request signs it on (see release()).
+    const fresh: Enrolled = { id, merchantId: enroll.merchantId ?? '', tmkId: enrolledTmkId, keyBase: `${id}#${++this.states}`, generation: 0, uses: 1, status: 'new' };
+    return fresh;
   }
 
-  /** After a request of an enrolled terminal: one that now has working keys is kept, one signed off (or replaced) is dropped. */
-  settled(state: TerminalState | undefined): void {
+  /**
+   * The request holding `state` has packed its answer (or ended without one). A new state that now has
+   * working keys is kept; a kept one signed off leaves the table; a state out of the table loses its
+   * keys when no request holds it any more.
+   */
+  release(state: TerminalState | undefined): void {
     if (!state || state.tmkId !== enrolledTmkId) return;
-    const kept = this.signedOn.get(state.id);
-    if (state.takId) {
-      if (kept === state) return;
-      this.signedOn.delete(state.id);
-      this.signedOn.set(state.id, state);
-      while (this.signedOn.size > this.options.maxSignedOn) {
-        const oldest = this.signedOn.keys().next().value!;
-        this.signedOn.delete(oldest);
-        this.dropKeys(oldest);
-        this.options.log.debug({ terminal: oldest }, 'signed-on table full: least recently used terminal signed off');
-      }
-    } else if (kept === state) {
-      this.signedOn.delete(state.id);
-      this.dropKeys(state.id);
-    }
+    const enrolled = state as Enrolled;
+    enrolled.uses--;
+    if (enrolled.status === 'new' && enrolled.takId) this.keep(enrolled);
+    else if (enrolled.status === 'kept' && !enrolled.takId) this.retire(enrolled);
+    else if (enrolled.uses === 0 && enrolled.status !== 'kept') this.dropKeys(enrolled);
   }
 
   /** Enrolled terminals signed on now. */
@@ -76,11 +86,31 @@ export class Terminals {
     return this.signedOn.size;
   }
 
+  private keep(state: Enrolled): void {
+    // Two sign-ons of one terminal at once: the later replaces the earlier.
+    const replaced = this.signedOn.get(state.id);
+    if (replaced) this.retire(replaced);
+    state.status = 'kept';
+    this.signedOn.set(state.id, state);
+    while (this.signedOn.size > this.options.maxSignedOn) {
+      const oldest = this.signedOn.values().next().value!;
+      this.retire(oldest);
+      this.options.log.debug({ terminal: oldest.id }, 'signed-on table full: least recently used terminal signed off');
+    }
+  }
+
+  /** Out of the table for good; its keys go now, or when the last request holding it is released. */
+  private retire(state: Enrolled): void {
+    this.signedOn.delete(state.id);
+    state.status = 'retired';
+    if (state.uses === 0) this.dropKeys(state);
+  }
+
   /** Both key slots the sign-on step uses (pipeline.ts network()). */
-  private dropKeys(id: string): void {
+  private dropKeys({ keyBase }: Enrolled): void {
     for (const slot of [0, 1]) {
-      this.options.hsm.deleteKey(`tpk:${id}:${slot}`);
-      this.options.hsm.deleteKey(`tak:${id}:${slot}`);
+      this.options.hsm.deleteKey(`tpk:${keyBase}:${slot}`);
+      this.options.hsm.deleteKey(`tak:${keyBase}:${slot}`);
     }
   }
 
@@ -99,6 +129,6 @@ export class Terminals {
 
   private async load({ id, merchantId, tmk }: TerminalConfig): Promise<TerminalState> {
     await this.options.hsm.importKey(`tmk:${id}`, 'TMK', Buffer.from(tmk, 'hex'));
-    return { id, merchantId, tmkId: `tmk:${id}`, generation: 0 };
+    return { id, merchantId, tmkId: `tmk:${id}`, keyBase: id, generation: 0 };
   }
 }
