@@ -1,4 +1,4 @@
-import { CliError, parseOptions, type CliIo } from '../io.js';
+import { CliError, parseOptions, quoted, type CliIo } from '../io.js';
 
 const help = `usage: pos demo [--data DIR] [--port N] [--switch-port N] [--admin-port N] [--host ADDR] [--json]
 
@@ -25,7 +25,8 @@ example:
 function port(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (!/^\d+$/.test(value) || number > 65535) throw new CliError(`--${name}: a port number 0–65535, not '${value}'`);
+  // Digits are never shown from 4 on (quoted(): they may be a PIN), so a number is named for what is wrong.
+  if (!/^\d+$/.test(value) || number > 65535) throw new CliError(`--${name}: a port number 0–65535, ${/^\d+$/.test(value) ? 'got one outside that range' : `not ${quoted(value)}`}`);
   return number;
 }
 
@@ -58,7 +59,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE') throw new CliError(`a port is already in use (${(error as Error).message.replace(/^.*EADDRINUSE:?\s*/, '')}); choose others with --port, --switch-port, --admin-port`);
-    if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') throw new CliError(`--host: cannot listen on '${values.host}' (${code}): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`);
+    if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') throw new CliError(`--host: cannot listen on ${quoted(values.host ?? '')} (${code}): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`);
     if (error instanceof JournalInUseError) {
       throw new CliError(`--data ${options.dataDir}: its terminal journal ${error.path} is in use by another pos process (another pos demo on this folder?): stop it, or give this one another --data`);
     }

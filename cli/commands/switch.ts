@@ -5,7 +5,7 @@ import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.
 import { testTmk, type SwitchConfig, type TerminalConfig } from '../../switch/config.js';
 import { JournalOpenError, startSwitch } from '../../switch/index.js';
 import { sqliteFilePath } from '../../switch/store/index.js';
-import { CliError, numberOption, parseOptions, writableFileOption, type CliIo } from '../io.js';
+import { CliError, numberOption, parseOptions, quoted, writableFileOption, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 
 const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec NAME|FILE.json] [--framing binary2|bcd2|ascii4|none]
@@ -94,7 +94,7 @@ export function switchConfig(values: Values): SwitchConfig {
   const framing = (values.framing ?? 'binary2') as LengthHeader;
   if (!lengthHeaders.includes(framing)) throw new CliError(`--framing: one of ${lengthHeaders.join(', ')}`);
   const level = values['log-level'] ?? 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw new CliError(`--log-level: unknown level '${level}'`);
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) throw new CliError(`--log-level: unknown level ${quoted(level)}`);
   const adminPort = bounded(values['admin-port'], 'admin-port', 0, 65535) ?? 8584;
   const maxInFlightPerConnection = bounded(values['max-in-flight'], 'max-in-flight', 1, 65536);
   const maxUnwrittenBytes = bounded(values['max-unwritten-bytes'], 'max-unwritten-bytes', 1024, 2 ** 30);
@@ -138,14 +138,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   // Any other scheme would be taken for a SQLite path ("folder foo:/ does not exist").
   const scheme = values.db === undefined ? undefined : /^([a-z][a-z0-9+.-]*):\/\//i.exec(values.db)?.[1];
   if (scheme !== undefined && !/^(sqlite|postgres|postgresql)$/.test(scheme)) {
-    throw new CliError(`--db: unknown database '${scheme}://' (sqlite:PATH, PATH, :memory: or postgres://…, the scheme in lower case)`);
+    throw new CliError(`--db: unknown database ${quoted(`${scheme}://`)} (sqlite:PATH, PATH, :memory: or postgres://…, the scheme in lower case)`);
   }
   const file = values.db === undefined ? undefined : sqliteFilePath(values.db);
   if (file !== undefined) writableFileOption(file, 'db', values.db);
   if (values.db === undefined) mkdirSync('data', { recursive: true });
   const sw = await startSwitch(config).catch((error: NodeJS.ErrnoException & { port?: number }) => {
     if (error instanceof JournalOpenError) throw new CliError(`--db: cannot open the journal (${(error.cause as Error | undefined)?.message ?? error.message})`);
-    if (error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL') throw new CliError(`--host: cannot listen on '${values.host}' (${error.code}): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`);
+    if (error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL') throw new CliError(`--host: cannot listen on ${quoted(values.host ?? '')} (${error.code}): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`);
     if (error.code === 'EADDRINUSE') throw new CliError(`${error.port !== undefined && error.port === config.adminPort ? '--admin-port' : '--port'} ${error.port ?? ''}: in use`);
     throw error;
   });

@@ -23,7 +23,7 @@ import { testTmk, x924TestBdk } from '../../switch/config.js';
 import { AmountError, parseAmount, startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
 import { JournalInUseError, JournalOwnerError } from '../../terminal/journal.js';
 import { additionalAmounts, type AdditionalAmount } from '../../terminal/balance.js';
-import { CliError, numberOption, writableFileOption } from '../io.js';
+import { CliError, numberOption, quoted, writableFileOption } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 import { defaultIksn, DeviceCounters, freshIksn } from '../device-counters.js';
 
@@ -68,7 +68,11 @@ export interface OpenTerminal {
 export async function openTerminal(values: Values, log: (line: string) => void): Promise<OpenTerminal> {
   const [host, portText] = (values.host ?? '127.0.0.1:8583').split(/:(?=\d+$)/);
   const port = Number(portText);
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`--host: expected HOST:PORT with a port from 1 to 65535, got '${values.host}'`);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
+    // quoted() never shows a port of 4 digits or more (it may be a PIN): the host is shown, the port named for what is wrong.
+    const got = host && /^\d+$/.test(portText ?? '') ? `${quoted(host)} with a port outside that range` : quoted(values.host ?? '');
+    throw new CliError(`--host: expected HOST:PORT with a port from 1 to 65535, got ${got}`);
+  }
   const framing = (values.framing ?? 'binary2') as LengthHeader;
   if (!lengthHeaders.includes(framing)) throw new CliError(`--framing: one of ${lengthHeaders.join(', ')}`);
   const terminalId = values['terminal-id'] ?? 'POS00001';

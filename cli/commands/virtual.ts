@@ -4,7 +4,7 @@
  * `run(args: string[], io: { out(text: string): void; err(text: string): void }): Promise<number>`
  * (there because hardware/ must not import cli/, see test/architecture.test.ts).
  */
-import { CliError, type CliIo } from '../io.js';
+import { CliError, quoted, type CliIo } from '../io.js';
 
 type Runner = (args: string[], io: CliIo) => Promise<number>;
 
@@ -45,6 +45,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return device === undefined ? 2 : 0;
   }
   const load = devices[device];
-  if (!load) throw new CliError(`unknown device '${device}' (one of: ${Object.keys(devices).join(', ')})`);
+  if (!load) throw new CliError(`unknown device ${quoted(device)} (one of: ${Object.keys(devices).join(', ')})`);
   return (await load())(rest, io);
 }
