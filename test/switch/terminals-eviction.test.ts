@@ -1,44 +1,12 @@
 // An enrolled terminal evicted from the signed-on table (maxSignedOn) while its request is in the pipeline:
 // that request is answered under the keys it arrived with (journaled and answered, its answer MAC'd), the
 // evicted terminal's next request is A0, and the terminal whose sign-on evicted it keeps its keys.
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IsoClient } from '../../cli/load/iso-client.js';
-import { createSimulatedHsm } from '../../switch/hsm/index.js';
-import type { Hsm } from '../../switch/hsm/index.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
 import { merchantId, testSwitch, tmk } from './harness.js';
-
-/** The real HSM, with terminal A's MAC check held (before or after the check itself) until the test lets it go. */
-function heldHsm(at: 'before' | 'after') {
-  const real = createSimulatedHsm({ lmk: Buffer.alloc(32, 7), logger: pino({ level: 'silent' }) });
-  let reached!: () => void;
-  let release!: () => void;
-  const held = { reached: new Promise<void>((resolve) => (reached = resolve)), go: () => release(), armed: false };
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const hold = async (takId: string) => {
-    if (!held.armed || !takId.startsWith('tak:ENR0000A')) return;
-    held.armed = false;
-    reached();
-    await gate;
-  };
-  const hsm = new Proxy(real, {
-    get(target, property) {
-      if (property === 'verifyMac')
-        return async (takId: string, data: Buffer, mac: Buffer) => {
-          if (at === 'before') await hold(takId);
-          const ok = await target.verifyMac(takId, data, mac);
-          if (at === 'after') await hold(takId);
-          return ok;
-        };
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  }) as Hsm;
-  const keysOf = (id: string) => real.toJSON().keys.filter((key) => /^t[ap]k:/.test(key.id) && key.id.slice(4).startsWith(id)).length;
-  return { hsm, held, keysOf };
-}
+import { heldHsm } from './held-hsm.js';
 
 const sale = (t: IsoClient, amount: number) => t.message('0200', { '2': '4111111111111111', '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156' });
 
@@ -61,7 +29,7 @@ for (const database of testDatabases().filter((d) => d.available)) {
 
     for (const at of ['after', 'before'] as const) {
       it(`a sale held ${at} its MAC check while another terminal's sign-on evicts it is answered 00; then A is A0 and B keeps going`, async () => {
-        const { hsm, held, keysOf } = heldHsm(at);
+        const { hsm, held, keysOf } = heldHsm('ENR0000A', at);
         gates.push(held.go);
         sw = await testSwitch(database.url(), { terminals: [], enrollUnknown: { tmk }, maxSignedOn: 1, hsm });
         const [a, b] = [await connect('ENR0000A'), await connect('ENR0000B')];
