@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { AmountError, parseAmount } from '../amount.js';
 import { Settlements } from './settlements.js';
 import { SupervisorGate } from './supervisor.js';
-import type { BatchView, CheckoutTerminal, DeviceState, HostFaultState, SettlementView, StatusEvent, TesterControls, TransactionView } from './types.js';
+import type { BatchView, CheckoutTerminal, DeviceState, HostFaultState, OpenBatch, SettlementView, StatusEvent, TesterControls, TransactionView } from './types.js';
 
 export interface CheckoutOptions {
   terminal: CheckoutTerminal;
@@ -225,11 +225,25 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
   // 200 with null before the first close: a page's every load asks, and a 404 would be a console error each time.
   app.get('/api/batch/last', async () => ({ settlement: settlements.last ?? null }));
 
-  app.post('/api/batch/close', async (_request, reply) => {
+  const count = { type: 'integer', minimum: 0 } as const;
+  const confirmedBody = {
+    type: 'object',
+    required: ['batch', 'salesCount', 'salesAmount', 'refundsCount', 'refundsAmount'],
+    additionalProperties: false,
+    properties: { batch: count, salesCount: count, salesAmount: count, refundsCount: count, refundsAmount: count },
+  } as const;
+
+  // The body is what the cashier confirmed (GET /api/batch/open as the dialog showed it).
+  app.post<{ Body: OpenBatch }>('/api/batch/close', { schema: { body: confirmedBody } }, async (request, reply) => {
     if (inFlight) return reply.code(409).send(busy);
     // Closing nothing would only replace the day's report with an empty one.
     const open = options.terminal.openBatch();
     if (open.salesCount + open.refundsCount === 0) return reply.code(422).send({ error: 'batch-empty', message: `batch ${open.batch} has no transactions to settle` });
+    // Another till's sale (or an advice the host refused) since the dialog opened: settling now would send figures nobody confirmed.
+    const confirmed = request.body;
+    const fields = ['batch', 'salesCount', 'salesAmount', 'refundsCount', 'refundsAmount'] as const;
+    if (fields.some((field) => open[field] !== confirmed[field]))
+      return reply.code(409).send({ error: 'batch-changed', message: `batch ${open.batch} is no longer what was confirmed: confirm its figures again`, open });
     begin('batch', undefined, () => options.terminal.batchClose());
     return reply.code(202).send({ accepted: true });
   });

@@ -4,6 +4,8 @@
  * fault was set elsewhere (the admin API, another page) shows that one. Before: the page's own last
  * choice. Chromium against the whole demo, restarted on the same page port and data folder.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../cli/demo/demo.js';
@@ -77,5 +79,32 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page host fault state in ch
     await page.click('#lang');
     expect(await page.textContent('#tester-fault option:checked')).toBe('— 无 —');
     await page.click('#lang');
+  });
+
+  it('a damaged settlements file does not break the page: a reload mid-sale shows the sale, the devices and no page error', async () => {
+    const port = Number(new URL(demo!.pageUrl).port);
+    await demo!.stop();
+    demo = session.demo = undefined;
+    writeFileSync(join(session.dataDir, 'settlements.json'), JSON.stringify([{ batch: 7, inBalance: true, totals: { card: null } }]));
+    demo = session.demo = await startDemo({ dataDir: session.dataDir, port, switchPort: 0, adminPort: 0 });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    try {
+      const sale = await fetch(`${demo.pageUrl}/api/sale`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: '4.50' }) });
+      expect(sale.status).toBe(202);
+      await page.reload();
+      await expect.poll(() => page.textContent('#status-title'), { timeout: 10_000 }).toBe('Present card or scan code · ¥4.50'); // before: "Ready"
+      expect(await page.isDisabled('#pay')).toBe(true);
+      expect(await page.locator('#devices li').count()).toBeGreaterThan(0); // before: none
+      await page.waitForLoadState('networkidle');
+      expect(errors).toEqual([]); // before: "Cannot read properties of null (reading 'salesCount')"
+      await page.keyboard.press('Alt+3');
+      expect(await page.locator('.batch-heading').count()).toBe(0); // the damaged entry is not shown
+      await page.keyboard.press('Alt+1');
+    } finally {
+      page.removeAllListeners('pageerror');
+      await fetch(`${demo.pageUrl}/api/cancel`, { method: 'POST' });
+    }
+    await expect.poll(() => page.textContent('#status-title')).toMatch(/^Cancelled|Not completed/);
   });
 });

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
 import type { BatchView, CheckoutTerminal, OpenBatch, SettlementView, StatusEvent, TransactionView } from '../../terminal/checkout/types.js';
@@ -27,6 +28,10 @@ function heldTerminal(history: TransactionView[] = [], open: OpenBatch = { batch
   return { terminal, emit: (status: StatusEvent) => events.emit('status', status), finishBatch: (batch: BatchView) => finishBatch(batch) };
 }
 
+/** Close batch as a page sends it: with the figures the cashier confirmed. */
+const closeBatch = (url: string, confirmed: OpenBatch = { batch: 1, salesCount: 1, salesAmount: 100, refundsCount: 0, refundsAmount: 0 }) =>
+  fetch(`${url}/api/batch/close`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(confirmed) });
+
 let checkout: RunningCheckout | undefined;
 afterEach(async () => {
   await checkout?.close();
@@ -39,7 +44,7 @@ describe('checkout server', () => {
   it('a status of a queued entry finishing during batch close is not taken for the batch', async () => {
     const held = heldTerminal();
     checkout = await startCheckout({ terminal: held.terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
-    expect((await fetch(`${checkout.url}/api/batch/close`, { method: 'POST' })).status).toBe(202);
+    expect((await closeBatch(checkout.url)).status).toBe(202);
     held.emit({ txnId: 'completion-1', step: 'declined', message: 'the host declined the completion advice (13: invalid amount): not captured' });
     const state = (await (await fetch(`${checkout.url}/api/state`)).json()) as { inFlight: { kind: string; txnId?: string; status?: StatusEvent } };
     expect(state.inFlight.kind).toBe('batch');
@@ -81,10 +86,28 @@ describe('checkout server', () => {
   it('an empty batch is not closed: 422 naming the batch, nothing starts', async () => {
     const held = heldTerminal([], { batch: 7, salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 });
     checkout = await startCheckout({ terminal: held.terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
-    const answer = await fetch(`${checkout.url}/api/batch/close`, { method: 'POST' });
+    const answer = await closeBatch(checkout.url, { batch: 7, salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 });
     expect(answer.status).toBe(422); // before: 202, and the day's report replaced by an empty one
     expect(await answer.json()).toEqual({ error: 'batch-empty', message: 'batch 7 has no transactions to settle' });
     expect(((await (await fetch(`${checkout.url}/api/state`)).json()) as { inFlight: unknown }).inFlight).toBeNull();
+  });
+
+  // The page confirmed 1 sale ¥10.00; another till's ¥200.00 sale came before OK: before, 202 and both were settled.
+  it('a close whose confirmed figures are not the open batch’s is refused 409 batch-changed with the figures as they are; nothing starts', async () => {
+    const open = { batch: 3, salesCount: 2, salesAmount: 21_000, refundsCount: 0, refundsAmount: 0 };
+    checkout = await startCheckout({ terminal: heldTerminal([], open).terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
+    const inFlight = async () => ((await (await fetch(`${checkout!.url}/api/state`)).json()) as { inFlight: unknown }).inFlight;
+    for (const stale of [{ ...open, salesCount: 1, salesAmount: 1000 }, { ...open, salesAmount: 20_000 }, { ...open, batch: 2 }, { ...open, refundsCount: 1, refundsAmount: 5 }]) {
+      const answer = await closeBatch(checkout.url, stale);
+      expect(answer.status).toBe(409);
+      expect(await answer.json()).toEqual({ error: 'batch-changed', message: 'batch 3 is no longer what was confirmed: confirm its figures again', open });
+      expect(await inFlight()).toBeNull();
+    }
+    const unconfirmed = await fetch(`${checkout.url}/api/batch/close`, { method: 'POST' });
+    expect(unconfirmed.status).toBe(400); // what is settled must have been confirmed
+    expect(await inFlight()).toBeNull();
+    expect((await closeBatch(checkout.url, open)).status).toBe(202);
+    expect(await inFlight()).toMatchObject({ kind: 'batch' });
   });
 
   it('the last settlement is kept: read again after the close, and from its file after a restart; a damaged file is no settlement', async () => {
@@ -96,7 +119,7 @@ describe('checkout server', () => {
       const last = async () => ((await (await fetch(`${checkout!.url}/api/batch/last`)).json()) as { settlement: SettlementView | null }).settlement;
       expect(await last()).toBeNull(); // none closed yet
       expect(((await (await fetch(`${checkout.url}/api/batch/open`)).json()) as OpenBatch).salesCount).toBe(1);
-      await fetch(`${checkout.url}/api/batch/close`, { method: 'POST' });
+      await closeBatch(checkout.url);
       const batch: BatchView = { batch: 1, inBalance: true, uploaded: 0, totals: { card: { salesCount: 1, salesAmount: 100, refundsCount: 0, refundsAmount: 0 } }, responseCode: '00', slip: 'SLIP' };
       held.finishBatch(batch);
       await expect.poll(last).not.toBeNull();
@@ -106,6 +129,26 @@ describe('checkout server', () => {
       await checkout.close();
       checkout = await startCheckout({ terminal: heldTerminal().terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' }, settlementsPath });
       expect(await last()).toEqual(kept);
+      await checkout.close();
+      // Entries the page could not show are dropped one by one, each logged; the good ones stay.
+      const lines: string[] = [];
+      const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+      const warnings = () =>
+        lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.msg === 'checkout: settlement entry dropped').map(({ path, index, problem }) => ({ path, index, problem }));
+      const damaged = [{ batch: 7, inBalance: true, totals: { card: null } }, { ...kept, totals: { card: { ...batch.totals.card, salesCount: '1' } } }, 'x', kept];
+      writeFileSync(settlementsPath, JSON.stringify(damaged));
+      checkout = await startCheckout({ terminal: heldTerminal().terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' }, settlementsPath, logger });
+      expect(await last()).toEqual(kept); // before: the first entry, whose null totals broke the page (pageerror, no devices, "Ready" mid-sale)
+      expect(warnings()).toEqual([
+        { path: settlementsPath, index: 0, problem: 'uploaded is not a count' },
+        { path: settlementsPath, index: 1, problem: 'totals.card.salesCount is not a count' },
+        { path: settlementsPath, index: 2, problem: 'not an object' },
+      ]);
+      await checkout.close();
+      writeFileSync(settlementsPath, JSON.stringify([{ ...kept, totals: { card: null } }]));
+      checkout = await startCheckout({ terminal: heldTerminal().terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' }, settlementsPath, logger });
+      expect(await last()).toBeNull();
+      expect(warnings().at(-1)).toEqual({ path: settlementsPath, index: 0, problem: 'totals.card is not an object' });
       await checkout.close();
       writeFileSync(settlementsPath, '{"half');
       checkout = await startCheckout({ terminal: heldTerminal().terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' }, settlementsPath });

@@ -20,6 +20,8 @@ const state = {
   /** Counts fault reads and pushes, so an answer overtaken by a later one is not shown. */
   hostFaultSeq: 0,
   batch: null,
+  /** The open batch's figures the Close batch confirmation shows (what OK settles). */
+  confirming: null,
   /** Why Close batch was refused (a word key), or null. */
   batchProblem: null,
   /** The page's websocket to the terminal is down (the terminal restarting, the network). */
@@ -122,10 +124,10 @@ async function api(method, path, body) {
 }
 
 function problemKey(answer) {
+  if (answer.data.error === 'batch-empty') return 'batch.nothing';
   if (answer.status === 409) return 'error.busy';
   if (answer.status === 403) return 'error.supervisor';
   if (answer.status === 429) return 'error.supervisorLocked';
-  if (answer.data.error === 'batch-empty') return 'batch.nothing';
   return answer.data.error?.startsWith('amount.') ? answer.data.error : 'error.request';
 }
 
@@ -421,27 +423,49 @@ $('#batch-close').addEventListener('click', async () => {
   showBatchProblem(null);
   const answer = await api('GET', '/api/batch/open');
   if (!answer.ok) return showBatchProblem(problemKey(answer));
-  const open = answer.data;
-  if (open.salesCount + open.refundsCount === 0) return showBatchProblem('batch.nothing');
+  askToClose(answer.data, false);
+});
+
+/** The figures the confirmation shows are the ones OK sends: the server settles only if the open batch still has them. */
+function askToClose(open, changed) {
+  const dialog = $('#batch-confirm');
+  if (open.salesCount + open.refundsCount === 0) {
+    if (dialog.open) dialog.close();
+    return showBatchProblem('batch.nothing');
+  }
+  state.confirming = open;
   $('#batch-confirm-summary').textContent = t('batch.confirmSummary')
     .replace('{batch}', String(open.batch).padStart(6, '0'))
     .replace('{sales}', String(open.salesCount))
     .replace('{salesAmount}', money(open.salesAmount))
     .replace('{refunds}', String(open.refundsCount))
     .replace('{refundsAmount}', money(open.refundsAmount));
-  $('#batch-confirm').showModal();
+  $('#batch-confirm-changed').hidden = !changed;
+  if (!dialog.open) dialog.showModal();
   $('#batch-confirm-ok').focus();
-});
+}
+
+/** The batch may have changed under an open confirmation (a result, a queued entry finishing): it shows the figures as they are now. */
+async function refreshBatchConfirm() {
+  if (!$('#batch-confirm').open) return;
+  const answer = await api('GET', '/api/batch/open');
+  const shown = state.confirming;
+  if (!answer.ok || !$('#batch-confirm').open || !shown) return;
+  const same = ['batch', 'salesCount', 'salesAmount', 'refundsCount', 'refundsAmount'].every((field) => answer.data[field] === shown[field]);
+  if (!same) askToClose(answer.data, true);
+}
+
 $('#batch-confirm-cancel').addEventListener('click', () => $('#batch-confirm').close());
 $('#batch-confirm-ok').addEventListener('click', async (event) => {
   event.preventDefault();
   $('#batch-confirm').close();
   $('#batch-close').disabled = true;
-  const answer = await api('POST', '/api/batch/close');
-  if (!answer.ok) {
-    $('#batch-close').disabled = state.busy;
-    showBatchProblem(problemKey(answer));
-  }
+  const answer = await api('POST', '/api/batch/close', state.confirming);
+  if (answer.ok) return;
+  $('#batch-close').disabled = state.busy;
+  // Not what the cashier confirmed any more: asked again with the batch as it is now.
+  if (answer.data.error === 'batch-changed') return askToClose(answer.data.open, true);
+  showBatchProblem(problemKey(answer));
 });
 $('#batch-print').addEventListener('click', () => window.print());
 
@@ -577,6 +601,8 @@ function onPush(message) {
   switch (message.type) {
     case 'busy':
       state.announced += 1;
+      // Close batch waits for the operation: its confirmation would show a batch that is changing.
+      if ($('#batch-confirm').open) $('#batch-confirm').close();
       if (!state.busy) beginBusy(message.kind, message.amount);
       break;
     case 'status':
@@ -591,6 +617,7 @@ function onPush(message) {
         renderStatus();
       }
       if (!$('#view-history').hidden) loadHistory();
+      refreshBatchConfirm();
       break;
     case 'device':
       state.devices.set(message.device.name, message.device);
@@ -603,12 +630,14 @@ function onPush(message) {
       if (!$('#view-history').hidden) loadHistory();
       if (message.result.state === 'approved' && message.result.kind === 'sale') amountInput.value = '';
       if (!$('#view-checkout').hidden && !document.querySelector('dialog[open]')) amountInput.focus(); // ready for the next amount
+      refreshBatchConfirm();
       break;
     case 'batch':
       endBusy();
       renderStatus();
       state.batch = message.batch;
       renderBatch(state.batch);
+      refreshBatchConfirm();
       break;
     case 'fault': // a change made on any page: newer than any read still on its way
       state.hostFaultSeq += 1;
@@ -638,9 +667,8 @@ function connect(delay = 500) {
   });
 }
 
+// The terminal's state first: whatever happens to the batch report or the fault below, the page never says Ready over a sale in flight.
 async function restore() {
-  await loadHostFault();
-  await loadLastBatch();
   const answer = await api('GET', '/api/state');
   const { inFlight, lastResult, devices } = answer.data;
   for (const device of devices ?? []) state.devices.set(device.name, device);
@@ -654,6 +682,8 @@ async function restore() {
     if (lastResult) state.result = lastResult;
   }
   renderStatus();
+  await loadHostFault();
+  await loadLastBatch();
 }
 
 async function start() {
