@@ -81,11 +81,6 @@ export class Terminals {
     else if (enrolled.uses === 0 && enrolled.status !== 'kept') this.dropKeys(enrolled);
   }
 
-  /** Enrolled terminals signed on now. */
-  get signedOnCount(): number {
-    return this.signedOn.size;
-  }
-
   private keep(state: Enrolled): void {
     // Two sign-ons of one terminal at once: the later replaces the earlier.
     const replaced = this.signedOn.get(state.id);
