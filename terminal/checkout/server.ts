@@ -42,7 +42,8 @@ type Push =
   | { type: 'busy'; kind: string; amount?: number }
   | { type: 'result'; result: TransactionView }
   | { type: 'batch'; batch: SettlementView }
-  | { type: 'failed'; error: string }
+  /** A batch close that did not happen: the terminal's words, and the reason code (and response code) the page words it by. */
+  | { type: 'failed'; error: string; reasonCode: string; responseCode?: string }
   | { type: 'fault'; fault: HostFaultState };
 
 interface InFlight {
@@ -124,7 +125,10 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
       .catch((error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error);
         options.logger?.warn({ kind, err: reason }, 'checkout operation failed');
-        if (kind === 'batch') return push({ type: 'failed', error: reason });
+        if (kind === 'batch') {
+          const { reasonCode, responseCode } = error as { reasonCode?: unknown; responseCode?: unknown };
+          return push({ type: 'failed', error: reason, reasonCode: typeof reasonCode === 'string' ? reasonCode : 'batch-failed', ...(typeof responseCode === 'string' ? { responseCode } : {}) });
+        }
         // Kept like any outcome, so a page reloaded later still shows it.
         lastResult = { id: inFlight?.txnId ?? '', kind: kind as TransactionView['kind'], state: 'failed', amount: amount ?? 0, reason };
         push({ type: 'result', result: lastResult });

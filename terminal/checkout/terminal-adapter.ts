@@ -6,7 +6,8 @@
  */
 import { batchSlip, receipt, type ReceiptLanguage } from '../receipt.js';
 import { tenderOf } from '../tender.js';
-import type { Terminal } from '../terminal.js';
+import { BusyError, type Terminal } from '../terminal.js';
+import { HostBadMacError, HostTimeoutError, HostUnavailableError } from '../host-link.js';
 import type { TxnRow } from '../journal.js';
 import type { BatchView, CheckoutTerminal, DeviceState, StatusEvent, TransactionView } from './types.js';
 
@@ -79,7 +80,9 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
     refund: async (request) => withJournal(await terminal.refund(request)),
     void: async (request) => withJournal(await terminal.void(request)),
     batchClose: async () => {
-      const result = await terminal.batchClose();
+      const result = await terminal.batchClose().catch((error: unknown) => {
+        throw batchFailure(terminal, error);
+      });
       const data = { ...result, merchantName: options.merchantName, merchantId: terminal.config.merchantId, terminalId: terminal.config.terminalId, currency: terminal.config.currency ?? '156', at: new Date() };
       return { ...result, slips: Object.fromEntries(languages.map((language) => [language, batchSlip(data, { language })])) as BatchView['slips'] };
     },
@@ -111,6 +114,32 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
     on: (event: 'status' | 'device', listener: (value: StatusEvent & DeviceState) => void) => terminal.on(event as 'status', listener as never),
     off: (event, listener) => terminal.off(event as 'status', listener as never),
   };
+}
+
+/** A batch close that did not happen, with the reason code the page words it by (and the host's response code when it refused). */
+export class BatchCloseError extends Error {
+  override readonly name = 'BatchCloseError';
+  constructor(
+    readonly reasonCode: string,
+    message: string,
+    readonly responseCode?: string,
+  ) {
+    super(message);
+  }
+}
+
+function batchFailure(terminal: Terminal, error: unknown): BatchCloseError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof BusyError) return new BatchCloseError('busy', message);
+  if (error instanceof HostBadMacError) return new BatchCloseError('bad-mac', message);
+  // The connection dropped or the answer did not come: the terminal keeps the batch open.
+  if (error instanceof HostTimeoutError) return new BatchCloseError('no-answer', message);
+  // Signed on but entries still queued: the flush before the 0500 is what failed.
+  if (error instanceof HostUnavailableError) return new BatchCloseError(terminal.signedOn && terminal.journal.pendingQueue().length > 0 ? 'queue-waiting' : 'host-unavailable', message);
+  // terminal.batchClose's refusals: "settlement answered 95 (…)", "batch upload of … answered 96".
+  const refused = /answered (\w{2})\b/.exec(message);
+  if (refused) return new BatchCloseError(message.startsWith('batch upload') ? 'upload-refused' : 'settlement-refused', message, refused[1]);
+  return new BatchCloseError('batch-failed', message);
 }
 
 function optional(row: TxnRow): Partial<TransactionView> {

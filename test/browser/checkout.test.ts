@@ -432,6 +432,26 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page in chromium', () => {
     await expect.poll(summary).toContain(` ${settled.length + 1} sales `); // before: settled without asking
     expect(await page.isVisible('#batch-confirm-changed')).toBe(true);
     expect(await page.locator('.batch-heading').count()).toBe(0);
+    // The host drops the connection at the 0500: the failure is said on the Batch view, in the page's language; Checkout shows no ¥0.00 "sale".
+    const hostFault = (fault: string | null) => fetch(`${demo.pageUrl}/api/tester/fault`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault }) });
+    await hostFault('disconnect'); // the panel is behind the open dialog: set as another page would
+    try {
+      await page.click('#batch-confirm-ok');
+      const failed = 'Batch not closed: no answer from the host (the connection dropped or timed out); it may have settled the batch. Close it again before the next sale';
+      await expect.poll(() => page.textContent('#batch-problem')).toBe(failed); // before: blank
+      await page.click('#lang');
+      expect(await page.textContent('#batch-problem')).toBe('结算未完成：主机无应答（连接断开或超时），主机可能已结算；请在下一笔交易前重新结算');
+      await page.click('#lang');
+      await shot('batch-failed');
+      await page.keyboard.press('Alt+1');
+      expect(await statusTitle()).toBe('Ready'); // before: "Not completed · ¥0.00" over the terminal's English sentence
+      await page.keyboard.press('Alt+3');
+      expect(await page.textContent('#batch-problem')).toBe(failed);
+    } finally {
+      await hostFault(null);
+    }
+    // Closed again before any sale: the host answers the same close as before (00), in balance.
+    await page.click('#batch-close');
     await page.click('#batch-confirm-ok');
     await page.waitForSelector('.batch-heading');
     expect(await page.textContent('.batch-heading')).toContain('in balance');

@@ -26,6 +26,16 @@ describe('checkout page words', () => {
     expect(table.en['reason.void-unresolved']).toMatch(/reversal pending/);
   });
 
+  // A failed batch close is said by reason code (terminal/checkout/terminal-adapter.ts batchFailure): before, the terminal's English sentence.
+  it('words every batch close failure in both languages', () => {
+    for (const language of ['en', 'zh-CN'] as const) {
+      expect(table[language]['batch.failed']).toContain('{why}');
+      for (const code of ['busy', 'bad-mac', 'no-answer', 'queue-waiting', 'host-unavailable', 'settlement-refused', 'upload-refused', 'batch-failed'])
+        expect(table[language][`batch.reason.${code}`], `${language} batch.reason.${code}`).toBeTruthy();
+      for (const code of ['settlement-refused', 'upload-refused']) expect(table[language][`batch.reason.${code}`]).toMatch(/\{code\} \{words\}/);
+    }
+  });
+
   // Before: the zh-CN page showed the catalogue's English ("drop answers", ".55 → 55 incorrect PIN", stripe names).
   it('words every tester control the demo offers in both languages: stripes, codes, forced outcomes, host faults', () => {
     const catalogue = testerCatalogue();

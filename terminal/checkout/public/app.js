@@ -411,10 +411,18 @@ $('#supervisor-ok').addEventListener('click', async (event) => {
 });
 
 // ---------- batch ----------
-/** Why Close batch did nothing (a key), shown under the button until it no longer applies. */
-function showBatchProblem(key) {
-  state.batchProblem = key;
-  $('#batch-problem').textContent = key ? t(key) : '';
+/** Why Close batch did nothing (a word key, or a failed close's {reasonCode, responseCode}), shown under the button until it no longer applies. */
+function showBatchProblem(problem) {
+  state.batchProblem = problem;
+  $('#batch-problem').textContent = !problem ? '' : typeof problem === 'string' ? t(problem) : batchFailureWords(problem);
+}
+
+function batchFailureWords({ reasonCode, responseCode }) {
+  const known = `batch.reason.${reasonCode}`;
+  const why = (t(known) !== known ? t(known) : t('batch.reason.batch-failed'))
+    .replace('{code}', responseCode ?? '')
+    .replace('{words}', responseCode ? t(`rc.${responseCode}`, '') : '');
+  return t('batch.failed').replace('{why}', why);
 }
 
 // Settling cannot be undone: the cashier sees what will be settled and confirms; an empty batch is not closed.
@@ -644,10 +652,10 @@ function onPush(message) {
       state.hostFault = message.fault;
       renderHostFault();
       break;
-    case 'failed':
+    case 'failed': // a batch close that did not happen: said on the Batch view in the page's words; it is no sale, so no result on Checkout
       endBusy();
-      state.result = { state: 'failed', amount: state.status?.amount ?? 0, reason: message.error };
       renderStatus();
+      showBatchProblem({ reasonCode: message.reasonCode, responseCode: message.responseCode });
       break;
   }
 }
