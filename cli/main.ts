@@ -1,6 +1,6 @@
 import { commands } from './commands/index.js';
 import { DecodeError, EncodeError } from '../protocols/errors.js';
-import { CliError, type CliIo, processIo } from './io.js';
+import { CliError, type CliIo, processIo, quoted } from './io.js';
 
 const usage = (): string =>
   [
@@ -21,7 +21,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
   const entry = commands.find((c) => c.name === name);
   if (!entry) {
-    io.err(`pos: unknown command '${name}' (try pos --help)`);
+    io.err(`pos: unknown command ${quoted(name)} (try pos --help)`);
     return 2;
   }
   try {

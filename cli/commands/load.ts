@@ -1,7 +1,7 @@
 /** `pos load`: N virtual terminals against a switch over TCP, with a progress line and a summary. */
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { testTmk } from '../../switch/config.js';
-import { CliError, numberOption, parseOptions, printJson, type CliIo } from '../io.js';
+import { CliError, numberOption, parseOptions, printJson, quoted, type CliIo } from '../io.js';
 import { runLoad } from '../load/generator.js';
 import { resolveSpec } from '../spec-option.js';
 
@@ -29,7 +29,7 @@ function parseMix(text: string): { sale: number; refund: number; reversal: numbe
   const mix = { sale: 0, refund: 0, reversal: 0 };
   for (const part of text.split(',')) {
     const [name, share] = part.split('=');
-    if (!name || !(name in mix) || !share || !/^\d+$/.test(share)) throw new CliError(`--mix: expected sale=N,refund=N,reversal=N, got '${part}'`);
+    if (!name || !(name in mix) || !share || !/^\d+$/.test(share)) throw new CliError(`--mix: expected sale=N,refund=N,reversal=N, got ${quoted(part)}`);
     mix[name as keyof typeof mix] = Number(share);
   }
   if (mix.sale === 0) throw new CliError('--mix: sales are needed (refunds and reversals refer to them)');

@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Terminal } from '../../terminal/index.js';
-import { parseOptions, type CliIo } from '../io.js';
+import { parseOptions, quoted, type CliIo } from '../io.js';
 import { openTerminal, amountArgument, terminalOptions, terminalUsage, withAmounts } from './terminal-setup.js';
 
 /** What `parseCommand` accepts, one form per verb; `cancel` stops the transaction in progress. */
@@ -68,8 +68,10 @@ type Command =
 /** One stdin line → what to run (undefined: a blank line); a line it cannot run throws, naming what is wrong. */
 export function parseCommand(line: string): Command | undefined {
   const [verb, ...words] = line.trim().split(/\s+/).filter(Boolean);
+  // A line may be a swipe or a PAN typed into the wrong window: echoed only as quoted() allows (cli/io.ts).
+  const shown = (text: string) => (quoted(text).startsWith("'") ? text : quoted(text));
   const atMost = (count: number) => {
-    if (words[count] !== undefined) throw new Error(`${verb}: unexpected argument '${words[count]}'`);
+    if (words[count] !== undefined) throw new Error(`${verb}: unexpected argument ${quoted(words[count])}`);
   };
   switch (verb) {
     case undefined:
@@ -77,7 +79,7 @@ export function parseCommand(line: string): Command | undefined {
     case 'sale': {
       atMost(2);
       const [amount, tender] = words;
-      if (tender !== undefined && tender !== 'card' && tender !== 'code') throw new Error(`sale: unknown tender '${tender}' (card or code)`);
+      if (tender !== undefined && tender !== 'card' && tender !== 'code') throw new Error(`sale: unknown tender ${quoted(tender)} (card or code)`);
       return { verb, request: { amount: amountArgument(amount), ...(tender ? { tender } : {}) } };
     }
     case 'refund': {
@@ -98,13 +100,13 @@ export function parseCommand(line: string): Command | undefined {
       // --offline anywhere after the verb: the advice is stored and forwarded (Terminal.completion).
       const offline = words.includes('--offline');
       const rest = words.filter((word) => word !== '--offline');
-      if (rest[2] !== undefined) throw new Error(`completion: unexpected argument '${rest[2]}'`);
+      if (rest[2] !== undefined) throw new Error(`completion: unexpected argument ${quoted(rest[2])}`);
       const [original, amount] = rest;
       if (!original) throw new Error('completion: missing the pre-authorization\'s transaction ID');
       return { verb, request: { original, ...(amount === undefined ? {} : { amount: amountArgument(amount) }), ...(offline ? { offline } : {}) } };
     }
     case 'batch':
-      if (words[0] !== 'close') throw new Error(`unknown command: ${line.trim()} (batch close)`);
+      if (words[0] !== 'close') throw new Error(`unknown command: ${shown(line.trim())} (batch close)`);
       atMost(1);
       return { verb };
     case 'balance':
@@ -114,6 +116,6 @@ export function parseCommand(line: string): Command | undefined {
       atMost(0);
       return { verb };
     default:
-      throw new Error(`unknown command: ${line.trim()}`);
+      throw new Error(`unknown command: ${shown(line.trim())}`);
   }
 }

@@ -4,7 +4,7 @@
  * connects later gets the current picture. Attach it before the terminal starts, or the first
  * device events are missed.
  */
-import { batchSlip, receipt, type ReceiptLanguage } from '../receipt.js';
+import { batchSlip, cvmOf, receipt, type ReceiptLanguage } from '../receipt.js';
 import { tenderOf } from '../tender.js';
 import { BusyError, type Terminal } from '../terminal.js';
 import { HostBadMacError, HostTimeoutError, HostUnavailableError } from '../host-link.js';
@@ -28,16 +28,19 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
 
   /**
    * The slips of a journal row, in each language. The live receipt and a reprint from the history
-   * come from here, so they print the same lines; a reprint is marked as one. The PIN was verified
-   * when an approved request carried a PIN block: the journal keeps no PIN block, but the request's
-   * DE26 (PIN capture code) is set with it and only with it.
+   * come from here, so they print the same lines; a reprint is marked as one. The CVM is read from
+   * the journaled request (cvmOf: DE55 9F34, else DE26): a tap under the CVM-required limit signs
+   * nothing. The PIN was verified when an approved request carried a PIN block: the journal keeps no
+   * PIN block, but the request's DE26 (PIN capture code) is set with it and only with it.
    */
   const receipts = (row: TxnRow, state: string, reprint: boolean): TransactionView['receipts'] => {
     if (!printable.has(state)) return undefined;
-    const pinVerified = state === 'approved' && terminal.journal.request(row.id)['26'] !== undefined;
+    const request = terminal.journal.request(row.id);
+    const cvm = cvmOf(request);
+    const pinVerified = state === 'approved' && request['26'] !== undefined;
     // A refund's, void's or completion's slip names its original (trace, RRN, auth code, date).
     const original = row.originalId ? terminal.transaction(row.originalId) : undefined;
-    const data = { ...row, state, pinVerified, original, merchantName: options.merchantName, merchantId: terminal.config.merchantId, terminalId: terminal.config.terminalId, at: new Date(row.createdAt) };
+    const data = { ...row, state, pinVerified, cvm, original, merchantName: options.merchantName, merchantId: terminal.config.merchantId, terminalId: terminal.config.terminalId, at: new Date(row.createdAt) };
     const slips = (language: ReceiptLanguage) => ({ merchant: receipt(data, 'merchant', { language, reprint }), customer: receipt(data, 'customer', { language, reprint }) });
     return Object.fromEntries(languages.map((language) => [language, slips(language)])) as TransactionView['receipts'];
   };

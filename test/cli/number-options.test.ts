@@ -20,7 +20,7 @@ describe('number options', () => {
     [['switch', '--late-answer-ms', '-1'], "--late-answer-ms: a whole number from 0 to 65535000, got '-1'"],
     [['sale', '-5'], 'amount: must not be negative'],
     [['sale', '--timeout-ms', '-3', '5.00'], "--timeout-ms: a whole number from 1 to 3600000, got '-3'"],
-    [['sale', '5.00', '--host', '127.0.0.1:99999'], "--host: expected HOST:PORT with a port from 1 to 65535, got '127.0.0.1:99999'"],
+    [['sale', '5.00', '--host', '127.0.0.1:99999'], "--host: expected HOST:PORT with a port from 1 to 65535, got '127.0.0.1' with a port outside that range"],
     [['load', '--rate', '-.5'], "--rate: a number from 0 to 1000000, got '-.5'"],
     [['load', '--rate', '-1e3'], "--rate: a number from 0 to 1000000, got '-1e3'"],
     // Commands without positionals refuse a stray one (before, `pos switch --port 0 -1` started a switch).
