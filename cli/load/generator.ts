@@ -13,7 +13,6 @@
  */
 import type { LengthHeader } from '../../protocols/framing/index.js';
 import type { IsoMessage, MessageSpec } from '../../protocols/iso8583/index.js';
-import { quoted } from '../io.js';
 import { IsoClient, NoAnswerError, type Answer } from './iso-client.js';
 
 export interface LoadOptions {
@@ -103,7 +102,7 @@ const pause = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(reso
 export function terminalIdProblem(prefix: string, terminals: number): string | undefined {
   const digits = String(terminals).length;
   if (prefix.length + digits <= 8) return undefined;
-  return `${terminals} terminals with the ID prefix ${quoted(prefix)} need ${prefix.length + digits} characters: DE41 has 8`;
+  return `${terminals} terminals with the ID prefix '${prefix}' need ${prefix.length + digits} characters: DE41 has 8`;
 }
 
 /** Less time than this (or the answer timeout, if shorter) left before a deadline: no connect, sign-on or reversal attempt starts (it could only time out). */

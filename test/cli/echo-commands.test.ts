@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { parseCommand } from '../../cli/commands/terminal.js';
-import { terminalIdProblem } from '../../cli/load/generator.js';
 import { capture } from '../support/cli.js';
 
 const pan = '4761739001010010';
@@ -30,9 +29,5 @@ describe('echoes outside the tools go through quoted()', () => {
     expect(() => parseCommand(`completion T1 5 ${pan}`)).toThrow(/^completion: unexpected argument \(16 characters, not shown\)$/);
     expect(() => parseCommand(`batch ${swipe}`)).toThrow(/^unknown command: \(42 characters, not shown\) \(batch close\)$/);
     expect(() => parseCommand('pay 12')).toThrow('unknown command: pay 12'); // short words still shown
-  });
-
-  it('the load generator’s terminal ID prefix', () => {
-    expect(terminalIdProblem(pan, 2)).toBe('2 terminals with the ID prefix (16 characters, not shown) need 17 characters: DE41 has 8');
   });
 });
