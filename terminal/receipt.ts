@@ -6,6 +6,7 @@
 import { additionalAmounts } from './balance.js';
 import { messages } from './checkout/public/i18n.js';
 import type { TxnRow } from './journal.js';
+import type { Cvm } from './kernel/kernel.js';
 import type { Tender } from './tender.js';
 
 /** What a slip prints: the journal row's fields, plus who printed it, when, and how the cardholder was verified. */
@@ -29,21 +30,24 @@ export type ReceiptData = Pick<
   original?: Pick<TxnRow, 'stan' | 'rrn' | 'authCode' | 'createdAt'>;
 };
 
-/** The cardholder verification method used: what decides the signature line. */
-export type Cvm = 'online-pin' | 'signature' | 'no-cvm';
+/** The cardholder verification method used (the kernel's, see there): what decides the signature line. */
+export type { Cvm };
 
 /**
- * The CVM a journaled request (path → value) shows: DE55 9F34 (CVM Results, EMV Book 3 Annex C3),
- * byte 1 bits 1-6 the method: 02 online PIN, 1E signature, 1F no CVM required. A 1F whose TVR (DE55
- * 95) byte 3 bit 8 says cardholder verification failed (over the CVM-required limit with no PIN pad)
- * was no 'no CVM required': undefined, so the slip takes a signature. Without 9F34 (a swipe, a
- * refund, a void) an online PIN when DE26 (PIN capture code, sent with a PIN block and only with it) was sent.
+ * The CVM a journaled request (path → value) shows: DE55 9F34 (CVM Results, EMV Book 4 Annex A4),
+ * byte 1 bits 1-6 the method: 02 online PIN, 1E signature, 1F no CVM required, 3F with result 01
+ * (byte 3) cardholder verification failed. A 1F whose TVR (DE55 95) byte 3 bit 8 says cardholder
+ * verification failed (journaled before the kernel reported signature over the CVM-required limit
+ * without a PIN pad) was no 'no CVM required': undefined, so the slip takes a signature. Without
+ * 9F34 (a swipe, a refund, a void) an online PIN when DE26 (PIN capture code, sent with a PIN block
+ * and only with it) was sent.
  */
 export function cvmOf(request: Record<string, string>): Cvm | undefined {
   const results = request['55.9F34'];
-  const method = results && /^[0-9A-F]{2}/i.test(results) ? parseInt(results.slice(0, 2), 16) & 0x3f : undefined;
+  const method = results && /^[0-9A-F]{6}$/i.test(results) ? parseInt(results.slice(0, 2), 16) & 0x3f : undefined;
   if (method === 0x02 || request['26'] !== undefined) return 'online-pin';
   if (method === 0x1e) return 'signature';
+  if (method === 0x3f && results!.slice(4) === '01') return 'cvm-failed';
   const verificationFailed = (parseInt(request['55.95']?.slice(4, 6) ?? '', 16) & 0x80) !== 0;
   if (method === 0x1f && !verificationFailed) return 'no-cvm';
   return undefined;

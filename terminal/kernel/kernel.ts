@@ -4,7 +4,7 @@
  * candidate list by priority among the AIDs the terminal supports, SELECT with fallback to the next
  * candidate, PDOL, GET PROCESSING OPTIONS (format 1 or 2), READ RECORD per AFL, GENERATE AC unless
  * the cryptogram came in the GPO answer (qVSDC style); processing restrictions (expiry), terminal
- * risk (floor limit), CVM (CVM-required limit or the card's CTQ → online PIN), TVR and TSI.
+ * risk (floor limit), CVM (CVM-required limit or the card's CTQ → online PIN, else signature), TVR and TSI.
  * Every failure is a KernelError with a reason code; card data never appears in an error.
  */
 import { randomBytes } from 'node:crypto';
@@ -54,7 +54,15 @@ export interface KernelTransaction {
   forceOnlinePin?: (pan: string) => boolean;
 }
 
-export type Cvm = 'online-pin' | 'no-cvm';
+/**
+ * The cardholder verification the kernel did, as 9F34 (CVM Results, EMV Book 4 Annex A4) reports it:
+ * online PIN (020000: result unknown until the issuer answers), signature (1E0000: unknown, the
+ * merchant compares it), no CVM required (1F0002: under the CVM-required limit), or cvm-failed
+ * (3F0001: a CVM was required and the terminal supports none the card can use).
+ */
+export type Cvm = 'online-pin' | 'signature' | 'no-cvm' | 'cvm-failed';
+
+const cvmResults: Record<Cvm, string> = { 'online-pin': '020000', signature: '1E0000', 'no-cvm': '1F0002', 'cvm-failed': '3F0001' };
 
 export interface KernelResult {
   aid: string;
@@ -155,7 +163,12 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
   if (!chosen) throw new KernelError('no-application', 'no application on the card could be selected', 'SELECT AID');
 
   // Terminal data for DOLs.
-  const ttq = Buffer.from('36004000', 'hex'); // qVSDC, contact, online PIN, signature; online cryptogram required
+  // 9F33 byte 2 bit 6: signature (paper) supported (EMV Book 4 Annex A2).
+  const signatureCapable = ((Buffer.from(config.capabilities, 'hex')[1] ?? 0) & 0x20) !== 0;
+  // TTQ byte 1: qVSDC, contact, then online PIN (b3) and signature (b2) only when this terminal can do them.
+  const ttq = Buffer.from('30004000', 'hex'); // online cryptogram required
+  if (config.onlinePinCapable) ttq[0]! |= 0x04;
+  if (signatureCapable) ttq[0]! |= 0x02;
   if (txn.amount >= config.limits.cvmRequired) ttq[1]! |= 0x40; // CVM required
   const un = txn.unpredictableNumber ?? randomBytes(4);
   const terminal = new Map<string, Buffer>([
@@ -244,13 +257,17 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
   if (effective && toHex(effective) > today) tvr.set('applicationNotYetEffective');
 
   // CVM: the issuer asked for a PIN (forceOnlinePin, asked first so the terminal sees every such card),
-  // the CVM-required limit, or a Visa card's CTQ asking for online PIN.
+  // the CVM-required limit, or a Visa card's CTQ asking for online PIN. A balance inquiry moves no
+  // money: no CVM. When one is required: online PIN with a PIN pad, else signature when 9F33 says the
+  // terminal takes one, else none applies: cardholder verification failed (EMV Book 3 §10.5).
   const forced = txn.forceOnlinePin?.(pan) === true;
   const ctq = data.get('9F6C');
-  const wantsPin = forced || txn.amount >= config.limits.cvmRequired || (ctq !== undefined && (ctq[0]! & 0x80) !== 0);
-  const cvm: Cvm = wantsPin && config.onlinePinCapable && txn.type !== '31' ? 'online-pin' : 'no-cvm';
-  if (wantsPin && !config.onlinePinCapable) tvr.set('cardholderVerificationFailed');
-  terminal.set('9F34', Buffer.from(cvm === 'online-pin' ? '020000' : '1F0002', 'hex'));
+  const pinAsked = forced || (ctq !== undefined && (ctq[0]! & 0x80) !== 0);
+  const cvmRequired = txn.type !== '31' && (pinAsked || txn.amount >= config.limits.cvmRequired);
+  const cvm: Cvm = !cvmRequired ? 'no-cvm' : config.onlinePinCapable ? 'online-pin' : signatureCapable ? 'signature' : 'cvm-failed';
+  if (cvmRequired && pinAsked && !config.onlinePinCapable) tvr.set('pinPadNotPresent');
+  if (cvm === 'cvm-failed') tvr.set('cardholderVerificationFailed');
+  terminal.set('9F34', Buffer.from(cvmResults[cvm], 'hex'));
   tsi.set('cardholderVerificationPerformed');
   terminal.set('95', tvr.copy());
 

@@ -7,6 +7,7 @@ export const tvrBits = {
   expiredApplication: [1, 0x40],
   applicationNotYetEffective: [1, 0x20],
   cardholderVerificationFailed: [2, 0x80],
+  pinPadNotPresent: [2, 0x10],
   onlinePinEntered: [2, 0x04],
   exceedsFloorLimit: [3, 0x80],
   issuerAuthenticationFailed: [4, 0x40],

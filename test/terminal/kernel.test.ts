@@ -86,9 +86,36 @@ describe('EMV contactless kernel', () => {
     const high = (await read(createVirtualCard('mastercard'), 50000)).result;
     expect(high.cvm).toBe('online-pin');
     expect(toHex(high.data.get('9F34')!)).toBe('020000');
+  });
+
+  // 9F34 CVM Results, EMV Book 4 Annex A4: byte 1 the CVM performed (02 online PIN, 1E signature,
+  // 1F no CVM required, 3F no CVM performed), byte 2 its condition, byte 3 the result as the terminal
+  // knows it: 00 unknown (for example, for signature), 01 failed, 02 successful. EMV Book 3 §10.5: no
+  // CVM performed when one was required sets TVR byte 3 bit 8 (cardholder verification was not successful).
+  it('over the CVM-required limit without a PIN pad: signature (1E0000) when 9F33 takes one, else CVM failed (3F0001)', async () => {
     const noPinPad = (await read(createVirtualCard('mastercard'), 50000, { config: { onlinePinCapable: false } })).result;
-    expect(noPinPad.cvm).toBe('no-cvm');
-    expect(noPinPad.tvr.has('cardholderVerificationFailed')).toBe(true);
+    expect(noPinPad.cvm).toBe('signature'); // before: 'no-cvm' with 9F34 1F0002 (no CVM required, successful)
+    expect(toHex(noPinPad.data.get('9F34')!)).toBe('1E0000');
+    expect(noPinPad.tvr.has('cardholderVerificationFailed')).toBe(false);
+    expect(toHex(noPinPad.data.get('9F66')!)).toBe('32404000'); // TTQ byte 1: no online PIN (b3), signature (b2)
+    const noSignature = (await read(createVirtualCard('mastercard'), 50000, { config: { onlinePinCapable: false, capabilities: 'E0D0C8' } })).result;
+    expect(noSignature.cvm).toBe('cvm-failed'); // 9F33 byte 2 D0: no signature (b6)
+    expect(toHex(noSignature.data.get('9F34')!)).toBe('3F0001');
+    expect(noSignature.tvr.has('cardholderVerificationFailed')).toBe(true);
+    expect(de55Fields(noSignature).find(([path]) => path === '55.9F34')![1].toString('hex')).toBe('3f0001');
+    const underLimit = (await read(createVirtualCard('mastercard'), 1000, { config: { onlinePinCapable: false, capabilities: 'E0D0C8' } })).result;
+    expect(underLimit.cvm).toBe('no-cvm');
+    expect(toHex(underLimit.data.get('9F34')!)).toBe('1F0002');
+    expect(underLimit.tvr.has('cardholderVerificationFailed')).toBe(false);
+  });
+
+  it('the issuer asked for a PIN (65) and no PIN pad: signature, TVR byte 3 bit 5 (PIN entry required, PIN pad not present)', async () => {
+    const reader = new DirectCardReader();
+    reader.tap(createVirtualCard('mastercard'));
+    const result = await runKernel(reader, { ...config, onlinePinCapable: false }, { amount: 1000, type: '00', date: '260315', forceOnlinePin: () => true });
+    expect(result.cvm).toBe('signature');
+    expect(result.tvr.has('pinPadNotPresent')).toBe(true);
+    expect(toHex(result.data.get('9F34')!)).toBe('1E0000');
   });
 
   it('below the floor limit a TC is requested (this online-only card still answers ARQC)', async () => {

@@ -1,8 +1,9 @@
 /**
  * The signature line follows the cardholder verification used (DE55 9F34 CVM Results, EMV Book 3
  * Annex C3): online PIN → PIN verified, no signature; no CVM required (1F: a tap under the
- * CVM-required limit, UnionPay QuickPass 小额免密免签) → no signature; signature (1E), a swipe
- * without a PIN, a refund or a void → the merchant copy is signed. Through the terminal too, over real TCP.
+ * CVM-required limit, UnionPay QuickPass 小额免密免签) → no signature; signature (1E: over the
+ * limit without a PIN pad), CVM failed (3F0001), a swipe without a PIN, a refund or a void → the
+ * merchant copy is signed. Through the terminal too, over real TCP.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ describe('the CVM a journaled request shows', () => {
     expect(cvmOf({ '26': '12', '35': '4000000000000002=3012' })).toBe('online-pin'); // a swipe with a PIN
     expect(cvmOf({ '2': '4000000000000002' })).toBeUndefined(); // a swipe without one, a refund, a void
     expect(cvmOf({ '55.9F34': '3F0000' })).toBeUndefined(); // CVM not performed
+    expect(cvmOf({ '55.9F34': '3F0001' })).toBe('cvm-failed'); // none performed, result failed (EMV Book 4 Annex A4)
   });
 
   it('a 1F whose TVR says cardholder verification failed (over the limit, no PIN pad) is no "no CVM required"', () => {
@@ -51,7 +53,7 @@ describe('the signature line', () => {
 
   it('signature CVM, an unknown CVM (a swipe without PIN), a refund or a void: the merchant copy is signed, the customer copy not', () => {
     const refund: ReceiptData = { ...tap, kind: 'refund', original: { stan: '000050', rrn: '633200000050', authCode: '366070', createdAt: '2026-11-28T01:40:00.000Z' } };
-    for (const data of [{ ...tap, cvm: 'signature' as const }, { ...tap, entryMode: '021', cvm: undefined }, refund, { ...refund, kind: 'void' }])
+    for (const data of [{ ...tap, cvm: 'signature' as const }, { ...tap, cvm: 'cvm-failed' as const }, { ...tap, entryMode: '021', cvm: undefined }, refund, { ...refund, kind: 'void' }])
       for (const { copy, language, text } of copies(data)) {
         expect(signed(text), `${data.kind} ${data.cvm} ${copy} ${language}`).toBe(copy === 'merchant');
         expect(text).not.toMatch(/NO CVM REQUIRED|免密免签/);
@@ -97,6 +99,17 @@ describe('through the terminal', () => {
     expect(responder.received.find((m) => m.mti === '0200')!.getBuffer('55.9F34')!.toString('hex')).toBe('1f0002');
     expect(signed(tapped.receipt!.merchant)).toBe(false); // before: signed
     expect(tapped.receipt!.merchant).toContain('NO CVM REQUIRED');
+    reader.remove();
+    // Over the CVM-required limit with no PIN pad: the kernel reports signature (9F34 1E0000, result
+    // unknown: EMV Book 4 Annex A4), no longer 'no CVM required' (1F0002) with a failed TVR.
+    reader.tap(createVirtualCard('mastercard'));
+    const over = await terminal.sale({ amount: 50000 });
+    expect(over).toMatchObject({ state: 'approved', entryMode: '071' });
+    const overRequest = responder.received.filter((m) => m.mti === '0200').at(-1)!;
+    expect(overRequest.getBuffer('55.9F34')!.toString('hex')).toBe('1e0000');
+    expect(overRequest.getBuffer('55.95')![2]! & 0x80).toBe(0); // verification not failed: a signature was taken
+    expect(signed(over.receipt!.merchant)).toBe(true);
+    expect(over.receipt!.merchant).not.toContain('NO CVM REQUIRED');
     reader.remove();
     const swipe = terminal.sale({ amount: 800 });
     setTimeout(() => msr.emit('swipe', { track2: ';4000000000000002=30121010000000000?' }), 10);
