@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { IsoClient } from '../../cli/load/iso-client.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { switchWithTerminal } from './harness.js';
+import { originalDataElements, switchWithTerminal } from './harness.js';
 
 const pan = '5555555555554444';
 const account = 'card:5555554444';
@@ -13,7 +13,7 @@ const authorization = (t: IsoClient, amount: number) =>
   t.message('0100', { '2': pan, '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156' });
 const capture = (t: IsoClient, amount: number, reference: Record<string, string>, conditionCode = '06') =>
   t.message('0220', { '2': pan, '3': '000000', '4': amount, '22': '011', '25': conditionCode, '49': '156', ...reference });
-const de90 = (m: Message) => ({ '90': `${m.mti}${m.getString('11')}${m.getString('7')}${'0'.repeat(22)}` });
+const de90 = (m: Message) => ({ '90': originalDataElements(m) });
 
 for (const database of testDatabases()) {
   describe.skipIf(!database.available)(`authorization capture on ${database.name}`, () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { IsoClient } from '../../cli/load/iso-client.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { switchWithTerminal } from './harness.js';
+import { originalDataElements, switchWithTerminal } from './harness.js';
 
 const pan = '5555555555554444';
 const account = 'card:5555554444';
@@ -50,8 +50,7 @@ for (const database of testDatabases()) {
       const start = await balance();
       expect(await code(sale(t, 4_000, '840', { '3': '200000', '48.OR': rrn }))).toBe('12');
       expect(await code(sale(t, 4_000, '840', { '3': '020000', '48.OR': rrn }))).toBe('12');
-      const de90 = `0100${pre.getString('11')}${pre.getString('7')}${'0'.repeat(22)}`;
-      expect(await code(t.message('0220', { '2': pan, '3': '000000', '4': 3_000, '22': '011', '25': '06', '49': '840', '90': de90 }))).toBe('12');
+      expect(await code(t.message('0220', { '2': pan, '3': '000000', '4': 3_000, '22': '011', '25': '06', '49': '840', '90': originalDataElements(pre) }))).toBe('12');
       expect(await balance()).toBe(start);
       expect(await code(sale(t, 4_000, '156', { '3': '200000', '48.OR': rrn }))).toBe('00');
       expect(await balance()).toBe(start + 4_000);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { IsoClient } from '../../cli/load/iso-client.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { dukptPinBlock, ksnOf, terminal, terminalIds, testSwitch } from './harness.js';
+import { dukptPinBlock, ksnOf, originalDataElements, terminal, terminalIds, testSwitch } from './harness.js';
 
 const pan = '4111111111111111';
 const account = 'card:4111111111';
@@ -92,10 +92,9 @@ for (const database of testDatabases()) {
       const before = (await sw.store.balance(account))!;
       const original = pinSale(t, 3000, ksnOf(device, 20));
       expect(code(await t.send(original))).toBe('00');
-      const de90 = `0200${original.getString('11')}${original.getString('7')}${'0'.repeat(22)}`;
       // A terminal that copies every field of the original into its reversal, DE52/53 included.
       const reversal = (mti: string) => t.message(mti, {
-        '2': pan, '3': '000000', '4': 3000, '22': '011', '52': original.getBuffer('52')!, '53': original.getBuffer('53')!, '90': de90,
+        '2': pan, '3': '000000', '4': 3000, '22': '011', '52': original.getBuffer('52')!, '53': original.getBuffer('53')!, '90': originalDataElements(original),
       });
       expect(code(await t.send(reversal('0400')))).toBe('00');
       expect(code(await t.send(reversal('0420')))).toBe('00');

@@ -7,7 +7,7 @@ import { arpcMethod1, arpcMethod2 } from '../../protocols/crypto/index.js';
 import { testCards } from '../../protocols/testcards.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { contactlessDe55, switchWithTerminal, terminal, terminalIds } from './harness.js';
+import { contactlessDe55, originalDataElements, switchWithTerminal, terminal, terminalIds } from './harness.js';
 
 const magstripe = '4111111111111111';
 const sale = (t: IsoClient, amount: number, pan = magstripe, extra: Record<string, string | number | Buffer> = {}) =>
@@ -177,8 +177,7 @@ for (const database of testDatabases()) {
       const s3 = sale(t, 900, '5555555555554444');
       const a3 = await t.send(s3);
       expect(await sw.store.balance(account)).toBe(start - 3400);
-      const de90 = `0200${s3.getString('11')}${s3.getString('7')}${'0'.repeat(22)}`;
-      const reversal = (mti: string) => t.message(mti, { '2': '5555555555554444', '3': '000000', '4': 900, '22': '011', '90': de90 });
+      const reversal = (mti: string) => t.message(mti, { '2': '5555555555554444', '3': '000000', '4': 900, '22': '011', '90': originalDataElements(s3) });
       const r1 = await t.send(reversal('0400'));
       expect(r1.mti).toBe('0410');
       expect(r1.getString('39')).toBe('00');
@@ -186,7 +185,7 @@ for (const database of testDatabases()) {
       expect((await t.send(reversal('0420'))).getString('39')).toBe('00');
       expect(await sw.store.balance(account)).toBe(start - 2500);
       expect(a3.getString('39')).toBe('00');
-      const unknown = t.message('0400', { '3': '000000', '4': 1, '90': `0200999999${'0'.repeat(32)}` });
+      const unknown = t.message('0400', { '3': '000000', '4': 1, '90': originalDataElements('0200', '999999', '0000000000') });
       expect((await t.send(unknown)).getString('39')).toBe('25');
     });
 
@@ -195,8 +194,7 @@ for (const database of testDatabases()) {
       const held = await t.send(pre);
       expect(held.mti).toBe('0110');
       expect(held.getString('39')).toBe('00');
-      const de90 = `0100${pre.getString('11')}${pre.getString('7')}${'0'.repeat(22)}`;
-      const done = await t.send(t.message('0220', { '2': magstripe, '3': '000000', '4': 4200, '22': '011', '25': '06', '90': de90 }));
+      const done = await t.send(t.message('0220', { '2': magstripe, '3': '000000', '4': 4200, '22': '011', '25': '06', '90': originalDataElements(pre) }));
       expect(done.getString('39')).toBe('00');
       const balance = await t.send(t.message('0200', { '2': magstripe, '3': '310000', '22': '011', '25': '00', '49': '156' }));
       expect(balance.getString('39')).toBe('00');

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { IsoClient } from '../../cli/load/iso-client.js';
 import { applicationCryptogram, encipherPinBlock, tdesDukptKeys } from '../../protocols/crypto/index.js';
+import type { IsoMessage } from '../../protocols/iso8583/index.js';
 import { testCards, type TestCardProfileId } from '../../protocols/testcards.js';
 import { testTmk } from '../../switch/config.js';
 import { startSwitch, type RunningSwitch, type SwitchConfig } from '../../switch/index.js';
@@ -21,6 +22,19 @@ export function ksnOf(device: string, counter: number): Buffer {
   const ksn = Buffer.from(device, 'hex');
   ksn.writeUIntBE((ksn.readUIntBE(7, 3) & 0xe00000) | counter, 7, 3);
   return ksn;
+}
+
+/**
+ * DE90 (n 42, ISO 8583:1987 original data elements) naming an original: its MTI, STAN (DE11) and
+ * transmission date-time (DE7), then the acquirer and forwarding institution IDs (n 11 each), unused: zeros.
+ * Given a request as sent, its own MTI, DE11 and DE7; built here, not by the terminal's copy, so the
+ * switch's suites check the layout on their own.
+ */
+export function originalDataElements(original: IsoMessage): string;
+export function originalDataElements(mti: string, stan: string, transmitted: string): string;
+export function originalDataElements(original: IsoMessage | string, stan?: string, transmitted?: string): string {
+  if (typeof original !== 'string') return originalDataElements(original.mti, original.getString('11')!, original.getString('7')!);
+  return `${original}${stan!}${transmitted!}${'0'.repeat(22)}`;
 }
 
 /** An ISO 9564 format 0 PIN block under the DUKPT PIN key of `ksn` (test BDK). */

@@ -8,7 +8,7 @@ import { NoAnswerError, type IsoClient } from '../../cli/load/iso-client.js';
 import { encipherPinBlock, tdesDukptKeys } from '../../protocols/crypto/index.js';
 import { testCards } from '../../protocols/testcards.js';
 import type { RunningSwitch } from '../../switch/index.js';
-import { contactlessDe55, terminal, terminalIds, testSwitch, tmk } from './harness.js';
+import { contactlessDe55, originalDataElements, terminal, terminalIds, testSwitch, tmk } from './harness.js';
 import { testDatabases } from './databases.js';
 
 const [database] = testDatabases();
@@ -121,7 +121,7 @@ describe('switch logs', () => {
     await t.send(sale(t, 1000, card.pan, { '22': '071', ...contactlessDe55('visa', 1000, { tamper: true }) }));
     await t.send(sale(t, 1098, card.pan));
     await expect(t.send(sale(t, 1097, card.pan))).rejects.toThrow(NoAnswerError);
-    await t.send(t.message('0400', { '2': card.pan, '3': '000000', '4': 4500, '90': `0200${s.getString('11')}${s.getString('7')}${'0'.repeat(22)}` }));
+    await t.send(t.message('0400', { '2': card.pan, '3': '000000', '4': 4500, '90': originalDataElements('0200', s.getString('11')!, s.getString('7')!) }));
     await t.signOn('101');
     await t.close();
     await sw.stop();

@@ -4,14 +4,13 @@ import { describe, expect, it } from 'vitest';
 import type { IsoClient } from '../../cli/load/iso-client.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { switchWithTerminal } from './harness.js';
+import { originalDataElements, switchWithTerminal } from './harness.js';
 
 const pan = '5555555555554444';
 const account = 'card:5555554444';
 type Fields = Record<string, string | number>;
 const sale = (t: IsoClient, amount: number, extra: Fields = {}) =>
   t.message('0200', { '2': pan, '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', ...extra });
-const de90 = (m: ReturnType<IsoClient['message']>) => `${m.mti}${m.getString('11')}${m.getString('7')}${'0'.repeat(22)}`;
 const keyOf = (m: ReturnType<IsoClient['message']>) => ({ '11': m.getString('11')!, '7': m.getString('7')! });
 
 for (const database of testDatabases()) {
@@ -30,11 +29,11 @@ for (const database of testDatabases()) {
     it('a reversal of another sale under the key of a reversal: 94; its 0420 repeat (same DE90): the stored 00', async () => {
       const { a, b } = await twoSales(1_000);
       const start = await balance();
-      const first = t.message('0400', { '2': pan, '3': '000000', '4': 1_000, '22': '011', '90': de90(a) });
+      const first = t.message('0400', { '2': pan, '3': '000000', '4': 1_000, '22': '011', '90': originalDataElements(a) });
       expect((await t.send(first)).getString('39')).toBe('00');
-      const other = t.message('0400', { '2': pan, '3': '000000', '4': 1_000, '22': '011', '90': de90(b), ...keyOf(first) });
+      const other = t.message('0400', { '2': pan, '3': '000000', '4': 1_000, '22': '011', '90': originalDataElements(b), ...keyOf(first) });
       expect((await t.send(other)).getString('39')).toBe('94');
-      const repeat = t.message('0420', { '2': pan, '3': '000000', '4': 1_000, '22': '011', '90': de90(a), ...keyOf(first) });
+      const repeat = t.message('0420', { '2': pan, '3': '000000', '4': 1_000, '22': '011', '90': originalDataElements(a), ...keyOf(first) });
       expect((await t.send(repeat)).getString('39')).toBe('00');
       expect(await balance()).toBe(start + 1_000);
     });

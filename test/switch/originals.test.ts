@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IsoClient } from '../../cli/load/iso-client.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { merchantId, terminal, terminalIds, testSwitch, tmk } from './harness.js';
+import { merchantId, originalDataElements, terminal, terminalIds, testSwitch, tmk } from './harness.js';
 
 const mc = '5555555555554444';
 const up = '6212345678901232';
@@ -15,7 +15,7 @@ const voidOf = (t: IsoClient, rrn: string, amount = 1) => sale(t, amount, mc, { 
 const reversalOf = (t: IsoClient, original: ReturnType<IsoClient['message']>) =>
   t.message('0400', {
     '2': original.getString('2')!, '3': original.getString('3')!, '4': Number(original.getString('4')), '22': '011',
-    '90': `${original.mti}${original.getString('11')}${original.getString('7')}${'0'.repeat(22)}`,
+    '90': originalDataElements(original),
   });
 
 for (const database of testDatabases()) {
@@ -105,8 +105,7 @@ for (const database of testDatabases()) {
       const held = await t.send(pre);
       expect(held.getString('39')).toBe('00');
       expect(await balance(low)).toBe(100);
-      const de90 = `0100${pre.getString('11')}${pre.getString('7')}${'0'.repeat(22)}`;
-      const complete = (c: IsoClient, amount: number, reference: Record<string, string> = { '90': de90 }) =>
+      const complete = (c: IsoClient, amount: number, reference: Record<string, string> = { '90': originalDataElements(pre) }) =>
         c.send(c.message('0220', { '2': pan, '3': '000000', '4': amount, '22': '011', '25': '06', '49': '156', ...reference }));
       expect((await complete(t, 901)).getString('39')).toBe('13');
       const foreign = await IsoClient.connect({ port: sw.port, terminalId: 'T0000009', merchantId: 'M00000000000002', tmk, timeoutMs: 1000 });

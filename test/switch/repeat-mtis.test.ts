@@ -4,14 +4,12 @@ import { describe, expect, it } from 'vitest';
 import type { IsoClient } from '../../cli/load/iso-client.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { testDatabases } from './databases.js';
-import { switchWithTerminal } from './harness.js';
+import { originalDataElements, switchWithTerminal } from './harness.js';
 
 const pan = '5555555555554444';
 const account = 'card:5555554444';
-type Message = ReturnType<IsoClient['message']>;
 const sale = (t: IsoClient, amount: number) =>
   t.message('0200', { '2': pan, '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156' });
-const de90 = (m: Message) => `${m.mti}${m.getString('11')}${m.getString('7')}${'0'.repeat(22)}`;
 
 for (const database of testDatabases()) {
   describe.skipIf(!database.available)(`repeat MTIs on ${database.name}`, () => {
@@ -26,15 +24,15 @@ for (const database of testDatabases()) {
       const s = sale(t, 1_000);
       await t.send(s);
       const start = await balance();
-      const reversal = t.message('0421', { '2': pan, '3': '000000', '4': 1_000, '22': '011', '90': de90(s) });
+      const reversal = t.message('0421', { '2': pan, '3': '000000', '4': 1_000, '22': '011', '90': originalDataElements(s) });
       const answer = await t.send(reversal);
       expect([answer.mti, answer.getString('39')]).toEqual(['0430', '00']);
       expect(await balance()).toBe(start + 1_000);
       const s2 = sale(t, 600);
       await t.send(s2);
-      const first = t.message('0400', { '2': pan, '3': '000000', '4': 600, '22': '011', '90': de90(s2) });
+      const first = t.message('0400', { '2': pan, '3': '000000', '4': 600, '22': '011', '90': originalDataElements(s2) });
       const firstAnswer = await t.send(first);
-      const again = t.message('0421', { '2': pan, '3': '000000', '4': 600, '22': '011', '90': de90(s2), '11': first.getString('11')!, '7': first.getString('7')! });
+      const again = t.message('0421', { '2': pan, '3': '000000', '4': 600, '22': '011', '90': originalDataElements(s2), '11': first.getString('11')!, '7': first.getString('7')! });
       expect((await t.send(again)).getString('37')).toBe(firstAnswer.getString('37'));
       expect(await balance()).toBe(start + 1_000);
     });
