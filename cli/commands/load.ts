@@ -2,18 +2,25 @@
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { testTmk } from '../../switch/config.js';
 import { CliError, numberOption, parseOptions, printJson, quoted, type CliIo } from '../io.js';
-import { runLoad } from '../load/generator.js';
+import { runLoad, terminalIdProblem } from '../load/generator.js';
 import { resolveSpec } from '../spec-option.js';
 
 const usage = `usage: pos load [--host H] [--port N] [--terminals N] [--rate N] [--duration S] [--mix sale=80,refund=10,reversal=10]
-                [--spec NAME|FILE.json] [--framing binary2|…] [--tmk HEX] [--merchant ID] [--timeout-ms N] [--json]
-  N virtual terminals (IDs L0000001…), one connection and STAN sequence each, one request in flight per
-  terminal, paced to --rate requests/s in total (0 = as fast as answers come) for --duration seconds.
+                [--spec NAME|FILE.json] [--framing binary2|…] [--tmk HEX] [--merchant ID] [--terminal-prefix P]
+                [--timeout-ms N] [--json]
+  N virtual terminals (IDs L0000001…, or see --terminal-prefix), one connection and STAN sequence each,
+  one request in flight per terminal, paced to --rate requests/s in total (0 = as fast as answers
+  come) for --duration seconds.
   Unanswered requests are reversed as a POS would. Progress on stderr each second; summary at the end
   (--json: one JSON object). Defaults: port 8583, 16 terminals, rate 0, 10 s, the switch's test TMK.
   No request starts after --duration; what is owed then (answers, reversals) gets at most
   2 × --timeout-ms more, so a run takes at most duration + 2 × timeout.
   A reversal's repeats (0420) carry its 0400's STAN and DE7.
+  --terminal-prefix P: terminal IDs P then the number, zero-padded to DE41's 8 characters (default L:
+  L0000001…); 1 to 7 printable ASCII characters, no space, leaving room for N's digits. Loads at once
+  against one switch or one shared journal need disjoint IDs: give each its own prefix, all of one
+  length (else they share terminals: one run's sign-on replaces the other's keys, its requests
+  answered A0, or their request keys meet, answered 94).
   Summary (--json names): durationMs (asked for), elapsedMs (taken, drain included), sent, approved,
   approvalsPerSecond (over elapsedMs), declined, latencyMs and responseCodes count sales, refunds and
   --mix reversals (a reversal once, by its last answer); unanswered (sales and refunds with no answer
@@ -48,6 +55,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     framing: { type: 'string' },
     tmk: { type: 'string' },
     merchant: { type: 'string' },
+    'terminal-prefix': { type: 'string' },
     'timeout-ms': { type: 'string' },
     json: { type: 'boolean' },
   }, 0);
@@ -66,6 +74,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const durationMs = numberOption(values.duration, 'duration', { min: 0.1, max: 86_400, decimals: true }, 10) * 1000;
   const timeoutMs = numberOption(values['timeout-ms'], 'timeout-ms', { min: 1, max: 600_000 }, 5000);
   const mix = values.mix ? parseMix(values.mix) : undefined;
+  const terminalPrefix = values['terminal-prefix'] ?? 'L';
+  // Named through quoted(): a value in the wrong place may be a PAN or PIN.
+  if (!/^[!-~]{1,7}$/.test(terminalPrefix)) throw new CliError(`--terminal-prefix: 1 to 7 printable ASCII characters, no space, got ${quoted(terminalPrefix)}`);
+  const idProblem = terminalIdProblem(terminalPrefix, terminals, quoted(terminalPrefix));
+  if (idProblem) throw new CliError(`--terminal-prefix: ${idProblem}`);
   const result = await runLoad({
     host,
     port,
@@ -77,6 +90,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     ...(mix ? { mix } : {}),
     tmk,
     ...(values.merchant ? { merchantId: values.merchant } : {}),
+    terminalPrefix,
     timeoutMs,
     onProgress: (p) =>
       io.err(`${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  sent ${p.sent}  approved ${p.approved}  declined ${p.declined}  unanswered ${p.unanswered}`),

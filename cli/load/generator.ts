@@ -98,11 +98,15 @@ interface Sent {
 const reversalRetryMs = 100;
 const pause = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
 
-/** Why `terminals` IDs made of `prefix` and a number cannot fit DE41's 8 characters; undefined when they fit. */
-export function terminalIdProblem(prefix: string, terminals: number): string | undefined {
+/**
+ * Why `terminals` IDs made of `prefix` and a number cannot fit DE41's 8 characters; undefined when they
+ * fit (then they are distinct: the number is zero-padded to the same width). `shown` is how the prefix
+ * is named: quoted as is by default (the bench's own); `pos load` passes quoted()'s form of the user's.
+ */
+export function terminalIdProblem(prefix: string, terminals: number, shown = `'${prefix}'`): string | undefined {
   const digits = String(terminals).length;
   if (prefix.length + digits <= 8) return undefined;
-  return `${terminals} terminals with the ID prefix '${prefix}' need ${prefix.length + digits} characters: DE41 has 8`;
+  return `${terminals} terminals with the ID prefix ${shown} need ${prefix.length + digits} characters: DE41 has 8`;
 }
 
 /** Less time than this (or the answer timeout, if shorter) left before a deadline: no connect, sign-on or reversal attempt starts (it could only time out). */
