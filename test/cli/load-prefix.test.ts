@@ -25,14 +25,10 @@ interface Summary {
 }
 
 /** Three terminals, paced: about 30 requests a run, all of them answered well within the timeout. */
-const loadArgs = (port: number, prefix?: string) => [
-  'load', '--port', String(port), '--terminals', '3', '--rate', '60', '--duration', '0.5', '--mix', 'sale=8,refund=1,reversal=1', '--json',
-  ...(prefix === undefined ? [] : ['--terminal-prefix', prefix]),
-];
-
-async function load(port: number, prefix?: string): Promise<{ code: number; summary: Summary }> {
+async function load(port: number, prefix: string): Promise<{ code: number; summary: Summary }> {
   const io = capture();
-  const code = await main(loadArgs(port, prefix), io);
+  const args = ['--port', String(port), '--terminals', '3', '--rate', '60', '--duration', '0.5', '--mix', 'sale=8,refund=1,reversal=1', '--terminal-prefix', prefix, '--json'];
+  const code = await main(['load', ...args], io);
   return { code, summary: JSON.parse(io.stdout.join('')) as Summary };
 }
 
