@@ -3,25 +3,42 @@
  * advices (0220) in order, one at a time, until the host acknowledges each. An entry keeps the
  * DE11/DE7 it was given when queued, so a repeat is the same request to the host; once
  * acknowledged it is marked done and never sent again. 0410 with 25 (original unknown) counts as
- * done, as does 0230 with 94 (already had it). An advice answered 91, 96 or A0 was not processed
- * (host trouble, keys out of step) and is sent again; any other code is the host refusing it for
- * good: it is finished as refused, never sent again. An entry that cannot be encoded is parked
- * (kept, never sent) so that it does not hold up the ones behind it.
+ * done, as does 0230 with 94 (already had it). An entry answered 91, 96 or A0 was not processed
+ * (host trouble, keys out of step) and is sent again, as is one answered without DE39; any other
+ * code is the host refusing it for good (the 0410/0430 or 0230 is still its receipt of the message):
+ * it is finished as refused, never sent again. A refused advice's completion did not happen; a
+ * refused reversal's transaction stands, charged (e.g. 12: its original was settled, which is final).
+ * An entry that cannot be encoded is parked (kept, never sent) so that it does not hold up the ones behind it.
  */
 import { EncodeError } from '../protocols/errors.js';
 import type { HostLink } from './host-link.js';
-import type { Journal, QueueEntry, TxnRow } from './journal.js';
+import type { Journal, QueueEntry, TxnRow, TxnUpdate } from './journal.js';
 import type { Logger } from './logger.js';
 import { describeResponse } from './responses.js';
 
 const acknowledged: Record<QueueEntry['kind'], string[]> = { reversal: ['00', '25'], advice: ['00', '94'] };
-/** Answers that say the host did not get to process the message. A reversal is sent until acknowledged whatever the answer. */
+/** Answers that say the host did not get to process the message: sent again. */
 const notProcessed = ['91', '96', 'A0'];
+
+/** What a refusal does to the entry's transaction. */
+const refusal: Record<QueueEntry['kind'], (code: string) => TxnUpdate> = {
+  // An advice is a completion (interrupted, or stored offline): refused, the capture did not happen.
+  advice: (code) => ({
+    state: 'declined', responseCode: code, reasonCode: 'advice-declined',
+    reason: `the host declined the completion advice (${code}: ${describeResponse(code).reason}): not captured`,
+  }),
+  // The host keeps the original as it has it: charged. Its own response code (none after no answer,
+  // 00 after a rejected ARPC) stays; the reversal's is in the reason.
+  reversal: (code) => ({
+    state: 'approved', reasonCode: 'reversal-refused',
+    reason: `the host refused the reversal (${code}: ${describeResponse(code).reason}): the transaction stands, charged; refund it to give the money back`,
+  }),
+};
 
 export interface ForwarderHooks {
   /** After the acknowledgement is journaled; `settled`: a reversal's transaction moved to `reversed`. */
   done(entry: QueueEntry, settled: boolean): void;
-  /** The host refused an advice for good; the entry is finished and its transaction declined (`row`). */
+  /** The host refused an entry for good; the entry is finished and its transaction updated (`row`: an advice's declined, a reversal's approved). */
   refused(entry: QueueEntry, row: TxnRow): void;
   /** An entry that can never be encoded was set aside (it would block every later one). */
   parked(entry: QueueEntry, reason: string): void;
@@ -71,14 +88,11 @@ export class Forwarder {
     try {
       const answer = await this.link.send(message);
       const code = answer.getString('39') ?? '';
-      // An answer without DE39 says nothing about the advice: retried like 91/96, never taken for a refusal.
-      if (entry.kind === 'advice' && code !== '' && !acknowledged.advice.includes(code) && !notProcessed.includes(code)) {
-        // An advice is a completion (interrupted, or stored offline): refused, the capture did not happen.
-        const row = this.journal.refuseAdvice(entry, {
-          state: 'declined', responseCode: code, reasonCode: 'advice-declined',
-          reason: `the host declined the completion advice (${code}: ${describeResponse(code).reason}): not captured`,
-        });
-        this.logger.error({ txnId: entry.txnId, mti, code }, 'completion advice declined by the host: not captured, left out of the batch, not sent again');
+      // An answer without DE39 says nothing about the entry: retried like 91/96, never taken for a refusal.
+      if (code !== '' && !acknowledged[entry.kind].includes(code) && !notProcessed.includes(code)) {
+        const row = this.journal.refuse(entry, code, refusal[entry.kind](code));
+        const what = entry.kind === 'advice' ? 'completion advice declined by the host: not captured, left out of the batch' : 'reversal refused by the host: the transaction stands, charged';
+        this.logger.error({ txnId: entry.txnId, mti, code }, `${what}, not sent again`);
         this.hooks.refused(entry, row);
         return true;
       }

@@ -343,13 +343,13 @@ export class Journal {
   }
 
   /**
-   * The host refused an advice for good: the entry is finished (done, the answer kept as its last
-   * error) and its transaction takes `update`, in one SQLite transaction (a crash between the two
-   * would leave an approved row that the host refused, or send a refused advice again).
+   * The host refused an entry for good (`code`): the entry is finished (done, the answer kept as its
+   * last error) and its transaction takes `update`, in one SQLite transaction (a crash between the two
+   * would leave a row the host contradicts, or send a refused entry again).
    */
-  refuseAdvice(entry: Pick<QueueEntry, 'id' | 'txnId'>, update: TxnUpdate): TxnRow {
+  refuse(entry: Pick<QueueEntry, 'id' | 'txnId'>, code: string, update: TxnUpdate): TxnRow {
     return this.db.transaction(() => {
-      this.db.prepare(`UPDATE queue SET done = 1, last_error = ? WHERE id = ?`).run(`refused ${update.responseCode ?? ''}`.trim(), entry.id);
+      this.db.prepare(`UPDATE queue SET done = 1, last_error = ? WHERE id = ?`).run(`refused ${code}`, entry.id);
       return this.update(entry.txnId, update);
     })();
   }

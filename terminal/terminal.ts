@@ -153,7 +153,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     this.link.echoAllowed = () => this.keys.ready && !this.busy;
     this.forwarder = new Forwarder(this.journal, this.link, this.logger, () => this.keys.ready, {
       done: (entry, settled) => this.onForwarded(entry, settled),
-      refused: (entry, row) => this.status(entry.txnId, 'declined', row.reason ?? 'the host declined the advice'),
+      refused: (entry, row) => this.status(entry.txnId, row.state === 'approved' ? 'approved' : 'declined', row.reason ?? 'the host refused it'),
       parked: (entry, reason) => this.onParked(entry, reason),
     });
     this.kernelConfig = {
