@@ -1,4 +1,4 @@
-// npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db postgres://…]
+// npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db postgres://…] [--floor]
 // `pos load` against `pos switch` (a child process) with the journal durable: SQLite in WAL with
 // its own fdatasync of the WAL before each answer (see switch/store/sqlite.ts) in a temp dir by default, or --db postgres://… (a fresh schema per run).
 // Any other --db is refused (one line, exit 2); PostgreSQL it cannot reach, a switch that does not start or a
@@ -7,8 +7,11 @@
 // one request in flight each, sales only (every request a durable approval).
 // Prints approvals/s and p50/p99/p99.9 latency per connection count. Goal: ≥ 10,000 approvals/s
 // at 64 connections with p99 ≤ 20 ms on a 2-core machine, the generator included.
+// --floor: at each point, the same connections and sale sizes against two floor servers (TCP only; TCP and a durable
+// SQLite row and debit per request: bench/support/floor-server.ts), and the ratios of the switch's and the generator's
+// CPU per approval to theirs: what this stack costs per approval on this machine, and what our code adds.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,16 +19,21 @@ import pg from 'pg';
 import { CliError, numberOption } from '../cli/io.js';
 import { runLoad, terminalIdProblem, type LoadOptions } from '../cli/load/generator.js';
 import { testTmk } from '../switch/config.js';
+import { floorPoint, type FloorPoint } from './support/floor.js';
 import { benchOptions } from './support/options.js';
+import { processCpuMs } from './support/proc-cpu.js';
 import { signOnShortfall } from './support/sign-on.js';
 
-/** Each point's terminals get their own IDs: B1…, B2… (the point's place in --connections), then the terminal's number. */
-const prefixOf = (point: number) => `B${point + 1}`;
+/**
+ * Each point's terminals get their own IDs: B1…, B2… (the point's place in --connections, as wide as the
+ * last one's, so B01… and B10… cannot meet), then the terminal's number.
+ */
+const prefixOf = (point: number, points: number) => `B${String(point + 1).padStart(String(points).length, '0')}`;
 
 const { values, seconds, counts } = benchOptions(
   'bench:switch',
-  'npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db postgres://…]',
-  { json: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, db: { type: 'string' } },
+  'npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db postgres://…] [--floor]',
+  { json: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, db: { type: 'string' }, floor: { type: 'boolean' } },
   (values) => {
     const db = values.db as string | undefined;
     // The default journal is SQLite already (a fresh file in a temp dir); a URL of another kind would be taken for PostgreSQL.
@@ -33,16 +41,27 @@ const { values, seconds, counts } = benchOptions(
     const list = (values.connections as string | undefined) ?? '1,16,64,256';
     const counts = list.split(',').map((count) => numberOption(count, 'connections', { min: 1, max: 9999 }, 0));
     counts.forEach((count, point) => {
-      const problem = terminalIdProblem(prefixOf(point), count);
+      const problem = terminalIdProblem(prefixOf(point, list.split(',').length), count);
       if (problem) throw new CliError(`--connections: ${problem}`);
     });
     return {
-      values: { json: values.json === true, db },
+      values: { json: values.json === true, db, floor: values.floor === true },
       seconds: numberOption(values.seconds as string | undefined, 'seconds', { min: 1, max: 3600, decimals: true }, 5),
       counts,
     };
   },
 );
+
+/** One floor point's line, with the switch's and the generator's CPU per approval as multiples of the floor's. */
+function describeFloor(point: FloorPoint, switchCpu: number | undefined, generatorCpu: number): string {
+  const server = point.serverCpuUs.user + point.serverCpuUs.system;
+  const times = (ours: number, floor: number) => `${(ours / floor).toFixed(1)}×`;
+  return (
+    `      floor, ${point.mode === 'tcp' ? 'TCP only:        ' : 'TCP + SQLite row:'} ${String(point.answersPerSecond).padStart(6)} answers/s     p50 ${point.latencyMs.p50} ms  p99 ${point.latencyMs.p99} ms` +
+    `   server CPU ${server} µs/answer (${point.serverCpuUs.system} system)   load CPU ${point.clientCpuUs} µs/answer` +
+    `   switch/floor ${switchCpu !== undefined ? times(switchCpu, server) : '?'}, generator/floor ${times(generatorCpu, point.clientCpuUs)}`
+  );
+}
 
 /** A run that cannot go on: one line on stderr, exit 1. */
 class BenchFailure extends Error {}
@@ -116,28 +135,23 @@ async function load(options: LoadOptions) {
 }
 
 /**
- * CPU time (user + system) the switch has used, ms; Linux /proc. The process's says what one approval
- * costs even on a busy machine; its main thread's (the event loop, which does nearly all the work but
- * the WAL syncs) says how close the switch is to its limit: one core.
+ * CPU time the switch has used, ms: the process's says what one approval costs even on a busy
+ * machine; its main thread's (the event loop, which does nearly all the work but the WAL syncs) says
+ * how close the switch is to its limit: one core.
  */
-function switchCpuMs(stat = `/proc/${child!.pid}/stat`): number | undefined {
-  try {
-    const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
-const eventLoopCpuMs = () => switchCpuMs(`/proc/${child!.pid}/task/${child!.pid}/stat`);
+const switchCpuMs = () => processCpuMs(child!.pid!);
+const eventLoopCpuMs = () => processCpuMs(child!.pid!, child!.pid!);
+const total = (cpu: { user: number; system: number }) => cpu.user + cpu.system;
 
 const rows: Array<{
   connections: number; approvalsPerSecond: number; p50: number; p99: number; p999: number; approved: number; unanswered: number;
-  switchCpuUsPerApproval?: number; generatorCpuUsPerApproval: number; eventLoopBusyPercent?: number;
+  switchCpuUsPerApproval?: number; switchSystemCpuUsPerApproval?: number; generatorCpuUsPerApproval: number; eventLoopBusyPercent?: number;
+  floor?: FloorPoint[];
 }> = [];
 try {
   const port = await startSwitch();
   for (const [point, connections] of counts.entries()) {
-    const common = { port, terminals: connections, rate: 0, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 }, timeoutMs: 10_000, terminalPrefix: prefixOf(point) };
+    const common = { port, terminals: connections, rate: 0, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 }, timeoutMs: 10_000, terminalPrefix: prefixOf(point, counts.length) };
     await load({ ...common, durationMs: 1000 });
     const cpuBefore = switchCpuMs();
     const loopBefore = eventLoopCpuMs();
@@ -148,21 +162,29 @@ try {
     const generatorUsed = process.cpuUsage(generatorBefore);
     const cpuAfter = switchCpuMs();
     const loopAfter = eventLoopCpuMs();
-    const loopBusy = loopBefore !== undefined && loopAfter !== undefined ? Math.round(((loopAfter - loopBefore) * 100) / elapsedMs) : undefined;
-    const cpu = cpuBefore !== undefined && cpuAfter !== undefined && result.approved ? Math.round(((cpuAfter - cpuBefore) * 1000) / result.approved) : undefined;
+    const loopBusy = loopBefore && loopAfter ? Math.round(((total(loopAfter) - total(loopBefore)) * 100) / elapsedMs) : undefined;
+    const measured = cpuBefore && cpuAfter && result.approved > 0;
+    const cpu = measured ? Math.round(((total(cpuAfter) - total(cpuBefore)) * 1000) / result.approved) : undefined;
+    const systemCpu = measured ? Math.round(((cpuAfter.system - cpuBefore.system) * 1000) / result.approved) : undefined;
     // The generator runs in this process: its CPU per approval says what the load itself costs the shared cores.
     const generatorCpu = result.approved ? Math.round((generatorUsed.user + generatorUsed.system) / result.approved) : 0;
     rows.push({
       connections, approvalsPerSecond: result.approvalsPerSecond, p50: result.latencyMs.p50, p99: result.latencyMs.p99, p999: result.latencyMs.p999,
-      approved: result.approved, unanswered: result.unanswered, ...(cpu !== undefined ? { switchCpuUsPerApproval: cpu } : {}), generatorCpuUsPerApproval: generatorCpu,
+      approved: result.approved, unanswered: result.unanswered,
+      ...(cpu !== undefined ? { switchCpuUsPerApproval: cpu, switchSystemCpuUsPerApproval: systemCpu } : {}), generatorCpuUsPerApproval: generatorCpu,
       ...(loopBusy !== undefined ? { eventLoopBusyPercent: loopBusy } : {}),
     });
     if (!values.json)
       console.log(
         `${String(connections).padStart(4)} connections: ${String(result.approvalsPerSecond).padStart(6)} approvals/s   p50 ${result.latencyMs.p50} ms  p99 ${result.latencyMs.p99} ms  p99.9 ${result.latencyMs.p999} ms` +
-          (cpu !== undefined ? `   switch CPU ${cpu} µs/approval` : '') + (loopBusy !== undefined ? ` (event loop ${loopBusy}% busy)` : '') +
+          (cpu !== undefined ? `   switch CPU ${cpu} µs/approval (${systemCpu} system)` : '') + (loopBusy !== undefined ? ` (event loop ${loopBusy}% busy)` : '') +
           `   generator CPU ${generatorCpu} µs/approval`,
       );
+    if (values.floor) {
+      const floor = [await floorPoint('tcp', connections, seconds, dir!), await floorPoint('sqlite', connections, seconds, dir!)];
+      rows.at(-1)!.floor = floor;
+      if (!values.json) for (const point of floor) console.log(describeFloor(point, cpu, generatorCpu));
+    }
   }
 } catch (error) {
   if (!(error instanceof BenchFailure)) throw error;
