@@ -2,6 +2,8 @@
  * Shared by `pos virtual reader`, `msr` and `scanner` (which live in hardware/ because hardware/
  * may not import cli/): the command layout (runDeviceCommand: help, serve, status, actions), strict
  * option parsing, one-line usage errors (exit 2), the control API client, and serving until Ctrl-C.
+ * An error names the option or argument and says what it takes, never echoing the value: it may be a
+ * PAN or key typed in the wrong place (cli/io.ts quoted() is out of reach here).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ControlError } from '../virtual-service.js';
@@ -149,7 +151,7 @@ export function runDeviceCommand<O extends Options>(command: DeviceCommand<O>, a
     const remote = action === 'status' ? (call: ControlCall) => call('GET', '/status') : own(command.actions, action);
     if (!remote) {
       const known = ['status', ...Object.keys(command.actions), ...Object.keys(command.localActions ?? {})];
-      throw new UsageError(`unknown action '${action}' (${known.join(', ')})`);
+      throw new UsageError(`unknown ACTION (one of: ${known.join(', ')})`);
     }
     const call = controlClient(command.device, values['control-port']);
     io.out(JSON.stringify(await remote(call, rest, values), null, 2));

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { toHex } from '../../protocols/bytes.js';
 import { maskPan } from '../../protocols/mask.js';
-import type { TestCardProfileId } from '../../protocols/testcards.js';
+import { testCardProfileIds, type TestCardProfileId } from '../../protocols/testcards.js';
 import { contactlessRead, defaultTerminalData } from '../nfc/contactless-read.js';
 import { Pn532Reader } from '../nfc/pn532-reader.js';
 import { VirtualReaderService } from '../nfc/virtual-reader-service.js';
@@ -79,12 +79,13 @@ export function run(args: string[], io: VirtualCliIo, hooks?: ReaderHooks): Prom
       start: (settings, values) => start(settings, values, hooks, io),
       actions: {
         tap: (call, [card], values) => {
-          if (!card) throw new UsageError('tap: missing PROFILE (visa, mastercard, unionpay)');
+          if (!card) throw new UsageError(`tap: missing PROFILE (${testCardProfileIds.join(', ')})`);
+          profile(card, 'tap: PROFILE');
           const removeAfterApdus = integer(values['remove-after'], '--remove-after', 0, 1000);
           const atc = integer(values.atc, '--atc', 0, 65535);
           return call('POST', '/tap', { card, removeAfterApdus, uid: values.uid, atc });
         },
-        remove: (call, [card]) => call('POST', '/remove', card ? { card } : {}),
+        remove: (call, [card]) => call('POST', '/remove', card ? { card: profile(card, 'remove: PROFILE') } : {}),
         fault: (call, _rest, values) => call('POST', '/faults', faultBody(values)),
         reset: (call) => call('POST', '/reset'),
       },
@@ -100,7 +101,8 @@ async function start(settings: ServeSettings, values: Values, hooks: ReaderHooks
   try {
     const atc = integer(values.atc, '--atc', 0, 65535);
     if (atc !== undefined && !values.card) throw new UsageError('--atc: goes with --card (or with tap PROFILE)');
-    if (values.data !== undefined && !(existsSync(values.data) && statSync(values.data).isDirectory())) throw new UsageError(`--data ${values.data}: no such folder`);
+    if (values.card !== undefined) profile(values.card, '--card');
+    if (values.data !== undefined && !(existsSync(values.data) && statSync(values.data).isDirectory())) throw new UsageError('--data: no such folder');
     if (values.data !== undefined && !hooks) throw new UsageError('--data: only from the pos command');
     const atcs = values.data === undefined ? undefined : hooks!.atcSource(values.data);
     service = await VirtualReaderService.start({
@@ -161,7 +163,7 @@ function faultBody(values: Values): unknown {
     const words: Record<string, string> = {};
     for (const item of sws) {
       const match = /^([a-z-]+)=([0-9A-Fa-f]{4})$/.exec(item);
-      if (!match) throw new UsageError(`--sw ${item}: expected COMMAND=SW, e.g. generate-ac=6985`);
+      if (!match) throw new UsageError('--sw: expected COMMAND=SW, e.g. generate-ac=6985');
       words[commandName(match[1]!, '--sw')] = match[2]!.toUpperCase();
     }
     card.statusWords = words;
@@ -170,7 +172,13 @@ function faultBody(values: Values): unknown {
 }
 
 function commandName(alias: string, option: string): string {
-  const name = commandAliases[alias];
-  if (!name) throw new UsageError(`${option}: unknown command '${alias}' (${Object.keys(commandAliases).join(', ')})`);
+  const name = Object.hasOwn(commandAliases, alias) ? commandAliases[alias] : undefined;
+  if (!name) throw new UsageError(`${option}: unknown COMMAND (one of: ${Object.keys(commandAliases).join(', ')})`);
   return name;
+}
+
+/** A test card profile named on the command line, refused here so that the service never echoes it back. */
+function profile(name: string, where: string): TestCardProfileId {
+  if (!(testCardProfileIds as string[]).includes(name)) throw new UsageError(`${where}: unknown profile (one of: ${testCardProfileIds.join(', ')})`);
+  return name as TestCardProfileId;
 }

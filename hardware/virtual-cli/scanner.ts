@@ -30,7 +30,7 @@ export function run(args: string[], io: VirtualCliIo): Promise<number> {
         const kind = values.kind ?? 'serial';
         if (kind === 'hid-wedge' || kind === 'hid-pos' || kind === 'hid')
           throw new UsageError(`--kind ${kind}: HID scanners cannot sit on a PTY (no /dev/uhid here); their twins are in-process — use --kind serial`);
-        if (kind !== 'serial') throw new UsageError(`--kind: serial (got '${kind}')`);
+        if (kind !== 'serial') throw new UsageError('--kind: serial (the only kind that sits on a PTY)');
         const suffix = suffixes[(values.suffix ?? 'cr') as keyof typeof suffixes];
         if (!suffix) throw new UsageError('--suffix: cr, lf, crlf or none');
         const service = await VirtualScannerService.start({ ...settings, suffix, ...(values.prefix ? { prefix: values.prefix } : {}) });
