@@ -34,6 +34,8 @@ describe('pos virtual: option values are never echoed in an error', () => {
     [['virtual', 'reader', 'fault', '--control-port', '7070', '--sw', `select=6985`, '--sw', `${pan}=6985`], pan, /^pos virtual reader: --sw: expected COMMAND=SW/],
     [['virtual', 'reader', 'fault', '--control-port', '7070', '--malformed-tlv', pan], pan, /^pos virtual reader: --malformed-tlv: unknown COMMAND \(one of: select, gpo, read-record, generate-ac\)$/],
     [['virtual', 'scanner', '--pty', pty, '--kind', key], key, /^pos virtual scanner: --kind: serial \(the only kind that sits on a PTY\)$/],
+    // An own property only: before, Object's toString was taken for a command and sent on.
+    [['virtual', 'reader', 'fault', '--control-port', '7070', '--malformed-tlv', 'toString'], 'toString', /^pos virtual reader: --malformed-tlv: unknown COMMAND/],
   ])('%j', async (args, secret, named) => {
     expect(await refused(args, secret)).toMatch(named);
   });
