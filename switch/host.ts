@@ -286,10 +286,18 @@ export class Host {
       return;
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.options.metrics.answered(responseMti(ctx.mti), ctx.answer['39'] ?? '', seconds);
+    this.options.metrics.answered(answerMti(ctx.mti), ctx.answer['39'] ?? '', seconds);
     if (ctx.answer['39'] !== '00' && ctx.reason) connectionLog.info(summary(ctx), 'declined');
     else if (connectionLog.isLevelEnabled('debug')) connectionLog.debug(summary(ctx), 'answered');
   }
+}
+
+/**
+ * The MTI of the answer on the wire (packAnswer): a repeat (0221, 0421) is answered as its first
+ * transmission (0230, 0430); responseMti alone gave 0231 and 0431, MTIs the switch never sends.
+ */
+function answerMti(mti: string): string {
+  return responseMti(mti === '0221' || mti === '0421' ? `${mti.slice(0, 3)}0` : mti);
 }
 
 /** A request's log fields; built only when a line is written (an approval logs at debug, which the hot path usually skips). */

@@ -120,7 +120,10 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     if (config.adminPort !== undefined) {
       admin = await startAdmin({
         port: config.adminPort, host: config.host, token: config.adminToken, store, faults, metrics, log,
-        terminals: () => [...configured.values()].map(({ tmk: _secret, ...rest }) => rest),
+        terminals: () => [
+          ...[...configured.values()].map(({ tmk: _secret, ...rest }) => rest),
+          ...terminals.signedOnEnrolled().map(({ id, merchantId }) => ({ id, ...(merchantId ? { merchantId } : {}), enrolled: true as const })),
+        ],
         cards: issuerCards,
       }).catch(async (error: unknown) => {
         // The ISO port is already listening: left open, it would keep the process alive (`pos switch --admin-port <in use>` hung).

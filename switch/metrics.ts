@@ -43,8 +43,15 @@ export class Metrics {
     });
     lines.push(`pos_switch_request_seconds_bucket{le="+Inf"} ${this.latencyCount}`);
     lines.push(`pos_switch_request_seconds_sum ${this.latencySum}`, `pos_switch_request_seconds_count ${this.latencyCount}`);
-    lines.push('# TYPE pos_switch_connections gauge', `pos_switch_connections ${this.connections}`);
-    lines.push('# TYPE pos_switch_connections_total counter', `pos_switch_connections_total ${this.connectionsTotal}`);
+    // Not `pos_switch_connections`: a counter named `pos_switch_connections_total` makes that a family of its own (OpenMetrics).
+    lines.push(
+      '# HELP pos_switch_connections_open Terminal connections open now.',
+      '# TYPE pos_switch_connections_open gauge',
+      `pos_switch_connections_open ${this.connections}`,
+      '# HELP pos_switch_connections_total Terminal connections accepted.',
+      '# TYPE pos_switch_connections_total counter',
+      `pos_switch_connections_total ${this.connectionsTotal}`,
+    );
     lines.push('# TYPE pos_switch_bad_frames_total counter', `pos_switch_bad_frames_total ${this.badFrames}`);
     lines.push(
       '# HELP pos_switch_frame_timeouts_total Connections closed because a frame begun was not completed in time.',

@@ -67,6 +67,11 @@ export class Terminals {
     return fresh;
   }
 
+  /** Enrolled terminals signed on now (the admin API lists them beside the configured ones). */
+  signedOnEnrolled(): Array<{ id: string; merchantId: string }> {
+    return [...this.signedOn.values()].map(({ id, merchantId }) => ({ id, merchantId }));
+  }
+
   /**
    * The request holding `state` has packed its answer (or ended without one). A new state that now has
    * working keys is kept; a kept one signed off leaves the table; a state out of the table loses its

@@ -5,15 +5,16 @@
  * Writes need `Authorization: Bearer <token>`; without a configured token they are refused.
  */
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { maskPan } from '../../protocols/mask.js';
-import type { TerminalConfig } from '../config.js';
+import { maskPan, maskPansIn } from '../../protocols/mask.js';
 import type { Fault, Faults } from '../faults.js';
 import { cardAccount, type IssuerCard } from '../issuer/cards.js';
 import type { Metrics } from '../metrics.js';
 import type { JournalRow, Store } from '../store/index.js';
 import { pinTriesAllowed } from '../store/program.js';
+import { errorBody, okBodies, schemas } from './responses.js';
 
 export interface AdminOptions {
   port: number;
@@ -23,8 +24,18 @@ export interface AdminOptions {
   faults: Faults;
   metrics: Metrics;
   log: Logger;
-  terminals(): Array<Omit<TerminalConfig, 'tmk'>>;
+  /** Configured terminals (no keys), then enrolled ones signed on now (`enrolled: true`; a merchant only when the enrolment fixes one). */
+  terminals(): AdminTerminal[];
   cards: readonly IssuerCard[];
+  /** GET /health gives the journal this long to answer (ms); default 2000. */
+  healthTimeoutMs?: number | undefined;
+}
+
+export interface AdminTerminal {
+  id: string;
+  merchantId?: string | undefined;
+  merchantName?: string | undefined;
+  enrolled?: true;
 }
 
 export interface AdminServer {
@@ -43,11 +54,14 @@ const transactionQuery = {
     merchant: { type: 'string', maxLength: 15 },
     from: date,
     to: date,
-    pan: { type: 'string', pattern: '^[0-9]{6}\\*+[0-9]{4}$', description: 'masked PAN, first 6 and last 4' },
+    pan: { type: 'string', pattern: '^[0-9]{6}\\*{1,13}[0-9]{4}$', description: 'masked PAN: first 6 and last 4 digits, any number of stars between (any PAN length matches)' },
     rrn: { type: 'string', pattern: '^[0-9A-Za-z]{1,12}$' },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'next page: the rows listed after the one with this id (the last id of the previous page)' },
   },
 };
+/** Routes that take no query parameters still refuse unknown ones (a typo is a 400, not ignored). */
+const noQuery = { type: 'object', additionalProperties: false, properties: {} };
 const faultBody = {
   type: 'object',
   additionalProperties: false,
@@ -91,11 +105,11 @@ interface RouteDoc {
 }
 
 const routes: RouteDoc[] = [
-  { method: 'GET', url: '/health', summary: 'Liveness and the journal kind' },
+  { method: 'GET', url: '/health', summary: 'Liveness: 200 when the journal answers a query, else 503 naming why' },
   { method: 'GET', url: '/metrics', summary: 'Prometheus metrics', produces: 'text/plain' },
   { method: 'GET', url: '/openapi.json', summary: 'This document' },
-  { method: 'GET', url: '/transactions', summary: 'Search the journal (newest first); PANs are masked', querystring: transactionQuery },
-  { method: 'GET', url: '/terminals', summary: 'Configured terminals (no keys)' },
+  { method: 'GET', url: '/transactions', summary: 'Search the journal (newest first by journal time); PANs are masked', querystring: transactionQuery },
+  { method: 'GET', url: '/terminals', summary: 'Configured terminals (no keys) and enrolled ones signed on now (enrolled: true)' },
   { method: 'GET', url: '/merchants', summary: 'Merchants and their terminals' },
   { method: 'GET', url: '/cards', summary: 'Issuer test cards with balances (masked PANs; full numbers in docs/test-cards.md)' },
   { method: 'PUT', url: '/cards/:pan/balance', summary: 'Set a test card\'s balance (minor units)', write: true, params: cardParam, body: balanceBody },
@@ -118,23 +132,27 @@ export function openApiDocument(): object {
       ...Object.entries((route.querystring as { properties?: Record<string, object> })?.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', schema })),
       ...Object.entries((route.params as { properties?: Record<string, object> })?.properties ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
     ];
+    const key = `${route.method} ${route.url}`;
     (paths[path] ??= {})[route.method.toLowerCase()] = {
       summary: route.summary,
       ...(parameters.length ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: Boolean((route.body as { required?: string[] }).required?.length), content: { 'application/json': { schema: route.body } } } } : {}),
       ...(route.write ? { security: [{ bearer: [] }] } : {}),
       responses: {
-        200: { description: 'OK', content: { [route.produces ?? 'application/json']: {} } },
-        ...(route.write ? { 401: { description: 'missing or wrong bearer token' }, 403: { description: 'writes disabled (no token configured)' } } : {}),
-        ...(route.url.startsWith('/cards/') ? { 404: { description: 'no such test card' } } : {}),
-        ...(route.querystring || route.body || route.params ? { 400: { description: 'request fails the schema' } } : {}),
+        200: { description: 'OK', content: { [route.produces ?? 'application/json']: okBodies[key] ? { schema: okBodies[key] } : {} } },
+        ...(key === 'GET /health' ? { 503: { description: 'the journal did not answer: reason says why', content: { 'application/json': { schema: okBodies[key] } } } } : {}),
+        400: { description: 'request fails the schema (an unknown query parameter too)', content: errorBody },
+        ...(route.write ? { 401: { description: 'missing or wrong bearer token', content: errorBody }, 403: { description: 'writes disabled (no token configured)', content: errorBody } } : {}),
+        ...(route.url.startsWith('/cards/') ? { 404: { description: 'no such test card', content: errorBody } } : {}),
+        ...(route.body ? { 413: { description: 'body over 1 MiB', content: errorBody }, 415: { description: 'body not application/json', content: errorBody } } : {}),
+        500: { description: 'internal error (the detail is logged)', content: errorBody },
       },
     };
   }
   return {
     openapi: '3.1.0',
     info: { title: 'pos switch admin API', version: '1.0.0', description: 'Acquiring switch simulator: journal, faults, settlement, test cards (docs/switch.md).' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas },
     paths,
   };
 }
@@ -153,7 +171,32 @@ function instant(value: string): { at: string } | { problem: string } {
   return /^\d{4}-/.test(at) ? { at } : { problem: 'is outside the years 0000–9999 in UTC' };
 }
 
-const badRequest = (message: string) => ({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message });
+/** Every error answer's shape (schema failures, auth, not found, 500s alike); no PAN in clear in its message. */
+const problem = (statusCode: number, message: string) => ({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: maskPansIn(message) });
+const badRequest = (message: string) => problem(400, message);
+
+/** A journal error for /health: no password of a database URL, no PAN. */
+const journalProblem = (error: unknown) => {
+  const e = error as { message?: string; code?: string };
+  const message = String(e?.message ?? error).replace(/\/\/[^/@\s]*@/g, '//***@');
+  return maskPansIn(e?.code && !message.includes(e.code) ? `${e.code}: ${message}` : message);
+};
+
+/**
+ * `from=2026-11-27T16:30:00+08:00` typed into a URL unencoded: the `+` arrives as a space (form
+ * encoding). A date-time with ` hh:mm` where the offset goes gets its `+` back before validation.
+ */
+const restorePlus = (value: unknown) =>
+  typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)? \d{2}:\d{2}$/.test(value) ? value.replace(' ', '+') : value;
+
+/** Waits `ms` at most for `promise`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * A JSON body's values must have their schema's type as sent: ajv's coercion (right for query
@@ -192,10 +235,11 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     body === '' ? done(null, {}) : json(request, body as string, done),
   );
   const checkToken = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!options.token) return reply.code(403).send({ error: 'writes are disabled: start the switch with an admin token' });
-    const given = Buffer.from(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '');
+    if (!options.token) return reply.code(403).send(problem(403, 'writes are disabled: start the switch with an admin token'));
+    // The scheme is case-insensitive (RFC 7235 §2.1): `bearer x` is `Bearer x`.
+    const given = Buffer.from(/^bearer +(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '');
     const wanted = Buffer.from(options.token);
-    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return reply.code(401).send({ error: 'missing or wrong bearer token' });
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return reply.code(401).send(problem(401, 'missing or wrong bearer token'));
   };
   /** Wrong PINs in a row, and whether they blocked the card (every PIN request answered 75). */
   const pinState = async (account: string) => {
@@ -203,7 +247,14 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     return { pinTries, pinBlocked: pinTries >= pinTriesAllowed };
   };
   const handlers: Record<string, (request: FastifyRequest, reply: FastifyReply) => unknown> = {
-    'GET /health': async () => ({ status: 'ok', journal: store.kind }),
+    'GET /health': async (_request, reply) => {
+      try {
+        await within(store.ping(), options.healthTimeoutMs ?? 2000, 'the journal');
+        return { status: 'ok', journal: store.kind };
+      } catch (error) {
+        return reply.code(503).send({ status: 'unavailable', journal: store.kind, reason: journalProblem(error) });
+      }
+    },
     'GET /metrics': async (_request, reply) => reply.type('text/plain; version=0.0.4').send(metrics.text()),
     'GET /openapi.json': async () => openApiDocument(),
     'GET /transactions': async (request, reply) => {
@@ -224,6 +275,7 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
         ...(to ? { to } : {}),
         ...(q.pan ? { maskedPan: String(q.pan) } : {}),
         ...(q.rrn ? { rrn: String(q.rrn) } : {}),
+        ...(q.before !== undefined ? { before: Number(q.before) } : {}),
         limit: Number(q.limit ?? 100),
       });
       return { transactions: rows.map(publicRow) };
@@ -232,6 +284,7 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     'GET /merchants': async () => {
       const merchants = new Map<string, { merchantId: string; name?: string; terminals: string[] }>();
       for (const t of options.terminals()) {
+        if (!t.merchantId) continue;
         const m = merchants.get(t.merchantId) ?? { merchantId: t.merchantId, ...(t.merchantName ? { name: t.merchantName } : {}), terminals: [] };
         m.terminals.push(t.id);
         merchants.set(t.merchantId, m);
@@ -250,7 +303,7 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     'PUT /cards/:pan/balance': async (request, reply) => {
       const { pan } = request.params as { pan: string };
       const card = options.cards.find((c) => maskPan(c.pan) === pan);
-      if (!card) return reply.code(404).send({ error: `no test card ${pan}` });
+      if (!card) return reply.code(404).send(problem(404, `no test card ${pan}`));
       const { balance } = request.body as { balance: number };
       await store.setBalance(cardAccount(card.pan), balance);
       return { pan, balance };
@@ -258,7 +311,7 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     'DELETE /cards/:pan/pin-tries': async (request, reply) => {
       const { pan } = request.params as { pan: string };
       const card = options.cards.find((c) => maskPan(c.pan) === pan);
-      if (!card) return reply.code(404).send({ error: `no test card ${pan}` });
+      if (!card) return reply.code(404).send(problem(404, `no test card ${pan}`));
       await store.resetPinTries(cardAccount(card.pan));
       return { pan, ...(await pinState(cardAccount(card.pan))) };
     },
@@ -280,17 +333,25 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
       method: route.method,
       url: route.url,
       schema: {
-        ...(route.querystring ? { querystring: route.querystring } : {}),
+        querystring: route.querystring ?? noQuery,
         ...(route.params ? { params: route.params } : {}),
         ...(route.body ? { body: route.body } : {}),
       },
       // Before the body is read or checked: an unauthenticated write is 401 (or 403), whatever it sends.
       ...(route.write ? { onRequest: checkToken } : {}),
+      ...(route.url === '/transactions'
+        ? {
+            preValidation: async (request: FastifyRequest) => {
+              const q = request.query as Record<string, unknown>;
+              for (const name of ['from', 'to']) if (q[name] !== undefined) q[name] = restorePlus(q[name]);
+            },
+          }
+        : {}),
       ...(route.body
         ? {
             preValidation: async (request: FastifyRequest, reply: FastifyReply) => {
-              // No body is an empty one (PUT /faults/:terminal with nothing clears the fault).
-              request.body ??= {};
+              // No body is an empty one (PUT /faults/:terminal with nothing clears the fault); JSON null is not: the schema refuses it.
+              if (request.body === undefined) request.body = {};
               const message = bodyTypeError(route.body as object, request.body);
               if (message) return reply.code(400).send(badRequest(message));
             },
@@ -299,6 +360,14 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
       handler: handlers[`${route.method} ${route.url}`]!,
     });
   }
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(problem(404, `no route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status < 500) return reply.code(status).send(problem(status, error.message));
+    // The detail (a driver's message can quote SQL or its parameters) goes to the log, masked; the caller learns only that it failed.
+    request.log.error({ err: { message: maskPansIn(error.message), ...(error.code ? { code: error.code } : {}) }, url: maskPansIn(request.url.split('?')[0]!) }, 'admin request failed');
+    return reply.code(500).send(problem(500, 'internal error'));
+  });
   await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
   return { port: typeof address === 'object' && address ? address.port : options.port, close: () => app.close() };

@@ -109,6 +109,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     reserveRrns: (size) => transaction(() => sql.reserveRrns(size)),
     search: (filter) => run(sql.search(filter)),
     settlements: (terminalId) => run(sql.settlements(terminalId)),
+    ping: () => run(sql.ping()),
     close: () => pool.end(),
   };
 }

@@ -491,23 +491,51 @@ function batchTotals(rows: Array<Record<string, unknown>>): Totals & { uploaded:
   return totals;
 }
 
+/**
+ * Newest first by journal time, the id breaking ties (rows of one group commit share a created_at):
+ * the order the created_at index gives (SQLite's index holds the rowid after the key), so a date
+ * range reads `limit` rows off the index. `ORDER BY id` made SQLite walk the whole table backwards
+ * by rowid, testing each row's date. `before` continues after that row in this order (keyset paging:
+ * nothing skipped or listed twice while rows are added); an id that is no row's continues after the
+ * nearest row below it.
+ */
 export function* search(filter: TransactionFilter): Program<JournalRow[]> {
   const where: string[] = [];
   const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
+  const add = (sql: string, ...values: unknown[]) => {
     where.push(sql);
-    params.push(value);
+    params.push(...values);
   };
+  if (filter.before !== undefined) {
+    const cursor = yield { sql: 'SELECT created_at FROM transactions WHERE id <= ? ORDER BY id DESC LIMIT 1', params: [filter.before] };
+    const at = cursor.rows[0]?.created_at;
+    if (at === undefined) return [];
+    add('created_at <= ? AND (created_at < ? OR id < ?)', at, at, filter.before);
+  }
   if (filter.terminalId) add('terminal_id = ?', filter.terminalId);
   if (filter.merchantId) add('merchant_id = ?', filter.merchantId);
-  if (filter.maskedPan) add('masked_pan = ?', filter.maskedPan);
+  if (filter.maskedPan) {
+    const pans = maskings(filter.maskedPan);
+    add(`masked_pan IN (${pans.map(() => '?').join(', ')})`, ...pans);
+  }
   if (filter.rrn) add('rrn = ?', filter.rrn);
   if (filter.from) add('created_at >= ?', filter.from);
   // A bare date as `to` means the whole of that day.
   if (filter.to) add('created_at < ?', /^\d{4}-\d{2}-\d{2}$/.test(filter.to) ? `${filter.to}T99` : filter.to);
   params.push(Math.min(filter.limit ?? 100, 1000));
-  const result = yield { sql: `${selectRow}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, params };
+  const result = yield { sql: `${selectRow}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`, params };
   return result.rows.map(toRow);
+}
+
+/**
+ * A masked PAN as the journal may hold it: first 6 and last 4 with one star per hidden digit, so a
+ * 12- to 19-digit PAN has 2 to 9 stars. Whoever types it need not know the length: each length is
+ * an equality on the masked_pan index.
+ */
+function maskings(maskedPan: string): string[] {
+  const parts = /^(\d{6})\*+(\d{4})$/.exec(maskedPan);
+  if (!parts) return [maskedPan];
+  return Array.from({ length: 8 }, (_, i) => `${parts[1]}${'*'.repeat(i + 2)}${parts[2]}`);
 }
 
 export function* settlements(terminalId: string | undefined): Program<SettlementReport[]> {
@@ -548,6 +576,11 @@ export function* pinTries(account: string): Program<number> {
 /** Unblocks a card: as if its last PIN had been right (the issuer's PIN try counter reset). */
 export function* resetPinTries(account: string): Program<void> {
   yield { sql: 'DELETE FROM pin_tries WHERE account = ?', params: [account] };
+}
+
+/** A cheap round trip: the journal answers (GET /health). */
+export function* ping(): Program<void> {
+  yield { sql: 'SELECT 1 AS ok', params: [] };
 }
 
 export function* balance(account: string): Program<number | undefined> {

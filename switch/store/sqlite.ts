@@ -84,6 +84,7 @@ export function openSqliteStore(path: string): Store {
     reserveRrns: (size) => durably(sql.reserveRrns(size)),
     search: async (filter) => run(sql.search(filter)),
     settlements: async (terminalId) => run(sql.settlements(terminalId)),
+    ping: async () => run(sql.ping()),
     close: async () => {
       await durable();
       wal.close();

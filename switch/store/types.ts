@@ -151,9 +151,12 @@ export interface TransactionFilter {
   /** ISO date (YYYY-MM-DD) of the journal time, or a range. */
   from?: string;
   to?: string;
+  /** First 6 and last 4 digits with stars between: any number of stars matches any PAN length. */
   maskedPan?: string;
   rrn?: string;
   limit?: number;
+  /** Continue after the row with this id (the last of the previous page), in the search's order. */
+  before?: number;
 }
 
 export interface Store {
@@ -181,5 +184,7 @@ export interface Store {
   reserveRrns(size: number): Promise<number>;
   search(filter: TransactionFilter): Promise<JournalRow[]>;
   settlements(terminalId?: string): Promise<SettlementReport[]>;
+  /** Rejects when the journal does not answer a trivial query (its database gone, its file closed). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

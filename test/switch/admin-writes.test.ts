@@ -59,9 +59,9 @@ describe('admin API writes', () => {
     ['to=2026-11-27T00:59:60%2B01:00', 'querystring/to has second 60'],
     ['from=2026-06-30T23:59:60Z', 'querystring/from has second 60'],
     ['from=9999-12-31T23:59:59-23:59', 'querystring/from is outside the years 0000–9999 in UTC'],
-  ])('answers %s with a 400 in fastify\'s shape naming the parameter', async (query, message) => {
+  ])('answers %s with a 400 in the one error shape naming the parameter', async (query, message) => {
     const response = await fetch(`http://127.0.0.1:${sw.adminPort}/transactions?${query}`);
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ statusCode: 400, code: 'FST_ERR_VALIDATION', error: 'Bad Request', message: expect.stringContaining(message) });
+    expect(await response.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.stringContaining(message) });
   });
 });
