@@ -86,8 +86,10 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     // A batch close has no transaction of its own: every status during it (the queue it empties first) is a notice.
     if (inFlight && inFlight.kind !== 'batch' && inFlight.txnId === undefined && status.step !== 'reversed') inFlight.txnId = status.txnId;
     if (!inFlight || inFlight.txnId !== status.txnId) {
-      // The last result's queued reversal acknowledged: a page loaded later shows it reversed, not still pending.
-      if (lastResult?.id === status.txnId && status.step === 'reversed') lastResult = { ...lastResult, state: 'reversed' };
+      // The last result's queued reversal finished: a page loaded later shows it reversed, or approved when the
+      // host refused the reversal (the sale stands, charged: terminal/forwarder.ts), not still pending.
+      const settled = status.step === 'reversed' || (status.step === 'approved' && lastResult?.state === 'reversing');
+      if (lastResult?.id === status.txnId && settled) lastResult = { ...lastResult, state: status.step === 'reversed' ? 'reversed' : 'approved', reason: status.message };
       return push({ type: 'notice', status });
     }
     inFlight.status = status;

@@ -620,8 +620,9 @@ function onPush(message) {
       renderStatus();
       break;
     case 'notice': // an earlier transaction's queued reversal finished: the history changes, and the result shown if it is that one
-      if (state.result?.id === message.status.txnId && message.status.step === 'reversed') {
-        state.result = { ...state.result, state: 'reversed' };
+      if (state.result?.id === message.status.txnId && (message.status.step === 'reversed' || (message.status.step === 'approved' && state.result.state === 'reversing'))) {
+        // approved: the host refused the reversal, the sale stands (terminal/forwarder.ts)
+        state.result = { ...state.result, state: message.status.step };
         renderStatus();
       }
       if (!$('#view-history').hidden) loadHistory();
