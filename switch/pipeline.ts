@@ -4,11 +4,12 @@
  * `respond` and `journal` always run. The host then packs the answer, MACs it and writes it —
  * only after `journal` resolved, so nothing is answered that is not on disk.
  *
- *   decode → validate → mac → route → pin → risk → issuer → respond → journal
+ *   decode → validate → mac → route → card → pin → risk → issuer → respond → journal
  *
  * `route` runs before `pin` because the PIN is checked against the card's PVV, which the routing
- * step finds. Exactly-once is the journal's: a repeat of a request key gets the stored answer and
- * none of its effects (see switch/store).
+ * step finds; `card` (status, expiry) before `pin` and `risk`, so a lost or expired card is answered
+ * as such — never 55 with a PIN try counted, nor 57 for its currency. Exactly-once is the
+ * journal's: a repeat of a request key gets the stored answer and none of its effects (see switch/store).
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -18,7 +19,9 @@ import { arpcMethodOf, cryptogramDataElements, type TestCardProfile } from '../p
 import { encodeKeyExchange, isValidAesKsn, isValidTdesKsn } from '../protocols/crypto/index.js';
 import type { CryptogramCheck, Hsm, KeyAlgorithm, PinKey } from './hsm/hsm.js';
 import { luhnValid } from '../protocols/luhn.js';
-import { cardAccount, cardResponse, forcedByCents, routeBin, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
+import { cardAccount, cardResponse, forcedByCents, routeBin, untrackedBalance, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
+import { monthOf, requestExpiry, storedMonths } from './issuer/expiry.js';
+import { paymentCodeRefusal } from './issuer/payment-codes.js';
 import { accountCurrency, transactionCurrencies } from './issuer/currencies.js';
 import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, KsnUse, NewRow, Store, TxKind } from './store/index.js';
 
@@ -101,9 +104,13 @@ function decline(ctx: Context, responseCode: string, reason: string): void {
   ctx.reason = reason;
 }
 
-const macMtis = new Set(['0100', '0200', '0220', '0221', '0320', '0400', '0420', '0421', '0500']);
-/** A repeat (0221, 0421: the sender's retransmission of an advice) is its advice: same checks, same request key class, same answer MTI. */
-const firstOf = (mti: string) => (mti === '0221' || mti === '0421' ? `${mti.slice(0, 3)}0` : mti);
+const macMtis = new Set(['0100', '0101', '0200', '0201', '0220', '0221', '0320', '0400', '0420', '0421', '0500']);
+/**
+ * A repeat (ISO 8583:1987 MTI position 4 = 1: 0101, 0201, 0221, 0421, the sender's retransmission of
+ * its request or advice) is that message: same checks, same request key class, same answer MTI.
+ */
+const repeats = new Set(['0101', '0201', '0221', '0421']);
+const firstOf = (mti: string) => (repeats.has(mti) ? `${mti.slice(0, 3)}0` : mti);
 const str = (ctx: Context, path: string) => ctx.request.getString(path);
 
 // ───────────────────────────────────────────── decode ──
@@ -196,19 +203,27 @@ const mac: Step = async (ctx) => {
 };
 
 // ───────────────────────────────────────────── route ──
-/** By wallet (DE48 WS, scanned codes without a PAN) or by BIN; then the issuer's card, if it has one. */
+/**
+ * By wallet (DE48 WS, scanned codes without a PAN) or by BIN; then the issuer's card, if it has one.
+ * A wallet payment needs its code (DE48 QR) in that wallet's format; a referenced refund goes back
+ * to its original's account and carries none.
+ */
 const route: Step = (ctx) => {
-  if (!['authorization', 'preauthorization', 'sale', 'refund', 'balance', 'advice'].includes(ctx.kind)) return;
-  if (ctx.wallet && !(wallets as readonly string[]).includes(ctx.wallet)) return decline(ctx, '14', `no such wallet ${ctx.wallet}`);
-  if (ctx.wallet && !ctx.pan) {
-    const code = str(ctx, '48.QR') ?? '';
-    ctx.issuer = `wallet:${ctx.wallet}`;
-    ctx.account = walletAccount(ctx.wallet, code);
-    return ctx.parts.ensureAccount(ctx.account, walletBalance);
+  if (!routed.has(ctx.kind)) return;
+  if (ctx.wallet) {
+    if (!(wallets as readonly string[]).includes(ctx.wallet)) return decline(ctx, '15', `no such wallet ${ctx.wallet}`);
+    const code = str(ctx, '48.QR');
+    const refused = ctx.kind === 'refund' && refundReferenced(ctx) ? undefined : paymentCodeRefusal(ctx.wallet, code);
+    if (refused) return decline(ctx, refused.responseCode, refused.reason);
+    if (!ctx.pan) {
+      ctx.issuer = `wallet:${ctx.wallet}`;
+      ctx.account = walletAccount(ctx.wallet, code ?? '');
+      return ctx.parts.ensureAccount(ctx.account, walletBalance);
+    }
   }
   if (!ctx.pan) return decline(ctx, '14', 'no PAN and no wallet');
   const issuer = routeBin(ctx.pan);
-  if (!issuer) return decline(ctx, '14', `no issuer for BIN ${ctx.pan.slice(0, 6)}`);
+  if (!issuer) return decline(ctx, '15', `no issuer for BIN ${ctx.pan.slice(0, 6)}`);
   if (!luhnValid(ctx.pan)) return decline(ctx, '14', `PAN ${maskPan(ctx.pan)} fails the Luhn check`);
   ctx.issuer = issuer;
   const card = ctx.parts.cards.get(ctx.pan);
@@ -216,6 +231,27 @@ const route: Step = (ctx) => {
     ctx.card = card;
     ctx.account = cardAccount(card.pan);
   }
+};
+
+const routed = new Set<Context['kind']>(['authorization', 'preauthorization', 'sale', 'refund', 'balance', 'advice']);
+
+// ───────────────────────────────────────────── card ──
+/**
+ * Card status, then expiry, before the PIN and the amount are looked at: a lost, stolen, blocked or
+ * expired card gets its own answer and no PIN try. The expiry the request gives (DE14, else DE35's)
+ * must not be past — for any card — and, for a table card, must be the card's own (54 either way, as
+ * for a card past its stored expiry). An advice is an offline approval already made: booked, never declined.
+ */
+const card: Step = (ctx) => {
+  if (!routed.has(ctx.kind) || ctx.kind === 'advice') return;
+  const now = new Date();
+  const given = requestExpiry(str(ctx, '14'), str(ctx, '35'), now);
+  if (given && 'malformed' in given) return decline(ctx, '30', `format: field ${given.field} carries no expiry YYMM (month 01–12)`);
+  const stored = ctx.card;
+  if (stored && stored.status !== 'active') return decline(ctx, cardResponse[stored.status], `card is ${stored.status}`);
+  if (given && given.months < monthOf(now)) return decline(ctx, '54', `card expired (field ${given.field})`);
+  if (stored && storedMonths(stored.expiry, now) < monthOf(now)) return decline(ctx, '54', `card expired ${stored.expiry}`);
+  if (stored && given && given.yymm !== stored.expiry) return decline(ctx, '54', `expiry in field ${given.field} is not the card's`);
 };
 
 // ───────────────────────────────────────────── pin ──
@@ -287,7 +323,7 @@ async function verifyPin(ctx: Context, block: Buffer, key: PinKey, card: IssuerC
 }
 
 // ───────────────────────────────────────────── risk ──
-/** Card status, expiry, amount and limits, then the forced outcomes by the amount's cents. */
+/** Amount, currency and limits, then the forced outcomes by the amount's cents. */
 const risk: Step = (ctx) => {
   const money = ['authorization', 'preauthorization', 'sale', 'refund', 'completion'].includes(ctx.kind);
   if (money && ctx.amount <= 0) return decline(ctx, '13', 'amount must be above zero');
@@ -300,12 +336,7 @@ const risk: Step = (ctx) => {
     if (own !== undefined && currency !== own && ctx.kind !== 'balance' && !(ctx.kind === 'refund' && refundReferenced(ctx)))
       return decline(ctx, '57', `DE49 ${currency} is not the currency of the account (${own})`);
   }
-  const card = ctx.card;
-  if (card && ctx.kind !== 'advice') {
-    if (card.status !== 'active') return decline(ctx, cardResponse[card.status], `card is ${card.status}`);
-    if (card.expiry < yymm(new Date())) return decline(ctx, '54', `card expired ${card.expiry}`);
-    if (money && ctx.amount > card.limit) return decline(ctx, '61', `amount above the card's limit of ${card.limit}`);
-  }
+  if (ctx.card && ctx.kind !== 'advice' && money && ctx.amount > ctx.card.limit) return decline(ctx, '61', `amount above the card's limit of ${ctx.card.limit}`);
   if (!['authorization', 'preauthorization', 'sale', 'balance'].includes(ctx.kind)) return;
   const forced = forcedByCents[ctx.amount % 100];
   if (forced === 'drop') ctx.outcome = 'drop';
@@ -321,8 +352,6 @@ const currencyOf = (ctx: Context) => str(ctx, '49') ?? accountCurrency;
 const accountCurrencyOf = (ctx: Context) => (ctx.card ? ctx.card.currency : ctx.issuer?.startsWith('wallet:') ? accountCurrency : undefined);
 const priceRefusal = (ctx: Context, original: JournalRow) =>
   currencyOf(ctx) !== original.currency ? `DE49 ${currencyOf(ctx)} is not the original's currency ${original.currency}` : undefined;
-
-const yymm = (date: Date) => `${String(date.getUTCFullYear() % 100).padStart(2, '0')}${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
 
 // ───────────────────────────────────────────── issuer ──
 /** The issuer's decision per kind, with the journal effects that carry it out. */
@@ -369,8 +398,9 @@ async function authorizeChip(ctx: Context, profile: TestCardProfile, pan: string
  */
 async function balanceInquiry(ctx: Context): Promise<void> {
   if (ctx.card?.emv && ctx.pan && !(await arqcVerifies(ctx, ctx.card.emv, ctx.pan))) return;
-  const balance = ctx.account ? await ctx.parts.store.balance(ctx.account) : undefined;
-  if (balance !== undefined) ctx.answer['54'] = `0002${accountCurrencyOf(ctx) ?? accountCurrency}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
+  // A card outside the table has no account: its balance is the untouched opening one, in the request's currency (it takes any).
+  const balance = ctx.account ? await ctx.parts.store.balance(ctx.account) : untrackedBalance;
+  if (balance !== undefined) ctx.answer['54'] = `0002${accountCurrencyOf(ctx) ?? currencyOf(ctx)}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
   approve(ctx, 0);
 }
 
@@ -595,10 +625,16 @@ async function arpc(ctx: Context, arqc: Omit<CryptogramCheck, 'data'>, code: str
   const profile = ctx.card!.emv!;
   // The same rule the card checks with (protocols/testcards.ts): method 2 for CVN 18, method 1 otherwise.
   const value = arpcMethodOf(profile.recipe) === 2
-    ? await ctx.parts.hsm.generateArpc(arqc, { method: 2, csu: Buffer.alloc(4) })
+    ? await ctx.parts.hsm.generateArpc(arqc, { method: 2, csu: code === '00' ? issuerApproves : Buffer.alloc(4) })
     : await ctx.parts.hsm.generateArpc(arqc, { method: 1, arc: Buffer.from(code, 'latin1') });
   ctx.answer['55.91'] = value.toString('hex').toUpperCase();
 }
+
+/**
+ * Method 2's Card Status Update on an approval: byte 2 b8 "Issuer Approves Online Transaction" (EMV
+ * Book 3 Annex C, C10). Without it the card declines (AAC) at the second GENERATE AC; a decline's CSU is zeros.
+ */
+const issuerApproves = Buffer.from('00800000', 'hex');
 
 const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_000).padStart(6, '0');
 
@@ -690,7 +726,7 @@ export function journalStep(commit: Commit): Step {
 
 // ───────────────────────────────────────────── the pipeline ──
 export function pipeline(commit: Commit): { decide: Step[]; finish: Step[] } {
-  return { decide: [validate, mac, route, pin, risk, issuer], finish: [respond, journalStep(commit)] };
+  return { decide: [validate, mac, route, card, pin, risk, issuer], finish: [respond, journalStep(commit)] };
 }
 
 /** Awaits only the steps that returned a promise: an await per step cost a microtask hop each, most of them for nothing. */

@@ -48,10 +48,15 @@ export interface BinRoute {
   issuer: string;
 }
 
-/** Longest prefix wins. Anything else is answered 14 (no issuer). */
+/**
+ * Longest prefix wins. Anything else is answered 15 (no such issuer). Mastercard's 2-series is
+ * 222100–272099 (not 22–27: 2200–2204 is Mir's), as the prefixes 2221–2229, 223–229, 23–26, 270, 271, 2720.
+ */
 export const binRoutes: readonly BinRoute[] = [
   { prefix: '4', issuer: 'visa' },
-  ...['51', '52', '53', '54', '55', '22', '23', '24', '25', '26', '27'].map((prefix) => ({ prefix, issuer: 'mastercard' })),
+  ...['51', '52', '53', '54', '55', '2221', '2222', '2223', '2224', '2225', '2226', '2227', '2228', '2229', '223', '224', '225', '226', '227', '228', '229', '23', '24', '25', '26', '270', '271', '2720'].map(
+    (prefix) => ({ prefix, issuer: 'mastercard' }),
+  ),
   { prefix: '62', issuer: 'unionpay' },
   { prefix: '81', issuer: 'unionpay' },
 ];
@@ -59,6 +64,8 @@ export const binRoutes: readonly BinRoute[] = [
 /** DE48 WS values and the opening balance of each wallet account (one per wallet and code prefix). */
 export const wallets = ['UNIONPAY', 'WECHAT', 'ALIPAY', 'EMVCPM'] as const;
 export const walletBalance = million;
+/** What a balance inquiry of a card outside the table answers: no balance is kept for it, so always the opening one. */
+export const untrackedBalance = million;
 
 export function routeBin(pan: string): string | undefined {
   let best: BinRoute | undefined;
