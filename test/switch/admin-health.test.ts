@@ -5,28 +5,43 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAdmin } from '../../switch/admin/server.js';
+import { Faults } from '../../switch/faults.js';
 import type { RunningSwitch } from '../../switch/index.js';
+import { Metrics } from '../../switch/metrics.js';
+import { openStore } from '../../switch/store/index.js';
 import { testDatabases } from './databases.js';
 import { testSwitch } from './harness.js';
 
-/** A TCP proxy to PostgreSQL that can be stopped (every connection cut, the port closed) and started again on the same port. */
+/**
+ * A TCP proxy to PostgreSQL that can be stopped (every connection cut, the port closed) and started
+ * again on the same port, or go silent (connections cut; new ones accepted and never answered).
+ */
 function pgProxy(target: { host: string; port: number }) {
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
   let port = 0;
+  let silent = false;
   return {
     get port() {
       return port;
     },
+    silence: () => {
+      silent = true;
+      for (const socket of sockets) socket.destroy();
+    },
     start: () =>
       new Promise<void>((resolve, reject) => {
+        silent = false;
         server = net.createServer((client) => {
+          sockets.add(client);
+          client.on('close', () => sockets.delete(client));
+          client.on('error', () => undefined);
+          if (silent) return;
           const upstream = net.connect(target);
-          for (const socket of [client, upstream]) {
-            sockets.add(socket);
-            socket.on('close', () => sockets.delete(socket));
-            socket.on('error', () => undefined);
-          }
+          sockets.add(upstream);
+          upstream.on('close', () => sockets.delete(upstream));
+          upstream.on('error', () => undefined);
           client.pipe(upstream).pipe(client);
         });
         server.once('error', reject);
@@ -86,5 +101,28 @@ describe.skipIf(!postgres.available)('admin /health with the PostgreSQL journal 
 
     await proxy.start();
     expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
+});
+
+describe.skipIf(!postgres.available)('admin /health with the PostgreSQL journal silent', () => {
+  it('answers 503 once the health timeout passes, not never', async () => {
+    const target = /@([^:/]+):(\d+)\//.exec(process.env.POS_TEST_PG_URL ?? '');
+    const proxy = pgProxy({ host: target?.[1] ?? '127.0.0.1', port: Number(target?.[2] ?? 5432) });
+    await proxy.start();
+    const store = await openStore(postgres.url().replace(/@[^/]+\//, `@127.0.0.1:${proxy.port}/`));
+    const admin = await startAdmin({
+      port: 0, store, faults: new Faults(), metrics: new Metrics(), log: pino({ level: 'silent' }), terminals: () => [], cards: [], healthTimeoutMs: 300,
+    });
+    try {
+      proxy.silence();
+      const response = await fetch(`http://127.0.0.1:${admin.port}/health`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'unavailable', journal: 'postgres', reason: 'the journal did not answer within 300 ms' });
+    } finally {
+      await admin.close();
+      await proxy.stop();
+      await store.close();
+      await postgres.cleanup();
+    }
   });
 });
