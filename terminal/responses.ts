@@ -6,6 +6,7 @@ const table: Record<string, [string, string]> = {
   '12': ['invalid-transaction', 'invalid transaction'],
   '13': ['invalid-amount', 'invalid amount'],
   '14': ['invalid-card-number', 'invalid card number'],
+  '15': ['no-such-issuer', 'no such issuer'],
   '25': ['original-not-found', 'the original transaction was not found'],
   '30': ['format-error', 'the host could not read the request (format error)'],
   '41': ['lost-card', 'lost card: keep the card'],

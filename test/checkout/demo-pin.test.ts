@@ -140,10 +140,10 @@ describe('receipts reprinted from the history', () => {
 });
 
 describe('demo tester samples', () => {
-  it('the EMVCo spec example code says what it does: its BIN routes nowhere, the switch declines it 14', async () => {
+  it('the EMVCo spec example code says what it does: its BIN routes nowhere, the switch declines it 15 (no such issuer)', async () => {
     const config = (await (await fetch(`${demo.pageUrl}/api/config`)).json()) as { tester: { codes: Array<{ id: string; label: string; text: string }> } };
     const sample = config.tester.codes.find((code) => code.id === 'emvcpm')!;
-    expect(sample.label).toMatch(/declines 14/); // before: "(spec example)", as if it paid
+    expect(sample.label).toMatch(/declines 15/); // before: "(spec example)", as if it paid
     const presenting = new Promise<void>((ready) => {
       const onStatus = (status: { step: string }) => status.step === 'present-card' && (demo.terminal.off('status', onStatus), ready());
       demo.terminal.on('status', onStatus);
@@ -151,7 +151,7 @@ describe('demo tester samples', () => {
     const sale = demo.terminal.sale({ amount: 500 });
     await presenting; // a scan is an event, not a card left in the field: sent once the terminal listens
     await demo.kit.scan(sample.text);
-    expect(await sale).toMatchObject({ state: 'declined', responseCode: '14' });
+    expect(await sale).toMatchObject({ state: 'declined', responseCode: '15' });
   });
 });
 

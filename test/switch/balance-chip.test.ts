@@ -21,12 +21,12 @@ const inquiry = (t: IsoClient, id: TestCardProfileId, extra: Fields = {}) => {
 };
 const balanceDe54 = (balance: number) => `0002156C${String(balance).padStart(12, '0')}`;
 
-/** What tag 91 must be for this ARQC and ARC 00 (Visa CVN 18: method 2, CSU 00000000; others method 1). */
+/** What tag 91 must be for this ARQC and ARC 00 (Visa CVN 18: method 2, CSU 00800000 "Issuer Approves Online Transaction", EMV Book 3 Annex C, C10; others method 1). */
 function expectedArpc(id: TestCardProfileId, de55: Record<string, Buffer>): string {
   const card = testCards[id];
   const input = { imk: Buffer.from(card.imk, 'hex'), pan: card.pan, psn: card.psn, recipe: card.recipe, atc: de55['55.9F36']!, unpredictableNumber: de55['55.9F37']! };
   const arpc = card.recipe.cvn === 18
-    ? Buffer.concat([arpcMethod2(arpcKey(input, 2), de55['55.9F26']!, Buffer.alloc(4)), Buffer.alloc(4)])
+    ? Buffer.concat([arpcMethod2(arpcKey(input, 2), de55['55.9F26']!, Buffer.from('00800000', 'hex')), Buffer.from('00800000', 'hex')])
     : Buffer.concat([arpcMethod1(arpcKey(input, 1), de55['55.9F26']!, Buffer.from('00')), Buffer.from('00')]);
   return arpc.toString('hex');
 }

@@ -10,6 +10,8 @@ import { testDatabases } from './databases.js';
 import { contactlessDe55, originalDataElements, switchWithTerminal, terminal, terminalIds } from './harness.js';
 
 const magstripe = '4111111111111111';
+/** Visa CVN 18 CSU of an approval: byte 2 b8 "Issuer Approves Online Transaction" (EMV Book 3 Annex C, C10). */
+const issuerApproves = Buffer.from('00800000', 'hex');
 const sale = (t: IsoClient, amount: number, pan = magstripe, extra: Record<string, string | number | Buffer> = {}) =>
   t.message('0200', { '2': pan, '3': '000000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', ...extra });
 
@@ -75,7 +77,8 @@ for (const database of testDatabases()) {
     it('answers a swiped track 2 and routes by BIN', async () => {
       const swiped = t.message('0200', { '3': '000000', '4': 500, '22': '021', '25': '00', '35': '5555555555554444=30122011234567890', '49': '156' });
       expect((await t.send(swiped)).getString('39')).toBe('00');
-      expect((await t.send(sale(t, 500, '9999999999999995'))).getString('39')).toBe('14');
+      // No issuer for the BIN: 15 (ISO 8583:1987 no such issuer); 14 (invalid card number) is the Luhn failure.
+      expect((await t.send(sale(t, 500, '9999999999999995'))).getString('39')).toBe('15');
       expect((await t.send(sale(t, 500, '4111111111111112'))).getString('39')).toBe('14');
       // A Luhn-valid number of a known BIN outside the table approves (no balance kept).
       expect((await t.send(sale(t, 500, '4242424242424242'))).getString('39')).toBe('00');
@@ -120,10 +123,10 @@ for (const database of testDatabases()) {
         const arpc = answer.getBuffer('55.91')!;
         const input = { imk: Buffer.from(card.imk, 'hex'), pan: card.pan, psn: card.psn, recipe: card.recipe, atc: de55['55.9F36']!, unpredictableNumber: de55['55.9F37']! };
         const expected = card.recipe.cvn === 18
-          ? Buffer.concat([arpcMethod2(arpcKey(input, 2), de55['55.9F26']!, Buffer.alloc(4)), Buffer.alloc(4)])
+          ? Buffer.concat([arpcMethod2(arpcKey(input, 2), de55['55.9F26']!, issuerApproves), issuerApproves])
           : Buffer.concat([arpcMethod1(arpcKey(input, 1), de55['55.9F26']!, Buffer.from('00')), Buffer.from('00')]);
         expect(arpc.toString('hex'), id).toBe(expected.toString('hex'));
-        const bad = await t.send(sale(t, 2500, card.pan, { '22': '071', ...contactlessDe55(id, 2500, { tamper: true }) }));
+        const bad = await t.send(sale(t, 2500, card.pan, { '22': '071', '14': card.expiry.slice(0, 4), ...contactlessDe55(id, 2500, { tamper: true }) }));
         expect(bad.getString('39')).toBe('05');
         expect(bad.has('55')).toBe(false);
       }

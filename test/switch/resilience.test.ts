@@ -89,14 +89,14 @@ for (const database of testDatabases()) {
       await commits.drain();
     });
 
-    it('routes only the four wallets of DE48 WS; any other answers 14', async () => {
+    it('routes only the four wallets of DE48 WS; any other answers 15 (no such issuer)', async () => {
       sw = await testSwitch(database.url());
       const t = await terminal(sw);
       try {
-        const code = (wallet: string) => t.message('0200', { '3': '000000', '4': 1200, '22': '031', '25': '00', '49': '156', '48.QR': '134567890123456789', '48.WS': wallet });
-        expect((await t.send(code('PAYPALX'))).getString('39')).toBe('14');
+        const code = (wallet: string, qr = '134567890123456789') => t.message('0200', { '3': '000000', '4': 1200, '22': '031', '25': '00', '49': '156', '48.QR': qr, '48.WS': wallet });
+        expect((await t.send(code('PAYPALX'))).getString('39')).toBe('15');
         expect(await sw.store.balance('wallet:PAYPALX:13')).toBeUndefined();
-        expect((await t.send(code('ALIPAY'))).getString('39')).toBe('00');
+        expect((await t.send(code('ALIPAY', '284567890123456789'))).getString('39')).toBe('00');
       } finally {
         await t.close();
       }
