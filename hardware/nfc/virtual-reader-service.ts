@@ -70,7 +70,7 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
   static async start(options: VirtualReaderOptions): Promise<VirtualReaderService> {
     const baudRate = options.baudRate ?? 115200;
     if (options.card !== undefined && !testCardProfileIds.includes(options.card))
-      throw new ControlError(`card: unknown profile '${options.card}' (${testCardProfileIds.join(', ')})`);
+      throw new ControlError(`card: unknown profile (one of: ${testCardProfileIds.join(', ')})`);
     const line = await openDevicePty(options.pty, baudRate);
     const service = new VirtualReaderService(options.pty, new VirtualPn532(line.transport, { baudRate }), line, options.atcs, options.warn ?? (() => {}));
     try {
@@ -85,7 +85,7 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
 
   tap(profile: string, options: { removeAfterApdus?: number; uid?: string; atc?: number } = {}): VirtualEmvCard {
     if (!testCardProfileIds.includes(profile as TestCardProfileId))
-      throw new ControlError(`card: unknown profile '${profile}' (${testCardProfileIds.join(', ')})`);
+      throw new ControlError(`card: unknown profile (one of: ${testCardProfileIds.join(', ')})`);
     if (options.uid !== undefined && !/^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{14})$/.test(options.uid))
       throw new ControlError('uid: 4 or 7 bytes of hex');
     if (options.removeAfterApdus !== undefined && !(Number.isInteger(options.removeAfterApdus) && options.removeAfterApdus >= 0))
@@ -123,7 +123,7 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
   /** Removes the cards of one profile, or all; returns how many left the field. */
   remove(profile?: string): number {
     if (profile !== undefined && !testCardProfileIds.includes(profile as TestCardProfileId))
-      throw new ControlError(`card: unknown profile '${profile}'`);
+      throw new ControlError(`card: unknown profile (one of: ${testCardProfileIds.join(', ')})`);
     const leaving = this.cards.filter((c) => profile === undefined || c.profile.id === profile);
     this.cards = this.cards.filter((c) => !leaving.includes(c));
     return leaving.reduce((n, card) => n + this.device.remove(card), 0);

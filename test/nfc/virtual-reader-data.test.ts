@@ -71,6 +71,6 @@ describe('pos virtual reader --data', () => {
   it('refuses a folder that does not exist, one line', async () => {
     const io = capture();
     expect(await main(['virtual', 'reader', '--pty', '/tmp/nowhere-pn532', '--data', '/nonexistent/folder'], io)).toBe(2);
-    expect(io.stderr).toEqual(['pos virtual reader: --data /nonexistent/folder: no such folder']);
+    expect(io.stderr).toEqual(['pos virtual reader: --data: no such folder']); // the path is not echoed: it may be a secret typed in the wrong place
   });
 });

@@ -47,7 +47,7 @@ describe('pos virtual msr', () => {
       [['swipe', 'amex', '--control-port', port], /card: one of visa, mastercard, unionpay, magstripe/],
       [['swipe', 'visa', '--control-port', port, '--track', '3'], /--track: 1 or 2/],
       [['raw', 'XYZ', '--control-port', port], /hex: 1\.\.1024 bytes of hex/],
-      [['dance', '--control-port', port], /unknown action 'dance'/],
+      [['dance', '--control-port', port], /unknown ACTION \(one of: status, swipe/],
       [['status'], /--control-port is required/],
       [['--baud', '9600'], /--pty PATH is required/],
       [['--pty', join(dir, 'x'), '--bogus'], /Unknown option '--bogus'/],
