@@ -1,12 +1,15 @@
 /** `pos switch`: the acquiring switch simulator until Ctrl-C (docs/switch.md). */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import pino from 'pino';
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
+import type { MessageSpec } from '../../protocols/iso8583/index.js';
 import { testTmk, type SwitchConfig, type TerminalConfig } from '../../switch/config.js';
 import { JournalOpenError, startSwitch } from '../../switch/index.js';
 import { sqliteFilePath } from '../../switch/store/index.js';
-import { CliError, numberOption, parseOptions, quoted, writableFileOption, type CliIo } from '../io.js';
+import { CliError, numberOption, parseJson, parseOptions, quoted, writableFileOption, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
+import { switchSpecProblem } from '../switch-spec.js';
 
 const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec NAME|FILE.json] [--framing binary2|bcd2|ascii4|none]
                   [--terminals FILE.json] [--no-enroll] [--late-answer-ms N] [--log-level LEVEL] [--host ADDR]
@@ -15,12 +18,21 @@ const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec 
   Serves terminals over TCP (default port 8583) and the admin API over HTTP (default 8584; 0 = none).
   --host ADDR   address both listen on (default 127.0.0.1; 0.0.0.0 = every interface)
   --db          sqlite:PATH or PATH (default sqlite:data/switch.db), postgres://… (?schema=NAME), :memory:
+  --spec        message layout: a built-in name or FILE.json (default: default); refused at start unless it
+                carries the switch's fields: 3, 4, 7, 11, 37, 38, 41, 70, 2 or 35, 39 as 2 characters,
+                64 as 8 binary bytes (the MAC, last), 96 of 50 bytes or more (the sign-on's key exchange);
+                14, 22, 25, 42, 49, 52 if defined must carry the default spec's values. Built-ins: only
+                default (iso87*: field 96 holds 16 bytes; iso93*: field 39 is a 3-digit action code)
   --framing     length header of each message (default binary2); none: one message per TCP read, no
                 pipelining — for links that frame below TCP
   --terminals   JSON array of { id, merchantId, merchantName?, tmk } (TMK: 32 hex digits)
   --no-enroll   refuse terminals not in --terminals (by default they sign on with the published test
                 TMK: with --host wider than 127.0.0.1, anyone who reaches the port can transact —
                 a closed lab only, else use --no-enroll)
+  --late-answer-ms N  how long the answer to an amount ending in .98 (a late answer) is held back,
+                     0–65535000 (default 60000): past the terminal's timeout, to test its reversal
+  --log-level   fatal, error, warn, info (default: start, stop, declines, faults, refused frames and
+                connections), debug (also each connection, approval and sign-on), trace, silent
   --max-in-flight N          requests of one connection processed at once, 1–65536 (default 256);
                              above it the switch stops reading that connection until one finishes
   --max-unwritten-bytes N    answer bytes a connection may leave unread, 1024–1073741824 (default 4194304);
@@ -43,12 +55,14 @@ function bounded(value: string | undefined, name: string, min: number, max: numb
 }
 
 function readTerminals(path: string): TerminalConfig[] {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CliError(`--terminals: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new CliError(`--terminals: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  // parseJson names the position, never the text around it: the file holds TMKs.
+  const parsed = parseJson(text, `--terminals ${path}`);
   if (!Array.isArray(parsed)) throw new CliError('--terminals: expected a JSON array');
   // DE41/DE42 as the switch reads them: printable ASCII (a control character makes every request 30).
   const printable = (value: unknown, length: number): value is string => typeof value === 'string' && new RegExp(`^[ -~]{${length}}$`).test(value);
@@ -63,6 +77,14 @@ function readTerminals(path: string): TerminalConfig[] {
     if (t.merchantName !== undefined && typeof t.merchantName !== 'string') throw new CliError(`--terminals[${i}].merchantName: text`);
     return { id: t.id, merchantId: t.merchantId, tmk: t.tmk, ...(t.merchantName === undefined ? {} : { merchantName: t.merchantName }) };
   });
+}
+
+/** `--spec`, refused at start (not at every terminal's first request) when the switch cannot speak it. */
+function switchSpec(value: string | undefined): MessageSpec {
+  const spec = resolveSpec(value);
+  const problem = switchSpecProblem(spec);
+  if (problem) throw new CliError(`--spec ${value}: the switch cannot use it: ${problem} (see pos switch --help)`);
+  return spec;
 }
 
 /** In data/ (git-ignored: the journal of a `pos switch` run in the repository stays out of commits), made only once the options are checked. */
@@ -113,7 +135,7 @@ export function switchConfig(values: Values): SwitchConfig {
     host: values.host ?? '127.0.0.1',
     ...(token ? { adminToken: token } : {}),
     db: values.db ?? defaultDb,
-    spec: resolveSpec(values.spec),
+    spec: switchSpec(values.spec),
     framing,
     terminals: values.terminals ? readTerminals(values.terminals) : [],
     ...(values['no-enroll'] ? {} : { enrollUnknown: { tmk: testTmk } }),
@@ -126,6 +148,21 @@ export function switchConfig(values: Values): SwitchConfig {
     ...(maxSignedOn === undefined ? {} : { maxSignedOn }),
     logger: pino({ level }, pino.destination(2)),
   };
+}
+
+/**
+ * Listens on the port and closes at once, before the journal opens: a port in use or an address not
+ * this machine's refuses the start with no journal file made. Not the switch's own listen moved
+ * first: a terminal could then be served before the journal is open.
+ */
+async function probePort(port: number | undefined, host: string | undefined): Promise<void> {
+  if (!port) return;
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host }, resolve);
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -141,14 +178,18 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     throw new CliError(`--db: unknown database ${quoted(`${scheme}://`)} (sqlite:PATH, PATH, :memory: or postgres://…, the scheme in lower case)`);
   }
   const file = values.db === undefined ? undefined : sqliteFilePath(values.db);
+  // SQLite opens an empty name as an anonymous temporary file: a journal gone at exit.
+  if (file === '') throw new CliError(`--db ${quoted(values.db ?? '')}: no file named (sqlite:PATH or PATH; :memory: only for tests)`);
   if (file !== undefined) writableFileOption(file, 'db', values.db);
-  if (values.db === undefined) mkdirSync('data', { recursive: true });
-  const sw = await startSwitch(config).catch((error: NodeJS.ErrnoException & { port?: number }) => {
+  const refused = (error: NodeJS.ErrnoException & { port?: number }): never => {
     if (error instanceof JournalOpenError) throw new CliError(`--db: cannot open the journal (${(error.cause as Error | undefined)?.message ?? error.message})`);
     if (error.code === 'ENOTFOUND' || error.code === 'EADDRNOTAVAIL') throw new CliError(`--host: cannot listen on ${quoted(values.host ?? '')} (${error.code}): an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`);
     if (error.code === 'EADDRINUSE') throw new CliError(`${error.port !== undefined && error.port === config.adminPort ? '--admin-port' : '--port'} ${error.port ?? ''}: in use`);
     throw error;
-  });
+  };
+  for (const port of [config.port, config.adminPort]) await probePort(port, config.host).catch(refused);
+  if (values.db === undefined) mkdirSync('data', { recursive: true });
+  const sw = await startSwitch(config).catch(refused);
   io.out(JSON.stringify({ host: values.host ?? '127.0.0.1', port: sw.port, adminPort: sw.adminPort ?? null, db: sw.store.kind }));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
