@@ -3,8 +3,13 @@
  * the next one, so one fsync (SQLite) or one COMMIT round trip (PostgreSQL) covers a whole burst of
  * answers. Every promise resolves only after its transaction is durable. A batch that fails is
  * committed again entry by entry, so a failure answers 96 only to the request that caused it.
+ * A batch whose COMMIT outcome is unknown is committed again the same way, each entry alone, and
+ * that learns what happened: an entry already committed comes back as a duplicate with its stored
+ * row (nothing applied twice: effects apply to new rows only), one that was not is committed now.
+ * An entry whose outcome stays unknown, or any after a broken journal, is rejected with the error
+ * that says so, and the switch does not answer it.
  */
-import type { CommitResult, JournalEntry, Store } from './store/index.js';
+import { JournalBroken, JournalOutcomeUnknown, unanswerable, type CommitResult, type JournalEntry, type Store } from './store/index.js';
 
 interface Waiting {
   entry: JournalEntry;
@@ -56,10 +61,17 @@ export class GroupCommit {
       const results = await this.store.commit(batch.map((waiting) => waiting.entry));
       batch.forEach((waiting, i) => waiting.resolve(results[i]!));
     } catch (error) {
-      // The store rolled the whole batch back (and already retried what is worth retrying): one
-      // bad entry must not fail the others, so each goes again alone and only the bad one fails.
-      if (batch.length === 1) batch[0]!.reject(error);
-      else for (const waiting of batch) await this.store.commit([waiting.entry]).then((results) => waiting.resolve(results[0]!), waiting.reject);
+      // Rolled back (the store already retried what is worth retrying): one bad entry must not fail
+      // the others, so each goes again alone and only the bad one fails. Outcome unknown: each goes
+      // again alone to learn it, and one that fails again stays unknown whatever the new error says.
+      const unknown = error instanceof JournalOutcomeUnknown;
+      if (error instanceof JournalBroken || (batch.length === 1 && !unknown)) for (const waiting of batch) waiting.reject(error);
+      else
+        for (const waiting of batch)
+          await this.store.commit([waiting.entry]).then(
+            (results) => waiting.resolve(results[0]!),
+            (again: unknown) => waiting.reject(unknown && !unanswerable(again) ? error : again),
+          );
     } finally {
       this.running--;
       if (this.queue.length) this.schedule();

@@ -12,6 +12,7 @@ import { responseMti } from '../protocols/iso8583/index.js';
 import { maskPan } from '../protocols/mask.js';
 import type { Faults } from './faults.js';
 import type { Metrics } from './metrics.js';
+import { unanswerable } from './store/index.js';
 import { decode, packAnswer, run, type Context, type Step, type SwitchParts } from './pipeline.js';
 
 export interface HostOptions {
@@ -229,7 +230,13 @@ export class Host {
       try {
         await run(ctx, steps);
       } catch (error) {
-        // Nothing was journaled as approved: answer 96 (the terminal reverses or retries).
+        // A commit that may have happened (or a journal that cannot promise it) gets no answer: a
+        // terminal takes 96 for a decline and would not reverse a debit that stands. Silence makes it reverse.
+        if (unanswerable(error)) {
+          connectionLog.error({ err: safeError(error), terminal: ctx.terminalId, stan: ctx.stan }, 'journal outcome unknown: no answer (the terminal reverses)');
+          return;
+        }
+        // Rolled back for sure: nothing was journaled as approved, answer 96 (the terminal reverses or retries).
         connectionLog.error({ err: safeError(error), terminal: ctx.terminalId, stan: ctx.stan }, 'processing failed');
         ctx.answer = { '39': '96' };
       }

@@ -1,14 +1,15 @@
 import { openPostgresStore } from './postgres.js';
-import { openSqliteStore } from './sqlite.js';
+import { openSqliteStore, type SqliteOptions } from './sqlite.js';
 import type { Store } from './types.js';
 
 export type * from './types.js';
+export { JournalBroken, JournalOutcomeUnknown, unanswerable } from './errors.js';
 
 /**
  * `postgres://…` or `postgresql://…` (optional `?schema=NAME`), `sqlite:PATH`, a file path, or
  * `:memory:` (tests and demos only: not durable).
  */
-export async function openStore(db: string): Promise<Store> {
+export async function openStore(db: string, sqlite: SqliteOptions = {}): Promise<Store> {
   const file = sqliteFilePath(db);
   if (file === undefined) {
     // Not `new URL()`: libpq-style URLs such as postgresql://user@/db?host=/run/postgresql have no host.
@@ -16,7 +17,7 @@ export async function openStore(db: string): Promise<Store> {
     const url = db.replace(/([?&])schema=[^&]*&?/, '$1').replace(/[?&]$/, '');
     return openPostgresStore(url, schema ? { schema: decodeURIComponent(schema) } : {});
   }
-  return openSqliteStore(file);
+  return openSqliteStore(file, sqlite);
 }
 
 /** The SQLite file (or `:memory:`) a `--db` value names; undefined for a PostgreSQL URL. */

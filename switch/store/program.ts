@@ -184,8 +184,8 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       const key = [t.terminalId, t.stan, t.transmitted, requestClass(t.mti)];
       const closed = yield {
         sql: `UPDATE transactions SET closed = 'reversed' WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?
-              AND closed IS NULL AND response_code = '00' AND ${undoable} RETURNING ${undone}`,
-        params: key,
+              AND closed IS NULL AND response_code = '00' AND ${undoable} AND ${sameOriginal} RETURNING ${undone}`,
+        params: [...key, t.amount, t.maskedPan, t.maskedPan],
       };
       const original = closed.rows[0];
       if (original) {
@@ -193,7 +193,7 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
         return null;
       }
       // Nothing undone: one more read, on this path only, to say why.
-      return yield* unreversed(key);
+      return yield* unreversed(key, t);
     }
     case 'atc': {
       const result = yield {
@@ -249,15 +249,23 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
  * STAN met the tombstone); an approved row still standing is settled (12); a row closed already
  * (reversed, voided, completed) or declined needs nothing more (00, idempotent).
  */
-function* unreversed(key: unknown[]): Program<string | null> {
+function* unreversed(key: unknown[], reversal: NewRow): Program<string | null> {
   const found = yield {
-    sql: 'SELECT kind, response_code, closed FROM transactions WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?',
+    sql: 'SELECT kind, response_code, closed, amount, masked_pan FROM transactions WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?',
     params: key,
   };
   const row = found.rows[0];
   if (!row || row.kind === 'reversed-before-arrival') return '25';
+  if (num(row.amount) !== reversal.amount || (reversal.maskedPan !== null && row.masked_pan !== null && row.masked_pan !== reversal.maskedPan)) return '12';
   return row.response_code === '00' && (row.closed === null || row.closed === undefined) ? '12' : null;
 }
+
+/**
+ * A reversal undoes its original in full or not at all: its DE4 must be the original's amount and its
+ * card (masked PAN), where both carry one, the original's; else 12 and nothing moves. A 1.00 reversal
+ * with another card reversed a 500.00 sale in full. Partial reversals (DE95) are not supported.
+ */
+const sameOriginal = 'amount = ? AND (masked_pan IS NULL OR CAST(? AS TEXT) IS NULL OR masked_pan = ?)';
 
 const sameTotals = (a: Totals, b: Totals): boolean =>
   a.creditCount === b.creditCount && a.creditAmount === b.creditAmount && a.debitCount === b.debitCount && a.debitAmount === b.debitAmount;

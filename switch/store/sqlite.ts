@@ -7,15 +7,26 @@
  * NORMAL still syncs, in the synced database), without stalling every request behind each sync.
  * One sync covers every transaction committed before it started (group commit at the disk).
  * Reads may see a row whose sync is still running; nothing is answered from it before that sync.
+ * A failed sync breaks the journal for good (JournalBroken, `onBroken`): see walSync.
  */
 import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sql from './program.js';
 import type { Program, QueryResult } from './program.js';
+import { JournalBroken } from './errors.js';
 import type { Store } from './types.js';
 
-export function openSqliteStore(path: string): Store {
+export interface SqliteOptions {
+  /** Syncs the WAL file (default fs.fdatasync); tests inject a failing one. */
+  sync?: WalSyncFn;
+  /** Called once, at the first failed WAL sync, before any commit waiting on it is rejected: the switch stops there. */
+  onBroken?(error: JournalBroken): void;
+}
+
+type WalSyncFn = (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void;
+
+export function openSqliteStore(path: string, options: SqliteOptions = {}): Store {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -40,7 +51,7 @@ export function openSqliteStore(path: string): Store {
     }
     return { rows: [], changes: statement.run(...query.params).changes };
   };
-  const wal = walSync(db.memory || !path ? undefined : `${path}-wal`);
+  const wal = walSync(db.memory || !path ? undefined : `${path}-wal`, options.sync ?? fdatasync, (error) => options.onBroken?.(error));
   const durable = wal.sync;
   const run = <T>(program: Program<T>): T => {
     let step = program.next();
@@ -63,6 +74,8 @@ export function openSqliteStore(path: string): Store {
 
   /** Commits now (synchronously: later reads see it), resolves once it is on disk. */
   const durably = async <T>(program: Program<T>): Promise<T> => {
+    // Broken: nothing more is written (no money moves for a request that will get no answer).
+    if (wal.broken) throw wal.broken;
     const result = transaction(program);
     await durable();
     return result;
@@ -86,7 +99,7 @@ export function openSqliteStore(path: string): Store {
     settlements: async (terminalId) => run(sql.settlements(terminalId)),
     ping: async () => run(sql.ping()),
     close: async () => {
-      await durable();
+      if (!wal.broken) await durable();
       wal.close();
       db.close();
     },
@@ -99,12 +112,34 @@ export function openSqliteStore(path: string): Store {
  * after it asked, so every transaction committed before the call is on disk when it resolves. Up to
  * `parallel` syncs run at once (the disk merges overlapping flushes); callers beyond that share the
  * next one. The WAL's directory is synced once, the first time (its entry must last too).
+ *
+ * A failed sync is final (what PostgreSQL does, data_sync_retry = off): Linux may drop the pages that
+ * failed to write and mark them clean, so a later sync succeeds without them, and WAL recovery stops
+ * at the first bad frame, losing every later commit too. So every commit not yet resolved, and every
+ * later one, fails with JournalBroken, even when its own sync succeeds.
  */
-function walSync(path: string | undefined, parallel = 3): { sync(): Promise<void>; close(): void } {
-  if (!path) return { sync: () => Promise.resolve(), close: () => {} };
+function walSync(
+  path: string | undefined,
+  syncFile: WalSyncFn,
+  onBroken: (error: JournalBroken) => void,
+  parallel = 3,
+): { sync(): Promise<void>; close(): void; readonly broken: JournalBroken | undefined } {
+  if (!path) return { sync: () => Promise.resolve(), close: () => {}, broken: undefined };
+  type Waiter = { resolve(): void; reject(error: unknown): void };
+  let broken: JournalBroken | undefined;
+  /** Every caller not yet resolved, whether its sync runs or waits: a failure rejects them all. */
+  const unresolved = new Set<Waiter>();
   let fd: number | undefined;
   let running = 0;
-  let waiting: Array<{ resolve(): void; reject(error: unknown): void }> = [];
+  let waiting: Waiter[] = [];
+  const fail = (error: unknown) => {
+    if (broken) return;
+    broken = new JournalBroken(error);
+    onBroken(broken);
+    for (const waiter of unresolved) waiter.reject(broken);
+    unresolved.clear();
+    waiting = [];
+  };
   const start = () => {
     const batch = waiting;
     waiting = [];
@@ -119,23 +154,28 @@ function walSync(path: string | undefined, parallel = 3): { sync(): Promise<void
         }
       }
     } catch (error) {
-      for (const waiter of batch) waiter.reject(error);
-      return;
+      return fail(error);
     }
     running++;
-    fdatasync(fd, (error) => {
+    syncFile(fd, (error) => {
       running--;
-      for (const waiter of batch) if (error) waiter.reject(error);
-      else waiter.resolve();
+      if (error) fail(error);
+      for (const waiter of batch) if (unresolved.delete(waiter)) waiter.resolve();
       if (waiting.length && running < parallel) start();
     });
   };
   return {
     sync: () =>
       new Promise<void>((resolve, reject) => {
-        waiting.push({ resolve, reject });
+        if (broken) return reject(broken);
+        const waiter: Waiter = { resolve, reject };
+        unresolved.add(waiter);
+        waiting.push(waiter);
         if (running < parallel) start();
       }),
+    get broken() {
+      return broken;
+    },
     close: () => {
       if (fd !== undefined) closeSync(fd);
       fd = undefined;

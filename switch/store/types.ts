@@ -74,7 +74,8 @@ export type Effect =
    * key (so the request, arriving late, is answered from it and applied never) and the reversal is
    * refused with 25 — again by each later reversal while the tombstone is all there is; the unique key
    * decides which came first, also between processes. An original already closed or declined needs
-   * nothing (00); one stamped by a settlement is not undone (12; holds and balance inquiries excepted).
+   * nothing (00); one stamped by a settlement is not undone (12; holds and balance inquiries excepted),
+   * nor one whose amount or masked PAN differs from the tombstone's (12: no partial reversal, no DE95).
    */
   | { type: 'reverse'; tombstone: NewRow }
   /**

@@ -30,10 +30,10 @@ const completionOf = (stan: string, originalId: number, amount: number): Journal
   row: row(stan, { mti: '0220', kind: 'completion', amount, debit: amount, originalId }),
   effects: [{ type: 'close', originalId, as: 'completed', refusal: '12' }, { type: 'debit', account, amount, check: true }],
 });
-/** A reversal (its own STAN, `mti` 0400 or 0420) of the request with key (`of`, transmitted, `ofMti`), as the pipeline builds it. */
-const reversalOf = (stan: string, of: string, ofMti = '0200', mti = '0400'): JournalEntry => ({
-  row: row(stan, { mti, kind: 'reversal', debit: 0, account: null, authCode: null }),
-  effects: [{ type: 'reverse', tombstone: row(of, { mti: ofMti, kind: 'reversed-before-arrival', responseCode: '12', authCode: null, debit: 0, account: null, answer: { '39': '12' } }) }],
+/** A reversal (its own STAN, `mti` 0400 or 0420, DE4 `amount`) of the request with key (`of`, transmitted, `ofMti`), as the pipeline builds it. */
+const reversalOf = (stan: string, of: string, ofMti = '0200', mti = '0400', amount = 1000): JournalEntry => ({
+  row: row(stan, { mti, kind: 'reversal', amount, debit: 0, account: null, authCode: null }),
+  effects: [{ type: 'reverse', tombstone: row(of, { mti: ofMti, kind: 'reversed-before-arrival', amount, responseCode: '12', authCode: null, debit: 0, account: null, answer: { '39': '12' } }) }],
 });
 const settle = (stan: string, batch: string): JournalEntry => ({
   row: row(stan, { mti: '0500', kind: 'settlement', processingCode: '920000', amount: 0, debit: 0, account: null }),
@@ -68,7 +68,7 @@ for (const database of testDatabases()) {
       expect(await store.balance(account)).toBe(100_000 - 6500);
 
       expect(await commit(store, voidOf('000006', a.row.id))).toMatchObject({ refusedBy: 'close', row: { responseCode: '12', answer: { '39': '12' } } });
-      expect(await commit(store, reversalOf('000007', '000002'))).toMatchObject({ refusedBy: 'reverse', row: { responseCode: '12' } });
+      expect(await commit(store, reversalOf('000007', '000002', '0200', '0400', 2000))).toMatchObject({ refusedBy: 'reverse', row: { responseCode: '12' } });
       expect(await store.balance(account)).toBe(100_000 - 6500);
       for (const stan of ['000001', '000002']) expect(await store.byKey('T0000001', stan, transmitted, '0200')).toMatchObject({ closed: null, batch: '000001' });
 
@@ -76,7 +76,7 @@ for (const database of testDatabases()) {
       expect((await commit(store, refundOf('000008', a.row.id, 600))).row.responseCode).toBe('00');
       // A hold was never counted: its completion and another's reversal still apply.
       expect((await commit(store, completionOf('000009', hold.row.id, 2000))).row.responseCode).toBe('00');
-      expect((await commit(store, reversalOf('000010', '000004', '0100'))).row.responseCode).toBe('00');
+      expect((await commit(store, reversalOf('000010', '000004', '0100', '0400', 500))).row.responseCode).toBe('00');
       expect(await store.balance(account)).toBe(100_000 - 6500 + 600 + 3000 - 2000 + 500);
 
       await commit(store, settle('000011', '000002'));
@@ -111,7 +111,7 @@ for (const database of testDatabases()) {
         await settlement.query('BEGIN');
         await settlement.query("UPDATE transactions SET batch = '000001' WHERE terminal_id = 'T0000001' AND batch IS NULL AND response_code = '00'");
         const pid = (await settlement.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
-        const pending = Promise.all([commit(store, voidOf('000003', a.row.id)), commit(store, reversalOf('000004', '000002'))]);
+        const pending = Promise.all([commit(store, voidOf('000003', a.row.id)), commit(store, reversalOf('000004', '000002', '0200', '0400', 2000))]);
         const watcher = new pg.Client({ connectionString: base });
         await watcher.connect();
         while ((await watcher.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [pid])).rows[0].n < 2) await new Promise((resolve) => setTimeout(resolve, 5));
