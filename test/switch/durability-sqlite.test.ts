@@ -65,13 +65,14 @@ describe('SQLite journal after a failed WAL sync', () => {
     const flag = join(dir, 'fail-sync');
     const child = spawn(
       process.execPath,
-      ['--import', resolve(import.meta.dirname, 'durability-fail-sync.mjs'), 'cli/pos.mjs', 'switch', '--port', '0', '--db', `sqlite:${db}`, '--log-level', 'fatal'],
+      ['--import', resolve(import.meta.dirname, 'durability-fail-sync.mjs'), 'cli/pos.mjs', 'switch', '--port', '0', '--admin-port', '0', '--db', `sqlite:${db}`, '--log-level', 'fatal'],
       { cwd: resolve(import.meta.dirname, '../..'), env: { ...process.env, POS_TEST_FAIL_SYNC: flag }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     const [line] = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+    expect(line, stderr).toBeDefined();
     const { port } = JSON.parse(line!) as { port: number };
 
     const t = await IsoClient.connect({ port, terminalId: terminalIds[0]!, merchantId, tmk, timeoutMs: 3000 });
