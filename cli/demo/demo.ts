@@ -151,6 +151,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       currency: { code: '156', symbol: '¥' },
       merchantName,
       settlementsPath: join(dataDir, 'settlements.json'),
+      inFlightPath: join(dataDir, 'checkout-in-flight.json'),
       port: options.port,
       logger: log.child({ component: 'checkout' }),
     });

@@ -9,6 +9,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import { AmountError, parseAmount } from '../amount.js';
+import { InFlightRecord, type OpenOperation } from './in-flight.js';
 import { Settlements } from './settlements.js';
 import { SupervisorGate } from './supervisor.js';
 import type { BatchView, CheckoutTerminal, DeviceState, HostFaultState, OpenBatch, SettlementView, StatusEvent, TesterControls, TransactionView } from './types.js';
@@ -23,6 +24,11 @@ export interface CheckoutOptions {
   merchantName?: string;
   /** A JSON file the last settlement reports are kept in, so a restart can show (reprint) them; none: kept in memory. */
   settlementsPath?: string;
+  /**
+   * A JSON file naming the sale, void or refund in flight, so that after the process stopped mid-operation
+   * (Ctrl-C, a crash) the next start shows how it ended; none: a restart shows only what the journal calls interrupted.
+   */
+  inFlightPath?: string;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -36,8 +42,11 @@ export interface RunningCheckout {
 
 type Push =
   | { type: 'status'; status: StatusEvent }
-  /** A status of something other than the operation in flight (a queued reversal acknowledged later). */
-  | { type: 'notice'; status: StatusEvent }
+  /**
+   * A status of something other than the operation in flight (a queued reversal acknowledged later);
+   * with `result` when it is the last result's: that transaction as it stands now, receipts included.
+   */
+  | { type: 'notice'; status: StatusEvent; result?: TransactionView }
   | { type: 'device'; device: DeviceState }
   | { type: 'busy'; kind: string; amount?: number }
   | { type: 'result'; result: TransactionView }
@@ -79,18 +88,24 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
 
   let inFlight: InFlight | undefined;
   let lastResult: TransactionView | undefined;
+  let closed = false;
   const settlements = new Settlements(options.settlementsPath, options.logger);
+  const open = new InFlightRecord(options.inFlightPath, options.logger);
 
   const onStatus = (status: StatusEvent): void => {
     // A transaction never starts with "reversed": that is the store-and-forward queue finishing an earlier one.
     // A batch close has no transaction of its own: every status during it (the queue it empties first) is a notice.
-    if (inFlight && inFlight.kind !== 'batch' && inFlight.txnId === undefined && status.step !== 'reversed') inFlight.txnId = status.txnId;
+    if (inFlight && inFlight.kind !== 'batch' && inFlight.txnId === undefined && status.step !== 'reversed') {
+      inFlight.txnId = status.txnId;
+      open.write({ kind: inFlight.kind as OpenOperation['kind'], amount: inFlight.amount ?? 0, txnId: status.txnId });
+    }
     if (!inFlight || inFlight.txnId !== status.txnId) {
-      // The last result's queued reversal finished: a page loaded later shows it reversed, or approved when the
-      // host refused the reversal (the sale stands, charged: terminal/forwarder.ts), not still pending.
-      const settled = status.step === 'reversed' || (status.step === 'approved' && lastResult?.state === 'reversing');
-      if (lastResult?.id === status.txnId && settled) lastResult = { ...lastResult, state: status.step === 'reversed' ? 'reversed' : 'approved', reason: status.message };
-      return push({ type: 'notice', status });
+      if (lastResult?.id !== status.txnId) return push({ type: 'notice', status });
+      // The last result's queued reversal finished: acknowledged (reversed, and its receipt prints now) or refused
+      // (approved: the sale stands, charged; terminal/forwarder.ts). Re-read, so the page shows the transaction as
+      // the journal has it now, receipts included, and so does a page loaded later.
+      lastResult = options.terminal.transaction(status.txnId) ?? lastResult;
+      return push({ type: 'notice', status, result: lastResult });
     }
     inFlight.status = status;
     inFlight.stepAt = performance.now();
@@ -99,14 +114,22 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
   const onDevice = (device: DeviceState): void => push({ type: 'device', device });
   options.terminal.on('status', onStatus);
   options.terminal.on('device', onDevice);
-  // The terminal stopped mid-transaction (a crash, a restart) and settled it when it started again:
-  // the page that watched it run shows that outcome, not "Ready" as if nothing had happened.
-  const [newest] = await options.terminal.history({ limit: 1 });
-  if (newest?.reasonCode === 'interrupted') lastResult = newest;
+  // The process stopped mid-transaction (Ctrl-C, a crash, a restart): the page that watched it run lost
+  // its socket before the outcome. It shows that outcome now, not "Ready" as if nothing had happened.
+  const left = open.read();
+  if (left) lastResult = endedByStop(options.terminal, left);
+  else {
+    // No file kept (none configured): the terminal's own word for a transaction it found unfinished at start.
+    const [newest] = await options.terminal.history({ limit: 1 });
+    if (newest?.reasonCode === 'interrupted') lastResult = newest;
+  }
 
   /** Runs one terminal operation in the background; its outcome reaches every page over the socket. */
   function begin(kind: string, amount: number | undefined, run: () => Promise<TransactionView | unknown>): void {
     inFlight = { kind, amount };
+    // A batch close has its own report (settlements); the sale before it is no longer the one to show after a restart.
+    if (kind === 'batch') open.clear();
+    else open.write({ kind: kind as OpenOperation['kind'], amount: amount ?? 0 });
     push({ type: 'busy', kind, amount });
     run()
       .then((outcome) => {
@@ -137,6 +160,8 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
       })
       .finally(() => {
         inFlight = undefined;
+        // Ended after close(): no page saw it, so the file stays and the next start shows it.
+        if (!closed) open.clear();
       });
   }
 
@@ -266,12 +291,23 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
   return {
     url: address.replace('[::1]', 'localhost'),
     async close() {
+      closed = true;
       options.terminal.off('status', onStatus as never);
       options.terminal.off('device', onDevice as never);
       for (const socket of sockets) (socket as { close?: () => void }).close?.();
       await app.close();
     },
   };
+}
+
+/**
+ * How an operation the process stopped in ended: its journal row (reversed or being reversed, or what the host
+ * answered) or, with none, nothing was sent: the terminal writes the row just before it sends, after the card
+ * step and the PIN pad.
+ */
+function endedByStop(terminal: CheckoutTerminal, left: OpenOperation): TransactionView {
+  const row = left.txnId === undefined ? undefined : terminal.transaction(left.txnId);
+  return row ?? { id: left.txnId ?? '', kind: left.kind, state: 'failed', amount: left.amount, reasonCode: 'terminal-stopped', reason: 'the terminal stopped before the transaction was sent; nothing was charged' };
 }
 
 /** The operation in flight as the page reads it: how long its current step has lasted instead of when it began. */

@@ -45,8 +45,8 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
     return Object.fromEntries(languages.map((language) => [language, slips(language)])) as TransactionView['receipts'];
   };
 
-  const view = (row: TxnRow): TransactionView => {
-    const slips = receipts(row, row.state, true);
+  const view = (row: TxnRow, reprint = true): TransactionView => {
+    const slips = receipts(row, row.state, reprint);
     return {
       id: row.id,
       kind: row.kind,
@@ -104,7 +104,11 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
       }
       return open;
     },
-    history: ({ limit }) => terminal.history({ limit }).map(view),
+    history: ({ limit }) => terminal.history({ limit }).map((row) => view(row)),
+    transaction: (id) => {
+      const row = terminal.transaction(id);
+      return row && view(row, false);
+    },
     refundRefusal: (originalId, amount) => {
       const original = terminal.transaction(originalId);
       if (!original) return { reasonCode: 'original-not-found', reason: 'the original transaction is not in this terminal’s journal' };

@@ -71,6 +71,8 @@ export interface CheckoutTerminal {
    */
   refundRefusal(original: string, amount: number): RefundRefusal | undefined;
   history(options: { limit: number }): Promise<TransactionView[]> | TransactionView[];
+  /** One transaction as the journal has it now, with the receipts a live result carries (not marked as reprints). */
+  transaction(id: string): TransactionView | undefined;
   cancel(): void;
   devices(): DeviceState[];
   /** How long the terminal waits for the host's answer before it reverses (the page counts the wait against it). */

@@ -25,6 +25,7 @@ function terminal(history: TransactionView[]): CheckoutTerminal & { events: Even
     refundRefusal: () => undefined,
     hostTimeoutMs: 30_000,
     history: () => history,
+    transaction: (id: string) => history.find((row) => row.id === id),
     cancel: () => {},
     devices: () => [],
     on: (event: string, listener: (value: never) => void) => events.on(event, listener as (value: unknown) => void),

@@ -10,7 +10,7 @@ const reasonCodes = [
   'host-unavailable', 'no-answer', 'bad-mac', 'request-unencodable', 'interrupted', 'arpc-failed', 'card-removed', 'cancelled',
   'presentment-timeout', 'pin-timeout', 'pin-cancelled', 'code-not-recognised', 'swipe-unreadable', 'original-not-found', 'amount-exceeds-refundable',
   'over-contactless-limit', 'no-application', 'card-status', 'card-data-malformed', 'card-data-missing', 'card-declined', 'reader-error',
-  'void-unresolved', 'void-pending', 'advice-pending',
+  'void-unresolved', 'void-pending', 'advice-pending', 'terminal-stopped',
 ];
 
 describe('checkout page words', () => {
@@ -24,6 +24,15 @@ describe('checkout page words', () => {
     // A void not answered yet is waited for, not reversed: its words promise no reversal.
     for (const language of ['en', 'zh-CN'] as const) expect(table[language]['reason.void-pending']).not.toMatch(/revers|冲正/);
     expect(table.en['reason.void-unresolved']).toMatch(/reversal pending/);
+  });
+
+  // The line under a card-step hint is the hint's own: the step's "tap, swipe or scan" would tell a chip card swiped to swipe.
+  it('has a line for every card-step hint in both languages; a chip card is not told to swipe', () => {
+    for (const language of ['en', 'zh-CN'] as const)
+      for (const hint of ['tap-chip', 'swipe-unreadable', 'scan-unreadable', 'chip-failed'])
+        expect(table[language][`hint.${hint}.detail`], `${language} hint.${hint}.detail`).toBeTruthy();
+    expect(table.en['hint.tap-chip.detail']).not.toMatch(/swipe/i);
+    expect(table['zh-CN']['hint.tap-chip.detail']).not.toMatch(/刷卡/);
   });
 
   // A failed batch close is said by reason code (terminal/checkout/terminal-adapter.ts batchFailure): before, the terminal's English sentence.

@@ -20,12 +20,13 @@ function heldTerminal(history: TransactionView[] = [], open: OpenBatch = { batch
     refundRefusal: () => undefined,
     hostTimeoutMs: 30_000,
     history: () => history,
+    transaction: (id: string) => history.find((row) => row.id === id),
     cancel: () => {},
     devices: () => [],
     on: (event: string, listener: (value: never) => void) => events.on(event, listener as (value: unknown) => void),
     off: (event: string, listener: (...args: never[]) => void) => events.off(event, listener as (value: unknown) => void),
   };
-  return { terminal, emit: (status: StatusEvent) => events.emit('status', status), finishBatch: (batch: BatchView) => finishBatch(batch) };
+  return { terminal, history, emit: (status: StatusEvent) => events.emit('status', status), finishBatch: (batch: BatchView) => finishBatch(batch) };
 }
 
 /** Close batch as a page sends it: with the figures the cashier confirmed. */
@@ -74,8 +75,68 @@ describe('checkout server', () => {
     checkout = await startCheckout({ terminal: held.terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
     const last = async () => ((await (await fetch(`${checkout!.url}/api/state`)).json()) as { lastResult: TransactionView | null }).lastResult;
     expect(await last()).toEqual(interrupted); // before: null, the page said "Ready"
+    // Acknowledged later: the journal's row now, with the receipt a pending reversal did not have (before: only the state changed, no receipt).
+    const receipts = { en: { merchant: 'REVERSED m', customer: 'REVERSED c' }, 'zh-CN': { merchant: '已冲正 m', customer: '已冲正 c' } };
+    held.history[0] = { ...interrupted, state: 'reversed', receipt: receipts.en, receipts };
     held.emit({ txnId: 'sale-9', step: 'reversed', message: 'reversal acknowledged' });
-    expect((await last())!.state).toBe('reversed');
+    expect(await last()).toMatchObject({ state: 'reversed', receipts });
+  });
+
+  // Ctrl-C mid-sale: the page lost its socket before the outcome; the next start shows how the sale ended.
+  describe('an operation the process stopped in', () => {
+    let dir: string;
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const sale = (url: string) => fetch(`${url}/api/sale`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: '8.97' }) });
+    const last = async (url: string) => ((await (await fetch(`${url}/api/state`)).json()) as { lastResult: TransactionView | null }).lastResult;
+    const options = (held: ReturnType<typeof heldTerminal>) => ({ terminal: held.terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' }, inFlightPath: join(dir, 'in-flight.json') });
+
+    it('sent: the next start shows its journal row (being reversed), whatever its reason code', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'checkout-in-flight-'));
+      const held = heldTerminal();
+      checkout = await startCheckout(options(held));
+      expect((await sale(checkout.url)).status).toBe(202);
+      held.emit({ txnId: 'sale-5', step: 'present-card', message: 'tap' });
+      held.emit({ txnId: 'sale-5', step: 'processing', message: 'waiting for the host' });
+      await checkout.close(); // the demo's Ctrl-C: the page goes first, then the terminal ends the sale
+      const stopped: TransactionView = { id: 'sale-5', kind: 'sale', state: 'reversing', amount: 897, reasonCode: 'no-answer', reason: 'no answer from the host: the terminal stopped while waiting for the host' };
+      checkout = await startCheckout(options(heldTerminal([stopped])));
+      expect(await last(checkout.url)).toEqual(stopped); // before: null ("Ready"), as its reason code is not "interrupted"
+    });
+
+    it('on the card step: nothing was sent, and the next start says so', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'checkout-in-flight-'));
+      const held = heldTerminal([{ id: 'sale-1', kind: 'sale', state: 'approved', amount: 100, reasonCode: 'approved' }]);
+      checkout = await startCheckout(options(held));
+      expect((await sale(checkout.url)).status).toBe(202);
+      held.emit({ txnId: 'sale-6', step: 'present-card', message: 'tap' });
+      await checkout.close();
+      checkout = await startCheckout(options(held));
+      expect(await last(checkout.url)).toEqual({ id: 'sale-6', kind: 'sale', state: 'failed', amount: 897, reasonCode: 'terminal-stopped', reason: 'the terminal stopped before the transaction was sent; nothing was charged' });
+      // Still shown after another restart: nothing else happened since.
+      await checkout.close();
+      checkout = await startCheckout(options(held));
+      expect((await last(checkout.url))?.id).toBe('sale-6');
+    });
+
+    it('an operation that ended while the page was there is not shown again; a damaged file is ignored', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'checkout-in-flight-'));
+      const approved: TransactionView = { id: 'sale-7', kind: 'sale', state: 'approved', amount: 897, reasonCode: 'approved' };
+      const held = heldTerminal([approved]);
+      let finish: (result: TransactionView) => void = () => {};
+      held.terminal.sale = () => new Promise((resolve) => (finish = resolve));
+      checkout = await startCheckout(options(held));
+      expect((await sale(checkout.url)).status).toBe(202);
+      held.emit({ txnId: 'sale-7', step: 'processing', message: 'waiting for the host' });
+      finish(approved);
+      await expect.poll(() => last(checkout!.url)).toEqual(approved);
+      await checkout.close();
+      checkout = await startCheckout(options(held));
+      expect(await last(checkout.url)).toBeNull();
+      await checkout.close();
+      writeFileSync(join(dir, 'in-flight.json'), '{"kind":"sale","amount":-1}');
+      checkout = await startCheckout(options(held));
+      expect(await last(checkout.url)).toBeNull();
+    });
   });
 
   it('an ordinary newest transaction is not shown again after a restart', async () => {

@@ -228,7 +228,8 @@ function renderStatus() {
     box.className = hint ? 'status busy hint' : 'status busy';
     const amount = state.status.amount;
     title.textContent = (hint ? t(`hint.${hint}`, state.status.message) : t(`step.${step}`, state.status.message ?? t('status.busy'))) + (amount ? ` · ${money(amount)}` : '');
-    detail.textContent = step === 'present-card' ? t('step.present-card.detail') : step === 'processing' ? hostWait() : step === 'reversing' ? `${t('step.reversing.detail')} · ${hostWait()}` : '';
+    // A hint has its own line under it (a chip card swiped is not told to swipe): the step's line would contradict the title.
+    detail.textContent = step === 'present-card' ? t(hint ? `hint.${hint}.detail` : 'step.present-card.detail', '') : step === 'processing' ? hostWait() : step === 'reversing' ? `${t('step.reversing.detail')} · ${hostWait()}` : '';
     return;
   }
   box.className = 'status idle';
@@ -620,7 +621,11 @@ function onPush(message) {
       renderStatus();
       break;
     case 'notice': // an earlier transaction's queued reversal finished: the history changes, and the result shown if it is that one
-      if (state.result?.id === message.status.txnId && (message.status.step === 'reversed' || (message.status.step === 'approved' && state.result.state === 'reversing'))) {
+      if (message.result && state.result?.id === message.result.id && !state.result.past) {
+        // The transaction as the journal has it now: its receipt too (a pending reversal printed none). A reprint opened from the history stays one.
+        state.result = message.result;
+        renderStatus();
+      } else if (state.result?.id === message.status.txnId && (message.status.step === 'reversed' || (message.status.step === 'approved' && state.result.state === 'reversing'))) {
         // approved: the host refused the reversal, the sale stands (terminal/forwarder.ts)
         state.result = { ...state.result, state: message.status.step };
         renderStatus();
