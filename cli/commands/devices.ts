@@ -1,4 +1,5 @@
 /** `pos devices`: serial ports and HID devices, with the POS hardware we recognise by USB ID. */
+import type { DeviceList } from '../../hardware/devices/list.js';
 import { parseOptions, printJson, type CliIo } from '../io.js';
 
 const usage = `usage: pos devices [--json]
@@ -19,16 +20,25 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     printJson(io, list);
     return 0;
   }
+  io.out(formatDevices(list));
+  return 0;
+}
+
+/** The listing as a person reads it; a port with no USB IDs (a built-in UART such as /dev/ttyS0) says so. */
+export function formatDevices(list: DeviceList): string {
   const lines: string[] = ['Serial ports:'];
   if (!list.serial.available) lines.push(`  (cannot list: ${list.serial.error})`);
   else if (list.serial.ports.length === 0) lines.push('  none');
-  for (const p of list.serial.ports)
-    lines.push(`  ${p.path}  ${p.vendorId ?? '????'}:${p.productId ?? '????'}  ${p.recognised?.name ?? p.manufacturer ?? ''}`.trimEnd());
+  for (const p of list.serial.ports) {
+    const ids = p.vendorId && p.productId ? `${p.vendorId}:${p.productId}` : 'no USB IDs';
+    lines.push(`  ${p.path}  ${ids}  ${p.recognised?.name ?? p.manufacturer ?? ''}`.trimEnd());
+  }
   lines.push('HID devices:');
   if (!list.hid.available) lines.push(`  (unavailable: ${list.hid.error})`);
   else if (list.hid.devices.length === 0) lines.push('  none');
-  for (const d of list.hid.devices)
-    lines.push(`  ${d.path ?? '?'}  ${d.vendorId}:${d.productId}  page ${d.usagePage ?? '?'}  ${d.recognised?.name ?? [d.manufacturer, d.product].filter(Boolean).join(' ')}`.trimEnd());
-  io.out(lines.join('\n'));
-  return 0;
+  for (const d of list.hid.devices) {
+    const page = d.usagePage === null ? '' : `  page ${d.usagePage}`;
+    lines.push(`  ${d.path ?? '(no path)'}  ${d.vendorId}:${d.productId}${page}  ${d.recognised?.name ?? [d.manufacturer, d.product].filter(Boolean).join(' ')}`.trimEnd());
+  }
+  return lines.join('\n');
 }
