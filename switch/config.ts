@@ -52,6 +52,11 @@ export interface SwitchConfig {
   frameTimeoutMs?: number;
   /** Terminal connections open at once (default 10000); one more is closed as it arrives. */
   maxConnections?: number;
+  /**
+   * How long stop() waits for the requests in flight (ms, default 15000); answers still owed then are
+   * not sent (the terminals reverse), so a stuck journal or HSM cannot hold SIGTERM.
+   */
+  stopTimeoutMs?: number;
   /** DUKPT BDK (hex); default the X9.24 test BDK. */
   bdk?: string;
   /** HSM local master key (64 hex digits, AES-256) for the simulated HSM; default a random one per process. */

@@ -31,6 +31,8 @@ export interface HostOptions {
   frameTimeoutMs: number;
   /** Connections open at once; one more is closed as it arrives. */
   maxConnections: number;
+  /** close() waits this long (ms) for the requests in flight; answers still owed after it are not sent. */
+  stopTimeoutMs: number;
   log: Logger;
 }
 
@@ -54,6 +56,8 @@ export class Host {
   /** close()'s resolvers, called when the last request in flight finishes. */
   private readonly idleWaiters: Array<() => void> = [];
   private closing = false;
+  /** Stopped with answers still owed (stopTimeoutMs passed): those are never sent, the terminals reverse. */
+  private abandoned = false;
   private connections = 0;
   /** Checks partial frames against frameTimeoutMs: one timer for the host, not one per chunk. */
   private readonly sweep: NodeJS.Timeout;
@@ -79,8 +83,10 @@ export class Host {
 
   /**
    * Takes no new connection and reads no more requests; the requests being processed finish (journaled
-   * and answered), then every connection is closed. A delayed answer (.98, a fault's delay) is not
-   * waited for, nor armed once closing has begun: it is journaled, and the terminal reverses what it did not hear.
+   * and answered) within stopTimeoutMs, after which the answers still owed are dropped (a stuck journal
+   * or HSM must not hold a SIGTERM; the terminals reverse), then every connection is closed. A delayed
+   * answer (.98, a fault's delay) is not waited for, nor armed once closing has begun: it is journaled,
+   * and the terminal reverses what it did not hear.
    */
   async close(): Promise<void> {
     this.closing = true;
@@ -89,7 +95,16 @@ export class Host {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const { socket } of this.open) socket.pause();
-    if (this.inFlight) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.inFlight) {
+      let bound: NodeJS.Timeout | undefined;
+      const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
+      const late = new Promise<boolean>((resolve) => (bound = setTimeout(() => resolve(false), this.options.stopTimeoutMs)));
+      if (!(await Promise.race([idle, late]))) {
+        this.abandoned = true;
+        this.options.log.warn({ owed: this.inFlight, stopTimeoutMs: this.options.stopTimeoutMs }, 'stopping: answers still owed are not sent (terminals reverse)');
+      }
+      clearTimeout(bound);
+    }
     // end() sends the answers written, then FIN; reading again lets the peer's FIN close the socket. One
     // that does not close (or read) is destroyed after a second, so that stop is bounded.
     for (const { socket } of this.open) {
@@ -284,7 +299,7 @@ export class Host {
   }
 
   private send(socket: net.Socket, bytes: Buffer, ctx: Context, started: bigint, connectionLog: Logger): void {
-    if (socket.destroyed) return;
+    if (socket.destroyed || this.abandoned) return;
     socket.write(bytes);
     // A peer that does not read its answers must not make the switch hold them without bound.
     if (socket.writableLength > this.options.maxUnwrittenBytes) {

@@ -120,6 +120,7 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
       maxUnwrittenBytes: config.maxUnwrittenBytes ?? 4 * 1024 * 1024,
       frameTimeoutMs: config.frameTimeoutMs ?? 5_000,
       maxConnections: config.maxConnections ?? 10_000,
+      stopTimeoutMs: config.stopTimeoutMs ?? 15_000,
     });
     const port = await host.listen(config.port ?? 0, config.host);
     let admin: AdminServer | undefined;
