@@ -22,6 +22,18 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A host that accepts connections and never answers; closed after the test. `connections.count`: how many it accepted. */
+async function silentHost(): Promise<{ port: number; connections: { count: number } }> {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  stops.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((done) => server.close(done));
+  });
+  return { port: (server.address() as net.AddressInfo).port, connections: { get count() { return sockets.length; } } };
+}
+
 describe('pos load against a host it cannot use', () => {
   it('nothing listening: one line naming host:port and the connect error, exit 1; --json: the error as a JSON object on stdout', async () => {
     const port = await closedPort();
@@ -41,14 +53,7 @@ describe('pos load against a host it cannot use', () => {
   }, 10_000);
 
   it('a host that accepts and never answers: the sign-on is reported unanswered once the duration is over', async () => {
-    const sockets: net.Socket[] = [];
-    const server = net.createServer((socket) => void sockets.push(socket));
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    stops.push(async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((done) => server.close(done));
-    });
-    const { port } = server.address() as net.AddressInfo;
+    const { port } = await silentHost();
     const io = capture();
     expect(await main(['load', '--port', String(port), '--terminals', '1', '--duration', '0.5', '--timeout-ms', '200'], io)).toBe(1);
     expect(io.stderr.at(-1)).toMatch(new RegExp(`^pos load: no terminal could sign on to 127\\.0\\.0\\.1:${port}: sign-on unanswered \\(no answer to STAN \\d{6}\\)$`));
@@ -63,15 +68,14 @@ describe('pos load against a host it cannot use', () => {
     expect(JSON.parse(io.stdout.join(''))).toMatchObject({ sent: 1, approved: 1 });
   }, 10_000);
 
-  it('--timeout-ms under 50: each attempt gets the whole timeout (before, none started: attempts needed 50 ms left)', async () => {
-    const sw: RunningSwitch = await startSwitch({ port: 0, db: ':memory:', enrollUnknown: { tmk: testTmk } });
-    stops.push(() => sw.stop());
+  it('--timeout-ms under 50: sign-on attempts start (before, none did: an attempt needed 50 ms left, more than the timeout allows)', async () => {
+    // A host that never answers: whether a 10 ms wait is met depends on the machine's load (a loaded one
+    // missed every sign-on to a real switch in 0.5 s, and a long stall may still end a run before its
+    // first sign-on is sent); that a connect starts does not.
+    const { port, connections } = await silentHost();
     const io = capture();
-    await main(['load', '--port', String(sw.port), '--terminals', '1', '--rate', '20', '--duration', '0.5', '--timeout-ms', '10', '--json'], io);
-    // Not the exit code: a 10 ms timeout may leave a sale unanswered and unreversed on a busy machine.
-    const summary = JSON.parse(io.stdout.join('')) as { neverSignedOn: number; approved: number };
-    expect(summary.neverSignedOn).toBe(0);
-    expect(summary.approved).toBeGreaterThan(0);
+    expect(await main(['load', '--port', String(port), '--terminals', '1', '--rate', '20', '--duration', '0.5', '--timeout-ms', '10'], io)).toBe(1);
+    expect(connections.count).toBeGreaterThan(0);
   }, 10_000);
 
   it('a switch that knows only one of two terminals: the summary counts the other and its sign-on answer, exit 1', async () => {
