@@ -51,10 +51,13 @@ describe('virtual card and PIN pad counters shared by pos sale processes', () =>
     );
     for (const run of runs) expect(['approved', 'declined'], run.stdout + run.stderr).toContain(lastJson(run.stdout).state);
     const used = hsm.atcs.slice(before);
-    expect(used).toHaveLength(8);
-    expect(new Set(used).size).toBe(8);
-    expect(JSON.parse(readFileSync(join(cwd, 'data/virtual-cards.json'), 'utf8'))).toEqual({ mastercard: Math.max(...used) });
-    expect(Math.max(...used)).toBe(0x20 + 8);
+    // A failure shows the ATCs in arrival order and each process's output (a skipped ATC: some GET PROCESSING
+    // OPTIONS ran twice; a repeated one: the lock let two processes in).
+    const seen = `ATCs in arrival order: ${used.join(', ')}\n${runs.map((run) => run.stdout + run.stderr).join('\n')}`;
+    expect(used, seen).toHaveLength(8);
+    expect(new Set(used).size, seen).toBe(8);
+    expect(JSON.parse(readFileSync(join(cwd, 'data/virtual-cards.json'), 'utf8')), seen).toEqual({ mastercard: Math.max(...used) });
+    expect(Math.max(...used), seen).toBe(0x20 + 8);
     expect(existsSync(join(cwd, 'data/virtual-devices.lock'))).toBe(false);
     expect(existsSync(join(cwd, 'data/virtual-devices.lock.break'))).toBe(false);
   }, 60_000);
