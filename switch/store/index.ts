@@ -17,6 +17,8 @@ export async function openStore(db: string, sqlite: SqliteOptions = {}): Promise
     const url = db.replace(/([?&])schema=[^&]*&?/, '$1').replace(/[?&]$/, '');
     return openPostgresStore(url, schema ? { schema: decodeURIComponent(schema) } : {});
   }
+  // SQLite opens an empty name as an anonymous temporary file, deleted on close: no journal at all.
+  if (file === '') throw new Error('no SQLite file named (sqlite:PATH, PATH, or :memory: for tests)');
   return openSqliteStore(file, sqlite);
 }
 

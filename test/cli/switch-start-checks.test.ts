@@ -13,7 +13,7 @@ import { switchSpecProblem } from '../../cli/switch-spec.js';
 import { main } from '../../cli/main.js';
 import { parseSpecJson, specs, type MessageSpec } from '../../protocols/iso8583/index.js';
 import { testTmk } from '../../switch/config.js';
-import { startSwitch } from '../../switch/index.js';
+import { JournalOpenError, startSwitch } from '../../switch/index.js';
 import { capture, cleanupsAfterEach, runPos, tempDir } from '../support/cli.js';
 
 const cleanups = cleanupsAfterEach();
@@ -94,6 +94,10 @@ describe('pos switch --terminals: a JSON syntax error', () => {
 describe('pos switch --db', () => {
   it.each([[''], ['sqlite:']])('refuses %j (SQLite would open an anonymous temporary file)', async (db) => {
     expect(await refused(['--db', db])).toBe(`pos switch: --db '${db}': no file named (sqlite:PATH or PATH; :memory: only for tests)`);
+  });
+
+  it.each([[''], ['sqlite:']])('startSwitch({ db: %j }) does not open either', async (db) => {
+    await expect(startSwitch({ db })).rejects.toThrow(new JournalOpenError(new Error('no SQLite file named (sqlite:PATH, PATH, or :memory: for tests)')));
   });
 });
 
