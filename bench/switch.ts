@@ -16,7 +16,7 @@ import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { CliError, numberOption } from '../cli/io.js';
+import { CliError, numberOption, quoted } from '../cli/io.js';
 import { runLoad, terminalIdProblem, type LoadOptions } from '../cli/load/generator.js';
 import { testTmk } from '../switch/config.js';
 import { floorPoint, type FloorPoint } from './support/floor.js';
@@ -37,7 +37,7 @@ const { values, seconds, counts } = benchOptions(
   (values) => {
     const db = values.db as string | undefined;
     // The default journal is SQLite already (a fresh file in a temp dir); a URL of another kind would be taken for PostgreSQL.
-    if (db !== undefined && !/^postgres(ql)?:\/\//.test(db)) throw new CliError(`--db: a postgres:// or postgresql:// URL (SQLite is the default), got '${db}'`);
+    if (db !== undefined && !/^postgres(ql)?:\/\//.test(db)) throw new CliError(`--db: a postgres:// or postgresql:// URL (SQLite is the default), got ${quoted(db)}`);
     const list = (values.connections as string | undefined) ?? '1,16,64,256';
     const counts = list.split(',').map((count) => numberOption(count, 'connections', { min: 1, max: 9999 }, 0));
     counts.forEach((count, point) => {
@@ -50,6 +50,10 @@ const { values, seconds, counts } = benchOptions(
       counts,
     };
   },
+  `  Each connection count: a 1 s warm-up, then --seconds of sales (one terminal per connection, one request in flight each).
+  Defaults: --seconds 5, --connections 1,16,64,256, the journal a durable SQLite file in a temp dir (--db: a fresh schema).
+  Exit 0; 1 when PostgreSQL cannot be reached, the switch does not start or a terminal never signs on; 2 for bad usage;
+  130 / 143 on Ctrl-C / SIGTERM (the switch stopped, the temp dir and schema removed).`,
 );
 
 /** One floor point's line, with the switch's and the generator's CPU per approval as multiples of the floor's. */

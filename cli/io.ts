@@ -71,14 +71,17 @@ const negativeNumber = new RegExp(`^-${number}$`, 'i');
  * number is taken as what it stands for (parseArgs reads `-5` as an option): the value of the
  * string option before it (`--rate -1`), else a positional (`pos sale -5`), so the command's own
  * check names the option or argument and what it accepts. With `maxPositionals`, more positionals
- * than that are refused (atMost).
+ * than that are refused (atMost). An option that takes a value with none after it (`--port --json`,
+ * or last) is `--port: missing value`; one given twice is refused (no option repeats: last-wins
+ * would silently drop one of them).
  */
 export function parseOptions<T extends Options>(args: string[], options: T, maxPositionals?: number) {
   const config = { ...options, help: { type: 'boolean', short: 'h' } } as Options;
+  /** The long name of the option `arg` is, when it takes a value after it (not `--name=value`). */
   const takesValue = (arg: string) => {
     const long = /^--([^=]+)$/.exec(arg)?.[1];
-    const option = long !== undefined ? config[long] : Object.values(config).find((o) => arg === `-${o.short}`);
-    return option?.type === 'string';
+    const name = long ?? Object.keys(config).find((n) => arg === `-${config[n]!.short}`);
+    return name !== undefined && config[name]?.type === 'string' ? name : undefined;
   };
   const rewritten: string[] = [];
   const negatives: string[] = [];
@@ -89,7 +92,11 @@ export function parseOptions<T extends Options>(args: string[], options: T, maxP
       break;
     }
     const next = args[i + 1];
-    if (takesValue(arg) && next !== undefined && negativeNumber.test(next)) {
+    const valueOf = takesValue(arg);
+    // What parseArgs would call "argument missing" or (an option next) "ambiguous": neither says what to do.
+    if (valueOf !== undefined && (next === undefined || (next.length > 1 && next.startsWith('-') && !negativeNumber.test(next))))
+      throw new CliError(`--${valueOf}: missing value`);
+    if (valueOf !== undefined && next !== undefined && negativeNumber.test(next)) {
       rewritten.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
       i++;
     } else if (negativeNumber.test(arg)) {
@@ -99,10 +106,17 @@ export function parseOptions<T extends Options>(args: string[], options: T, maxP
     } else rewritten.push(arg);
   }
   try {
-    const parsed = parseArgs({ args: rewritten, options: config as T & { help: { type: 'boolean'; short: 'h' } }, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: rewritten, options: config as T & { help: { type: 'boolean'; short: 'h' } }, allowPositionals: true, strict: true, tokens: true });
+    const given = new Set<string>();
+    for (const token of parsed.tokens) {
+      if (token.kind !== 'option' || config[token.name]?.type !== 'string' || config[token.name]?.multiple) continue;
+      if (given.has(token.name)) throw new CliError(`--${token.name} given twice`);
+      given.add(token.name);
+    }
     const positionals = parsed.positionals.map((p) => (p.startsWith('\u0000') ? negatives[Number(p.slice(1))]! : p));
     if (maxPositionals !== undefined) atMost(positionals, maxPositionals);
-    return { ...parsed, positionals };
+    const { tokens: _tokens, ...rest } = parsed;
+    return { ...rest, positionals };
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError((error as Error).message.split('\n')[0] ?? 'bad arguments');

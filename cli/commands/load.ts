@@ -5,16 +5,21 @@ import { CliError, numberOption, parseOptions, printJson, quoted, type CliIo } f
 import { runLoad, terminalIdProblem } from '../load/generator.js';
 import { resolveSpec } from '../spec-option.js';
 
-const usage = `usage: pos load [--host H] [--port N] [--terminals N] [--rate N] [--duration S] [--mix sale=80,refund=10,reversal=10]
-                [--spec NAME|FILE.json] [--framing binary2|…] [--tmk HEX] [--merchant ID] [--terminal-prefix P]
-                [--timeout-ms N] [--json]
+const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--rate N] [--duration S]
+                [--mix sale=80,refund=10,reversal=10] [--spec NAME|FILE.json] [--framing binary2|…]
+                [--tmk HEX] [--merchant ID] [--terminal-prefix P] [--timeout-ms N] [--json]
   N virtual terminals (IDs L0000001…, or see --terminal-prefix), one connection and STAN sequence each,
   one request in flight per terminal, paced to --rate requests/s in total (0 = as fast as answers
   come) for --duration seconds.
   Unanswered requests are reversed as a POS would. Progress on stderr each second; summary at the end
-  (--json: one JSON object). Defaults: port 8583, 16 terminals, rate 0, 10 s, the switch's test TMK.
+  (--json: one JSON object). Defaults: host 127.0.0.1, port 8583 (or --host H:PORT, as pos terminal
+  takes it), 16 terminals, rate 0, 10 s, --timeout-ms 5000, the switch's test TMK, --merchant
+  M00000000000001 (DE42: 15 printable ASCII characters).
   No request starts after --duration; what is owed then (answers, reversals) gets at most
-  2 × --timeout-ms more, so a run takes at most duration + 2 × timeout.
+  2 × --timeout-ms more, so a run takes at most duration + 2 × timeout. Ctrl-C (SIGINT) ends the
+  duration there: the same drain, then the summary ("interrupted": true) and exit 130; a second
+  Ctrl-C quits at once (sales in flight may then stay charged).
+  Refunds are of half an approved sale, never more than is left of it.
   A reversal's repeats (0420) carry its 0400's STAN and DE7.
   --terminal-prefix P: terminal IDs P then the number, zero-padded to DE41's 8 characters (default L:
   L0000001…); 1 to 7 printable ASCII characters, no space, leaving room for N's digits. Loads at once
@@ -28,9 +33,10 @@ const usage = `usage: pos load [--host H] [--port N] [--terminals N] [--rate N] 
   here), unreversed (--mix reversals never answered 00/25: those sales may stay charged; in sent
   only), reconnects (connections lost and made again), neverSignedOn (terminals that never signed
   on), signOnFailures (their first failure reason → terminals).
-  Exit 0; 1 when an unanswered request stays unreversed, a --mix reversal is never answered, or a
-  terminal never signed on; when none could, one line names the host and the reason on stderr
-  (--json: also {"error", "neverSignedOn", "signOnFailures"} on stdout), exit 1; 2 for bad usage.`;
+  Exit 0; 1 when answers came and none approved (e.g. all A0: keys lost), an unanswered
+  request stays unreversed, a --mix reversal is never answered, or a terminal never signed on; when
+  none could, one line names the host and the reason on stderr (--json: also {"error",
+  "neverSignedOn", "signOnFailures"} on stdout), exit 1; 2 for bad usage; 130 after Ctrl-C.`;
 
 function parseMix(text: string): { sale: number; refund: number; reversal: number } {
   const mix = { sale: 0, refund: 0, reversal: 0 };
@@ -41,6 +47,21 @@ function parseMix(text: string): { sale: number; refund: number; reversal: numbe
   }
   if (mix.sale === 0) throw new CliError('--mix: sales are needed (refunds and reversals refer to them)');
   return mix;
+}
+
+/**
+ * --host as `pos terminal` takes it (HOST:PORT, split at the last colon followed by digits only), or
+ * HOST with --port (default 8583); a port in both is refused, not chosen between.
+ */
+function hostAndPort(hostText: string | undefined, portText: string | undefined): { host: string; port: number } {
+  const [host, inHost] = (hostText ?? '127.0.0.1').split(/:(?=\d+$)/);
+  if (!host) throw new CliError(`--host: expected HOST or HOST:PORT, got ${quoted(hostText ?? '')}`);
+  if (inHost === undefined) return { host, port: numberOption(portText, 'port', { min: 1, max: 65535 }, 8583) };
+  if (portText !== undefined) throw new CliError('--host HOST:PORT and --port: give the port once');
+  const port = Number(inHost);
+  // quoted() never shows a port of 4 digits or more (it may be a PIN): the host is shown, the port named for what is wrong.
+  if (port < 1 || port > 65535) throw new CliError(`--host: expected HOST:PORT with a port from 1 to 65535, got ${quoted(host)} with a port outside that range`);
+  return { host, port };
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -67,18 +88,28 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!lengthHeaders.includes(framing)) throw new CliError(`--framing: one of ${lengthHeaders.join(', ')}`);
   const tmk = values.tmk ?? testTmk;
   if (!/^[0-9A-Fa-f]{32}$/.test(tmk)) throw new CliError('--tmk: 32 hex digits');
-  const host = values.host ?? '127.0.0.1';
-  const port = numberOption(values.port, 'port', { min: 1, max: 65535 }, 8583);
+  const { host, port } = hostAndPort(values.host, values.port);
   const terminals = numberOption(values.terminals, 'terminals', { min: 1, max: 9999 }, 16);
   const rate = numberOption(values.rate, 'rate', { min: 0, max: 1_000_000, decimals: true }, 0);
   const durationMs = numberOption(values.duration, 'duration', { min: 0.1, max: 86_400, decimals: true }, 10) * 1000;
   const timeoutMs = numberOption(values['timeout-ms'], 'timeout-ms', { min: 1, max: 600_000 }, 5000);
   const mix = values.mix ? parseMix(values.mix) : undefined;
+  const merchant = values.merchant ?? 'M00000000000001';
+  // Checked here: the encoder's error would come from inside a running terminal, once per terminal.
+  if (!/^[ -~]{15}$/.test(merchant)) throw new CliError(`--merchant: 15 printable ASCII characters (DE42), got ${quoted(merchant)}`);
   const terminalPrefix = values['terminal-prefix'] ?? 'L';
   // Named through quoted(): a value in the wrong place may be a PAN or PIN.
   if (!/^[!-~]{1,7}$/.test(terminalPrefix)) throw new CliError(`--terminal-prefix: 1 to 7 printable ASCII characters, no space, got ${quoted(terminalPrefix)}`);
   const idProblem = terminalIdProblem(terminalPrefix, terminals, quoted(terminalPrefix));
   if (idProblem) throw new CliError(`--terminal-prefix: ${idProblem}`);
+  const stop = new AbortController();
+  // The first Ctrl-C ends the run as its duration would (reversals, summary); a second one quits at once.
+  const interrupt = () => {
+    if (stop.signal.aborted) process.exit(130);
+    io.err('interrupted: ending the run (reversing what is unanswered); Ctrl-C again to quit at once');
+    stop.abort();
+  };
+  process.on('SIGINT', interrupt);
   const result = await runLoad({
     host,
     port,
@@ -89,12 +120,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     durationMs,
     ...(mix ? { mix } : {}),
     tmk,
-    ...(values.merchant ? { merchantId: values.merchant } : {}),
+    merchantId: merchant,
     terminalPrefix,
     timeoutMs,
+    stop: stop.signal,
     onProgress: (p) =>
       io.err(`${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  sent ${p.sent}  approved ${p.approved}  declined ${p.declined}  unanswered ${p.unanswered}`),
-  });
+  }).finally(() => process.off('SIGINT', interrupt));
+  const interrupted = stop.signal.aborted;
   const { approvals: _approvals, unansweredRequests, ...summary } = result;
   const failures = Object.entries(result.signOnFailures).map(([reason, n]) => (n > 1 ? `${reason} (${n} terminals)` : reason)).join('; ');
   if (result.neverSignedOn === terminals) {
@@ -103,18 +136,22 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (values.json) printJson(io, { error, neverSignedOn: result.neverSignedOn, signOnFailures: result.signOnFailures });
     throw new CliError(error, 1);
   }
-  const report = { ...summary, unansweredReversed: unansweredRequests.filter((u) => u.reversed).length };
+  // Answers came and none approved: the switch is refusing this load (A0: keys lost, 03: another merchant…), not carrying it.
+  const nothingApproved = summary.approved === 0 && summary.declined > 0;
+  const report = { ...summary, unansweredReversed: unansweredRequests.filter((u) => u.reversed).length, interrupted };
   if (values.json) printJson(io, report);
   else
     io.out(
       [
-        `${report.sent} requests in ${(report.elapsedMs / 1000).toFixed(1)} s over ${terminals} terminals`,
+        `${report.sent} requests in ${(report.elapsedMs / 1000).toFixed(1)} s over ${terminals} terminals${interrupted ? ' (interrupted)' : ''}`,
         `approved ${report.approved} (${report.approvalsPerSecond}/s), declined ${report.declined}, unanswered ${report.unanswered} (reversed ${report.unansweredReversed})`,
         ...(report.unreversed ? [`reversals unanswered ${report.unreversed} (their approved sales may stay charged)`] : []),
         `latency ms: p50 ${report.latencyMs.p50}  p99 ${report.latencyMs.p99}  p99.9 ${report.latencyMs.p999}  max ${report.latencyMs.max}`,
         `response codes: ${Object.entries(report.responseCodes).map(([code, n]) => `${code}×${n}`).join(' ')}`,
         ...(report.neverSignedOn ? [`never signed on: ${report.neverSignedOn} of ${terminals} terminals: ${failures}`] : []),
+        ...(nothingApproved ? ['nothing approved: every answer was a decline'] : []),
       ].join('\n'),
     );
-  return report.unanswered > report.unansweredReversed || report.unreversed > 0 || report.neverSignedOn > 0 ? 1 : 0;
+  if (interrupted) return 130;
+  return nothingApproved || report.unanswered > report.unansweredReversed || report.unreversed > 0 || report.neverSignedOn > 0 ? 1 : 0;
 }

@@ -10,6 +10,8 @@
  * that cannot connect or sign on by then stops and is counted with its first reason. After the
  * duration, answers and reversals still owed get at most twice the answer timeout: each wait (connect,
  * sign-on, answer) is cut to what is left of that, and none starts with less than `minAttemptMs` (or the timeout, if shorter) left.
+ * `stop` (Ctrl-C in `pos load`) ends the duration there and then, drain included; so does a terminal's
+ * unexpected error, which the run then throws once every terminal has finished and closed its connection.
  */
 import type { LengthHeader } from '../../protocols/framing/index.js';
 import type { IsoMessage, MessageSpec } from '../../protocols/iso8583/index.js';
@@ -34,6 +36,8 @@ export interface LoadOptions {
   verifyAnswers?: boolean;
   /** Called about once a second while running. */
   onProgress?(progress: LoadProgress): void;
+  /** Aborted: the run ends as if its duration were over now (no new request; the drain follows). */
+  stop?: AbortSignal;
 }
 
 export interface LoadProgress {
@@ -96,7 +100,6 @@ interface Sent {
 
 /** The first pause before a reversal the host refused is sent again (doubling, up to the answer timeout). */
 const reversalRetryMs = 100;
-const pause = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
 
 /**
  * Why `terminals` IDs made of `prefix` and a number cannot fit DE41's 8 characters; undefined when they
@@ -130,10 +133,34 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const approvals: SeenRequest[] = [];
   const unansweredRequests: UnansweredRequest[] = [];
   const started = performance.now();
-  const end = started + options.durationMs;
+  let end = started + options.durationMs;
   const timeoutMs = options.timeoutMs ?? 5000;
   /** After the duration, what is owed (answers in flight, reversals) gets this long; then the run ends regardless. */
-  const drainEnd = end + 2 * timeoutMs;
+  let drainEnd = end + 2 * timeoutMs;
+  /** Pauses waiting now: an early end cuts them short (a pacing pause may be far longer than the drain). */
+  const pauses = new Set<() => void>();
+  const pause = (ms: number) =>
+    ms > 0
+      ? new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            pauses.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, ms);
+          pauses.add(done);
+        })
+      : Promise.resolve();
+  /** Ends the duration now (if not over yet): no new request; what is owed gets the drain from here. */
+  const endNow = () => {
+    const now = performance.now();
+    if (now >= end) return;
+    end = now;
+    drainEnd = now + 2 * timeoutMs;
+    for (const done of [...pauses]) done();
+  };
+  if (options.stop?.aborted) endNow();
+  options.stop?.addEventListener('abort', endNow, { once: true });
   // A timeout under 50 ms: each attempt gets the whole timeout (else `left()`, capped at it, never allows one).
   const minAttempt = Math.min(minAttemptMs, timeoutMs);
   const interval = options.rate > 0 ? (1000 * options.terminals) / options.rate : 0;
@@ -155,16 +182,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     let failure = '';
     /** What is left before `deadline` for one wait: at most the answer timeout. */
     const left = (deadline: number) => Math.min(timeoutMs, deadline - performance.now());
-    /** Connects and signs on, trying again until `deadline` (performance.now() ms); undefined when it could not. */
-    const connect = async (deadline: number): Promise<IsoClient | undefined> => {
-      for (let attempt = 0; left(deadline) >= minAttempt; attempt++) {
+    /** Connects and signs on, trying again until `deadline()` (performance.now() ms, read anew: an early end moves it); undefined when it could not. */
+    const connect = async (deadlineOf: () => number): Promise<IsoClient | undefined> => {
+      for (let attempt = 0; left(deadlineOf()) >= minAttempt; attempt++) {
         let c: IsoClient | undefined;
         try {
-          c = await IsoClient.connect(clientOptions, left(deadline));
+          c = await IsoClient.connect(clientOptions, left(deadlineOf()));
           // Keep the STAN sequence across reconnects: a new connection is the same terminal.
           for (let i = 0; i < stan; i++) c.nextStan();
-          if (left(deadline) < minAttempt) throw new Error('the duration ended before it could sign on');
-          const answer = await c.signOn('001', left(deadline));
+          if (left(deadlineOf()) < minAttempt) throw new Error('the duration ended before it could sign on');
+          const answer = await c.signOn('001', left(deadlineOf()));
           const code = answer.getString('39');
           if (code !== '00') throw new Error(`sign-on answered ${code ?? 'without a response code'}`);
           signedOn = true;
@@ -172,15 +199,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         } catch (error) {
           // The first reason is the real one: later attempts, cut short by the deadline, would only say they timed out.
           failure ||= error instanceof NoAnswerError ? `sign-on unanswered (${error.message})` : (error as Error).message;
-          await c?.close(Math.max(0, Math.min(200, deadline - performance.now())));
-          const wait = Math.min(50 * 2 ** attempt, 500, deadline - performance.now());
+          await c?.close(Math.max(0, Math.min(200, deadlineOf() - performance.now())));
+          const wait = Math.min(50 * 2 ** attempt, 500, deadlineOf() - performance.now());
           await pause(wait);
         }
       }
       return undefined;
     };
     let pendingReversals: UnansweredRequest[] = [];
-    const sales: SeenRequest[] = [];
+    /** Approved sales still open to a refund or a reversal, with what is left of each to refund (the switch declines 13 beyond it). */
+    const sales: Array<{ sale: SeenRequest; left: number }> = [];
     const keyOf = (r: RequestKey): RequestKey => ({ terminalId: r.terminalId, stan: r.stan, transmitted: r.transmitted, mti: r.mti });
     /** `repeat`: the message reuses an older STAN, which must not rewind the sequence a reconnect replays. */
     const send = (message: IsoMessage, timeout: number, repeat: boolean): Promise<Answer | undefined> => {
@@ -210,7 +238,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const reverse = async (original: SeenRequest, sent?: RequestKey): Promise<{ seen?: SeenRequest; code?: string; latencyMs: number }> => {
       let seen: SeenRequest | undefined = sent && { ...keyOf(sent), kind: 'reversal', amount: original.amount, pan: original.pan, rrn: undefined, original: keyOf(original) };
       for (let attempt = 0; left(drainEnd) >= minAttempt; attempt++) {
-        client ??= await connect(drainEnd);
+        client ??= await connect(() => drainEnd);
         if (!client || left(drainEnd) < minAttempt) break;
         const message = client.message(seen ? '0420' : '0400', {
           '2': original.pan, '3': original.kind === 'refund' ? '200000' : '000000', '4': original.amount, '22': '011', '49': '156',
@@ -241,14 +269,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       state.approved++;
       seen.rrn = rrn;
       approvals.push(seen);
-      if (seen.kind === 'sale') sales.push(seen);
+      if (seen.kind === 'sale') sales.push({ sale: seen, left: seen.amount });
       if (sales.length > 50) sales.shift();
     };
 
     // Requests are created with `rrn: undefined` (set on approval) so that every SeenRequest has one shape for V8.
-    /** Sends a refund of part of an approved sale (packed per request: refunds are few). */
-    const refund = (c: IsoClient, original: SeenRequest): Sent => {
-      const amount = Math.max(10, Math.floor(original.amount / 20) * 10);
+    /** Sends a refund of half an approved sale, or what is left of it if less (packed per request: refunds are few). */
+    const refund = (c: IsoClient, open: { sale: SeenRequest; left: number }): Sent => {
+      const original = open.sale;
+      const amount = Math.min(open.left, Math.max(10, Math.floor(original.amount / 20) * 10));
       const message = c.message('0200', { '2': original.pan, '3': '200000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', '48.OR': original.rrn! });
       const seen: SeenRequest = { terminalId, stan: message.getString('11')!, transmitted: message.getString('7')!, mti: '0200', kind: 'refund', amount, pan: original.pan, rrn: undefined, original: keyOf(original) };
       return { seen, answer: c.exchange(c.framed(message), seen.stan) };
@@ -272,46 +301,55 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       pendingReversals = pendingReversals.filter((p) => !p.reversed);
     };
 
-    let next = performance.now() + (interval * index) / options.terminals;
-    while (performance.now() < end) {
-      if (interval) {
-        const wait = Math.min(next, end) - performance.now();
-        await pause(wait);
-        // Due after the duration: the run ends first (a timer may fire a little before performance.now() reaches `end`).
-        if (next >= end) break;
-        next += interval;
+    try {
+      let next = performance.now() + (interval * index) / options.terminals;
+      while (performance.now() < end) {
+        if (interval) {
+          const wait = Math.min(next, end) - performance.now();
+          await pause(wait);
+          // Due after the duration: the run ends first (a timer may fire a little before performance.now() reaches `end`).
+          if (next >= end) break;
+          next += interval;
+        }
+        if (pendingReversals.length) await reversePending();
+        client ??= await connect(() => end);
+        // Those waits may have run past the end: no new request then (its reversal might not fit in the drain).
+        if (!client || performance.now() >= end) break;
+        const roll = Math.random() * total;
+        const open = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
+        if (open && roll >= mix.sale + mix.refund) {
+          sales.splice(sales.indexOf(open), 1);
+          const { seen, code, latencyMs } = await reverse(open.sale);
+          if (seen) state.sent++;
+          // Never answered 00/25: neither approved nor declined, only `unreversed` (it is no unanswered request: it was reversing already).
+          if (seen && code) answered(seen, code, latencyMs, seen.rrn);
+          else state.unreversed++;
+          continue;
+        }
+        const t0 = performance.now();
+        const { seen, answer } = open && roll >= mix.sale ? refund(client, open) : sale(client);
+        state.sent++;
+        const reply = await settle(answer, seen.stan);
+        // A refund approved, or perhaps (unanswered; its reversal may yet undo it): no later refund may count on that money.
+        if (seen.kind === 'refund' && open && (!reply || reply.responseCode === '00')) {
+          open.left -= seen.amount;
+          if (open.left <= 0) sales.splice(sales.indexOf(open), 1);
+        }
+        if (!reply) {
+          state.unanswered++;
+          const entry: UnansweredRequest = { ...seen, reversed: false, reversal: undefined };
+          pendingReversals.push(entry);
+          unansweredRequests.push(entry);
+          continue;
+        }
+        answered(seen, reply.responseCode ?? '??', performance.now() - t0, reply.rrn);
       }
       if (pendingReversals.length) await reversePending();
-      client ??= await connect(end);
-      // Those waits may have run past the end: no new request then (its reversal might not fit in the drain).
-      if (!client || performance.now() >= end) break;
-      const roll = Math.random() * total;
-      const original = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
-      if (original && roll >= mix.sale + mix.refund) {
-        sales.splice(sales.indexOf(original), 1);
-        const { seen, code, latencyMs } = await reverse(original);
-        if (seen) state.sent++;
-        // Never answered 00/25: neither approved nor declined, only `unreversed` (it is no unanswered request: it was reversing already).
-        if (seen && code) answered(seen, code, latencyMs, seen.rrn);
-        else state.unreversed++;
-        continue;
-      }
-      const t0 = performance.now();
-      const { seen, answer } = original && roll >= mix.sale ? refund(client, original) : sale(client);
-      state.sent++;
-      const reply = await settle(answer, seen.stan);
-      if (!reply) {
-        state.unanswered++;
-        const entry: UnansweredRequest = { ...seen, reversed: false, reversal: undefined };
-        pendingReversals.push(entry);
-        unansweredRequests.push(entry);
-        continue;
-      }
-      answered(seen, reply.responseCode ?? '??', performance.now() - t0, reply.rrn);
+    } finally {
+      // Also when this terminal threw: an open socket would keep the process from ever exiting.
+      // A host slow to close gets only what is left of the drain: the run still ends by then.
+      await client?.close(Math.max(0, Math.min(200, drainEnd - performance.now())));
     }
-    if (pendingReversals.length) await reversePending();
-    // A host slow to close gets only what is left of the drain: the run still ends by then.
-    await client?.close(Math.max(0, Math.min(200, drainEnd - performance.now())));
     if (!signedOn) {
       state.neverSignedOn++;
       const reason = failure || 'the duration ended before it could sign on';
@@ -319,11 +357,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   };
 
+  /** The first unexpected error of a terminal: it ends the run for all (their drain included), then the run throws it. */
+  let failed: { error: unknown } | undefined;
+  const failing = (error: unknown) => {
+    failed ??= { error };
+    endNow();
+  };
   try {
-    await Promise.all(Array.from({ length: options.terminals }, (_, i) => runTerminal(i)));
+    await Promise.all(Array.from({ length: options.terminals }, (_, i) => runTerminal(i).catch(failing)));
   } finally {
     if (progressTimer) clearInterval(progressTimer);
+    options.stop?.removeEventListener('abort', endNow);
   }
+  if (failed) throw failed.error;
   const elapsedMs = performance.now() - started;
   const sorted = Float64Array.from(latencies).sort();
   const round = (n: number) => Math.round(n * 100) / 100;
