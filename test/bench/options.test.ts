@@ -16,6 +16,9 @@ describe('bench options', () => {
     ['reader', ['--taps', '0'], "bench:reader: --taps: a whole number from 1 to 1000000, got '0'"],
     ['mac', ['--bytes', '-1'], "bench:mac: --bytes: a whole number from 0 to 65536, got '-1'"],
     ['mac', ['extra'], "bench:mac: unexpected argument 'extra'"],
+    // Not echoed: a password in a URL, a secret as a stray argument.
+    ['switch', ['--db', 'mysql://u:hunter2@h/x'], 'bench:switch: --db: a postgres:// or postgresql:// URL (SQLite is the default), got (21 characters, not shown)'],
+    ['mac', ['pw=12345678'], 'bench:mac: unexpected argument (11 characters, not shown)'],
     ['codec', ['--help2'], "bench:codec: Unknown option '--help2'"],
     ['codec', ['--seconds', '0'], "bench:codec: --seconds: a number from 0.1 to 3600, got '0'"],
     ['fuzz', ['--runs', '1e3x'], "fuzz: --runs: a whole number from 1 to 1000000000, got '1e3x'"],

@@ -1,0 +1,52 @@
+// pos load as R4 used it. A sale's refunds were each half the sale and the sale stayed refundable: a
+// third refund exceeded what was left, declined 13 on a healthy switch. --host 127.0.0.1:8583 (pos
+// terminal's form) was taken as a host name and failed after the whole duration. A load whose every
+// answer was a decline (A0: keys lost; 03: another merchant) exited 0.
+import { afterEach, describe, expect, it } from 'vitest';
+import { runLoad } from '../../cli/load/generator.js';
+import { main } from '../../cli/main.js';
+import { testTmk } from '../../switch/config.js';
+import { startSwitch, type RunningSwitch } from '../../switch/index.js';
+import { capture } from '../support/cli.js';
+
+const stops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (stops.length) await stops.pop()!();
+});
+
+async function aSwitch(config: Parameters<typeof startSwitch>[0] = { enrollUnknown: { tmk: testTmk } }): Promise<RunningSwitch> {
+  const sw = await startSwitch({ port: 0, db: ':memory:', ...config });
+  stops.push(() => sw.stop());
+  return sw;
+}
+
+describe('pos load against a healthy switch', () => {
+  it('refunds never exceed what is left of their sale: no 13 however many refunds a sale gets', async () => {
+    const sw = await aSwitch();
+    // Mostly refunds, on one terminal: each sale is refunded again and again (before: 13 from its third refund).
+    const result = await runLoad({ port: sw.port, terminals: 1, rate: 0, durationMs: 800, tmk: testTmk, mix: { sale: 1, refund: 4, reversal: 0 } });
+    const refunds = result.approvals.filter((a) => a.kind === 'refund');
+    expect(refunds.length).toBeGreaterThan(10);
+    expect(result.responseCodes).toEqual({ '00': result.sent });
+  });
+
+  it('--host HOST:PORT as pos terminal takes it; a port in both --host and --port is refused', async () => {
+    const sw = await aSwitch();
+    const io = capture();
+    expect(await main(['load', '--host', `127.0.0.1:${sw.port}`, '--terminals', '1', '--rate', '20', '--duration', '0.3', '--json'], io)).toBe(0);
+    expect((JSON.parse(io.stdout.join('')) as { approved: number }).approved).toBeGreaterThan(0);
+    const both = capture();
+    expect(await main(['load', '--host', `127.0.0.1:${sw.port}`, '--port', String(sw.port)], both)).toBe(2);
+    expect(both.stderr).toEqual(['pos load: --host HOST:PORT and --port: give the port once']);
+    const range = capture();
+    expect(await main(['load', '--host', 'h:70000'], range)).toBe(2);
+    expect(range.stderr).toEqual(["pos load: --host: expected HOST:PORT with a port from 1 to 65535, got 'h' with a port outside that range"]);
+  });
+
+  it('answers came and none approved (another merchant: all 03): nothing approved, exit 1', async () => {
+    const sw = await aSwitch({ terminals: [{ id: 'L0000001', merchantId: 'OTHERMERCHANT01', tmk: testTmk }] });
+    const io = capture();
+    expect(await main(['load', '--port', String(sw.port), '--terminals', '1', '--rate', '20', '--duration', '0.3'], io)).toBe(1);
+    expect(io.stdout.join('')).toContain('nothing approved: every answer was a decline');
+  });
+});
