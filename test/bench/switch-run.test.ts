@@ -39,7 +39,7 @@ describe('bench:switch --db', () => {
     const { code, stdout, stderr } = await bench(['--db', `sqlite:${file}`]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(`bench:switch: --db: a postgres:// or postgresql:// URL (SQLite is the default), got 'sqlite:${file}'`)]);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringContaining(`bench:switch: --db: a postgres:// or postgresql:// URL (SQLite is the default), got (${'sqlite:'.length + file.length} characters, not shown)`)]);
     expect(readdirSync(tmp).filter((name) => name.startsWith('x.db'))).toEqual([]);
   });
 
