@@ -28,11 +28,13 @@ const entry = (stan: string) => ({
   effects: [],
 });
 
-const settled = async (promise: Promise<unknown>) => {
+// Not settled 20 ms on: a commit that resolved early would have by then. Settled: awaited, since a
+// released sync is a real fdatasync that may take longer than 20 ms on a busy disk.
+const stillPending = async (promise: Promise<unknown>) => {
   let done = false;
   void promise.then(() => (done = true));
   await new Promise((resolve) => setTimeout(resolve, 20));
-  return done;
+  return !done;
 };
 
 describe('SQLite journal durability', () => {
@@ -47,7 +49,7 @@ describe('SQLite journal durability', () => {
     expect(await store.byKey('T0000001', '000001', '1127103000', '0200')).toBeDefined();
     expect(readFileSync(`${path}-wal`).length).toBeGreaterThan(0);
     expect(held.calls).toHaveLength(1);
-    expect(await settled(first)).toBe(false);
+    expect(await stillPending(first)).toBe(true);
 
     const second = store.commit([entry('000002')]);
     const third = store.commit([entry('000003')]);
@@ -57,19 +59,19 @@ describe('SQLite journal durability', () => {
     expect(held.calls).toHaveLength(3); // the fourth and fifth wait for a sync that starts later
 
     release(1); // the second's sync: the second is durable, the first is not yet
-    expect(await settled(second)).toBe(true);
-    expect(await settled(first)).toBe(false);
+    await second;
+    expect(await stillPending(first)).toBe(true);
     expect(held.calls).toHaveLength(3); // a new sync started for the fourth and fifth
-    expect(await settled(fourth)).toBe(false);
+    expect(await stillPending(fourth)).toBe(true);
     release(2);
-    expect(await settled(fourth)).toBe(true);
-    expect(await settled(fifth)).toBe(true);
-    expect(await settled(first)).toBe(false);
+    await fourth;
+    await fifth;
+    expect(await stillPending(first)).toBe(true);
     release(0);
-    expect(await settled(first)).toBe(true);
-    expect(await settled(third)).toBe(false);
+    await first;
+    expect(await stillPending(third)).toBe(true);
     release(0);
-    expect(await settled(third)).toBe(true);
+    await third;
 
     const closing = store.close();
     await new Promise((resolve) => setTimeout(resolve, 5));
