@@ -2,16 +2,13 @@
 // their reason, and when none can, one line names the host:port and the reason (exit 1). Each case
 // here ran until the test's timeout before (the generator retried until 30 s past the duration).
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { testTmk } from '../../switch/config.js';
 import { capture } from '../support/cli.js';
+import { stops } from '../support/load-switch.js';
 
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (stops.length) await stops.pop()!();
-});
 
 /** A port that was free a moment ago and has nothing listening now. */
 async function closedPort(): Promise<number> {

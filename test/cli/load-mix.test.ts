@@ -5,23 +5,13 @@
 // A connect timeout's reason named its fractional ms, so signOnFailures never grouped.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { runLoad } from '../../cli/load/generator.js';
-import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { testTmk } from '../../switch/config.js';
 import { capture } from '../support/cli.js';
+import { aSwitch, stops } from '../support/load-switch.js';
 
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (stops.length) await stops.pop()!();
-});
-
-async function aSwitch(): Promise<RunningSwitch> {
-  const sw = await startSwitch({ port: 0, db: ':memory:', enrollUnknown: { tmk: testTmk } });
-  stops.push(() => sw.stop());
-  return sw;
-}
 
 describe('pos load --mix reversals', () => {
   it('count in sent, approved, response codes and latency, each naming the sale it reverses, which the switch closed', async () => {

@@ -6,26 +6,16 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runLoad } from '../../cli/load/generator.js';
 import { main } from '../../cli/main.js';
 import { Deframer, frame } from '../../protocols/framing/index.js';
 import { IsoMessage, specs } from '../../protocols/iso8583/index.js';
 import { testTmk } from '../../switch/config.js';
-import { startSwitch, type RunningSwitch } from '../../switch/index.js';
 import { capture } from '../support/cli.js';
+import { aSwitch, stops } from '../support/load-switch.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (stops.length) await stops.pop()!();
-});
-
-async function aSwitch(): Promise<RunningSwitch> {
-  const sw = await startSwitch({ port: 0, db: ':memory:', enrollUnknown: { tmk: testTmk } });
-  stops.push(() => sw.stop());
-  return sw;
-}
 
 /** A TCP proxy in front of the switch that passes requests on and drops the answers to sales (0210): the sale is approved, its answer never heard. */
 async function salesAnswerLost(target: number): Promise<{ port: number; mtis: string[] }> {
