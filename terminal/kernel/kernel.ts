@@ -163,8 +163,9 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
   if (!chosen) throw new KernelError('no-application', 'no application on the card could be selected', 'SELECT AID');
 
   // Terminal data for DOLs.
+  const capabilities = offeredCapabilities(config);
   // 9F33 byte 2 bit 6: signature (paper) supported (EMV Book 4 Annex A2).
-  const signatureCapable = ((Buffer.from(config.capabilities, 'hex')[1] ?? 0) & 0x20) !== 0;
+  const signatureCapable = ((capabilities[1] ?? 0) & 0x20) !== 0;
   // TTQ byte 1: qVSDC, contact, then online PIN (b3) and signature (b2) only when this terminal can do them.
   const ttq = Buffer.from('30004000', 'hex'); // online cryptogram required
   if (config.onlinePinCapable) ttq[0]! |= 0x04;
@@ -182,7 +183,7 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
     ['9C', Buffer.from(txn.type, 'hex')],
     ['9F37', un],
     ['9F35', Buffer.from(config.terminalType, 'hex')],
-    ['9F33', Buffer.from(config.capabilities, 'hex')],
+    ['9F33', capabilities],
     ['9F45', Buffer.alloc(2)],
     ['9F4C', Buffer.alloc(8)],
     ['9F34', Buffer.from('3F0000', 'hex')],
@@ -322,6 +323,17 @@ export async function runKernel(reader: CardReader, config: KernelConfig, txn: K
 }
 
 /** Tags that go to the host in DE55, in the order docs/iso8583.md lists them. */
+/**
+ * 9F33 as this terminal tells the card and the issuer: the configured value with the PIN claims made
+ * true (EMV Book 4 Annex A2, byte 2): enciphered PIN online (b7) only with a PIN pad attached, and no
+ * offline PIN (b8 plaintext, b5 enciphered), since this kernel sends no VERIFY.
+ */
+function offeredCapabilities(config: KernelConfig): Buffer {
+  const capabilities = Buffer.from(config.capabilities, 'hex');
+  capabilities[1] = (capabilities[1]! & ~(0x80 | 0x40 | 0x10)) | (config.onlinePinCapable ? 0x40 : 0);
+  return capabilities;
+}
+
 const de55Tags = ['9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82', '9F1A', '9F03', '9F33', '9F34', '9F35', '84', '5F34', '9F66', '9F6E'];
 
 /** DE55 subfields (path → value) from a kernel result. */

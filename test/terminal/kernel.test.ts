@@ -109,6 +109,16 @@ describe('EMV contactless kernel', () => {
     expect(underLimit.tvr.has('cardholderVerificationFailed')).toBe(false);
   });
 
+  // 9F33 byte 2, EMV Book 4 Annex A2: b8 plaintext PIN for ICC verification, b7 enciphered PIN online,
+  // b6 signature, b5 enciphered PIN offline. The configured E0F0C8 claims all four.
+  it('9F33 claims online PIN only with a PIN pad, and no offline PIN (the kernel sends no VERIFY)', async () => {
+    const withPad = (await read(createVirtualCard('mastercard'))).result;
+    expect(toHex(withPad.data.get('9F33')!)).toBe('E060C8');
+    const noPad = (await read(createVirtualCard('mastercard'), 1234, { config: { onlinePinCapable: false } })).result;
+    expect(toHex(noPad.data.get('9F33')!)).toBe('E020C8');
+    expect(de55Fields(noPad).find(([path]) => path === '55.9F33')?.[1].toString('hex')).toBe('e020c8');
+  });
+
   it('the issuer asked for a PIN (65) and no PIN pad: signature, TVR byte 3 bit 5 (PIN entry required, PIN pad not present)', async () => {
     const reader = new DirectCardReader();
     reader.tap(createVirtualCard('mastercard'));
