@@ -1,11 +1,14 @@
 /**
- * Issue 3's security rule, over the whole product: a contactless sale with online PIN, a swipe, a
- * scanned payment code and a void run through the demo (real switch, HSM, terminal, drivers,
- * virtual devices) with every logger at debug level. Then everything that was written or answered
- * — the logs, both SQLite journals with their WAL files, the checkout page's API and the switch's
- * admin API — is searched for clear PANs, track data, PIN blocks, payment codes and keys.
+ * Issue 3's security rule, over the whole product: a contactless sale with online PIN, the same with
+ * a wrong PIN (55), a swipe, a swipe declined by its cents (51), a scanned payment code and a void run
+ * through the demo (real switch, HSM, terminal, drivers, virtual devices) with every logger at debug
+ * level, and the admin API is asked with a full PAN and a track 2 in its query and body. Then
+ * everything that was written or answered — the logs, every file of the data folder (both SQLite
+ * journals with their WAL files, the JSON state files), the checkout page's API and the switch's
+ * admin API, error answers included — is searched for clear PANs, track data, PIN blocks, payment
+ * codes and keys (the TMK, the BDK, the cards' IMKs, and the TPK and TAK the terminal got at sign-on).
  */
-import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -50,9 +53,19 @@ describe('no secret leaves the HSM, the PIN pad or the card', () => {
     kit.removeCards();
     expect(pinBlocks).toHaveLength(1);
 
+    pinPad.enter({ pin: '9999' });
+    const wrongPin = terminal.sale({ amount: 35100 });
+    kit.tap('unionpay');
+    expect(await wrongPin).toMatchObject({ state: 'declined', responseCode: '55' });
+    kit.removeCards();
+    expect(pinBlocks).toHaveLength(2);
+
     const swipeSale = terminal.sale({ amount: 1200 });
     setTimeout(() => void kit.swipe('magstripe'), 50);
     expect((await swipeSale).state).toBe('approved');
+    const swipeDecline = terminal.sale({ amount: 1251 }); // .51: insufficient funds (docs/test-cards.md)
+    setTimeout(() => void kit.swipe('magstripe'), 50);
+    expect(await swipeDecline).toMatchObject({ state: 'declined', responseCode: '51' });
 
     const wechat = sampleCodes.find((code) => code.id === 'wechat')!.text;
     const codeSale = terminal.sale({ amount: 880 });
@@ -64,20 +77,33 @@ describe('no secret leaves the HSM, the PIN pad or the card', () => {
     const pageAnswers = await Promise.all(
       ['/api/transactions?limit=500', '/api/state'].map(async (path) => (await fetch(`${demo.pageUrl}${path}`)).text()),
     );
-    const adminAnswers = await Promise.all(
-      ['/transactions', '/terminals', '/cards', '/settlements', '/metrics'].map(async (path) =>
-        (await fetch(`http://127.0.0.1:${demo.adminPort}${path}`, { headers: { authorization: `Bearer ${demo.adminToken}` } })).text(),
-      ),
-    );
+    const stripe = magstripeTestCards.magstripe;
+    const track2 = `${stripe.pan}=${stripe.expiry}${stripe.serviceCode}${stripe.discretionary}`;
+    const admin = (path: string, init: RequestInit = {}) =>
+      fetch(`http://127.0.0.1:${demo.adminPort}${path}`, { ...init, headers: { authorization: `Bearer ${demo.adminToken}`, 'content-type': 'application/json' } });
+    const adminAnswers = await Promise.all([
+      ...['/transactions', '/terminals', '/cards', '/settlements', '/metrics'].map(async (path) => (await admin(path)).text()),
+      // Errors: a full PAN where a masked one belongs, a track 2 in a query and in a fault's body.
+      (await admin(`/transactions?pan=${stripe.pan}`)).text(),
+      (await admin(`/transactions?terminal=${encodeURIComponent(track2)}`)).text(),
+      (await admin(`/faults/${encodeURIComponent(track2)}`, { method: 'PUT', body: JSON.stringify({ delayMs: track2 }) })).text(),
+      (await admin('/faults/T0000001', { method: 'PUT', body: JSON.stringify({ [track2]: true }) })).text(),
+    ]);
+    // What the terminal got at sign-on (kept in memory only; read here to look for it everywhere else).
+    const { tak, tpk } = (terminal as unknown as { keys: { tak: Buffer; tpk: Buffer } }).keys;
+    expect([tak.length, tpk.length]).toEqual([16, 16]);
     await demo.stop(); // flush the journals and their WAL files
 
     const cards = Object.values(testCards);
-    const stripe = magstripeTestCards.magstripe;
     const secrets: Record<string, string> = {
       ...Object.fromEntries(cards.map((card) => [`PAN of ${card.id}`, card.pan])),
       'magstripe PAN': stripe.pan,
       'track 2 of the swipe': `${stripe.pan}=${stripe.expiry}${stripe.serviceCode}`,
+      'track 2 discretionary data': `${stripe.serviceCode}${stripe.discretionary}`,
       'PIN block': pinBlocks[0]!,
+      'wrong PIN block': pinBlocks[1]!,
+      TAK: toHex(tak),
+      TPK: toHex(tpk),
       'payment code': wechat,
       TMK: testTmk,
       BDK: x924TestBdk,
@@ -89,7 +115,7 @@ describe('no secret leaves the HSM, the PIN pad or the card', () => {
       'the checkout API': pageAnswers.join('\n'),
       'the admin API': adminAnswers.join('\n'),
     };
-    for (const file of readdirSync(dataDir).filter((name) => /\.db(-wal)?$/.test(name))) {
+    for (const file of readdirSync(dataDir).filter((name) => statSync(join(dataDir, name)).isFile())) {
       places[file] = readFileSync(join(dataDir, file)).toString('latin1');
     }
     expect(Object.keys(places)).toEqual(expect.arrayContaining(['switch.db', 'terminal.db']));
