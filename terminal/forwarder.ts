@@ -20,6 +20,9 @@ const acknowledged: Record<QueueEntry['kind'], string[]> = { reversal: ['00', '2
 /** Answers that say the host did not get to process the message: sent again. */
 const notProcessed = ['91', '96', 'A0'];
 
+/** How a refused reversal's reason begins: its code follows (refusedReversalCode reads it back). */
+const reversalRefusedPrefix = 'the host refused the reversal (';
+
 /** What a refusal does to the entry's transaction. */
 const refusal: Record<QueueEntry['kind'], (code: string) => TxnUpdate> = {
   // An advice is a completion (interrupted, or stored offline): refused, the capture did not happen.
@@ -31,9 +34,19 @@ const refusal: Record<QueueEntry['kind'], (code: string) => TxnUpdate> = {
   // 00 after a rejected ARPC) stays; the reversal's is in the reason.
   reversal: (code) => ({
     state: 'approved', reasonCode: 'reversal-refused',
-    reason: `the host refused the reversal (${code}: ${describeResponse(code).reason}): the transaction stands, charged; refund it to give the money back`,
+    reason: `${reversalRefusedPrefix}${code}: ${describeResponse(code).reason}): the transaction stands, charged; refund it to give the money back`,
   }),
 };
+
+/**
+ * The code the host refused a transaction's reversal with (reason code `reversal-refused`), read back
+ * from the reason written above: the row keeps its own response code, and the journal has no column
+ * for its reversal's. Undefined for any other row.
+ */
+export function refusedReversalCode(row: { reasonCode?: string | null; reason?: string | null }): string | undefined {
+  if (row.reasonCode !== 'reversal-refused' || !row.reason?.startsWith(reversalRefusedPrefix)) return undefined;
+  return /^([ -~]{2}):/.exec(row.reason.slice(reversalRefusedPrefix.length))?.[1];
+}
 
 export interface ForwarderHooks {
   /** After the acknowledgement is journaled; `settled`: a reversal's transaction moved to `reversed`. */

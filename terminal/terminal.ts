@@ -528,8 +528,10 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     this.status(row.id, 'reversing', `${reason}: reversing`);
     this.queueReversal(row, reasonCode, reason);
     await this.forwarder.flush();
-    const state = this.journal.get(row.id)!.state === 'reversed' ? 'reversed' : 'reversing';
-    return this.finish(row.id, state, reasonCode, reason, { presented, keepState: true });
+    const now = this.journal.get(row.id)!;
+    // Refused for good on the spot (Forwarder): the transaction stands, approved, and says why.
+    if (now.state === 'approved') return this.finish(row.id, 'approved', now.reasonCode ?? reasonCode, now.reason ?? reason, { presented, keepState: true });
+    return this.finish(row.id, now.state === 'reversed' ? 'reversed' : 'reversing', reasonCode, reason, { presented, keepState: true });
   }
 
   private queueReversal(row: TxnRow, reasonCode: string, reason: string): void {

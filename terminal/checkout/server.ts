@@ -43,8 +43,8 @@ export interface RunningCheckout {
 type Push =
   | { type: 'status'; status: StatusEvent }
   /**
-   * A status of something other than the operation in flight (a queued reversal acknowledged later);
-   * with `result` when it is the last result's: that transaction as it stands now, receipts included.
+   * A status of something other than the operation in flight (a queued reversal acknowledged or
+   * refused later), with `result`: that transaction as the journal has it now, receipts included.
    */
   | { type: 'notice'; status: StatusEvent; result?: TransactionView }
   | { type: 'device'; device: DeviceState }
@@ -100,12 +100,12 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
       open.write({ kind: inFlight.kind as OpenOperation['kind'], amount: inFlight.amount ?? 0, txnId: status.txnId });
     }
     if (!inFlight || inFlight.txnId !== status.txnId) {
-      if (lastResult?.id !== status.txnId) return push({ type: 'notice', status });
-      // The last result's queued reversal finished: acknowledged (reversed, and its receipt prints now) or refused
-      // (approved: the sale stands, charged; terminal/forwarder.ts). Re-read, so the page shows the transaction as
-      // the journal has it now, receipts included, and so does a page loaded later.
-      lastResult = options.terminal.transaction(status.txnId) ?? lastResult;
-      return push({ type: 'notice', status, result: lastResult });
+      // A queued reversal finished: acknowledged (reversed, and its receipt prints now) or refused (approved,
+      // reversal-refused: the sale stands, charged; terminal/forwarder.ts). Re-read, so a page showing that
+      // transaction shows it as the journal has it now, receipts included, and so does one loaded later.
+      const now = options.terminal.transaction(status.txnId);
+      if (now && lastResult?.id === status.txnId) lastResult = now;
+      return push({ type: 'notice', status, ...(now ? { result: now } : {}) });
     }
     inFlight.status = status;
     inFlight.stepAt = performance.now();

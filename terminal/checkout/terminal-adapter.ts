@@ -7,6 +7,7 @@
 import { batchSlip, cvmOf, receipt, type ReceiptLanguage } from '../receipt.js';
 import { tenderOf } from '../tender.js';
 import { BusyError, type Terminal } from '../terminal.js';
+import { refusedReversalCode } from '../forwarder.js';
 import { HostBadMacError, HostTimeoutError, HostUnavailableError } from '../host-link.js';
 import type { TxnRow } from '../journal.js';
 import type { BatchView, CheckoutTerminal, DeviceState, StatusEvent, TransactionView } from './types.js';
@@ -75,7 +76,7 @@ export function checkoutTerminal(terminal: Terminal, options: { merchantName?: s
     if (!row) return result;
     const { receipt: _terminals, ...rest } = result;
     const slips = receipts(row, result.state, false);
-    return { ...rest, tender: tenderOf(row), createdAt: row.createdAt, ...(slips ? { receipt: slips.en, receipts: slips } : {}) };
+    return { ...rest, ...reversalRefusal(result), tender: tenderOf(row), createdAt: row.createdAt, ...(slips ? { receipt: slips.en, receipts: slips } : {}) };
   };
 
   return {
@@ -155,5 +156,11 @@ function optional(row: TxnRow): Partial<TransactionView> {
     const value = row[key];
     if (value !== undefined && value !== null) out[key] = value;
   }
-  return out;
+  return { ...out, ...reversalRefusal(row) };
+}
+
+/** A transaction whose reversal the host refused: the code it refused with (the page asks the cashier to act on it). */
+function reversalRefusal(row: { reasonCode?: string; reason?: string }): Pick<TransactionView, 'reversalResponseCode'> {
+  const code = refusedReversalCode(row);
+  return code === undefined ? {} : { reversalResponseCode: code };
 }

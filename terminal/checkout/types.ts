@@ -17,6 +17,8 @@ export interface TransactionView {
   responseCode?: string;
   reason?: string;
   reasonCode?: string;
+  /** With reason code `reversal-refused`: the code the host refused the reversal with (the transaction stands). */
+  reversalResponseCode?: string;
   maskedPan?: string;
   scheme?: string;
   entryMode?: string;

@@ -10,7 +10,7 @@ const reasonCodes = [
   'host-unavailable', 'no-answer', 'bad-mac', 'request-unencodable', 'interrupted', 'arpc-failed', 'card-removed', 'cancelled',
   'presentment-timeout', 'pin-timeout', 'pin-cancelled', 'code-not-recognised', 'swipe-unreadable', 'original-not-found', 'amount-exceeds-refundable',
   'over-contactless-limit', 'no-application', 'card-status', 'card-data-malformed', 'card-data-missing', 'card-declined', 'reader-error',
-  'void-unresolved', 'void-pending', 'advice-pending', 'terminal-stopped',
+  'void-unresolved', 'void-pending', 'advice-pending', 'terminal-stopped', 'reversal-refused',
 ];
 
 describe('checkout page words', () => {
@@ -24,6 +24,18 @@ describe('checkout page words', () => {
     // A void not answered yet is waited for, not reversed: its words promise no reversal.
     for (const language of ['en', 'zh-CN'] as const) expect(table[language]['reason.void-pending']).not.toMatch(/revers|冲正/);
     expect(table.en['reason.void-unresolved']).toMatch(/reversal pending/);
+  });
+
+  // A refused reversal leaves the transaction standing (terminal/forwarder.ts): its title is no plain "Approved", and its
+  // line names the host's code and says what the cashier does, for each kind the page offers.
+  it('words a refused reversal by kind in both languages, with the host’s code', () => {
+    for (const language of ['en', 'zh-CN'] as const) {
+      expect(table[language]['result.reversal-refused.why']).toContain('{code}');
+      for (const kind of ['', '.refund', '.void']) expect(table[language][`result.reversal-refused${kind}`]).not.toBe(table[language][`result.approved${kind}`]);
+      for (const kind of ['sale', 'refund', 'void']) expect(table[language][`result.reversal-refused.detail.${kind}`], `${language} ${kind}`).toBeTruthy();
+    }
+    expect(table.en['result.reversal-refused.detail.sale']).toMatch(/customer is charged.*help desk/);
+    expect(table['zh-CN']['result.reversal-refused.detail.sale']).toMatch(/顾客已被扣款.*客服/);
   });
 
   // The line under a card-step hint is the hint's own: the step's "tap, swipe or scan" would tell a chip card swiped to swipe.

@@ -82,6 +82,23 @@ describe('checkout server', () => {
     expect(await last()).toMatchObject({ state: 'reversed', receipts });
   });
 
+  // The host refused the last result's reversal (terminal/forwarder.ts): the sale stands, charged. The page
+  // (and one loaded later) must read that, not the pending reversal's "the customer will not be charged".
+  it('a refused reversal of the last result: it is shown approved, reversal-refused, with the code the host refused it with', async () => {
+    const reversing: TransactionView = { id: 'sale-3', kind: 'sale', state: 'reversing', amount: 1234, reasonCode: 'no-answer', reason: 'no answer from the host' };
+    const held = heldTerminal([reversing]);
+    held.terminal.sale = async () => reversing;
+    checkout = await startCheckout({ terminal: held.terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
+    const last = async () => ((await (await fetch(`${checkout!.url}/api/state`)).json()) as { lastResult: TransactionView | null }).lastResult;
+    const sale = await fetch(`${checkout.url}/api/sale`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: '12.34' }) });
+    expect(sale.status).toBe(202);
+    await expect.poll(last).toEqual(reversing);
+    const refused: TransactionView = { ...reversing, state: 'approved', reasonCode: 'reversal-refused', reason: 'the host refused the reversal (12: invalid transaction): the transaction stands, charged', reversalResponseCode: '12' };
+    held.history[0] = refused;
+    held.emit({ txnId: 'sale-3', step: 'approved', message: refused.reason! });
+    expect(await last()).toEqual(refused);
+  });
+
   // Ctrl-C mid-sale: the page lost its socket before the outcome; the next start shows how the sale ended.
   describe('an operation the process stopped in', () => {
     let dir: string;

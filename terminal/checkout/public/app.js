@@ -183,7 +183,26 @@ function lockEntry(busy) {
 }
 
 function resultTone(result) {
+  // Approved, but the cashier must act: it was meant to be undone and the host refused.
+  if (reversalRefused(result)) return 'approved attention';
   return result.state === 'approved' ? 'approved' : result.state === 'declined' ? 'declined' : 'failed';
+}
+
+/** Approved and standing because the host refused its reversal (terminal/forwarder.ts): the customer was meant not to be charged. */
+function reversalRefused(txn) {
+  return txn.state === 'approved' && txn.reasonCode === 'reversal-refused';
+}
+
+/** The host's refusal, with the code it refused the reversal with, and what that leaves standing by kind (the cashier must act). */
+function reversalRefusedWords(txn) {
+  const code = txn.reversalResponseCode;
+  const why = code ? t('result.reversal-refused.why').replace('{code}', `${code} ${t(`rc.${code}`, '')}`.trim()) : t('reason.reversal-refused');
+  return `${why} · ${t(`result.reversal-refused.detail.${undoneKind(txn.kind)}`)}`;
+}
+
+/** The word key of a transaction's outcome: a refused reversal's is its own (its state alone reads "Approved"). */
+function outcomeKey(txn) {
+  return reversalRefused(txn) ? 'reversal-refused' : txn.state;
 }
 
 function renderStatus() {
@@ -210,7 +229,8 @@ function renderStatus() {
     const lines = [];
     // Opened from the history: an earlier transaction and its reprint, not what just happened.
     if (result.past) lines.push(t('result.past').replace('{at}', result.createdAt ? shortTime(result.createdAt) : ''));
-    if (tone !== 'approved' && why) lines.push(why);
+    if (reversalRefused(result)) lines.push(reversalRefusedWords(result));
+    else if (tone !== 'approved' && why) lines.push(why);
     // Undone or being undone: whether the customer pays, in words (the title says reversed or pending).
     if (result.state === 'reversed' || result.state === 'reversing') lines.push(t(`result.${result.state}.detail.${undoneKind(result.kind)}`));
     // An auth code is the issuer's approval: a reversed or declined result has none that stands.
@@ -239,9 +259,10 @@ function renderStatus() {
 
 /** The outcome named with its kind: a refund's or void's result never reads like a sale's. */
 function resultTitle(result) {
-  const state = t(`result.${result.state}`, result.state);
+  const outcome = outcomeKey(result);
+  const state = t(`result.${outcome}`, result.state);
   if (result.kind === 'sale' || !result.kind) return state;
-  const own = `result.${result.state}.${result.kind}`;
+  const own = `result.${outcome}.${result.kind}`;
   return t(own) !== own ? t(own) : `${t(`kind.${result.kind}`, result.kind)} · ${state}`;
 }
 
@@ -315,7 +336,9 @@ async function loadHistory() {
       t(`kind.${txn.kind}`, txn.kind),
       money(txn.amount),
       [txn.maskedPan, txn.tender ? t(`tender.${txn.tender}`, txn.tender) : undefined].filter(Boolean).join('\n'),
-      `${t(`result.${txn.state}`, txn.state)}${txn.responseCode && txn.responseCode !== '00' ? ` (${txn.responseCode})` : ''}`,
+      reversalRefused(txn)
+        ? `${t('result.reversal-refused')} (${txn.reversalResponseCode ?? '?'})`
+        : `${t(`result.${txn.state}`, txn.state)}${txn.responseCode && txn.responseCode !== '00' ? ` (${txn.responseCode})` : ''}`,
       [hasStandingApproval(txn) ? txn.authCode : undefined, txn.rrn].filter(Boolean).join('\n'),
     ];
     cells.forEach((text, index) => {
@@ -622,12 +645,9 @@ function onPush(message) {
       break;
     case 'notice': // an earlier transaction's queued reversal finished: the history changes, and the result shown if it is that one
       if (message.result && state.result?.id === message.result.id && !state.result.past) {
-        // The transaction as the journal has it now: its receipt too (a pending reversal printed none). A reprint opened from the history stays one.
+        // The transaction as the journal has it now (reversed; or approved, its reversal refused), with the receipt
+        // a pending reversal had none of. A reprint opened from the history stays one.
         state.result = message.result;
-        renderStatus();
-      } else if (state.result?.id === message.status.txnId && (message.status.step === 'reversed' || (message.status.step === 'approved' && state.result.state === 'reversing'))) {
-        // approved: the host refused the reversal, the sale stands (terminal/forwarder.ts)
-        state.result = { ...state.result, state: message.status.step };
         renderStatus();
       }
       if (!$('#view-history').hidden) loadHistory();

@@ -30,6 +30,13 @@ export const messages = {
     'result.reversed.detail.refund': 'The refund is reversed: the customer gets no money back from it',
     'result.reversing.detail.refund': 'The reversal is sent again until the host acknowledges it: the customer gets no money back from this refund',
     'step.approved': 'Approved', 'step.declined': 'Declined', 'step.failed': 'Not completed', 'step.cancelled': 'Cancelled',
+    // Approved and standing, though the terminal had it reversed: the host refused the reversal (code in the detail).
+    'result.reversal-refused': 'Approved — reversal refused by the host', 'result.reversal-refused.refund': 'Refund approved — reversal refused by the host', 'result.reversal-refused.void': 'Void approved — reversal refused by the host',
+    'reason.reversal-refused': 'The host refused the reversal', 'result.reversal-refused.why': 'The host refused the reversal (code {code})',
+    // Keyed by what stands: a refund refused its reversal gives the money back, a void's cancels the sale.
+    'result.reversal-refused.detail.sale': 'The sale stands and the customer is charged: call the help desk; to give the money back, void or refund the sale',
+    'result.reversal-refused.detail.refund': 'The refund stands and the customer gets the money back: call the help desk',
+    'result.reversal-refused.detail.void': 'The void stands: the sale is cancelled and the customer is not charged. Call the help desk',
     'result.approved': 'Approved', 'result.declined': 'Declined', 'result.failed': 'Not completed', 'result.reversed': 'Not completed — reversed', 'result.reversing': 'Not completed — reversal pending', 'result.cancelled': 'Cancelled', 'result.voided': 'Voided',
     'result.auth': 'Auth code', 'result.rrn': 'RRN',
     // A refund's or void's outcome by name (else its title reads like a sale's).
@@ -109,6 +116,11 @@ export const messages = {
     'result.reversed.detail.refund': '退货已冲正，这笔钱不会退给顾客',
     'result.reversing.detail.refund': '冲正会自动重发直到主机确认；本笔退货不生效，不会退款给顾客',
     'step.approved': '交易成功', 'step.declined': '交易拒绝', 'step.failed': '交易未完成', 'step.cancelled': '已取消',
+    'result.reversal-refused': '交易成功，主机拒绝冲正', 'result.reversal-refused.refund': '退货成功，主机拒绝冲正', 'result.reversal-refused.void': '撤销成功，主机拒绝冲正',
+    'reason.reversal-refused': '主机拒绝冲正', 'result.reversal-refused.why': '主机拒绝冲正（代码 {code}）',
+    'result.reversal-refused.detail.sale': '本笔消费有效，顾客已被扣款。请联系客服；如需退款给顾客，请撤销或退货',
+    'result.reversal-refused.detail.refund': '本笔退货有效，款项会退给顾客。请联系客服',
+    'result.reversal-refused.detail.void': '本笔撤销有效，原消费已取消，顾客未被扣款。请联系客服',
     'result.approved': '交易成功', 'result.declined': '交易拒绝', 'result.failed': '交易未完成', 'result.reversed': '交易未完成，已冲正', 'result.reversing': '交易未完成，待冲正', 'result.cancelled': '已取消', 'result.voided': '已撤销',
     'result.auth': '授权码', 'result.rrn': '参考号',
     'result.approved.refund': '退货成功', 'result.declined.refund': '退货被拒', 'result.failed.refund': '退货未完成', 'result.reversed.refund': '退货未完成，已冲正', 'result.reversing.refund': '退货未完成，待冲正', 'result.cancelled.refund': '退货已取消',
