@@ -14,12 +14,12 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { IsoMessage, responseMti, type MessageSpec } from '../protocols/iso8583/index.js';
-import { maskPan } from '../protocols/mask.js';
+import { maskPan, maskPansIn } from '../protocols/mask.js';
 import { arpcMethodOf, cryptogramDataElements, type TestCardProfile } from '../protocols/testcards.js';
 import { encodeKeyExchange, isValidAesKsn, isValidTdesKsn } from '../protocols/crypto/index.js';
 import type { CryptogramCheck, Hsm, KeyAlgorithm, PinKey } from './hsm/hsm.js';
 import { luhnValid } from '../protocols/luhn.js';
-import { cardAccount, cardResponse, forcedByCents, routeBin, untrackedBalance, walletAccount, walletBalance, wallets, type IssuerCard } from './issuer/cards.js';
+import { cardAccount, cardResponse, forcedByCents, isWallet, routeBin, untrackedBalance, walletAccount, walletBalance, wallets, type IssuerCard, type Wallet } from './issuer/cards.js';
 import { monthOf, requestExpiry, storedMonths } from './issuer/expiry.js';
 import { paymentCodeRefusal } from './issuer/payment-codes.js';
 import { accountCurrency, transactionCurrencies } from './issuer/currencies.js';
@@ -71,7 +71,8 @@ export interface Context {
   transmitted: string;
   amount: number;
   pan?: string;
-  wallet?: string;
+  /** DE48 WS when it names a known wallet, else `unknown`: the subfield is free text (a PAN too), so its value is never logged or journaled. */
+  wallet?: Wallet | 'unknown';
   issuer?: string;
   card?: IssuerCard & { pvv: string };
   account?: string;
@@ -145,14 +146,20 @@ function checkRequest(ctx: Context, terminal: TerminalState | undefined): void {
   if (control) return decline(ctx, '30', `format: control character in field ${control}`);
   if (ctx.kind === 'unknown') return decline(ctx, '12', `no such transaction: MTI ${ctx.mti} processing code ${str(ctx, '3') ?? '-'}`);
   const merchant = str(ctx, '42');
-  if (merchant !== undefined && terminal.merchantId && merchant !== terminal.merchantId) return decline(ctx, '03', `merchant ${merchant} is not the terminal's`);
+  if (merchant !== undefined && terminal.merchantId && merchant !== terminal.merchantId) return decline(ctx, '03', `merchant ${shown(merchant)} is not the terminal's`);
   const amount = str(ctx, '4');
   ctx.amount = amount === undefined ? 0 : Number(amount);
   const pan = str(ctx, '2') ?? str(ctx, '35')?.split(/[=D]/)[0];
   if (pan) ctx.pan = pan;
   const wallet = str(ctx, '48.WS');
-  if (wallet) ctx.wallet = wallet;
+  if (wallet) ctx.wallet = isWallet(wallet) ? wallet : 'unknown';
 }
+
+/**
+ * Terminal-chosen text (DE42) for a log reason: quoted, with any PAN-like digit run masked, when it is
+ * short printable ASCII (DE42's 15 characters at most); else only its length.
+ */
+const shown = (text: string) => (/^[\x20-\x7e]{1,15}$/.test(text) ? JSON.stringify(maskPansIn(text)) : `(${text.length} characters)`);
 
 const textFields = ['2', '3', '7', '11', '22', '23', '35', '42', '49', '48.WS', '48.QR', '48.OR', '61.1', '61.2', '61.3', '90'];
 
@@ -211,7 +218,7 @@ const mac: Step = async (ctx) => {
 const route: Step = (ctx) => {
   if (!routed.has(ctx.kind)) return;
   if (ctx.wallet) {
-    if (!(wallets as readonly string[]).includes(ctx.wallet)) return decline(ctx, '15', `no such wallet ${ctx.wallet}`);
+    if (ctx.wallet === 'unknown') return decline(ctx, '15', `no such wallet: DE48 WS (${str(ctx, '48.WS')!.length} characters) is none of ${wallets.join(', ')}`);
     const code = str(ctx, '48.QR');
     const refused = ctx.kind === 'refund' && refundReferenced(ctx) ? undefined : paymentCodeRefusal(ctx.wallet, code);
     if (refused) return decline(ctx, refused.responseCode, refused.reason);
@@ -692,17 +699,24 @@ const requestRow = (ctx: Context, fingerprint: string): NewRow => ({
 /** Hands the entry to the group commit; a repeat of a journaled key comes back with the original answer. */
 export type Commit = (entry: JournalEntry) => Promise<CommitResult>;
 
-const refusals: Record<Effect['type'] | 'ksn' | 'pin', string> = {
+/** Why the journal refused, by the effect that did (and, for a reversal's two codes, by the code). */
+const refusals: Record<Effect['type'] | 'ksn' | 'pin', string | Record<string, string>> = {
   pin: 'PIN tries exceeded',
   atc: 'ATC not above the highest seen for the card: replayed cryptogram',
   ksn: 'DUKPT KSN counter not above the highest seen for the PIN pad: replayed or rolled back',
   debit: 'insufficient funds',
   // A settled original is final (the store's `undoable`): its batch paid the merchant, a refund is the way back.
   close: 'original already closed, refunded, or settled (refund instead)',
-  reverse: 'original unknown (25), or settled (12: refund instead)',
+  // The journal's 12 does not tell its two causes apart (switch/store `unreversed`): both are named.
+  reverse: { '25': 'original unknown', '12': 'original settled (refund instead), or reversal of another amount or card (12: no partial reversal)' },
   refund: 'above what is left of the original',
   settle: 'totals out of balance',
 };
+
+function refusalReason(by: keyof typeof refusals, code: string): string {
+  const reason = refusals[by];
+  return typeof reason === 'string' ? reason : (reason[code] ?? by);
+}
 
 export function journalStep(commit: Commit): Step {
   return async (ctx) => {
@@ -720,7 +734,7 @@ export function journalStep(commit: Commit): Step {
     ctx.answer = result.row.answer;
     if (result.status === 'duplicate') ctx.reason = 'repeat: original answer';
     else if (result.row.responseCode !== ctx.responseCode)
-      ctx.reason = `journal refused: ${result.row.responseCode}${result.status === 'new' && result.refusedBy ? ` (${refusals[result.refusedBy]})` : ''}`;
+      ctx.reason = `journal refused: ${result.row.responseCode}${result.status === 'new' && result.refusedBy ? ` (${refusalReason(result.refusedBy, result.row.responseCode)})` : ''}`;
   };
 }
 

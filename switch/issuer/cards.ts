@@ -63,6 +63,8 @@ export const binRoutes: readonly BinRoute[] = [
 
 /** DE48 WS values and the opening balance of each wallet account (one per wallet and code prefix). */
 export const wallets = ['UNIONPAY', 'WECHAT', 'ALIPAY', 'EMVCPM'] as const;
+export type Wallet = (typeof wallets)[number];
+export const isWallet = (value: string): value is Wallet => (wallets as readonly string[]).includes(value);
 export const walletBalance = million;
 /** What a balance inquiry of a card outside the table answers: no balance is kept for it, so always the opening one. */
 export const untrackedBalance = million;
