@@ -171,9 +171,40 @@ function instant(value: string): { at: string } | { problem: string } {
   return /^\d{4}-/.test(at) ? { at } : { problem: 'is outside the years 0000–9999 in UTC' };
 }
 
-/** Every error answer's shape (schema failures, auth, not found, 500s alike); no PAN in clear in its message. */
-const problem = (statusCode: number, message: string) => ({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: maskPansIn(message) });
+/** Every error answer's shape (schema failures, auth, not found, 500s alike). */
+const errorShape = (statusCode: number, message: string) => ({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message });
+/**
+ * An error answer whose message may quote the request: any PAN in it masked. Every run of 12–19 digits
+ * counts, Luhn or not: a mistyped PAN fails the check and is still most of a card number.
+ */
+const problem = (statusCode: number, message: string) => errorShape(statusCode, maskPansIn(message));
 const badRequest = (message: string) => problem(400, message);
+
+/**
+ * A path as a 404 shows it: its lower-case words (what a route looks like: `/nowhere`), any other segment
+ * by its length. Masking is not enough here: a track 2 keeps its expiry and service code after the PAN,
+ * a key in hex has no PAN to mask, and track 1 writes the cardholder's name in upper case.
+ */
+function pathShown(url: string): string {
+  const shown = (segment: string) =>
+    segment === '' || /^[a-z][a-z.-]{0,31}$/.test(segment) ? segment : `<${segment.length} character${segment.length === 1 ? '' : 's'}>`;
+  return url.split('?')[0]!.split('/').map(shown).join('/');
+}
+
+/**
+ * What fastify finds wrong before any route runs, named without the URL (its own answers quote it whole):
+ * a %-escape that does not decode, a path parameter over its 100 characters.
+ */
+const frameworkProblems: Record<string, [status: number, message: string]> = {
+  FST_ERR_BAD_URL: [400, 'malformed URL: a %-escape that does not decode'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'a path parameter is over 100 characters'],
+};
+
+/** Answers to a request the HTTP parser refused, with the statuses fastify's own handler gives; any other is a 400. */
+const clientProblems: Record<string, [status: number, message: string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'the request did not arrive in time'],
+  HPE_HEADER_OVERFLOW: [431, 'request headers too large'],
+};
 
 /** A journal error for /health: no password of a database URL, no PAN. */
 const journalProblem = (error: unknown) => {
@@ -220,13 +251,31 @@ function publicRow(row: JournalRow) {
 
 export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
   const { store, faults, metrics } = options;
+  const log = options.log.child({ component: 'admin' });
   const app = Fastify({
     // close() ends every connection, not only idle ones: a half-sent request must not hold the switch's stop.
     forceCloseConnections: true,
-    loggerInstance: options.log.child({ component: 'admin' }),
+    // No request is logged: its URL can carry a PAN (`?pan=`, a path).
+    loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     // Unknown properties are an error, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const known = frameworkProblems[error.code];
+      if (!known) log.error({ err: { code: error.code } }, 'admin request failed');
+      const [status, message] = known ?? [500, 'internal error'];
+      void reply.code(status).send(errorShape(status, message));
+    },
+    // A space or control byte in the request line, headers too large: fastify's own handler logs (at trace) the
+    // error with its rawPacket, the request's bytes, secrets and all. Logged here by code and reason only.
+    clientErrorHandler: (error, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      log.trace({ err: { code: error.code, message: error.message } }, 'client error');
+      const [status, message] = clientProblems[error.code ?? ''] ?? [400, 'malformed HTTP request'];
+      const body = JSON.stringify(errorShape(status, message));
+      if (socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\n\r\n${body}`);
+      socket.destroy(error);
+    },
   });
   // An empty JSON body is {} (fastify's own parser refuses it: FST_ERR_CTP_EMPTY_JSON_BODY); any other goes to that parser.
   const json = app.getDefaultJsonParser('error', 'error');
@@ -360,9 +409,14 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
       handler: handlers[`${route.method} ${route.url}`]!,
     });
   }
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(problem(404, `no route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorShape(404, `no route ${request.method} ${pathShown(request.url)} (the routes: GET /openapi.json)`)),
+  );
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    // A schema failure's message is fastify's, made of the field's name and the schema (ajv quotes no value): its
+    // numbers are the schema's limits, which masking would garble (`before must be <= 9007199254740991`).
+    if (error.validation && status === 400) return reply.code(400).send(errorShape(400, error.message));
     if (status < 500) return reply.code(status).send(problem(status, error.message));
     // The detail (a driver's message can quote SQL or its parameters) goes to the log, masked; the caller learns only that it failed.
     request.log.error({ err: { message: maskPansIn(error.message), ...(error.code ? { code: error.code } : {}) }, url: maskPansIn(request.url.split('?')[0]!) }, 'admin request failed');

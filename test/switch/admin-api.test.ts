@@ -78,8 +78,8 @@ describe('switch admin API (R1 findings)', () => {
 
   it('answers every error in one shape, with no PAN in clear', async () => {
     const shapes: Array<[string, RequestInit, number, RegExp]> = [
-      ['/cards/4111111111111111', {}, 404, /^no route GET \/cards\/411111\*{6}1111$/],
-      ['/nowhere?pan=4111111111111111', {}, 404, /^no route GET \/nowhere$/],
+      ['/cards/4111111111111111', {}, 404, /^no route GET \/cards\/<16 characters> \(the routes: GET \/openapi\.json\)$/],
+      ['/nowhere?pan=4111111111111111', {}, 404, /^no route GET \/nowhere \(the routes: GET \/openapi\.json\)$/],
       ['/faults/T0000001', { method: 'DELETE' }, 401, /^missing or wrong bearer token$/],
       ['/transactions?limit=0', {}, 400, /^querystring\/limit must be >= 1$/],
       ['/cards/411111******1112/balance', { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"balance":1}' }, 404, /^no test card 411111\*{6}1112$/],
