@@ -114,6 +114,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private readonly spec: MessageSpec;
   private readonly currency: string;
   private busy = false;
+  /** Resolves when the transaction or batch close that made the terminal busy has ended (stop() waits for it). */
+  private ended: Promise<void> = Promise.resolve();
+  /** stop() has begun: nothing new is sent. */
+  private stopping = false;
+  /** stop() cut off the wait for the host's answer: a request still unanswered is interrupted, not unanswered. */
+  private hostWaitCut = false;
   /** The transaction waiting for a card or code, if any (input errors are reported to it). */
   private presenting: string | undefined;
   private abort: AbortController | undefined;
@@ -192,14 +198,44 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     this.forwarder.start(this.timeouts.queueRetryMs);
   }
 
+  /**
+   * Ends the card step and PIN entry at once; a request on the wire gets up to stopWaitMs for its
+   * answer, then the wait is cut off: the request is journaled `interrupted` with its reversal queued
+   * (sent at the next start, as the host may have approved it). The journal closes once the
+   * operation has ended, or after stopWaitMs more in any case.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.abort?.abort(new Outcome('cancelled', 'terminal-stopped', 'the terminal stopped'));
     clearTimeout(this.signOnTimer);
     clearTimeout(this.macSignOnTimer);
     this.forwarder.stop();
+    await this.operationEnded(stopWaitMs);
     for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.hostWaitCut = true;
     await this.link.stop();
+    await this.operationEnded(stopWaitMs);
     this.journal.close();
+  }
+
+  /** Waits until the operation in flight (if any) has ended, at most `ms`. */
+  private async operationEnded(ms: number): Promise<void> {
+    if (!this.busy) return;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([this.ended.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)))]);
+    clearTimeout(timer);
+    if (!ended) this.logger.warn({ waitedMs: ms }, 'stop: the operation in flight has not ended');
+  }
+
+  /** Makes the terminal busy; the function returned ends that (and resolves `ended`). */
+  private beginOperation(): () => void {
+    this.busy = true;
+    let end!: () => void;
+    this.ended = new Promise<void>((resolve) => (end = resolve));
+    return () => {
+      this.busy = false;
+      end();
+    };
   }
 
   /** Aborts the step that is waiting (card presentment, PIN entry); a request already sent still finishes. */
@@ -264,7 +300,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private async run(kind: TxnKind, amount: number, body: (id: string) => Promise<TransactionResult>): Promise<TransactionResult> {
     if (this.busy) throw new BusyError('a transaction is already running');
     if (!Number.isInteger(amount) || amount < 0 || amount > 999999999999) throw new RangeError('amount must be a whole number of minor units');
-    this.busy = true;
+    const endOperation = this.beginOperation();
     const id = randomUUID();
     const abort = (this.abort = new AbortController());
     try {
@@ -280,7 +316,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       abort.abort(new Outcome('cancelled', 'finished', 'the transaction has ended'));
       this.abort = undefined;
       await this.releaseCard();
-      this.busy = false;
+      endOperation();
     }
   }
 
@@ -431,6 +467,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 
   /** Sends a journaled request and settles its outcome; anything not known for sure is reversed. */
   private async exchange(row: TxnRow, request: IsoMessage, presented: Presented | undefined): Promise<TransactionResult> {
+    // The card step ended as stop() began (a kernel read it does not abort): nothing is sent any more.
+    if (this.stopping) return this.finish(row.id, 'failed', 'terminal-stopped', 'the terminal stopped before the transaction was sent; nothing was charged');
     this.status(row.id, 'processing', 'waiting for the host');
     if (!(await this.sessionReady())) return this.finish(row.id, 'failed', 'host-unavailable', 'the host is not reachable or refused sign-on; nothing was charged');
     let answer: IsoMessage;
@@ -443,6 +481,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       if (error instanceof EncodeError) return this.finish(row.id, 'failed', 'request-unencodable', `the request could not be encoded (${error.message}); nothing was sent`);
       if (error instanceof HostTimeoutError) {
         this.pinSent(presented);
+        // Cut off by stop(), not unanswered: the host may have it (approved, even). Settled as one found pending at start.
+        if (this.hostWaitCut) return this.interrupted(row, presented);
         if (error instanceof HostBadMacError) return this.reverse(row, 'bad-mac', `no usable answer from the host: ${error.message}`, presented);
         return this.reverse(row, 'no-answer', `no answer from the host: ${error.message}`, presented);
       }
@@ -594,14 +634,27 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (settled) this.status(entry.txnId, 'reversed', 'the reversal was acknowledged');
   }
 
-  /** At start: every transaction still pending was maybe sent, maybe answered: reverse it (or drop a balance inquiry). */
+  /** At start: every transaction still pending was maybe sent, maybe answered. */
   private recoverJournal(): void {
     for (const id of this.journal.settleAcknowledgedReversals()) this.logger.info({ txnId: id }, 'reversal acknowledged before the last stop: row settled');
-    for (const row of this.journal.unresolved()) {
-      if (row.kind === 'balance') this.journal.update(row.id, { state: 'failed', reasonCode: 'interrupted', reason: 'interrupted before the answer; nothing to undo' });
-      else if (row.kind === 'completion') this.queueAdvice(row, 'interrupted: the completion is sent as an advice');
-      else this.queueReversal(row, 'interrupted', 'the terminal stopped before the outcome was known');
-    }
+    for (const row of this.journal.unresolved()) this.interrupt(row);
+  }
+
+  /**
+   * A request whose outcome a stop left unknown (interrupted): a balance inquiry has nothing to undo, a
+   * completion is sent again as an advice, anything else is reversed; queued entries go at the next sign-on.
+   */
+  private interrupt(row: TxnRow): void {
+    if (row.kind === 'balance') this.journal.update(row.id, { state: 'failed', reasonCode: 'interrupted', reason: 'interrupted before the answer; nothing to undo' });
+    else if (row.kind === 'completion') this.queueAdvice(row, 'interrupted: the completion is sent as an advice');
+    else this.queueReversal(row, 'interrupted', 'the terminal stopped before the outcome was known');
+  }
+
+  /** stop() cut off the wait for this request's answer: journaled as interrupted, and the result says so. */
+  private interrupted(row: TxnRow, presented: Presented | undefined): TransactionResult {
+    this.interrupt(row);
+    const now = this.journal.get(row.id)!;
+    return this.finish(row.id, now.state as TransactionState, now.reasonCode!, now.reason!, { presented, keepState: true });
   }
 
   // ------------------------------------------------------------------ host session
@@ -824,7 +877,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   /** Settlement: 0500 with the batch totals; on 95 uploads every transaction (0320) and closes with 0500 60.1 = 01. */
   async batchClose(): Promise<BatchResult> {
     if (this.busy) throw new BusyError('a transaction is running');
-    this.busy = true;
+    const endOperation = this.beginOperation();
     try {
       if (!(await this.sessionReady())) throw new HostUnavailableError('the host is not reachable: the batch stays open');
       if (!(await this.forwarder.flush())) throw new HostUnavailableError('reversals or advices are still waiting for the host: the batch stays open');
@@ -876,12 +929,15 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       const slip = batchSlip({ merchantId: this.config.merchantId, terminalId: this.config.terminalId, batch, currency: this.currency, at: new Date(), inBalance, uploaded, totals });
       return { batch, inBalance, uploaded, totals, responseCode: code, slip };
     } finally {
-      this.busy = false;
+      endOperation();
     }
   }
 }
 
 const softDeclineWindowMs = 120_000;
+
+/** How long stop() waits for the operation in flight: for a host answer on its way, then for the operation to end after the wait is cut off. */
+const stopWaitMs = 2000;
 
 const amountAboveOriginal = 'the amount must be above zero and at most the original amount';
 
