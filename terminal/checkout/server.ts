@@ -4,7 +4,7 @@
  * a second "pay" while one runs is refused (409), so a double press never starts two.
  */
 import { fileURLToPath } from 'node:url';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Logger } from 'pino';
@@ -67,8 +67,27 @@ interface InFlight {
 
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 
+/** Fastify's errors before routing, by code: status and words that do not quote the request. */
+const frameworkProblems: Record<string, [status: number, message: string]> = {
+  FST_ERR_BAD_URL: [400, 'malformed URL: a %-escape that does not decode'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'a path parameter is too long'],
+};
+
 export async function startCheckout(options: CheckoutOptions): Promise<RunningCheckout> {
-  const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    // What fastify finds wrong before any route runs (a %-escape that does not decode): its own answer quotes the
+    // URL whole, query string and all (`?pan=…`). Named here without it.
+    frameworkErrors: (error: FastifyError, _request, reply: FastifyReply) => {
+      const known = frameworkProblems[error.code];
+      if (!known) options.logger?.error({ err: { code: error.code } }, 'checkout request failed');
+      const [status, message] = known ?? [500, 'internal error'];
+      void reply.code(status).send({ error: status < 500 ? 'request' : 'internal', message });
+    },
+  });
+  // Fastify's own 404 quotes the method and the URL, query string and all: a path or query can carry a card number.
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not-found', message: 'no such page or API route' }));
   // Before any route: routes take the error handler in force when they are registered.
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error instanceof AmountError) return reply.code(400).send({ error: error.problem, message: error.message });
