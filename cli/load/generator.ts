@@ -12,10 +12,13 @@
  * sign-on, answer) is cut to what is left of that, and none starts with less than `minAttemptMs` (or the timeout, if shorter) left.
  * `stop` (Ctrl-C in `pos load`) ends the duration there and then, drain included; so does a terminal's
  * unexpected error, which the run then throws once every terminal has finished and closed its connection.
+ * With `signOnFirst` the terminals sign on before the duration starts instead (in turns, each sign-on
+ * with the whole answer timeout and one more try), so the duration is all traffic: what a benchmark measures.
  */
 import type { LengthHeader } from '../../protocols/framing/index.js';
 import type { IsoMessage, MessageSpec } from '../../protocols/iso8583/index.js';
 import { IsoClient, NoAnswerError, type Answer } from './iso-client.js';
+import { SignOnPhase } from './sign-on-phase.js';
 
 export interface LoadOptions {
   host?: string;
@@ -38,6 +41,15 @@ export interface LoadOptions {
   onProgress?(progress: LoadProgress): void;
   /** Aborted: the run ends as if its duration were over now (no new request; the drain follows). */
   stop?: AbortSignal;
+  /**
+   * Sign every terminal on before the duration starts: `concurrency` at once (default 32), each
+   * sign-on given the whole answer timeout and tried once more (a new connection and the next STAN)
+   * when it fails; then the duration starts for all and `onDurationStart` is called. A terminal still
+   * not signed on keeps trying within the duration, as without this option. Without it, each
+   * terminal signs on as its traffic starts, within the duration: there a sign-on gets only what is
+   * left of the duration, and the terminals signed on first already load the host with requests.
+   */
+  signOnFirst?: { concurrency?: number; onDurationStart?(): void };
 }
 
 export interface LoadProgress {
@@ -112,6 +124,9 @@ export function terminalIdProblem(prefix: string, terminals: number, shown = `'$
   return `${terminals} terminals with the ID prefix ${shown} need ${prefix.length + digits} characters: DE41 has 8`;
 }
 
+/** Sign-ons at once in a `signOnFirst` phase: enough to keep a host busy, few enough that each waits behind at most this many. */
+const signOnConcurrency = 32;
+
 /** Less time than this (or the answer timeout, if shorter) left before a deadline: no connect, sign-on or reversal attempt starts (it could only time out). */
 const minAttemptMs = 50;
 
@@ -132,11 +147,21 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const signOnFailures: Record<string, number> = {};
   const approvals: SeenRequest[] = [];
   const unansweredRequests: UnansweredRequest[] = [];
-  const started = performance.now();
-  let end = started + options.durationMs;
+  let started = performance.now();
+  // Signing on first: no end until the phase is over (or `stop` ends the run there).
+  let end = options.signOnFirst ? Infinity : started + options.durationMs;
   const timeoutMs = options.timeoutMs ?? 5000;
   /** After the duration, what is owed (answers in flight, reversals) gets this long; then the run ends regardless. */
   let drainEnd = end + 2 * timeoutMs;
+  const phase = options.signOnFirst && new SignOnPhase(options.terminals, options.signOnFirst.concurrency ?? signOnConcurrency);
+  // The duration starts when every terminal has had its sign-on turn (unless `stop` ended the run meanwhile).
+  void phase?.over.then(() => {
+    if (end !== Infinity) return;
+    started = performance.now();
+    end = started + options.durationMs;
+    drainEnd = end + 2 * timeoutMs;
+    options.signOnFirst!.onDurationStart?.();
+  });
   /** Pauses waiting now: an early end cuts them short (a pacing pause may be far longer than the drain). */
   const pauses = new Set<() => void>();
   const pause = (ms: number) =>
@@ -182,26 +207,35 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     let failure = '';
     /** What is left before `deadline` for one wait: at most the answer timeout. */
     const left = (deadline: number) => Math.min(timeoutMs, deadline - performance.now());
-    /** Connects and signs on, trying again until `deadline()` (performance.now() ms, read anew: an early end moves it); undefined when it could not. */
-    const connect = async (deadlineOf: () => number): Promise<IsoClient | undefined> => {
-      for (let attempt = 0; left(deadlineOf()) >= minAttempt; attempt++) {
+    /**
+     * Connects and signs on, trying again (at most `attempts` times) until `deadline()` (performance.now() ms,
+     * read anew: an early end moves it); undefined when it could not.
+     */
+    const connect = async (deadlineOf: () => number, attempts = Infinity): Promise<IsoClient | undefined> => {
+      for (let attempt = 0; attempt < attempts && left(deadlineOf()) >= minAttempt; attempt++) {
         let c: IsoClient | undefined;
+        let cut = false;
         try {
           c = await IsoClient.connect(clientOptions, left(deadlineOf()));
           // Keep the STAN sequence across reconnects: a new connection is the same terminal.
           for (let i = 0; i < stan; i++) c.nextStan();
-          if (left(deadlineOf()) < minAttempt) throw new Error('the duration ended before it could sign on');
-          const answer = await c.signOn('001', left(deadlineOf()));
+          const wait = left(deadlineOf());
+          if (wait < minAttempt) throw new Error('the duration ended before it could sign on');
+          cut = wait < timeoutMs;
+          // The sign-on takes the next STAN whether answered or not: a try after it does not repeat it.
+          stan++;
+          const answer = await c.signOn('001', wait);
           const code = answer.getString('39');
           if (code !== '00') throw new Error(`sign-on answered ${code ?? 'without a response code'}`);
           signedOn = true;
           return c;
         } catch (error) {
           // The first reason is the real one: later attempts, cut short by the deadline, would only say they timed out.
-          failure ||= error instanceof NoAnswerError ? `sign-on unanswered (${error.message})` : (error as Error).message;
+          // A wait cut short by the run's end (not the timeout) is named: the host may only have been slow.
+          if (error instanceof NoAnswerError) failure ||= `sign-on unanswered${cut && c?.closed === false ? ' in the time the run had left' : ''} (${error.message})`;
+          else failure ||= (error as Error).message;
           await c?.close(Math.max(0, Math.min(200, deadlineOf() - performance.now())));
-          const wait = Math.min(50 * 2 ** attempt, 500, deadlineOf() - performance.now());
-          await pause(wait);
+          if (attempt + 1 < attempts) await pause(Math.min(50 * 2 ** attempt, 500, deadlineOf() - performance.now()));
         }
       }
       return undefined;
@@ -302,6 +336,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
 
     try {
+      if (phase) {
+        try {
+          client = await phase.turn(() => connect(() => end, 2));
+        } finally {
+          phase.done();
+        }
+        await phase.over;
+      }
       let next = performance.now() + (interval * index) / options.terminals;
       while (performance.now() < end) {
         if (interval) {
