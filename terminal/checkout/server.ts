@@ -249,7 +249,8 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
       if (inFlight) return reply.code(409).send(busy);
       const refused = supervisorRefusal(request.body.supervisorPin);
       if (refused) return reply.code(refused.status).send(refused.body);
-      begin('void', undefined, () => options.terminal.void({ original: request.body.original }));
+      // A void gives back its whole sale: that is its amount, shown while it runs and after a restart (not 0.00).
+      begin('void', options.terminal.transaction(request.body.original)?.amount, () => options.terminal.void({ original: request.body.original }));
       return reply.code(202).send({ accepted: true });
     },
   );

@@ -135,6 +135,19 @@ describe('checkout server', () => {
       expect((await last(checkout.url))?.id).toBe('sale-6');
     });
 
+    // A void's amount is its sale's: before, the in-flight file kept 0 and the page said "Void not completed · ¥0.00".
+    it('a void stopped before its first status: shown with the voided sale’s amount', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'checkout-in-flight-'));
+      const held = heldTerminal([{ id: 'sale-8', kind: 'sale', state: 'approved', amount: 2345, reasonCode: 'approved' }]);
+      checkout = await startCheckout(options(held));
+      const voided = await fetch(`${checkout.url}/api/void`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ original: 'sale-8', supervisorPin: '1234' }) });
+      expect(voided.status).toBe(202);
+      expect(((await (await fetch(`${checkout.url}/api/state`)).json()) as { inFlight: { kind: string; amount?: number } }).inFlight).toMatchObject({ kind: 'void', amount: 2345 });
+      await checkout.close();
+      checkout = await startCheckout(options(held));
+      expect(await last(checkout.url)).toEqual({ id: '', kind: 'void', state: 'failed', amount: 2345, reasonCode: 'terminal-stopped', reason: 'the terminal stopped before the transaction was sent; nothing was charged' });
+    });
+
     it('an operation that ended while the page was there is not shown again; a damaged file is ignored', async () => {
       dir = mkdtempSync(join(tmpdir(), 'checkout-in-flight-'));
       const approved: TransactionView = { id: 'sale-7', kind: 'sale', state: 'approved', amount: 897, reasonCode: 'approved' };
