@@ -51,13 +51,20 @@ const forcedOutcomes = [
   { cents: '98', label: 'late answer → reversal' },
 ];
 
-const hostFaults: Record<string, Fault> = {
-  'drop answers': { drop: true },
-  'delay 3 s': { delayMs: 3000 },
-  'disconnect': { disconnect: true },
-  'corrupt MAC': { corruptMac: true },
-  'corrupt ARPC': { corruptArpc: true },
-};
+const hostFaults: ReadonlyMap<string, Fault> = new Map([
+  ['drop answers', { drop: true }],
+  ['delay 3 s', { delayMs: 3000 }],
+  ['disconnect', { disconnect: true }],
+  ['corrupt MAC', { corruptMac: true }],
+  ['corrupt ARPC', { corruptArpc: true }],
+]);
+
+/**
+ * A name the tester sent that names nothing: the field and the choices, not the value (it may be a PAN or
+ * a track typed into the wrong box).
+ */
+const unknownName = (field: string, kind: string, names: Iterable<string>) =>
+  new TesterInputError(`${field}: no ${kind} of that name (one of: ${[...names].join(', ')})`);
 
 /** What the tester panel offers: ids the page words in its language (i18n.js), English labels as fallbacks. */
 export const testerCatalogue: TesterControls['catalogue'] = () => ({
@@ -65,7 +72,7 @@ export const testerCatalogue: TesterControls['catalogue'] = () => ({
   stripes: [...stripes].map(([id, card]) => ({ id, label: id, serviceCode: card.serviceCode, maskedPan: maskPan(card.pan) })),
   codes: sampleCodes.map(({ id, label, text }) => ({ id, label, text })),
   outcomes: forcedOutcomes,
-  faults: Object.keys(hostFaults),
+  faults: [...hostFaults.keys()],
 });
 
 /** `terminalId`: whose faults the panel shows (its own, else the one for every terminal). */
@@ -74,7 +81,8 @@ export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; 
   return {
     catalogue: testerCatalogue,
     async tap(card) {
-      if (!(card in testCards)) throw new TesterInputError(`card: no virtual card "${card}"`);
+      // Own keys only: `in` finds toString and __proto__ on every object.
+      if (!Object.hasOwn(testCards, card)) throw unknownName('card', 'virtual card', Object.keys(testCards));
       kit.tap(card as TestCardProfileId);
     },
     async removeCard() {
@@ -82,7 +90,7 @@ export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; 
     },
     async swipe(card) {
       const stripe = stripes.get(card);
-      if (!stripe) throw new TesterInputError(`card: no magstripe test card "${card}"`);
+      if (!stripe) throw unknownName('card', 'magstripe test card', stripes.keys());
       await kit.virtualMsr.swipe(stripe);
     },
     async scan(text) {
@@ -93,15 +101,15 @@ export function testerControls(parts: { kit: VirtualKit; pinPad: VirtualPinPad; 
     },
     async hostFault(name) {
       if (name === null) return faults.clear();
-      const fault = hostFaults[name];
-      if (!fault) throw new TesterInputError(`fault: no host fault "${name}"`);
+      const fault = hostFaults.get(name);
+      if (!fault) throw unknownName('fault', 'host fault', hostFaults.keys());
       faults.clear();
       faults.set('*', fault);
     },
     hostFaultState() {
       const fault = faults.for(parts.terminalId, '0200');
       if (!fault) return { fault: null };
-      const name = Object.keys(hostFaults).find((key) => sameFault(hostFaults[key]!, fault));
+      const name = [...hostFaults].find(([, known]) => sameFault(known, fault))?.[0];
       return name ? { fault: name } : { fault: 'custom', custom: { ...fault } };
     },
   };
