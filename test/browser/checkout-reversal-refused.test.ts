@@ -6,12 +6,13 @@
  * answer, the host settles the batch meanwhile (a 0500 from another connection, as in
  * test/terminal/reversal-refused.test.ts), and the queued reversal is answered 12.
  */
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IsoClient } from '../../cli/load/iso-client.js';
 import type { RunningDemo } from '../../cli/demo/demo.js';
 import { testTmk } from '../../switch/config.js';
-import { demoInChromium, haveChromium, type DemoInChromium } from '../support/browser.js';
+import { artifactsDir, demoInChromium, haveChromium, type DemoInChromium } from '../support/browser.js';
 
 const mustRun = process.env.CI === 'true';
 
@@ -60,6 +61,7 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page: a reversal the host r
     expect(await detail()).toContain('The host refused the reversal (code 12 Invalid transaction) · The sale stands and the customer is charged: call the help desk');
     expect(await page.getAttribute('#status', 'class')).toBe('status approved attention'); // not the all-clear green
     expect(await page.textContent('#receipt')).toMatch(/APPROVED/); // the slip the pending reversal did not have
+    await page.screenshot({ path: join(artifactsDir, 'checkout-reversal-refused.png') });
 
     await page.click('#lang');
     expect(await title()).toBe('交易成功，主机拒绝冲正 · ¥12.34');
