@@ -41,7 +41,7 @@ describe('demo stopped mid-sale and started again', () => {
     await start();
     // Before: lastResult null and the page said "Ready" (the sale had ended as no-answer, not interrupted).
     const shown = (await state()).lastResult;
-    expect(shown).toMatchObject({ id: txnId, kind: 'sale', amount: 897 });
+    expect(shown).toMatchObject({ id: txnId, kind: 'sale', amount: 897, reasonCode: 'interrupted' }); // the stop cut the wait off: not the host's silence (no-answer)
     expect(['reversing', 'reversed']).toContain(shown!.state);
     await expect.poll(async () => (await state()).lastResult?.state, { timeout: 10_000 }).toBe('reversed');
     expect((await state()).lastResult?.receipts?.en.customer).toMatch(/REVERSED/);
