@@ -71,7 +71,7 @@ export class VirtualKit {
   card(profile: TestCardProfileId): VirtualEmvCard {
     let card = this.cards.get(profile);
     if (!card) {
-      if (!(profile in testCards)) throw new RangeError(`card: no virtual card profile "${profile}"`);
+      if (!Object.hasOwn(testCards, profile)) throw new RangeError(`card: no virtual card profile of that name (one of: ${Object.keys(testCards).join(', ')})`);
       const atc = this.options.atcs?.[profile];
       const next = this.options.nextAtc;
       card = createVirtualCard(profile, { ...(atc === undefined ? {} : { atc }), ...(next ? { nextAtc: (current: number) => next(profile, current) } : {}) });
@@ -99,7 +99,7 @@ export class VirtualKit {
   }
 
   swipe(id: MagstripeTestCardId): Promise<void> {
-    if (!(id in magstripeTestCards)) throw new RangeError(`card: no magstripe test card "${id}"`);
+    if (!Object.hasOwn(magstripeTestCards, id)) throw new RangeError(`card: no magstripe test card of that name (one of: ${Object.keys(magstripeTestCards).join(', ')})`);
     return this.virtualMsr.swipe(id);
   }
 

@@ -40,6 +40,8 @@ describe('virtual kit: virtual devices behind their real drivers, in process', (
     kit = new VirtualKit({ atcs: { visa: 0x0100 } });
     expect(kit.card('visa').atc).toBe(0x0100);
     expect(kit.atcs()).toEqual({ visa: 0x0100 });
-    expect(() => kit!.card('amex' as never)).toThrow(/no virtual card profile "amex"/);
+    expect(() => kit!.card('amex' as never)).toThrow(/^card: no virtual card profile of that name \(one of: visa, mastercard, unionpay\)$/);
+    expect(() => kit!.card('toString' as never)).toThrow(/no virtual card profile/); // not taken from Object.prototype
+    expect(() => kit!.swipe('__proto__' as never)).toThrow(/no magstripe test card/);
   });
 });

@@ -170,7 +170,7 @@ export class VirtualReaderService extends VirtualDeviceService<VirtualPn532> {
     if ('statusWords' in c) {
       const words = asObject(c.statusWords, 'card.statusWords');
       for (const [name, sw] of Object.entries(words)) {
-        if (!commandNames.includes(name as ApduCommandName)) throw new ControlError(`card.statusWords: unknown command '${name}'`);
+        if (!commandNames.includes(name as ApduCommandName)) throw new ControlError(`card.statusWords: unknown command (one of: ${commandNames.join(', ')})`);
         if (sw !== null && (typeof sw !== 'string' || !/^[0-9A-Fa-f]{4}$/.test(sw))) throw new ControlError(`card.statusWords.${name}: 4 hex digits or null`);
       }
       updates.push(() => {
