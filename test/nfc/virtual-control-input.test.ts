@@ -27,7 +27,7 @@ describe('virtual device control input', () => {
       ['/faults', { card: { delayMS: 150 } }, /^card\.delayMS: unknown property \(noMatchingAid, statusWords, delayMs, malformedTlv\)$/],
       ['/faults', { device: { dropCommand: 1 } }, /^device\.dropCommand: unknown property/],
       // An unknown command name is not echoed (it could be anything the caller typed, a PAN included).
-      ['/faults', { card: { statusWords: { '4761739001010010': '6A82' } } }, /^card\.statusWords: unknown command \(one of: SELECT PPSE, .*\)$/],
+      ['/faults', { card: { statusWords: { '4761739001010010': '6A82' } } }, /^card\.statusWords: unknown command \(one of: SELECT, GET PROCESSING OPTIONS, READ RECORD, GENERATE AC\)$/],
     ] as const) {
       const answer = await post(service, path, body);
       expect(answer.status, JSON.stringify(body)).toBe(400);
