@@ -67,12 +67,6 @@ interface InFlight {
 
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 
-/** Fastify's errors before routing, by code: status and words that do not quote the request. */
-const frameworkProblems: Record<string, [status: number, message: string]> = {
-  FST_ERR_BAD_URL: [400, 'malformed URL: a %-escape that does not decode'],
-  FST_ERR_MAX_PARAM_LENGTH: [414, 'a path parameter is too long'],
-};
-
 export async function startCheckout(options: CheckoutOptions): Promise<RunningCheckout> {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -80,10 +74,9 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
     // What fastify finds wrong before any route runs (a %-escape that does not decode): its own answer quotes the
     // URL whole, query string and all (`?pan=…`). Named here without it.
     frameworkErrors: (error: FastifyError, _request, reply: FastifyReply) => {
-      const known = frameworkProblems[error.code];
-      if (!known) options.logger?.error({ err: { code: error.code } }, 'checkout request failed');
-      const [status, message] = known ?? [500, 'internal error'];
-      void reply.code(status).send({ error: status < 500 ? 'request' : 'internal', message });
+      if (error.code === 'FST_ERR_BAD_URL') return void reply.code(400).send({ error: 'request', message: 'malformed URL: a %-escape that does not decode' });
+      options.logger?.error({ err: { code: error.code } }, 'checkout request failed');
+      void reply.code(500).send({ error: 'internal', message: 'internal error' });
     },
   });
   // Fastify's own 404 quotes the method and the URL, query string and all: a path or query can carry a card number.
