@@ -2,7 +2,8 @@
  * The TCP host: many terminal connections, each with its own deframer. Requests on one connection
  * are processed concurrently and answered as they finish (terminals match answers by STAN).
  * A frame that is oversize, garbage, undecodable or not completed in time closes that one connection
- * with a logged reason; a connection beyond the limit is closed as it arrives.
+ * with a logged reason; a connection beyond the limit is closed as it arrives. A peer that closes its
+ * connection in the middle of a frame is logged too, with how much of the frame came (never its bytes).
  */
 import net from 'node:net';
 import type { Logger } from 'pino';
@@ -45,6 +46,8 @@ interface Connection {
   owed: number;
   /** When the frame the deframer holds part of was begun (Date.now()); undefined when it holds none. */
   partialSince?: number | undefined;
+  /** The peer's close in the middle of a frame is logged (once: a reset may follow its FIN). */
+  cutShortLogged?: boolean;
 }
 
 export class Host {
@@ -217,12 +220,30 @@ export class Host {
       pending.push(...messages);
       pump();
     });
-    socket.on('error', (error) => log.debug({ reason: error.message }, 'socket error'));
+    socket.on('end', () => this.peerClosed(connection));
+    socket.on('error', (error) => {
+      log.debug({ reason: error.message }, 'socket error');
+      this.peerClosed(connection);
+    });
     socket.on('close', () => {
       this.open.delete(connection);
       metrics.connections--;
       log.debug('disconnected');
     });
+  }
+
+  /**
+   * The peer ended (FIN) or reset the connection: a frame it had begun is lost, which the terminal may
+   * not know (it takes its request as sent). Warned once, with counts only: the bytes may hold a PAN
+   * or track data. Not while stopping: the switch is closing the connections itself then.
+   */
+  private peerClosed(connection: Connection): void {
+    const partial = connection.deframer.partial;
+    if (!partial || this.closing || connection.cutShortLogged) return;
+    connection.cutShortLogged = true;
+    const { announced, received, headerSize } = partial;
+    if (announced === undefined) connection.log.warn({ received, headerSize }, `connection closed mid-frame: ${received} of the ${headerSize} bytes of the length header received`);
+    else connection.log.warn({ announced, received, missing: announced - received }, `connection closed mid-frame: ${received} of ${announced} announced bytes received`);
   }
 
   private async handle(connection: Connection, raw: Buffer): Promise<void> {

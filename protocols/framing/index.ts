@@ -86,4 +86,18 @@ export class Deframer {
   get buffered(): number {
     return this.pending.length;
   }
+
+  /**
+   * The frame begun and not yet whole, for a report when its stream ends: the body length its header
+   * announces (undefined while the header is incomplete), the bytes received after the header (of the
+   * header while it is incomplete) and the header's size. Undefined when no frame is begun. Counts
+   * only, never the bytes (they may hold a PAN or track data). Meaningless after a push() that threw.
+   */
+  get partial(): { announced: number | undefined; received: number; headerSize: number } | undefined {
+    if (this.pending.length === 0) return undefined;
+    const size = headerSize[this.options.length];
+    if (this.pending.length < size) return { announced: undefined, received: this.pending.length, headerSize: size };
+    // push() has read and checked this header already (it is the frame's that broke off): it reads again the same.
+    return { announced: readLength(this.pending, 0, this.options.length, this.consumed), received: this.pending.length - size, headerSize: size };
+  }
 }
