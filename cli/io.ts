@@ -119,9 +119,25 @@ export function parseOptions<T extends Options>(args: string[], options: T, maxP
     return { ...rest, positionals };
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+    throw new CliError(parseArgsProblem(error as Error & { code?: string }));
   }
 }
+
+/**
+ * parseArgs' first line, less what it echoes: an unknown option is whatever was typed after a dash
+ * (`pos sale --4761739001010010`), so it is quoted only when it is option-shaped and no PIN, PAN or
+ * key (the digit and hex rules of quoted()), else named by its length. Its other errors name only
+ * options of the command's own.
+ */
+function parseArgsProblem(error: Error & { code?: string }): string {
+  const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '(.*)'\. To specify/s.exec(error.message)?.[1] : undefined;
+  if (unknown === undefined) return error.message.split('\n')[0] ?? 'bad arguments';
+  const safe = /^--?[a-z0-9-]{1,40}$/i.test(unknown) && !secretLike(unknown);
+  return `Unknown option ${safe ? `'${unknown}'` : `(${unknown.length} characters, not shown)`}`;
+}
+
+/** A run of 4 digits (a PIN is 4 to 12, a PAN more) or of 8 hex digits (keys, PIN blocks). */
+const secretLike = (value: string) => /\d{4}/.test(value) || /[0-9a-f]{8}/i.test(value);
 
 /**
  * What an error may say of something the user typed. Errors never carry a PAN, PIN, PIN block, key,
@@ -131,8 +147,22 @@ export function parseOptions<T extends Options>(args: string[], options: T, maxP
  * position beside it, so the error still says what and where.
  */
 export function quoted(value: string): string {
-  const safe = value.length <= 16 && /^[\x20-\x7e]*$/.test(value) && !/\d{4}/.test(value) && !/[0-9a-f]{8}/i.test(value);
+  const safe = value.length <= 16 && /^[\x20-\x7e]*$/.test(value) && !secretLike(value);
   return safe ? `'${value}'` : `(${value.length} characters, not shown)`;
+}
+
+const oddInPath = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069'"\\]/;
+
+/**
+ * A path (a file the user named) as an error shows it: as typed when it is plain, so the usual
+ * message reads as before; else in single quotes with its odd characters escaped — a control
+ * character, a line or bidirectional-text separator, a quote, a backslash, or blanks at either end —
+ * so a path cannot end the line early, fake a second one, or hide where it starts and ends.
+ */
+export function quotedPath(path: string): string {
+  if (path !== '' && path.trim() === path && !oddInPath.test(path)) return path;
+  const escapes: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
+  return `'${path.replace(new RegExp(oddInPath, 'g'), (c) => escapes[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
 }
 
 /** More positionals than the command takes is a typo or a misplaced option: refused (one line, exit 2), not ignored. */
@@ -164,7 +194,7 @@ export function numberOption(value: string | undefined, name: string, range: { m
  * A file the command will create or open for writing (a journal, a database): a folder that does not
  * exist or cannot be written is a one-line usage error naming the option, before anything starts
  * (SQLite would say only "Cannot open database because the directory does not exist"). `typed` is
- * what the user wrote (`sqlite:PATH`), quoted in the error.
+ * what the user wrote (`sqlite:PATH`), shown in the error by quotedPath().
  */
 export function writableFileOption(path: string, name: string, typed = path): void {
   if (path === ':memory:') return;
@@ -177,15 +207,16 @@ export function writableFileOption(path: string, name: string, typed = path): vo
     }
   };
   const refuse = (reason: string) => {
-    throw new CliError(`--${name} ${typed}: ${reason}`);
+    throw new CliError(`--${name} ${quotedPath(typed)}: ${reason}`);
   };
-  if (kind(dir) === undefined) refuse(`folder ${dir} does not exist`);
-  if (kind(dir) === 'file') refuse(`${dir} is not a folder`);
+  const shownDir = quotedPath(dir);
+  if (kind(dir) === undefined) refuse(`folder ${shownDir} does not exist`);
+  if (kind(dir) === 'file') refuse(`${shownDir} is not a folder`);
   if (kind(path) === 'dir') refuse('is a folder');
   try {
     accessSync(kind(path) ? path : dir, constants.W_OK);
   } catch {
-    refuse(kind(path) ? 'not writable' : `cannot write in ${dir}`);
+    refuse(kind(path) ? 'not writable' : `cannot write in ${shownDir}`);
   }
 }
 

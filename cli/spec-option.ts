@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isSpecName, parseSpecJson, specs, type MessageSpec } from '../protocols/iso8583/index.js';
-import { CliError, quoted } from './io.js';
+import { CliError, quoted, quotedPath } from './io.js';
 
 /** `--spec NAME|FILE.json`: a built-in spec by name, or an integrator's JSON spec file. */
 export function resolveSpec(value: string | undefined): MessageSpec {
@@ -11,7 +11,7 @@ export function resolveSpec(value: string | undefined): MessageSpec {
   try {
     text = readFileSync(name, 'utf8');
   } catch (error) {
-    throw new CliError(`--spec: cannot read ${name} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new CliError(`--spec: cannot read ${quotedPath(name)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  return parseSpecJson(text, name);
+  return parseSpecJson(text, quotedPath(name));
 }

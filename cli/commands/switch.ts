@@ -7,7 +7,7 @@ import type { MessageSpec } from '../../protocols/iso8583/index.js';
 import { testTmk, type SwitchConfig, type TerminalConfig } from '../../switch/config.js';
 import { JournalOpenError, startSwitch } from '../../switch/index.js';
 import { sqliteFilePath } from '../../switch/store/index.js';
-import { CliError, numberOption, parseJson, parseOptions, quoted, writableFileOption, type CliIo } from '../io.js';
+import { CliError, numberOption, parseJson, parseOptions, quoted, quotedPath, writableFileOption, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 import { switchSpecProblem } from '../switch-spec.js';
 
@@ -59,10 +59,10 @@ function readTerminals(path: string): TerminalConfig[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CliError(`--terminals: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new CliError(`--terminals: cannot read ${quotedPath(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   // parseJson names the position, never the text around it: the file holds TMKs.
-  const parsed = parseJson(text, `--terminals ${path}`);
+  const parsed = parseJson(text, `--terminals ${quotedPath(path)}`);
   if (!Array.isArray(parsed)) throw new CliError('--terminals: expected a JSON array');
   // DE41/DE42 as the switch reads them: printable ASCII (a control character makes every request 30).
   const printable = (value: unknown, length: number): value is string => typeof value === 'string' && new RegExp(`^[ -~]{${length}}$`).test(value);

@@ -102,9 +102,43 @@ export function parseSpecJson(text: string, source = 'JSON'): MessageSpec {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new SpecError(source, `is not valid JSON (${(error as Error).message})`);
+    throw new SpecError(source, `is not valid JSON (${jsonSyntaxProblem(text, (error as Error).message)})`);
   }
   return specFromJson(json);
+}
+
+/**
+ * What is wrong and where, as line, column and offset. Never V8's text around the error (`Unexpected
+ * token 'x', "…"… is not valid JSON`): a file given as a spec may be anything, a card file too.
+ */
+function jsonSyntaxProblem(text: string, message: string): string {
+  const at = /at position (\d+)/.exec(message)?.[1];
+  const ends = message.startsWith('Unexpected end of JSON input');
+  const offset = at !== undefined ? Number(at) : ends ? text.length : unexpectedTokenOffset(text);
+  // V8's own words before " in JSON at position" name no content (kept only while they quote nothing); an unexpected token's name the character.
+  const words = message.replace(/ (in JSON )?at position [\s\S]*$/, '');
+  const what = ends ? 'unexpected end' : at !== undefined && !words.includes('"') ? words : 'unexpected character';
+  if (offset === undefined) return what;
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `${what} at line ${line}, column ${offset - before.lastIndexOf('\n')} (offset ${offset})`;
+}
+
+/**
+ * Where V8 found an unexpected token: its message quotes 10 characters either side of it once the
+ * text is padded with blanks both sides, so the quote's place in the padded text gives the offset.
+ */
+function unexpectedTokenOffset(text: string): number | undefined {
+  const pad = ' '.repeat(16);
+  const padded = pad + text + pad;
+  try {
+    JSON.parse(padded);
+  } catch (error) {
+    const context = /^Unexpected token [\s\S]*?, \.\.\."([\s\S]*)"\.\.\. is not valid JSON$/.exec((error as Error).message)?.[1];
+    const at = context === undefined ? -1 : padded.indexOf(context);
+    if (at >= 0) return at + 10 - pad.length;
+  }
+  return undefined;
 }
 
 export type { FieldSpec };

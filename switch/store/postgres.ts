@@ -43,7 +43,8 @@ function toPg(query: Query): pg.QueryConfig {
 
 export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<Store> {
   const schemaName = options.schema ?? 'public';
-  if (!/^[a-z_][a-z0-9_]*$/.test(schemaName)) throw new Error(`postgres schema name '${schemaName}' must be lowercase letters, digits and _`);
+  // JSON-quoted: a newline (%0A) in ?schema= is shown escaped, not ending the line.
+  if (!/^[a-z_][a-z0-9_]*$/.test(schemaName)) throw new Error(`postgres schema name ${JSON.stringify(schemaName)} must be lowercase letters, digits and _`);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 8,
