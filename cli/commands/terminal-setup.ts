@@ -4,11 +4,12 @@
  * `--virtual-card PROFILE` runs a virtual PN532 in this process (in-process link, real driver)
  * with that card on it, for trying the terminal without hardware.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { tdesIpek } from '../../protocols/crypto/index.js';
+import { maskPansIn } from '../../protocols/mask.js';
 import { testCardProfileIds, testCards, type TestCardProfileId } from '../../protocols/testcards.js';
 import { loadNodeHid } from '../../hardware/hid/node-hid.js';
 import { NodeHidTransport } from '../../hardware/hid/hid-transport.js';
@@ -23,7 +24,7 @@ import { testTmk, x924TestBdk } from '../../switch/config.js';
 import { AmountError, parseAmount, startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
 import { JournalInUseError, JournalOwnerError } from '../../terminal/journal.js';
 import { additionalAmounts, type AdditionalAmount } from '../../terminal/balance.js';
-import { CliError, numberOption, quoted, writableFileOption } from '../io.js';
+import { CliError, numberOption, quoted, quotedPath, writableFileOption } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 import { defaultIksn, DeviceCounters, freshIksn } from '../device-counters.js';
 
@@ -101,6 +102,25 @@ export async function openTerminal(values: Values, log: (line: string) => void):
     closers.push(() => device.stop());
     return device;
   };
+  /**
+   * A device on a serial port (`--reader pn532:PATH`, `--scanner serial:PATH`, `--msr serial:PATH`), started.
+   * A path that does not exist, or a port that will not open, is a one-line usage error naming the
+   * option: serialport said only "Error: No such file or directory, cannot open PATH" (exit 1).
+   */
+  const serialDevice = async <D extends { start(): Promise<void>; stop(): Promise<void> | void }>(option: string, typed: string, path: string, make: (port: SerialTransport) => D): Promise<D> => {
+    const named = `--${option} ${quotedPath(typed)}`;
+    if (!existsSync(path)) throw new CliError(`${named}: no such device (the path does not exist)`);
+    const port = new SerialTransport({ path });
+    try {
+      await port.open();
+    } catch (error) {
+      await port.close();
+      // "Error: Permission denied, cannot open PATH": the reason, without the path again.
+      const reason = (error as Error).message.replace(/^Error: /, '').replace(/, cannot open [\s\S]*$/, '').split('\n')[0];
+      throw new CliError(`${named}: cannot open (${reason})`);
+    }
+    return started(make(port));
+  };
   // Whatever fails while the devices start (a bad --scanner, a reader that does not answer, a corrupt counter file) stops those already started.
   try {
     if (values['virtual-card']) {
@@ -127,14 +147,14 @@ export async function openTerminal(values: Values, log: (line: string) => void):
     } else if (values.reader) {
       const path = /^pn532:(.+)$/.exec(values.reader)?.[1];
       if (!path) throw new CliError('--reader: expected pn532:PATH');
-      config.reader = await started(new Pn532Reader(new SerialTransport({ path })));
+      config.reader = await serialDevice('reader', values.reader, path, (port) => new Pn532Reader(port));
     }
     if (values.scanner) {
       const serial = /^serial:(.+)$/.exec(values.scanner)?.[1];
       const vidPid = /^hid:([0-9A-Fa-f]{4}):([0-9A-Fa-f]{4})$/.exec(values.scanner);
       const hidPath = /^hid:(\/.+)$/.exec(values.scanner)?.[1];
       let scanner: SerialScanner | HidPosScanner;
-      if (serial) scanner = new SerialScanner(new SerialTransport({ path: serial }));
+      if (serial) scanner = await serialDevice('scanner', values.scanner, serial, (port) => new SerialScanner(port));
       else if (vidPid || hidPath) {
         let path = hidPath;
         if (vidPid) {
@@ -142,14 +162,14 @@ export async function openTerminal(values: Values, log: (line: string) => void):
           path = (await hid.devicesAsync()).find((d) => d.vendorId === parseInt(vidPid[1]!, 16) && d.productId === parseInt(vidPid[2]!, 16))?.path;
           if (!path) throw new CliError(`--scanner: no HID device ${vidPid[1]}:${vidPid[2]}`);
         }
-        scanner = new HidPosScanner(new NodeHidTransport({ path: path! }));
+        scanner = await started(new HidPosScanner(new NodeHidTransport({ path: path! })));
       } else throw new CliError('--scanner: expected serial:PATH, hid:VID:PID or hid:PATH');
-      config.scanners = [await started(scanner)];
+      config.scanners = [scanner];
     }
     if (values.msr) {
       const path = /^serial:(.+)$/.exec(values.msr)?.[1];
       if (!path) throw new CliError('--msr: expected serial:PATH');
-      config.msr = await started(new SerialMsr(new SerialTransport({ path })));
+      config.msr = await serialDevice('msr', values.msr, path, (port) => new SerialMsr(port));
     }
     // A PIN block's KSN is reserved on disk before it exists (write-ahead, under the lock); without a folder, a fresh device.
     const dukpt = values.pin && counters ? counters.openCliPinPad() : { iksn: values.pin ? freshIksn() : defaultIksn, ksn: undefined, claim: undefined };
@@ -166,17 +186,17 @@ export async function openTerminal(values: Values, log: (line: string) => void):
   } catch (error) {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => {});
     if (error instanceof JournalOwnerError) {
-      throw new CliError(`--journal ${error.path}: this journal belongs to terminal ${error.owner}, not ${error.terminalId} (give ${error.terminalId} its own --journal PATH, or leave the option out)`);
+      throw new CliError(`--journal ${quotedPath(error.path)}: this journal belongs to terminal ${error.owner}, not ${error.terminalId} (give ${error.terminalId} its own --journal PATH, or leave the option out)`);
     }
     if (error instanceof JournalInUseError) {
-      throw new CliError(`--journal ${error.path}: in use by another pos process (the demo? pos terminal?); a terminal journal is held by one process at a time: run this there, or wait until it stops`);
+      throw new CliError(`--journal ${quotedPath(error.path)}: in use by another pos process (the demo? pos terminal?); a terminal journal is held by one process at a time: run this there, or wait until it stops`);
     }
     throw error;
   }
   terminal.on('status', (s) => {
     log(JSON.stringify({ status: s.step, txnId: s.txnId, message: s.message, ...(s.hint ? { hint: s.hint } : {}) }));
   });
-  if (!terminal.signedOn) log(JSON.stringify({ warning: `not signed on to ${host}:${port}` }));
+  if (!terminal.signedOn) log(JSON.stringify({ warning: `not signed on to ${shownHost(host)}:${port}` }));
   return {
     terminal,
     explain: (result) => cardNote(result) ?? (values.pin ? ksnNote(result, counters?.pinPadFile) : undefined),
@@ -185,6 +205,14 @@ export async function openTerminal(values: Values, log: (line: string) => void):
       for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => {});
     },
   };
+}
+
+/**
+ * The host as a warning shows it: a host name or address as given, any PAN-like digit run masked
+ * (protocols/mask.ts); anything else (a value pasted into the wrong option) by its length only.
+ */
+function shownHost(host: string): string {
+  return /^[A-Za-z0-9.:[\]_-]{1,253}$/.test(host) ? maskPansIn(host) : `a host of ${host.length} characters`;
 }
 
 /**
