@@ -1,6 +1,6 @@
 // npm run fuzz [-- --runs N] [--target SUBSTRING] [--seed N]
 // Runs every decoder's fuzz target (test/fuzz/targets) and prints the counts; exits 1 on a finding.
-import { numberOption } from '../cli/io.js';
+import { numberOption, quoted } from '../cli/io.js';
 import { fuzz, loadTargets } from '../test/fuzz/harness.js';
 import { benchOptions } from './support/options.js';
 
@@ -13,7 +13,7 @@ const values = benchOptions('fuzz', usage, { runs: { type: 'string' }, target: {
 const runs = values.runs;
 const targets = (await loadTargets()).filter((t) => !values.target || t.name.includes(values.target));
 if (!targets.length) {
-  console.error(`fuzz: --target: no decoder's name contains '${values.target}' (${usage})`);
+  console.error(`fuzz: --target: no decoder's name contains ${quoted(values.target ?? '')} (${usage})`);
   process.exit(2);
 }
 let findings = 0;
