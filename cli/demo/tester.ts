@@ -31,7 +31,7 @@ export const sampleCodes = [
   { id: 'unionpay', label: 'UnionPay 云闪付', text: '6225123456789012345' },
   {
     id: 'emvcpm',
-    // The EMV QRCPS example verbatim: its PAN's BIN (123456) belongs to no issuer, so the switch declines it 14.
+    // The EMV QRCPS example verbatim: its PAN's BIN (123456) belongs to no issuer, so the switch declines it 15 (no such issuer).
     label: 'EMVCo consumer-presented (spec example: unknown BIN, declines 15)',
     text: 'hQVDUFYwMWETTwegAAAAVVVVUAhQcm9kdWN0MWETTwegAAAAZmZmUAhQcm9kdWN0MmJJWggSNFZ4kBI0WF8gDkNBUkRIT0xERVIvRU1WXy0IcnVlc2RlZW5kIZ8QBwYBCgMAAACfJghYT9OF+iNLzJ82AgABnzcEbVjvEw==',
   },
