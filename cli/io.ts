@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { secretLike } from '../protocols/mask.js';
+import { ArgsError, numberText, strictParseArgs, type Options } from '../hardware/virtual-cli/strict-args.js';
 
 /** Where a command writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -58,86 +59,24 @@ export interface CommandEntry {
   load(): Promise<CommandModule>;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** A number as a user writes one: `5`, `1.5`, `.5`, `5.`, `1e3`, `-2.5E-1` (exponents taken, as JavaScript reads them). */
-const number = String.raw`(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?`;
-const numberPattern = new RegExp(`^[-+]?${number}$`, 'i');
-/** `-5`, `-1.5`, `-.5`, `-1e3`: what a user means as a negative number, not an option. */
-const negativeNumber = new RegExp(`^-${number}$`, 'i');
+/** A number as a user writes one (see strict-args.ts). */
+const numberPattern = new RegExp(`^[-+]?${numberText}$`, 'i');
 
 /**
- * node's parseArgs in strict mode, with its errors turned into one-line CliErrors. A negative
- * number is taken as what it stands for (parseArgs reads `-5` as an option): the value of the
- * string option before it (`--rate -1`), else a positional (`pos sale -5`), so the command's own
- * check names the option or argument and what it accepts. With `maxPositionals`, more positionals
- * than that are refused (atMost). An option that takes a value with none after it (`--port --json`,
- * or last) is `--port: missing value`; one given twice is refused (no option repeats: last-wins
- * would silently drop one of them).
+ * node's parseArgs in strict mode (hardware/virtual-cli/strict-args.ts: negative numbers as values,
+ * `--port: missing value`, `--port given twice`, unknown options never echoing a secret), its errors
+ * one-line CliErrors. With `maxPositionals`, more positionals than that are refused (atMost).
  */
 export function parseOptions<T extends Options>(args: string[], options: T, maxPositionals?: number) {
-  const config = { ...options, help: { type: 'boolean', short: 'h' } } as Options;
-  /** The long name of the option `arg` is, when it takes a value after it (not `--name=value`). */
-  const takesValue = (arg: string) => {
-    const long = /^--([^=]+)$/.exec(arg)?.[1];
-    const name = long ?? Object.keys(config).find((n) => arg === `-${config[n]!.short}`);
-    return name !== undefined && config[name]?.type === 'string' ? name : undefined;
-  };
-  const rewritten: string[] = [];
-  const negatives: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      rewritten.push(...args.slice(i));
-      break;
-    }
-    const next = args[i + 1];
-    const valueOf = takesValue(arg);
-    // What parseArgs would call "argument missing" or (an option next) "ambiguous": neither says what to do.
-    if (valueOf !== undefined && (next === undefined || (next.length > 1 && next.startsWith('-') && !negativeNumber.test(next))))
-      throw new CliError(`--${valueOf}: missing value`);
-    if (valueOf !== undefined && next !== undefined && negativeNumber.test(next)) {
-      rewritten.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
-      i++;
-    } else if (negativeNumber.test(arg)) {
-      // A stand-in that parseArgs keeps as a positional; swapped back below.
-      rewritten.push(`\u0000${negatives.length}`);
-      negatives.push(arg);
-    } else rewritten.push(arg);
-  }
+  let parsed;
   try {
-    const parsed = parseArgs({ args: rewritten, options: config as T & { help: { type: 'boolean'; short: 'h' } }, allowPositionals: true, strict: true, tokens: true });
-    const given = new Set<string>();
-    for (const token of parsed.tokens) {
-      if (token.kind !== 'option' || config[token.name]?.type !== 'string' || config[token.name]?.multiple) continue;
-      if (given.has(token.name)) throw new CliError(`--${token.name} given twice`);
-      given.add(token.name);
-    }
-    const positionals = parsed.positionals.map((p) => (p.startsWith('\u0000') ? negatives[Number(p.slice(1))]! : p));
-    if (maxPositionals !== undefined) atMost(positionals, maxPositionals);
-    const { tokens: _tokens, ...rest } = parsed;
-    return { ...rest, positionals };
+    parsed = strictParseArgs(args, options);
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(parseArgsProblem(error as Error & { code?: string }));
+    throw error instanceof ArgsError ? new CliError(error.message) : error;
   }
+  if (maxPositionals !== undefined) atMost(parsed.positionals, maxPositionals);
+  return parsed;
 }
-
-/**
- * parseArgs' first line, less what it echoes: an unknown option is whatever was typed after a dash
- * (`pos sale --4761739001010010`), so it is quoted only when it is option-shaped and no PIN, PAN or
- * key (the digit and hex rules of quoted()), else named by its length. Its other errors name only
- * options of the command's own.
- */
-function parseArgsProblem(error: Error & { code?: string }): string {
-  const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '(.*)'\. To specify/s.exec(error.message)?.[1] : undefined;
-  if (unknown === undefined) return error.message.split('\n')[0] ?? 'bad arguments';
-  const safe = /^--?[a-z0-9-]{1,40}$/i.test(unknown) && !secretLike(unknown);
-  return `Unknown option ${safe ? `'${unknown}'` : `(${unknown.length} characters, not shown)`}`;
-}
-
-/** A run of 4 digits (a PIN is 4 to 12, a PAN more) or of 8 hex digits (keys, PIN blocks). */
-const secretLike = (value: string) => /\d{4}/.test(value) || /[0-9a-f]{8}/i.test(value);
 
 /**
  * What an error may say of something the user typed. Errors never carry a PAN, PIN, PIN block, key,

@@ -14,6 +14,12 @@ export function maskPansIn(text: string): string {
   return text.replace(/\d{12,19}/g, (pan) => maskPan(pan));
 }
 
+/**
+ * Whether free text a user typed may hold a secret: a run of 4 digits (a PIN is 4 to 12, a PAN more)
+ * or of 8 hex digits (keys, PIN blocks). Errors name such text by its length instead of quoting it.
+ */
+export const secretLike = (value: string): boolean => /\d{4}/.test(value) || /[0-9a-f]{8}/i.test(value);
+
 /** A track (or track equivalent) shows only its masked PAN: the separator and all after it become stars. */
 export function maskTrack(track: string): string {
   const separator = track.search(/[=^D]/);

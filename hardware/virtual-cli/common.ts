@@ -5,7 +5,7 @@
  * An error names the option or argument and says what it takes, never echoing the value: it may be a
  * PAN or key typed in the wrong place (cli/io.ts quoted() is out of reach here).
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ArgsError, strictParseArgs, type Options } from './strict-args.js';
 import { ControlError } from '../virtual-service.js';
 
 export interface VirtualCliIo {
@@ -23,60 +23,13 @@ export class UsageError extends Error {
   }
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/**
- * node's parseArgs, strict, the way cli/io.ts parseOptions reads the pos CLI's options: an option
- * that takes a value with none after it (last, or an option next) is `--x: missing value` (parseArgs:
- * "argument missing" or "ambiguous"), and one given twice is refused (`--x given twice`; last-wins
- * would silently drop one) unless it is `multiple`. An unknown option is quoted only when it is
- * option-shaped and carries no PIN, PAN or key digits, else named by its length.
- */
+/** Strict option parsing as the pos CLI does it (strict-args.ts), its errors UsageErrors. */
 export function parse<T extends Options>(args: string[], options: T) {
-  const config: Options = { ...options, help: { type: 'boolean', short: 'h' } };
-  const valueOption = (arg: string) => {
-    const name = /^--([^=]+)$/.exec(arg)?.[1] ?? Object.keys(config).find((n) => config[n]!.short !== undefined && arg === `-${config[n]!.short}`);
-    return name !== undefined && config[name]?.type === 'string' ? name : undefined;
-  };
-  // A negative number is a value (`--baud -5`, refused by its own check), joined to its option so parseArgs takes it as one.
-  const joined: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      joined.push(...args.slice(i));
-      break;
-    }
-    const name = valueOption(arg);
-    const next = args[i + 1];
-    const negative = next !== undefined && /^-\d/.test(next);
-    if (name !== undefined && (next === undefined || (next.length > 1 && next.startsWith('-') && !negative))) throw new UsageError(`--${name}: missing value`);
-    if (name !== undefined && negative) {
-      joined.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
-      i++;
-    } else joined.push(arg);
-  }
-  let parsed;
   try {
-    parsed = parseArgs({ args: joined, options: config as T & { help: { type: 'boolean'; short: 'h' } }, allowPositionals: true, strict: true, tokens: true });
+    return strictParseArgs(args, options);
   } catch (error) {
-    throw new UsageError(parseArgsProblem(error as Error & { code?: string }));
+    throw error instanceof ArgsError ? new UsageError(error.message) : error;
   }
-  const given = new Set<string>();
-  for (const token of parsed.tokens) {
-    if (token.kind !== 'option' || config[token.name]?.type !== 'string' || config[token.name]?.multiple) continue;
-    if (given.has(token.name)) throw new UsageError(`--${token.name} given twice`);
-    given.add(token.name);
-  }
-  const { tokens: _tokens, ...rest } = parsed;
-  return rest;
-}
-
-/** parseArgs' first line; an unknown option (whatever followed a dash) as cli/io.ts shows it. */
-function parseArgsProblem(error: Error & { code?: string }): string {
-  const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '(.*)'\. To specify/s.exec(error.message)?.[1] : undefined;
-  if (unknown === undefined) return error.message.split('\n')[0] ?? 'bad arguments';
-  const safe = /^--?[a-z0-9-]{1,40}$/i.test(unknown) && !/\d{4}/.test(unknown) && !/[0-9a-f]{8}/i.test(unknown);
-  return `Unknown option ${safe ? `'${unknown}'` : `(${unknown.length} characters, not shown)`}`;
 }
 
 export function integer(value: unknown, option: string, min: number, max: number): number | undefined {
