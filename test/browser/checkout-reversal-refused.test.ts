@@ -43,6 +43,8 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page: a reversal the host r
     // reversal), the host settles the terminal's batch from another connection: a settled sale is final
     // (docs/switch.md). That sign-on replaces the terminal's keys, so its reversal is answered A0 (not processed).
     await expect.poll(async () => (await demo.switch.store.search({ terminalId: 'DEMO0001' })).map((row) => [row.kind, row.responseCode])).toEqual([['sale', '00']]);
+    // The fault acts after the journal: clear it only once the sale's answer was dropped (else a busy machine lets it through).
+    await expect.poll(() => demo.switch.metrics.faultDropped).toBe(1);
     demo.switch.faults.clear();
     const host = await IsoClient.connect({ port: demo.switchPort, terminalId: 'DEMO0001', merchantId: 'DEMO00000000001', tmk: testTmk });
     try {
