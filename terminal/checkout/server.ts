@@ -71,6 +71,9 @@ export async function startCheckout(options: CheckoutOptions): Promise<RunningCh
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // A body property the API does not know is a 400, not silently dropped (fastify's default strips it): a
+    // script's misspelt field must not look accepted.
+    ajv: { customOptions: { removeAdditional: false } },
     // What fastify finds wrong before any route runs (a %-escape that does not decode): its own answer quotes the
     // URL whole, query string and all (`?pan=…`). Named here without it.
     frameworkErrors: (error: FastifyError, _request, reply: FastifyReply) => {

@@ -61,6 +61,20 @@ describe('checkout server errors', () => {
     }
   });
 
+  it('a body property the API does not know is a 400 naming none of it, not silently dropped', async () => {
+    for (const [path, body] of [
+      ['/api/sale', { amount: '1.00', pan }],
+      ['/api/refund', { original: 'T1', supervisorPin: '1234', amount: '1.00', [pan]: true }],
+      ['/api/batch/close', { batch: 1, salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0, track2: `${pan}=2512201` }],
+    ] as const) {
+      const response = await fetch(`${checkout.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const text = await response.text();
+      expect(response.status, path).toBe(400);
+      expect(JSON.parse(text), path).toEqual({ error: 'request', message: 'body must NOT have additional properties' });
+      expectNoSecret(text);
+    }
+  });
+
   it('the page and its API still answer', async () => {
     expect((await get('/')).status).toBe(200);
     expect((await get('/app.js')).status).toBe(200);
