@@ -12,7 +12,7 @@
  */
 import { EncodeError } from '../protocols/errors.js';
 import type { HostLink } from './host-link.js';
-import type { Journal, QueueEntry, TxnRow, TxnUpdate } from './journal.js';
+import type { Journal, QueueEntry, TxnKind, TxnRow, TxnUpdate } from './journal.js';
 import type { Logger } from './logger.js';
 import { describeResponse } from './responses.js';
 
@@ -23,8 +23,16 @@ const notProcessed = ['91', '96', 'A0'];
 /** How a refused reversal's reason begins: its code follows (refusedReversalCode reads it back). */
 const reversalRefusedPrefix = 'the host refused the reversal (';
 
-/** What a refusal does to the entry's transaction. */
-const refusal: Record<QueueEntry['kind'], (code: string) => TxnUpdate> = {
+/** What stands when the host refuses to reverse a transaction of this kind. */
+const standing: Partial<Record<TxnKind, string>> = {
+  refund: 'the refund stands, credited to the card',
+  void: 'the void stands, its sale cancelled',
+  preauth: 'the pre-authorization stands, its funds held until it is completed or expires',
+};
+const charged = 'the transaction stands, charged; refund it to give the money back';
+
+/** What a refusal does to the entry's transaction (of kind `kind`). */
+const refusal: Record<QueueEntry['kind'], (code: string, kind: TxnKind | undefined) => TxnUpdate> = {
   // An advice is a completion (interrupted, or stored offline): refused, the capture did not happen.
   advice: (code) => ({
     state: 'declined', responseCode: code, reasonCode: 'advice-declined',
@@ -32,9 +40,9 @@ const refusal: Record<QueueEntry['kind'], (code: string) => TxnUpdate> = {
   }),
   // The host keeps the original as it has it: charged. Its own response code (none after no answer,
   // 00 after a rejected ARPC) stays; the reversal's is in the reason.
-  reversal: (code) => ({
+  reversal: (code, kind) => ({
     state: 'approved', reasonCode: 'reversal-refused',
-    reason: `${reversalRefusedPrefix}${code}: ${describeResponse(code).reason}): the transaction stands, charged; refund it to give the money back`,
+    reason: `${reversalRefusedPrefix}${code}: ${describeResponse(code).reason}): ${(kind && standing[kind]) ?? charged}`,
   }),
 };
 
@@ -103,8 +111,9 @@ export class Forwarder {
       const code = answer.getString('39') ?? '';
       // An answer without DE39 says nothing about the entry: retried like 91/96, never taken for a refusal.
       if (code !== '' && !acknowledged[entry.kind].includes(code) && !notProcessed.includes(code)) {
-        const row = this.journal.refuse(entry, code, refusal[entry.kind](code));
-        const what = entry.kind === 'advice' ? 'completion advice declined by the host: not captured, left out of the batch' : 'reversal refused by the host: the transaction stands, charged';
+        const kind = this.journal.get(entry.txnId)?.kind;
+        const row = this.journal.refuse(entry, code, refusal[entry.kind](code, kind));
+        const what = entry.kind === 'advice' ? 'completion advice declined by the host: not captured, left out of the batch' : `reversal refused by the host: ${(kind && standing[kind]) ?? 'the transaction stands, charged'}`;
         this.logger.error({ txnId: entry.txnId, mti, code }, `${what}, not sent again`);
         this.hooks.refused(entry, row);
         return true;
