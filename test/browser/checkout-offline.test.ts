@@ -3,35 +3,14 @@
  * page says the connection is lost instead of "Processing…" for ever, and when a terminal answers on
  * the same address again it shows that terminal's state (here the sale it settled at start-up).
  */
-import { EventEmitter } from 'node:events';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
-import type { CheckoutTerminal, TransactionView } from '../../terminal/checkout/types.js';
+import type { TransactionView } from '../../terminal/checkout/types.js';
 import { checkoutReady, haveChromium, launchChromium } from '../support/browser.js';
+import { fakeCheckoutTerminal } from '../support/fake-checkout-terminal.js';
 
 const mustRun = process.env.CI === 'true';
-
-/** A terminal whose sale never ends, with the given history. */
-function terminal(history: TransactionView[]): CheckoutTerminal & { events: EventEmitter } {
-  const events = new EventEmitter();
-  return {
-    events,
-    sale: () => new Promise(() => {}),
-    refund: () => new Promise(() => {}),
-    void: () => new Promise(() => {}),
-    batchClose: () => new Promise(() => {}),
-    openBatch: () => ({ batch: 1, salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 }),
-    refundRefusal: () => undefined,
-    hostTimeoutMs: 30_000,
-    history: () => history,
-    transaction: (id: string) => history.find((row) => row.id === id),
-    cancel: () => {},
-    devices: () => [],
-    on: (event: string, listener: (value: never) => void) => events.on(event, listener as (value: unknown) => void),
-    off: (event: string, listener: (...args: never[]) => void) => events.off(event, listener as (value: unknown) => void),
-  };
-}
 
 const options = { supervisorPin: '123456', currency: { code: '156', symbol: '¥' } };
 
@@ -50,8 +29,8 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page without its terminal',
   });
 
   it('mid-sale: says the connection is lost, not "Processing…"; back, it shows the sale the terminal settled', async () => {
-    const first = terminal([]);
-    checkout = await startCheckout({ ...options, terminal: first });
+    const first = fakeCheckoutTerminal();
+    checkout = await startCheckout({ ...options, terminal: first.terminal });
     const port = Number(new URL(checkout.url).port);
     await page.goto(checkout.url);
     await checkoutReady(page);
@@ -67,7 +46,7 @@ describe.skipIf(!haveChromium && !mustRun)('checkout page without its terminal',
     expect(await page.textContent('#status-detail')).toContain('Do not take the payment again');
 
     const settled: TransactionView = { id: 'sale-1', kind: 'sale', state: 'reversed', amount: 440, reasonCode: 'interrupted', reason: 'the terminal stopped before the outcome was known' };
-    checkout = await startCheckout({ ...options, terminal: terminal([settled]), port });
+    checkout = await startCheckout({ ...options, terminal: fakeCheckoutTerminal([settled]).terminal, port });
     await expect.poll(() => page.textContent('#status-title'), { timeout: 10_000 }).toBe('Not completed — reversed · ¥4.40');
     expect(await page.textContent('#status-detail')).toBe('Interrupted before the answer · The transaction is reversed: the customer is not charged');
   });

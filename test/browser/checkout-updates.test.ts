@@ -4,36 +4,25 @@
  * gets its receipt when the reversal is acknowledged, also after a reload. Chromium against the
  * checkout server with a terminal the test drives (its events, its journal rows).
  */
-import { EventEmitter } from 'node:events';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
-import type { CheckoutTerminal, StatusEvent, TransactionView } from '../../terminal/checkout/types.js';
+import type { TransactionView } from '../../terminal/checkout/types.js';
 import { checkoutReady, haveChromium, launchChromium } from '../support/browser.js';
+import { fakeCheckoutTerminal } from '../support/fake-checkout-terminal.js';
 
 const mustRun = process.env.CI === 'true';
 
 /** A terminal whose sale ends when the test says, with the journal rows the test keeps. */
 function drivenTerminal() {
-  const events = new EventEmitter();
   const rows = new Map<string, TransactionView>();
   let finish: (result: TransactionView) => void = () => {};
-  const terminal: CheckoutTerminal = {
+  const { terminal, emit } = fakeCheckoutTerminal([], {
     sale: () => new Promise((resolve) => (finish = resolve)),
-    refund: () => new Promise(() => {}),
-    void: () => new Promise(() => {}),
-    batchClose: () => new Promise(() => {}),
-    openBatch: () => ({ batch: 1, salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 }),
-    refundRefusal: () => undefined,
-    hostTimeoutMs: 30_000,
     history: () => [...rows.values()],
     transaction: (id) => rows.get(id),
-    cancel: () => {},
-    devices: () => [],
-    on: (event: string, listener: (value: never) => void) => events.on(event, listener as (value: unknown) => void),
-    off: (event: string, listener: (...args: never[]) => void) => events.off(event, listener as (value: unknown) => void),
-  };
-  return { terminal, rows, emit: (status: StatusEvent) => events.emit('status', status), finish: (result: TransactionView) => finish(result) };
+  });
+  return { terminal, rows, emit, finish: (result: TransactionView) => finish(result) };
 }
 
 describe.skipIf(!haveChromium && !mustRun)('checkout page updates in chromium', () => {

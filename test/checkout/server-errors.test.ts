@@ -2,37 +2,17 @@
 // card number (a mistyped `?pan=`, a track pasted into the address bar). Before, fastify's own answers
 // echoed it whole: FST_ERR_BAD_URL ("'/api/x%E0%A4%A?pan=4761739001010010' is not a valid url
 // component") and the default 404 ("Route GET:/api/nothing/4761739001010010?pan=… not found").
-import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
-import type { CheckoutTerminal } from '../../terminal/checkout/types.js';
+import { fakeCheckoutTerminal } from '../support/fake-checkout-terminal.js';
 
 // Visa test PAN (docs/test-cards.md) and a track 2 with it: neither may come back in any form.
 const pan = '4761739001010010';
 const secrets = [pan, '476173', '0010', '2512201'];
 
-function idleTerminal(): CheckoutTerminal {
-  const events = new EventEmitter();
-  return {
-    sale: () => new Promise(() => {}),
-    refund: () => new Promise(() => {}),
-    void: () => new Promise(() => {}),
-    batchClose: () => new Promise(() => {}),
-    openBatch: () => ({ batch: 1, salesCount: 0, salesAmount: 0, refundsCount: 0, refundsAmount: 0 }),
-    refundRefusal: () => undefined,
-    hostTimeoutMs: 30_000,
-    history: () => [],
-    transaction: () => undefined,
-    cancel: () => {},
-    devices: () => [],
-    on: (event: string, listener: (value: never) => void) => events.on(event, listener as (value: unknown) => void),
-    off: (event: string, listener: (...args: never[]) => void) => events.off(event, listener as (value: unknown) => void),
-  };
-}
-
 let checkout: RunningCheckout;
 beforeAll(async () => {
-  checkout = await startCheckout({ terminal: idleTerminal(), supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
+  checkout = await startCheckout({ terminal: fakeCheckoutTerminal().terminal, supervisorPin: '1234', currency: { code: '156', symbol: '¥' } });
 });
 afterAll(() => checkout?.close());
 

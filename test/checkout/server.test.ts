@@ -1,32 +1,17 @@
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCheckout, type RunningCheckout } from '../../terminal/checkout/server.js';
-import type { BatchView, CheckoutTerminal, OpenBatch, SettlementView, StatusEvent, TransactionView } from '../../terminal/checkout/types.js';
+import { fakeCheckoutTerminal } from '../support/fake-checkout-terminal.js';
+import type { BatchView, OpenBatch, SettlementView, StatusEvent, TransactionView } from '../../terminal/checkout/types.js';
 
 /** The terminal's side the page server listens to: status events and one batch close held open until the test lets it finish. */
 function heldTerminal(history: TransactionView[] = [], open: OpenBatch = { batch: 1, salesCount: 1, salesAmount: 100, refundsCount: 0, refundsAmount: 0 }) {
-  const events = new EventEmitter();
   let finishBatch: (batch: BatchView) => void = () => {};
-  const terminal: CheckoutTerminal = {
-    sale: () => new Promise(() => {}),
-    refund: () => new Promise(() => {}),
-    void: () => new Promise(() => {}),
-    batchClose: () => new Promise<BatchView>((resolve) => (finishBatch = resolve)),
-    openBatch: () => open,
-    refundRefusal: () => undefined,
-    hostTimeoutMs: 30_000,
-    history: () => history,
-    transaction: (id: string) => history.find((row) => row.id === id),
-    cancel: () => {},
-    devices: () => [],
-    on: (event: string, listener: (value: never) => void) => events.on(event, listener as (value: unknown) => void),
-    off: (event: string, listener: (...args: never[]) => void) => events.off(event, listener as (value: unknown) => void),
-  };
-  return { terminal, history, emit: (status: StatusEvent) => events.emit('status', status), finishBatch: (batch: BatchView) => finishBatch(batch) };
+  const fake = fakeCheckoutTerminal(history, { batchClose: () => new Promise<BatchView>((resolve) => (finishBatch = resolve)), openBatch: () => open });
+  return { ...fake, finishBatch: (batch: BatchView) => finishBatch(batch) };
 }
 
 /** Close batch as a page sends it: with the figures the cashier confirmed. */
