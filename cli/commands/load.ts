@@ -7,7 +7,8 @@ import { resolveSpec } from '../spec-option.js';
 
 const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--rate N] [--duration S]
                 [--mix sale=80,refund=10,reversal=10] [--spec NAME|FILE.json] [--framing binary2|…]
-                [--tmk HEX] [--merchant ID] [--terminal-prefix P] [--timeout-ms N] [--json]
+                [--tmk HEX] [--merchant ID] [--terminal-prefix P] [--timeout-ms N] [--sign-on-first]
+                [--json]
   N virtual terminals (IDs L0000001…, or see --terminal-prefix), one connection and STAN sequence each,
   one request in flight per terminal, paced to --rate requests/s in total (0 = as fast as answers
   come) for --duration seconds.
@@ -19,6 +20,10 @@ const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--r
   2 × --timeout-ms more, so a run takes at most duration + 2 × timeout. Ctrl-C (SIGINT) ends the
   duration there: the same drain, then the summary ("interrupted": true) and exit 130; a second
   Ctrl-C quits at once (sales in flight may then stay charged).
+  Terminals sign on within --duration (a sign-on waits at most what is left of it). --sign-on-first:
+  every terminal signs on before the duration starts, 32 at a time, each with --timeout-ms and one
+  more try on a new connection, so the duration (and elapsedMs, approvalsPerSecond) is all requests —
+  for hundreds of terminals or a short run, whose last sign-ons would queue behind the first ones' sales.
   Refunds are of half an approved sale, never more than is left of it.
   A reversal's repeats (0420) carry its 0400's STAN and DE7.
   --terminal-prefix P: terminal IDs P then the number, zero-padded to DE41's 8 characters (default L:
@@ -78,6 +83,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     merchant: { type: 'string' },
     'terminal-prefix': { type: 'string' },
     'timeout-ms': { type: 'string' },
+    'sign-on-first': { type: 'boolean' },
     json: { type: 'boolean' },
   }, 0);
   if (values.help) {
@@ -123,6 +129,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     merchantId: merchant,
     terminalPrefix,
     timeoutMs,
+    ...(values['sign-on-first'] ? { signOnFirst: {} } : {}),
     stop: stop.signal,
     onProgress: (p) =>
       io.err(`${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  sent ${p.sent}  approved ${p.approved}  declined ${p.declined}  unanswered ${p.unanswered}`),

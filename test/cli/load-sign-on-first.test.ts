@@ -10,6 +10,8 @@ import { Deframer, frame } from '../../protocols/framing/index.js';
 import { IsoMessage, specs } from '../../protocols/iso8583/index.js';
 import { testTmk } from '../../switch/config.js';
 import { benchLoad, SignOnShortfall } from '../../bench/support/sign-on.js';
+import { main } from '../../cli/main.js';
+import { capture } from '../support/cli.js';
 import { aSwitch, stops } from '../support/load-switch.js';
 
 const sales = { sale: 1, refund: 0, reversal: 0 };
@@ -120,5 +122,14 @@ describe('pos load generator: signing on before the duration', () => {
     const proxy = await signOnProxy(sw.port, () => true);
     const result = await runLoad({ port: proxy.port, terminals: 1, rate: 0, durationMs: 300, timeoutMs: 60_000, tmk: testTmk, mix: sales });
     expect(result.signOnFailures).toEqual({ 'sign-on unanswered in the time the run had left (no answer to STAN 000001)': 1 });
+  });
+
+  it('pos load --sign-on-first: the same phase from the command line; 64 terminals all signed on and a 0.1 s run of sales', async () => {
+    const sw = await aSwitch();
+    const io = capture();
+    expect(await main(['load', '--port', String(sw.port), '--terminals', '64', '--terminal-prefix', 'C', '--duration', '0.1', '--sign-on-first', '--json'], io)).toBe(0);
+    const report = JSON.parse(io.stdout.join('')) as { neverSignedOn: number; approved: number };
+    expect(report.neverSignedOn).toBe(0);
+    expect(report.approved).toBeGreaterThan(0);
   });
 });
