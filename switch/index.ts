@@ -48,10 +48,10 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
   const log: Logger = config.logger ?? pino({ level: 'silent' });
   const spec = config.spec ?? specs.default;
   const hsm: Hsm = config.hsm ?? createSimulatedHsm({ lmk: config.lmk ? Buffer.from(config.lmk, 'hex') : randomBytes(32), logger: log.child({ component: 'hsm' }) });
-  // A failed WAL sync: nothing more may be answered, and only a restart recovers from what is on disk.
+  // A failed WAL sync or checkpoint: nothing more may be answered, and only a restart recovers from what is on disk.
   // The process stops at once, exit 74 (EX_IOERR); terminals reverse what they were not answered.
   const onBroken = (error: Error) => {
-    log.fatal({ err: { message: error.message } }, 'journal WAL sync failed: stopping (restart to recover)');
+    log.fatal({ err: { message: error.message } }, 'journal sync failed: stopping (restart to recover)');
     process.exit(74);
   };
   const store = await openStore(config.db ?? ':memory:', { onBroken }).catch((error: unknown) => {

@@ -13,14 +13,14 @@ export class JournalOutcomeUnknown extends Error {
 }
 
 /**
- * The journal can no longer promise durability (a failed WAL sync: Linux may drop the failed pages and
- * mark them clean, so a later successful sync proves nothing). Every later commit fails with it; the
+ * The journal can no longer promise durability (a failed WAL sync or checkpoint: Linux may drop the
+ * failed pages and mark them clean, so a later successful sync proves nothing). Every later commit fails with it; the
  * process must stop so that SQLite recovers from what is on disk at the next start.
  */
 export class JournalBroken extends Error {
   override readonly name = 'JournalBroken';
   constructor(cause: unknown) {
-    super(`journal: WAL sync failed, journal unusable until restart (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    super(`journal: sync failed, journal unusable until restart (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
   }
 }
 

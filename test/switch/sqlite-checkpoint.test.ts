@@ -1,0 +1,56 @@
+// The SQLite journal checkpoints in a worker thread (switch/store/checkpointer.ts), with the journal's
+// writes paused meanwhile. SQLite starts the WAL over only after a checkpoint that copied every frame,
+// so checkpoints that raced a steady stream of commits let the WAL grow without end; the event-loop
+// autocheckpoint it replaces (every 1000 pages) let it reach about 4 MB.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startCheckpointer } from '../../switch/store/checkpointer.js';
+import { openSqliteStore } from '../../switch/store/sqlite.js';
+import type { JournalEntry } from '../../switch/store/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pos-checkpoint-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const sale = (terminal: number, stan: number): JournalEntry => ({
+  row: {
+    terminalId: `T${String(terminal).padStart(7, '0')}`, merchantId: 'M00000000000001', stan: String(stan).padStart(6, '0'), transmitted: '1128103000',
+    mti: '0200', kind: 'sale', processingCode: '000000', amount: 1000, currency: '156', maskedPan: '476173******0010', wallet: null,
+    entryMode: '071', issuer: 'visa', account: 'card:test', responseCode: '00', authCode: '123456', rrn: null, debit: 1000,
+    originalId: null, answer: { '39': '00' }, fingerprint: '0200:000000:1000',
+  },
+  effects: [{ type: 'debit', account: 'card:test', amount: 1000, check: true }],
+});
+
+describe('SQLite journal checkpoints', () => {
+  it('are taken off the event loop, and under a steady stream of commits the WAL still starts over', async () => {
+    const path = join(dir, 'steady.db');
+    const store = openSqliteStore(path, { checkpointIntervalMs: 0 });
+    await store.ensureAccounts([{ id: 'card:test', balance: 10_000_000 }]);
+    const schemaOnly = statSync(path).size;
+    // Four writers, each committing again as soon as its last commit is durable: there is always a commit waiting.
+    const writer = async (terminal: number) => {
+      for (let stan = 1; stan <= 150; stan++) expect((await store.commit([sale(terminal, stan)]))[0]!.status).toBe('new');
+    };
+    await Promise.all([1, 2, 3, 4].map(writer));
+    // Copied into the database file while the store is open: only a checkpoint writes there.
+    expect(statSync(path).size).toBeGreaterThan(schemaOnly + 100 * 1024);
+    // 600 commits wrote over 2,000 WAL frames (8 MB); started over after each checkpoint, the file never held a megabyte.
+    expect(statSync(`${path}-wal`).size).toBeLessThan(1024 * 1024);
+    expect(await store.balance('card:test')).toBe(10_000_000 - 600 * 1000);
+    await store.close();
+
+    const reopened = openSqliteStore(path);
+    expect((await reopened.search({ limit: 1000 })).length).toBe(600);
+    await reopened.close();
+  });
+
+  it('a checkpointer that cannot open the journal reports it (the store then breaks the journal)', async () => {
+    const failures: Error[] = [];
+    const checkpointer = startCheckpointer(join(dir, 'missing.db'), (error) => failures.push(error));
+    await expect(checkpointer.run()).rejects.toThrow(/WAL checkpointer/);
+    expect(failures).toHaveLength(1);
+    await checkpointer.close();
+  });
+});
