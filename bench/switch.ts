@@ -3,8 +3,11 @@
 // its own fdatasync of the WAL before each answer (see switch/store/sqlite.ts) in a temp dir by default, or --db postgres://… (a fresh schema per run).
 // Any other --db is refused (one line, exit 2); PostgreSQL it cannot reach, a switch that does not start or a
 // terminal that never signs on is one line and exit 1. Ctrl-C / SIGTERM stops the switch and removes the temp dir and the schema.
-// Each connection count runs for --seconds after a one-second warm-up; one terminal per connection (IDs B1000001… for the first point, B2000001… the second: DE41 is 8 characters),
-// one request in flight each, sales only (every request a durable approval). Each load signs all its terminals on before its clock
+// Each connection count runs against a switch of its own on a fresh journal (a new SQLite file, or a new schema), for --seconds after
+// a one-second warm-up: the test cards' balances (1,000,000.00 each) and the journal's size are the same at every point. A run of
+// one switch for all points declined the later points' sales 51 once the cards were spent (about 80,000 sales), and counted them as
+// no approvals. One terminal per connection (IDs B1000001… for the first point, B2000001… the second: DE41 is 8 characters),
+// one request in flight each, sales only (every request a durable approval; a point with declines says so). Each load signs all its terminals on before its clock
 // starts (32 at once, each sign-on with the 10 s answer timeout and one more try): the seconds measured are all sales, and a sign-on
 // never has to fit in the warm-up's second behind the sales of the terminals signed on before it.
 // Prints approvals/s and p50/p99/p99.9 latency per connection count. Goal: ≥ 10,000 approvals/s
@@ -28,9 +31,11 @@ import { benchLoad, SignOnShortfall } from './support/sign-on.js';
 
 /**
  * Each point's terminals get their own IDs: B1…, B2… (the point's place in --connections, as wide as the
- * last one's, so B01… and B10… cannot meet), then the terminal's number.
+ * last one's, so B01… and B10… cannot meet), then the terminal's number; its warm-up's are W1…, W2…. A load
+ * starts its terminals' STANs at 000001 and DE7 counts whole seconds: the measured run's first requests,
+ * sent within the second of the warm-up's first ones on the same terminals, repeated their request keys (94).
  */
-const prefixOf = (point: number, points: number) => `B${String(point + 1).padStart(String(points).length, '0')}`;
+const prefixOf = (point: number, points: number, letter = 'B') => `${letter}${String(point + 1).padStart(String(points).length, '0')}`;
 
 const { values, seconds, counts } = benchOptions(
   'bench:switch',
@@ -52,7 +57,8 @@ const { values, seconds, counts } = benchOptions(
       counts,
     };
   },
-  `  Each connection count: a 1 s warm-up, then --seconds of sales (one terminal per connection, one request in flight each);
+  `  Each connection count, on a switch and journal of its own: a 1 s warm-up (terminals W1…), then --seconds of sales
+  (terminals B1…; one terminal per connection, one request in flight each; a point with declined sales says so);
   before each, the terminals all sign on (32 at once, up to 10 s and two tries each): the seconds are of sales alone.
   Defaults: --seconds 5, --connections 1,16,64,256, the journal a durable SQLite file in a temp dir (--db: a fresh schema).
   Exit 0; 1 when PostgreSQL cannot be reached, the switch does not start or a terminal never signs on; 2 for bad usage;
@@ -74,9 +80,12 @@ function describeFloor(point: FloorPoint, switchCpu: number | undefined, generat
 class BenchFailure extends Error {}
 
 const root = resolve(import.meta.dirname, '..');
-const schema = `bench_${process.pid}`;
+/** Each point's switch journals in a schema of its own (PostgreSQL), dropped when the point ends. */
+const schemaOf = (point: number) => `bench_${process.pid}_${point}`;
 let dir: string | undefined;
 let child: ChildProcess | undefined;
+/** The schema of the switch running now, if any (PostgreSQL). */
+let schema: string | undefined;
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -100,27 +109,37 @@ async function onPostgres(url: string, query: string): Promise<void> {
   }
 }
 
+/** Stops the point's switch and drops its schema (PostgreSQL). */
+async function stopSwitch(): Promise<void> {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((done) => child!.once('exit', done));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  child = undefined;
+  const dropped = schema;
+  schema = undefined;
+  if (values.db && dropped) await onPostgres(values.db, `DROP SCHEMA IF EXISTS ${dropped} CASCADE`).catch((error: Error) => console.error(`bench:switch: schema ${dropped} not dropped: ${error.message}`));
+}
+
 let cleaning: Promise<void> | undefined;
 /** Stops the switch, then removes the temp dir and the schema: once, at the end or on a signal, whichever comes first. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((done) => child!.once('exit', done));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopSwitch();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    if (values.db && child) await onPostgres(values.db, `DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch((error: Error) => console.error(`bench:switch: schema ${schema} not dropped: ${error.message}`));
   })();
   return cleaning;
 }
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.once(signal, () => void cleanup().finally(() => process.exit(code)));
 
-async function startSwitch(): Promise<number> {
+/** Starts the switch of point `point` on a fresh journal: journal-N.db in the run's temp dir, or schema bench_PID_N. */
+async function startSwitch(point: number): Promise<number> {
   // Reachable first: the switch's own failure would be a stack trace, and nothing is left to clean up.
-  if (values.db) await onPostgres(values.db, 'SELECT 1');
-  dir = mkdtempSync(join(tmpdir(), 'bench-switch-'));
-  const db = values.db ? `${values.db}${values.db.includes('?') ? '&' : '?'}schema=${schema}` : `sqlite:${join(dir, 'journal.db')}`;
+  if (values.db && point === 0) await onPostgres(values.db, 'SELECT 1');
+  dir ??= mkdtempSync(join(tmpdir(), 'bench-switch-'));
+  if (values.db) schema = schemaOf(point);
+  const db = values.db ? `${values.db}${values.db.includes('?') ? '&' : '?'}schema=${schema}` : `sqlite:${join(dir, `journal-${point}.db`)}`;
   const port = await freePort();
   child = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', String(port), '--admin-port', '0', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1'], {
     cwd: root,
@@ -135,7 +154,7 @@ async function startSwitch(): Promise<number> {
 
 /**
  * CPU time the switch has used, ms: the process's says what one approval costs even on a busy
- * machine; its main thread's (the event loop, which does nearly all the work but the WAL syncs) says
+ * machine; its main thread's (the event loop, which does nearly all the work but the WAL syncs and checkpoints) says
  * how close the switch is to its limit: one core.
  */
 const switchCpuMs = () => processCpuMs(child!.pid!);
@@ -144,15 +163,15 @@ const total = (cpu: { user: number; system: number }) => cpu.user + cpu.system;
 const readings = () => ({ cpuBefore: switchCpuMs(), loopBefore: eventLoopCpuMs(), generatorBefore: process.cpuUsage(), started: performance.now() });
 
 const rows: Array<{
-  connections: number; approvalsPerSecond: number; p50: number; p99: number; p999: number; approved: number; unanswered: number;
+  connections: number; approvalsPerSecond: number; p50: number; p99: number; p999: number; approved: number; declined: number; unanswered: number;
   switchCpuUsPerApproval?: number; switchSystemCpuUsPerApproval?: number; generatorCpuUsPerApproval: number; eventLoopBusyPercent?: number;
   floor?: FloorPoint[];
 }> = [];
 try {
-  const port = await startSwitch();
   for (const [point, connections] of counts.entries()) {
+    const port = await startSwitch(point);
     const common = { port, terminals: connections, rate: 0, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 }, timeoutMs: 10_000, terminalPrefix: prefixOf(point, counts.length) };
-    await benchLoad(`${connections} connections, warm-up`, { ...common, durationMs: 1000 });
+    await benchLoad(`${connections} connections, warm-up`, { ...common, terminalPrefix: prefixOf(point, counts.length, 'W'), durationMs: 1000 });
     // Read when the duration starts, after the sign-ons: the figures are of sales alone.
     let before: ReturnType<typeof readings> | undefined;
     const result = await benchLoad(`${connections} connections, measured run`, { ...common, durationMs: seconds * 1000 }, () => (before = readings()));
@@ -168,9 +187,10 @@ try {
     const systemCpu = measured ? Math.round(((cpuAfter.system - cpuBefore.system) * 1000) / result.approved) : undefined;
     // The generator runs in this process: its CPU per approval says what the load itself costs the shared cores.
     const generatorCpu = result.approved ? Math.round((generatorUsed.user + generatorUsed.system) / result.approved) : 0;
+    await stopSwitch();
     rows.push({
       connections, approvalsPerSecond: result.approvalsPerSecond, p50: result.latencyMs.p50, p99: result.latencyMs.p99, p999: result.latencyMs.p999,
-      approved: result.approved, unanswered: result.unanswered,
+      approved: result.approved, declined: result.declined, unanswered: result.unanswered,
       ...(cpu !== undefined ? { switchCpuUsPerApproval: cpu, switchSystemCpuUsPerApproval: systemCpu } : {}), generatorCpuUsPerApproval: generatorCpu,
       ...(loopBusy !== undefined ? { eventLoopBusyPercent: loopBusy } : {}),
     });
@@ -180,6 +200,10 @@ try {
           (cpu !== undefined ? `   switch CPU ${cpu} µs/approval (${systemCpu} system)` : '') + (loopBusy !== undefined ? ` (event loop ${loopBusy}% busy)` : '') +
           `   generator CPU ${generatorCpu} µs/approval`,
       );
+    // Every sale should be approved: a decline (a spent card: 51) makes the rate one of answers, not of approvals.
+    const declines = Object.entries(result.responseCodes).filter(([code]) => code !== '00');
+    if (!values.json && declines.length)
+      console.log(`      ${result.declined} sales declined (${declines.map(([code, n]) => `${code}×${n}`).join(', ')}): approvals/s counts approvals only`);
     if (values.floor) {
       const floor = [await floorPoint('tcp', connections, seconds, dir!), await floorPoint('sqlite', connections, seconds, dir!)];
       rows.at(-1)!.floor = floor;

@@ -30,7 +30,8 @@ const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--r
   L0000001…); 1 to 7 printable ASCII characters, no space, leaving room for N's digits. Loads at once
   against one switch or one shared journal need disjoint IDs: give each its own prefix, all of one
   length (else they share terminals: one run's sign-on replaces the other's keys, its requests
-  answered A0, or their request keys meet, answered 94).
+  answered A0, or their request keys meet, answered 94). So does a load started within a second or
+  two of another's start: each starts its STANs at 000001, and DE7 counts whole seconds.
   Summary (--json names): durationMs (asked for), elapsedMs (taken, drain included), sent, approved,
   approvalsPerSecond (over elapsedMs), declined, latencyMs and responseCodes count sales, refunds and
   --mix reversals (a reversal once, by its last answer); unanswered (sales and refunds with no answer

@@ -57,7 +57,8 @@ describe('bench:switch --db', () => {
     const client = new pg.Client({ connectionString: pgUrl });
     await client.connect();
     try {
-      const schema = `bench_${child.pid}`;
+      // The first point's switch journals in bench_PID_0 (each point has a fresh one).
+      const schema = `bench_${child.pid}_0`;
       const tables = async () => (await client.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1', [schema])).rows[0].n as number;
       // Running: the switch made its journal in the schema.
       for (let i = 0; i < 200 && (await tables()) === 0; i++) await new Promise((done) => setTimeout(done, 50));
@@ -72,6 +73,24 @@ describe('bench:switch --db', () => {
       await client.end();
     }
   }, 20_000);
+});
+
+describe('bench:switch points', () => {
+  // Before, one switch served every point: past ~80,000 sales the test cards were spent and the later
+  // points' sales declined 51, and a measured run begun within a second of its warm-up's start on the
+  // same terminals repeated request keys (94): both counted as no approvals, and neither was shown.
+  it('each point on a switch and journal of its own, warmed up on other terminals: every sale approved, the temp dir removed', async () => {
+    const { code, stdout } = await bench(['--connections', '2,2', '--seconds', '1', '--json']);
+    expect(code).toBe(0);
+    const { results } = JSON.parse(stdout) as { results: Array<{ connections: number; approved: number; declined: number; unanswered: number }> };
+    expect(results).toHaveLength(2);
+    for (const point of results) {
+      expect(point.approved).toBeGreaterThan(0);
+      expect(point.declined).toBe(0);
+      expect(point.unanswered).toBe(0);
+    }
+    expect(benchDirs()).toEqual([]);
+  }, 30_000);
 });
 
 describe('bench:switch terminal IDs and sign-ons', () => {
