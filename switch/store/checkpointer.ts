@@ -1,7 +1,7 @@
 /**
  * Checkpoints of the SQLite journal, off the event loop. SQLite's own (wal_autocheckpoint, each 1000
  * WAL pages) ran inside a COMMIT, on the event loop, and fsynced the database file there: at 64
- * connections one commit in about 16 took 10–12 ms, a tenth of the loop's time and most of the p99.
+ * connections one commit in about 16 took 10–12 ms, a tenth of the loop's time.
  * Here a worker thread (checkpoint-worker.mjs, its own connection) checkpoints and syncs.
  */
 import { Worker } from 'node:worker_threads';
@@ -25,12 +25,22 @@ export function startCheckpointer(path: string, onFailure: (error: Error) => voi
   worker.unref();
   let waiting: { resolve(result: CheckpointResult): void; reject(error: Error): void } | undefined;
   let running: Promise<CheckpointResult> | undefined;
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let closing = false;
+  let failure: Error | undefined;
   const failed = (error: Error) => {
     waiting?.reject(error);
     waiting = undefined;
+    if (failure) return;
+    failure = error;
     onFailure(error);
   };
+  // A worker gone before close() would leave a checkpoint waiting for ever, and the journal's writes behind it.
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', (code) => {
+      if (!closing) failed(new Error(`WAL checkpointer exited (code ${code})`));
+      resolve();
+    }),
+  );
   worker.on('message', (message: CheckpointResult | { error: { message: string; code?: string } }) => {
     if ('error' in message) return failed(Object.assign(new Error(`WAL checkpoint: ${message.error.message}`), { code: message.error.code }));
     waiting?.resolve(message);
@@ -40,6 +50,7 @@ export function startCheckpointer(path: string, onFailure: (error: Error) => voi
   return {
     run: () => {
       running = new Promise<CheckpointResult>((resolve, reject) => {
+        if (failure) return reject(failure);
         waiting = { resolve, reject };
         worker.postMessage('run');
       });
@@ -47,6 +58,7 @@ export function startCheckpointer(path: string, onFailure: (error: Error) => voi
     },
     close: async () => {
       await running?.catch(() => {});
+      closing = true;
       worker.postMessage('close');
       await exited;
     },

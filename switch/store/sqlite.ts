@@ -114,7 +114,7 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     }
   };
 
-  /** Commits now (synchronously: later reads see it), resolves once it is on disk. */
+  /** Commits (once a checkpoint in progress is done; then synchronously: later reads see it), resolves once it is on disk. */
   const durably = async <T>(program: Program<T>): Promise<T> => {
     while (checkpointing) await checkpointing;
     // Broken: nothing more is written (no money moves for a request that will get no answer).

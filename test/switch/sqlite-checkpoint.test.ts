@@ -50,6 +50,8 @@ describe('SQLite journal checkpoints', () => {
     const failures: Error[] = [];
     const checkpointer = startCheckpointer(join(dir, 'missing.db'), (error) => failures.push(error));
     await expect(checkpointer.run()).rejects.toThrow(/WAL checkpointer/);
+    // Refused at once afterwards, never left waiting on a worker that is gone (the journal's writes would wait behind it).
+    await expect(checkpointer.run()).rejects.toThrow(/WAL checkpointer/);
     expect(failures).toHaveLength(1);
     await checkpointer.close();
   });
