@@ -21,13 +21,16 @@ export interface Checkpointer {
 
 export function startCheckpointer(path: string, onFailure: (error: Error) => void): Checkpointer {
   const worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), { workerData: { path } });
-  // The store's close() ends it; a process that exits without closing the store is not held open by it.
+  // Idle, it holds no process open (one that exits without closing the store is not kept alive by it);
+  // while the store waits on it (a checkpoint, the close), it does: else a process whose last socket had
+  // closed exited in the middle of its shutdown (`pos demo` never printed its stopped line).
   worker.unref();
   let waiting: { resolve(result: CheckpointResult): void; reject(error: Error): void } | undefined;
   let running: Promise<CheckpointResult> | undefined;
   let closing = false;
   let failure: Error | undefined;
   const failed = (error: Error) => {
+    worker.unref();
     waiting?.reject(error);
     waiting = undefined;
     if (failure) return;
@@ -43,6 +46,7 @@ export function startCheckpointer(path: string, onFailure: (error: Error) => voi
   );
   worker.on('message', (message: CheckpointResult | { error: { message: string; code?: string } }) => {
     if ('error' in message) return failed(Object.assign(new Error(`WAL checkpoint: ${message.error.message}`), { code: message.error.code }));
+    worker.unref();
     waiting?.resolve(message);
     waiting = undefined;
   });
@@ -52,6 +56,7 @@ export function startCheckpointer(path: string, onFailure: (error: Error) => voi
       running = new Promise<CheckpointResult>((resolve, reject) => {
         if (failure) return reject(failure);
         waiting = { resolve, reject };
+        worker.ref();
         worker.postMessage('run');
       });
       return running;
@@ -59,6 +64,7 @@ export function startCheckpointer(path: string, onFailure: (error: Error) => voi
     close: async () => {
       await running?.catch(() => {});
       closing = true;
+      worker.ref();
       worker.postMessage('close');
       await exited;
     },
