@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { wordOrLength } from '../protocols/mask.js';
 import { openPtyPair, type PtyPair } from './serial/pty-pair.js';
 import { SerialTransport } from './serial/serial-transport.js';
 
@@ -67,7 +68,7 @@ export async function startControlServer(port: number, handler: ControlHandler):
         const path = new URL(request.url ?? '/', 'http://x').pathname;
         const body = request.method === 'POST' ? await readJson(request) : undefined;
         const answer = await handler(`${request.method} ${path}`, body);
-        if (answer === undefined) reply(404, { error: `no route ${request.method} ${path.split('/').map(shown).join('/')}` });
+        if (answer === undefined) reply(404, { error: `no route ${request.method} ${path.split('/').map(wordOrLength).join('/')}` });
         else reply(200, answer);
       } catch (error) {
         if (error instanceof ControlError) reply(400, { error: error.message });
@@ -90,22 +91,13 @@ export async function startControlServer(port: number, handler: ControlHandler):
 }
 
 /**
- * A path segment or property name from a request as an answer may quote it: a word as routes and fields
- * are written (`nowhere`, `delayMS`), else only its length. A PAN, a track (its expiry and service code
- * outlive masking), a key's hex or a cardholder's name (upper case on track 1) must not go back.
- */
-function shown(text: string): string {
-  return text === '' || /^[a-z][A-Za-z.-]{0,31}$/.test(text) ? text : `<${text.length} character${text.length === 1 ? '' : 's'}>`;
-}
-
-/**
  * `value` as a JSON object; with `known`, a property outside it is refused by name, or by length when
  * the name is no plain word (a typo such as `delayMS` must not answer 200 and set nothing). Inner objects are named by their path (`card.delayMs`).
  */
 export function asObject(value: unknown, name: string, known?: readonly string[]): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ControlError(`${name}: a JSON object`);
   const unknown = known && Object.keys(value).find((key) => !known.includes(key));
-  if (unknown !== undefined) throw new ControlError(`${name === 'body' ? '' : `${name}.`}${shown(unknown)}: unknown property (${known!.join(', ')})`);
+  if (unknown !== undefined) throw new ControlError(`${name === 'body' ? '' : `${name}.`}${wordOrLength(unknown)}: unknown property (${known!.join(', ')})`);
   return value as Record<string, unknown>;
 }
 

@@ -20,6 +20,15 @@ export function maskPansIn(text: string): string {
  */
 export const secretLike = (value: string): boolean => /\d{4}/.test(value) || /[0-9a-f]{8}/i.test(value);
 
+/**
+ * Text from outside that an error names (a URL path segment, a JSON property name): a plain word (a
+ * lower-case letter, then up to 31 letters, dots or dashes: what a route or a property looks like) as
+ * itself, anything else by its length. Masking is not enough there: a track keeps its expiry and service
+ * code after the PAN, a key in hex has no PAN to mask, and track 1 writes the cardholder's name in upper case.
+ */
+export const wordOrLength = (text: string): string =>
+  text === '' || /^[a-z][A-Za-z.-]{0,31}$/.test(text) ? text : `<${text.length} character${text.length === 1 ? '' : 's'}>`;
+
 /** A track (or track equivalent) shows only its masked PAN: the separator and all after it become stars. */
 export function maskTrack(track: string): string {
   const separator = track.search(/[=^D]/);

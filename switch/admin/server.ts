@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { maskPan, maskPansIn } from '../../protocols/mask.js';
+import { maskPan, maskPansIn, wordOrLength } from '../../protocols/mask.js';
 import type { Fault, Faults } from '../faults.js';
 import { cardAccount, type IssuerCard } from '../issuer/cards.js';
 import type { Metrics } from '../metrics.js';
@@ -180,16 +180,8 @@ const errorShape = (statusCode: number, message: string) => ({ statusCode, error
 const problem = (statusCode: number, message: string) => errorShape(statusCode, maskPansIn(message));
 const badRequest = (message: string) => problem(400, message);
 
-/**
- * A path as a 404 shows it: its lower-case words (what a route looks like: `/nowhere`), any other segment
- * by its length. Masking is not enough here: a track 2 keeps its expiry and service code after the PAN,
- * a key in hex has no PAN to mask, and track 1 writes the cardholder's name in upper case.
- */
-function pathShown(url: string): string {
-  const shown = (segment: string) =>
-    segment === '' || /^[a-z][a-z.-]{0,31}$/.test(segment) ? segment : `<${segment.length} character${segment.length === 1 ? '' : 's'}>`;
-  return url.split('?')[0]!.split('/').map(shown).join('/');
-}
+/** A path as a 404 shows it, without its query: each segment a plain word or its length (wordOrLength). */
+const pathShown = (url: string): string => url.split('?')[0]!.split('/').map(wordOrLength).join('/');
 
 /**
  * What fastify finds wrong before any route runs, named without the URL (its own answers quote it whole):
