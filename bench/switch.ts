@@ -1,6 +1,6 @@
 // npm run bench:switch [-- --json] [--seconds N] [--connections 1,16,64,256] [--db postgres://…] [--floor]
 // `pos load` against `pos switch` (a child process) with the journal durable: SQLite in WAL with
-// its own fdatasync of the WAL before each answer (see switch/store/sqlite.ts) in a temp dir by default, or --db postgres://… (a fresh schema per run).
+// its own fdatasync of the WAL before each answer (see switch/store/sqlite.ts) in a temp dir by default, or --db postgres://… (a fresh schema per point).
 // Any other --db is refused (one line, exit 2); PostgreSQL it cannot reach, a switch that does not start or a
 // terminal that never signs on is one line and exit 1. Ctrl-C / SIGTERM stops the switch and removes the temp dir and the schema.
 // Each connection count runs against a switch of its own on a fresh journal (a new SQLite file, or a new schema), for --seconds after
