@@ -1,7 +1,7 @@
 // The SQLite journal checkpoints in a worker thread (switch/store/checkpointer.ts), with the journal's
 // writes paused meanwhile. SQLite starts the WAL over only after a checkpoint that copied every frame,
 // so checkpoints that raced a steady stream of commits let the WAL grow without end; the event-loop
-// autocheckpoint it replaces (every 1000 pages) let it reach about 4 MB.
+// autocheckpoint it replaces ran every 1000 pages (4 MB of WAL).
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
