@@ -11,24 +11,17 @@
  */
 import { fdatasync, openSync } from 'node:fs';
 import net from 'node:net';
-import Database from 'better-sqlite3';
 import { Deframer, frame } from '../../protocols/framing/index.js';
+import { openFloorJournal } from './floor-journal.js';
 
 const [portText, answerBytes, mode, path] = process.argv.slice(2);
 const answer = frame(Buffer.alloc(Number(answerBytes), 0x30), { length: 'binary2' });
 
 /** Answers `socket`'s request once it is journaled and on disk (sqlite mode). */
 function durableAnswers(path: string): (socket: net.Socket) => void {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE journal (id INTEGER PRIMARY KEY, connection INTEGER NOT NULL, seq INTEGER NOT NULL, amount INTEGER NOT NULL, UNIQUE (connection, seq))');
-  db.exec('CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)');
-  db.exec('INSERT INTO accounts VALUES (1, 1000000000000)');
-  const insert = db.prepare('INSERT INTO journal (connection, seq, amount) VALUES (?, ?, 1000)');
-  const debit = db.prepare('UPDATE accounts SET balance = balance - 1000 WHERE id = 1');
+  const { db, write } = openFloorJournal(path);
   const wal = openSync(`${path}-wal`, 'r+');
-  const keys = new Map<net.Socket, { connection: number; seq: number }>();
+  const connections = new Map<net.Socket, number>();
   let pending: net.Socket[] = [];
   let writing = false;
 
@@ -41,10 +34,9 @@ function durableAnswers(path: string): (socket: net.Socket) => void {
       pending = [];
       db.exec('BEGIN IMMEDIATE');
       for (const socket of batch) {
-        let key = keys.get(socket);
-        if (!key) keys.set(socket, (key = { connection: keys.size, seq: 0 }));
-        insert.run(key.connection, key.seq++);
-        debit.run();
+        let connection = connections.get(socket);
+        if (connection === undefined) connections.set(socket, (connection = connections.size));
+        write(connection);
       }
       db.exec('COMMIT');
       fdatasync(wal, () => {
