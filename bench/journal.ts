@@ -67,8 +67,8 @@ let sales = 0;
 /** The next sale's journal entry, as the pipeline makes it for a table card (switch/pipeline.ts requestRow). */
 function sale(): JournalEntry {
   const n = sales++;
-  // Cards in a fixed scattered order (stride 7,919, a prime): consecutive sales are not of neighbouring cards.
-  const pan = pans[(n * 7919) % pans.length]!;
+  // Cards in a fixed scattered order (Knuth's multiplicative hash of the sale's number): consecutive sales are not of neighbouring cards.
+  const pan = pans[(Math.imul(n, 2654435761) >>> 0) % pans.length]!;
   const maskedPan = `${pan.slice(0, 6)}******${pan.slice(-4)}`;
   const account = `card:${pan}`;
   const rrn = String(n + 1).padStart(12, '0');
