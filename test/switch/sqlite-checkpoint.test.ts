@@ -46,6 +46,20 @@ describe('SQLite journal checkpoints', () => {
     await reopened.close();
   });
 
+  it('never checkpoints on the event loop: with the worker held off, the WAL keeps every frame past SQLite\'s 1000-page autocheckpoint', async () => {
+    const path = join(dir, 'no-autocheckpoint.db');
+    const store = openSqliteStore(path, { checkpointIntervalMs: Infinity });
+    await store.ensureAccounts([{ id: 'card:test', balance: 10_000_000 }]);
+    const schemaOnly = statSync(path).size;
+    const walPages = () => statSync(`${path}-wal`).size / (4096 + 24);
+    for (let batch = 0; batch < 400 && walPages() < 1500; batch++)
+      await store.commit(Array.from({ length: 50 }, (_, i) => sale(i + 1, batch + 1)));
+    // An autocheckpoint in a COMMIT would have copied frames into the database file and started the WAL over near 1000 pages.
+    expect(walPages()).toBeGreaterThanOrEqual(1500);
+    expect(statSync(path).size).toBe(schemaOnly);
+    await store.close();
+  });
+
   it('a checkpointer that cannot open the journal reports it (the store then breaks the journal)', async () => {
     const failures: Error[] = [];
     const checkpointer = startCheckpointer(join(dir, 'missing.db'), (error) => failures.push(error));
