@@ -2,7 +2,7 @@
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { testTmk } from '../../switch/config.js';
 import { CliError, numberOption, parseOptions, printJson, quoted, type CliIo } from '../io.js';
-import { runLoad, terminalIdProblem } from '../load/generator.js';
+import { runLoad, terminalIdProblem, type LoadResult } from '../load/generator.js';
 import { resolveSpec } from '../spec-option.js';
 
 const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--rate N] [--duration S]
@@ -34,7 +34,9 @@ const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--r
   two of another's start: each starts its STANs at 000001, and DE7 counts whole seconds.
   Summary (--json names): durationMs (asked for), elapsedMs (taken, drain included), sent, approved,
   approvalsPerSecond (over elapsedMs), declined, latencyMs and responseCodes count sales, refunds and
-  --mix reversals (a reversal once, by its last answer); unanswered (sales and refunds with no answer
+  --mix reversals (a reversal once, by its last answer); byKind: sent, approved, declined and
+  unanswered per kind (sale, refund, reversal; a reversal's unanswered are the unreversed below),
+  a line of the text summary when more than one kind was sent; unanswered (sales and refunds with no answer
   in time), unansweredReversed (of those, reversal answered 00/25; these reversals are counted only
   here), unreversed (--mix reversals never answered 00/25: those sales may stay charged; in sent
   only), reconnects (connections lost and made again), neverSignedOn (terminals that never signed
@@ -43,6 +45,21 @@ const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--r
   request stays unreversed, a --mix reversal is never answered, or a terminal never signed on; when
   none could, one line names the host and the reason on stderr (--json: also {"error",
   "neverSignedOn", "signOnFailures"} on stdout), exit 1; 2 for bad usage; 130 after Ctrl-C.`;
+
+const kindNames: Record<keyof LoadResult['byKind'], [string, string]> = { sale: ['sales', 'unanswered'], refund: ['refunds', 'unanswered'], reversal: ['reversals', 'unreversed'] };
+
+/** `by kind: sales 90 (approved 88, declined 2); reversals 10 (approved 10)`: a line only when the run sent more than one kind. */
+function byKindLines(byKind: LoadResult['byKind']): string[] {
+  const sent = (Object.keys(byKind) as Array<keyof typeof byKind>).filter((kind) => byKind[kind].sent > 0);
+  if (sent.length < 2) return [];
+  const parts = sent.map((kind) => {
+    const { approved, declined, unanswered } = byKind[kind];
+    const [name, missing] = kindNames[kind];
+    const counts = [`approved ${approved}`, ...(declined ? [`declined ${declined}`] : []), ...(unanswered ? [`${missing} ${unanswered}`] : [])];
+    return `${name} ${byKind[kind].sent} (${counts.join(', ')})`;
+  });
+  return [`by kind: ${parts.join('; ')}`];
+}
 
 function parseMix(text: string): { sale: number; refund: number; reversal: number } {
   const mix = { sale: 0, refund: 0, reversal: 0 };
@@ -154,6 +171,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         `${report.sent} requests in ${(report.elapsedMs / 1000).toFixed(1)} s over ${terminals} terminals${interrupted ? ' (interrupted)' : ''}`,
         `approved ${report.approved} (${report.approvalsPerSecond}/s), declined ${report.declined}, unanswered ${report.unanswered} (reversed ${report.unansweredReversed})`,
         ...(report.unreversed ? [`reversals unanswered ${report.unreversed} (their approved sales may stay charged)`] : []),
+        ...byKindLines(report.byKind),
         `latency ms: p50 ${report.latencyMs.p50}  p99 ${report.latencyMs.p99}  p99.9 ${report.latencyMs.p999}  max ${report.latencyMs.max}`,
         `response codes: ${Object.entries(report.responseCodes).map(([code, n]) => `${code}×${n}`).join(' ')}`,
         ...(report.neverSignedOn ? [`never signed on: ${report.neverSignedOn} of ${terminals} terminals: ${failures}`] : []),

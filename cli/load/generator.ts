@@ -81,6 +81,18 @@ export interface SeenRequest extends RequestKey {
 /** A request never answered, whether its reversal was answered (00 or 25), and that reversal's key once sent. */
 export type UnansweredRequest = SeenRequest & { reversed: boolean; reversal: RequestKey | undefined };
 
+/**
+ * One kind of request's share of the summary: sent, answered 00 (approved) or another code (declined),
+ * and unanswered: for sales and refunds, no answer in time (the summary's `unanswered`); for --mix
+ * reversals, never answered 00 or 25 (the summary's `unreversed`).
+ */
+export interface KindCounts {
+  sent: number;
+  approved: number;
+  declined: number;
+  unanswered: number;
+}
+
 export interface LoadResult extends LoadProgress {
   /** The duration asked for; `elapsedMs` is how long the run took, the drain included. */
   durationMs: number;
@@ -88,6 +100,8 @@ export interface LoadResult extends LoadProgress {
   approvalsPerSecond: number;
   latencyMs: { p50: number; p99: number; p999: number; max: number };
   responseCodes: Record<string, number>;
+  /** The counts above by kind of request: they add up to `sent`, `approved`, `declined`, and `unanswered` + `unreversed`. */
+  byKind: Record<SeenRequest['kind'], KindCounts>;
   reconnects: number;
   /** The approved requests (`approved` of them): sales, refunds and the mix's reversals. */
   approvals: SeenRequest[];
@@ -144,6 +158,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const codes: Record<string, number> = {};
   const state = { sent: 0, approved: 0, declined: 0, unanswered: 0, unreversed: 0, reconnects: 0, neverSignedOn: 0 };
+  const kindCounts = (): KindCounts => ({ sent: 0, approved: 0, declined: 0, unanswered: 0 });
+  const byKind: LoadResult['byKind'] = { sale: kindCounts(), refund: kindCounts(), reversal: kindCounts() };
   const signOnFailures: Record<string, number> = {};
   const approvals: SeenRequest[] = [];
   const unansweredRequests: UnansweredRequest[] = [];
@@ -298,9 +314,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       codes[code] = (codes[code] ?? 0) + 1;
       if (code !== '00') {
         state.declined++;
+        byKind[seen.kind].declined++;
         return;
       }
       state.approved++;
+      byKind[seen.kind].approved++;
       seen.rrn = rrn;
       approvals.push(seen);
       if (seen.kind === 'sale') sales.push({ sale: seen, left: seen.amount });
@@ -362,15 +380,22 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         if (open && roll >= mix.sale + mix.refund) {
           sales.splice(sales.indexOf(open), 1);
           const { seen, code, latencyMs } = await reverse(open.sale);
-          if (seen) state.sent++;
+          if (seen) {
+            state.sent++;
+            byKind.reversal.sent++;
+          }
           // Never answered 00/25: neither approved nor declined, only `unreversed` (it is no unanswered request: it was reversing already).
           if (seen && code) answered(seen, code, latencyMs, seen.rrn);
-          else state.unreversed++;
+          else {
+            state.unreversed++;
+            byKind.reversal.unanswered++;
+          }
           continue;
         }
         const t0 = performance.now();
         const { seen, answer } = open && roll >= mix.sale ? refund(client, open) : sale(client);
         state.sent++;
+        byKind[seen.kind].sent++;
         const reply = await settle(answer, seen.stan);
         // A refund approved, or perhaps (unanswered; its reversal may yet undo it): no later refund may count on that money.
         if (seen.kind === 'refund' && open && (!reply || reply.responseCode === '00')) {
@@ -379,6 +404,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         }
         if (!reply) {
           state.unanswered++;
+          byKind[seen.kind].unanswered++;
           const entry: UnansweredRequest = { ...seen, reversed: false, reversal: undefined };
           pendingReversals.push(entry);
           unansweredRequests.push(entry);
@@ -419,7 +445,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     elapsedMs, durationMs: options.durationMs, sent: state.sent, approved: state.approved, declined: state.declined, unanswered: state.unanswered,
     approvalsPerSecond: Math.round((state.approved / elapsedMs) * 1000),
     latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted[sorted.length - 1] ?? 0) },
-    responseCodes: codes, reconnects: state.reconnects, approvals, unansweredRequests, unreversed: state.unreversed,
+    responseCodes: codes, byKind, reconnects: state.reconnects, approvals, unansweredRequests, unreversed: state.unreversed,
     neverSignedOn: state.neverSignedOn, signOnFailures,
   };
 }

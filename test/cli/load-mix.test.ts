@@ -22,6 +22,16 @@ describe('pos load --mix reversals', () => {
     expect(result.approved).toBe(result.approvals.length);
     expect(result.sent).toBe(result.approved + result.declined + result.unanswered + result.unreversed);
     expect(Object.values(result.responseCodes).reduce((a, b) => a + b, 0)).toBe(result.approved + result.declined);
+    // By kind: the same counts, split; the approvals list agrees with them.
+    const { sale, refund, reversal } = result.byKind;
+    expect(sale.sent + refund.sent + reversal.sent).toBe(result.sent);
+    expect(sale.approved + refund.approved + reversal.approved).toBe(result.approved);
+    expect(sale.declined + refund.declined + reversal.declined).toBe(result.declined);
+    expect(sale.unanswered + refund.unanswered).toBe(result.unanswered);
+    expect(reversal.unanswered).toBe(result.unreversed);
+    expect(refund.sent).toBe(0);
+    expect(reversal.approved).toBe(reversals.length);
+    expect(sale.approved).toBe(result.approvals.filter((a) => a.kind === 'sale').length);
     const sales = new Map(result.approvals.filter((a) => a.kind === 'sale').map((s) => [`${s.terminalId}/${s.stan}/${s.transmitted}`, s]));
     for (const reversal of reversals) {
       const sale = sales.get(`${reversal.original!.terminalId}/${reversal.original!.stan}/${reversal.original!.transmitted}`);
@@ -42,6 +52,17 @@ describe('pos load --mix reversals', () => {
     expect(summary.approved).toBe(approvedRows.length);
     expect(summary.responseCodes['00']).toBe(approvedRows.length);
     expect(summary.sent).toBe(approvedRows.length);
+  });
+
+  it('the text summary has a line by kind when more than one kind was sent, none for sales alone', async () => {
+    const sw = await aSwitch();
+    const mixed = capture();
+    expect(await main(['load', '--port', String(sw.port), '--terminals', '2', '--rate', '100', '--duration', '0.6', '--mix', 'sale=1,reversal=1', '--terminal-prefix', 'K'], mixed)).toBe(0);
+    const line = mixed.stdout.join('').split('\n').find((l) => l.startsWith('by kind: '));
+    expect(line).toMatch(/^by kind: sales (\d+) \(approved \1\); reversals (\d+) \(approved \2\)$/);
+    const salesOnly = capture();
+    expect(await main(['load', '--port', String(sw.port), '--terminals', '2', '--rate', '100', '--duration', '0.3', '--mix', 'sale=1', '--terminal-prefix', 'J'], salesOnly)).toBe(0);
+    expect(salesOnly.stdout.join('')).not.toContain('by kind');
   });
 });
 
