@@ -32,11 +32,12 @@ export interface PostgresOptions {
 /** `?` placeholders become `$1…`; each distinct statement gets a name so the server prepares it once per connection. */
 const prepared = new Map<string, { name: string; text: string }>();
 function toPg(query: Query): pg.QueryConfig {
-  let entry = prepared.get(query.sql);
+  const sql = query.returnsId ? `${query.sql} RETURNING id` : query.sql;
+  let entry = prepared.get(sql);
   if (!entry) {
     let n = 0;
-    entry = { name: `pos_${prepared.size}`, text: query.sql.replace(/\?/g, () => `$${++n}`) };
-    prepared.set(query.sql, entry);
+    entry = { name: `pos_${prepared.size}`, text: sql.replace(/\?/g, () => `$${++n}`) };
+    prepared.set(sql, entry);
   }
   return { name: entry.name, text: entry.text, values: query.params };
 }

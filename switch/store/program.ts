@@ -8,6 +8,13 @@ import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, KsnU
 export interface Query {
   sql: string;
   params: unknown[];
+  /**
+   * A single-row INSERT whose result is the new row's id: rows `[{ id }]`, or none when its ON CONFLICT
+   * skipped it. PostgreSQL runs it with `RETURNING id`; SQLite runs it as written and reads the rowid,
+   * which `id` (INTEGER PRIMARY KEY) is: its RETURNING keeps rows in a temporary table until the
+   * statement ends, about 10 µs more per journal row.
+   */
+  returnsId?: true;
 }
 export interface QueryResult {
   rows: Array<Record<string, unknown>>;
@@ -78,7 +85,7 @@ const columns =
 const insertSql = `INSERT INTO transactions (${columns}) VALUES (${columns
   .split(',')
   .map(() => '?')
-  .join(', ')}) ON CONFLICT (terminal_id, stan, transmitted, request_class) DO NOTHING RETURNING id`;
+  .join(', ')}) ON CONFLICT (terminal_id, stan, transmitted, request_class) DO NOTHING`;
 const selectRow = 'SELECT * FROM transactions';
 
 const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
@@ -179,7 +186,7 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
     }
     case 'reverse': {
       const t = effect.tombstone;
-      const placed = yield { sql: insertSql, params: insertParams(t, now) };
+      const placed = yield { sql: insertSql, params: insertParams(t, now), returnsId: true };
       if (placed.rows.length) return '25';
       const key = [t.terminalId, t.stan, t.transmitted, requestClass(t.mti)];
       const closed = yield {
@@ -338,7 +345,7 @@ const needsSavepoint = (effects: Effect[]): boolean => effects.some((effect, i) 
 
 function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
   const r = entry.row;
-  const inserted = yield { sql: insertSql, params: insertParams(r, now) };
+  const inserted = yield { sql: insertSql, params: insertParams(r, now), returnsId: true };
   const id = inserted.rows[0]?.id;
   if (id === undefined) {
     const original = yield* byKey(r.terminalId, r.stan, r.transmitted, r.mti);

@@ -46,23 +46,17 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Stor
     db.close();
     throw error;
   }
-  /** Prepared once per SQL text; `rowidAsId`: an INSERT prepared without its `RETURNING id` (see prepare). */
-  const statements = new Map<string, { statement: Database.Statement; rowidAsId: boolean }>();
-  /**
-   * SQLite's RETURNING keeps its rows in a temporary table until the statement ends: about 10 µs more
-   * per journal row here. A single-row `INSERT … RETURNING id` (the journal's own) runs without it, and
-   * its id is the rowid SQLite reports: `id` is the table's INTEGER PRIMARY KEY, the rowid itself.
-   */
+  /** Prepared once per SQL text. */
+  const statements = new Map<string, Database.Statement>();
   const prepare = (text: string) => {
-    const rowidAsId = /^INSERT INTO \w+ \([^)]*\) VALUES \([^)]*\)( ON CONFLICT \([^)]*\) DO NOTHING)? RETURNING id$/.test(text);
-    const prepared = { statement: db.prepare(rowidAsId ? text.slice(0, -' RETURNING id'.length) : text), rowidAsId };
-    statements.set(text, prepared);
-    return prepared;
+    const statement = db.prepare(text);
+    statements.set(text, statement);
+    return statement;
   };
 
   const exec = (query: sql.Query): QueryResult => {
-    const { statement, rowidAsId } = statements.get(query.sql) ?? prepare(query.sql);
-    if (rowidAsId) {
+    const statement = statements.get(query.sql) ?? prepare(query.sql);
+    if (query.returnsId) {
       const { changes, lastInsertRowid } = statement.run(...query.params);
       return { rows: changes ? [{ id: lastInsertRowid }] : [], changes };
     }
