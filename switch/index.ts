@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { specs } from '../protocols/iso8583/index.js';
 import { startAdmin, type AdminServer } from './admin/server.js';
-import { x924TestBdk, type SwitchConfig } from './config.js';
+import { x924TestBdk, type SwitchConfig, type TerminalConfig } from './config.js';
 import { Faults } from './faults.js';
 import { GroupCommit } from './group-commit.js';
 import { Host } from './host.js';
@@ -44,6 +44,65 @@ function checkTmk(tmk: string, owner: string): void {
   if (typeof tmk !== 'string' || !/^[0-9A-Fa-f]{32}$/.test(tmk)) throw new Error(`${owner}: tmk must be 32 hex digits (a double-length TDES key)`);
 }
 
+/**
+ * What every request's steps share (SwitchParts) over a journal that is open: the HSM's keys (BDK, PVK,
+ * the test cards' IMKs), the test cards with their PVVs and accounts, the terminals, RRNs by the
+ * block. The switch serves them over TCP; bench:pipeline drives the steps with them directly.
+ */
+export async function createParts(config: SwitchConfig, store: Store, hsm: Hsm, log: Logger): Promise<{ parts: SwitchParts; terminals: Terminals; configured: Map<string, TerminalConfig> }> {
+  const spec = config.spec ?? specs.default;
+  const bdkId = 'bdk';
+  const pvkId = 'pvk';
+  await hsm.importKey(bdkId, 'BDK', Buffer.from(config.bdk ?? x924TestBdk, 'hex'));
+  // The PVK only turns test PINs into PVVs and back; a fresh one per process is enough.
+  await hsm.importKey(pvkId, 'PVK', randomBytes(16));
+  const cards = new Map<string, IssuerCard & { pvv: string }>();
+  for (const card of issuerCards) {
+    cards.set(card.pan, { ...card, pvv: await hsm.issuePvv(pvkId, card.pan, 1, '1234') });
+    if (card.emv && !hsm.keyInfo(`imk:${card.emv.id}`)) await hsm.importKey(`imk:${card.emv.id}`, 'IMK-AC', Buffer.from(card.emv.imk, 'hex'));
+  }
+  await store.ensureAccounts(issuerCards.map((card) => ({ id: cardAccount(card.pan), balance: card.balance })));
+
+  for (const t of config.terminals ?? []) checkTmk(t.tmk, `terminal ${t.id}`);
+  if (config.enrollUnknown) checkTmk(config.enrollUnknown.tmk, 'enrollUnknown');
+  const configured = new Map((config.terminals ?? []).map((t) => [t.id, t]));
+  const terminals = new Terminals({ configured, enroll: config.enrollUnknown, hsm, maxSignedOn: config.maxSignedOn ?? 10_000, log });
+  await terminals.init();
+
+  let rrnNext = 0;
+  let rrnEnd = 0;
+  let reserving: Promise<void> | undefined;
+  const rrn = () => String(rrnNext++ % 1e12).padStart(12, '0');
+  const reserveRrn = async (): Promise<string> => {
+    while (rrnNext >= rrnEnd) {
+      // Cleared either way: a failed reservation fails only the requests waiting on it; the next one tries again.
+      reserving ??= store
+        .reserveRrns(rrnBlock)
+        .then((first) => {
+          rrnNext = first;
+          rrnEnd = first + rrnBlock;
+        })
+        .finally(() => {
+          reserving = undefined;
+        });
+      await reserving;
+    }
+    return rrn();
+  };
+  // Synchronous while the block lasts: a promise only while the next block is being reserved.
+  const nextRrn = () => (rrnNext < rrnEnd ? rrn() : reserveRrn());
+  const accounts = new Set<string>();
+  const parts: SwitchParts = {
+    spec, store, hsm, log, terminal: (id) => terminals.get(id), release: (terminal) => terminals.release(terminal), cards, bdkId, pvkId, nextRrn,
+    ensureAccount: async (id, balance) => {
+      if (accounts.has(id)) return;
+      await store.ensureAccounts([{ id, balance }]);
+      accounts.add(id);
+    },
+  };
+  return { parts, terminals, configured };
+}
+
 export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwitch> {
   const log: Logger = config.logger ?? pino({ level: 'silent' });
   const spec = config.spec ?? specs.default;
@@ -58,55 +117,7 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     throw new JournalOpenError(error);
   });
   try {
-    const bdkId = 'bdk';
-    const pvkId = 'pvk';
-    await hsm.importKey(bdkId, 'BDK', Buffer.from(config.bdk ?? x924TestBdk, 'hex'));
-    // The PVK only turns test PINs into PVVs and back; a fresh one per process is enough.
-    await hsm.importKey(pvkId, 'PVK', randomBytes(16));
-    const cards = new Map<string, IssuerCard & { pvv: string }>();
-    for (const card of issuerCards) {
-      cards.set(card.pan, { ...card, pvv: await hsm.issuePvv(pvkId, card.pan, 1, '1234') });
-      if (card.emv && !hsm.keyInfo(`imk:${card.emv.id}`)) await hsm.importKey(`imk:${card.emv.id}`, 'IMK-AC', Buffer.from(card.emv.imk, 'hex'));
-    }
-    await store.ensureAccounts(issuerCards.map((card) => ({ id: cardAccount(card.pan), balance: card.balance })));
-
-    for (const t of config.terminals ?? []) checkTmk(t.tmk, `terminal ${t.id}`);
-    if (config.enrollUnknown) checkTmk(config.enrollUnknown.tmk, 'enrollUnknown');
-    const configured = new Map((config.terminals ?? []).map((t) => [t.id, t]));
-    const terminals = new Terminals({ configured, enroll: config.enrollUnknown, hsm, maxSignedOn: config.maxSignedOn ?? 10_000, log });
-    await terminals.init();
-
-    let rrnNext = 0;
-    let rrnEnd = 0;
-    let reserving: Promise<void> | undefined;
-    const rrn = () => String(rrnNext++ % 1e12).padStart(12, '0');
-    const reserveRrn = async (): Promise<string> => {
-      while (rrnNext >= rrnEnd) {
-        // Cleared either way: a failed reservation fails only the requests waiting on it; the next one tries again.
-        reserving ??= store
-          .reserveRrns(rrnBlock)
-          .then((first) => {
-            rrnNext = first;
-            rrnEnd = first + rrnBlock;
-          })
-          .finally(() => {
-            reserving = undefined;
-          });
-        await reserving;
-      }
-      return rrn();
-    };
-    // Synchronous while the block lasts: a promise only while the next block is being reserved.
-    const nextRrn = () => (rrnNext < rrnEnd ? rrn() : reserveRrn());
-    const accounts = new Set<string>();
-    const parts: SwitchParts = {
-      spec, store, hsm, log, terminal: (id) => terminals.get(id), release: (terminal) => terminals.release(terminal), cards, bdkId, pvkId, nextRrn,
-      ensureAccount: async (id, balance) => {
-        if (accounts.has(id)) return;
-        await store.ensureAccounts([{ id, balance }]);
-        accounts.add(id);
-      },
-    };
+    const { parts, terminals, configured } = await createParts(config, store, hsm, log);
     const commits = new GroupCommit(store, store.kind === 'postgres' ? 4 : 1);
     const faults = new Faults();
     const metrics = new Metrics();
