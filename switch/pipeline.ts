@@ -757,7 +757,8 @@ export async function run(ctx: Context, steps: { decide: Step[]; finish: Step[] 
 }
 
 // ───────────────────────────────────────────── pack (host) ──
-const echoed = [3, 4, 7, 11, 12, 13, 22, 25, 41, 42, 49, 60, 61, 70, 90];
+/** The request fields an answer repeats (those the request has). */
+export const echoedFields: readonly number[] = [3, 4, 7, 11, 12, 13, 22, 25, 41, 42, 49, 60, 61, 70, 90];
 
 /** The answer on the wire: echoed request fields, the answer's fields, DE96, and a MAC under the TAK for the MAC'd classes (not on A0). */
 export async function packAnswer(ctx: Context, corruptMac = false): Promise<Buffer> {
@@ -770,7 +771,7 @@ export async function packAnswer(ctx: Context, corruptMac = false): Promise<Buff
     request.header.copy(h, 3, 1, 3);
     answer.header = h;
   } else answer.header = request.header;
-  answer.copyFields(request, echoed);
+  answer.copyFields(request, echoedFields);
   if (ctx.kind === 'void' && ctx.amount) answer.set('4', ctx.amount);
   // for…in, not Object.entries(): no array of pairs per answer.
   for (const path in ctx.answer) {

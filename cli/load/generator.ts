@@ -157,9 +157,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const total = mix.sale + mix.refund + mix.reversal;
   const latencies: number[] = [];
   const codes: Record<string, number> = {};
-  const state = { sent: 0, approved: 0, declined: 0, unanswered: 0, unreversed: 0, reconnects: 0, neverSignedOn: 0 };
+  const state = { reconnects: 0, neverSignedOn: 0 };
   const kindCounts = (): KindCounts => ({ sent: 0, approved: 0, declined: 0, unanswered: 0 });
+  /** Every count of the summary is kept here, by kind; the totals are their sums (a reversal's unanswered are the unreversed). */
   const byKind: LoadResult['byKind'] = { sale: kindCounts(), refund: kindCounts(), reversal: kindCounts() };
+  const summed = (count: keyof KindCounts) => byKind.sale[count] + byKind.refund[count] + (count === 'unanswered' ? 0 : byKind.reversal[count]);
   const signOnFailures: Record<string, number> = {};
   const approvals: SeenRequest[] = [];
   const unansweredRequests: UnansweredRequest[] = [];
@@ -207,7 +209,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const interval = options.rate > 0 ? (1000 * options.terminals) / options.rate : 0;
 
   const progressTimer = options.onProgress
-    ? setInterval(() => options.onProgress!({ elapsedMs: performance.now() - started, sent: state.sent, approved: state.approved, declined: state.declined, unanswered: state.unanswered }), 1000)
+    ? setInterval(() => options.onProgress!({ elapsedMs: performance.now() - started, sent: summed('sent'), approved: summed('approved'), declined: summed('declined'), unanswered: summed('unanswered') }), 1000)
     : undefined;
 
   const runTerminal = async (index: number) => {
@@ -313,11 +315,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       latencies.push(latencyMs);
       codes[code] = (codes[code] ?? 0) + 1;
       if (code !== '00') {
-        state.declined++;
         byKind[seen.kind].declined++;
         return;
       }
-      state.approved++;
       byKind[seen.kind].approved++;
       seen.rrn = rrn;
       approvals.push(seen);
@@ -380,21 +380,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         if (open && roll >= mix.sale + mix.refund) {
           sales.splice(sales.indexOf(open), 1);
           const { seen, code, latencyMs } = await reverse(open.sale);
-          if (seen) {
-            state.sent++;
-            byKind.reversal.sent++;
-          }
+          if (seen) byKind.reversal.sent++;
           // Never answered 00/25: neither approved nor declined, only `unreversed` (it is no unanswered request: it was reversing already).
           if (seen && code) answered(seen, code, latencyMs, seen.rrn);
-          else {
-            state.unreversed++;
-            byKind.reversal.unanswered++;
-          }
+          else byKind.reversal.unanswered++;
           continue;
         }
         const t0 = performance.now();
         const { seen, answer } = open && roll >= mix.sale ? refund(client, open) : sale(client);
-        state.sent++;
         byKind[seen.kind].sent++;
         const reply = await settle(answer, seen.stan);
         // A refund approved, or perhaps (unanswered; its reversal may yet undo it): no later refund may count on that money.
@@ -403,7 +396,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           if (open.left <= 0) sales.splice(sales.indexOf(open), 1);
         }
         if (!reply) {
-          state.unanswered++;
           byKind[seen.kind].unanswered++;
           const entry: UnansweredRequest = { ...seen, reversed: false, reversal: undefined };
           pendingReversals.push(entry);
@@ -442,10 +434,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const sorted = Float64Array.from(latencies).sort();
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
-    elapsedMs, durationMs: options.durationMs, sent: state.sent, approved: state.approved, declined: state.declined, unanswered: state.unanswered,
-    approvalsPerSecond: Math.round((state.approved / elapsedMs) * 1000),
+    elapsedMs, durationMs: options.durationMs, sent: summed('sent'), approved: summed('approved'), declined: summed('declined'), unanswered: summed('unanswered'),
+    approvalsPerSecond: Math.round((summed('approved') / elapsedMs) * 1000),
     latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted[sorted.length - 1] ?? 0) },
-    responseCodes: codes, byKind, reconnects: state.reconnects, approvals, unansweredRequests, unreversed: state.unreversed,
+    responseCodes: codes, byKind, reconnects: state.reconnects, approvals, unansweredRequests, unreversed: byKind.reversal.unanswered,
     neverSignedOn: state.neverSignedOn, signOnFailures,
   };
 }

@@ -22,7 +22,7 @@ describe('pos load --mix reversals', () => {
     expect(result.approved).toBe(result.approvals.length);
     expect(result.sent).toBe(result.approved + result.declined + result.unanswered + result.unreversed);
     expect(Object.values(result.responseCodes).reduce((a, b) => a + b, 0)).toBe(result.approved + result.declined);
-    // By kind: the same counts, split; the approvals list agrees with them.
+    // By kind: the totals are their sums; each kind's approvals are those of the approvals list.
     const { sale, refund, reversal } = result.byKind;
     expect(sale.sent + refund.sent + reversal.sent).toBe(result.sent);
     expect(sale.approved + refund.approved + reversal.approved).toBe(result.approved);
