@@ -4,9 +4,9 @@
 // Any other --db is refused (one line, exit 2); PostgreSQL it cannot reach, a switch that does not start or a
 // terminal that never signs on is one line and exit 1. Ctrl-C / SIGTERM stops the switch and removes the temp dir and the schema.
 // Each connection count runs against a switch of its own on a fresh journal (a new SQLite file, or a new schema), for --seconds after
-// a one-second warm-up: the test cards' balances (1,000,000.00 each) and the journal's size are the same at every point. A run of
-// one switch for all points declined the later points' sales 51 once the cards were spent (about 80,000 sales), and counted them as
-// no approvals. One terminal per connection (IDs B1000001… for the first point, B2000001… the second: DE41 is 8 characters),
+// a one-second warm-up: the journal's size is the same at every point, and the load's four cards are funded through the admin API
+// (the opening 1,000,000.00 each is spent after about 80,000 sales: a long point, or one switch for all points, declined the rest 51,
+// which counted as no approvals). One terminal per connection (IDs B1000001… for the first point, B2000001… the second: DE41 is 8 characters),
 // one request in flight each, sales only (every request a durable approval; a point with declines says so). Each load signs all its terminals on before its clock
 // starts (32 at once, each sign-on with the 10 s answer timeout and one more try): the seconds measured are all sales, and a sign-on
 // never has to fit in the warm-up's second behind the sales of the terminals signed on before it.
@@ -16,13 +16,15 @@
 // SQLite row and debit per request: bench/support/floor-server.ts), and the ratios of the switch's and the generator's
 // CPU per approval to theirs: what this stack costs per approval on this machine, and what our code adds.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { CliError, numberOption, quoted } from '../cli/io.js';
-import { terminalIdProblem } from '../cli/load/generator.js';
+import { loadCards, terminalIdProblem } from '../cli/load/generator.js';
+import { maskPan } from '../protocols/mask.js';
 import { testTmk } from '../switch/config.js';
 import { floorPoint, type FloorPoint } from './support/floor.js';
 import { benchOptions } from './support/options.js';
@@ -133,7 +135,15 @@ function cleanup(): Promise<void> {
 }
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.once(signal, () => void cleanup().finally(() => process.exit(code)));
 
-/** Starts the switch of point `point` on a fresh journal: journal-N.db in the run's temp dir, or schema bench_PID_N. */
+/** The admin API's write token of the bench's switches: the load's cards are funded through it. */
+const adminToken = randomBytes(16).toString('hex');
+/**
+ * What each of the load's cards holds before a point (minor units). The opening 1,000,000.00 lasts
+ * about 80,000 sales of the load's amounts, eight seconds at 10,000/s: a longer point declined the rest 51.
+ */
+const fundedBalance = 1e14;
+
+/** Starts the switch of point `point` on a fresh journal: journal-N.db in the run's temp dir, or schema bench_PID_N; the load's cards funded. */
 async function startSwitch(point: number): Promise<number> {
   // Reachable first: the switch's own failure would be a stack trace, and nothing is left to clean up.
   if (values.db && point === 0) await onPostgres(values.db, 'SELECT 1');
@@ -141,14 +151,26 @@ async function startSwitch(point: number): Promise<number> {
   if (values.db) schema = schemaOf(point);
   const db = values.db ? `${values.db}${values.db.includes('?') ? '&' : '?'}schema=${schema}` : `sqlite:${join(dir, `journal-${point}.db`)}`;
   const port = await freePort();
-  child = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', String(port), '--admin-port', '0', '--db', db, '--log-level', 'warn', '--host', '127.0.0.1'], {
+  let adminPort = await freePort();
+  while (adminPort === port) adminPort = await freePort();
+  child = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', String(port), '--admin-port', String(adminPort), '--db', db, '--log-level', 'warn', '--host', '127.0.0.1'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, POS_ADMIN_TOKEN: adminToken },
   });
   await new Promise<void>((ready, fail) => {
     child!.stdout!.once('data', () => ready());
     child!.once('exit', (code) => fail(new BenchFailure(`pos switch exited ${code} before it was ready`)));
   });
+  for (const pan of loadCards.map(maskPan)) {
+    const answer = await fetch(`http://127.0.0.1:${adminPort}/cards/${pan}/balance`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ balance: fundedBalance }),
+    });
+    // 404: a card outside the issuer's table (4242…): it has no account, its sales are never short of funds.
+    if (!answer.ok && answer.status !== 404) throw new BenchFailure(`the admin API refused to fund the load's card ${pan}: ${answer.status}`);
+  }
   return port;
 }
 

@@ -114,9 +114,10 @@ export interface LoadResult extends LoadProgress {
   signOnFailures: Record<string, number>;
 }
 
-const cards = ['4111111111111111', '5555555555554444', '6212345678901232', '4242424242424242'];
+/** The test cards the load's sales are made with (switch/issuer/cards.ts; docs/test-cards.md). */
+export const loadCards = ['4111111111111111', '5555555555554444', '6212345678901232', '4242424242424242'];
 /** Per card: the key of its sale template on each connection and the fields it is packed from once. */
-const saleCards = cards.map((pan, i) => ({ pan, template: `sale${i}`, fields: () => ({ '2': pan, '3': '000000', '14': '3012', '22': '011', '25': '00', '49': '156' }) }));
+const saleCards = loadCards.map((pan, i) => ({ pan, template: `sale${i}`, fields: () => ({ '2': pan, '3': '000000', '14': '3012', '22': '011', '25': '00', '49': '156' }) }));
 
 /** A request on its way: what it was, and its answer to come. */
 interface Sent {
