@@ -15,21 +15,18 @@
 // --floor: at each point, the same connections and sale sizes against two floor servers (TCP only; TCP and a durable
 // SQLite row and debit per request: bench/support/floor-server.ts), and the ratios of the switch's and the generator's
 // CPU per approval to theirs: what this stack costs per approval on this machine, and what our code adds.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { CliError, numberOption, quoted } from '../cli/io.js';
-import { loadCards, terminalIdProblem } from '../cli/load/generator.js';
-import { maskPan } from '../protocols/mask.js';
+import { terminalIdProblem } from '../cli/load/generator.js';
 import { testTmk } from '../switch/config.js';
 import { floorPoint, type FloorPoint } from './support/floor.js';
 import { benchOptions } from './support/options.js';
 import { processCpuMs } from './support/proc-cpu.js';
 import { benchLoad, SignOnShortfall } from './support/sign-on.js';
+import { startSwitchChild, SwitchStartFailure, type SwitchChild } from './support/switch-child.js';
 
 /**
  * Each point's terminals get their own IDs: B1…, B2… (the point's place in --connections, as wide as the
@@ -85,17 +82,9 @@ const root = resolve(import.meta.dirname, '..');
 /** Each point's switch journals in a schema of its own (PostgreSQL), dropped when the point ends. */
 const schemaOf = (point: number) => `bench_${process.pid}_${point}`;
 let dir: string | undefined;
-let child: ChildProcess | undefined;
+let child: SwitchChild | undefined;
 /** The schema of the switch running now, if any (PostgreSQL). */
 let schema: string | undefined;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** Runs `query` on the --db server; a server it cannot reach is a BenchFailure naming it. */
 async function onPostgres(url: string, query: string): Promise<void> {
@@ -113,11 +102,7 @@ async function onPostgres(url: string, query: string): Promise<void> {
 
 /** Stops the point's switch and drops its schema (PostgreSQL). */
 async function stopSwitch(): Promise<void> {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((done) => child!.once('exit', done));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await child?.stop();
   child = undefined;
   const dropped = schema;
   schema = undefined;
@@ -135,14 +120,6 @@ function cleanup(): Promise<void> {
 }
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.once(signal, () => void cleanup().finally(() => process.exit(code)));
 
-/** The admin API's write token of the bench's switches: the load's cards are funded through it. */
-const adminToken = randomBytes(16).toString('hex');
-/**
- * What each of the load's cards holds before a point (minor units). The opening 1,000,000.00 lasts
- * about 80,000 sales of the load's amounts, eight seconds at 10,000/s: a longer point declined the rest 51.
- */
-const fundedBalance = 1e14;
-
 /** Starts the switch of point `point` on a fresh journal: journal-N.db in the run's temp dir, or schema bench_PID_N; the load's cards funded. */
 async function startSwitch(point: number): Promise<number> {
   // Reachable first: the switch's own failure would be a stack trace, and nothing is left to clean up.
@@ -150,28 +127,8 @@ async function startSwitch(point: number): Promise<number> {
   dir ??= mkdtempSync(join(tmpdir(), 'bench-switch-'));
   if (values.db) schema = schemaOf(point);
   const db = values.db ? `${values.db}${values.db.includes('?') ? '&' : '?'}schema=${schema}` : `sqlite:${join(dir, `journal-${point}.db`)}`;
-  const port = await freePort();
-  let adminPort = await freePort();
-  while (adminPort === port) adminPort = await freePort();
-  child = spawn(process.execPath, ['cli/pos.mjs', 'switch', '--port', String(port), '--admin-port', String(adminPort), '--db', db, '--log-level', 'warn', '--host', '127.0.0.1'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, POS_ADMIN_TOKEN: adminToken },
-  });
-  await new Promise<void>((ready, fail) => {
-    child!.stdout!.once('data', () => ready());
-    child!.once('exit', (code) => fail(new BenchFailure(`pos switch exited ${code} before it was ready`)));
-  });
-  for (const pan of loadCards.map(maskPan)) {
-    const answer = await fetch(`http://127.0.0.1:${adminPort}/cards/${pan}/balance`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ balance: fundedBalance }),
-    });
-    // 404: a card outside the issuer's table (4242…): it has no account, its sales are never short of funds.
-    if (!answer.ok && answer.status !== 404) throw new BenchFailure(`the admin API refused to fund the load's card ${pan}: ${answer.status}`);
-  }
-  return port;
+  child = await startSwitchChild(root, db);
+  return child.port;
 }
 
 /**
@@ -179,8 +136,8 @@ async function startSwitch(point: number): Promise<number> {
  * machine; its main thread's (the event loop, which does nearly all the work but the WAL syncs and checkpoints) says
  * how close the switch is to its limit: one core.
  */
-const switchCpuMs = () => processCpuMs(child!.pid!);
-const eventLoopCpuMs = () => processCpuMs(child!.pid!, child!.pid!);
+const switchCpuMs = () => processCpuMs(child!.process.pid!);
+const eventLoopCpuMs = () => processCpuMs(child!.process.pid!, child!.process.pid!);
 const total = (cpu: { user: number; system: number }) => cpu.user + cpu.system;
 const readings = () => ({ cpuBefore: switchCpuMs(), loopBefore: eventLoopCpuMs(), generatorBefore: process.cpuUsage(), started: performance.now() });
 
@@ -233,7 +190,7 @@ try {
     }
   }
 } catch (error) {
-  if (!(error instanceof BenchFailure || error instanceof SignOnShortfall)) throw error;
+  if (!(error instanceof BenchFailure || error instanceof SignOnShortfall || error instanceof SwitchStartFailure)) throw error;
   console.error(`bench:switch: ${error.message}`);
   process.exitCode = 1;
 } finally {

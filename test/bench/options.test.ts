@@ -18,6 +18,7 @@ describe('bench options', () => {
     ['mac', ['extra'], "bench:mac: unexpected argument 'extra'"],
     ['journal', ['--batch', '0'], "bench:journal: --batch: a whole number from 1 to 512, got '0'"],
     ['pipeline', ['--rounds', '0'], "bench:pipeline: --rounds: a whole number from 1 to 1000, got '0'"],
+    ['versus', ['--against', '.', '--runs', '0'], "bench:versus: --runs: a whole number from 1 to 100, got '0'"],
     // Not echoed: a password in a URL, a secret as a stray argument.
     ['switch', ['--db', 'mysql://u:hunter2@h/x'], 'bench:switch: --db: a postgres:// or postgresql:// URL (SQLite is the default), got (21 characters, not shown)'],
     ['mac', ['pw=12345678'], 'bench:mac: unexpected argument (11 characters, not shown)'],

@@ -1,0 +1,139 @@
+// npm run bench:versus -- --against DIR [--runs N] [--seconds N] [--connections N] [--json]
+// Two switches at the same time: this checkout's and DIR's (another checkout of this repository, say
+// `git worktree add ../before HEAD~1` with a link to this node_modules), each on a durable SQLite journal of
+// its own in a temp dir, each loaded by --connections terminals (sales only, one request in flight each) from
+// this process, for --seconds, --runs times, the start order swapped each run. This machine's speed moves by
+// up to 2x within a minute (docs/benchmarks.md), so runs taken one after the other compare the moments more
+// than the code; two switches run at once share the moment, and the ratio of their approvals and of their CPU
+// per approval is the code's. Both compete for the same 2 cores with the load, so the rates are far below
+// bench:switch's: the ratios are the result. Prints each run and the median and range of the ratios.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CliError, numberOption, quoted } from '../cli/io.js';
+import { testTmk } from '../switch/config.js';
+import { benchOptions } from './support/options.js';
+import { processCpuMs, type CpuMs } from './support/proc-cpu.js';
+import { benchLoad, SignOnShortfall } from './support/sign-on.js';
+import { startSwitchChild, SwitchStartFailure, type SwitchChild } from './support/switch-child.js';
+
+const root = resolve(import.meta.dirname, '..');
+
+const { values, seconds, runs, connections } = benchOptions(
+  'bench:versus',
+  'npm run bench:versus -- --against DIR [--runs N] [--seconds N] [--connections N] [--json]',
+  { against: { type: 'string' }, runs: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' }, json: { type: 'boolean' } },
+  (values) => {
+    const against = values.against as string | undefined;
+    if (against === undefined) throw new CliError('--against: the other checkout\'s directory is required');
+    const dir = resolve(against);
+    const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+    if (!isFile(join(dir, 'cli/pos.mjs'))) throw new CliError(`--against: ${quoted(against)} is not a checkout of this repository (no cli/pos.mjs)`);
+    if (!isFile(join(dir, 'node_modules/better-sqlite3/package.json'))) throw new CliError(`--against: ${quoted(against)} has no node_modules (run npm ci there, or link this one's)`);
+    return {
+      values: { against: dir, json: values.json === true },
+      runs: numberOption(values.runs as string | undefined, 'runs', { min: 1, max: 100 }, 3),
+      seconds: numberOption(values.seconds as string | undefined, 'seconds', { min: 1, max: 3600, decimals: true }, 8),
+      connections: numberOption(values.connections as string | undefined, 'connections', { min: 1, max: 999 }, 32),
+    };
+  },
+  `  Each run: both switches started (fresh journals), each signs on its --connections terminals (this: T…, against: A…)
+  and takes sales for --seconds, both at once; then both stop. The start order is swapped each run.
+  Per run: approvals/s, p99 and the switch process's CPU per approval of each, and this/against for both.
+  Then the median and the range of the two ratios over the runs (a rate ratio above 1 and a CPU ratio below 1: this is faster).
+  Defaults: --runs 3, --seconds 8, --connections 32. Exit 0; 1 when a switch does not start or a terminal never signs on; 2 for bad usage.`,
+);
+
+interface Side {
+  approvalsPerSecond: number;
+  p99: number;
+  cpuUsPerApproval: number;
+}
+interface Run {
+  this: Side;
+  against: Side;
+  rateRatio: number;
+  cpuRatio: number;
+}
+
+const cpuMs = (child: SwitchChild): CpuMs => processCpuMs(child.process.pid!) ?? { user: NaN, system: NaN };
+const total = (cpu: CpuMs) => cpu.user + cpu.system;
+const round = (n: number, places: number) => Math.round(n * 10 ** places) / 10 ** places;
+
+/** One side's sales (after its terminals signed on) and its switch's CPU over exactly those seconds. */
+async function measure(child: SwitchChild, prefix: string): Promise<Side> {
+  let before: CpuMs | undefined;
+  const result = await benchLoad(`${prefix}: ${connections} connections`, {
+    port: child.port, terminals: connections, rate: 0, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 }, timeoutMs: 10_000,
+    terminalPrefix: prefix, durationMs: seconds * 1000,
+  }, () => (before = cpuMs(child)));
+  const used = total(cpuMs(child)) - total(before!);
+  return { approvalsPerSecond: result.approvalsPerSecond, p99: result.latencyMs.p99, cpuUsPerApproval: result.approved ? round((used * 1000) / result.approved, 1) : NaN };
+}
+
+/** The switches running now: stopped on Ctrl-C / SIGTERM too. */
+const running = new Set<SwitchChild>();
+
+async function run(index: number, dir: string): Promise<Run> {
+  const started: SwitchChild[] = [];
+  try {
+    // Swapped each run: neither side always gets the first journal file or the first sign-ons.
+    const order = index % 2 === 0 ? [root, values.against] : [values.against, root];
+    for (const checkout of order) {
+      const child = await startSwitchChild(checkout, `sqlite:${join(dir, `run-${index}-${started.length}.db`)}`);
+      started.push(child);
+      running.add(child);
+    }
+    const [ours, theirs] = index % 2 === 0 ? started : [started[1]!, started[0]!];
+    const [mine, other] = await Promise.all([measure(ours!, 'T'), measure(theirs!, 'A')]);
+    return { this: mine, against: other, rateRatio: round(mine.approvalsPerSecond / other.approvalsPerSecond, 3), cpuRatio: round(mine.cpuUsPerApproval / other.cpuUsPerApproval, 3) };
+  } finally {
+    for (const child of started) {
+      await child.stop();
+      running.delete(child);
+    }
+  }
+}
+
+function summary(ratios: number[]): { median: number; min: number; max: number } {
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median: round(median, 3), min: sorted[0]!, max: sorted.at(-1)! };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-versus-'));
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const)
+  process.once(signal, () =>
+    void Promise.all([...running].map((child) => child.stop())).finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(code);
+    }),
+  );
+const results: Run[] = [];
+try {
+  for (let index = 0; index < runs; index++) {
+    const result = await run(index, dir);
+    results.push(result);
+    if (!values.json) {
+      const side = (s: Side) => `${String(s.approvalsPerSecond).padStart(6)} approvals/s  p99 ${s.p99} ms  ${s.cpuUsPerApproval} µs/approval`;
+      console.log(`run ${index + 1}: this ${side(result.this)}   against ${side(result.against)}   this/against: rate ${result.rateRatio}, CPU ${result.cpuRatio}`);
+    }
+  }
+} catch (error) {
+  if (!(error instanceof SwitchStartFailure || error instanceof SignOnShortfall)) throw error;
+  console.error(`bench:versus: ${error.message}`);
+  process.exitCode = 1;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+if (process.exitCode) process.exit();
+const rate = summary(results.map((r) => r.rateRatio));
+const cpu = summary(results.map((r) => r.cpuRatio));
+const machine = { cores: cpus().length, node: process.version, seconds, connections, runs };
+if (values.json) console.log(JSON.stringify({ machine, against: values.against, runs: results, rateRatio: rate, cpuRatio: cpu }));
+else
+  console.log(
+    `this/against over ${runs} run${runs === 1 ? '' : 's'}: approvals/s ${rate.median} (${rate.min}–${rate.max}), CPU per approval ${cpu.median} (${cpu.min}–${cpu.max})\n` +
+      `machine: ${machine.cores} cores, Node ${machine.node}, ${connections} connections a side, ${seconds} s per run, against ${values.against}`,
+  );
