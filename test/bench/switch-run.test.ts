@@ -3,19 +3,18 @@
 // stack trace too and leaked its temp dir; Ctrl-C left the schema and the temp dir; 1000 connections
 // built 9-character terminal IDs (B1000 + 0001) whose sign-ons failed while the bench exited 0.
 // No bench is timed here: each case refuses, fails or is stopped at once.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runLoad, terminalIdProblem } from '../../cli/load/generator.js';
 import { startSwitch } from '../../switch/index.js';
 import { testTmk } from '../../switch/config.js';
 import { signOnShortfall } from '../../bench/support/sign-on.js';
+import { runBench } from './run-bench.js';
 
-const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 const pgUrl = process.env.POS_TEST_PG_URL;
 if (!pgUrl && process.env.CI === 'true') throw new Error('POS_TEST_PG_URL is required under CI=true (bench:switch on PostgreSQL)');
@@ -26,12 +25,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const benchDirs = () => readdirSync(tmp).filter((name) => name.startsWith('bench-switch-'));
 const env = { ...process.env, TMPDIR: tmp };
 
-async function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(process.execPath, ['--import', 'tsx', 'bench/switch.ts', ...args], { cwd: root, env, timeout: 20_000 }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
-}
+const bench = (args: string[]) => runBench('switch', args, env, 20_000);
 
 describe('bench:switch --db', () => {
   it('anything but a postgres:// URL: one line, exit 2, no file made', async () => {

@@ -1,25 +1,17 @@
 // bench:versus: two switches at once (this checkout and another), their approvals and CPU per approval
 // compared run by run. Here this checkout against itself, for one short run: what is checked is that
 // both sides are measured and compared, and that it cleans up; no figure is judged (no bench is timed here).
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runBench } from './run-bench.js';
 
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'bench-versus-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const env = { ...process.env, TMPDIR: tmp };
 
-async function versus(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(process.execPath, ['--import', 'tsx', 'bench/versus.ts', ...args], { cwd: root, env, timeout: 40_000 }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
-}
+const versus = (args: string[]) => runBench('versus', args, env, 40_000);
 
 describe('bench:versus', () => {
   it('without --against, or with a directory that is not a checkout: one line, exit 2', async () => {
