@@ -127,8 +127,7 @@ async function startSwitch(point: number): Promise<number> {
   dir ??= mkdtempSync(join(tmpdir(), 'bench-switch-'));
   if (values.db) schema = schemaOf(point);
   const db = values.db ? `${values.db}${values.db.includes('?') ? '&' : '?'}schema=${schema}` : `sqlite:${join(dir, `journal-${point}.db`)}`;
-  child = await startSwitchChild(root, db);
-  return child.port;
+  return (await startSwitchChild(root, db, (started) => (child = started))).port;
 }
 
 /**

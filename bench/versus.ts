@@ -61,9 +61,9 @@ const total = (cpu: CpuMs) => cpu.user + cpu.system;
 const round = (n: number, places: number) => Math.round(n * 10 ** places) / 10 ** places;
 
 /** One side's sales (after its terminals signed on) and its switch's CPU over exactly those seconds. */
-async function measure(child: SwitchChild, prefix: string): Promise<Side> {
+async function measure(child: SwitchChild, side: 'this' | 'against', prefix: string): Promise<Side> {
   let before: CpuMs | undefined;
-  const result = await benchLoad(`${prefix}: ${connections} connections`, {
+  const result = await benchLoad(`${side}: ${connections} connections`, {
     port: child.port, terminals: connections, rate: 0, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 }, timeoutMs: 10_000,
     terminalPrefix: prefix, durationMs: seconds * 1000,
   }, () => (before = cpuMs(child)));
@@ -80,12 +80,13 @@ async function run(index: number, dir: string): Promise<Run> {
     // Swapped each run: neither side always gets the first journal file or the first sign-ons.
     const order = index % 2 === 0 ? [root, values.against] : [values.against, root];
     for (const checkout of order) {
-      const child = await startSwitchChild(checkout, `sqlite:${join(dir, `run-${index}-${started.length}.db`)}`);
-      started.push(child);
-      running.add(child);
+      await startSwitchChild(checkout, `sqlite:${join(dir, `run-${index}-${started.length}.db`)}`, (child) => {
+        started.push(child);
+        running.add(child);
+      });
     }
     const [ours, theirs] = index % 2 === 0 ? started : [started[1]!, started[0]!];
-    const [mine, other] = await Promise.all([measure(ours!, 'T'), measure(theirs!, 'A')]);
+    const [mine, other] = await Promise.all([measure(ours!, 'this', 'T'), measure(theirs!, 'against', 'A')]);
     return { this: mine, against: other, rateRatio: round(mine.approvalsPerSecond / other.approvalsPerSecond, 3), cpuRatio: round(mine.cpuUsPerApproval / other.cpuUsPerApproval, 3) };
   } finally {
     for (const child of started) {

@@ -34,8 +34,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `checkout`'s `pos switch` on journal `db` (logs at warn, to this stderr), and funds the load's cards. */
-export async function startSwitchChild(checkout: string, db: string): Promise<SwitchChild> {
+/**
+ * Starts `checkout`'s `pos switch` on journal `db` (logs at warn, to this stderr), and funds the load's
+ * cards. `spawned` gets the child as soon as it exists, before it is ready: a bench stopped meanwhile
+ * (Ctrl-C) must still stop it.
+ */
+export async function startSwitchChild(checkout: string, db: string, spawned?: (child: SwitchChild) => void): Promise<SwitchChild> {
   const port = await freePort();
   let adminPort = await freePort();
   while (adminPort === port) adminPort = await freePort();
@@ -51,6 +55,8 @@ export async function startSwitchChild(checkout: string, db: string): Promise<Sw
     child.kill('SIGTERM');
     await exited;
   };
+  const started: SwitchChild = { port, process: child, stop };
+  spawned?.(started);
   try {
     await new Promise<void>((ready, fail) => {
       child.stdout!.once('data', () => ready());
@@ -69,5 +75,5 @@ export async function startSwitchChild(checkout: string, db: string): Promise<Sw
     await stop();
     throw error;
   }
-  return { port, process: child, stop };
+  return started;
 }
