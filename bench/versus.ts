@@ -1,13 +1,15 @@
-// npm run bench:versus -- --against DIR [--runs N] [--seconds N] [--connections N] [--json]
-// Two switches at the same time: this checkout's and DIR's (another checkout of this repository, say
-// `git worktree add ../before HEAD~1` with a link to this node_modules), each on a durable SQLite journal of
+// npm run bench:versus -- --against DIR|COMMIT [--runs N] [--seconds N] [--connections N] [--json]
+// Two switches at the same time: this checkout's and DIR's (another checkout of this repository with its
+// node_modules), or COMMIT's (a git worktree of it made in the temp dir for the run, with a link to this
+// node_modules, and removed after), each on a durable SQLite journal of
 // its own in a temp dir, each loaded by --connections terminals (sales only, one request in flight each) from
 // this process, for --seconds, --runs times, the start order swapped each run. This machine's speed moves by
 // up to 2x within a minute (docs/benchmarks.md), so runs taken one after the other compare the moments more
 // than the code; two switches run at once share the moment, and the ratio of their approvals and of their CPU
 // per approval is the code's. Both compete for the same 2 cores with the load, so the rates are far below
 // bench:switch's: the ratios are the result. Prints each run and the median and range of the ratios.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliError, numberOption, quoted } from '../cli/io.js';
@@ -19,19 +21,37 @@ import { startSwitchChild, SwitchStartFailure, type SwitchChild } from './suppor
 
 const root = resolve(import.meta.dirname, '..');
 
+/** The other side: a checkout's directory, or a commit to make one of for the run. */
+type Against = { dir: string; label: string } | { commit: string; label: string };
+
+/** The commit `ref` names in this repository, or undefined. */
+function commitOf(ref: string): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
 const { values, seconds, runs, connections } = benchOptions(
   'bench:versus',
-  'npm run bench:versus -- --against DIR [--runs N] [--seconds N] [--connections N] [--json]',
+  'npm run bench:versus -- --against DIR|COMMIT [--runs N] [--seconds N] [--connections N] [--json]',
   { against: { type: 'string' }, runs: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' }, json: { type: 'boolean' } },
   (values) => {
     const against = values.against as string | undefined;
-    if (against === undefined) throw new CliError('--against: the other checkout\'s directory is required');
+    if (against === undefined) throw new CliError('--against: the other checkout\'s directory, or a commit, is required');
     const dir = resolve(against);
     const isFile = (path: string) => statSync(path, { throwIfNoEntry: false })?.isFile() === true;
-    if (!isFile(join(dir, 'cli/pos.mjs'))) throw new CliError(`--against: ${quoted(against)} is not a checkout of this repository (no cli/pos.mjs)`);
-    if (!isFile(join(dir, 'node_modules/better-sqlite3/package.json'))) throw new CliError(`--against: ${quoted(against)} has no node_modules (run npm ci there, or link this one's)`);
+    let commit: string | undefined;
+    if (statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+      if (!isFile(join(dir, 'cli/pos.mjs'))) throw new CliError(`--against: ${quoted(against)} is not a checkout of this repository (no cli/pos.mjs)`);
+      if (!isFile(join(dir, 'node_modules/better-sqlite3/package.json'))) throw new CliError(`--against: ${quoted(against)} has no node_modules (run npm ci there, or link this one's)`);
+    } else {
+      commit = commitOf(against);
+      if (!commit) throw new CliError(`--against: ${quoted(against)} is neither a directory nor a commit of this repository`);
+    }
     return {
-      values: { against: dir, json: values.json === true },
+      values: { against: (commit ? { commit, label: against } : { dir, label: dir }) as Against, json: values.json === true },
       runs: numberOption(values.runs as string | undefined, 'runs', { min: 1, max: 100 }, 3),
       seconds: numberOption(values.seconds as string | undefined, 'seconds', { min: 1, max: 3600, decimals: true }, 8),
       connections: numberOption(values.connections as string | undefined, 'connections', { min: 1, max: 999 }, 32),
@@ -41,6 +61,8 @@ const { values, seconds, runs, connections } = benchOptions(
   and takes sales for --seconds, both at once; then both stop. The start order is swapped each run.
   Per run: approvals/s, p99 and the switch process's CPU per approval of each, and this/against for both.
   Then the median and the range of the two ratios over the runs (a rate ratio above 1 and a CPU ratio below 1: this is faster).
+  --against COMMIT: a git worktree of it in the run's temp dir, linked to this node_modules (a commit whose
+  dependencies differ needs a checkout of its own: --against DIR), removed at the end.
   Defaults: --runs 3, --seconds 8, --connections 32. Exit 0; 1 when a switch does not start or a terminal never signs on; 2 for bad usage.`,
 );
 
@@ -74,11 +96,11 @@ async function measure(child: SwitchChild, side: 'this' | 'against', prefix: str
 /** The switches running now: stopped on Ctrl-C / SIGTERM too. */
 const running = new Set<SwitchChild>();
 
-async function run(index: number, dir: string): Promise<Run> {
+async function run(index: number, dir: string, againstDir: string): Promise<Run> {
   const started: SwitchChild[] = [];
   try {
     // Swapped each run: neither side always gets the first journal file or the first sign-ons.
-    const order = index % 2 === 0 ? [root, values.against] : [values.against, root];
+    const order = index % 2 === 0 ? [root, againstDir] : [againstDir, root];
     for (const checkout of order) {
       await startSwitchChild(checkout, `sqlite:${join(dir, `run-${index}-${started.length}.db`)}`, (child) => {
         started.push(child);
@@ -104,17 +126,37 @@ function summary(ratios: number[]): { median: number; min: number; max: number }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-versus-'));
+const against = values.against;
+/** The other side's checkout: the directory given, or the commit's worktree made in the temp dir. */
+const againstDir = 'dir' in against ? against.dir : join(dir, 'against');
+/** Removes the commit's worktree (if one was made) and the temp dir. */
+const removeAll = () => {
+  if ('commit' in against) {
+    // The link first, on its own (rmSync of a link removes the link): removing the worktree must never reach this checkout's node_modules.
+    rmSync(join(againstDir, 'node_modules'), { force: true });
+    try {
+      execFileSync('git', ['worktree', 'remove', '--force', againstDir], { cwd: root, stdio: 'ignore' });
+    } catch {
+      // Never made (the run stopped before): nothing to remove.
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+};
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const)
   process.once(signal, () =>
     void Promise.all([...running].map((child) => child.stop())).finally(() => {
-      rmSync(dir, { recursive: true, force: true });
+      removeAll();
       process.exit(code);
     }),
   );
 const results: Run[] = [];
 try {
+  if ('commit' in against) {
+    execFileSync('git', ['worktree', 'add', '--detach', '--quiet', againstDir, against.commit], { cwd: root, stdio: 'ignore' });
+    symlinkSync(join(root, 'node_modules'), join(againstDir, 'node_modules'));
+  }
   for (let index = 0; index < runs; index++) {
-    const result = await run(index, dir);
+    const result = await run(index, dir, againstDir);
     results.push(result);
     if (!values.json) {
       const side = (s: Side) => `${String(s.approvalsPerSecond).padStart(6)} approvals/s  p99 ${s.p99} ms  ${s.cpuUsPerApproval} µs/approval`;
@@ -126,15 +168,15 @@ try {
   console.error(`bench:versus: ${error.message}`);
   process.exitCode = 1;
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  removeAll();
 }
 if (process.exitCode) process.exit();
 const rate = summary(results.map((r) => r.rateRatio));
 const cpu = summary(results.map((r) => r.cpuRatio));
 const machine = { cores: cpus().length, node: process.version, seconds, connections, runs };
-if (values.json) console.log(JSON.stringify({ machine, against: values.against, runs: results, rateRatio: rate, cpuRatio: cpu }));
+if (values.json) console.log(JSON.stringify({ machine, against: against.label, ...('commit' in against ? { commit: against.commit } : {}), runs: results, rateRatio: rate, cpuRatio: cpu }));
 else
   console.log(
     `this/against over ${runs} run${runs === 1 ? '' : 's'}: approvals/s ${rate.median} (${rate.min}–${rate.max}), CPU per approval ${cpu.median} (${cpu.min}–${cpu.max})\n` +
-      `machine: ${machine.cores} cores, Node ${machine.node}, ${connections} connections a side, ${seconds} s per run, against ${values.against}`,
+      `machine: ${machine.cores} cores, Node ${machine.node}, ${connections} connections a side, ${seconds} s per run, against ${against.label}${'commit' in against ? ` (${against.commit.slice(0, 12)})` : ''}`,
   );
