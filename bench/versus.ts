@@ -1,9 +1,9 @@
 // npm run bench:versus -- --against DIR|COMMIT [--runs N] [--seconds N] [--connections N] [--json]
 // Two switches at the same time: this checkout's and DIR's (another checkout of this repository with its
 // node_modules), or COMMIT's (a git worktree of it made in the temp dir for the run, with a link to this
-// node_modules, and removed after), each on a durable SQLite journal of
-// its own in a temp dir, each loaded by --connections terminals (sales only, one request in flight each) from
-// this process, for --seconds, --runs times, the start order swapped each run. This machine's speed moves by
+// node_modules, and removed after), each on a durable SQLite journal of its own in a temp dir, each loaded
+// by --connections terminals (sales only, one request in flight each) from this process, for --seconds,
+// --runs times, the start order swapped each run. This machine's speed moves by
 // up to 2x within a minute (docs/benchmarks.md), so runs taken one after the other compare the moments more
 // than the code; two switches run at once share the moment, and the ratio of their approvals and of their CPU
 // per approval is the code's. Both compete for the same 2 cores with the load, so the rates are far below
@@ -99,7 +99,7 @@ const running = new Set<SwitchChild>();
 async function run(index: number, dir: string, againstDir: string): Promise<Run> {
   const started: SwitchChild[] = [];
   try {
-    // Swapped each run: neither side always gets the first journal file or the first sign-ons.
+    // Swapped each run: neither side is always the one started first (its journal file made first, its process warmer).
     const order = index % 2 === 0 ? [root, againstDir] : [againstDir, root];
     for (const checkout of order) {
       await startSwitchChild(checkout, `sqlite:${join(dir, `run-${index}-${started.length}.db`)}`, (child) => {
