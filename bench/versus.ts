@@ -3,11 +3,11 @@
 // node_modules), or COMMIT's (a git worktree of it made in the temp dir for the run, with a link to this
 // node_modules, and removed after), each on a durable SQLite journal of its own in a temp dir, each loaded
 // by --connections terminals (sales only, one request in flight each) from this process, for --seconds,
-// --runs times, the start order swapped each run. This machine's speed moves by
-// up to 2x within a minute (docs/benchmarks.md), so runs taken one after the other compare the moments more
-// than the code; two switches run at once share the moment, and the ratio of their approvals and of their CPU
-// per approval is the code's. Both compete for the same 2 cores with the load, so the rates are far below
-// bench:switch's: the ratios are the result. Prints each run and the median and range of the ratios.
+// --runs times, the start order swapped each run. This machine's speed moves by up to 2x within a minute
+// (docs/benchmarks.md), so runs taken one after the other compare the moments more than the code; two
+// switches run at once share the moment, and the ratio of their approvals and of their CPU per approval is
+// the code's. Both compete for the same 2 cores with the load, so the rates are far below bench:switch's:
+// the ratios are the result. Prints each run and the median and range of the ratios.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { testTmk } from '../switch/config.js';
 import { benchOptions } from './support/options.js';
 import { processCpuMs, type CpuMs } from './support/proc-cpu.js';
 import { benchLoad, SignOnShortfall } from './support/sign-on.js';
+import { latencies } from './support/stats.js';
 import { startSwitchChild, SwitchStartFailure, type SwitchChild } from './support/switch-child.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -118,12 +119,8 @@ async function run(index: number, dir: string, againstDir: string): Promise<Run>
   }
 }
 
-function summary(ratios: number[]): { median: number; min: number; max: number } {
-  const sorted = [...ratios].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { median: round(median, 3), min: sorted[0]!, max: sorted.at(-1)! };
-}
+/** The median (nearest rank, as every bench's) and the range of the runs' ratios. */
+const summary = (ratios: number[]) => ({ median: latencies(ratios).median, min: Math.min(...ratios), max: Math.max(...ratios) });
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-versus-'));
 const against = values.against;

@@ -1,6 +1,7 @@
 // bench:versus: two switches at once (this checkout and another), their approvals and CPU per approval
-// compared run by run. Here this checkout against itself, for one short run: what is checked is that
-// both sides are measured and compared, and that it cleans up; no figure is judged (no bench is timed here).
+// compared run by run. Here usage errors, and one short run against this checkout's own HEAD (a worktree)
+// and against this directory: what is checked is that both sides are measured and compared, and that it
+// cleans up; no figure is judged (no bench is timed here).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
