@@ -222,6 +222,9 @@ const route: Step = (ctx) => {
     const code = str(ctx, '48.QR');
     const refused = ctx.kind === 'refund' && refundReferenced(ctx) ? undefined : paymentCodeRefusal(ctx.wallet, code);
     if (refused) return decline(ctx, refused.responseCode, refused.reason);
+    // The code is the card number of WeChat Pay, Alipay and UnionPay codes: one sent with a PAN as well
+    // names two accounts. Only an EMVCo consumer-presented code carries the card's PAN, and routes by it.
+    if (ctx.pan && ctx.wallet !== 'EMVCPM') return decline(ctx, '30', `format: a ${ctx.wallet} payment code with a card number (DE2 or DE35)`);
     if (!ctx.pan) {
       ctx.issuer = `wallet:${ctx.wallet}`;
       ctx.account = walletAccount(ctx.wallet, code ?? '');
@@ -349,7 +352,12 @@ const risk: Step = (ctx) => {
   if (forced === 'drop') ctx.outcome = 'drop';
   else if (forced === 'late') ctx.outcome = 'late';
   else if (forced === '65' && ctx.request.has('52')) return;
-  else if (forced) decline(ctx, forced, `forced by amount cents .${String(ctx.amount % 100).padStart(2, '0')}`);
+  else if (forced) {
+    // The tester's answer, not the card's: the right PIN it came with neither resets the wrong tries (a
+    // forced 55 that cleared them would contradict itself) nor counts as one.
+    delete ctx.pinChecked;
+    decline(ctx, forced, `forced by amount cents .${String(ctx.amount % 100).padStart(2, '0')}`);
+  }
 };
 
 /** The kinds whose DE49 prices them; an absent DE49 (optional on a 0220) is the journal's default, CNY. */
@@ -436,7 +444,11 @@ async function fundsAvailable(ctx: Context): Promise<boolean> {
 async function arqcVerifies(ctx: Context, profile: TestCardProfile, pan: string): Promise<boolean> {
   const arqc = ctx.request.getBuffer('55.9F26');
   // A chip read (05x contact, 07x contactless) of a card with keys must carry its cryptogram: no ARQC, no approval.
-  if (!arqc) return /^0[57]/.test(str(ctx, '22') ?? '') ? declined(ctx, '05', 'chip read without an ARQC (DE55 9F26)') : true;
+  // So must an EMVCo consumer-presented code (WS EMVCPM) naming such a card: its payload always carries one (EMV QRCPS).
+  if (!arqc) {
+    if (ctx.wallet === 'EMVCPM') return declined(ctx, '05', 'EMVCPM code of a chip card without an ARQC (DE55 9F26)');
+    return /^0[57]/.test(str(ctx, '22') ?? '') ? declined(ctx, '05', 'chip read without an ARQC (DE55 9F26)') : true;
+  }
   const tag = (name: string) => ctx.request.getBuffer(`55.${name}`);
   // The cryptogram covers 9F02 and 5F2A: they must be the amount and currency being authorized, or an ARQC for 1.00 approves 40,000.00.
   if (tag('9F02')?.toString('hex') !== String(ctx.amount).padStart(12, '0')) return declined(ctx, '05', 'ARQC amount (9F02) is not DE4');
@@ -720,22 +732,45 @@ function refusalReason(by: keyof typeof refusals, code: string): string {
 
 export function journalStep(commit: Commit): Step {
   return async (ctx) => {
-    if (!ctx.journaled || ctx.outcome === 'drop') return;
+    if (!ctx.journaled) return;
     const fingerprint = fingerprintOf(ctx, ctx.mti);
+    if (ctx.outcome === 'drop') return answerJournaledKey(ctx, fingerprint);
     // The PIN try counts in the journal, for a new row only: a retransmission gets its stored answer and is no
     // second try, and a replayed DUKPT block (63) is no try of the cardholder's — nor, with the right PIN, a reset.
     const result = await commit({ row: requestRow(ctx, fingerprint), effects: ctx.answer['39'] === '00' ? ctx.effects : [], ksn: ctx.ksn, pin: ctx.pinChecked });
+    if (result.status === 'duplicate') return answerRepeat(ctx, result.row, fingerprint);
     ctx.row = result.row;
-    if (result.status === 'duplicate' && !sameRequest(result.row.fingerprint, fingerprint)) {
-      ctx.answer = { '39': '94' };
-      ctx.reason = 'request key reused by a different request';
-      return;
-    }
     ctx.answer = result.row.answer;
-    if (result.status === 'duplicate') ctx.reason = 'repeat: original answer';
-    else if (result.row.responseCode !== ctx.responseCode)
-      ctx.reason = `journal refused: ${result.row.responseCode}${result.status === 'new' && result.refusedBy ? ` (${refusalReason(result.refusedBy, result.row.responseCode)})` : ''}`;
+    if (result.row.responseCode !== ctx.responseCode)
+      ctx.reason = `journal refused: ${result.row.responseCode}${result.refusedBy ? ` (${refusalReason(result.refusedBy, result.row.responseCode)})` : ''}`;
   };
+}
+
+/**
+ * A request the cents drop is never journaled, but its key may be already: the terminal's reversal of
+ * an unanswered request leaves a tombstone under it (`reversed-before-arrival`, 12), and the request
+ * arriving late must get that refusal, not silence again. Any other journaled key answers as a repeat.
+ * The row read may still be on its way to disk (no commit follows to wait for): harmless, as the only
+ * rows such a key can hold answer a refusal (the tombstone's 12, another request's key 94): the same
+ * request, dropped each time, is never journaled itself.
+ */
+async function answerJournaledKey(ctx: Context, fingerprint: string): Promise<void> {
+  const row = await ctx.parts.store.byKey(ctx.terminalId, ctx.stan, ctx.transmitted, ctx.mti);
+  if (!row) return;
+  ctx.outcome = 'answer';
+  answerRepeat(ctx, row, fingerprint);
+}
+
+/** A key already journaled: the original answer for the same request, 94 for another one reusing its key. */
+function answerRepeat(ctx: Context, row: JournalRow, fingerprint: string): void {
+  ctx.row = row;
+  if (!sameRequest(row.fingerprint, fingerprint)) {
+    ctx.answer = { '39': '94' };
+    ctx.reason = 'request key reused by a different request';
+    return;
+  }
+  ctx.answer = row.answer;
+  ctx.reason = 'repeat: original answer';
 }
 
 // ───────────────────────────────────────────── the pipeline ──

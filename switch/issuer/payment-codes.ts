@@ -17,6 +17,8 @@ const classifier = paymentCodeClassifier();
  */
 export function paymentCodeRefusal(wallet: string, code: string | undefined): { responseCode: '30' | '14'; reason: string } | undefined {
   if (code === undefined) return { responseCode: '30', reason: `format: field 48.QR (payment code) missing for wallet ${wallet}` };
+  // The format check reads the code trimmed (a scanner's line end), the account its first two characters as sent: a code with spaces around it would pay from an account of its own.
+  if (code !== code.trim()) return { responseCode: '30', reason: 'format: field 48.QR has spaces before or after the code' };
   const found = classifier.classify(code);
   if (found.scheme === undefined) return { responseCode: '30', reason: `format: field 48.QR is no payment code: ${found.reason}` };
   if (found.scheme !== wallet) return { responseCode: '14', reason: `payment code of the ${found.scheme} format sent to wallet ${wallet}` };

@@ -7,6 +7,7 @@ import { arpcKey } from '../../protocols/crypto/emv.js';
 import { arpcMethod2, encipherPinBlock } from '../../protocols/crypto/index.js';
 import { MessageMacKey } from '../../protocols/crypto/message-mac.js';
 import type { IsoMessage } from '../../protocols/iso8583/index.js';
+import { encodeCpm } from '../../protocols/qr/index.js';
 import { testCards } from '../../protocols/testcards.js';
 import type { RunningSwitch } from '../../switch/index.js';
 import { cardAccount } from '../../switch/issuer/cards.js';
@@ -66,6 +67,25 @@ for (const database of testDatabases()) {
       expect((await t.send(paid)).getString('39')).toBe('00');
       const refund = sale(t, { ...wallet('ALIPAY'), '3': '200000', '4': 400, '61.1': '000001', '61.2': paid.getString('11')!, '61.3': paid.getString('7')!.slice(0, 4) });
       expect((await t.send(refund)).getString('39')).toBe('00');
+    });
+
+    // Review of session 12: a WeChat code sent with a card number debited the card; a code with a space
+    // before it passed the format check (which trims) and paid from an account of its own (by its first two characters).
+    it('a WeChat Pay, Alipay or UnionPay code sent with a card number, or with spaces around it, is 30; no money moves', async () => {
+      const account = cardAccount('5555555555554444');
+      const before = await sw.store.balance(account);
+      expect(await code(t, { ...wallet('WECHAT', '134567890123456789'), '2': '5555555555554444' })).toBe('30');
+      expect(await code(t, { ...wallet('ALIPAY', '284567890123456789'), '35': '5555555555554444=30121010000000000000' })).toBe('30');
+      expect(await sw.store.balance(account)).toBe(before);
+      expect(await code(t, wallet('WECHAT', ' 134567890123456789'))).toBe('30');
+      expect(await code(t, wallet('WECHAT', '134567890123456789 '))).toBe('30');
+    });
+
+    // EMV QRCPS: a consumer-presented code's payload carries the card's cryptogram; one naming a table chip card without it approved.
+    it('an EMVCPM code naming a chip card of the table must carry its ARQC (05 without 9F26)', async () => {
+      const card = testCards.visa;
+      const cpm = encodeCpm({ '85': Buffer.from('CPV01').toString('hex'), '61': { '4F': 'A0000000031010' }, '62': { '5A': card.pan, '64': { '9F36': '0001' } } });
+      expect(await code(t, { ...wallet('EMVCPM', cpm), '2': card.pan, '14': card.expiry.slice(0, 4) })).toBe('05');
     });
 
     // EMV Book 3 Annex C, C10 (Card Status Update): byte 2 b8 "Issuer Approves Online Transaction".

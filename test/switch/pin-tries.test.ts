@@ -26,5 +26,17 @@ for (const database of testDatabases()) {
       expect((await t.send(withPin('9999', 1800))).getString('39')).toBe('55');
       expect((await t.send(withPin('9999', 1900))).getString('39')).toBe('75');
     });
+
+    // Review of session 12: a forced .55 with the right PIN answered 55 and cleared the wrong tries.
+    it('an answer forced by the cents counts no PIN try and clears none', async () => {
+      const other = '4111111111111111';
+      const withPin = (pin: string, amount: number) =>
+        t.message('0200', { '2': other, '3': '000000', '4': amount, '14': '3012', '22': '021', '25': '00', '26': '12', '49': '156', '52': encipherPinBlock(t.tpk!, { format: 0, pin, pan: other }) });
+      expect((await t.send(withPin('9999', 1500))).getString('39')).toBe('55');
+      expect((await t.send(withPin('9999', 1600))).getString('39')).toBe('55');
+      expect((await t.send(withPin('1234', 1755))).getString('39')).toBe('55');
+      expect((await t.send(withPin('1234', 1751))).getString('39')).toBe('51');
+      expect((await t.send(withPin('9999', 1800))).getString('39')).toBe('75');
+    });
   });
 }
