@@ -198,3 +198,15 @@ function jsonProblem(text: string, message: string): string {
 export function printJson(io: CliIo, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));
 }
+
+/**
+ * $POS_ADMIN_TOKEN, the admin API's write token; undefined when unset or empty. Printable ASCII only:
+ * a client sends the header's bytes as it encodes them (UTF-8) and the server reads them as Latin-1,
+ * so a token with other characters, or spaces, could never be matched as typed.
+ */
+export function adminTokenFromEnv(): string | undefined {
+  const token = process.env.POS_ADMIN_TOKEN;
+  if (!token) return undefined;
+  if (!/^[\x21-\x7e]+$/.test(token)) throw new CliError('$POS_ADMIN_TOKEN: printable ASCII only, without spaces (an HTTP header carries it as typed)');
+  return token;
+}

@@ -52,7 +52,11 @@ export class Metrics {
       '# TYPE pos_switch_connections_total counter',
       `pos_switch_connections_total ${this.connectionsTotal}`,
     );
-    lines.push('# TYPE pos_switch_bad_frames_total counter', `pos_switch_bad_frames_total ${this.badFrames}`);
+    lines.push(
+      '# HELP pos_switch_bad_frames_total Connections closed for a frame that did not decode.',
+      '# TYPE pos_switch_bad_frames_total counter',
+      `pos_switch_bad_frames_total ${this.badFrames}`,
+    );
     lines.push(
       '# HELP pos_switch_frame_timeouts_total Connections closed because a frame begun was not completed in time.',
       '# TYPE pos_switch_frame_timeouts_total counter',

@@ -1,4 +1,4 @@
-import { CliError, parseOptions, quoted, type CliIo } from '../io.js';
+import { adminTokenFromEnv, CliError, parseOptions, quoted, type CliIo } from '../io.js';
 
 const help = `usage: pos demo [--data DIR] [--port N] [--switch-port N] [--admin-port N] [--host ADDR] [--json]
 
@@ -43,13 +43,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.out(help);
     return 0;
   }
+  const adminToken = adminTokenFromEnv();
   const options = {
     dataDir: values.data ?? 'data',
     port: port(values.port, 8080, 'port'),
     switchPort: port(values['switch-port'], 8583, 'switch-port'),
     adminPort: port(values['admin-port'], 8584, 'admin-port'),
     ...(values.host ? { host: values.host } : {}),
-    ...(process.env.POS_ADMIN_TOKEN ? { adminToken: process.env.POS_ADMIN_TOKEN } : {}),
+    ...(adminToken ? { adminToken } : {}),
   };
   const { startDemo, demoSupervisorPin } = await import('../demo/demo.js');
   const { JournalInUseError } = await import('../../terminal/journal.js');

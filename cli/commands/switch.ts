@@ -7,7 +7,7 @@ import type { MessageSpec } from '../../protocols/iso8583/index.js';
 import { testTmk, type SwitchConfig, type TerminalConfig } from '../../switch/config.js';
 import { JournalOpenError, startSwitch } from '../../switch/index.js';
 import { sqliteFilePath } from '../../switch/store/index.js';
-import { CliError, numberOption, parseJson, parseOptions, quoted, quotedPath, writableFileOption, type CliIo } from '../io.js';
+import { adminTokenFromEnv, CliError, numberOption, parseJson, parseOptions, quoted, quotedPath, writableFileOption, type CliIo } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 import { switchSpecProblem } from '../switch-spec.js';
 
@@ -127,7 +127,7 @@ export function switchConfig(values: Values): SwitchConfig {
   const port = bounded(values.port, 'port', 0, 65535) ?? 8583;
   // One port for both would fail as "in use", naming whichever option listened second (or the wrong one).
   if (adminPort !== 0 && adminPort === port) throw new CliError(`--admin-port ${adminPort}: the same as --port (give each its own)`);
-  const token = process.env.POS_ADMIN_TOKEN;
+  const token = adminTokenFromEnv();
   return {
     port,
     ...(adminPort ? { adminPort } : {}),

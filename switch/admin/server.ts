@@ -6,7 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest, type FastifySchemaValidationError } from 'fastify';
 import type { Logger } from 'pino';
 import { maskPan, maskPansIn, wordOrLength } from '../../protocols/mask.js';
 import type { Fault, Faults } from '../faults.js';
@@ -54,7 +54,7 @@ const transactionQuery = {
     merchant: { type: 'string', maxLength: 15 },
     from: date,
     to: date,
-    pan: { type: 'string', pattern: '^[0-9]{6}\\*{1,13}[0-9]{4}$', description: 'masked PAN: first 6 and last 4 digits, any number of stars between (any PAN length matches)' },
+    pan: { type: 'string', pattern: '^[0-9]{6}\\*{1,13}[0-9]{4}$', description: 'masked PAN: first 6 and last 4 digits, 1 to 13 stars between (each PAN length, 12 to 19 digits, is tried)' },
     rrn: { type: 'string', pattern: '^[0-9A-Za-z]{1,12}$' },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
     before: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'next page: the rows listed after the one with this id (the last id of the previous page)' },
@@ -133,6 +133,7 @@ export function openApiDocument(): object {
       ...Object.entries((route.params as { properties?: Record<string, object> })?.properties ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
     ];
     const key = `${route.method} ${route.url}`;
+    const bodyStatuses = { 413: { description: 'body over 1 MiB', content: errorBody }, 415: { description: 'body not application/json', content: errorBody } };
     (paths[path] ??= {})[route.method.toLowerCase()] = {
       summary: route.summary,
       ...(parameters.length ? { parameters } : {}),
@@ -141,10 +142,11 @@ export function openApiDocument(): object {
       responses: {
         200: { description: 'OK', content: { [route.produces ?? 'application/json']: okBodies[key] ? { schema: okBodies[key] } : {} } },
         ...(key === 'GET /health' ? { 503: { description: 'the journal did not answer: reason says why', content: { 'application/json': { schema: okBodies[key] } } } } : {}),
-        400: { description: 'request fails the schema (an unknown query parameter too)', content: errorBody },
+        400: { description: `request fails the schema (an unknown query parameter too${route.write && !route.body ? '; any body but none or {}' : ''})`, content: errorBody },
         ...(route.write ? { 401: { description: 'missing or wrong bearer token', content: errorBody }, 403: { description: 'writes disabled (no token configured)', content: errorBody } } : {}),
         ...(route.url.startsWith('/cards/') ? { 404: { description: 'no such test card', content: errorBody } } : {}),
-        ...(route.body ? { 413: { description: 'body over 1 MiB', content: errorBody }, 415: { description: 'body not application/json', content: errorBody } } : {}),
+        ...(route.params ? { 414: { description: 'a path parameter over 100 characters', content: errorBody } } : {}),
+        ...(route.write ? bodyStatuses : {}),
         500: { description: 'internal error (the detail is logged)', content: errorBody },
       },
     };
@@ -190,6 +192,35 @@ const pathShown = (url: string): string => url.split('?')[0]!.split('/').map(wor
 const frameworkProblems: Record<string, [status: number, message: string]> = {
   FST_ERR_BAD_URL: [400, 'malformed URL: a %-escape that does not decode'],
   FST_ERR_MAX_PARAM_LENGTH: [414, 'a path parameter is over 100 characters'],
+};
+
+/**
+ * A schema failure named by what and where: an unknown parameter or property by its name (a plain word,
+ * else its length: it may be anything a caller typed), a date by the forms it takes (ajv lists each
+ * branch of the anyOf apart), anything else as ajv words it (the field and the schema, no value).
+ */
+function schemaProblem(context: string, errors: FastifySchemaValidationError[]): string {
+  const failed = errors.find((e) => e.keyword === 'anyOf') ?? errors[0]!;
+  const where = `${context}${failed.instancePath}`;
+  if (failed.keyword === 'additionalProperties') {
+    const name = wordOrLength(String((failed.params as { additionalProperty?: unknown }).additionalProperty ?? ''));
+    return context === 'querystring' ? `querystring: no parameter ${name}` : `${where}: no property ${name}`;
+  }
+  // The only anyOf of these schemas is `date`.
+  if (failed.keyword === 'anyOf') return `${where} must be ${date.description}`;
+  return `${where} ${failed.message ?? 'is invalid'}`;
+}
+
+/** Whether a query string has a %-escape that does not decode (fastify's parser keeps such text as it is). */
+const malformedQuery = (url: string): boolean => {
+  const query = url.split('?')[1];
+  if (!query) return false;
+  try {
+    for (const part of query.split('&')) decodeURIComponent(part.replace(/\+/g, ' '));
+    return false;
+  } catch {
+    return true;
+  }
 };
 
 /** Answers to a request the HTTP parser refused, with the statuses fastify's own handler gives; any other is a 400. */
@@ -250,8 +281,9 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     // No request is logged: its URL can carry a PAN (`?pan=`, a path).
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
-    // Unknown properties are an error, not silently dropped.
-    ajv: { customOptions: { removeAdditional: false } },
+    // Unknown properties are an error, not silently dropped; `Infinity` (which ajv's coercion makes of the
+    // text) is no integer: minimum and maximum skip non-finite numbers, and it reached the journal's SQL.
+    ajv: { customOptions: { removeAdditional: false, strictNumbers: true } },
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const known = frameworkProblems[error.code];
       if (!known) log.error({ err: { code: error.code } }, 'admin request failed');
@@ -272,6 +304,8 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
   // An empty JSON body is {} (fastify's own parser refuses it: FST_ERR_CTP_EMPTY_JSON_BODY); any other goes to that parser.
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // fastify's own text/plain parser would hand a route a string, refused as "body must be object": 415 like any other type.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     body === '' ? done(null, {}) : json(request, body as string, done),
   );
@@ -369,6 +403,10 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
       return { faults: faults.list() };
     },
   };
+  // Before any route's own hooks (the token too): the same 400 as a path that does not decode.
+  app.addHook('onRequest', async (request, reply) => {
+    if (malformedQuery(request.raw.url ?? '')) return reply.code(400).send(errorShape(400, frameworkProblems.FST_ERR_BAD_URL![1]));
+  });
   for (const route of routes) {
     app.route({
       method: route.method,
@@ -382,9 +420,21 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
       ...(route.write ? { onRequest: checkToken } : {}),
       ...(route.url === '/transactions'
         ? {
-            preValidation: async (request: FastifyRequest) => {
+            preValidation: async (request: FastifyRequest, reply: FastifyReply) => {
               const q = request.query as Record<string, unknown>;
               for (const name of ['from', 'to']) if (q[name] !== undefined) q[name] = restorePlus(q[name]);
+              // Digits as typed: ajv's coercion would also take 0x10, 1e3 or a blank for a number.
+              for (const name of ['limit', 'before'])
+                if (typeof q[name] === 'string' && !/^[0-9]+$/.test(q[name])) return reply.code(400).send(errorShape(400, `querystring/${name} must be integer`));
+            },
+          }
+        : {}),
+      ...(route.write && !route.body
+        ? {
+            preValidation: async (request: FastifyRequest, reply: FastifyReply) => {
+              const body = request.body as object | undefined;
+              if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length))
+                return reply.code(400).send(errorShape(400, `body: ${route.method} ${route.url} takes none (or {})`));
             },
           }
         : {}),
@@ -408,7 +458,7 @@ export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     // A schema failure's message is fastify's, made of the field's name and the schema (ajv quotes no value): its
     // numbers are the schema's limits, which masking would garble (`before must be <= 9007199254740991`).
-    if (error.validation && status === 400) return reply.code(400).send(errorShape(400, error.message));
+    if (error.validation && status === 400) return reply.code(400).send(errorShape(400, schemaProblem(error.validationContext ?? 'request', error.validation)));
     if (status < 500) return reply.code(status).send(problem(status, error.message));
     // The detail (a driver's message can quote SQL or its parameters) goes to the log, masked; the caller learns only that it failed.
     request.log.error({ err: { message: maskPansIn(error.message), ...(error.code ? { code: error.code } : {}) }, url: maskPansIn(request.url.split('?')[0]!) }, 'admin request failed');

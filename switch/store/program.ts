@@ -535,8 +535,8 @@ export function* search(filter: TransactionFilter): Program<JournalRow[]> {
   }
   if (filter.rrn) add('rrn = ?', filter.rrn);
   if (filter.from) add('created_at >= ?', filter.from);
-  // A bare date as `to` means the whole of that day.
-  if (filter.to) add('created_at < ?', /^\d{4}-\d{2}-\d{2}$/.test(filter.to) ? `${filter.to}T99` : filter.to);
+  // Both ends are included: a bare date as `to` means the whole of that day, a date-time that instant too.
+  if (filter.to) /^\d{4}-\d{2}-\d{2}$/.test(filter.to) ? add('created_at < ?', `${filter.to}T99`) : add('created_at <= ?', filter.to);
   params.push(Math.min(filter.limit ?? 100, 1000));
   const result = yield { sql: `${selectRow}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`, params };
   return result.rows.map(toRow);

@@ -49,4 +49,18 @@ describe('bad paths and ports', () => {
     // One port given to both (in use or not): before, "--admin-port N: in use" even when --port's was the busy one.
     expect(await refused(['switch', '--port', String(port), '--admin-port', String(port), '--db', ':memory:'])).toBe(`pos switch: --admin-port ${port}: the same as --port (give each its own)`);
   });
+
+  // Review of session 12: a client sends a header's bytes as UTF-8 and the server reads them as Latin-1, so 'tök en' never matched.
+  it('$POS_ADMIN_TOKEN other than printable ASCII without spaces, before anything listens', async () => {
+    const saved = process.env.POS_ADMIN_TOKEN;
+    try {
+      for (const token of ['tök', 'two words']) {
+        process.env.POS_ADMIN_TOKEN = token;
+        expect(await refused(['switch', '--port', '0', '--admin-port', '0', '--db', ':memory:'])).toBe('pos switch: $POS_ADMIN_TOKEN: printable ASCII only, without spaces (an HTTP header carries it as typed)');
+      }
+    } finally {
+      if (saved === undefined) delete process.env.POS_ADMIN_TOKEN;
+      else process.env.POS_ADMIN_TOKEN = saved;
+    }
+  });
 });

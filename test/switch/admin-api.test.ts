@@ -45,14 +45,44 @@ describe('switch admin API (R1 findings)', () => {
     expect(metrics).toContain('# TYPE pos_switch_connections_open gauge');
     expect(metrics).toContain('# TYPE pos_switch_connections_total counter');
     expect(metrics).not.toMatch(/^pos_switch_connections /m);
+    // Every family has its HELP and its TYPE.
+    const families = [...metrics.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
+    for (const family of families) expect(metrics, family).toContain(`# HELP ${family} `);
   });
 
   it('refuses an unknown query parameter on every route', async () => {
     for (const path of ['/health', '/metrics', '/openapi.json', '/terminals', '/merchants', '/cards', '/faults', '/settlements', '/transactions']) {
       const response = await api(`${path}?bogus=1`);
       expect(response.status, path).toBe(400);
-      expect(await response.json(), path).toEqual({ statusCode: 400, error: 'Bad Request', message: 'querystring must NOT have additional properties' });
+      expect(await response.json(), path).toEqual({ statusCode: 400, error: 'Bad Request', message: 'querystring: no parameter bogus' });
     }
+    // A name that is not a plain word is given by its length: it may be a PAN typed in the wrong place.
+    expect(((await (await api('/cards?4111111111111111=1')).json()) as { message: string }).message).toBe('querystring: no parameter <16 characters>');
+  });
+
+  // Review of session 12: ajv coerced "Infinity" to a number its minimum and maximum skip, and the journal's SQL failed (500).
+  it('takes limit and before as digits only: Infinity, 1e3, 0x10 or a blank is a 400 naming the parameter', async () => {
+    for (const value of ['Infinity', '-Infinity', '1e400', '0x10', '%20', '1.5']) {
+      for (const name of ['limit', 'before']) {
+        const response = await api(`/transactions?${name}=${value}`);
+        expect(response.status, `${name}=${value}`).toBe(400);
+        expect(await response.json(), `${name}=${value}`).toEqual({ statusCode: 400, error: 'Bad Request', message: `querystring/${name} must be integer` });
+      }
+    }
+  });
+
+  it('names the wrong parameter or property, and a date by the forms it takes', async () => {
+    const message = async (path: string, init?: RequestInit) => ((await (await api(path, init)).json()) as { message: string }).message;
+    const json = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    expect(await message('/transactions?from=2026-13-45')).toBe('querystring/from must be YYYY-MM-DD or an RFC 3339 date-time');
+    expect(await message('/faults/T0000001', { method: 'PUT', headers: json, body: '{"dro":true}' })).toBe('body: no property dro');
+    expect(await message('/transactions?terminal=%zz')).toBe('malformed URL: a %-escape that does not decode');
+    // A DELETE takes no body; text/plain is no JSON (fastify's own text parser answered "body must be object").
+    const del = await api('/faults/T0000001', { method: 'DELETE', headers: json, body: '{"anything":1}' });
+    expect(del.status).toBe(400);
+    expect(((await del.json()) as { message: string }).message).toBe('body: DELETE /faults/:terminal takes none (or {})');
+    expect((await api('/faults/T0000001', { method: 'DELETE', headers: json, body: '{}' })).status).toBe(200);
+    expect((await api('/faults/T0000001', { method: 'PUT', headers: { ...json, 'content-type': 'text/plain' }, body: 'hi' })).status).toBe(415);
   });
 
   it('refuses a JSON null body to PUT /faults/{terminal} like [] and "x" (it cleared the fault)', async () => {

@@ -86,6 +86,14 @@ for (const database of testDatabases()) {
       expect((await get(`from=${hourAgo.slice(0, 10)}+08:00`)).status).toBe(400);
     });
 
+    // Review of session 12: `to` as a date-time left out the rows at that instant, while `to` as a date included its day.
+    it('includes both ends: from and to at a row\'s createdAt list it', async () => {
+      const [newest] = (await get('limit=1')).body.transactions as Array<{ id: number; createdAt: string }>;
+      const at = encodeURIComponent(newest!.createdAt);
+      expect((await get(`from=${at}&to=${at}`)).body.transactions.map((r) => r.id)).toContain(newest!.id);
+      expect((await get(`to=${at}`)).body.transactions.map((r) => r.id)).toContain(newest!.id);
+    });
+
     if (database.name === 'sqlite') {
       it('reads a date search off the created_at index, in its order (no table scan, no sort)', () => {
         const db = new Database(url, { readonly: true });
