@@ -667,7 +667,8 @@ const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_0
  */
 const fingerprintOf = (ctx: Context, mti: string, arqc = arqcHex(ctx), reference = referenceOf(ctx)) => {
   const code = str(ctx, '48.QR');
-  return `${mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${ctx.amount}:${ctx.pan ? maskPan(ctx.pan) : ''}:${ctx.wallet ?? ''}:${code ? digest(code) : ''}:${arqc}:${reference}`;
+  // DE4 as sent, not ctx.amount: a void takes its original's amount, and a repeat of it with another DE4 is another request.
+  return `${mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${Number(str(ctx, '4') ?? 0)}:${ctx.pan ? maskPan(ctx.pan) : ''}:${ctx.wallet ?? ''}:${code ? digest(code) : ''}:${arqc}:${reference}`;
 };
 
 const referenceOf = (ctx: Context) => {
@@ -686,9 +687,15 @@ const arqcHex = (ctx: Context) => {
  * Whether a journaled row's fingerprint is the same request. The class, processing code and amount
  * always count; the card, wallet, payment code, ARQC and original only where both sides have one: a
  * reversal's tombstone may name none of them, and rows journaled before they were in the fingerprint have fewer parts.
+ * But a card alone and a wallet alone are two ways to pay, never one request (a card sale reusing a wallet
+ * sale's key got its approval, and was never charged). Two cards sharing their first 6 and last 4 digits
+ * look the same here: the journal keeps no more of a PAN.
  */
 export function sameRequest(journaled: string, incoming: string): boolean {
   const [a, b] = [journaled.split(':'), incoming.split(':')];
+  const cardOnly = (parts: string[]) => (parts[3] ?? '') !== '' && (parts[4] ?? '') === '';
+  const walletOnly = (parts: string[]) => (parts[3] ?? '') === '' && (parts[4] ?? '') !== '';
+  if ((cardOnly(a) && walletOnly(b)) || (walletOnly(a) && cardOnly(b))) return false;
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const [x, y] = [a[i] ?? '', b[i] ?? ''];
     if (x !== y && (i < 3 || (x !== '' && y !== ''))) return false;

@@ -189,16 +189,28 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       const placed = yield { sql: insertSql, params: insertParams(t, now), returnsId: true };
       if (placed.rows.length) return '25';
       const key = [t.terminalId, t.stan, t.transmitted, requestClass(t.mti)];
-      const closed = yield {
+      const outcome = yield* savepointed<'undone' | 'original settled' | 'none'>(function* () {
+        const closed = yield {
+          sql: `UPDATE transactions SET closed = 'reversed' WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?
+                AND closed IS NULL AND response_code = '00' AND ${undoable} AND ${sameOriginal} RETURNING ${undone}`,
+          params: [...key, t.amount, t.maskedPan, t.maskedPan],
+        };
+        const row = closed.rows[0];
+        if (!row) return { keep: true, value: 'none' };
+        // A void whose sale a settlement stamped meanwhile: nothing moves (12, as for a settled original).
+        return (yield* undo(row, true)) ? { keep: true, value: 'undone' } : { keep: false, value: 'original settled' };
+      });
+      if (outcome === 'undone') return null;
+      if (outcome === 'original settled') return '12';
+      // An original a void or completion closed already: they gave its money back (or took its hold's
+      // place), so nothing moves (00); marked reversed, so that reversing the void or completion later
+      // does not put back what this reversal, answered 00, cancelled.
+      const superseded = yield {
         sql: `UPDATE transactions SET closed = 'reversed' WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?
-              AND closed IS NULL AND response_code = '00' AND ${undoable} AND ${sameOriginal} RETURNING ${undone}`,
+              AND closed IN ('voided', 'completed') AND response_code = '00' AND ${sameOriginal} RETURNING id`,
         params: [...key, t.amount, t.maskedPan, t.maskedPan],
       };
-      const original = closed.rows[0];
-      if (original) {
-        yield* undo(original, true);
-        return null;
-      }
+      if (superseded.rows.length) return null;
       // Nothing undone: one more read, on this path only, to say why.
       return yield* unreversed(key, t);
     }
@@ -290,18 +302,30 @@ function* closedWith(terminalId: string, batch: string, terminal: Totals): Progr
  */
 const undone = 'debit - refunded AS debit, account, kind, original_id, amount';
 
-/** Gives back what a closed row took; reversing a void or a completion puts its original back, reversing a refund un-counts it. */
-function* undo(original: Record<string, unknown>, reversed: boolean): Program<void> {
+/**
+ * Gives back what a closed row took; reversing a void or a completion puts its original back, reversing a
+ * refund un-counts it. False, having written part of it, when the original cannot come back: a settlement
+ * stamped the voided sale (on PostgreSQL a void committed during its statement stays unstamped), and a
+ * sale put back into a closed batch would be charged and never paid to the merchant. An original a
+ * reversal closed meanwhile stays closed (see `reverse`).
+ */
+function* undo(original: Record<string, unknown>, reversed: boolean): Program<boolean> {
   yield* credit(str(original.account), num(original.debit));
-  if (!reversed || original.original_id === null || original.original_id === undefined) return;
+  if (!reversed || original.original_id === null || original.original_id === undefined) return true;
   const kind = String(original.kind);
   if (kind === 'void' || kind === 'completion') {
+    const closedAs = kind === 'void' ? 'voided' : 'completed';
     const reopened = yield {
-      sql: 'UPDATE transactions SET closed = NULL WHERE id = ? AND closed = ? RETURNING debit - refunded AS debit, account',
-      params: [original.original_id, kind === 'void' ? 'voided' : 'completed'],
+      sql: `UPDATE transactions SET closed = NULL WHERE id = ? AND closed = ? AND ${undoable} RETURNING debit - refunded AS debit, account`,
+      params: [original.original_id, closedAs],
     };
     const back = reopened.rows[0];
-    if (back) yield* credit(str(back.account), -num(back.debit));
+    if (back) {
+      yield* credit(str(back.account), -num(back.debit));
+      return true;
+    }
+    const still = yield { sql: 'SELECT closed FROM transactions WHERE id = ?', params: [original.original_id] };
+    return still.rows[0]?.closed !== closedAs;
   } else if (kind === 'refund') {
     const uncounted = yield {
       sql: 'UPDATE transactions SET refunded = refunded - ? WHERE id = ? RETURNING closed, account',
@@ -311,6 +335,19 @@ function* undo(original: Record<string, unknown>, reversed: boolean): Program<vo
     const sale = uncounted.rows[0];
     if (sale && sale.closed !== null && sale.closed !== undefined) yield* credit(str(sale.account), num(original.amount));
   }
+  return true;
+}
+
+/**
+ * Runs `part` in a savepoint of its own, taken back when it says so: a reversal's tombstone, written
+ * before, must stay whatever the rest decides.
+ */
+function* savepointed<T>(part: () => Program<{ keep: boolean; value: T }>): Program<T> {
+  yield { sql: 'SAVEPOINT reversal', params: [] };
+  const { keep, value } = yield* part();
+  if (!keep) yield { sql: 'ROLLBACK TO SAVEPOINT reversal', params: [] };
+  yield { sql: 'RELEASE SAVEPOINT reversal', params: [] };
+  return value;
 }
 
 function* credit(account: string | null, amount: number): Program<void> {

@@ -16,6 +16,12 @@ describe('sameRequest (the journal fingerprint)', () => {
     expect(sameRequest('02:000000:700::WECHAT:0f1e2d3c4b5a6978:', '02:000000:700::WECHAT:8796a5b4c3d2e1f0:')).toBe(false);
     expect(sameRequest('02:000000:700::WECHAT:0f1e2d3c4b5a6978:', '02:000000:700::ALIPAY:0f1e2d3c4b5a6978:')).toBe(false);
   });
+  // Review of session 12: a card sale reusing a wallet sale's key (same amount) got the wallet's approval, uncharged.
+  it('a card alone and a wallet alone are different requests; an EMVCPM code naming the card is the card', () => {
+    expect(sameRequest('02:000000:700::WECHAT:0f1e2d3c4b5a6978:', '02:000000:700:411111******1111:::')).toBe(false);
+    expect(sameRequest('02:000000:700:411111******1111:::', '02:000000:700::ALIPAY:0f1e2d3c4b5a6978:')).toBe(false);
+    expect(sameRequest('02:000000:700:411111******1111:EMVCPM:0f1e2d3c4b5a6978:', '02:000000:700:411111******1111:::')).toBe(true);
+  });
   it('a reversal\'s tombstone without a card or ARQC matches the original that arrives after it', () => {
     expect(sameRequest('02:000000:700::::', sale)).toBe(true);
     expect(sameRequest('02:000000:700:411111******1111:::', sale)).toBe(true);

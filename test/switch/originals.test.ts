@@ -48,6 +48,18 @@ for (const database of testDatabases()) {
       expect(await balance()).toBe(start);
     });
 
+    // Review of session 12: the fingerprint took the void's amount after it became the original's, so another DE4 under the key was its repeat.
+    it('a void repeated under its key with another DE4 is another request (94); with the same, the original answer', async () => {
+      const s = await t.send(sale(t, 4_000));
+      const v = voidOf(t, s.getString('37')!, 4_000);
+      const first = await t.send(v);
+      expect(first.getString('39')).toBe('00');
+      const key = { stan: v.getString('11')!, transmitted: v.getString('7')! };
+      const again = (amount: number) => t.message('0200', { '2': mc, '3': '020000', '4': amount, '14': '3012', '22': '011', '25': '00', '49': '156', '48.OR': s.getString('37')! }, key);
+      expect((await t.send(again(4_000))).getString('37')).toBe(first.getString('37'));
+      expect((await t.send(again(1))).getString('39')).toBe('94');
+    });
+
     it('a refund and a void of the same sale sent together: never both, and the balance follows what stood', async () => {
       const start = await balance();
       const s = await t.send(sale(t, 6_000));

@@ -2,6 +2,7 @@
 // is not undone by a void or reversal (a 0500 may commit between the pipeline's read and the void's
 // transaction), a DE61 reference finds the original and not a batch upload repeating its STAN, and a
 // reversal of a request never seen is 25 each time, not only the first.
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type JournalEntry, type NewRow, type Store } from '../../switch/store/index.js';
@@ -94,6 +95,48 @@ for (const database of testDatabases()) {
       expect(await store.byKey('T0000001', '000001', transmitted, '0200')).toMatchObject({ closed: 'voided' });
     });
 
+    // Review of session 12. On PostgreSQL a void committed while a 0500's statement waited for the sale's
+    // row stays unstamped, its sale stamped (uncounted: voided); reversing the void then reopened the
+    // sale inside a closed batch: charged, never paid to the merchant. That state, written directly.
+    it('a reversal of an unstamped void whose sale a settlement stamped: 12, the sale stays voided, nothing moves', async () => {
+      const url = database.url();
+      const store = await openStore(url);
+      stores.push(store);
+      await store.ensureAccounts([{ id: account, balance: 100_000 }]);
+      const s = await commit(store, sale('000001', 1000));
+      await commit(store, voidOf('000002', s.row.id));
+      await commit(store, settle('000003', '000001'));
+      await writeDirectly(database.name, url, "UPDATE transactions SET batch = NULL WHERE kind = 'void'");
+      expect((await commit(store, reversalOf('000004', '000002'))).row.responseCode).toBe('12');
+      expect(await store.balance(account)).toBe(100_000);
+      expect(await store.byKey('T0000001', '000001', transmitted, '0200')).toMatchObject({ closed: 'voided' });
+      // Taken back whole: the void still stands, so a repeat of its reversal meets the same 12.
+      expect(await store.byKey('T0000001', '000002', transmitted, '0200')).toMatchObject({ closed: null });
+    });
+
+    // Review of session 12: the reversal of an original a void or completion had closed answered 00 and recorded
+    // nothing, and reversing the void or completion after it put that original back (a sale charged, a hold held).
+    it('reversing a voided sale, then its void: nothing charged; a completed hold, then its completion: nothing held', async () => {
+      const store = await open();
+      const s = await commit(store, sale('000001', 700));
+      await commit(store, voidOf('000002', s.row.id));
+      expect((await commit(store, reversalOf('000003', '000001', '0200', '0400', 700))).row.responseCode).toBe('00');
+      expect((await commit(store, reversalOf('000004', '000002', '0200', '0400', 1000))).row.responseCode).toBe('00');
+      expect(await store.balance(account)).toBe(100_000);
+      const hold = await commit(store, preauth('000005', 1000));
+      await commit(store, completionOf('000006', hold.row.id, 600));
+      expect((await commit(store, reversalOf('000007', '000005', '0100', '0400', 1000))).row.responseCode).toBe('00');
+      expect((await commit(store, reversalOf('000008', '000006', '0220', '0400', 600))).row.responseCode).toBe('00');
+      expect(await store.balance(account)).toBe(100_000);
+      // The other order already netted to zero, and still does.
+      const s2 = await commit(store, sale('000009', 800));
+      await commit(store, voidOf('000010', s2.row.id));
+      expect((await commit(store, reversalOf('000011', '000010', '0200', '0400', 1000))).row.responseCode).toBe('00');
+      expect(await store.balance(account)).toBe(100_000 - 800);
+      expect((await commit(store, reversalOf('000012', '000009', '0200', '0400', 800))).row.responseCode).toBe('00');
+      expect(await store.balance(account)).toBe(100_000);
+    });
+
     // PostgreSQL only (SQLite has one writer): not defined on SQLite, so a CI run reports no skipped test.
     if (database.name === 'postgres') it('a 0500 stamping while a void and a reversal wait for its rows: both re-check on the stamped rows (12, nothing moved)', async () => {
       const url = database.url();
@@ -153,4 +196,25 @@ for (const database of testDatabases()) {
       expect(await store.balance(account)).toBe(100_000);
     });
   });
+}
+
+/** One statement on the journal's database outside the store: a state the store's own statements leave only under a race. */
+async function writeDirectly(name: 'sqlite' | 'postgres', url: string, sql: string): Promise<void> {
+  if (name === 'sqlite') {
+    const db = new Database(url);
+    try {
+      db.exec(sql);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const [base, schema] = url.split(/[?&]schema=/) as [string, string];
+  const client = new pg.Client({ connectionString: base, options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
