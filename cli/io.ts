@@ -210,3 +210,15 @@ export function adminTokenFromEnv(): string | undefined {
   if (!/^[\x21-\x7e]+$/.test(token)) throw new CliError('$POS_ADMIN_TOKEN: printable ASCII only, without spaces (an HTTP header carries it as typed)');
   return token;
 }
+
+/**
+ * HOST, HOST:PORT, [IPv6]:PORT or [IPv6] into its host and port text (undefined when none). A bare
+ * address with more than one colon is IPv6 without a port: `::1`, not host `:` and port 1.
+ */
+export function splitHostPort(text: string): { host: string; port: string | undefined } {
+  const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(text);
+  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] };
+  if (text.indexOf(':') !== text.lastIndexOf(':')) return { host: text, port: undefined };
+  const [host, port] = text.split(/:(?=\d+$)/);
+  return { host: host!, port };
+}

@@ -48,6 +48,14 @@ interface Connection {
   partialSince?: number | undefined;
   /** The peer's close in the middle of a frame is logged (once: a reset may follow its FIN). */
   cutShortLogged?: boolean;
+  /**
+   * Answers held back (a late answer, a fault's delay): each keeps its request's place under
+   * maxInFlightPerConnection until sent, so a terminal pipelining them cannot make the switch hold
+   * answers without bound; dropped with the connection (they could never be sent).
+   */
+  delayed: Set<NodeJS.Timeout>;
+  /** Starts what the connection has queued, as far as flow control lets it. */
+  pump(): void;
 }
 
 export class Host {
@@ -66,6 +74,8 @@ export class Host {
   private readonly sweep: NodeJS.Timeout;
   private refusedSinceLog = 0;
   private refusedLoggedAt = 0;
+  /** Logs what a burst of refusals left unlogged, a second after the last line (else a burst of 50 said 1). */
+  private refusedFlush: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: HostOptions) {
     this.server.maxConnections = options.maxConnections;
@@ -94,6 +104,7 @@ export class Host {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.sweep);
+    this.logRefused();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
@@ -125,10 +136,17 @@ export class Host {
   private refused(): void {
     this.options.metrics.connectionsRefused++;
     this.refusedSinceLog++;
-    const now = Date.now();
-    if (now - this.refusedLoggedAt < 1000) return;
+    const wait = this.refusedLoggedAt + 1000 - Date.now();
+    if (wait <= 0) return this.logRefused();
+    this.refusedFlush ??= setTimeout(() => this.logRefused(), wait).unref();
+  }
+
+  private logRefused(): void {
+    clearTimeout(this.refusedFlush);
+    this.refusedFlush = undefined;
+    if (this.refusedSinceLog === 0) return;
     this.options.log.warn({ refused: this.refusedSinceLog, maxConnections: this.options.maxConnections }, 'connection limit reached: new connections closed');
-    this.refusedLoggedAt = now;
+    this.refusedLoggedAt = Date.now();
     this.refusedSinceLog = 0;
   }
 
@@ -157,7 +175,7 @@ export class Host {
   private accept(socket: net.Socket): void {
     const { metrics, framing, idleTimeoutMs } = this.options;
     const log = this.options.log.child({ connection: ++this.connections, remote: `${socket.remoteAddress}:${socket.remotePort}` });
-    const connection: Connection = { socket, log, deframer: new Deframer(framing), owed: 0 };
+    const connection: Connection = { socket, log, deframer: new Deframer(framing), owed: 0, delayed: new Set(), pump: () => pump() };
     // Flow control: at most maxInFlightPerConnection requests processed at once; frames beyond it
     // wait here (no more than the chunk that brought them: reading is paused meanwhile).
     const pending: Buffer[] = [];
@@ -174,20 +192,22 @@ export class Host {
       log.error({ err: safeError(error) }, 'request failed');
       done();
     };
+    const busy = () => active + connection.delayed.size >= this.options.maxInFlightPerConnection;
     const pump = (): void => {
       // A destroyed connection (or a closing host) starts nothing more: no answer could be sent, and
-      // close() must not return while queued frames could still reach the journal.
-      if (socket.destroyed || this.closing) {
-        pending.length = 0;
-        return;
-      }
-      while (active < this.options.maxInFlightPerConnection && pending.length) {
+      // close() must not return while queued frames could still reach the journal. Checked before each
+      // frame: one that does not decode destroys the connection there, and the frames read with it must not run.
+      while (!socket.destroyed && !this.closing && !busy() && pending.length) {
         active++;
         this.inFlight++;
         this.owe(connection);
         this.handle(connection, pending.shift()!).then(done, failed);
       }
-      if (pending.length || active >= this.options.maxInFlightPerConnection) socket.pause();
+      if (socket.destroyed || this.closing) {
+        pending.length = 0;
+        return;
+      }
+      if (pending.length || busy()) socket.pause();
       else if (socket.isPaused()) {
         socket.resume();
         // The frame timeout counts from here: the peer could not send while it was not read.
@@ -226,6 +246,11 @@ export class Host {
       this.peerClosed(connection);
     });
     socket.on('close', () => {
+      for (const timer of connection.delayed) {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+      }
+      connection.delayed.clear();
       this.open.delete(connection);
       metrics.connections--;
       log.debug('disconnected');
@@ -313,10 +338,13 @@ export class Host {
     this.owe(connection);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
+      connection.delayed.delete(timer);
       this.send(socket, bytes, ctx, started, connectionLog);
       this.settle(connection);
+      connection.pump();
     }, delay);
     this.timers.add(timer);
+    connection.delayed.add(timer);
   }
 
   private send(socket: net.Socket, bytes: Buffer, ctx: Context, started: bigint, connectionLog: Logger): void {

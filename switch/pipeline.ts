@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { DecodeError } from '../protocols/errors.js';
 import { IsoMessage, responseMti, type MessageSpec } from '../protocols/iso8583/index.js';
 import { maskPan, maskPansIn } from '../protocols/mask.js';
 import { arpcMethodOf, cryptogramDataElements, type TestCardProfile } from '../protocols/testcards.js';
@@ -118,6 +119,8 @@ const str = (ctx: Context, path: string) => ctx.request.getString(path);
 /** Bytes → message. A frame that does not decode is not answered: the host closes that connection. */
 export function decode(parts: SwitchParts, raw: Buffer, log: Logger): Context {
   const request = IsoMessage.unpack(parts.spec, raw);
+  // An odd function digit (0810, 0210, 0430) is an answer or acknowledgement: nothing a host answers.
+  if (Number(request.mti[2]) % 2 === 1) throw new DecodeError('ISO 8583 MTI', '', parts.spec.headerLength ?? 0, `${request.mti} is a response, not a request`);
   return {
     parts, raw, request, log, mti: request.mti, kind: 'unknown', terminalId: '', stan: '', transmitted: '', amount: 0,
     debit: 0, effects: [], answer: {}, outcome: 'answer', journaled: false,
@@ -149,7 +152,11 @@ function checkRequest(ctx: Context, terminal: TerminalState | undefined): void {
   if (merchant !== undefined && terminal.merchantId && merchant !== terminal.merchantId) return decline(ctx, '03', `merchant ${shown(merchant)} is not the terminal's`);
   const amount = str(ctx, '4');
   ctx.amount = amount === undefined ? 0 : Number(amount);
-  const pan = str(ctx, '2') ?? str(ctx, '35')?.split(/[=D]/)[0];
+  const track = str(ctx, '35');
+  // A track 2 without its separator: the whole of it is no PAN (its last digits would be the discretionary data's).
+  const trackPan = track === undefined ? undefined : /^(\d{12,19})[=D]/.exec(track)?.[1];
+  if (track !== undefined && !trackPan) return decline(ctx, '30', 'format: field 35 is no track 2 (a PAN of 12 to 19 digits, then = or D)');
+  const pan = str(ctx, '2') ?? trackPan;
   if (pan) ctx.pan = pan;
   const wallet = str(ctx, '48.WS');
   if (wallet) ctx.wallet = isWallet(wallet) ? wallet : 'unknown';
@@ -727,8 +734,8 @@ const refusals: Record<Effect['type'] | 'ksn' | 'pin', string | Record<string, s
   // A settled original is final (the store's `undoable`): its batch paid the merchant, a refund is the way back.
   close: 'original already closed, refunded, or settled (refund instead)',
   // The journal's 12 does not tell its two causes apart (switch/store `unreversed`): both are named.
-  reverse: { '25': 'original unknown', '12': 'original settled (refund instead), or reversal of another amount or card (12: no partial reversal)' },
-  refund: 'above what is left of the original',
+  reverse: { '25': 'original unknown', '12': 'original settled or refunded (refund instead), or reversal of another amount or card (12: no partial reversal)' },
+  refund: { '13': 'above what is left of the original', '12': 'original voided or reversed' },
   settle: 'totals out of balance',
 };
 

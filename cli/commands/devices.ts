@@ -6,7 +6,10 @@ const usage = `usage: pos devices [--json]
   Lists serial ports (USB-serial bridges of PN532 boards, serial MSRs and scanners) and HID devices
   (keyboard-wedge and HID-POS scanners), naming the ones recognised by USB vendor:product ID.
   HID needs node-hid's native library (libusb / hidraw); without it the HID part says so.
-  Pseudo-terminals (virtual devices) are not listed: open them by path.`;
+  Pseudo-terminals (virtual devices) are not listed: open them by path.
+
+example:
+  pos devices --json`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseOptions(args, { json: { type: 'boolean' } }, 0);

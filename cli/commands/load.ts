@@ -1,7 +1,7 @@
 /** `pos load`: N virtual terminals against a switch over TCP, with a progress line and a summary. */
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { testTmk } from '../../switch/config.js';
-import { CliError, numberOption, parseOptions, printJson, quoted, type CliIo } from '../io.js';
+import { CliError, numberOption, parseOptions, printJson, quoted, splitHostPort, type CliIo } from '../io.js';
 import { runLoad, terminalIdProblem, type LoadResult } from '../load/generator.js';
 import { resolveSpec } from '../spec-option.js';
 
@@ -14,7 +14,7 @@ const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--r
   come) for --duration seconds.
   Unanswered requests are reversed as a POS would. Progress on stderr each second; summary at the end
   (--json: one JSON object). Defaults: host 127.0.0.1, port 8583 (or --host H:PORT, as pos terminal
-  takes it), 16 terminals, rate 0, 10 s, --timeout-ms 5000, the switch's test TMK, --merchant
+  takes it; an IPv6 address as ::1 or [::1]:PORT), 16 terminals, rate 0, 10 s, --timeout-ms 5000, the switch's test TMK, --merchant
   M00000000000001 (DE42: 15 printable ASCII characters).
   No request starts after --duration; what is owed then (answers, reversals) gets at most
   2 × --timeout-ms more, so a run takes at most duration + 2 × timeout. Ctrl-C (SIGINT) ends the
@@ -44,7 +44,10 @@ const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--r
   Exit 0; 1 when answers came and none approved (e.g. all A0: keys lost), an unanswered
   request stays unreversed, a --mix reversal is never answered, or a terminal never signed on; when
   none could, one line names the host and the reason on stderr (--json: also {"error",
-  "neverSignedOn", "signOnFailures"} on stdout), exit 1; 2 for bad usage; 130 after Ctrl-C.`;
+  "neverSignedOn", "signOnFailures"} on stdout), exit 1; 2 for bad usage; 130 after Ctrl-C.
+
+example:
+  pos load --terminals 64 --duration 10 --mix sale=100 --sign-on-first --json`;
 
 const kindNames: Record<keyof LoadResult['byKind'], [string, string]> = { sale: ['sales', 'unanswered'], refund: ['refunds', 'unanswered'], reversal: ['reversals', 'unreversed'] };
 
@@ -77,7 +80,7 @@ function parseMix(text: string): { sale: number; refund: number; reversal: numbe
  * HOST with --port (default 8583); a port in both is refused, not chosen between.
  */
 function hostAndPort(hostText: string | undefined, portText: string | undefined): { host: string; port: number } {
-  const [host, inHost] = (hostText ?? '127.0.0.1').split(/:(?=\d+$)/);
+  const { host, port: inHost } = splitHostPort(hostText ?? '127.0.0.1');
   if (!host) throw new CliError(`--host: expected HOST or HOST:PORT, got ${quoted(hostText ?? '')}`);
   if (inHost === undefined) return { host, port: numberOption(portText, 'port', { min: 1, max: 65535 }, 8583) };
   if (portText !== undefined) throw new CliError('--host HOST:PORT and --port: give the port once');

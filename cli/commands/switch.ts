@@ -33,8 +33,9 @@ const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec 
                      0–65535000 (default 60000): past the terminal's timeout, to test its reversal
   --log-level   fatal, error, warn, info (default: start, stop, declines, faults, refused frames and
                 connections), debug (also each connection, approval and sign-on), trace, silent
-  --max-in-flight N          requests of one connection processed at once, 1–65536 (default 256);
-                             above it the switch stops reading that connection until one finishes
+  --max-in-flight N          requests of one connection processed at once, 1–65536 (default 256), a
+                             held-back answer (late, delayed) counting until sent; above it the switch
+                             stops reading that connection until one finishes
   --max-unwritten-bytes N    answer bytes a connection may leave unread, 1024–1073741824 (default 4194304);
                              above it the switch closes that connection
   --idle-timeout-ms N        a connection silent this long, owed no answer, is closed, 1000–86400000
@@ -47,7 +48,10 @@ const usage = `usage: pos switch [--port N] [--admin-port N] [--db URL] [--spec 
                              beyond it signs off the least recently used (its MAC'd requests answer A0
                              until it signs on again)
   The admin API token for writes comes from $POS_ADMIN_TOKEN (writes are refused without it).
-  Prints one JSON line {"host","port","adminPort","db"} when ready; logs (pino JSON) go to stderr.`;
+  Prints one JSON line {"host","port","adminPort","db"} when ready; logs (pino JSON) go to stderr.
+
+example:
+  POS_ADMIN_TOKEN=secret pos switch --db data/switch.db --late-answer-ms 5000`;
 
 /** A per-connection limit: a whole number within [min, max], or a one-line usage error. */
 function bounded(value: string | undefined, name: string, min: number, max: number): number | undefined {

@@ -24,7 +24,7 @@ import { testTmk, x924TestBdk } from '../../switch/config.js';
 import { AmountError, parseAmount, startTerminal, VirtualPinPad, type Terminal, type TerminalConfig } from '../../terminal/index.js';
 import { JournalInUseError, JournalOwnerError } from '../../terminal/journal.js';
 import { additionalAmounts, type AdditionalAmount } from '../../terminal/balance.js';
-import { CliError, numberOption, quoted, quotedPath, writableFileOption } from '../io.js';
+import { CliError, numberOption, quoted, quotedPath, splitHostPort, writableFileOption } from '../io.js';
 import { resolveSpec } from '../spec-option.js';
 import { defaultIksn, DeviceCounters, freshIksn } from '../device-counters.js';
 
@@ -45,7 +45,7 @@ export const terminalOptions = {
   'log-level': { type: 'string' },
 } as const;
 
-export const terminalUsage = `  --host HOST:PORT         the switch or acquirer host (default 127.0.0.1:8583)
+export const terminalUsage = `  --host HOST:PORT         the switch or acquirer host (default 127.0.0.1:8583; IPv6 as [::1]:8583)
   --spec NAME|FILE.json    ISO 8583 spec (default: default); --framing binary2|bcd2|ascii4|none (default binary2)
   --reader pn532:PATH      a PN532 on a serial port (or a virtual one's PTY)
   --virtual-card PROFILE   visa|mastercard|unionpay on a virtual PN532 in this process (no hardware)
@@ -67,7 +67,7 @@ export interface OpenTerminal {
 }
 
 export async function openTerminal(values: Values, log: (line: string) => void): Promise<OpenTerminal> {
-  const [host, portText] = (values.host ?? '127.0.0.1:8583').split(/:(?=\d+$)/);
+  const { host, port: portText } = splitHostPort(values.host ?? '127.0.0.1:8583');
   const port = Number(portText);
   if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
     // quoted() never shows a port of 4 digits or more (it may be a PIN): the host is shown, the port named for what is wrong.

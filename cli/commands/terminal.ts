@@ -12,7 +12,8 @@ import { openTerminal, amountArgument, terminalOptions, terminalUsage, withAmoun
 export const stdinCommands = ['sale 12.34 [card|code]', 'refund ID [AMOUNT]', 'void ID', 'preauth 12.34', 'completion ID [AMOUNT] [--offline]', 'balance', 'batch close', 'history', 'cancel', 'quit'] as const;
 
 const usage = `usage: pos terminal --host HOST:PORT [--spec NAME|FILE.json] [--framing …] --reader pn532:PATH --scanner hid:VID:PID|serial:PATH --msr serial:PATH
-  then type commands: ${stdinCommands.join(' | ')}`;
+  then type commands: ${stdinCommands.join(' | ')}
+  e.g. pos terminal --host 127.0.0.1:8583 --reader pn532:/dev/ttyUSB0 --scanner hid:0c2e:0204 --msr serial:/dev/ttyACM0`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseOptions(args, terminalOptions, 0);

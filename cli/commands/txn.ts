@@ -122,7 +122,7 @@ export const balance = command(
 );
 
 export const batch = command(
-  'usage: pos batch close [options]   (settles the open batch; uploads it when out of balance)',
+  'usage: pos batch close [options]   (settles the open batch; uploads it when out of balance)   e.g. pos batch close --host 127.0.0.1:8583',
   (positionals, tender, offline) => {
     noTender(tender, offline);
     if (positionals[0] !== 'close') throw new CliError('usage: pos batch close');

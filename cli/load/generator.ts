@@ -2,8 +2,9 @@
  * The load generator behind `pos load` and `npm run bench:switch`: N virtual terminals, one TCP
  * connection each with its own STAN sequence, one request in flight per terminal, paced to a total
  * target rate. The mix is sales, refunds (against an approved sale's RRN) and reversals (of an
- * approved sale), all counted in the summary. A request without an answer (timeout, connection lost)
- * is reversed once the terminal is connected again, the way a POS does; 25 counts as done. Those
+ * approved sale without refunds: the switch reverses no refunded sale), all counted in the summary.
+ * A request without an answer (timeout, connection lost) is reversed once the terminal is connected
+ * again, the way a POS does; 25 counts as done. Those
  * recovery reversals are counted apart (`unansweredRequests`): the terminals did not ask for them.
  * A reversal's repeats (0420) carry its 0400's STAN and DE7: they are the same request.
  * The run ends at its duration whatever the host does: no request starts after it, and a terminal
@@ -377,7 +378,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         // Those waits may have run past the end: no new request then (its reversal might not fit in the drain).
         if (!client || performance.now() >= end) break;
         const roll = Math.random() * total;
-        const open = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
+        let open = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
+        // The switch refuses (12) to reverse a sale with refunds, as to void one: a reversal takes one without.
+        if (open && roll >= mix.sale + mix.refund && open.left < open.sale.amount) open = sales.find((s) => s.left === s.sale.amount);
         if (open && roll >= mix.sale + mix.refund) {
           sales.splice(sales.indexOf(open), 1);
           const { seen, code, latencyMs } = await reverse(open.sale);

@@ -192,7 +192,7 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       const outcome = yield* savepointed<'undone' | 'original settled' | 'none'>(function* () {
         const closed = yield {
           sql: `UPDATE transactions SET closed = 'reversed' WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?
-                AND closed IS NULL AND response_code = '00' AND ${undoable} AND ${sameOriginal} RETURNING ${undone}`,
+                AND closed IS NULL AND response_code = '00' AND refunded = 0 AND ${undoable} AND ${sameOriginal} RETURNING ${undone}`,
           params: [...key, t.amount, t.maskedPan, t.maskedPan],
         };
         const row = closed.rows[0];
@@ -226,7 +226,11 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
         sql: 'UPDATE transactions SET refunded = refunded + ? WHERE id = ? AND closed IS NULL AND refunded + ? <= amount',
         params: [effect.amount, effect.originalId, effect.amount],
       };
-      return result.changes === 0 ? '13' : null;
+      if (result.changes) return null;
+      // Refused: 13 for more than is left of the original, 12 for an original voided or reversed (nothing left to refund).
+      const original = yield { sql: 'SELECT closed FROM transactions WHERE id = ?', params: [effect.originalId] };
+      const closed = original.rows[0]?.closed;
+      return closed === null || closed === undefined ? '13' : '12';
     }
     case 'settle': {
       // Count and stamp in ONE statement, decide after: a statement sees one snapshot (PostgreSQL's
@@ -265,8 +269,10 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
 /**
  * Why a reversal undid nothing at its key: a tombstone there is an earlier reversal's of a request never
  * seen, and the original is still unknown (25 each time, not 00 from the second on, when a 0420 with a new
- * STAN met the tombstone); an approved row still standing is settled (12); a row closed already
- * (reversed, voided, completed) or declined needs nothing more (00, idempotent).
+ * STAN met the tombstone); an approved row still standing is settled or refunded (12: a refunded sale
+ * reversed left its refunds counted against the merchant in a batch that never paid it the sale, as a
+ * void would; a refund is the way back); a row closed already (reversed, voided, completed) or declined
+ * needs nothing more (00, idempotent).
  */
 function* unreversed(key: unknown[], reversal: NewRow): Program<string | null> {
   const found = yield {
@@ -331,7 +337,8 @@ function* undo(original: Record<string, unknown>, reversed: boolean): Program<bo
       sql: 'UPDATE transactions SET refunded = refunded - ? WHERE id = ? RETURNING closed, account',
       params: [original.amount, original.original_id],
     };
-    // The original was reversed after this refund, crediting only what the refund had not: the refund's money is owed back to it.
+    // The original was reversed after this refund (journals written before such reversals were refused, 12),
+    // crediting only what the refund had not: the refund's money is owed back to it.
     const sale = uncounted.rows[0];
     if (sale && sale.closed !== null && sale.closed !== undefined) yield* credit(str(sale.account), num(original.amount));
   }

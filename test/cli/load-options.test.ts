@@ -4,6 +4,7 @@
 // answer was a decline (A0: keys lost; 03: another merchant) exited 0.
 import { afterEach, describe, expect, it } from 'vitest';
 import { runLoad } from '../../cli/load/generator.js';
+import { splitHostPort } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
 import { testTmk } from '../../switch/config.js';
 import { startSwitch, type RunningSwitch } from '../../switch/index.js';
@@ -28,6 +29,19 @@ describe('pos load against a healthy switch', () => {
     const refunds = result.approvals.filter((a) => a.kind === 'refund');
     expect(refunds.length).toBeGreaterThan(10);
     expect(result.responseCodes).toEqual({ '00': result.sent });
+  });
+
+  // Review of session 12: ::1 was split into host ':' and port 1, [::1]:PORT taken as a host name.
+  it('an IPv6 switch: --host ::1 with --port, or [::1]:PORT', async () => {
+    const sw = await aSwitch({ enrollUnknown: { tmk: testTmk }, host: '::1' });
+    for (const args of [['--host', '::1', '--port', String(sw.port)], ['--host', `[::1]:${sw.port}`]]) {
+      const io = capture();
+      expect(await main(['load', ...args, '--terminals', '1', '--rate', '20', '--duration', '0.3', '--json'], io), args.join(' ')).toBe(0);
+      expect((JSON.parse(io.stdout.join('')) as { approved: number }).approved, args.join(' ')).toBeGreaterThan(0);
+    }
+    expect(splitHostPort('[::1]')).toEqual({ host: '::1', port: undefined });
+    expect(splitHostPort('fe80::1:8583')).toEqual({ host: 'fe80::1:8583', port: undefined });
+    expect(splitHostPort('pos.example:8583')).toEqual({ host: 'pos.example', port: '8583' });
   });
 
   it('--host HOST:PORT as pos terminal takes it; a port in both --host and --port is refused', async () => {

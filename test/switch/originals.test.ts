@@ -70,17 +70,32 @@ for (const database of testDatabases()) {
       expect(await balance()).toBe(start);
     });
 
-    it('a reversal of a refunded sale credits only what is still debited; reversing the refund after it nets to zero', async () => {
+    // Review of session 12: reversed, a refunded sale left its refund counted against the merchant in a batch that never paid it the sale.
+    it('a refunded sale is not reversed (12, nothing moves, as for a void); reversing the refund, then the sale, nets to zero', async () => {
       const start = await balance();
       const s = sale(t, 7_000);
       const answer = await t.send(s);
       const refund = refundOf(t, 3_000, answer.getString('37')!);
       expect((await t.send(refund)).getString('39')).toBe('00');
       expect(await balance()).toBe(start - 4_000);
+      expect((await t.send(reversalOf(t, s))).getString('39')).toBe('12');
+      expect(await balance()).toBe(start - 4_000);
+      expect((await t.send(reversalOf(t, refund))).getString('39')).toBe('00');
+      expect(await balance()).toBe(start - 7_000);
       expect((await t.send(reversalOf(t, s))).getString('39')).toBe('00');
       expect(await balance()).toBe(start);
-      expect((await t.send(reversalOf(t, refund))).getString('39')).toBe('00');
-      expect(await balance()).toBe(start);
+    });
+
+    // Review of session 12: 13 ("above what is left") for an original with nothing left to refund at all.
+    it('a refund of a voided or reversed sale is 12 (13 is for more than is left)', async () => {
+      const voided = await t.send(sale(t, 1_000));
+      expect((await t.send(voidOf(t, voided.getString('37')!))).getString('39')).toBe('00');
+      expect((await t.send(refundOf(t, 500, voided.getString('37')!))).getString('39')).toBe('12');
+      const s = sale(t, 1_000);
+      const reversed = await t.send(s);
+      expect((await t.send(reversalOf(t, s))).getString('39')).toBe('00');
+      expect((await t.send(refundOf(t, 500, reversed.getString('37')!))).getString('39')).toBe('12');
+      expect((await t.send(refundOf(t, 1_001, (await t.send(sale(t, 1_000))).getString('37')!))).getString('39')).toBe('13');
     });
 
     it('a referenced refund credits the original card (not the card it names), never above the original, never of a refund', async () => {
