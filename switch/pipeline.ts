@@ -584,7 +584,11 @@ function reversal(ctx: Context): void {
 /** 0320: a transaction the host knows needs nothing; one it missed is journaled and counted in the batch report, never debited. */
 async function upload(ctx: Context): Promise<void> {
   ctx.responseCode = '00';
-  const known = await ctx.parts.store.byKey(ctx.terminalId, ctx.stan, ctx.transmitted, '0200');
+  // The original named in DE61 (STAN, MMDD), as the in-repo terminal uploads with a STAN of its own; else the upload's own key.
+  const stan = str(ctx, '61.2');
+  const known = stan
+    ? await ctx.parts.store.byStan(ctx.terminalId, stan, str(ctx, '61.3'))
+    : await ctx.parts.store.byKey(ctx.terminalId, ctx.stan, ctx.transmitted, '0200');
   if (known || !ctx.pan) return;
   const issuer = routeBin(ctx.pan);
   if (issuer) ctx.issuer = issuer;

@@ -239,6 +239,20 @@ for (const database of testDatabases()) {
       await c.close();
     });
 
+    // Review of session 12: the in-repo terminal uploads with a STAN of its own and names the original in DE61; the
+    // switch looked the upload up by its own key, so every one it sent was booked as a transaction the host had missed.
+    it('a 0320 naming its original in DE61 is known; one naming a transaction the host never saw is booked as missed', async () => {
+      const c = await terminal(sw, terminalIds[1]);
+      const s = c.message('0200', { '2': magstripe, '3': '000000', '4': 1200, '14': '3012', '22': '011', '25': '00', '49': '156' });
+      await c.send(s);
+      const upload = (stan: string) => c.message('0320', { '2': magstripe, '3': '000000', '4': 1200, '60.1': '00', '60.2': '000003', '61.1': '000003', '61.2': stan, '61.3': s.getString('7')!.slice(0, 4) });
+      expect((await c.send(upload(s.getString('11')!))).getString('39')).toBe('00');
+      expect((await c.send(upload('999999'))).getString('39')).toBe('00');
+      const uploads = (await sw.store.search({ terminalId: terminalIds[1], limit: 5 })).filter((row) => row.kind === 'upload');
+      expect(uploads.map((row) => row.issuer)).toEqual(['visa', null]);
+      await c.close();
+    });
+
     it('refuses unknown terminals and requests before sign-on', async () => {
       const stranger = await terminal(sw, 'T9999999', false);
       expect((await stranger.send(stranger.message('0800', { '70': '001' }))).getString('39')).toBe('03');
