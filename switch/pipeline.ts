@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DecodeError } from '../protocols/errors.js';
-import { IsoMessage, responseMti, type MessageSpec } from '../protocols/iso8583/index.js';
+import { IsoMessage, responseMti, type FieldMap, type MessageSpec } from '../protocols/iso8583/index.js';
 import { maskPan, maskPansIn } from '../protocols/mask.js';
 import { arpcMethodOf, cryptogramDataElements, type TestCardProfile } from '../protocols/testcards.js';
 import { encodeKeyExchange, isValidAesKsn, isValidTdesKsn } from '../protocols/crypto/index.js';
@@ -121,10 +121,57 @@ export function decode(parts: SwitchParts, raw: Buffer, log: Logger): Context {
   const request = IsoMessage.unpack(parts.spec, raw);
   // An odd function digit (0810, 0210, 0430) is an answer or acknowledgement: nothing a host answers.
   if (Number(request.mti[2]) % 2 === 1) throw new DecodeError('ISO 8583 MTI', '', parts.spec.headerLength ?? 0, `${request.mti} is a response, not a request`);
+  unechoable(request, raw, parts.spec);
   return {
     parts, raw, request, log, mti: request.mti, kind: 'unknown', terminalId: '', stan: '', transmitted: '', amount: 0,
     debit: 0, effects: [], answer: {}, outcome: 'answer', journaled: false,
   };
+}
+
+/**
+ * A field the answer echoes must pack again: the codec reads any byte of a text field (a decoder meets
+ * Latin-1 in real messages) but writes ASCII only, so a request with a byte above 0x7F in, say, DE42
+ * was journaled, its money moved, and then its answer could not be packed. Such a request is
+ * undecodable for the switch: its connection closes before anything is processed.
+ */
+function unechoable(request: IsoMessage, raw: Buffer, spec: MessageSpec): void {
+  for (const id of echoedText(spec)) {
+    const value = request.get(paths[id]!);
+    if (value === undefined || Buffer.isBuffer(value)) continue;
+    for (const [path, text] of typeof value === 'string' ? [[paths[id]!, value] as const] : textLeaves(paths[id]!, value)) {
+      const at = text.search(nonAscii);
+      if (at < 0) continue;
+      const offset = raw.indexOf(Buffer.from(text, 'latin1'));
+      throw new DecodeError('ISO 8583 field', path, Math.max(offset, 0) + at, 'holds a byte above 0x7F: the answer could not echo it');
+    }
+  }
+}
+
+const nonAscii = /[^\x00-\x7f]/;
+const paths = Array.from({ length: 129 }, (_, i) => String(i));
+const echoedTextBySpec = new WeakMap<MessageSpec, number[]>();
+
+/** The echoed fields of a spec that can hold such a byte: ASCII `ans` text, and composites (their text subfields); digits cannot. */
+function echoedText(spec: MessageSpec): number[] {
+  let ids = echoedTextBySpec.get(spec);
+  if (!ids) {
+    ids = echoedFields.filter((id) => {
+      const field = spec.fields[id];
+      return field !== undefined && (field.subfields !== undefined || (field.type === 'ans' && field.encoding === 'ascii'));
+    });
+    echoedTextBySpec.set(spec, ids);
+  }
+  return ids;
+}
+
+function textLeaves(path: string, map: FieldMap): Array<readonly [string, string]> {
+  const leaves: Array<readonly [string, string]> = [];
+  for (const key in map) {
+    const value = map[key]!;
+    if (typeof value === 'string') leaves.push([`${path}.${key}`, value]);
+    else if (!Buffer.isBuffer(value)) leaves.push(...textLeaves(`${path}.${key}`, value));
+  }
+  return leaves;
 }
 
 // ───────────────────────────────────────────── validate ──

@@ -65,7 +65,7 @@ const tables: Record<Exclude<Charset, 'ascii'>, CharTable> = {
 };
 
 /** Writes text into `out` at `at`; returns false when a character has no byte in the charset. */
-export const nonAscii = /[^\x00-\x7f]/;
+const nonAscii = /[^\x00-\x7f]/;
 
 export function encodeTextInto(text: string, charset: Charset, out: Buffer, at: number): boolean {
   if (charset === 'ascii' && text.length > 24) {

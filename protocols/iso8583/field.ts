@@ -9,7 +9,7 @@ import { orderedKeys, withKeyOrder } from '../ordered-json.js';
 import { decodeTlv, encodeTlv, type Tlv } from '../tlv/index.js';
 import { bcdBytes, packBcdInto, unpackBcd, type BcdPad } from './bcd.js';
 import { decodeBitmap, encodeBitmap, bitmapSize } from './bitmap.js';
-import { decodeText, encodeText, encodeTextInto, nonAscii, type Charset } from './charsets.js';
+import { decodeText, encodeText, encodeTextInto, type Charset } from './charsets.js';
 import { ByteWriter } from './writer.js';
 import type { CompositeSpec, FieldSpec, LengthPrefix, PrefixEncoding } from './spec.js';
 
@@ -218,8 +218,6 @@ function makeDataCodec(spec: FieldSpec): DataCodec {
     read: (bytes, offset, units, path) => {
       const text = decodeText(bytes, offset, offset + units, charset);
       if (pattern && !pattern.test(text)) throw new DecodeError(what, path, offset, `must hold only ${typeNames[type]}`);
-      // What could not be packed again (echoed in an answer, say) does not unpack either: ASCII is 7 bits.
-      if (charset === 'ascii' && nonAscii.test(text)) throw new DecodeError(what, path, offset + text.search(nonAscii), 'holds a byte above 0x7F (not ASCII)');
       return text;
     },
   };
