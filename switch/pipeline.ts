@@ -136,15 +136,20 @@ export function decode(parts: SwitchParts, raw: Buffer, log: Logger): Context {
  */
 function unechoable(request: IsoMessage, raw: Buffer, spec: MessageSpec): void {
   for (const id of echoedText(spec)) {
-    const value = request.get(paths[id]!);
-    if (value === undefined || Buffer.isBuffer(value)) continue;
-    for (const [path, text] of typeof value === 'string' ? [[paths[id]!, value] as const] : textLeaves(paths[id]!, value)) {
-      const at = text.search(nonAscii);
-      if (at < 0) continue;
-      const offset = raw.indexOf(Buffer.from(text, 'latin1'));
-      throw new DecodeError('ISO 8583 field', path, Math.max(offset, 0) + at, 'holds a byte above 0x7F: the answer could not echo it');
+    const path = paths[id]!;
+    const value = request.get(path);
+    if (typeof value === 'string') {
+      if (nonAscii.test(value)) throw notEchoable(path, value, raw);
+    } else if (value !== undefined && !Buffer.isBuffer(value)) {
+      for (const [leaf, text] of textLeaves(path, value)) if (nonAscii.test(text)) throw notEchoable(leaf, text, raw);
     }
   }
+}
+
+/** Where the field's text sits in the frame (its bytes as sent: ASCII fields decode byte for character). */
+function notEchoable(path: string, text: string, raw: Buffer): DecodeError {
+  const offset = Math.max(raw.indexOf(Buffer.from(text, 'latin1')), 0) + text.search(nonAscii);
+  return new DecodeError('ISO 8583 field', path, offset, 'holds a byte above 0x7F: the answer could not echo it');
 }
 
 const nonAscii = /[^\x00-\x7f]/;
@@ -409,7 +414,7 @@ const risk: Step = (ctx) => {
   else if (forced) {
     // The tester's answer, not the card's: the right PIN it came with neither resets the wrong tries (a
     // forced 55 that cleared them would contradict itself) nor counts as one.
-    delete ctx.pinChecked;
+    ctx.pinChecked = undefined;
     decline(ctx, forced, `forced by amount cents .${String(ctx.amount % 100).padStart(2, '0')}`);
   }
 };

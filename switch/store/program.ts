@@ -204,10 +204,10 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       if (outcome === 'original settled') return '12';
       // An original a void or completion closed already: they gave its money back (or took its hold's
       // place), so nothing moves (00); marked reversed, so that reversing the void or completion later
-      // does not put back what this reversal, answered 00, cancelled.
+      // does not put back what this reversal, answered 00, cancelled. A settled one stays as it is.
       const superseded = yield {
         sql: `UPDATE transactions SET closed = 'reversed' WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?
-              AND closed IN ('voided', 'completed') AND response_code = '00' AND ${sameOriginal} RETURNING id`,
+              AND closed IN ('voided', 'completed') AND response_code = '00' AND ${undoable} AND ${sameOriginal} RETURNING id`,
         params: [...key, t.amount, t.maskedPan, t.maskedPan],
       };
       if (superseded.rows.length) return null;
