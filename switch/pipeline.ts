@@ -626,7 +626,7 @@ function reversal(ctx: Context): void {
   ctx.responseCode = '00';
   ctx.effects.push({
     type: 'reverse',
-    tombstone: Object.assign(requestRow(ctx, fingerprintOf(ctx, mti, '', '')), {
+    tombstone: Object.assign(requestRow(ctx, fingerprintOf(ctx, mti, '', '', '')), {
       stan: de90.slice(4, 10), transmitted: de90.slice(10, 20), mti, kind: 'reversed-before-arrival', wallet: null, issuer: null, account: null,
       responseCode: '12', authCode: null, rrn: null, debit: 0, originalId: null, answer: { '39': '12' },
     } satisfies Partial<NewRow>),
@@ -728,10 +728,10 @@ const authCode = (rrn: string) => String((Number(rrn) * 7919 + 104729) % 1_000_0
  * DE7, DE48 OR and DE61: a void of another sale is another request). Nothing secret: the masked PAN
  * is in the row already, a cryptogram is single-use.
  */
-const fingerprintOf = (ctx: Context, mti: string, arqc = arqcHex(ctx), reference = referenceOf(ctx)) => {
+const fingerprintOf = (ctx: Context, mti: string, arqc = arqcHex(ctx), reference = referenceOf(ctx), sent = String(Number(str(ctx, '4') ?? 0))) => {
   const code = str(ctx, '48.QR');
-  // DE4 as sent, not ctx.amount: a void takes its original's amount, and a repeat of it with another DE4 is another request.
-  return `${mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${Number(str(ctx, '4') ?? 0)}:${ctx.pan ? maskPan(ctx.pan) : ''}:${ctx.wallet ?? ''}:${code ? digest(code) : ''}:${arqc}:${reference}`;
+  // Last, DE4 as sent: a void takes its original's amount (the third part), and a repeat of it with another DE4 is another request.
+  return `${mti.slice(0, 2)}:${str(ctx, '3') ?? ''}:${ctx.amount}:${ctx.pan ? maskPan(ctx.pan) : ''}:${ctx.wallet ?? ''}:${code ? digest(code) : ''}:${arqc}:${reference}:${sent}`;
 };
 
 const referenceOf = (ctx: Context) => {
@@ -748,8 +748,10 @@ const arqcHex = (ctx: Context) => {
 
 /**
  * Whether a journaled row's fingerprint is the same request. The class, processing code and amount
- * always count; the card, wallet, payment code, ARQC and original only where both sides have one: a
- * reversal's tombstone may name none of them, and rows journaled before they were in the fingerprint have fewer parts.
+ * always count; the card, wallet, payment code, ARQC, original and DE4 as sent only where both sides
+ * have one: a reversal's tombstone may name none of them, and rows journaled before they were in the
+ * fingerprint have fewer parts. A tombstone's amount is its reversal's DE4, which for a void may be the
+ * void's own DE4 or the original's amount (the void's answer carries that): either matches.
  * But a card alone and a wallet alone are two ways to pay, never one request (a card sale reusing a wallet
  * sale's key got its approval, and was never charged). Two cards sharing their first 6 and last 4 digits
  * look the same here: the journal keeps no more of a PAN.
@@ -759,9 +761,11 @@ export function sameRequest(journaled: string, incoming: string): boolean {
   const cardOnly = (parts: string[]) => (parts[3] ?? '') !== '' && (parts[4] ?? '') === '';
   const walletOnly = (parts: string[]) => (parts[3] ?? '') === '' && (parts[4] ?? '') !== '';
   if ((cardOnly(a) && walletOnly(b)) || (walletOnly(a) && cardOnly(b))) return false;
+  const [sentA, sentB] = [a[8] ?? '', b[8] ?? ''];
+  if (a[2] !== b[2] && !(sentA === '' && sentB === a[2]) && !(sentB === '' && sentA === b[2])) return false;
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const [x, y] = [a[i] ?? '', b[i] ?? ''];
-    if (x !== y && (i < 3 || (x !== '' && y !== ''))) return false;
+    if (i !== 2 && x !== y && (i < 2 || (x !== '' && y !== ''))) return false;
   }
   return true;
 }

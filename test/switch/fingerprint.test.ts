@@ -22,6 +22,18 @@ describe('sameRequest (the journal fingerprint)', () => {
     expect(sameRequest('02:000000:700:411111******1111:::', '02:000000:700::ALIPAY:0f1e2d3c4b5a6978:')).toBe(false);
     expect(sameRequest('02:000000:700:411111******1111:EMVCPM:0f1e2d3c4b5a6978:', '02:000000:700:411111******1111:::')).toBe(true);
   });
+  // Review of session 12. The void's own DE4 is the last part: its repeat with another DE4 is another request, while a
+  // void journaled before that part existed still answers its retransmission, and a reversal's tombstone
+  // (DE4 of the reversal: the void's own, or the original's amount its answer carried) matches a late void.
+  it('a void: DE4 as sent tells its repeats apart; rows without that part and tombstones still match', () => {
+    const voidOf = (sent: string) => `02:020000:2450:555555******4444:::::${sent}`;
+    expect(sameRequest(voidOf('1'), voidOf('1'))).toBe(true);
+    expect(sameRequest(voidOf('1'), voidOf('2'))).toBe(false);
+    expect(sameRequest('02:020000:2450:555555******4444::::', voidOf('1'))).toBe(true);
+    expect(sameRequest('02:020000:2450:555555******4444:::::', voidOf('1'))).toBe(true);
+    expect(sameRequest('02:020000:1:555555******4444:::::', voidOf('1'))).toBe(true);
+    expect(sameRequest('02:020000:7:555555******4444:::::', voidOf('1'))).toBe(false);
+  });
   it('a reversal\'s tombstone without a card or ARQC matches the original that arrives after it', () => {
     expect(sameRequest('02:000000:700::::', sale)).toBe(true);
     expect(sameRequest('02:000000:700:411111******1111:::', sale)).toBe(true);
