@@ -61,7 +61,8 @@ export const sale = command(
 export const refund = command(
   `usage: pos refund ORIGINAL_ID [AMOUNT] [options]   (refunds to the original card or wallet)
   without AMOUNT: what is left to refund of the original (its amount less its refunds that stand, are in flight or
-  are being reversed), so after a partial refund it refunds the rest`,
+  are being reversed), so after a partial refund it refunds the rest
+  e.g. pos refund <id from the sale's output> 5.00 --host 127.0.0.1:8583`,
   (positionals, tender, offline) => {
     noTender(tender, offline);
     atMost(positionals, 2);
@@ -73,7 +74,7 @@ export const refund = command(
 );
 
 export const voidTxn = command(
-  'usage: pos void ORIGINAL_ID [options]',
+  'usage: pos void ORIGINAL_ID [options]   e.g. pos void <id from the sale\'s output> --host 127.0.0.1:8583',
   (positionals, tender, offline) => {
     noTender(tender, offline);
     atMost(positionals, 1);
@@ -85,7 +86,7 @@ export const voidTxn = command(
 );
 
 export const preauth = command(
-  'usage: pos preauth AMOUNT [options]   (holds the amount on the card; complete it with pos completion ID)',
+  'usage: pos preauth AMOUNT [options]   (holds the amount on the card; complete it with pos completion ID)\n  e.g. pos preauth 50.00 --virtual-card mastercard',
   (positionals, tender, offline) => {
     noTender(tender, offline);
     atMost(positionals, 1);
@@ -100,7 +101,8 @@ export const completion = command(
   already-completed (a completion of it stands or is still being reversed)
   --offline   store the 0220 advice and forward it with the store-and-forward queue (as an interrupted completion is):
               "advice": "forwarded" once the host acknowledged it, "stored" while it waits (sent after the next sign-on,
-              by any pos command on the same journal, and before a batch close)`,
+              by any pos command on the same journal, and before a batch close)
+  e.g. pos completion <id from the preauth's output> 42.00`,
   (positionals, tender, offline) => {
     noTender(tender);
     atMost(positionals, 2);
@@ -113,7 +115,8 @@ export const completion = command(
 
 export const balance = command(
   `usage: pos balance [options]   (balance inquiry on a tapped or swiped card)
-  prints "balance" (the host's DE54) and "amounts": [{ accountType, amountType ("02": available), currency, amount (minor units, negative for D) }]`,
+  prints "balance" (the host's DE54) and "amounts": [{ accountType, amountType ("02": available), currency, amount (minor units, negative for D) }]
+  e.g. pos balance --virtual-card unionpay`,
   (positionals, tender, offline) => {
     noTender(tender, offline);
     atMost(positionals, 0);
