@@ -135,8 +135,7 @@ export function decode(parts: SwitchParts, raw: Buffer, log: Logger): Context {
  * undecodable for the switch: its connection closes before anything is processed.
  */
 function unechoable(request: IsoMessage, raw: Buffer, spec: MessageSpec): void {
-  for (const id of echoedText(spec)) {
-    const path = paths[id]!;
+  for (const path of echoedText(spec)) {
     const value = request.get(path);
     if (typeof value === 'string') {
       if (nonAscii.test(value)) throw notEchoable(path, value, raw);
@@ -153,20 +152,21 @@ function notEchoable(path: string, text: string, raw: Buffer): DecodeError {
 }
 
 const nonAscii = /[^\x00-\x7f]/;
-const paths = Array.from({ length: 129 }, (_, i) => String(i));
-const echoedTextBySpec = new WeakMap<MessageSpec, number[]>();
+const echoedTextBySpec = new WeakMap<MessageSpec, string[]>();
 
 /** The echoed fields of a spec that can hold such a byte: ASCII `ans` text, and composites (their text subfields); digits cannot. */
-function echoedText(spec: MessageSpec): number[] {
-  let ids = echoedTextBySpec.get(spec);
-  if (!ids) {
-    ids = echoedFields.filter((id) => {
-      const field = spec.fields[id];
-      return field !== undefined && (field.subfields !== undefined || (field.type === 'ans' && field.encoding === 'ascii'));
-    });
-    echoedTextBySpec.set(spec, ids);
+function echoedText(spec: MessageSpec): string[] {
+  let paths = echoedTextBySpec.get(spec);
+  if (!paths) {
+    paths = echoedFields
+      .filter((id) => {
+        const field = spec.fields[id];
+        return field !== undefined && (field.subfields !== undefined || (field.type === 'ans' && field.encoding === 'ascii'));
+      })
+      .map(String);
+    echoedTextBySpec.set(spec, paths);
   }
-  return ids;
+  return paths;
 }
 
 function textLeaves(path: string, map: FieldMap): Array<readonly [string, string]> {

@@ -189,19 +189,19 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       const placed = yield { sql: insertSql, params: insertParams(t, now), returnsId: true };
       if (placed.rows.length) return '25';
       const key = [t.terminalId, t.stan, t.transmitted, requestClass(t.mti)];
-      const outcome = yield* savepointed<'undone' | 'original settled' | 'none'>(function* () {
-        const closed = yield {
-          sql: `UPDATE transactions SET closed = 'reversed' WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?
-                AND closed IS NULL AND response_code = '00' AND refunded = 0 AND ${undoable} AND ${sameOriginal} RETURNING ${undone}`,
-          params: [...key, t.amount, t.maskedPan, t.maskedPan],
-        };
-        const row = closed.rows[0];
-        if (!row) return { keep: true, value: 'none' };
-        // A void whose sale a settlement stamped meanwhile: nothing moves (12, as for a settled original).
-        return (yield* undo(row, true)) ? { keep: true, value: 'undone' } : { keep: false, value: 'original settled' };
-      });
-      if (outcome === 'undone') return null;
-      if (outcome === 'original settled') return '12';
+      // In a savepoint of its own, taken back when the original cannot come back; the tombstone above must stay.
+      yield { sql: 'SAVEPOINT reversal', params: [] };
+      const closed = yield {
+        sql: `UPDATE transactions SET closed = 'reversed' WHERE terminal_id = ? AND stan = ? AND transmitted = ? AND request_class = ?
+              AND closed IS NULL AND response_code = '00' AND refunded = 0 AND ${undoable} AND ${sameOriginal} RETURNING ${undone}`,
+        params: [...key, t.amount, t.maskedPan, t.maskedPan],
+      };
+      const original = closed.rows[0];
+      // A void whose sale a settlement stamped meanwhile: nothing moves (12, as for a settled original).
+      const settled = original !== undefined && !(yield* undo(original, true));
+      if (settled) yield { sql: 'ROLLBACK TO SAVEPOINT reversal', params: [] };
+      yield { sql: 'RELEASE SAVEPOINT reversal', params: [] };
+      if (original) return settled ? '12' : null;
       // An original a void or completion closed already: they gave its money back (or took its hold's
       // place), so nothing moves (00); marked reversed, so that reversing the void or completion later
       // does not put back what this reversal, answered 00, cancelled. A settled one stays as it is.
@@ -343,18 +343,6 @@ function* undo(original: Record<string, unknown>, reversed: boolean): Program<bo
     if (sale && sale.closed !== null && sale.closed !== undefined) yield* credit(str(sale.account), num(original.amount));
   }
   return true;
-}
-
-/**
- * Runs `part` in a savepoint of its own, taken back when it says so: a reversal's tombstone, written
- * before, must stay whatever the rest decides.
- */
-function* savepointed<T>(part: () => Program<{ keep: boolean; value: T }>): Program<T> {
-  yield { sql: 'SAVEPOINT reversal', params: [] };
-  const { keep, value } = yield* part();
-  if (!keep) yield { sql: 'ROLLBACK TO SAVEPOINT reversal', params: [] };
-  yield { sql: 'RELEASE SAVEPOINT reversal', params: [] };
-  return value;
 }
 
 function* credit(account: string | null, amount: number): Program<void> {
