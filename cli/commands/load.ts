@@ -7,8 +7,8 @@ import { resolveSpec } from '../spec-option.js';
 
 const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--rate N] [--duration S]
                 [--mix sale=80,refund=10,reversal=10] [--spec NAME|FILE.json] [--framing binary2|…]
-                [--tmk HEX] [--merchant ID] [--terminal-prefix P] [--timeout-ms N] [--sign-on-first]
-                [--json]
+                [--tmk HEX] [--merchant ID] [--terminal-prefix P] [--first-stan N] [--timeout-ms N]
+                [--sign-on-first] [--json]
   N virtual terminals (IDs L0000001…, or see --terminal-prefix), one connection and STAN sequence each,
   one request in flight per terminal, paced to --rate requests/s in total (0 = as fast as answers
   come) for --duration seconds.
@@ -30,8 +30,10 @@ const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--r
   L0000001…); 1 to 7 printable ASCII characters, no space, leaving room for N's digits. Loads at once
   against one switch or one shared journal need disjoint IDs: give each its own prefix, all of one
   length (else they share terminals: one run's sign-on replaces the other's keys, its requests
-  answered A0, or their request keys meet, answered 94). So does a load started within a second or
-  two of another's start: each starts its STANs at 000001, and DE7 counts whole seconds.
+  answered A0, or their request keys meet, answered 94).
+  --first-stan N: every terminal's first STAN (1 to 999999; after 999999 comes 000001). Default: one
+  drawn at random per run, so a run started in the second the last one ended does not repeat its
+  request keys (terminal, STAN, DE7 in whole seconds: answered 94), as STANs counted from 1 would.
   Summary (--json names): durationMs (asked for), elapsedMs (taken, drain included), sent, approved,
   approvalsPerSecond (over elapsedMs), declined, latencyMs and responseCodes count sales, refunds and
   --mix reversals (a reversal once, by its last answer); byKind: sent, approved, declined and
@@ -103,6 +105,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     tmk: { type: 'string' },
     merchant: { type: 'string' },
     'terminal-prefix': { type: 'string' },
+    'first-stan': { type: 'string' },
     'timeout-ms': { type: 'string' },
     'sign-on-first': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -129,6 +132,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!/^[!-~]{1,7}$/.test(terminalPrefix)) throw new CliError(`--terminal-prefix: 1 to 7 printable ASCII characters, no space, got ${quoted(terminalPrefix)}`);
   const idProblem = terminalIdProblem(terminalPrefix, terminals, quoted(terminalPrefix));
   if (idProblem) throw new CliError(`--terminal-prefix: ${idProblem}`);
+  const firstStan = values['first-stan'] === undefined ? undefined : numberOption(values['first-stan'], 'first-stan', { min: 1, max: 999999 }, 1);
   const stop = new AbortController();
   // The first Ctrl-C ends the run as its duration would (reversals, summary); a second one quits at once.
   const interrupt = () => {
@@ -149,6 +153,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     tmk,
     merchantId: merchant,
     terminalPrefix,
+    ...(firstStan === undefined ? {} : { firstStan }),
     timeoutMs,
     ...(values['sign-on-first'] ? { signOnFirst: {} } : {}),
     stop: stop.signal,

@@ -16,9 +16,10 @@
  * With `signOnFirst` the terminals sign on before the duration starts instead (in turns, each sign-on
  * with the whole answer timeout and one more try), so the duration is all traffic: what a benchmark measures.
  */
+import { randomInt } from 'node:crypto';
 import type { LengthHeader } from '../../protocols/framing/index.js';
 import type { IsoMessage, MessageSpec } from '../../protocols/iso8583/index.js';
-import { IsoClient, NoAnswerError, type Answer } from './iso-client.js';
+import { IsoClient, maxStan, NoAnswerError, type Answer } from './iso-client.js';
 import { SignOnPhase } from './sign-on-phase.js';
 
 export interface LoadOptions {
@@ -36,6 +37,12 @@ export interface LoadOptions {
   merchantId?: string;
   /** First characters of the terminal IDs (default 'L'); the rest is the terminal's number, zero-padded to DE41's 8 characters. */
   terminalPrefix?: string;
+  /**
+   * Every terminal's first STAN, 1–999999 (then on, wrapping after 999999). Default: one drawn at
+   * random per run, so that a run started within the same DE7 second as the last one ended does not
+   * meet that run's request keys (terminal, STAN, DE7), as a restarted terminal counting from 1 would.
+   */
+  firstStan?: number;
   timeoutMs?: number;
   verifyAnswers?: boolean;
   /** Called about once a second while running. */
@@ -155,6 +162,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const prefix = options.terminalPrefix ?? 'L';
   const idProblem = terminalIdProblem(prefix, options.terminals);
   if (idProblem) throw new RangeError(idProblem);
+  const firstStan = options.firstStan ?? randomInt(1, maxStan + 1);
+  if (!Number.isInteger(firstStan) || firstStan < 1 || firstStan > maxStan) throw new RangeError(`firstStan: 1 to ${maxStan}, got ${firstStan}`);
   const mix = options.mix ?? { sale: 80, refund: 10, reversal: 10 };
   const total = mix.sale + mix.refund + mix.reversal;
   const latencies: number[] = [];
@@ -222,7 +231,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       ...(options.verifyAnswers === false ? { verifyAnswers: false } : {}),
     };
     let client: IsoClient | undefined;
-    let stan = 0;
+    /** The last STAN this terminal used (none yet: the one before its first). */
+    let stan = firstStan - 1;
     let signedOn = false;
     let failure = '';
     /** What is left before `deadline` for one wait: at most the answer timeout. */
@@ -238,12 +248,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         try {
           c = await IsoClient.connect(clientOptions, left(deadlineOf()));
           // Keep the STAN sequence across reconnects: a new connection is the same terminal.
-          for (let i = 0; i < stan; i++) c.nextStan();
+          c.continueAfter(stan);
           const wait = left(deadlineOf());
           if (wait < minAttempt) throw new Error('the duration ended before it could sign on');
           cut = wait < timeoutMs;
           // The sign-on takes the next STAN whether answered or not: a try after it does not repeat it.
-          stan++;
+          stan = (stan % maxStan) + 1;
           const answer = await c.signOn('001', wait);
           const code = answer.getString('39');
           if (code !== '00') throw new Error(`sign-on answered ${code ?? 'without a response code'}`);

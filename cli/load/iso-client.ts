@@ -159,6 +159,9 @@ function findAnswerLayout(spec: MessageSpec, message: IsoMessage, raw: Buffer, b
 
 const wholeMessage = (answer: Answer) => answer.message();
 
+/** DE11 is six digits; 000000 is never sent. */
+export const maxStan = 999999;
+
 export class IsoClient {
   readonly spec: MessageSpec;
   tpk?: Buffer;
@@ -229,8 +232,13 @@ export class IsoClient {
 
   /** The next STAN, 000001–999999. */
   nextStan(): string {
-    this.stan = (this.stan % 999999) + 1;
+    this.stan = (this.stan % maxStan) + 1;
     return String(this.stan).padStart(6, '0');
+  }
+
+  /** The next STAN follows `stan` (0–999999): a terminal connected again goes on with its sequence. */
+  continueAfter(stan: number): void {
+    this.stan = stan;
   }
 
   /**

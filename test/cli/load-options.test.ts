@@ -63,4 +63,29 @@ describe('pos load against a healthy switch', () => {
     expect(await main(['load', '--port', String(sw.port), '--terminals', '1', '--rate', '20', '--duration', '0.3'], io)).toBe(1);
     expect(io.stdout.join('')).toContain('nothing approved: every answer was a decline');
   });
+
+  // CI of session 12: the IPv6 test's second run began in the second its first ended; both counted STANs
+  // from 000001, so their requests met under one key (DE41, DE11, DE7) and were answered 94: exit 1.
+  it('runs one after another with the same terminal IDs: no request key repeated, nothing answered 94', async () => {
+    const sw = await aSwitch();
+    for (let run = 0; run < 4; run++) {
+      const io = capture();
+      expect(await main(['load', '--port', String(sw.port), '--terminals', '1', '--rate', '20', '--duration', '0.3', '--json'], io)).toBe(0);
+      const { sent, responseCodes } = JSON.parse(io.stdout.join('')) as { sent: number; responseCodes: Record<string, number> };
+      expect(responseCodes, `run ${run + 1}`).toEqual({ '00': sent });
+    }
+  });
+
+  it('--first-stan N: the first STAN of every terminal, then on past 999999 to 000001', async () => {
+    const sw = await aSwitch();
+    const result = await runLoad({ port: sw.port, terminals: 2, rate: 0, durationMs: 200, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 }, firstStan: 999998 });
+    // The sign-on takes 999998.
+    for (const terminalId of ['L0000001', 'L0000002']) {
+      const stans = result.approvals.filter((a) => a.terminalId === terminalId).map((a) => a.stan);
+      expect(stans.slice(0, 3)).toEqual(['999999', '000001', '000002']);
+    }
+    const bad = capture();
+    expect(await main(['load', '--port', String(sw.port), '--first-stan', '0'], bad)).toBe(2);
+    expect(bad.stderr).toEqual(["pos load: --first-stan: a whole number from 1 to 999999, got '0'"]);
+  });
 });

@@ -88,20 +88,20 @@ describe('pos load generator: signing on before the duration', () => {
     expect(proxy.state.most).toBeLessThanOrEqual(4);
   });
 
-  it('an unanswered sign-on is tried once more, as a terminal would: a new connection and the next STAN', async () => {
+  it('an unanswered sign-on is tried once more, as a terminal would: a new connection and the next STAN (after 999999: 000001)', async () => {
     const sw = await aSwitch();
     // Each terminal's first sign-on never reaches the switch.
     const proxy = await signOnProxy(sw.port, (_terminal, nth) => nth === 1);
     let seenAtStart = 0;
     const result = await runLoad({
-      port: proxy.port, terminals: 3, rate: 0, durationMs: 1, timeoutMs: 300, tmk: testTmk, mix: sales,
+      port: proxy.port, terminals: 3, rate: 0, durationMs: 1, timeoutMs: 300, tmk: testTmk, mix: sales, firstStan: 999999,
       signOnFirst: { onDurationStart: () => void (seenAtStart = proxy.signOns.length) },
     });
     expect(result.neverSignedOn).toBe(0);
     expect(seenAtStart).toBe(6);
     for (const terminal of ['L0000001', 'L0000002', 'L0000003']) {
       const [first, second] = proxy.signOns.filter((s) => s.terminal === terminal);
-      expect([first!.stan, second!.stan]).toEqual(['000001', '000002']);
+      expect([first!.stan, second!.stan]).toEqual(['999999', '000001']);
       expect(second!.connection).not.toBe(first!.connection);
     }
   });
@@ -109,7 +109,7 @@ describe('pos load generator: signing on before the duration', () => {
   it('terminals whose two tries both go unanswered fail the bench in one line saying what they were given and why', async () => {
     const sw = await aSwitch();
     const proxy = await signOnProxy(sw.port, () => true);
-    const run = benchLoad('2 connections, warm-up', { port: proxy.port, terminals: 2, rate: 0, durationMs: 1, timeoutMs: 200, tmk: testTmk, mix: sales });
+    const run = benchLoad('2 connections, warm-up', { port: proxy.port, terminals: 2, rate: 0, durationMs: 1, timeoutMs: 200, tmk: testTmk, mix: sales, firstStan: 1 });
     await expect(run).rejects.toThrow(SignOnShortfall);
     await expect(run).rejects.toThrow(
       /^2 connections, warm-up: 2 of 2 terminals never signed on \(two sign-on tries of up to 200 ms each before the clock started, more during the run\): sign-on unanswered \(no answer to STAN 000001\) \(2\)$/,
@@ -120,7 +120,7 @@ describe('pos load generator: signing on before the duration', () => {
   it('within the duration, a sign-on cut short by the end of the run (not its timeout) says so', async () => {
     const sw = await aSwitch();
     const proxy = await signOnProxy(sw.port, () => true);
-    const result = await runLoad({ port: proxy.port, terminals: 1, rate: 0, durationMs: 300, timeoutMs: 60_000, tmk: testTmk, mix: sales });
+    const result = await runLoad({ port: proxy.port, terminals: 1, rate: 0, durationMs: 300, timeoutMs: 60_000, tmk: testTmk, mix: sales, firstStan: 1 });
     expect(result.signOnFailures).toEqual({ 'sign-on unanswered in the time the run had left (no answer to STAN 000001)': 1 });
   });
 
