@@ -67,6 +67,13 @@ export interface Context {
   mti: string;
   kind: TxKind | 'network' | 'unknown';
   terminal?: TerminalState;
+  /**
+   * The working keys the request's MAC verified under (the terminal's at that moment): its PIN block
+   * is read and its answer MAC'd under them, whatever a sign-on, key exchange or sign-off does to the
+   * terminal meanwhile. No TAK here: the request's MAC was never verified, so its answer carries none.
+   */
+  takId?: string;
+  tpkId?: string;
   terminalId: string;
   stan: string;
   transmitted: string;
@@ -123,7 +130,7 @@ export function decode(parts: SwitchParts, raw: Buffer, log: Logger): Context {
   if (Number(request.mti[2]) % 2 === 1) throw new DecodeError('ISO 8583 MTI', '', parts.spec.headerLength ?? 0, `${request.mti} is a response, not a request`);
   unechoable(request, raw, parts.spec);
   return {
-    parts, raw, request, log, mti: request.mti, kind: 'unknown', terminalId: '', stan: '', transmitted: '', amount: 0,
+    parts, raw, request, log, mti: request.mti, kind: 'unknown', takId: undefined, tpkId: undefined, terminalId: '', stan: '', transmitted: '', amount: 0,
     debit: 0, effects: [], answer: {}, outcome: 'answer', journaled: false,
   };
 }
@@ -179,20 +186,29 @@ function textLeaves(path: string, map: FieldMap): Array<readonly [string, string
   return leaves;
 }
 
-// ───────────────────────────────────────────── validate ──
-const validate: Step = (ctx) => {
+// ───────────────────────────────────────────── identify ──
+/** The terminal (DE41) and the kind of request: what the MAC step needs. Unknown terminal: 03. */
+const identify: Step = (ctx) => {
   ctx.terminalId = str(ctx, '41') ?? '';
   ctx.stan = str(ctx, '11') ?? '';
   ctx.transmitted = str(ctx, '7') ?? '';
   const terminal = ctx.parts.terminal(ctx.terminalId);
-  return terminal instanceof Promise ? terminal.then((loaded) => checkRequest(ctx, loaded)) : checkRequest(ctx, terminal);
+  return terminal instanceof Promise ? terminal.then((loaded) => identified(ctx, loaded)) : identified(ctx, terminal);
 };
 
-function checkRequest(ctx: Context, terminal: TerminalState | undefined): void {
-  const { request } = ctx;
+function identified(ctx: Context, terminal: TerminalState | undefined): void {
   if (!terminal) return decline(ctx, '03', `unknown terminal ${ctx.terminalId}`);
   ctx.terminal = terminal;
   ctx.kind = kindOf(ctx);
+}
+
+// ───────────────────────────────────────────── validate ──
+/**
+ * Presence, text and the kind of request, after the MAC: a request of a MAC'd class is looked at only
+ * once authenticated, so no answer MAC'd under the terminal's TAK ever echoes fields nobody authenticated.
+ */
+const validate: Step = (ctx) => {
+  const { request, terminal } = ctx;
   // unpack() already checked every value against the spec; what is left is presence. A balance inquiry has no amount.
   const missing = (ctx.parts.spec.required?.[firstOf(ctx.mti)] ?? []).filter((id) => !request.has(String(id)) && !(id === 4 && ctx.kind === 'balance'));
   if (missing.length) return decline(ctx, '30', `format: field ${missing.join(', ')} missing for ${ctx.mti}`);
@@ -201,7 +217,7 @@ function checkRequest(ctx: Context, terminal: TerminalState | undefined): void {
   if (control) return decline(ctx, '30', `format: control character in field ${control}`);
   if (ctx.kind === 'unknown') return decline(ctx, '12', `no such transaction: MTI ${ctx.mti} processing code ${str(ctx, '3') ?? '-'}`);
   const merchant = str(ctx, '42');
-  if (merchant !== undefined && terminal.merchantId && merchant !== terminal.merchantId) return decline(ctx, '03', `merchant ${shown(merchant)} is not the terminal's`);
+  if (merchant !== undefined && terminal!.merchantId && merchant !== terminal!.merchantId) return decline(ctx, '03', `merchant ${shown(merchant)} is not the terminal's`);
   const amount = str(ctx, '4');
   ctx.amount = amount === undefined ? 0 : Number(amount);
   const track = str(ctx, '35');
@@ -212,7 +228,8 @@ function checkRequest(ctx: Context, terminal: TerminalState | undefined): void {
   if (pan) ctx.pan = pan;
   const wallet = str(ctx, '48.WS');
   if (wallet) ctx.wallet = isWallet(wallet) ? wallet : 'unknown';
-}
+  ctx.journaled = ctx.kind !== 'network';
+};
 
 /**
  * Terminal-chosen text (DE42) for a log reason: quoted, with any PAN-like digit run masked, when it is
@@ -254,18 +271,21 @@ function kindOf(ctx: Context): Context['kind'] {
 const namesOriginal = (ctx: Context) => ctx.request.has('90') || ctx.request.has('48.OR') || ctx.request.has('61.2');
 
 // ───────────────────────────────────────────── mac ──
-/** Requests of the MAC'd classes must carry a valid DE64/DE128 under the terminal's TAK; else A0. */
+/**
+ * Requests of the MAC'd classes must carry a valid DE64/DE128 under the terminal's TAK; else A0. The
+ * keys are taken as the request arrives at this step and kept on it (see Context.takId).
+ */
 const mac: Step = async (ctx) => {
-  if (macMtis.has(ctx.mti)) {
-    const field = ctx.request.has('128') ? '128' : ctx.request.has('64') ? '64' : undefined;
-    const takId = ctx.terminal!.takId;
-    if (!field) return decline(ctx, 'A0', 'no MAC');
-    if (!takId) return decline(ctx, 'A0', 'terminal not signed on (no TAK)');
-    const headerLength = ctx.parts.spec.headerLength ?? 0;
-    const data = ctx.raw.subarray(headerLength, ctx.raw.length - 8);
-    if (!(await ctx.parts.hsm.verifyMac(takId, data, ctx.raw.subarray(ctx.raw.length - 8)))) return decline(ctx, 'A0', 'MAC does not verify');
-  }
-  ctx.journaled = ctx.kind !== 'network';
+  if (!macMtis.has(ctx.mti)) return;
+  const field = ctx.request.has('128') ? '128' : ctx.request.has('64') ? '64' : undefined;
+  const { takId, tpkId } = ctx.terminal!;
+  if (!field) return decline(ctx, 'A0', 'no MAC');
+  if (!takId) return decline(ctx, 'A0', 'terminal not signed on (no TAK)');
+  const headerLength = ctx.parts.spec.headerLength ?? 0;
+  const data = ctx.raw.subarray(headerLength, ctx.raw.length - 8);
+  if (!(await ctx.parts.hsm.verifyMac(takId, data, ctx.raw.subarray(ctx.raw.length - 8)))) return decline(ctx, 'A0', 'MAC does not verify');
+  ctx.takId = takId;
+  ctx.tpkId = tpkId;
 };
 
 // ───────────────────────────────────────────── route ──
@@ -336,9 +356,8 @@ const pin: Step = (ctx) => {
   if (!block || !pinKinds.has(ctx.kind) || !ctx.card || !ctx.pan) return;
   const de53 = ctx.request.getBuffer('53');
   if (!de53) {
-    const tpkId = ctx.terminal!.tpkId;
-    if (!tpkId) return decline(ctx, '55', 'PIN under a TPK but the terminal has not signed on');
-    return verifyPin(ctx, block, { tpk: tpkId }, ctx.card, ctx.pan);
+    if (!ctx.tpkId) return decline(ctx, '55', 'PIN under a TPK but the terminal has not signed on');
+    return verifyPin(ctx, block, { tpk: ctx.tpkId }, ctx.card, ctx.pan);
   }
   const { bdkId, hsm } = ctx.parts;
   const use = ksnUse(de53, hsm.keyInfo(bdkId)?.algorithm ?? 'tdes');
@@ -849,7 +868,7 @@ function answerRepeat(ctx: Context, row: JournalRow, fingerprint: string): void 
 
 // ───────────────────────────────────────────── the pipeline ──
 export function pipeline(commit: Commit): { decide: Step[]; finish: Step[] } {
-  return { decide: [validate, mac, route, card, pin, risk, issuer], finish: [respond, journalStep(commit)] };
+  return { decide: [identify, mac, validate, route, card, pin, risk, issuer], finish: [respond, journalStep(commit)] };
 }
 
 /** Awaits only the steps that returned a promise: an await per step cost a microtask hop each, most of them for nothing. */
@@ -869,7 +888,10 @@ export async function run(ctx: Context, steps: { decide: Step[]; finish: Step[] 
 /** The request fields an answer repeats (those the request has). */
 export const echoedFields: readonly number[] = [3, 4, 7, 11, 12, 13, 22, 25, 41, 42, 49, 60, 61, 70, 90];
 
-/** The answer on the wire: echoed request fields, the answer's fields, DE96, and a MAC under the TAK for the MAC'd classes (not on A0). */
+/**
+ * The answer on the wire: echoed request fields, the answer's fields, DE96, and for the MAC'd classes a
+ * MAC under the TAK the request's own MAC verified under (none on A0, none when it was never verified).
+ */
 export async function packAnswer(ctx: Context, corruptMac = false): Promise<Buffer> {
   const { request, parts } = ctx;
   const answer = new IsoMessage(parts.spec, responseMti(firstOf(ctx.mti)));
@@ -888,7 +910,7 @@ export async function packAnswer(ctx: Context, corruptMac = false): Promise<Buff
     answer.set(path, path.startsWith('55.') ? Buffer.from(value, 'hex') : value);
   }
   if (ctx.keyExchange) answer.set('96', ctx.keyExchange);
-  const takId = ctx.terminal?.takId;
+  const takId = ctx.takId;
   if (!macMtis.has(ctx.mti) || !takId || ctx.answer['39'] === 'A0') return answer.pack();
   const macField = answer.fieldIds().some((id) => id > 64) ? '128' : '64';
   answer.set(macField, Buffer.alloc(8));

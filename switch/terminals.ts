@@ -24,11 +24,13 @@ export interface TerminalsOptions {
 /** The one HSM entry of the enrolment TMK; `*` is not in any DE41 of 8 characters, so no terminal's `tmk:ID` is it. */
 const enrolledTmkId = 'tmk:*';
 
-/** An enrolled terminal's state: `new` until its sign-on is kept in the table, `retired` once out of it (never back). */
+/** An enrolled terminal's state: `new` until its sign-on is kept in the table, `retired` once out of it. */
 interface Enrolled extends TerminalState {
   /** Requests holding it (from get() until release()): its keys stay while any does. */
   uses: number;
   status: 'new' | 'kept' | 'retired';
+  /** Its sign-on count when it left the table: a sign-on held in flight then (a sign-off just before it) signs it on again. */
+  retiredAt?: number;
 }
 
 export class Terminals {
@@ -74,14 +76,16 @@ export class Terminals {
 
   /**
    * The request holding `state` has packed its answer (or ended without one). A new state that now has
-   * working keys is kept; a kept one signed off leaves the table; a state out of the table loses its
-   * keys when no request holds it any more.
+   * working keys is kept, and so is one retired before a sign-on it held finished (a sign-off and a
+   * sign-on sent back to back: the sign-off's release retires it first); a kept one signed off leaves
+   * the table; a state out of the table loses its keys when no request holds it any more.
    */
   release(state: TerminalState | undefined): void {
     if (!state || state.tmkId !== enrolledTmkId) return;
     const enrolled = state as Enrolled;
     enrolled.uses--;
-    if (enrolled.status === 'new' && enrolled.takId) this.keep(enrolled);
+    const signedOnSince = enrolled.status === 'new' || (enrolled.status === 'retired' && enrolled.generation > enrolled.retiredAt!);
+    if (signedOnSince && enrolled.takId) this.keep(enrolled);
     else if (enrolled.status === 'kept' && !enrolled.takId) this.retire(enrolled);
     else if (enrolled.uses === 0 && enrolled.status !== 'kept') this.dropKeys(enrolled);
   }
@@ -99,10 +103,11 @@ export class Terminals {
     }
   }
 
-  /** Out of the table for good; its keys go now, or when the last request holding it is released. */
+  /** Out of the table (back only by a sign-on it held then: see release()); its keys go now, or when the last request holding it is released. */
   private retire(state: Enrolled): void {
     this.signedOn.delete(state.id);
     state.status = 'retired';
+    state.retiredAt = state.generation;
     if (state.uses === 0) this.dropKeys(state);
   }
 
