@@ -456,13 +456,16 @@ export const pinTriesAllowed = 3;
  * `lockAccounts` (PostgreSQL): take the locks the batch's entries need first, each kind in sorted order,
  * so that concurrent batches (several per process, several processes) do not deadlock on them: an
  * advisory lock per PIN pad counter, card PIN tries and card ATC row the batch upserts (rows that may
- * not exist yet, so no row lock can be taken ahead), then the row locks of every account it changes:
- * those it debits and those its voids, completions and reversals credit back (see originalAccounts).
- * Without them, two batches naming two cards' PIN tries, or reversing each other's cards' sales, in
- * opposite order deadlocked, and both waited PostgreSQL's deadlock_timeout (1 s) before the retry.
- * Two batches changing one original row (a reversal and a refund of one sale) change its account too,
- * so they queue there. Not covered (the store retries): a reversal whose original another batch
- * journals after this one's read (it overtook it), and originals without an account (none to queue on).
+ * not exist yet, so no row lock can be taken ahead) and per terminal closing its batch, then the row locks of the journal rows its
+ * voids, completions, refunds and reversals change (the originals, and for a reversed void or
+ * completion the row it reopens), then of every account it changes: those it debits and those those
+ * rows credit back (see originals()). Without the account locks, two batches naming two cards' PIN
+ * tries, or reversing each other's cards' sales, in opposite order deadlocked, and both waited
+ * PostgreSQL's deadlock_timeout (1 s) before the retry. Without the journal rows' locks, a reversal
+ * of a voided sale read it voided, while another process's reversal of the void reopened it, and
+ * found it neither voided nor open: 12, the sale left standing (a card with no account row had
+ * nothing else to queue on). Not covered (the store retries): a reversal whose original another batch
+ * journals after this one's read (it overtook it).
  */
 export function* commitEntries(entries: JournalEntry[], now: string, lockAccounts = false): Program<CommitResult[]> {
   if (lockAccounts) {
@@ -470,7 +473,12 @@ export function* commitEntries(entries: JournalEntry[], now: string, lockAccount
     for (const entry of entries) {
       if (entry.ksn) rows.add(`dukpt:${entry.ksn.device}`);
       if (entry.pin) rows.add(`pin:${entry.pin.account}`);
-      for (const effect of entry.effects) if (effect.type === 'atc') rows.add(`atc:${effect.card}`);
+      for (const effect of entry.effects) {
+        if (effect.type === 'atc') rows.add(`atc:${effect.card}`);
+        // A terminal's closes one at a time: with nothing to stamp no row lock orders them, and two
+        // closes of one empty batch (the retry on another process) each wrote a report.
+        if (effect.type === 'settle') rows.add(`settle:${effect.terminalId}`);
+      }
     }
     if (rows.size) {
       yield {
@@ -478,9 +486,10 @@ export function* commitEntries(entries: JournalEntry[], now: string, lockAccount
         params: [[...rows].sort()],
       };
     }
-    const accounts = new Set<string>();
+    const touched = yield* originals(entries);
+    if (touched.rows.length) yield { sql: 'SELECT count(*) FROM (SELECT id FROM transactions WHERE id = ANY(?::bigint[]) ORDER BY id FOR UPDATE) AS locked', params: [touched.rows] };
+    const accounts = new Set<string>(touched.accounts);
     for (const entry of entries) for (const effect of entry.effects) if (effect.type === 'debit') accounts.add(effect.account);
-    for (const account of yield* originalAccounts(entries)) accounts.add(account);
     for (const account of [...accounts].sort()) yield { sql: 'UPDATE accounts SET balance = balance WHERE id = ?', params: [account] };
   }
   const results: CommitResult[] = [];
@@ -489,31 +498,37 @@ export function* commitEntries(entries: JournalEntry[], now: string, lockAccount
 }
 
 /**
- * The accounts the batch's `close` and `reverse` effects may credit: their original rows' and, for a
- * reversed void, completion or refund, its own original's. A plain read before any lock: a row's
- * account never changes, and whether it is credited still (its state may change meanwhile) is decided
- * by the conditional updates after the locks. A superset is harmless: it only takes a lock more.
+ * The journal rows the batch's `close`, `refund` and `reverse` effects may change (their original rows
+ * and those rows' own originals: a reversed void or completion reopens its sale or hold, a reversed
+ * refund un-counts its sale's refunded amount) and the accounts those rows may credit. A plain read
+ * before any lock: a row's account and original never change, and what still happens to them (their
+ * state may change meanwhile) is decided by the conditional updates after the locks. A superset is
+ * harmless: it only takes a lock more.
  */
-function* originalAccounts(entries: JournalEntry[]): Program<string[]> {
+function* originals(entries: JournalEntry[]): Program<{ rows: string[]; accounts: string[] }> {
   const ids: number[] = [];
   const keys: [string[], string[], string[], string[]] = [[], [], [], []];
   for (const entry of entries) {
     for (const effect of entry.effects) {
-      if (effect.type === 'close') ids.push(effect.originalId);
+      if (effect.type === 'close' || effect.type === 'refund') ids.push(effect.originalId);
       if (effect.type !== 'reverse') continue;
       const t = effect.tombstone;
       [t.terminalId, t.stan, t.transmitted, requestClass(t.mti)].forEach((value, i) => keys[i]!.push(value));
     }
   }
-  if (ids.length === 0 && keys[0].length === 0) return [];
+  if (ids.length === 0 && keys[0].length === 0) return { rows: [], accounts: [] };
   const found = yield {
-    sql: `SELECT t.account, o.account AS original FROM transactions t LEFT JOIN transactions o ON o.id = t.original_id WHERE t.id = ANY(?::bigint[])
+    sql: `SELECT t.id, t.account, t.original_id, o.account AS original FROM transactions t LEFT JOIN transactions o ON o.id = t.original_id WHERE t.id = ANY(?::bigint[])
           UNION ALL
-          SELECT t.account, o.account FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS k (terminal_id, stan, transmitted, request_class)
+          SELECT t.id, t.account, t.original_id, o.account FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS k (terminal_id, stan, transmitted, request_class)
           JOIN transactions t USING (terminal_id, stan, transmitted, request_class) LEFT JOIN transactions o ON o.id = t.original_id`,
     params: [ids, ...keys],
   };
-  return found.rows.flatMap((row) => [str(row.account), str(row.original)]).filter((account): account is string => account !== null);
+  const present = <T>(values: Array<T | null>) => values.filter((value): value is T => value !== null);
+  return {
+    rows: present(found.rows.flatMap((row) => [str(row.id), str(row.original_id)])),
+    accounts: present(found.rows.flatMap((row) => [str(row.account), str(row.original)])),
+  };
 }
 
 export function* reserveRrns(size: number): Program<number> {

@@ -2,8 +2,9 @@
 // batches cannot deadlock: before, only debited accounts were locked ahead, and two batches with two
 // cards' PIN tries or chip balance inquiries (card_atc) in opposite order deadlocked (a review measured
 // 38 deadlocks in 360 requests on two switch processes, each stalling its batch for deadlock_timeout).
-// Likewise the accounts a batch's reversals and voids credit back: read first, locked with the rest
-// (test/switch/pg-lock-order.test.ts races two such batches on a real server).
+// Likewise the journal rows a batch's voids, refunds and reversals change, and the accounts they credit
+// back: read first, locked before the rest (test/switch/pg-lock-order.test.ts races such batches on a
+// real server).
 // The program is run by hand here: the statements a batch issues before its first row, in order.
 import { describe, expect, it } from 'vitest';
 import { commitEntries, type Query } from '../../switch/store/program.js';
@@ -21,7 +22,7 @@ function locksTaken(entries: JournalEntry[], originals: Array<Record<string, unk
   const taken: Query[] = [];
   for (let step = program.next(); !step.done && !step.value.sql.startsWith('INSERT'); ) {
     taken.push(step.value);
-    step = program.next({ rows: step.value.sql.startsWith('SELECT t.account') ? originals : [], changes: 1 });
+    step = program.next({ rows: step.value.sql.startsWith('SELECT t.id') ? originals : [], changes: 1 });
   }
   return taken;
 }
@@ -45,13 +46,21 @@ describe('lock order of a PostgreSQL batch', () => {
     expect(locksTaken([a, b])).toEqual(locksTaken([b, a]));
   });
 
-  it('reads the accounts its reversals and voids credit back (and a reversed void’s original’s) before locking, and locks them with the debited ones, sorted', () => {
+  it('reads the journal rows its voids, refunds and reversals change (and a reversed void’s original) and their accounts, then locks the rows, then the accounts with the debited ones, sorted', () => {
     const voidEntry: JournalEntry = { row: row('000001'), effects: [{ type: 'close', originalId: 42, as: 'voided', refusal: '12' }] };
+    const refundEntry: JournalEntry = { row: row('000004'), effects: [{ type: 'refund', originalId: 43, amount: 50 }] };
     const tombstone = { ...row('000007'), mti: '0400' };
     const reversalEntry: JournalEntry = { row: { ...row('000002'), mti: '0400' }, effects: [{ type: 'reverse', tombstone }] };
     const sale: JournalEntry = { row: row('000003'), effects: [{ type: 'debit', account: 'card:B', amount: 100, check: true }] };
-    const [read, ...accounts] = locksTaken([voidEntry, reversalEntry, sale], [{ account: 'card:D', original: null }, { account: 'card:C', original: 'card:A' }]);
-    expect(read!.params).toEqual([[42], ['T0000001'], ['000007'], ['1127230000'], ['0400']]);
+    const originals = [
+      { id: '42', original_id: null, account: 'card:D', original: null },
+      { id: '43', original_id: null, account: null, original: null },
+      { id: '50', original_id: '41', account: 'card:C', original: 'card:A' },
+    ];
+    const [read, rows, ...accounts] = locksTaken([voidEntry, refundEntry, reversalEntry, sale], originals);
+    expect(read!.params).toEqual([[42, 43], ['T0000001'], ['000007'], ['1127230000'], ['0400']]);
+    expect(rows!.sql).toMatch(/FROM transactions WHERE id = ANY\(\?::bigint\[\]\) ORDER BY id FOR UPDATE/);
+    expect([...(rows!.params[0] as string[])].sort()).toEqual(['41', '42', '43', '50']);
     expect(accounts.map((q) => [q.sql, q.params])).toEqual(['card:A', 'card:B', 'card:C', 'card:D'].map((id) => ['UPDATE accounts SET balance = balance WHERE id = ?', [id]]));
   });
 

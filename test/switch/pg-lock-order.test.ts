@@ -89,4 +89,61 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
     expect((await a.byKey('T0000001', '000001', '1128003000', '0200'))!.closed).toBe('reversed');
     expect((await b.byKey('T0000002', '000002', '1128003000', '0200'))!.closed).toBe('voided');
   });
+
+  // Review of session 13: a sale of a card without an account row (nothing to queue on), voided; then its
+  // void's reversal and its own reversal on two processes at once. The sale's reversal read it voided, the
+  // void's reversal reopened it meanwhile, and the sale's reversal then found it neither voided nor open:
+  // 12, the sale standing (the next 0500 paid the merchant for it). Here a gate holding the sale's row
+  // queues the void's reversal first (at the sale it reopens), then the sale's: the order that went wrong.
+  it('a reversal of a voided sale and the reversal of its void, at once: both 00, the sale ends reversed', async () => {
+    const open = () => openPostgresStore(named, { schema, poolSize: 2 });
+    const [a, b] = [await open(), await open()];
+    stores.push(a, b);
+    const noAccount = { account: null, maskedPan: '424242******4242' };
+    const [sold] = await a.commit([{ row: row('T0000003', '000001', 500, noAccount), effects: [] }]);
+    const saleId = sold!.row.id;
+    await a.commit([{ row: row('T0000003', '000002', 500, { ...noAccount, kind: 'void', processingCode: '020000', debit: 0, originalId: saleId }), effects: [{ type: 'close', originalId: saleId, as: 'voided', refusal: '12' }] }]);
+    const reversalOf = (stan: string, of: string, over: Partial<NewRow> = {}): JournalEntry => ({
+      row: row('T0000003', stan, 500, { ...noAccount, mti: '0400', kind: 'reversal', debit: 0 }),
+      effects: [{ type: 'reverse', tombstone: row('T0000003', of, 500, { ...noAccount, kind: 'reversed-before-arrival', responseCode: '12', debit: 0, ...over }) }],
+    });
+    const waiting = async (n: number) => {
+      for (;;) {
+        const { rows } = await gate.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [application]);
+        if (rows[0].n >= n) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    await gate.query('BEGIN');
+    await gate.query('SELECT id FROM transactions WHERE id = $1 FOR UPDATE', [saleId]);
+    const voidReversed = a.commit([reversalOf('000003', '000002', { processingCode: '020000' })]);
+    await waiting(1);
+    const saleReversed = b.commit([reversalOf('000004', '000001')]);
+    await waiting(2);
+    await gate.query('COMMIT');
+    const results = [...(await voidReversed), ...(await saleReversed)];
+    expect(results.map((r) => r.row.responseCode)).toEqual(['00', '00']);
+    expect((await a.byKey('T0000003', '000001', '1128003000', '0200'))!.closed).toBe('reversed');
+  });
+
+  // Review of session 13: a 0500 and its retry (a new STAN, the same batch and totals) on two processes at
+  // once, for a batch with nothing to count: no row to stamp, so no row lock ordered them, and each wrote a
+  // report of its own (88 of 100 rounds). docs/switch.md: the same close sent again is 00, no second report.
+  it('two closes of one empty batch at once: one report', async () => {
+    const open = () => openPostgresStore(named, { schema, poolSize: 2 });
+    const [a, b] = [await open(), await open()];
+    stores.push(a, b);
+    const zero = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 };
+    const close = (stan: string, batch: string): JournalEntry => ({
+      row: row('T0000004', stan, 0, { mti: '0500', kind: 'settlement', processingCode: '920000', debit: 0, account: null }),
+      effects: [{ type: 'settle', terminalId: 'T0000004', merchantId: 'M00000000000001', batch, afterUpload: false, closedAt: new Date().toISOString(), terminal: zero }],
+    });
+    for (let round = 1; round <= 20; round++) {
+      const batch = String(round).padStart(6, '0');
+      const answers = await Promise.all([a.commit([close(`1${batch.slice(1)}`, batch)]), b.commit([close(`2${batch.slice(1)}`, batch)])]);
+      expect(answers.flat().map((r) => r.row.responseCode), `batch ${batch}`).toEqual(['00', '00']);
+    }
+    const reports = await a.settlements('T0000004');
+    expect(reports.map((r) => r.batch).sort()).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1).padStart(6, '0')));
+  });
 });
