@@ -9,12 +9,11 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import { DecodeError } from '../protocols/errors.js';
 import { Deframer, frame, type FramingOptions } from '../protocols/framing/index.js';
-import { responseMti } from '../protocols/iso8583/index.js';
 import { maskPan } from '../protocols/mask.js';
 import type { Faults } from './faults.js';
 import type { Metrics } from './metrics.js';
 import { unanswerable } from './store/index.js';
-import { decode, packAnswer, run, type Context, type Step, type SwitchParts } from './pipeline.js';
+import { answerMti, decode, packAnswer, run, type Context, type Step, type SwitchParts } from './pipeline.js';
 
 export interface HostOptions {
   parts: SwitchParts;
@@ -323,6 +322,8 @@ export class Host {
         return;
       }
       delay = (ctx.outcome === 'late' ? this.options.lateAnswerMs : 0) + (fault?.delayMs ?? 0);
+      // Every answer a fault changes says so, as a dropped or cut one does: a tester reads why a terminal refused it.
+      if (fault?.delayMs || (fault?.corruptArpc && arpc) || fault?.corruptMac) connectionLog.info({ ...summary(ctx), fault }, 'fault injected');
     } finally {
       // The answer is MAC'd (or there is none): an evicted terminal's keys may go now, not before.
       parts.release(ctx.terminal);
@@ -361,14 +362,6 @@ export class Host {
     if (ctx.answer['39'] !== '00' && ctx.reason) connectionLog.info(summary(ctx), 'declined');
     else if (connectionLog.isLevelEnabled('debug')) connectionLog.debug(summary(ctx), 'answered');
   }
-}
-
-/**
- * The MTI of the answer on the wire (packAnswer): a repeat (0221, 0421) is answered as its first
- * transmission (0230, 0430); responseMti alone gave 0231 and 0431, MTIs the switch never sends.
- */
-function answerMti(mti: string): string {
-  return responseMti(mti === '0221' || mti === '0421' ? `${mti.slice(0, 3)}0` : mti);
 }
 
 /** A request's log fields; built only when a line is written (an approval logs at debug, which the hot path usually skips). */

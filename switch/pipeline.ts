@@ -885,6 +885,9 @@ export async function run(ctx: Context, steps: { decide: Step[]; finish: Step[] 
 }
 
 // ───────────────────────────────────────────── pack (host) ──
+/** The answer's MTI: a repeat (0101, 0201, 0221, 0421) is answered as its first transmission (0110, 0210, 0230, 0430). */
+export const answerMti = (mti: string) => responseMti(firstOf(mti));
+
 /** The request fields an answer repeats (those the request has). */
 export const echoedFields: readonly number[] = [3, 4, 7, 11, 12, 13, 22, 25, 41, 42, 49, 60, 61, 70, 90];
 
@@ -894,7 +897,7 @@ export const echoedFields: readonly number[] = [3, 4, 7, 11, 12, 13, 22, 25, 41,
  */
 export async function packAnswer(ctx: Context, corruptMac = false): Promise<Buffer> {
   const { request, parts } = ctx;
-  const answer = new IsoMessage(parts.spec, responseMti(firstOf(ctx.mti)));
+  const answer = new IsoMessage(parts.spec, answerMti(ctx.mti));
   if (request.header.length >= 5 && request.header[0] === 0x60) {
     // TPDU: the answer swaps destination and source NII.
     const h = Buffer.from(request.header);

@@ -22,7 +22,7 @@ describe('switch admin API (R1 findings)', () => {
     await sw?.stop();
   });
 
-  it('counts a 0421 and a 0221 under the MTI sent (0430, 0230), not 0431 and 0231', async () => {
+  it('counts a 0421, 0221, 0201 and 0101 under the MTI sent (0430, 0230, 0210, 0110), not 0431, 0231, 0211, 0111', async () => {
     const t = await terminal(sw);
     try {
       const pan = '5555555555554444';
@@ -30,11 +30,15 @@ describe('switch admin API (R1 findings)', () => {
       expect((await t.send(sale)).getString('39')).toBe('00');
       const reversal = await t.send(t.message('0421', { '2': pan, '3': '000000', '4': 1000, '22': '011', '90': originalDataElements(sale) }));
       const advice = await t.send(t.message('0221', { '2': pan, '3': '000000', '4': 300, '14': '3012', '22': '011', '25': '00', '49': '156', '38': '123456' }));
-      expect([reversal.mti, advice.mti]).toEqual(['0430', '0230']);
+      // Review of session 13: the 0201 and 0101 repeats were counted as 0211 and 0111.
+      const repeated = await t.send(t.message('0201', { '2': pan, '3': '000000', '4': 700, '14': '3012', '22': '011', '25': '00', '49': '156' }));
+      const authorization = await t.send(t.message('0101', { '2': pan, '3': '000000', '4': 800, '14': '3012', '22': '011', '25': '00', '49': '156' }));
+      expect([reversal.mti, advice.mti, repeated.mti, authorization.mti]).toEqual(['0430', '0230', '0210', '0110']);
       const metrics = await (await api('/metrics')).text();
       expect(metrics).toContain(`pos_switch_responses_total{mti="0430",code="${reversal.getString('39')}"} 1`);
       expect(metrics).toContain(`pos_switch_responses_total{mti="0230",code="${advice.getString('39')}"} 1`);
-      expect(metrics).not.toMatch(/mti="0[24]31"/);
+      expect(metrics).toContain(`pos_switch_responses_total{mti="0110",code="${authorization.getString('39')}"} 1`);
+      expect(metrics).not.toMatch(/mti="0[1-4][13]1"/);
     } finally {
       await t.close();
     }

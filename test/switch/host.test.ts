@@ -130,4 +130,26 @@ describe('switch logs', () => {
     expect(log).toContain('476173******0010');
     for (const secret of secrets) expect(log, `log contains ${secret.slice(0, 4)}…`).not.toContain(secret.toUpperCase());
   }, 15_000);
+
+  // Review of session 13: only drop and disconnect were logged; a corrupted MAC or ARPC, or a delay, left no line at info.
+  it('name every fault that changed an answer at info level: delay, corrupt MAC, corrupt ARPC, drop, disconnect', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+    const sw = await testSwitch(':memory:', { logger: pino({ level: 'info' }, sink) });
+    const faults = [{ delayMs: 20 }, { corruptMac: true }, { corruptArpc: true }, { drop: true }, { disconnect: true }];
+    try {
+      for (const fault of faults) {
+        const t = await terminal(sw);
+        sw.faults.set(t.options.terminalId, fault);
+        const request = fault.corruptArpc ? sale(t, 2500, testCards.visa.pan, { '22': '071', ...contactlessDe55('visa', 2500) }) : sale(t, 2500);
+        await t.send(request).catch(() => undefined);
+        sw.faults.clear(t.options.terminalId);
+        await t.close();
+      }
+    } finally {
+      await sw.stop();
+    }
+    const injected = lines.map((line) => JSON.parse(line) as { msg: string; fault?: unknown }).filter((line) => line.msg === 'fault injected');
+    expect(injected.map((line) => line.fault)).toEqual(faults);
+  });
 });
