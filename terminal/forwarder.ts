@@ -73,8 +73,8 @@ export class Forwarder {
     private readonly journal: Journal,
     private readonly link: HostLink,
     private readonly logger: Logger,
-    /** Whether the link can carry MACed messages now (signed on). */
-    private readonly ready: () => boolean,
+    /** Whether the link can carry MACed messages (signed on); a sign-on in progress is awaited (its keys replace those a request would otherwise be MAC'd under). */
+    private readonly ready: () => Promise<boolean>,
     private readonly hooks: ForwarderHooks,
   ) {}
 
@@ -95,7 +95,7 @@ export class Forwarder {
 
   private async run(): Promise<boolean> {
     for (const entry of this.journal.pendingQueue()) {
-      if (!this.link.isConnected || !this.ready()) return false;
+      if (!this.link.isConnected || !(await this.ready())) return false;
       if (!(await this.send(entry))) return false; // keep the order: stop at the first one not acknowledged
     }
     return this.journal.pendingQueue().length === 0;

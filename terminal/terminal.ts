@@ -157,7 +157,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     });
     this.link.mac = this.keys;
     this.link.echoAllowed = () => this.keys.ready && !this.busy;
-    this.forwarder = new Forwarder(this.journal, this.link, this.logger, () => this.keys.ready, {
+    // A sign-on running (one after an answer's MAC failed) is awaited: a reversal MAC'd under the keys it
+    // replaces was refused A0, and the sale stayed charged until the next queue run.
+    this.forwarder = new Forwarder(this.journal, this.link, this.logger, () => this.signOnRunning ?? Promise.resolve(this.keys.ready), {
       done: (entry, settled) => this.onForwarded(entry, settled),
       refused: (entry, row) => this.status(entry.txnId, row.state === 'approved' ? 'approved' : 'declined', row.reason ?? 'the host refused it'),
       parked: (entry, reason) => this.onParked(entry, reason),

@@ -37,7 +37,7 @@ it.each<[TxnKind, RegExp]>([
   journal.update('t1', { state: 'reversing' });
   journal.enqueue('t1', 'reversal', { '3': '000000', '4': '1234', '11': '000002', '7': '1128101011' });
   const refused: string[] = [];
-  const forwarder = new Forwarder(journal, answering('12'), pino({ level: 'silent' }), () => true, {
+  const forwarder = new Forwarder(journal, answering('12'), pino({ level: 'silent' }), () => Promise.resolve(true), {
     done: () => {},
     refused: (_entry, row) => refused.push(row.reason ?? ''),
     parked: () => {},
