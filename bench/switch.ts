@@ -60,7 +60,8 @@ const { values, seconds, counts } = benchOptions(
   (terminals B1…; one terminal per connection, one request in flight each; a point with declined sales says so);
   before each, the terminals all sign on (32 at once, up to 10 s and two tries each): the seconds are of sales alone.
   Defaults: --seconds 5, --connections 1,16,64,256, the journal a durable SQLite file in a temp dir (--db: a fresh schema).
-  Exit 0; 1 when PostgreSQL cannot be reached, the switch does not start or a terminal never signs on; 2 for bad usage;
+  Exit 0; 1 when PostgreSQL cannot be reached, the switch does not start, a terminal never signs on or a sale goes
+  unanswered (the switch died or stalled: its figures would not be of a working switch); 2 for bad usage;
   130 / 143 on Ctrl-C / SIGTERM (the switch stopped, the temp dir and schema removed).`,
 );
 
@@ -165,6 +166,10 @@ try {
     const systemCpu = measured ? Math.round(((cpuAfter.system - cpuBefore.system) * 1000) / result.approved) : undefined;
     // The generator runs in this process: its CPU per approval says what the load itself costs the shared cores.
     const generatorCpu = result.approved ? Math.round((generatorUsed.user + generatorUsed.system) / result.approved) : 0;
+    if (result.unanswered > 0) {
+      const exited = child!.process.exitCode ?? child!.process.signalCode;
+      throw new BenchFailure(`${connections} connections: ${result.unanswered} of ${result.sent} sales unanswered within 10 s${exited !== null ? ` (the switch exited: ${exited})` : ''}: no figures for a switch that stopped answering`);
+    }
     await stopSwitch();
     rows.push({
       connections, approvalsPerSecond: result.approvalsPerSecond, p50: result.latencyMs.p50, p99: result.latencyMs.p99, p999: result.latencyMs.p999,

@@ -41,12 +41,15 @@ const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--r
   a line of the text summary when more than one kind was sent; unanswered (sales and refunds with no answer
   in time), unansweredReversed (of those, reversal answered 00/25; these reversals are counted only
   here), unreversed (--mix reversals never answered 00/25: those sales may stay charged; in sent
-  only), reconnects (connections lost and made again), neverSignedOn (terminals that never signed
-  on), signOnFailures (their first failure reason → terminals).
+  only), reconnects (connections lost and made again; one the host closed between two requests is
+  made again before the next is sent), neverSignedOn (terminals that tried and never signed on; one
+  whose first request fell after --duration never tried), signOnFailures (their first failure reason
+  → terminals).
   Exit 0; 1 when answers came and none approved (e.g. all A0: keys lost), an unanswered
   request stays unreversed, a --mix reversal is never answered, or a terminal never signed on; when
   none could, one line names the host and the reason on stderr (--json: also {"error",
-  "neverSignedOn", "signOnFailures"} on stdout), exit 1; 2 for bad usage; 130 after Ctrl-C.
+  "neverSignedOn", "signOnFailures"} on stdout), exit 1; 2 for bad usage; 130 after Ctrl-C (with
+  the summary, also when none had signed on yet).
 
 example:
   pos load --terminals 64 --duration 10 --mix sale=100 --sign-on-first --json`;
@@ -123,7 +126,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const rate = numberOption(values.rate, 'rate', { min: 0, max: 1_000_000, decimals: true }, 0);
   const durationMs = numberOption(values.duration, 'duration', { min: 0.1, max: 86_400, decimals: true }, 10) * 1000;
   const timeoutMs = numberOption(values['timeout-ms'], 'timeout-ms', { min: 1, max: 600_000 }, 5000);
-  const mix = values.mix ? parseMix(values.mix) : undefined;
+  const mix = values.mix !== undefined ? parseMix(values.mix) : undefined;
   const merchant = values.merchant ?? 'M00000000000001';
   // Checked here: the encoder's error would come from inside a running terminal, once per terminal.
   if (!/^[ -~]{15}$/.test(merchant)) throw new CliError(`--merchant: 15 printable ASCII characters (DE42), got ${quoted(merchant)}`);
@@ -163,7 +166,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const interrupted = stop.signal.aborted;
   const { approvals: _approvals, unansweredRequests, ...summary } = result;
   const failures = Object.entries(result.signOnFailures).map(([reason, n]) => (n > 1 ? `${reason} (${n} terminals)` : reason)).join('; ');
-  if (result.neverSignedOn === terminals) {
+  // Interrupted (Ctrl-C) before any signed on: the summary says so and exits 130 below, the host not blamed.
+  if (result.neverSignedOn === terminals && !interrupted) {
     const error = `no terminal could sign on to ${host}:${port}: ${failures}`;
     // A machine reader of --json gets an object either way.
     if (values.json) printJson(io, { error, neverSignedOn: result.neverSignedOn, signOnFailures: result.signOnFailures });

@@ -234,6 +234,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     /** The last STAN this terminal used (none yet: the one before its first). */
     let stan = firstStan - 1;
     let signedOn = false;
+    /** Whether it ever tried to connect: one whose first request fell after the duration (a low --rate) failed at nothing. */
+    let tried = false;
     let failure = '';
     /** What is left before `deadline` for one wait: at most the answer timeout. */
     const left = (deadline: number) => Math.min(timeoutMs, deadline - performance.now());
@@ -243,6 +245,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
      */
     const connect = async (deadlineOf: () => number, attempts = Infinity): Promise<IsoClient | undefined> => {
       for (let attempt = 0; attempt < attempts && left(deadlineOf()) >= minAttempt; attempt++) {
+        tried = true;
         let c: IsoClient | undefined;
         let cut = false;
         try {
@@ -273,6 +276,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     let pendingReversals: UnansweredRequest[] = [];
     /** Approved sales still open to a refund or a reversal, with what is left of each to refund (the switch declines 13 beyond it). */
     const sales: Array<{ sale: SeenRequest; left: number }> = [];
+    /**
+     * The connection to send on: a new one when the host closed the last between two requests (idle
+     * timeout, restart). Sent on the closed one, a request never left, yet counted sent and unanswered,
+     * and a reversal went after it.
+     */
+    const connected = async (deadlineOf: () => number): Promise<IsoClient | undefined> => {
+      if (client?.closed) {
+        client = undefined;
+        state.reconnects++;
+      }
+      return (client ??= await connect(deadlineOf));
+    };
     const keyOf = (r: RequestKey): RequestKey => ({ terminalId: r.terminalId, stan: r.stan, transmitted: r.transmitted, mti: r.mti });
     /** `repeat`: the message reuses an older STAN, which must not rewind the sequence a reconnect replays. */
     const send = (message: IsoMessage, timeout: number, repeat: boolean): Promise<Answer | undefined> => {
@@ -302,9 +317,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const reverse = async (original: SeenRequest, sent?: RequestKey): Promise<{ seen?: SeenRequest; code?: string; latencyMs: number }> => {
       let seen: SeenRequest | undefined = sent && { ...keyOf(sent), kind: 'reversal', amount: original.amount, pan: original.pan, rrn: undefined, original: keyOf(original) };
       for (let attempt = 0; left(drainEnd) >= minAttempt; attempt++) {
-        client ??= await connect(() => drainEnd);
-        if (!client || left(drainEnd) < minAttempt) break;
-        const message = client.message(seen ? '0420' : '0400', {
+        const c = await connected(() => drainEnd);
+        if (!c || left(drainEnd) < minAttempt) break;
+        const message = c.message(seen ? '0420' : '0400', {
           '2': original.pan, '3': original.kind === 'refund' ? '200000' : '000000', '4': original.amount, '22': '011', '49': '156',
           '90': `${original.mti}${original.stan}${original.transmitted}${'0'.repeat(22)}`,
         }, seen);
@@ -384,9 +399,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           next += interval;
         }
         if (pendingReversals.length) await reversePending();
-        client ??= await connect(() => end);
         // Those waits may have run past the end: no new request then (its reversal might not fit in the drain).
-        if (!client || performance.now() >= end) break;
+        const c = await connected(() => end);
+        if (!c || performance.now() >= end) break;
         const roll = Math.random() * total;
         let open = sales.length ? sales[Math.floor(Math.random() * sales.length)]! : undefined;
         // The switch refuses (12) to reverse a sale with refunds, as to void one: a reversal takes one without.
@@ -401,7 +416,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           continue;
         }
         const t0 = performance.now();
-        const { seen, answer } = open && roll >= mix.sale ? refund(client, open) : sale(client);
+        const { seen, answer } = open && roll >= mix.sale ? refund(c, open) : sale(c);
         byKind[seen.kind].sent++;
         const reply = await settle(answer, seen.stan);
         // A refund approved, or perhaps (unanswered; its reversal may yet undo it): no later refund may count on that money.
@@ -424,7 +439,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       // A host slow to close gets only what is left of the drain: the run still ends by then.
       await client?.close(Math.max(0, Math.min(200, drainEnd - performance.now())));
     }
-    if (!signedOn) {
+    if (!signedOn && tried) {
       state.neverSignedOn++;
       const reason = failure || 'the duration ended before it could sign on';
       signOnFailures[reason] = (signOnFailures[reason] ?? 0) + 1;

@@ -3,7 +3,7 @@
 // stack trace too and leaked its temp dir; Ctrl-C left the schema and the temp dir; 1000 connections
 // built 9-character terminal IDs (B1000 + 0001) whose sign-ons failed while the bench exited 0.
 // No bench is timed here: each case refuses, fails or is stopped at once.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -116,4 +116,39 @@ describe('bench:switch terminal IDs and sign-ons', () => {
       await sw.stop();
     }
   });
+
+  // Review of session 13: a switch killed in the middle of a point still got that point's figures printed
+  // (its approvals/s counted over a dead switch, its CPU column silently gone), exit 0.
+  it('a switch that dies in the measured run fails the bench with one line naming the unanswered sales, exit 1', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/switch.ts', '--connections', '2', '--seconds', '4'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      // The bench's children: esbuild's service (tsx) and the switch.
+      const switchPid = () =>
+        execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)]).toString().split('\n').find((line) => line.includes('pos.mjs switch'))?.trim().split(/\s+/)[0];
+      let pid: string | undefined;
+      for (let i = 0; i < 200 && !pid; i++) {
+        await new Promise((done) => setTimeout(done, 50));
+        try {
+          pid = switchPid();
+        } catch {
+          // ps exits 1 while the bench has no child yet.
+        }
+      }
+      expect(pid).toBeDefined();
+      // Past the 1 s warm-up and the sign-ons, inside the 4 s measured run.
+      await new Promise((done) => setTimeout(done, 3000));
+      process.kill(Number(pid), 'SIGKILL');
+      expect(await exited).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^bench:switch: 2 connections: \d+ of \d+ sales unanswered within 10 s \(the switch exited: SIGKILL\): no figures for a switch that stopped answering$/)]);
+      expect(benchDirs()).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
 });

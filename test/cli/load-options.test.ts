@@ -88,4 +88,34 @@ describe('pos load against a healthy switch', () => {
     expect(await main(['load', '--port', String(sw.port), '--first-stan', '0'], bad)).toBe(2);
     expect(bad.stderr).toEqual(["pos load: --first-stan: a whole number from 1 to 999999, got '0'"]);
   });
+
+  // Review of session 13: a request sent on a connection the switch had closed between two requests
+  // (its idle timeout, a restart) never left, yet was counted sent and unanswered and then reversed (a
+  // tombstone journaled for a sale that never was).
+  it('a connection the switch closed between requests: the next request goes on a new one, nothing counted unanswered', async () => {
+    const sw = await aSwitch({ enrollUnknown: { tmk: testTmk }, idleTimeoutMs: 200 });
+    const result = await runLoad({ port: sw.port, terminals: 1, rate: 2.5, durationMs: 1700, tmk: testTmk, mix: { sale: 1, refund: 0, reversal: 0 } });
+    expect(result.sent).toBeGreaterThanOrEqual(4);
+    expect(result).toMatchObject({ approved: result.sent, unanswered: 0 });
+    expect(result.reconnects).toBeGreaterThanOrEqual(3);
+    const rows = await sw.store.search({ terminalId: 'L0000001' });
+    expect(rows.map((row) => row.kind)).toEqual(Array(result.sent).fill('sale'));
+  });
+
+  // Review of session 13: with --rate, the terminals whose first request fell after the duration never
+  // tried to sign on, yet were counted as never signed on: exit 1 against a healthy switch.
+  it('a rate too low for every terminal to send: the idle ones are no failure, exit 0', async () => {
+    const sw = await aSwitch();
+    const io = capture();
+    expect(await main(['load', '--port', String(sw.port), '--terminals', '16', '--rate', '10', '--duration', '1', '--json'], io)).toBe(0);
+    const summary = JSON.parse(io.stdout.join('')) as { sent: number; approved: number; neverSignedOn: number };
+    expect(summary.sent).toBeLessThan(16);
+    expect(summary).toMatchObject({ approved: summary.sent, neverSignedOn: 0 });
+  });
+
+  it('--mix given empty is bad usage, not the default mix', async () => {
+    const io = capture();
+    expect(await main(['load', '--port', '1', '--mix', ''], io)).toBe(2);
+    expect(io.stderr).toEqual(["pos load: --mix: expected sale=N,refund=N,reversal=N, got ''"]);
+  });
 });

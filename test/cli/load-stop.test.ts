@@ -108,4 +108,20 @@ describe('pos load: Ctrl-C', () => {
     expect(await load.exited).toBe(130);
     expect(load.stdout()).toBe('');
   }, 20_000);
+
+  // Review of session 13: a Ctrl-C before any terminal had signed on was reported as the host's failure
+  // ("no terminal could sign on", exit 1), without the summary.
+  it('a SIGINT before any terminal signed on: the summary ("interrupted": true) and exit 130, not the host blamed', async () => {
+    const accepted: net.Socket[] = [];
+    const silent = net.createServer((socket) => void accepted.push(socket.on('error', () => undefined)));
+    await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+    stops.push(() => new Promise((done) => (accepted.forEach((socket) => socket.destroy()), silent.close(() => done()))));
+    const port = (silent.address() as net.AddressInfo).port;
+    const load = spawnLoad(['--port', String(port), '--terminals', '2', '--duration', '30', '--timeout-ms', '5000', '--json']);
+    await load.progress;
+    load.child.kill('SIGINT');
+    expect(await load.exited).toBe(130);
+    expect(JSON.parse(load.stdout())).toMatchObject({ sent: 0, neverSignedOn: 2, interrupted: true });
+    expect(load.stderr.some((line) => line.includes('no terminal could sign on'))).toBe(false);
+  }, 20_000);
 });
