@@ -113,7 +113,10 @@ export async function startSwitch(config: SwitchConfig = {}): Promise<RunningSwi
     log.fatal({ err: { message: error.message } }, 'journal sync failed: stopping (restart to recover)');
     process.exit(74);
   };
-  const store = await openStore(config.db ?? ':memory:', { onBroken }).catch((error: unknown) => {
+  // PostgreSQL: a transaction retried after a deadlock or serialization failure cost its batch a wait
+  // (deadlock_timeout, 1 s by default): a warning, by SQLSTATE only (the error's text may quote values).
+  const onRetry = (error: unknown) => log.warn({ code: (error as { code?: string }).code }, 'journal transaction retried');
+  const store = await openStore(config.db ?? ':memory:', { onBroken, onRetry }).catch((error: unknown) => {
     throw new JournalOpenError(error);
   });
   try {

@@ -9,13 +9,14 @@ export { JournalBroken, JournalOutcomeUnknown, unanswerable } from './errors.js'
  * `postgres://…` or `postgresql://…` (optional `?schema=NAME`), `sqlite:PATH`, a file path, or
  * `:memory:` (tests and demos only: not durable).
  */
-export async function openStore(db: string, sqlite: SqliteOptions = {}): Promise<Store> {
+export async function openStore(db: string, options: SqliteOptions & { onRetry?(error: unknown): void } = {}): Promise<Store> {
+  const { onRetry, ...sqlite } = options;
   const file = sqliteFilePath(db);
   if (file === undefined) {
     // Not `new URL()`: libpq-style URLs such as postgresql://user@/db?host=/run/postgresql have no host.
     const schema = /[?&]schema=([^&]*)/.exec(db)?.[1];
     const url = db.replace(/([?&])schema=[^&]*&?/, '$1').replace(/[?&]$/, '');
-    return openPostgresStore(url, schema ? { schema: decodeURIComponent(schema) } : {});
+    return openPostgresStore(url, { ...(schema ? { schema: decodeURIComponent(schema) } : {}), ...(onRetry ? { onRetry } : {}) });
   }
   // SQLite opens an empty name as an anonymous temporary file, deleted on close: no journal at all.
   if (file === '') throw new Error('no SQLite file named (sqlite:PATH, PATH, or :memory: for tests)');

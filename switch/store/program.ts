@@ -456,16 +456,19 @@ export const pinTriesAllowed = 3;
  * `lockAccounts` (PostgreSQL): take the locks the batch's entries need first, each kind in sorted order,
  * so that concurrent batches (several per process, several processes) do not deadlock on them: an
  * advisory lock per PIN pad counter, card PIN tries and card ATC row the batch upserts (rows that may
- * not exist yet, so no row lock can be taken ahead) and per terminal closing its batch, then the row locks of the journal rows its
- * voids, completions, refunds and reversals change (the originals, and for a reversed void or
- * completion the row it reopens), then of every account it changes: those it debits and those those
- * rows credit back (see originals()). Without the account locks, two batches naming two cards' PIN
- * tries, or reversing each other's cards' sales, in opposite order deadlocked, and both waited
- * PostgreSQL's deadlock_timeout (1 s) before the retry. Without the journal rows' locks, a reversal
- * of a voided sale read it voided, while another process's reversal of the void reopened it, and
- * found it neither voided nor open: 12, the sale left standing (a card with no account row had
- * nothing else to queue on). Not covered (the store retries): a reversal whose original another batch
- * journals after this one's read (it overtook it).
+ * not exist yet, so no row lock can be taken ahead) and per terminal closing its batch; then, in one
+ * statement sorted by id, the journal rows its voids, completions, refunds and reversals change (the
+ * originals, and for a reversed void or completion the row it reopens) and those its settlements will
+ * stamp; then every account it changes: those it debits and those those rows credit back (see
+ * originals()). Rows before accounts, in every batch: a settlement batched with a sale on card K took
+ * K, then waited to stamp a sale of K that a refund on another process held while it waited for K.
+ * Without the account locks, two batches naming two cards' PIN tries, or reversing each other's
+ * cards' sales, in opposite order deadlocked, and both waited PostgreSQL's deadlock_timeout (1 s)
+ * before the retry. Without the journal rows' locks, a reversal of a voided sale read it voided,
+ * while another process's reversal of the void reopened it, and found it neither voided nor open: 12,
+ * the sale left standing (a card with no account row had nothing else to queue on). Not covered (the
+ * store retries): a reversal whose original another batch journals after this one's read (it
+ * overtook it), and a row committed between a settlement's locks and its stamp.
  */
 export function* commitEntries(entries: JournalEntry[], now: string, lockAccounts = false): Program<CommitResult[]> {
   if (lockAccounts) {
@@ -487,7 +490,14 @@ export function* commitEntries(entries: JournalEntry[], now: string, lockAccount
       };
     }
     const touched = yield* originals(entries);
-    if (touched.rows.length) yield { sql: 'SELECT count(*) FROM (SELECT id FROM transactions WHERE id = ANY(?::bigint[]) ORDER BY id FOR UPDATE) AS locked', params: [touched.rows] };
+    const settling = [...new Set(entries.flatMap((entry) => entry.effects.flatMap((effect) => (effect.type === 'settle' ? [effect.terminalId] : []))))];
+    if (touched.rows.length || settling.length) {
+      yield {
+        sql: `SELECT count(*) FROM (SELECT id FROM transactions WHERE id = ANY(?::bigint[]) OR (terminal_id = ANY(?::text[]) AND batch IS NULL AND response_code = '00')
+              ORDER BY id FOR UPDATE) AS locked`,
+        params: [touched.rows, settling],
+      };
+    }
     const accounts = new Set<string>(touched.accounts);
     for (const entry of entries) for (const effect of entry.effects) if (effect.type === 'debit') accounts.add(effect.account);
     for (const account of [...accounts].sort()) yield { sql: 'UPDATE accounts SET balance = balance WHERE id = ?', params: [account] };

@@ -59,9 +59,20 @@ describe('lock order of a PostgreSQL batch', () => {
     ];
     const [read, rows, ...accounts] = locksTaken([voidEntry, refundEntry, reversalEntry, sale], originals);
     expect(read!.params).toEqual([[42, 43], ['T0000001'], ['000007'], ['1127230000'], ['0400']]);
-    expect(rows!.sql).toMatch(/FROM transactions WHERE id = ANY\(\?::bigint\[\]\) ORDER BY id FOR UPDATE/);
+    expect(rows!.sql).toMatch(/FROM transactions WHERE id = ANY\(\?::bigint\[\]\) OR \(terminal_id = ANY\(\?::text\[\]\) AND batch IS NULL AND response_code = '00'\)\s+ORDER BY id FOR UPDATE/);
     expect([...(rows!.params[0] as string[])].sort()).toEqual(['41', '42', '43', '50']);
+    expect(rows!.params[1]).toEqual([]);
     expect(accounts.map((q) => [q.sql, q.params])).toEqual(['card:A', 'card:B', 'card:C', 'card:D'].map((id) => ['UPDATE accounts SET balance = balance WHERE id = ?', [id]]));
+  });
+
+  it('a close locks the rows it will stamp (the terminal\'s unsettled approvals) with the others, after its advisory lock and before the accounts', () => {
+    const zero = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 };
+    const close: JournalEntry = { row: { ...row('000009'), mti: '0500' }, effects: [{ type: 'settle', terminalId: 'T0000001', merchantId: 'M00000000000001', batch: '000001', afterUpload: false, closedAt: '2026-11-27T23:00:00Z', terminal: zero }] };
+    const sale: JournalEntry = { row: row('000003'), effects: [{ type: 'debit', account: 'card:B', amount: 100, check: true }] };
+    const [advisory, rows, account] = locksTaken([sale, close]);
+    expect(advisory!.params).toEqual([['settle:T0000001']]);
+    expect(rows!.params).toEqual([[], ['T0000001']]);
+    expect(account!.params).toEqual(['card:B']);
   });
 
   it('a magstripe sale batch takes no advisory lock (nothing of it is upserted per card)', () => {

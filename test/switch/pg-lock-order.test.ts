@@ -146,4 +146,46 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
     const reports = await a.settlements('T0000004');
     expect(reports.map((r) => r.batch).sort()).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1).padStart(6, '0')));
   });
+
+  // Regression review of session 13: with the journal rows locked before the accounts, a settlement
+  // batched with a sale of card K took K, then waited to stamp a sale of K that a refund on the other
+  // process had locked while it waited for K: a deadlock (40P01) in every round, retried after 1 s. A
+  // settlement now locks the rows it stamps with the others, before the accounts.
+  it('a close batched with a sale of a card, and a refund of that terminal\'s sale of the card on the other process: no deadlock', async () => {
+    const deadlocks: string[] = [];
+    const open = () => openPostgresStore(named, { schema, poolSize: 2, onRetry: (error) => deadlocks.push((error as { code?: string }).code ?? String(error)) });
+    const [a, b] = [await open(), await open()];
+    stores.push(a, b);
+    await a.ensureAccounts([{ id: 'card:T0000005', balance: 10000 }]);
+    const [x] = await a.commit([sale('T0000005', '000001', 1000)]);
+    expect(x!.row.responseCode).toBe('00');
+    const zero = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 };
+    const close: JournalEntry = {
+      row: row('T0000005', '000009', 0, { mti: '0500', kind: 'settlement', processingCode: '920000', debit: 0, account: null }),
+      effects: [{ type: 'settle', terminalId: 'T0000005', merchantId: 'M00000000000001', batch: '000001', afterUpload: true, closedAt: new Date().toISOString(), terminal: { ...zero, debitCount: 1, debitAmount: 1000 } }],
+    };
+    const refund: JournalEntry = {
+      row: row('T0000005', '000002', 500, { kind: 'refund', processingCode: '200000', debit: -500, originalId: x!.row.id }),
+      effects: [{ type: 'debit', account: 'card:T0000005', amount: -500, check: false }, { type: 'refund', originalId: x!.row.id, amount: 500 }],
+    };
+    await gate.query('BEGIN');
+    await gate.query("UPDATE accounts SET balance = balance WHERE id = 'card:T0000005'");
+    const waiting = async (n: number) => {
+      for (;;) {
+        const { rows } = await gate.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [application]);
+        if (rows[0].n >= n) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    // The close's batch waits first (at the card), then the refund's: the order that deadlocked.
+    const otherSale: JournalEntry = { row: row('T0000006', '000001', 10), effects: [{ type: 'debit', account: 'card:T0000005', amount: 10, check: true }] };
+    const closing = a.commit([otherSale, close]);
+    await waiting(1);
+    const refunding = b.commit([refund]);
+    await waiting(2);
+    await gate.query('COMMIT');
+    const [closed, refunded] = await Promise.all([closing, refunding]);
+    expect(deadlocks).toEqual([]);
+    expect([...closed, ...refunded].map((r) => r.row.responseCode)).toEqual(['00', '00', '00']);
+  });
 });
