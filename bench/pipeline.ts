@@ -74,7 +74,7 @@ async function switchPath(store: Store): Promise<Path> {
       await packAnswer(ctx);
       return ctx.answer['39'];
     } finally {
-      parts.release(ctx.terminal);
+      parts.release(ctx.terminal, ctx.keyGeneration);
     }
   };
   const stans = new Map(terminalIds.map((id) => [id, 0]));
@@ -105,7 +105,7 @@ async function switchPath(store: Store): Promise<Path> {
 
 async function takOf(parts: SwitchParts, terminalId: string): Promise<string> {
   const terminal = await parts.terminal(terminalId);
-  parts.release(terminal);
+  parts.release(terminal, undefined);
   return terminal!.takId!;
 }
 

@@ -326,7 +326,7 @@ export class Host {
       if (fault?.delayMs || (fault?.corruptArpc && arpc) || fault?.corruptMac) connectionLog.info({ ...summary(ctx), fault }, 'fault injected');
     } finally {
       // The answer is MAC'd (or there is none): an evicted terminal's keys may go now, not before.
-      parts.release(ctx.terminal);
+      parts.release(ctx.terminal, ctx.keyGeneration);
     }
     // A method, not a closure per request: only a delayed answer needs one.
     if (delay <= 0) return this.send(socket, bytes, ctx, started, connectionLog);

@@ -93,7 +93,7 @@ export async function createParts(config: SwitchConfig, store: Store, hsm: Hsm, 
   const nextRrn = () => (rrnNext < rrnEnd ? rrn() : reserveRrn());
   const accounts = new Set<string>();
   const parts: SwitchParts = {
-    spec, store, hsm, log, terminal: (id) => terminals.get(id), release: (terminal) => terminals.release(terminal), cards, bdkId, pvkId, nextRrn,
+    spec, store, hsm, log, terminal: (id) => terminals.get(id), release: (terminal, keyGeneration) => terminals.release(terminal, keyGeneration), cards, bdkId, pvkId, nextRrn,
     ensureAccount: async (id, balance) => {
       if (accounts.has(id)) return;
       await store.ensureAccounts([{ id, balance }]);

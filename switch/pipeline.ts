@@ -25,18 +25,15 @@ import { monthOf, requestExpiry, storedMonths } from './issuer/expiry.js';
 import { paymentCodeRefusal } from './issuer/payment-codes.js';
 import { accountCurrency, transactionCurrencies } from './issuer/currencies.js';
 import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, KsnUse, NewRow, Store, TxKind } from './store/index.js';
+import { dropCurrentKeys, dropPair, holdKeys, installKeys, keyIds, releaseKeys, type KeyedTerminal } from './working-keys.js';
 
-/** One signed-on (or known) terminal, in memory: keys live in the HSM under these ids. */
-export interface TerminalState {
+/** One signed-on (or known) terminal, in memory: keys live in the HSM under these ids (switch/working-keys.ts). */
+export interface TerminalState extends KeyedTerminal {
   id: string;
   merchantId: string;
   tmkId: string;
-  /** Its working keys are `tpk:`/`tak:` + this + `:slot`: the ID of a configured terminal; for an enrolled one, numbered per state (switch/terminals.ts). */
+  /** Its working keys are `tpk:`/`tak:` + this + `:` + their sign-on's number: the ID of a configured terminal; for an enrolled one, numbered per state (switch/terminals.ts). */
   keyBase: string;
-  tpkId?: string;
-  takId?: string;
-  /** Counts sign-ons; its parity picks the key slot the next one replaces. */
-  generation: number;
 }
 
 /** What every request's steps share: the switch's parts. */
@@ -47,8 +44,8 @@ export interface SwitchParts {
   log: Logger;
   /** A terminal already in memory comes back as itself, not a promise (no microtask hop per request). */
   terminal(id: string): TerminalState | undefined | Promise<TerminalState | undefined>;
-  /** The host calls it once per request that got a terminal, when its answer is packed (or it ended without one). */
-  release(terminal: TerminalState | undefined): void;
+  /** The host calls it once per request that got a terminal, when its answer is packed (or it ended without one), with the keys it held. */
+  release(terminal: TerminalState | undefined, keyGeneration: number | undefined): void;
   cards: ReadonlyMap<string, IssuerCard & { pvv: string }>;
   bdkId: string;
   pvkId: string;
@@ -74,6 +71,8 @@ export interface Context {
    */
   takId?: string;
   tpkId?: string;
+  /** The number of that pair, held by this request until its answer is packed (SwitchParts.release). */
+  keyGeneration?: number;
   terminalId: string;
   stan: string;
   transmitted: string;
@@ -130,7 +129,7 @@ export function decode(parts: SwitchParts, raw: Buffer, log: Logger): Context {
   if (Number(request.mti[2]) % 2 === 1) throw new DecodeError('ISO 8583 MTI', '', parts.spec.headerLength ?? 0, `${request.mti} is a response, not a request`);
   unechoable(request, raw, parts.spec);
   return {
-    parts, raw, request, log, mti: request.mti, kind: 'unknown', takId: undefined, tpkId: undefined, terminalId: '', stan: '', transmitted: '', amount: 0,
+    parts, raw, request, log, mti: request.mti, kind: 'unknown', takId: undefined, tpkId: undefined, keyGeneration: undefined, terminalId: '', stan: '', transmitted: '', amount: 0,
     debit: 0, effects: [], answer: {}, outcome: 'answer', journaled: false,
   };
 }
@@ -281,6 +280,8 @@ const mac: Step = async (ctx) => {
   const { takId, tpkId } = ctx.terminal!;
   if (!field) return decline(ctx, 'A0', 'no MAC');
   if (!takId) return decline(ctx, 'A0', 'terminal not signed on (no TAK)');
+  // Held before the HSM is awaited: a sign-on meanwhile must not take these keys out of it.
+  ctx.keyGeneration = holdKeys(ctx.terminal!);
   const headerLength = ctx.parts.spec.headerLength ?? 0;
   const data = ctx.raw.subarray(headerLength, ctx.raw.length - 8);
   if (!(await ctx.parts.hsm.verifyMac(takId, data, ctx.raw.subarray(ctx.raw.length - 8)))) return decline(ctx, 'A0', 'MAC does not verify');
@@ -688,19 +689,21 @@ async function network(ctx: Context): Promise<void> {
   const code = str(ctx, '70');
   const terminal = ctx.terminal!;
   if (code === '001' || code === '101') {
-    const generation = terminal.generation + 1;
     const hsm = ctx.parts.hsm;
-    // Two slots a terminal, taken in turn: a new sign-on replaces the keys before the current ones
-    // (the current stay valid for requests already in flight), so sign-ons never grow the HSM.
-    const slot = generation % 2;
-    const [tpkId, takId] = [`tpk:${terminal.keyBase}:${slot}`, `tak:${terminal.keyBase}:${slot}`];
-    const tpk = await hsm.generateWorkingKey('TPK', terminal.tmkId, tpkId);
-    const tak = await hsm.generateWorkingKey('TAK', terminal.tmkId, takId);
-    Object.assign(terminal, { generation, tpkId, takId });
-    ctx.keyExchange = encodeKeyExchange({ tpkUnderTmk: tpk.underKek, tpkKcv: tpk.kcv, takUnderTmk: tak.underKek, takKcv: tak.kcv });
+    // Numbered now, before the HSM is awaited: two sign-ons at once never share key IDs.
+    const generation = ++terminal.generation;
+    const { tpkId, takId } = keyIds(terminal.keyBase, generation);
+    try {
+      const tpk = await hsm.generateWorkingKey('TPK', terminal.tmkId, tpkId);
+      const tak = await hsm.generateWorkingKey('TAK', terminal.tmkId, takId);
+      ctx.keyExchange = encodeKeyExchange({ tpkUnderTmk: tpk.underKek, tpkKcv: tpk.kcv, takUnderTmk: tak.underKek, takKcv: tak.kcv });
+    } catch (error) {
+      dropPair(terminal, generation, hsm);
+      throw error;
+    }
+    installKeys(terminal, generation, hsm);
   } else if (code === '002') {
-    delete terminal.takId;
-    delete terminal.tpkId;
+    dropCurrentKeys(terminal, ctx.parts.hsm);
   } else if (code !== '301') return decline(ctx, '12', `network management code ${code ?? '-'}`);
   ctx.responseCode = '00';
 }

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { TerminalConfig } from './config.js';
 import type { Hsm } from './hsm/index.js';
 import type { TerminalState } from './pipeline.js';
+import { dropCurrentKeys, releaseKeys } from './working-keys.js';
 
 export interface TerminalsOptions {
   configured: ReadonlyMap<string, TerminalConfig>;
@@ -29,7 +30,7 @@ interface Enrolled extends TerminalState {
   /** Requests holding it (from get() until release()): its keys stay while any does. */
   uses: number;
   status: 'new' | 'kept' | 'retired';
-  /** Its sign-on count when it left the table: a sign-on held in flight then (a sign-off just before it) signs it on again. */
+  /** The number of its keys when it left the table (0: none): keys of a later sign-on it held in flight then (a sign-off just before it) sign it on again. */
   retiredAt?: number;
 }
 
@@ -65,7 +66,7 @@ export class Terminals {
       return state;
     }
     // Not kept: it joins the table only if this request signs it on (see release()).
-    const fresh: Enrolled = { id, merchantId: enroll.merchantId ?? '', tmkId: enrolledTmkId, keyBase: `${id}#${++this.states}`, generation: 0, uses: 1, status: 'new' };
+    const fresh: Enrolled = { id, merchantId: enroll.merchantId ?? '', tmkId: enrolledTmkId, keyBase: `${id}#${++this.states}`, generation: 0, held: new Map(), uses: 1, status: 'new' };
     return fresh;
   }
 
@@ -80,11 +81,12 @@ export class Terminals {
    * sign-on sent back to back: the sign-off's release retires it first); a kept one signed off leaves
    * the table; a state out of the table loses its keys when no request holds it any more.
    */
-  release(state: TerminalState | undefined): void {
+  release(state: TerminalState | undefined, keyGeneration: number | undefined): void {
+    if (state && keyGeneration !== undefined) releaseKeys(state, keyGeneration, this.options.hsm);
     if (!state || state.tmkId !== enrolledTmkId) return;
     const enrolled = state as Enrolled;
     enrolled.uses--;
-    const signedOnSince = enrolled.status === 'new' || (enrolled.status === 'retired' && enrolled.generation > enrolled.retiredAt!);
+    const signedOnSince = enrolled.status === 'new' || (enrolled.status === 'retired' && (enrolled.keyGeneration ?? 0) > enrolled.retiredAt!);
     if (signedOnSince && enrolled.takId) this.keep(enrolled);
     else if (enrolled.status === 'kept' && !enrolled.takId) this.retire(enrolled);
     else if (enrolled.uses === 0 && enrolled.status !== 'kept') this.dropKeys(enrolled);
@@ -107,16 +109,13 @@ export class Terminals {
   private retire(state: Enrolled): void {
     this.signedOn.delete(state.id);
     state.status = 'retired';
-    state.retiredAt = state.generation;
+    state.retiredAt = state.keyGeneration ?? 0;
     if (state.uses === 0) this.dropKeys(state);
   }
 
-  /** Both key slots the sign-on step uses (pipeline.ts network()). */
-  private dropKeys({ keyBase }: Enrolled): void {
-    for (const slot of [0, 1]) {
-      this.options.hsm.deleteKey(`tpk:${keyBase}:${slot}`);
-      this.options.hsm.deleteKey(`tak:${keyBase}:${slot}`);
-    }
+  /** Its current keys; no request holds any other pair of it by now (each released its own). */
+  private dropKeys(state: Enrolled): void {
+    dropCurrentKeys(state, this.options.hsm);
   }
 
   private configuredTerminal(id: string): TerminalState | Promise<TerminalState> {
@@ -134,6 +133,6 @@ export class Terminals {
 
   private async load({ id, merchantId, tmk }: TerminalConfig): Promise<TerminalState> {
     await this.options.hsm.importKey(`tmk:${id}`, 'TMK', Buffer.from(tmk, 'hex'));
-    return { id, merchantId, tmkId: `tmk:${id}`, keyBase: id, generation: 0 };
+    return { id, merchantId, tmkId: `tmk:${id}`, keyBase: id, generation: 0, held: new Map() };
   }
 }

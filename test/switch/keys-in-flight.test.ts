@@ -3,7 +3,8 @@
 // (docs/switch.md, "Terminals and keys"); and no answer is MAC'd over fields nobody authenticated.
 // Before: a sale written with a sign-off behind it was charged and answered without DE64 (the
 // terminal could only reverse, refused A0 since signed off); a PIN sale held across a key exchange
-// was checked under the new TPK (55) and MAC'd under the new TAK; an enrolled terminal's sign-off and
+// was checked under the new TPK (55) and MAC'd under the new TAK (and, kept by slot, under the newest after
+// two key exchanges); an enrolled terminal's sign-off and
 // sign-on back to back left it signed off after a 00 with keys; a wrong-MAC 0200 with an unknown
 // processing code got 12 with a valid MAC over its chosen fields.
 import pino from 'pino';
@@ -78,8 +79,9 @@ describe.each([configured, enrolled])('terminal %s: a request keeps the keys it 
     expect((await sw.store.search({ terminalId })).map((r) => [r.kind, r.responseCode, r.debit])).toEqual([['sale', '00', 1500]]);
   });
 
-  it('a PIN sale held after its MAC check across a key exchange: PIN read under its TPK (00), answer MAC\'d under its TAK', async () => {
-    const { hsm, held } = heldHsm(terminalId, 'after');
+  // Regression review of session 13: the keys were kept by slot ID, and two key changes reuse a slot.
+  it('a PIN sale held after its MAC check across two key exchanges: PIN read under its TPK (00), answer MAC\'d under its TAK, its keys gone after', async () => {
+    const { hsm, held, keysOf } = heldHsm(terminalId, 'after');
     const sw = await aSwitch(hsm);
     const keys = await client(sw, terminalId, { verifyAnswers: true });
     await keys.signOn();
@@ -91,11 +93,15 @@ describe.each([configured, enrolled])('terminal %s: a request keeps the keys it 
     const inFlight = sender.send(sender.message('0200', saleFields(1500, { '2': pan, '52': encipherPinBlock(oldTpk, { format: 0, pin: '1234', pan }) })));
     await held.reached;
     expect((await keys.signOn('101')).getString('39')).toBe('00');
+    expect((await keys.signOn('101')).getString('39')).toBe('00');
+    // The current pair, and the one the held sale holds.
+    expect(keysOf(terminalId)).toBe(4);
     held.go();
     const answer = await inFlight;
     expect(answer.getString('39')).toBe('00');
     expect(macVerifies(answer, oldTak)).toBe(true);
     expect(macVerifies(answer, keys.tak!)).toBe(false);
+    expect(keysOf(terminalId)).toBe(2);
   });
 
   it('sign-off and sign-on back to back (HSM answering in 5 ms): the 00 with keys leaves it signed on under them', async () => {
