@@ -234,8 +234,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     /** The last STAN this terminal used (none yet: the one before its first). */
     let stan = firstStan - 1;
     let signedOn = false;
-    /** Whether it ever tried to connect: one whose first request fell after the duration (a low --rate) failed at nothing. */
-    let tried = false;
+    /** Whether it ever had a request due: one whose first request fell after the duration (a low --rate) failed at nothing. */
+    let due = false;
     let failure = '';
     /** What is left before `deadline` for one wait: at most the answer timeout. */
     const left = (deadline: number) => Math.min(timeoutMs, deadline - performance.now());
@@ -244,8 +244,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
      * read anew: an early end moves it); undefined when it could not.
      */
     const connect = async (deadlineOf: () => number, attempts = Infinity): Promise<IsoClient | undefined> => {
+      due = true;
       for (let attempt = 0; attempt < attempts && left(deadlineOf()) >= minAttempt; attempt++) {
-        tried = true;
         let c: IsoClient | undefined;
         let cut = false;
         try {
@@ -395,7 +395,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           const wait = Math.min(next, end) - performance.now();
           await pause(wait);
           // Due after the duration: the run ends first (a timer may fire a little before performance.now() reaches `end`).
-          if (next >= end) break;
+          // Not connected yet and due too late to sign on: it does not start either (no failure of the host's).
+          if (next >= end || (!client && end - next < minAttempt)) break;
           next += interval;
         }
         if (pendingReversals.length) await reversePending();
@@ -439,7 +440,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       // A host slow to close gets only what is left of the drain: the run still ends by then.
       await client?.close(Math.max(0, Math.min(200, drainEnd - performance.now())));
     }
-    if (!signedOn && tried) {
+    if (!signedOn && due) {
       state.neverSignedOn++;
       const reason = failure || 'the duration ended before it could sign on';
       signOnFailures[reason] = (signOnFailures[reason] ?? 0) + 1;
