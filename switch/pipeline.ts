@@ -25,7 +25,7 @@ import { monthOf, requestExpiry, storedMonths } from './issuer/expiry.js';
 import { paymentCodeRefusal } from './issuer/payment-codes.js';
 import { accountCurrency, transactionCurrencies } from './issuer/currencies.js';
 import type { AnswerFields, CommitResult, Effect, JournalEntry, JournalRow, KsnUse, NewRow, Store, TxKind } from './store/index.js';
-import { dropCurrentKeys, dropPair, holdKeys, installKeys, keyIds, releaseKeys, type KeyedTerminal } from './working-keys.js';
+import { dropCurrentKeys, dropPair, holdKeys, installKeys, keyIds, type KeyedTerminal } from './working-keys.js';
 
 /** One signed-on (or known) terminal, in memory: keys live in the HSM under these ids (switch/working-keys.ts). */
 export interface TerminalState extends KeyedTerminal {

@@ -4,7 +4,7 @@
 // built 9-character terminal IDs (B1000 + 0001) whose sign-ons failed while the bench exited 0.
 // No bench is timed here: each case refuses, fails or is stopped at once.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
