@@ -2,7 +2,7 @@
 import { lengthHeaders, type LengthHeader } from '../../protocols/framing/index.js';
 import { testTmk } from '../../switch/config.js';
 import { CliError, numberOption, parseOptions, printJson, quoted, splitHostPort, type CliIo } from '../io.js';
-import { runLoad, terminalIdProblem, type LoadResult } from '../load/generator.js';
+import { durationEnded, runLoad, terminalIdProblem, type LoadResult } from '../load/generator.js';
 import { resolveSpec } from '../spec-option.js';
 
 const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--rate N] [--duration S]
@@ -46,7 +46,8 @@ const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--r
   on; at a low --rate, one whose first request falls after --duration, or in its last 50 ms, does not
   start and is not counted), signOnFailures (their first failure reason → terminals).
   Exit 0; 1 when answers came and none approved (e.g. all A0: keys lost), an unanswered
-  request stays unreversed, a --mix reversal is never answered, or a terminal never signed on; when
+  request stays unreversed, a --mix reversal is never answered, or a terminal failed to sign on (not
+  one the end of the duration cut off before it could: counted, not failed); when
   none could, one line names the host and the reason on stderr (--json: also {"error",
   "neverSignedOn", "signOnFailures"} on stdout), exit 1; 2 for bad usage; 130 after Ctrl-C (with
   the summary, also when none had signed on yet).
@@ -190,6 +191,16 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         ...(nothingApproved ? ['nothing approved: every answer was a decline'] : []),
       ].join('\n'),
     );
-  if (interrupted) return 130;
-  return nothingApproved || report.unanswered > report.unansweredReversed || report.unreversed > 0 || report.neverSignedOn > 0 ? 1 : 0;
+  return interrupted ? 130 : loadExitCode(report);
+}
+
+/**
+ * 1 when the run shows something wrong with the host: answers came and none approved, an unanswered
+ * request stayed unreversed, a --mix reversal was never answered, or a terminal failed to sign on; else 0.
+ * A terminal the end of the run cut off before it could sign on (due in its last moments) is counted, not failed.
+ */
+export function loadExitCode(report: Pick<LoadResult, 'approved' | 'declined' | 'unanswered' | 'unreversed' | 'neverSignedOn' | 'signOnFailures'> & { unansweredReversed: number }): 0 | 1 {
+  const nothingApproved = report.approved === 0 && report.declined > 0;
+  const failedSignOns = report.neverSignedOn - (report.signOnFailures[durationEnded] ?? 0);
+  return nothingApproved || report.unanswered > report.unansweredReversed || report.unreversed > 0 || failedSignOns > 0 ? 1 : 0;
 }

@@ -147,6 +147,9 @@ export function terminalIdProblem(prefix: string, terminals: number, shown = `'$
   return `${terminals} terminals with the ID prefix ${shown} need ${prefix.length + digits} characters: DE41 has 8`;
 }
 
+/** A terminal's sign-on failure that is no failure of the host's: the run ended before it had time to sign on. */
+export const durationEnded = 'the duration ended before it could sign on';
+
 /** Sign-ons at once in a `signOnFirst` phase: enough to keep a host busy, few enough that each waits behind at most this many. */
 const signOnConcurrency = 32;
 
@@ -253,7 +256,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           // Keep the STAN sequence across reconnects: a new connection is the same terminal.
           c.continueAfter(stan);
           const wait = left(deadlineOf());
-          if (wait < minAttempt) throw new Error('the duration ended before it could sign on');
+          if (wait < minAttempt) throw new Error(durationEnded);
           cut = wait < timeoutMs;
           // The sign-on takes the next STAN whether answered or not: a try after it does not repeat it.
           stan = (stan % maxStan) + 1;
@@ -395,8 +398,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           const wait = Math.min(next, end) - performance.now();
           await pause(wait);
           // Due after the duration: the run ends first (a timer may fire a little before performance.now() reaches `end`).
-          // Not connected yet and due too late to sign on: it does not start either (no failure of the host's).
-          if (next >= end || (!client && end - next < minAttempt)) break;
+          // Not connected yet and too late to sign on (the connect loop's own test, on the clock, not the
+          // schedule: a timer fires late): it does not start either (no failure of the host's).
+          if (next >= end || (!client && left(end) < minAttempt)) break;
           next += interval;
         }
         if (pendingReversals.length) await reversePending();
@@ -442,7 +446,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
     if (!signedOn && due) {
       state.neverSignedOn++;
-      const reason = failure || 'the duration ended before it could sign on';
+      const reason = failure || durationEnded;
       signOnFailures[reason] = (signOnFailures[reason] ?? 0) + 1;
     }
   };

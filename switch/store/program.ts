@@ -161,8 +161,11 @@ export const byStan = (terminalId: string, stan: string, mmdd: string | undefine
  */
 const undoable = "(batch IS NULL OR kind IN ('authorization', 'preauthorization', 'balance'))";
 
-/** Applies one effect; returns the response code that refuses the entry, or null. */
-function* applyEffect(effect: Effect, now: string): Program<string | null> {
+/**
+ * Applies one effect; returns the response code that refuses the entry, or null. `stampable`
+ * (PostgreSQL): the only rows a settlement may stamp — those its batch locked, and those it inserted.
+ */
+function* applyEffect(effect: Effect, now: string, stampable: string[] | undefined): Program<string | null> {
   switch (effect.type) {
     case 'debit': {
       const check = effect.check ? 1 : 0;
@@ -237,9 +240,13 @@ function* applyEffect(effect: Effect, now: string): Program<string | null> {
       // READ COMMITTED; SQLite has a single writer), so a row is stamped exactly when it is counted and
       // one not committed yet is neither — it waits for the next batch. Reading the totals first and
       // stamping later let a row with a lower id, committed in between, be settled without being counted.
+      // On PostgreSQL only the rows this batch locked or inserted: one committed since its locks may be
+      // held by another process's batch waiting for an account this one holds (a deadlock); it was not
+      // the terminal's when it sent this close, and stays for the next batch.
       const stamped = yield {
-        sql: "UPDATE transactions SET batch = ? WHERE terminal_id = ? AND batch IS NULL AND response_code = '00' RETURNING kind, amount, closed",
-        params: [effect.batch, effect.terminalId],
+        sql: `UPDATE transactions SET batch = ? WHERE terminal_id = ? AND batch IS NULL AND response_code = '00'${stampable ? ' AND id = ANY(?::bigint[])' : ''}
+              RETURNING kind, amount, closed`,
+        params: stampable ? [effect.batch, effect.terminalId, stampable] : [effect.batch, effect.terminalId],
       };
       const { uploaded, ...host } = batchTotals(stamped.rows);
       const t = effect.terminal;
@@ -375,7 +382,7 @@ const mayRefuse = (effect: Effect): boolean => (effect.type === 'debit' ? effect
  */
 const needsSavepoint = (effects: Effect[]): boolean => effects.some((effect, i) => effect.type === 'settle' || (i > 0 && mayRefuse(effect)));
 
-function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
+function* applyEntry(entry: JournalEntry, now: string, stampable: string[] | undefined): Program<CommitResult> {
   const r = entry.row;
   const inserted = yield { sql: insertSql, params: insertParams(r, now), returnsId: true };
   const id = inserted.rows[0]?.id;
@@ -384,6 +391,7 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
     if (!original) throw new Error('journal: conflicting row vanished');
     return { status: 'duplicate', row: original };
   }
+  stampable?.push(String(id));
   let refusal: string | null = null;
   let refusedBy: Effect['type'] | 'ksn' | 'pin' | undefined;
   // Before the effects and outside their savepoint: the counter stays used, and the try counted, whatever they decide.
@@ -393,7 +401,7 @@ function* applyEntry(entry: JournalEntry, now: string): Program<CommitResult> {
     const partial = needsSavepoint(entry.effects);
     if (partial) yield { sql: 'SAVEPOINT effects', params: [] };
     for (const effect of entry.effects) {
-      refusal = yield* applyEffect(effect, now);
+      refusal = yield* applyEffect(effect, now, stampable);
       if (refusal) {
         refusedBy = effect.type;
         break;
@@ -468,9 +476,11 @@ export const pinTriesAllowed = 3;
  * while another process's reversal of the void reopened it, and found it neither voided nor open: 12,
  * the sale left standing (a card with no account row had nothing else to queue on). Not covered (the
  * store retries): a reversal whose original another batch journals after this one's read (it
- * overtook it), and a row committed between a settlement's locks and its stamp.
+ * overtook it). A row committed between a settlement's locks and its stamp is not stamped (see settle).
  */
 export function* commitEntries(entries: JournalEntry[], now: string, lockAccounts = false): Program<CommitResult[]> {
+  /** PostgreSQL: the rows its settlements may stamp (locked below, or inserted by this batch). */
+  const stampable: string[] = [];
   if (lockAccounts) {
     const rows = new Set<string>();
     for (const entry of entries) {
@@ -492,18 +502,19 @@ export function* commitEntries(entries: JournalEntry[], now: string, lockAccount
     const touched = yield* originals(entries);
     const settling = [...new Set(entries.flatMap((entry) => entry.effects.flatMap((effect) => (effect.type === 'settle' ? [effect.terminalId] : []))))];
     if (touched.rows.length || settling.length) {
-      yield {
-        sql: `SELECT count(*) FROM (SELECT id FROM transactions WHERE id = ANY(?::bigint[]) OR (terminal_id = ANY(?::text[]) AND batch IS NULL AND response_code = '00')
-              ORDER BY id FOR UPDATE) AS locked`,
+      const locked = yield {
+        sql: `SELECT id FROM transactions WHERE id = ANY(?::bigint[]) OR (terminal_id = ANY(?::text[]) AND batch IS NULL AND response_code = '00')
+              ORDER BY id FOR UPDATE`,
         params: [touched.rows, settling],
       };
+      for (const row of locked.rows) stampable.push(String(row.id));
     }
     const accounts = new Set<string>(touched.accounts);
     for (const entry of entries) for (const effect of entry.effects) if (effect.type === 'debit') accounts.add(effect.account);
     for (const account of [...accounts].sort()) yield { sql: 'UPDATE accounts SET balance = balance WHERE id = ?', params: [account] };
   }
   const results: CommitResult[] = [];
-  for (const entry of entries) results.push(yield* applyEntry(entry, now));
+  for (const entry of entries) results.push(yield* applyEntry(entry, now, lockAccounts ? stampable : undefined));
   return results;
 }
 

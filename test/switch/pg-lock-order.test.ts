@@ -188,4 +188,45 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
     expect(deadlocks).toEqual([]);
     expect([...closed, ...refunded].map((r) => r.row.responseCode)).toEqual(['00', '00', '00']);
   });
+
+  // Second regression review of session 13: a close stamped every unsettled row of its terminal, also
+  // one committed after its locks, while it waited for an account: another process's refund of that row
+  // held it and waited for the same account (40P01, 1 s). A close now stamps only the rows it locked or
+  // inserted; one committed later was not the terminal's when it sent the close, and stays for the next batch.
+  it('a close waiting at an account while a sale of its terminal commits, then is refunded on the other process: no deadlock, the sale left for the next batch', async () => {
+    const deadlocks: string[] = [];
+    const open = () => openPostgresStore(named, { schema, poolSize: 2, onRetry: (error) => deadlocks.push((error as { code?: string }).code ?? String(error)) });
+    const [a, b] = [await open(), await open()];
+    stores.push(a, b);
+    await a.ensureAccounts([{ id: 'card:J', balance: 10000 }]);
+    const saleOfJ = (terminalId: string): JournalEntry => ({ row: row(terminalId, '000001', 100, { account: 'card:J' }), effects: [{ type: 'debit', account: 'card:J', amount: 100, check: true }] });
+    const zero = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 };
+    const close: JournalEntry = {
+      row: row('T0000007', '000010', 0, { mti: '0500', kind: 'settlement', processingCode: '920000', debit: 0, account: null }),
+      effects: [{ type: 'settle', terminalId: 'T0000007', merchantId: 'M00000000000001', batch: '000001', afterUpload: true, closedAt: new Date().toISOString(), terminal: zero }],
+    };
+    const waiting = async (n: number) => {
+      for (;;) {
+        const { rows } = await gate.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [application]);
+        if (rows[0].n >= n) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    await gate.query('BEGIN');
+    await gate.query("UPDATE accounts SET balance = balance WHERE id = 'card:J'");
+    const closing = a.commit([saleOfJ('T0000008'), close]);
+    await waiting(1);
+    const [x] = await b.commit([{ row: row('T0000007', '000002', 500, { account: null }), effects: [] }]);
+    const refund: JournalEntry = {
+      row: row('T0000007', '000003', 200, { kind: 'refund', processingCode: '200000', debit: -200, account: null, originalId: x!.row.id }),
+      effects: [{ type: 'refund', originalId: x!.row.id, amount: 200 }],
+    };
+    const refunding = b.commit([refund, saleOfJ('T0000009')]);
+    await waiting(2);
+    await gate.query('COMMIT');
+    const [closed, refunded] = await Promise.all([closing, refunding]);
+    expect(deadlocks).toEqual([]);
+    expect([...closed, ...refunded].map((r) => r.row.responseCode)).toEqual(['00', '00', '00', '00']);
+    expect((await a.byKey('T0000007', '000002', '1128003000', '0200'))!.batch).toBeNull();
+  });
 });
