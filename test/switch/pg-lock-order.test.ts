@@ -45,15 +45,21 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
     await database.cleanup();
   });
 
+  /** Until `n` of the stores' connections wait for a lock. */
+  const waiting = async (n: number) => {
+    for (;;) {
+      const { rows } = await gate.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [application]);
+      if (rows[0].n >= n) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+
   /** Runs the two batches at once, both held at their first account lock until both wait there. */
   const race = async (a: Store, b: Store, batchA: JournalEntry[], batchB: JournalEntry[]) => {
     await gate.query('BEGIN');
     await gate.query("UPDATE accounts SET balance = balance WHERE id IN ('card:T0000001', 'card:T0000002')");
     const both = Promise.all([a.commit(batchA), b.commit(batchB)]);
-    for (let waiting = 0; waiting < 2; await new Promise((resolve) => setTimeout(resolve, 5))) {
-      const { rows } = await gate.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [application]);
-      waiting = rows[0].n;
-    }
+    await waiting(2);
     await gate.query('COMMIT');
     return both;
   };
@@ -107,13 +113,6 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
       row: row('T0000003', stan, 500, { ...noAccount, mti: '0400', kind: 'reversal', debit: 0 }),
       effects: [{ type: 'reverse', tombstone: row('T0000003', of, 500, { ...noAccount, kind: 'reversed-before-arrival', responseCode: '12', debit: 0, ...over }) }],
     });
-    const waiting = async (n: number) => {
-      for (;;) {
-        const { rows } = await gate.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [application]);
-        if (rows[0].n >= n) return;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    };
     await gate.query('BEGIN');
     await gate.query('SELECT id FROM transactions WHERE id = $1 FOR UPDATE', [saleId]);
     const voidReversed = a.commit([reversalOf('000003', '000002', { processingCode: '020000' })]);
@@ -170,13 +169,6 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
     };
     await gate.query('BEGIN');
     await gate.query("UPDATE accounts SET balance = balance WHERE id = 'card:T0000005'");
-    const waiting = async (n: number) => {
-      for (;;) {
-        const { rows } = await gate.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [application]);
-        if (rows[0].n >= n) return;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    };
     // The close's batch waits first (at the card), then the refund's: the order that deadlocked.
     const otherSale: JournalEntry = { row: row('T0000006', '000001', 10), effects: [{ type: 'debit', account: 'card:T0000005', amount: 10, check: true }] };
     const closing = a.commit([otherSale, close]);
@@ -204,13 +196,6 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
     const close: JournalEntry = {
       row: row('T0000007', '000010', 0, { mti: '0500', kind: 'settlement', processingCode: '920000', debit: 0, account: null }),
       effects: [{ type: 'settle', terminalId: 'T0000007', merchantId: 'M00000000000001', batch: '000001', afterUpload: true, closedAt: new Date().toISOString(), terminal: zero }],
-    };
-    const waiting = async (n: number) => {
-      for (;;) {
-        const { rows } = await gate.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [application]);
-        if (rows[0].n >= n) return;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
     };
     await gate.query('BEGIN');
     await gate.query("UPDATE accounts SET balance = balance WHERE id = 'card:J'");
