@@ -43,8 +43,8 @@ const usage = `usage: pos load [--host H[:PORT]] [--port N] [--terminals N] [--r
   here), unreversed (--mix reversals never answered 00/25: those sales may stay charged; in sent
   only), reconnects (connections lost and made again; one the host closed between two requests is
   made again before the next is sent), neverSignedOn (terminals with a request due that never signed
-  on; at a low --rate, one whose first request falls after --duration, or in its last 50 ms, does not
-  start and is not counted), signOnFailures (their first failure reason → terminals).
+  on; at a low --rate, one whose first request falls after --duration does not start and is not
+  counted), signOnFailures (their first failure reason → terminals).
   Exit 0; 1 when answers came and none approved (e.g. all A0: keys lost), an unanswered
   request stays unreversed, a --mix reversal is never answered, or a terminal failed to sign on (not
   one the end of the duration cut off before it could: counted, not failed); when

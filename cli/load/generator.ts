@@ -237,8 +237,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     /** The last STAN this terminal used (none yet: the one before its first). */
     let stan = firstStan - 1;
     let signedOn = false;
-    /** Whether it ever had a request due: one whose first request fell after the duration (a low --rate) failed at nothing. */
-    let due = false;
+    /**
+     * Whether its first request falls within the duration (scheduled from the run's start, however late
+     * this terminal's own start): one whose first request falls after it (a low --rate) failed at nothing.
+     */
+    const due = (interval * index) / options.terminals < options.durationMs;
     let failure = '';
     /** What is left before `deadline` for one wait: at most the answer timeout. */
     const left = (deadline: number) => Math.min(timeoutMs, deadline - performance.now());
@@ -247,7 +250,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
      * read anew: an early end moves it); undefined when it could not.
      */
     const connect = async (deadlineOf: () => number, attempts = Infinity): Promise<IsoClient | undefined> => {
-      due = true;
       for (let attempt = 0; attempt < attempts && left(deadlineOf()) >= minAttempt; attempt++) {
         let c: IsoClient | undefined;
         let cut = false;
@@ -398,9 +400,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           const wait = Math.min(next, end) - performance.now();
           await pause(wait);
           // Due after the duration: the run ends first (a timer may fire a little before performance.now() reaches `end`).
-          // Not connected yet and too late to sign on (the connect loop's own test, on the clock, not the
-          // schedule: a timer fires late): it does not start either (no failure of the host's).
-          if (next >= end || (!client && left(end) < minAttempt)) break;
+          if (next >= end) break;
           next += interval;
         }
         if (pendingReversals.length) await reversePending();
