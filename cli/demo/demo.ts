@@ -71,23 +71,26 @@ export const demoSupervisorPin = '123456';
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const log = options.logger ?? pino({ level: 'info' }, pino.destination({ dest: join(dataDir, 'demo.log'), sync: false }));
-  // Shared with `pos sale --virtual-card` in this folder (same cards, same switch journal); a corrupt file stops the demo here.
-  const deviceCounters = new DeviceCounters(dataDir);
-  const counters = deviceCounters.readDemo();
-  const savedAtcs = Object.fromEntries(testCardProfileIds.flatMap((id) => {
-    const atc = deviceCounters.savedAtc(id);
-    return atc === undefined ? [] : [[id, atc]];
-  })) as Partial<Record<TestCardProfileId, number>>;
-  const switchDb = join(dataDir, 'switch.db');
-  const adminToken = options.adminToken ?? toHex(crypto.getRandomValues(new Uint8Array(16)));
-  const listenHost = options.host ?? '127.0.0.1';
-
+  const logFile = options.logger ? undefined : pino.destination({ dest: join(dataDir, 'demo.log'), sync: false });
+  const log = options.logger ?? pino({ level: 'info' }, logFile);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch((error: unknown) => log.error({ err: String(error) }, 'demo: stop failed'));
   };
+  // Closed last: its file opens and writes asynchronously, and must not outlive the demo (a folder removed after a failed start got demo.log back).
+  if (logFile) stops.push(() => new Promise<void>((resolve) => (logFile.once('close', () => resolve()), logFile.end())));
   try {
+    // Shared with `pos sale --virtual-card` in this folder (same cards, same switch journal); a corrupt file stops the demo here.
+    const deviceCounters = new DeviceCounters(dataDir);
+    const counters = deviceCounters.readDemo();
+    const savedAtcs = Object.fromEntries(testCardProfileIds.flatMap((id) => {
+      const atc = deviceCounters.savedAtc(id);
+      return atc === undefined ? [] : [[id, atc]];
+    })) as Partial<Record<TestCardProfileId, number>>;
+    const switchDb = join(dataDir, 'switch.db');
+    const adminToken = options.adminToken ?? toHex(crypto.getRandomValues(new Uint8Array(16)));
+    const listenHost = options.host ?? '127.0.0.1';
+
     const host = await startSwitch({
       host: listenHost,
       port: options.switchPort,
