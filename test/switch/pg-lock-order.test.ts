@@ -30,13 +30,19 @@ const voidOf = (terminalId: string, stan: string, originalId: number, amount: nu
   effects: [{ type: 'close', originalId, as: 'voided', refusal: '12' }],
 });
 
+const zero = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 };
+/** A 0500 of the terminal closing `batch` with the terminal's totals (zero unless given). */
+const closeOf = (terminalId: string, stan: string, batch: string, afterUpload: boolean, totals = zero): JournalEntry => ({
+  row: row(terminalId, stan, 0, { mti: '0500', kind: 'settlement', processingCode: '920000', debit: 0, account: null }),
+  effects: [{ type: 'settle', terminalId, merchantId: 'M00000000000001', batch, afterUpload, closedAt: new Date().toISOString(), terminal: totals }],
+});
+
 describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding each other’s cards’ sales', () => {
   const url = database.url();
   const [base, schema] = url.split(/[?&]schema=/) as [string, string];
   // Names the stores' connections, to see when both batches wait at the gate.
   const application = `pos_lock_test_${process.pid}`;
   const named = `${base}${base.includes('?') ? '&' : '?'}application_name=${application}`;
-  const retried: string[] = [];
   const stores: Store[] = [];
   const gate = new pg.Client({ connectionString: base, options: `-c search_path=${schema}` });
   afterAll(async () => {
@@ -44,6 +50,14 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
     await gate.end();
     await database.cleanup();
   });
+
+  /** Two stores on the schema (two switch processes), closed after the tests; `retries` collects the SQLSTATE of each retried transaction. */
+  const twoStores = async (retries: string[] = []): Promise<[Store, Store]> => {
+    const open = () => openPostgresStore(named, { schema, poolSize: 2, onRetry: (error) => retries.push((error as { code?: string }).code ?? String(error)) });
+    const pair: [Store, Store] = [await open(), await open()];
+    stores.push(...pair);
+    return pair;
+  };
 
   /** Until `n` of the stores' connections wait for a lock. */
   const waiting = async (n: number) => {
@@ -65,9 +79,8 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
   };
 
   it('take every account they change in one order: no deadlock, no retry, each reversal and void credited once', async () => {
-    const open = () => openPostgresStore(named, { schema, poolSize: 2, onRetry: (error) => retried.push((error as { code?: string }).code ?? String(error)) });
-    const [a, b] = [await open(), await open()];
-    stores.push(a, b);
+    const retried: string[] = [];
+    const [a, b] = await twoStores(retried);
     await gate.connect();
     await a.ensureAccounts([{ id: 'card:T0000001', balance: 10000 }, { id: 'card:T0000002', balance: 10000 }]);
     const originals = await a.commit([sale('T0000001', '000001', 100), sale('T0000002', '000001', 10), sale('T0000001', '000002', 200), sale('T0000002', '000002', 20)]);
@@ -102,9 +115,7 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
   // 12, the sale standing (the next 0500 paid the merchant for it). Here a gate holding the sale's row
   // queues the void's reversal first (at the sale it reopens), then the sale's: the order that went wrong.
   it('a reversal of a voided sale and the reversal of its void, at once: both 00, the sale ends reversed', async () => {
-    const open = () => openPostgresStore(named, { schema, poolSize: 2 });
-    const [a, b] = [await open(), await open()];
-    stores.push(a, b);
+    const [a, b] = await twoStores();
     const noAccount = { account: null, maskedPan: '424242******4242' };
     const [sold] = await a.commit([{ row: row('T0000003', '000001', 500, noAccount), effects: [] }]);
     const saleId = sold!.row.id;
@@ -129,14 +140,8 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
   // once, for a batch with nothing to count: no row to stamp, so no row lock ordered them, and each wrote a
   // report of its own (88 of 100 rounds). docs/switch.md: the same close sent again is 00, no second report.
   it('two closes of one empty batch at once: one report', async () => {
-    const open = () => openPostgresStore(named, { schema, poolSize: 2 });
-    const [a, b] = [await open(), await open()];
-    stores.push(a, b);
-    const zero = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 };
-    const close = (stan: string, batch: string): JournalEntry => ({
-      row: row('T0000004', stan, 0, { mti: '0500', kind: 'settlement', processingCode: '920000', debit: 0, account: null }),
-      effects: [{ type: 'settle', terminalId: 'T0000004', merchantId: 'M00000000000001', batch, afterUpload: false, closedAt: new Date().toISOString(), terminal: zero }],
-    });
+    const [a, b] = await twoStores();
+    const close = (stan: string, batch: string) => closeOf('T0000004', stan, batch, false);
     for (let round = 1; round <= 20; round++) {
       const batch = String(round).padStart(6, '0');
       const answers = await Promise.all([a.commit([close(`1${batch.slice(1)}`, batch)]), b.commit([close(`2${batch.slice(1)}`, batch)])]);
@@ -152,17 +157,11 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
   // settlement now locks the rows it stamps with the others, before the accounts.
   it('a close batched with a sale of a card, and a refund of that terminal\'s sale of the card on the other process: no deadlock', async () => {
     const deadlocks: string[] = [];
-    const open = () => openPostgresStore(named, { schema, poolSize: 2, onRetry: (error) => deadlocks.push((error as { code?: string }).code ?? String(error)) });
-    const [a, b] = [await open(), await open()];
-    stores.push(a, b);
+    const [a, b] = await twoStores(deadlocks);
     await a.ensureAccounts([{ id: 'card:T0000005', balance: 10000 }]);
     const [x] = await a.commit([sale('T0000005', '000001', 1000)]);
     expect(x!.row.responseCode).toBe('00');
-    const zero = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 };
-    const close: JournalEntry = {
-      row: row('T0000005', '000009', 0, { mti: '0500', kind: 'settlement', processingCode: '920000', debit: 0, account: null }),
-      effects: [{ type: 'settle', terminalId: 'T0000005', merchantId: 'M00000000000001', batch: '000001', afterUpload: true, closedAt: new Date().toISOString(), terminal: { ...zero, debitCount: 1, debitAmount: 1000 } }],
-    };
+    const close = closeOf('T0000005', '000009', '000001', true, { ...zero, debitCount: 1, debitAmount: 1000 });
     const refund: JournalEntry = {
       row: row('T0000005', '000002', 500, { kind: 'refund', processingCode: '200000', debit: -500, originalId: x!.row.id }),
       effects: [{ type: 'debit', account: 'card:T0000005', amount: -500, check: false }, { type: 'refund', originalId: x!.row.id, amount: 500 }],
@@ -187,16 +186,10 @@ describe.skipIf(!database.available)('PostgreSQL batches reversing and voiding e
   // inserted; one committed later was not the terminal's when it sent the close, and stays for the next batch.
   it('a close waiting at an account while a sale of its terminal commits, then is refunded on the other process: no deadlock, the sale left for the next batch', async () => {
     const deadlocks: string[] = [];
-    const open = () => openPostgresStore(named, { schema, poolSize: 2, onRetry: (error) => deadlocks.push((error as { code?: string }).code ?? String(error)) });
-    const [a, b] = [await open(), await open()];
-    stores.push(a, b);
+    const [a, b] = await twoStores(deadlocks);
     await a.ensureAccounts([{ id: 'card:J', balance: 10000 }]);
     const saleOfJ = (terminalId: string): JournalEntry => ({ row: row(terminalId, '000001', 100, { account: 'card:J' }), effects: [{ type: 'debit', account: 'card:J', amount: 100, check: true }] });
-    const zero = { creditCount: 0, creditAmount: 0, debitCount: 0, debitAmount: 0 };
-    const close: JournalEntry = {
-      row: row('T0000007', '000010', 0, { mti: '0500', kind: 'settlement', processingCode: '920000', debit: 0, account: null }),
-      effects: [{ type: 'settle', terminalId: 'T0000007', merchantId: 'M00000000000001', batch: '000001', afterUpload: true, closedAt: new Date().toISOString(), terminal: zero }],
-    };
+    const close = closeOf('T0000007', '000010', '000001', true);
     await gate.query('BEGIN');
     await gate.query("UPDATE accounts SET balance = balance WHERE id = 'card:J'");
     const closing = a.commit([saleOfJ('T0000008'), close]);
